@@ -1,0 +1,113 @@
+//! Not public API: what `#[derive(PayRequest)]` and `#[derive(PayObject)]` emit against.
+//! Generated code names only items from here and `::core`, so a user's own `Result`,
+//! `String` or `Vec` cannot break it.
+
+pub use crate::decode::node::{Node, NodeObject};
+pub use crate::decode::typed::DecodeErrors;
+pub use crate::error::SchemaErrors;
+pub use crate::object::{decode_object, FieldAccess, PayObject, PayRequest};
+pub use crate::path::Path;
+pub use crate::schema::{
+    Condition, ConstValue, Constant, FieldSchema, Format, GroupMember, HexCase, IntBounds, Kind,
+    LenBounds, Location, Rule, Schema, SignEntry, SignScheme, SignSpec, TextFormat,
+};
+pub use crate::serde_support::{deserialize_object, serialize_object};
+pub use crate::wire::{Wire, WireValue};
+pub use crate::{Fen, JsonText, Yuan};
+pub use ::core::option::Option::{self, None, Some};
+pub use ::core::result::Result::{self, Err, Ok};
+pub use serde;
+
+/// Types whose text `len`, `chars` and the text formats can measure.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a string: `len`, `chars` and text formats apply to string fields",
+    label = "this rule needs a String or Option<String> field",
+    note = "use `range` for integers and amounts"
+)]
+pub trait TextValue {}
+impl TextValue for ::std::string::String {}
+impl<T> TextValue for JsonText<T> {}
+impl<T: TextValue> TextValue for Option<T> {}
+
+/// Types `range` can bound, with the bounds of the type itself.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an integer: `range` applies to integer and amount fields",
+    label = "this rule needs an integer, Fen or Yuan field",
+    note = "use `len` or `chars` for strings"
+)]
+pub trait IntegerValue {
+    /// Smallest value of the type.
+    const MIN: i128;
+    /// Largest value of the type.
+    const MAX: i128;
+}
+
+macro_rules! integer_value {
+    ($($t:ty),*) => {$(
+        impl IntegerValue for $t {
+            const MIN: i128 = <$t>::MIN as i128;
+            const MAX: i128 = <$t>::MAX as i128;
+        }
+    )*};
+}
+integer_value!(u8, u16, u32, u64, i8, i16, i32, i64);
+
+impl IntegerValue for Fen {
+    const MIN: i128 = 0;
+    const MAX: i128 = u64::MAX as i128;
+}
+impl IntegerValue for Yuan {
+    const MIN: i128 = 0;
+    const MAX: i128 = u64::MAX as i128;
+}
+impl<T: IntegerValue> IntegerValue for Option<T> {
+    const MIN: i128 = T::MIN;
+    const MAX: i128 = T::MAX;
+}
+
+/// `Option<_>`: the only types that may be absent.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is always present: `required_if`, `group` and `optional` need an `Option<_>` field",
+    label = "make this field an Option<_>"
+)]
+pub trait OptionalValue {}
+impl<T> OptionalValue for Option<T> {}
+
+/// Compile-time check that a field is text.
+pub const fn assert_text<T: TextValue>() {}
+/// Compile-time check that a field is an integer.
+pub const fn assert_integer<T: IntegerValue>() {}
+/// Compile-time check that a field is an `Option`.
+pub const fn assert_optional<T: OptionalValue>() {}
+
+/// Whether a declared `range` lies within the field type's own bounds.
+pub const fn range_fits<T: IntegerValue>(min: i128, max: i128) -> bool {
+    min >= T::MIN && max <= T::MAX
+}
+
+/// The `Kind` of a field type.
+pub const fn kind_of<T: WireValue>() -> Kind {
+    T::KIND
+}
+
+/// Whether a field type may be absent.
+pub const fn is_optional<T: WireValue>() -> bool {
+    T::OPTIONAL
+}
+
+/// The schema of a type whose derive failed (never read: the build has already failed).
+pub const EMPTY_SCHEMA: Schema = Schema {
+    name: "",
+    doc: "",
+    format: None,
+    sign: SignSpec {
+        scheme: SignScheme::None,
+        key_name: "",
+        case: HexCase::Upper,
+        field: "",
+        order: &[],
+    },
+    fields: &[],
+    constants: &[],
+    groups: &[],
+};

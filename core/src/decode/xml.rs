@@ -1,0 +1,163 @@
+//! Strict, flat gateway XML: `<xml><field>text</field>...</xml>`.
+//!
+//! Refused: DTDs (so no entity can be declared, expanded or fetched), entities other than
+//! the five predefined ones, processing instructions, declared encodings other than
+//! UTF-8, attributes, nested elements, a second root, duplicate fields, invalid UTF-8 and
+//! bodies over the size limit. Text and CDATA sections are concatenated, so a value that
+//! was CDATA-split or escaped on the way out comes back unchanged.
+
+use super::node::{Node, NodeObject};
+use super::{checked_text, DecodeError, Limits};
+use crate::schema::Format;
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+/// Parses a flat XML body into its fields (the root element's children).
+pub fn parse(body: &[u8], limits: &Limits) -> Result<NodeObject, DecodeError> {
+    let text = checked_text(body, limits)?;
+    if text.trim().is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    let mut reader = Reader::from_str(text);
+    reader.config_mut().check_end_names = true;
+    let malformed = |reader: &Reader<&[u8]>, what: &str| {
+        DecodeError::malformed(
+            Format::Xml,
+            format!("{what} at byte {}", reader.buffer_position()),
+        )
+    };
+
+    let mut fields = NodeObject::new();
+    let mut root_seen = false;
+    let mut root_closed = false;
+    // The field being read: its name and text so far.
+    let mut current: Option<(String, String)> = None;
+    let mut in_root = false;
+
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| malformed(&reader, &e.to_string()))?;
+        match event {
+            Event::Decl(decl) => {
+                if let Some(Ok(encoding)) = decl.encoding() {
+                    let encoding = encoding.into_owned();
+                    if !encoding.eq_ignore_ascii_case("utf-8") {
+                        return Err(DecodeError::Encoding { encoding });
+                    }
+                }
+            }
+            Event::DocType(_) => return Err(DecodeError::Doctype),
+            Event::PI(_) => return Err(DecodeError::ProcessingInstruction),
+            Event::Comment(_) => {}
+            Event::Start(start) | Event::Empty(start)
+                if !start.attributes_raw().trim().is_empty() =>
+            {
+                let name = element_name(start.name().as_ref());
+                return Err(malformed(
+                    &reader,
+                    &format!("attributes on <{name}> are not expected"),
+                ));
+            }
+            Event::Start(start) => {
+                let name = element_name(start.name().as_ref());
+                if root_closed {
+                    return Err(malformed(&reader, "a second root element"));
+                }
+                if !in_root {
+                    root_seen = true;
+                    in_root = true;
+                } else if let Some((field, _)) = &current {
+                    return Err(DecodeError::NotFlat {
+                        path: format!("#/{field}/{name}"),
+                    });
+                } else {
+                    current = Some((name, String::new()));
+                }
+            }
+            Event::Empty(start) => {
+                let name = element_name(start.name().as_ref());
+                if root_closed {
+                    return Err(malformed(&reader, "a second root element"));
+                }
+                if !in_root {
+                    root_seen = true;
+                    root_closed = true;
+                } else if let Some((field, _)) = &current {
+                    return Err(DecodeError::NotFlat {
+                        path: format!("#/{field}/{name}"),
+                    });
+                } else {
+                    insert(&mut fields, name, String::new())?;
+                }
+            }
+            Event::End(_) => match current.take() {
+                Some((name, value)) => insert(&mut fields, name, value)?,
+                None => {
+                    in_root = false;
+                    root_closed = true;
+                }
+            },
+            Event::Text(t) => match &mut current {
+                Some((_, value)) => value.push_str(&t.xml10_content()),
+                None if t.trim().is_empty() => {}
+                None => return Err(malformed(&reader, "text outside a field")),
+            },
+            Event::CData(c) => match &mut current {
+                Some((_, value)) => value.push_str(&c.xml10_content()),
+                None => return Err(malformed(&reader, "CDATA outside a field")),
+            },
+            Event::GeneralRef(r) => {
+                let Some((_, value)) = &mut current else {
+                    return Err(malformed(&reader, "an entity reference outside a field"));
+                };
+                match r.resolve_char_ref() {
+                    Ok(Some(c)) if is_xml_char(c) => value.push(c),
+                    Ok(Some(_)) | Err(_) => {
+                        return Err(malformed(
+                            &reader,
+                            &format!("invalid character reference &{};", &*r),
+                        ))
+                    }
+                    Ok(None) => value.push(match &*r {
+                        "lt" => '<',
+                        "gt" => '>',
+                        "amp" => '&',
+                        "apos" => '\'',
+                        "quot" => '"',
+                        other => {
+                            return Err(DecodeError::Entity {
+                                name: other.to_owned(),
+                            })
+                        }
+                    }),
+                }
+            }
+            Event::Eof => break,
+        }
+    }
+    if !root_seen {
+        return Err(malformed(&reader, "no root element"));
+    }
+    if !root_closed {
+        return Err(malformed(&reader, "unexpected end of document"));
+    }
+    Ok(fields)
+}
+
+fn element_name(raw: &str) -> String {
+    raw.to_owned()
+}
+
+fn insert(fields: &mut NodeObject, name: String, value: String) -> Result<(), DecodeError> {
+    fields
+        .insert(name, Node::Text(value))
+        .map_err(|(name, _)| DecodeError::Duplicate {
+            path: format!("#/{name}"),
+        })
+}
+
+/// The characters XML 1.0 allows in a document.
+pub(crate) fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}

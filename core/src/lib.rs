@@ -1,0 +1,75 @@
+//! # paywire
+//!
+//! Declare a payment gateway's parameter table once, as an annotated struct, and get
+//! validation, the canonical sign string, the signature and the JSON / XML / form body.
+//!
+//! ```
+//! use paywire::{Fen, PayRequest, Secret};
+//!
+//! /// A SwiftPass-style order, trimmed.
+//! #[derive(Debug, Clone, PayRequest)]
+//! #[pay(format = "xml", sign = "md5-sorted", sign_key = "key", constant(service = "pay.weixin.wap"))]
+//! struct Order {
+//!     /// 商户订单号
+//!     #[pay(len = 1..=32)]
+//!     out_trade_no: String,
+//!     /// 商品描述
+//!     #[pay(len = 1..=128)]
+//!     body: String,
+//!     /// 总金额, fen
+//!     #[pay(range = 1..=999_999_999)]
+//!     total_fee: Fen,
+//! }
+//!
+//! let order = Order { out_trade_no: "1415659990".into(), body: "H5支付测试".into(), total_fee: Fen::new(1) };
+//! let key = Secret::new("my-key");
+//! assert_eq!(
+//!     order.sign_string_redacted(),
+//!     "body=H5支付测试&out_trade_no=1415659990&service=pay.weixin.wap&total_fee=1&key=***"
+//! );
+//! let body = order.to_body(&key).unwrap();
+//! assert!(body.as_str().starts_with("<xml><service>pay.weixin.wap</service>"));
+//! ```
+//!
+//! The crate is sans-IO: it turns a request into bytes and bytes back into a request;
+//! it never opens a socket.
+
+#![warn(missing_docs)]
+
+mod body;
+pub mod decode;
+mod encode;
+mod error;
+mod json_text;
+mod money;
+mod object;
+mod path;
+pub mod rules;
+pub mod schema;
+mod secret;
+mod serde_support;
+pub mod sign;
+mod validate;
+mod wire;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use body::Body;
+pub use decode::{DecodeError, Limits};
+pub use error::{Actual, Error, SchemaError, SchemaErrors, Violation};
+pub use json_text::JsonText;
+pub use money::{Fen, MoneyError, Yuan};
+pub use object::{FieldAccess, PayObject, PayRequest, Received};
+pub use path::Path;
+pub use schema::{Format, Schema};
+pub use secret::Secret;
+pub use wire::{Wire, WireArray, WireValue};
+
+/// Derives [`PayRequest`] (and [`PayObject`], serde `Serialize`/`Deserialize`) for a struct
+/// that mirrors a gateway's parameter table. See the crate docs for the attribute language.
+pub use paywire_macros::PayRequest;
+
+/// Derives [`PayObject`] (and serde `Serialize`/`Deserialize`) for a nested object of a
+/// request, such as WeChat Pay Global's `amount` or `payer`.
+pub use paywire_macros::PayObject;

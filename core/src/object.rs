@@ -1,0 +1,144 @@
+//! The traits the derives implement: [`FieldAccess`] (object-safe field view),
+//! [`PayObject`] (any declared struct) and [`PayRequest`] (a signed, encodable request).
+
+use crate::decode::node::{Node, NodeObject};
+use crate::decode::typed::DecodeErrors;
+use crate::decode::{self, DecodeError, Limits};
+use crate::error::{Error, SchemaErrors};
+use crate::path::Path;
+use crate::schema::{Format, Schema};
+use crate::secret::Secret;
+use crate::wire::WireValue;
+use crate::{encode, sign, validate};
+
+/// Object-safe access to a declared struct's fields by index into its schema. This one
+/// view is what validation, signing, encoding and serde all consume, so the derive emits
+/// a single `match` per struct instead of one body per output format.
+pub trait FieldAccess {
+    /// The struct's schema.
+    fn object_schema(&self) -> &'static Schema;
+    /// The value of field `index` (declaration order, as in [`Schema::fields`]).
+    fn field(&self, index: usize) -> crate::Wire<'_>;
+    /// Checks declared with `#[pay(validate_with = path)]`, run after the field rules.
+    fn custom_checks(&self, at: &Path<'_>, errors: &mut SchemaErrors) {
+        let _ = (at, errors);
+    }
+}
+
+/// A struct declared with `#[derive(PayObject)]` or `#[derive(PayRequest)]`.
+pub trait PayObject: FieldAccess + WireValue {
+    /// The struct's schema.
+    const OBJECT_SCHEMA: &'static Schema;
+
+    /// Builds the struct from a received object's members. Unknown members and constants
+    /// are checked by the caller; problems are pushed to `errors`.
+    fn decode_fields(object: &NodeObject, at: &Path<'_>, errors: &mut DecodeErrors)
+        -> Option<Self>;
+
+    /// Checks every declared rule, recursively; reports every violation at once.
+    fn validate_object(&self) -> Result<(), SchemaErrors> {
+        validate::validate_root(self)
+    }
+}
+
+/// A gateway request declared with `#[derive(PayRequest)]`.
+///
+/// ```
+/// use paywire::{PayRequest, Secret};
+///
+/// /// The WeChat Pay v2 documentation's signing example.
+/// #[derive(Debug, Clone, PayRequest)]
+/// #[pay(format = "xml", sign = "md5-sorted", sign_key = "key")]
+/// struct Example {
+///     #[pay(len = 1..=32)] appid: String,
+///     #[pay(len = 1..=32)] mch_id: String,
+///     #[pay(len = ..=32)] device_info: Option<String>,
+///     #[pay(len = 1..=128)] body: String,
+///     #[pay(len = 1..=32)] nonce_str: String,
+/// }
+///
+/// let req = Example {
+///     appid: "wxd930ea5d5a258f4f".into(),
+///     mch_id: "10000100".into(),
+///     device_info: Some("1000".into()),
+///     body: "test".into(),
+///     nonce_str: "ibuaiVcKdpRxkhJA".into(),
+/// };
+/// let key = Secret::new("192006250b4c09247ec02edce69f6a2d");
+/// req.validate().unwrap();
+/// assert_eq!(req.signature(&key), "9A0A8659F005D6984697E2CA0A9CF3B7");
+/// ```
+pub trait PayRequest: PayObject {
+    /// The request's parameter table: every field's wire name, type, limits, presence and
+    /// doc line, plus the format and signature rule.
+    const SCHEMA: &'static Schema;
+
+    /// Checks every declared rule; reports every violation at once, each with its
+    /// JSON-pointer path, the rule and limit, and the actual value or length.
+    fn validate(&self) -> Result<(), SchemaErrors> {
+        validate::validate_root(self)
+    }
+
+    /// The canonical string that is digested, **including the secret** (for md5-concat
+    /// the secret is its tail). Use [`PayRequest::sign_string_redacted`] to show it.
+    fn sign_string(&self, key: &Secret) -> String {
+        sign::sign_string(self, &Self::SCHEMA.sign, key.expose())
+    }
+
+    /// The canonical string with the secret written as `***`, safe to log.
+    fn sign_string_redacted(&self) -> String {
+        sign::sign_string(self, &Self::SCHEMA.sign, "***")
+    }
+
+    /// The signature in the declared hex case (empty for `sign = "none"`).
+    fn signature(&self, key: &Secret) -> String {
+        sign::signature(self, &Self::SCHEMA.sign, key.expose())
+    }
+
+    /// Validates, signs and encodes the body.
+    fn to_body(&self, key: &Secret) -> Result<crate::Body, Error> {
+        self.validate().map_err(Error::Invalid)?;
+        let signature = sign::signature(self, &Self::SCHEMA.sign, key.expose());
+        encode::encode_request(self, Self::SCHEMA, &signature)
+    }
+
+    /// Reads a request back from its wire form (the format declared on the type), with
+    /// the default [`Limits`]. Constants must be present with their declared values.
+    /// Path parameters (`#[pay(path)]`) come from the URL: see [`PayRequest::from_parts`].
+    fn from_body(body: &[u8]) -> Result<Received<Self>, DecodeError> {
+        Self::from_parts(body, &[], &Limits::default())
+    }
+
+    /// Like [`PayRequest::from_body`], with the URL's path parameters and explicit limits.
+    fn from_parts(
+        body: &[u8],
+        path_params: &[(&str, &str)],
+        limits: &Limits,
+    ) -> Result<Received<Self>, DecodeError> {
+        let format = Self::SCHEMA.format.unwrap_or(Format::Json);
+        let fields = decode::parse_body(format, body, limits)?;
+        decode::typed::decode_request::<Self>(fields, path_params)
+    }
+}
+
+/// A request read back from the wire: the typed value, the signature it carried and every
+/// field exactly as received (for verification over the raw fields).
+#[derive(Debug, Clone)]
+pub struct Received<T> {
+    /// The typed request.
+    pub request: T,
+    /// The value of the sign field, if one was sent.
+    pub signature: Option<String>,
+    /// Every received member, unknown ones included, the sign field excluded.
+    pub fields: NodeObject,
+}
+
+/// Turns a received node into a declared object: used by the generated `WireValue` impls
+/// and serde `Deserialize` impls.
+pub fn decode_object<T: PayObject>(
+    node: Option<&Node>,
+    at: &Path<'_>,
+    errors: &mut DecodeErrors,
+) -> Option<T> {
+    decode::typed::decode_object(node, at, errors, decode::typed::Constants::Optional)
+}

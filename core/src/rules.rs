@@ -1,0 +1,96 @@
+//! The named text formats of `#[pay(rfc3339)]`, `#[pay(compact_time)]` and friends.
+
+use crate::schema::TextFormat;
+use std::net::IpAddr;
+
+/// Whether `s` satisfies `format`.
+pub fn matches(format: TextFormat, s: &str) -> bool {
+    match format {
+        TextFormat::Rfc3339 => {
+            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).is_ok()
+        }
+        TextFormat::CompactTime => is_compact_time(s),
+        TextFormat::Ip => s.parse::<IpAddr>().is_ok(),
+        TextFormat::Url => absolute_url(s).is_some(),
+        TextFormat::HttpsUrl => absolute_url(s)
+            .is_some_and(|uri| uri.scheme_str() == Some("https") && uri.query().is_none()),
+        TextFormat::Alphanumeric => s.bytes().all(|b| b.is_ascii_alphanumeric()),
+        TextFormat::Utf8mb3 => s.chars().all(|c| c.len_utf8() <= 3),
+    }
+}
+
+/// An absolute http(s) URL with a host; fragments and whitespace are refused because
+/// no gateway can call them back.
+fn absolute_url(s: &str) -> Option<http::Uri> {
+    if s.contains('#') || s.chars().any(char::is_whitespace) {
+        return None;
+    }
+    let uri: http::Uri = s.parse().ok()?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+    let host_ok = uri.host().is_some_and(|h| !h.is_empty());
+    (scheme_ok && host_ok).then_some(uri)
+}
+
+/// `yyyyMMddHHmmss`, a real calendar date and time of day.
+fn is_compact_time(s: &str) -> bool {
+    if s.len() != 14 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s[r].parse::<u16>().unwrap_or(u16::MAX);
+    let (year, month, day) = (num(0..4), num(4..6), num(6..8));
+    let (hour, minute, second) = (num(8..10), num(10..12), num(12..14));
+    let Ok(month) = time::Month::try_from(month as u8) else {
+        return false;
+    };
+    time::Date::from_calendar_date(i32::from(year), month, day as u8).is_ok()
+        && time::Time::from_hms(hour as u8, minute as u8, second as u8).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use TextFormat::*;
+
+    #[test]
+    fn formats_accept_the_documented_examples_and_refuse_near_misses() {
+        let cases: &[(TextFormat, &str, bool)] = &[
+            (Rfc3339, "2018-06-08T10:34:56+08:00", true),
+            (Rfc3339, "2018-06-08T10:34:56Z", true),
+            (Rfc3339, "2018-06-08 10:34:56", false),
+            (Rfc3339, "2018-02-30T10:34:56+08:00", false),
+            (Rfc3339, "", false),
+            (CompactTime, "20091225091010", true),
+            (CompactTime, "20240229235959", true),
+            (CompactTime, "20230229235959", false),
+            (CompactTime, "20091225241010", false),
+            (CompactTime, "2009122509101", false),
+            (CompactTime, "2009122509101０", false),
+            (Ip, "14.23.150.211", true),
+            (Ip, "2001:db8::1", true),
+            (Ip, "14.23.150.256", false),
+            (Ip, "localhost", false),
+            (Url, "http://wap.tenpay.com/tenpay.asp", true),
+            (Url, "https://example.com:8443/a?b=c", true),
+            (Url, "/relative/path", false),
+            (Url, "ftp://example.com/x", false),
+            (Url, "https://exa mple.com/", false),
+            (Url, "https://example.com/#frag", false),
+            (HttpsUrl, "https://www.weixin.qq.com/wxpay/pay.php", true),
+            (HttpsUrl, "http://www.weixin.qq.com/wxpay/pay.php", false),
+            (
+                HttpsUrl,
+                "https://www.weixin.qq.com/wxpay/pay.php?a=1",
+                false,
+            ),
+            (Alphanumeric, "180901620895069445", true),
+            (Alphanumeric, "A1b2", true),
+            (Alphanumeric, "18090162089506944_", false),
+            (Alphanumeric, "１８", false),
+            (Utf8mb3, "image形象店-深圳腾大- QQ公仔", true),
+            (Utf8mb3, "gift 🎁", false),
+        ];
+        for &(format, s, ok) in cases {
+            assert_eq!(matches(format, s), ok, "{} {s:?}", format.name());
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! The introspectable description of a declared struct: what `SCHEMA` holds.
+//!
+//! Everything here is `'static` data built by the derive at compile time, so the
+//! validator, the sign-string writer and the encoders read one table instead of
+//! each having their own generated code.
+
+use std::fmt;
+
+/// Wire format of a request body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `application/json`, nested objects and arrays allowed.
+    Json,
+    /// `text/xml`, a flat `<xml>` root with one element per field.
+    Xml,
+    /// `application/x-www-form-urlencoded`, UTF-8 percent-encoding.
+    Form,
+}
+
+impl Format {
+    /// The `Content-Type` a body of this format is sent with.
+    pub const fn content_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json; charset=utf-8",
+            Format::Xml => "text/xml; charset=utf-8",
+            Format::Form => "application/x-www-form-urlencoded",
+        }
+    }
+
+    /// The spelling used in `#[pay(format = "...")]`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Xml => "xml",
+            Format::Form => "form",
+        }
+    }
+}
+
+/// How a request is signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignScheme {
+    /// No body signature (the gateway authenticates another way: OAuth2, RSA headers).
+    None,
+    /// Sorted `k=v&...&{sign_key}=SECRET`, MD5, hex.
+    Md5Sorted,
+    /// The same sorted string, HMAC-SHA256 keyed by the secret, hex.
+    HmacSha256Sorted,
+    /// Values of the `#[pay(sign = N)]` fields in N order, then the secret, MD5, hex.
+    Md5Concat,
+}
+
+impl SignScheme {
+    /// The spelling used in `#[pay(sign = "...")]`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            SignScheme::None => "none",
+            SignScheme::Md5Sorted => "md5-sorted",
+            SignScheme::HmacSha256Sorted => "hmac-sha256-sorted",
+            SignScheme::Md5Concat => "md5-concat",
+        }
+    }
+}
+
+/// Letter case of a hex digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HexCase {
+    /// `9A0A86...`
+    Upper,
+    /// `9a0a86...`
+    Lower,
+}
+
+/// The signature rule of a request.
+#[derive(Debug, Clone, Copy)]
+pub struct SignSpec {
+    /// The digest scheme.
+    pub scheme: SignScheme,
+    /// Sorted schemes: the name of the secret's suffix pair (`key` in `&key=SECRET`).
+    pub key_name: &'static str,
+    /// Hex case of the signature.
+    pub case: HexCase,
+    /// Wire name the signature travels in.
+    pub field: &'static str,
+    /// What goes into the digest, in order (computed at compile time).
+    pub order: &'static [SignEntry],
+}
+
+/// One element of the canonical sign order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignEntry {
+    /// The field at this index of [`Schema::fields`].
+    Field(u16),
+    /// The constant at this index of [`Schema::constants`].
+    Constant(u16),
+}
+
+/// A fixed wire value declared with `constant(name = value)`.
+#[derive(Debug, Clone, Copy)]
+pub struct Constant {
+    /// Wire name.
+    pub wire_name: &'static str,
+    /// The value it always carries.
+    pub value: ConstValue,
+}
+
+/// The value of a [`Constant`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConstValue {
+    /// A string (`service = "pay.weixin.wap"`).
+    Str(&'static str),
+    /// An integer, a JSON number on the wire (`pay_method = 200`).
+    Int(i64),
+}
+
+impl fmt::Display for ConstValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConstValue::Str(s) => f.write_str(s),
+            ConstValue::Int(i) => write!(f, "{i}"),
+        }
+    }
+}
+
+/// Where a field travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// In the body (and, unless `no_sign`, in the signature).
+    Body,
+    /// In the URL path (`#[pay(path)]`, XorPay's `{aid}`): neither in the body nor signed.
+    Path,
+}
+
+/// The shape of a field's wire value, derived from its Rust type.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// A string.
+    Str,
+    /// An integer with the bounds of its Rust type.
+    Int {
+        /// Smallest value of the type.
+        min: i128,
+        /// Largest value of the type.
+        max: i128,
+    },
+    /// Integer fen ([`crate::Fen`]).
+    Fen,
+    /// Yuan with two decimals as a string, `"50.00"` ([`crate::Yuan`]).
+    Yuan,
+    /// A value carried as compact JSON text inside a string ([`crate::JsonText`]).
+    JsonText,
+    /// A nested object with its own schema.
+    Object(&'static Schema),
+    /// A JSON array of the inner kind.
+    Array(&'static Kind),
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Kind::Str => f.write_str("string"),
+            Kind::Int { .. } => f.write_str("integer"),
+            Kind::Fen => f.write_str("integer (fen)"),
+            Kind::Yuan => f.write_str("string (yuan, \"50.00\")"),
+            Kind::JsonText => f.write_str("string (JSON text)"),
+            Kind::Object(s) => write!(f, "object ({})", s.name),
+            Kind::Array(k) => write!(f, "array of {k}"),
+        }
+    }
+}
+
+/// A named text format checked by validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextFormat {
+    /// RFC 3339 date-time with offset, `2018-06-08T10:34:56+08:00` (`#[pay(rfc3339)]`).
+    Rfc3339,
+    /// `yyyyMMddHHmmss`, `20091225091010` (`#[pay(compact_time)]`).
+    CompactTime,
+    /// An IPv4 or IPv6 address (`#[pay(ip)]`).
+    Ip,
+    /// An absolute `http` or `https` URL (`#[pay(url)]`).
+    Url,
+    /// An absolute `https` URL without a query string (`#[pay(https_url)]`).
+    HttpsUrl,
+    /// ASCII letters and digits only (`#[pay(alphanumeric)]`).
+    Alphanumeric,
+    /// No 4-byte UTF-8 characters such as emoji (`#[pay(utf8mb3)]`).
+    Utf8mb3,
+}
+
+impl TextFormat {
+    /// The attribute spelling.
+    pub const fn name(self) -> &'static str {
+        match self {
+            TextFormat::Rfc3339 => "rfc3339",
+            TextFormat::CompactTime => "compact_time",
+            TextFormat::Ip => "ip",
+            TextFormat::Url => "url",
+            TextFormat::HttpsUrl => "https_url",
+            TextFormat::Alphanumeric => "alphanumeric",
+            TextFormat::Utf8mb3 => "utf8mb3",
+        }
+    }
+
+    /// What a valid value looks like, for error messages.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            TextFormat::Rfc3339 => "an RFC 3339 time such as 2018-06-08T10:34:56+08:00",
+            TextFormat::CompactTime => "yyyyMMddHHmmss such as 20091225091010",
+            TextFormat::Ip => "an IPv4 or IPv6 address such as 14.23.150.211",
+            TextFormat::Url => "an absolute http(s) URL such as https://example.com/notify",
+            TextFormat::HttpsUrl => {
+                "an absolute https URL without a query string such as https://example.com/notify"
+            }
+            TextFormat::Alphanumeric => "ASCII letters and digits only",
+            TextFormat::Utf8mb3 => {
+                "no 4-byte UTF-8 characters (emoji and other non-BMP characters)"
+            }
+        }
+    }
+}
+
+/// Inclusive bounds on a length; `max: None` means unbounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LenBounds {
+    /// Smallest allowed length.
+    pub min: u64,
+    /// Largest allowed length, if any.
+    pub max: Option<u64>,
+}
+
+impl LenBounds {
+    /// Whether `n` lies within the bounds.
+    pub const fn contains(&self, n: u64) -> bool {
+        n >= self.min
+            && match self.max {
+                Some(m) => n <= m,
+                None => true,
+            }
+    }
+}
+
+impl fmt::Display for LenBounds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.max {
+            Some(max) if max == self.min => write!(f, "{max}"),
+            Some(max) => write!(f, "{}..={max}", self.min),
+            None => write!(f, "{}..", self.min),
+        }
+    }
+}
+
+/// Inclusive bounds on an integer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntBounds {
+    /// Smallest allowed value.
+    pub min: i128,
+    /// Largest allowed value.
+    pub max: i128,
+}
+
+impl fmt::Display for IntBounds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..={}", self.min, self.max)
+    }
+}
+
+/// A declared constraint on one field's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Length in UTF-8 bytes (`len = ...`).
+    Len(LenBounds),
+    /// Length in Unicode scalar values (`chars = ...`).
+    Chars(LenBounds),
+    /// Integer range (`range = ...`).
+    Range(IntBounds),
+    /// The wire value must be one of these (`one_of(...)`).
+    OneOf(&'static [&'static str]),
+    /// A named text format.
+    Format(TextFormat),
+}
+
+/// `required_if(field = "value")`: required when another field's wire value equals `value`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Condition {
+    /// Index of the other field in [`Schema::fields`].
+    pub field: u16,
+    /// Its wire name.
+    pub wire_name: &'static str,
+    /// The wire value that makes this field required.
+    pub value: &'static str,
+}
+
+/// Membership in a mutually exclusive group (`#[pay(group = "direct")]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupMember {
+    /// The group's name.
+    pub group: &'static str,
+    /// Whether the field is required once its group is the one in use.
+    pub required: bool,
+}
+
+/// One field of a declared struct.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldSchema {
+    /// The Rust field name.
+    pub rust_name: &'static str,
+    /// The name on the wire (after `rename`).
+    pub wire_name: &'static str,
+    /// The wire shape, from the Rust type.
+    pub kind: Kind,
+    /// `Option<_>` fields may be absent; the others are required.
+    pub optional: bool,
+    /// Where the field travels.
+    pub location: Location,
+    /// Whether the field is part of the signature.
+    pub signed: bool,
+    /// Value constraints.
+    pub rules: &'static [Rule],
+    /// `required_if` conditions (any one makes the field required).
+    pub required_if: &'static [Condition],
+    /// Exclusive-group membership.
+    pub group: Option<GroupMember>,
+    /// The first line of the field's doc comment (the provider table's description).
+    pub doc: &'static str,
+}
+
+/// The whole table of a declared struct.
+#[derive(Debug, Clone, Copy)]
+pub struct Schema {
+    /// The Rust type name.
+    pub name: &'static str,
+    /// The first line of the type's doc comment.
+    pub doc: &'static str,
+    /// Body format (requests only).
+    pub format: Option<Format>,
+    /// Signature rule (requests only; `SignScheme::None` for nested objects).
+    pub sign: SignSpec,
+    /// Fields in declaration order.
+    pub fields: &'static [FieldSchema],
+    /// Fixed wire values.
+    pub constants: &'static [Constant],
+    /// Names of the mutually exclusive groups, in declaration order; when non-empty,
+    /// exactly one group must be in use.
+    pub groups: &'static [&'static str],
+}
+
+impl Schema {
+    /// The field with this wire name, if declared.
+    pub fn field(&self, wire_name: &str) -> Option<&'static FieldSchema> {
+        self.fields.iter().find(|f| f.wire_name == wire_name)
+    }
+
+    /// The constant with this wire name, if declared.
+    pub fn constant(&self, wire_name: &str) -> Option<&'static Constant> {
+        self.constants.iter().find(|c| c.wire_name == wire_name)
+    }
+}

@@ -1,0 +1,151 @@
+//! The validator: one non-generic interpreter over [`Schema`] and [`FieldAccess`], so
+//! each derived struct contributes a table, not code.
+
+use crate::error::{Actual, SchemaError, SchemaErrors, Violation};
+use crate::object::FieldAccess;
+use crate::path::Path;
+use crate::rules;
+use crate::schema::{Rule, Schema};
+use crate::wire::Wire;
+
+/// Validates a root object, collecting every violation.
+pub(crate) fn validate_root(object: &dyn FieldAccess) -> Result<(), SchemaErrors> {
+    let mut errors = SchemaErrors::new();
+    validate_into(object, &Path::Root, &mut errors);
+    errors.into_result()
+}
+
+fn push(errors: &mut SchemaErrors, path: &Path<'_>, violation: Violation, actual: Actual) {
+    errors.push(SchemaError {
+        path: path.to_string(),
+        violation,
+        actual,
+    });
+}
+
+/// Validates `object` found at `at`, appending violations to `errors`.
+pub fn validate_into(object: &dyn FieldAccess, at: &Path<'_>, errors: &mut SchemaErrors) {
+    let schema = object.object_schema();
+    let group_in_use = check_groups(object, schema, at, errors);
+    for (index, field) in schema.fields.iter().enumerate() {
+        let value = object.field(index);
+        let path = at.key(field.wire_name);
+        if value.is_missing() {
+            let condition = field.required_if.iter().find(|c| {
+                object
+                    .field(usize::from(c.field))
+                    .with_text(|t| t == c.value)
+                    .unwrap_or(false)
+            });
+            let violation = if !field.optional {
+                Some(Violation::Required)
+            } else if let Some(c) = condition {
+                Some(Violation::RequiredIf(*c))
+            } else {
+                field
+                    .group
+                    .filter(|g| g.required && group_in_use == Some(g.group))
+                    .map(|g| Violation::RequiredInGroup { group: g.group })
+            };
+            match violation {
+                Some(v) => {
+                    push(errors, &path, v, Actual::Missing);
+                    continue;
+                }
+                // An optional field that is absent has nothing to check; one set to ""
+                // still has to meet its rules (the gateway sees an empty value).
+                None if value.is_absent() => continue,
+                None => {}
+            }
+        }
+        check_rules(field.rules, &value, &path, errors);
+        validate_nested(&value, &path, errors);
+    }
+    object.custom_checks(at, errors);
+}
+
+fn validate_nested(value: &Wire<'_>, path: &Path<'_>, errors: &mut SchemaErrors) {
+    match value {
+        Wire::Object(inner) => validate_into(*inner, path, errors),
+        Wire::Array(items) => {
+            for i in 0..items.len() {
+                validate_nested(&items.get(i), &path.index(i), errors);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Returns the exclusive group in use, reporting mixes and the absence of any group.
+fn check_groups(
+    object: &dyn FieldAccess,
+    schema: &Schema,
+    at: &Path<'_>,
+    errors: &mut SchemaErrors,
+) -> Option<&'static str> {
+    if schema.groups.is_empty() {
+        return None;
+    }
+    let mut in_use: Option<(&'static str, &'static str)> = None;
+    for (index, field) in schema.fields.iter().enumerate() {
+        let Some(member) = field.group else { continue };
+        if object.field(index).is_absent() {
+            continue;
+        }
+        match in_use {
+            None => in_use = Some((member.group, field.wire_name)),
+            Some((group, other_field)) if group != member.group => push(
+                errors,
+                &at.key(field.wire_name),
+                Violation::GroupConflict {
+                    group: member.group,
+                    other_group: group,
+                    other_field,
+                },
+                Actual::Set,
+            ),
+            Some(_) => {}
+        }
+    }
+    if in_use.is_none() {
+        push(
+            errors,
+            at,
+            Violation::NoGroup {
+                groups: schema.groups,
+            },
+            Actual::Missing,
+        );
+    }
+    in_use.map(|(group, _)| group)
+}
+
+fn check_rules(rules: &[Rule], value: &Wire<'_>, path: &Path<'_>, errors: &mut SchemaErrors) {
+    for rule in rules {
+        let actual = match *rule {
+            Rule::Len(bounds) => value
+                .with_text(|t| t.len() as u64)
+                .filter(|&n| !bounds.contains(n))
+                .map(Actual::Bytes),
+            Rule::Chars(bounds) => value
+                .with_text(|t| t.chars().count() as u64)
+                .filter(|&n| !bounds.contains(n))
+                .map(Actual::Chars),
+            Rule::Range(bounds) => value
+                .as_integer()
+                .filter(|&i| i < bounds.min || i > bounds.max)
+                .map(Actual::Int),
+            Rule::OneOf(allowed) => value
+                .with_text(|t| (!allowed.contains(&t)).then(|| t.to_owned()))
+                .flatten()
+                .map(Actual::Text),
+            Rule::Format(format) => value
+                .with_text(|t| (!rules::matches(format, t)).then(|| t.to_owned()))
+                .flatten()
+                .map(Actual::Text),
+        };
+        if let Some(actual) = actual {
+            push(errors, path, Violation::Rule(*rule), actual);
+        }
+    }
+}

@@ -1,0 +1,347 @@
+//! The outgoing value model: every declared field turns into a [`Wire`] through the
+//! [`WireValue`] trait, and the validator, the sign-string writer and the three encoders
+//! all read that one view. The trait is where type-driven behaviour lives: what "length"
+//! means, what an absent value is, how a value is decoded back.
+
+use crate::decode::node::Node;
+use crate::decode::typed::{DecodeErrors, Problem};
+use crate::object::FieldAccess;
+use crate::path::Path;
+use crate::schema::Kind;
+use crate::{Fen, Yuan};
+
+/// A borrowed view of one field's value, as it goes on the wire.
+pub enum Wire<'a> {
+    /// `None`: the field is not sent.
+    Absent,
+    /// A string.
+    Str(&'a str),
+    /// A signed integer.
+    Int(i64),
+    /// An unsigned integer (fen, counts).
+    UInt(u64),
+    /// Fen rendered as yuan with two decimals, a string on the wire.
+    Yuan(u64),
+    /// Text computed from the value ([`crate::JsonText`]), a string on the wire.
+    Text(String),
+    /// A nested declared object.
+    Object(&'a dyn FieldAccess),
+    /// An array of values.
+    Array(&'a dyn WireArray),
+}
+
+impl Wire<'_> {
+    /// Whether the field is not sent.
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Wire::Absent)
+    }
+
+    /// Whether the value counts as missing for a required field: absent or empty text.
+    pub fn is_missing(&self) -> bool {
+        match self {
+            Wire::Absent => true,
+            Wire::Str(s) => s.is_empty(),
+            Wire::Text(s) => s.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The value as an integer, for `range` checks.
+    pub fn as_integer(&self) -> Option<i128> {
+        match *self {
+            Wire::Int(i) => Some(i128::from(i)),
+            Wire::UInt(u) | Wire::Yuan(u) => Some(i128::from(u)),
+            _ => None,
+        }
+    }
+
+    /// Calls `f` with the value's text form (`None` when absent). Scalars are formatted
+    /// on the stack; nested objects and arrays become compact JSON.
+    pub fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> Option<R> {
+        match self {
+            Wire::Absent => None,
+            Wire::Str(s) => Some(f(s)),
+            Wire::Text(s) => Some(f(s)),
+            Wire::Int(i) => Some(f(itoa::Buffer::new().format(*i))),
+            Wire::UInt(u) => Some(f(itoa::Buffer::new().format(*u))),
+            Wire::Yuan(fen) => {
+                let mut buf = YuanBuf::new();
+                Some(f(buf.format(*fen)))
+            }
+            Wire::Object(_) | Wire::Array(_) => {
+                let mut out = Vec::new();
+                crate::encode::json::write_value(&mut out, self);
+                Some(f(std::str::from_utf8(&out).unwrap_or_default()))
+            }
+        }
+    }
+}
+
+/// Formats fen as `"50.00"` without allocating.
+pub(crate) struct YuanBuf {
+    bytes: [u8; 24],
+    len: usize,
+}
+
+impl YuanBuf {
+    pub(crate) fn new() -> Self {
+        YuanBuf {
+            bytes: [0; 24],
+            len: 0,
+        }
+    }
+
+    pub(crate) fn format(&mut self, fen: u64) -> &str {
+        let mut ints = itoa::Buffer::new();
+        let whole = ints.format(fen / 100).as_bytes();
+        let cents = (fen % 100) as u8;
+        self.bytes[..whole.len()].copy_from_slice(whole);
+        self.bytes[whole.len()] = b'.';
+        self.bytes[whole.len() + 1] = b'0' + cents / 10;
+        self.bytes[whole.len() + 2] = b'0' + cents % 10;
+        self.len = whole.len() + 3;
+        // Only ASCII digits and '.' were written.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+}
+
+/// An array value, seen element by element.
+pub trait WireArray {
+    /// Number of elements.
+    fn len(&self) -> usize;
+    /// Whether there are no elements.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Element `index`.
+    fn get(&self, index: usize) -> Wire<'_>;
+}
+
+impl<T: WireValue> WireArray for Vec<T> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+    fn get(&self, index: usize) -> Wire<'_> {
+        self[index].wire()
+    }
+}
+
+/// A type that can be a field of a declared struct.
+///
+/// Implemented for strings, integers, [`Fen`], [`Yuan`], [`crate::JsonText`], `Option<T>`,
+/// `Vec<T>` and every struct deriving `PayObject`; implement it for your own types to use
+/// them as fields.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a paywire field",
+    label = "not a wire value",
+    note = "fields are String, integers, paywire::Fen, paywire::Yuan, paywire::JsonText<T>, Option<T>, Vec<T>, or a struct deriving PayObject"
+)]
+pub trait WireValue: Sized {
+    /// The wire shape, shown in `SCHEMA`.
+    const KIND: Kind;
+    /// Whether the field may be absent (only `Option<T>`).
+    const OPTIONAL: bool = false;
+    /// The value as it goes on the wire.
+    fn wire(&self) -> Wire<'_>;
+    /// Reads the value back from a received node (`None` when the member is missing).
+    /// Problems are pushed to `errors`; `None` is returned after any problem.
+    fn decode(node: Option<&Node>, at: &Path<'_>, errors: &mut DecodeErrors) -> Option<Self>;
+}
+
+/// Takes the node of a required value, reporting it missing otherwise.
+fn required<'n>(
+    node: Option<&'n Node>,
+    expected: &'static str,
+    at: &Path<'_>,
+    errors: &mut DecodeErrors,
+) -> Option<&'n Node> {
+    match node {
+        None | Some(Node::Null) => {
+            errors.push(at, Problem::Missing { expected });
+            None
+        }
+        Some(n) => Some(n),
+    }
+}
+
+impl WireValue for String {
+    const KIND: Kind = Kind::Str;
+    fn wire(&self) -> Wire<'_> {
+        Wire::Str(self)
+    }
+    fn decode(node: Option<&Node>, at: &Path<'_>, errors: &mut DecodeErrors) -> Option<Self> {
+        match required(node, "a string", at, errors)? {
+            Node::Str(s) | Node::Text(s) => Some(s.clone()),
+            other => {
+                errors.push(
+                    at,
+                    Problem::WrongType {
+                        expected: "a string",
+                        got: other.type_name(),
+                    },
+                );
+                None
+            }
+        }
+    }
+}
+
+impl<T: WireValue> WireValue for Option<T> {
+    const KIND: Kind = T::KIND;
+    const OPTIONAL: bool = true;
+    fn wire(&self) -> Wire<'_> {
+        match self {
+            Some(v) => v.wire(),
+            None => Wire::Absent,
+        }
+    }
+    fn decode(node: Option<&Node>, at: &Path<'_>, errors: &mut DecodeErrors) -> Option<Self> {
+        match node {
+            None | Some(Node::Null) => Some(None),
+            Some(n) => T::decode(Some(n), at, errors).map(Some),
+        }
+    }
+}
+
+impl<T: WireValue> WireValue for Vec<T> {
+    const KIND: Kind = Kind::Array(&T::KIND);
+    fn wire(&self) -> Wire<'_> {
+        Wire::Array(self)
+    }
+    fn decode(node: Option<&Node>, at: &Path<'_>, errors: &mut DecodeErrors) -> Option<Self> {
+        match required(node, "an array", at, errors)? {
+            Node::Array(items) => {
+                let before = errors.len();
+                let decoded: Vec<Option<T>> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| T::decode(Some(n), &at.index(i), errors))
+                    .collect();
+                if errors.len() > before {
+                    return None;
+                }
+                decoded.into_iter().collect()
+            }
+            other => {
+                errors.push(
+                    at,
+                    Problem::WrongType {
+                        expected: "an array",
+                        got: other.type_name(),
+                    },
+                );
+                None
+            }
+        }
+    }
+}
+
+/// Parses an integer from a received node: a JSON number, or the text of an XML element
+/// or form value (plain decimal digits, `-` allowed for signed types, nothing else).
+pub(crate) fn decode_integer(
+    node: Option<&Node>,
+    min: i128,
+    max: i128,
+    at: &Path<'_>,
+    errors: &mut DecodeErrors,
+) -> Option<i128> {
+    let value = match required(node, "an integer", at, errors)? {
+        Node::Number(n) => n
+            .as_i64()
+            .map(i128::from)
+            .or_else(|| n.as_u64().map(i128::from)),
+        Node::Text(t) => {
+            let digits = t.strip_prefix('-').unwrap_or(t);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                errors.push(at, Problem::NotInteger { text: t.clone() });
+                return None;
+            }
+            t.parse::<i128>().ok()
+        }
+        other => {
+            errors.push(
+                at,
+                Problem::WrongType {
+                    expected: "an integer",
+                    got: other.type_name(),
+                },
+            );
+            return None;
+        }
+    };
+    match value {
+        Some(v) if v >= min && v <= max => Some(v),
+        _ => {
+            let text = node.map(|n| n.to_string()).unwrap_or_default();
+            errors.push(at, Problem::IntegerOutOfType { text, min, max });
+            None
+        }
+    }
+}
+
+macro_rules! integer_wire_value {
+    ($($t:ty => $variant:ident),* $(,)?) => {$(
+        impl WireValue for $t {
+            const KIND: Kind = Kind::Int { min: <$t>::MIN as i128, max: <$t>::MAX as i128 };
+            fn wire(&self) -> Wire<'_> {
+                Wire::$variant((*self).into())
+            }
+            fn decode(node: Option<&Node>, at: &Path<'_>, errors: &mut DecodeErrors) -> Option<Self> {
+                decode_integer(node, <$t>::MIN as i128, <$t>::MAX as i128, at, errors)
+                    .and_then(|v| <$t>::try_from(v).ok())
+            }
+        }
+    )*};
+}
+
+integer_wire_value!(
+    u8 => UInt, u16 => UInt, u32 => UInt, u64 => UInt,
+    i8 => Int, i16 => Int, i32 => Int, i64 => Int,
+);
+
+impl WireValue for Fen {
+    const KIND: Kind = Kind::Fen;
+    fn wire(&self) -> Wire<'_> {
+        Wire::UInt(self.get())
+    }
+    fn decode(node: Option<&Node>, at: &Path<'_>, errors: &mut DecodeErrors) -> Option<Self> {
+        decode_integer(node, 0, i128::from(u64::MAX), at, errors)
+            .and_then(|v| u64::try_from(v).ok())
+            .map(Fen::new)
+    }
+}
+
+impl WireValue for Yuan {
+    const KIND: Kind = Kind::Yuan;
+    fn wire(&self) -> Wire<'_> {
+        Wire::Yuan(self.fen().get())
+    }
+    fn decode(node: Option<&Node>, at: &Path<'_>, errors: &mut DecodeErrors) -> Option<Self> {
+        match required(node, "a yuan string such as \"50.00\"", at, errors)? {
+            Node::Str(s) | Node::Text(s) => match s.parse::<Yuan>() {
+                Ok(y) => Some(y),
+                Err(error) => {
+                    errors.push(
+                        at,
+                        Problem::Money {
+                            text: s.clone(),
+                            error,
+                        },
+                    );
+                    None
+                }
+            },
+            other => {
+                // A JSON number here would be a float: refuse it rather than round.
+                errors.push(
+                    at,
+                    Problem::WrongType {
+                        expected: "a yuan string such as \"50.00\"",
+                        got: other.type_name(),
+                    },
+                );
+                None
+            }
+        }
+    }
+}

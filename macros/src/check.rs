@@ -1,0 +1,249 @@
+//! Stage 3: checks that look across fields, and the derived parts of the model:
+//! `required_if` targets become field indices, groups are collected, and the canonical
+//! sign order is computed here, at compile time.
+
+use crate::ctxt::{did_you_mean, Ctxt};
+use crate::model::{Condition, Container, Derive, Format, Location, Scheme, SignEntry};
+use proc_macro2::Span;
+use std::collections::BTreeMap;
+
+pub fn check(cx: &mut Ctxt, c: &mut Container) {
+    check_wire_names(cx, c);
+    resolve_required_if(cx, c);
+    collect_groups(c);
+    check_sign_positions(cx, c);
+    c.sign_order = sign_order(c);
+}
+
+fn is_xml_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '-' | '.'))
+}
+
+fn check_wire_names(cx: &mut Ctxt, c: &Container) {
+    let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+    for f in &c.fields {
+        if let Some(first) = seen.insert(&f.wire.value, f.wire.span) {
+            cx.duplicate(
+                f.wire.span,
+                format!("two fields travel as `{}`; each wire name can carry one value, so `rename` one of them", f.wire.value),
+                first,
+            );
+        }
+    }
+    for k in &c.constants {
+        if let Some(first) = seen.get(k.wire.as_str()) {
+            cx.duplicate(
+                k.span,
+                format!("constant `{}` collides with the field of the same wire name; keep either the field or the constant", k.wire),
+                *first,
+            );
+        }
+    }
+    let mut constant_seen: BTreeMap<&str, Span> = BTreeMap::new();
+    for k in &c.constants {
+        if let Some(first) = constant_seen.insert(&k.wire, k.span) {
+            cx.duplicate(
+                k.span,
+                format!("constant `{}` is declared twice", k.wire),
+                first,
+            );
+        }
+    }
+    if c.derive == Derive::Request && c.scheme != Scheme::None {
+        let name = c.sign_field.value.as_str();
+        if let Some(f) = c.fields.iter().find(|f| f.wire.value == name) {
+            let how = if c.sign_field_explicit {
+                "`sign_field`"
+            } else {
+                "the default `sign_field`"
+            };
+            cx.duplicate(
+                f.wire.span,
+                format!(
+                    "`{name}` is where the signature travels ({how}); rename this field or set `sign_field = \"...\"` on the struct"
+                ),
+                c.sign_field.span,
+            );
+        }
+        if let Some(k) = c.constants.iter().find(|k| k.wire == name) {
+            cx.error(k.span, format!("constant `{name}` collides with the signature's field; the signature is computed"));
+        }
+    }
+    if c.format == Some(Format::Xml) {
+        let names = c
+            .fields
+            .iter()
+            .filter(|f| f.location == Location::Body)
+            .map(|f| (f.wire.value.as_str(), f.wire.span))
+            .chain(c.constants.iter().map(|k| (k.wire.as_str(), k.span)))
+            .chain(
+                (c.scheme != Scheme::None)
+                    .then(|| (c.sign_field.value.as_str(), c.sign_field.span)),
+            );
+        for (name, span) in names {
+            if !is_xml_name(name) {
+                cx.error(
+                    span,
+                    format!("`{name}` cannot be an XML element name; use ASCII letters, digits, `_`, `-` and `.`, starting with a letter or `_`"),
+                );
+            }
+        }
+    }
+}
+
+fn resolve_required_if(cx: &mut Ctxt, c: &mut Container) {
+    let names: Vec<String> = c.fields.iter().map(|f| f.ident.to_string()).collect();
+    for (index, field) in c.fields.iter_mut().enumerate() {
+        for raw in std::mem::take(&mut field.raw_required_if) {
+            let target = raw.field.to_string();
+            match names.iter().position(|n| *n == target) {
+                Some(i) if i == index => {
+                    cx.error(
+                        raw.field.span(),
+                        "`required_if` cannot depend on the field itself",
+                    );
+                }
+                Some(i) => field.required_if.push(Condition {
+                    field: i,
+                    value: raw.value.value,
+                    key: raw.key,
+                }),
+                None => {
+                    let known: Vec<&str> = names.iter().map(String::as_str).collect();
+                    cx.error(
+                        raw.field.span(),
+                        format!(
+                            "`required_if` names `{target}`, which is not a field of this struct{}",
+                            did_you_mean(&target, &known)
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn collect_groups(c: &mut Container) {
+    for f in &c.fields {
+        if let Some(g) = &f.group {
+            if !c.groups.contains(&g.name) {
+                c.groups.push(g.name.clone());
+            }
+        }
+    }
+}
+
+fn check_sign_positions(cx: &mut Ctxt, c: &Container) {
+    if c.derive == Derive::Object {
+        for f in &c.fields {
+            if let Some(p) = &f.sign_position {
+                cx.error(p.span, "`sign = N` belongs on a field of a `#[derive(PayRequest)]` struct signed with md5-concat");
+            }
+            if let Some(s) = f.no_sign {
+                cx.error(
+                    s,
+                    "`no_sign` belongs on a field of a `#[derive(PayRequest)]` struct",
+                );
+            }
+        }
+        return;
+    }
+    match c.scheme {
+        Scheme::Md5Concat => {
+            let mut by_position: BTreeMap<u32, Span> = BTreeMap::new();
+            for f in &c.fields {
+                if let Some(s) = f.no_sign {
+                    cx.error(s, "under md5-concat only fields with `sign = N` are signed; `no_sign` is redundant here");
+                }
+                let Some(p) = &f.sign_position else { continue };
+                if p.value == 0 {
+                    cx.error(p.span, "md5-concat positions start at 1");
+                } else if let Some(first) = by_position.insert(p.value, p.span) {
+                    cx.duplicate(
+                        p.span,
+                        format!("md5-concat position {} is used twice", p.value),
+                        first,
+                    );
+                }
+            }
+            if by_position.is_empty() {
+                cx.error(
+                    c.scheme_span,
+                    "md5-concat signs nothing: mark the signed fields with `#[pay(sign = 1)]`, `#[pay(sign = 2)]`, ...",
+                );
+            } else if let Some(gap) = (1..)
+                .zip(by_position.keys())
+                .find(|(want, got)| want != *got)
+            {
+                let span = by_position[gap.1];
+                cx.error(
+                    span,
+                    format!("md5-concat positions must run 1, 2, 3, ... without gaps; position {} is missing", gap.0),
+                );
+            }
+        }
+        scheme => {
+            for f in &c.fields {
+                if let Some(p) = &f.sign_position {
+                    let why = if scheme == Scheme::None {
+                        "nothing is signed under `sign = \"none\"`".to_owned()
+                    } else {
+                        "sorted schemes sign every field in wire-name order; use `no_sign` to leave one out".to_owned()
+                    };
+                    cx.error(
+                        p.span,
+                        format!("`sign = N` sets a position in an md5-concat signature; {why}"),
+                    );
+                }
+                if let (Some(s), Scheme::None) = (f.no_sign, scheme) {
+                    cx.error(
+                        s,
+                        "`no_sign` has no effect under `sign = \"none\"`; remove it",
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The canonical order, fixed at compile time: sorted wire names (byte order) for the
+/// sorted schemes, the declared positions for md5-concat.
+fn sign_order(c: &Container) -> Vec<SignEntry> {
+    match c.scheme {
+        Scheme::None => Vec::new(),
+        Scheme::Md5Concat => {
+            let mut positioned: Vec<(u32, usize)> = c
+                .fields
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| f.sign_position.as_ref().map(|p| (p.value, i)))
+                .collect();
+            positioned.sort();
+            positioned
+                .into_iter()
+                .map(|(_, i)| SignEntry::Field(i))
+                .collect()
+        }
+        Scheme::Md5Sorted | Scheme::HmacSha256Sorted => {
+            let mut entries: Vec<(&[u8], SignEntry)> = c
+                .fields
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.signed(c.scheme))
+                .map(|(i, f)| (f.wire.value.as_bytes(), SignEntry::Field(i)))
+                .chain(
+                    c.constants
+                        .iter()
+                        .enumerate()
+                        .map(|(i, k)| (k.wire.as_bytes(), SignEntry::Constant(i))),
+                )
+                .collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            entries.into_iter().map(|(_, e)| e).collect()
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! Derive macros for [paywire](https://docs.rs/paywire): `#[derive(PayRequest)]` and
+//! `#[derive(PayObject)]`. Each is a pipeline: parse the attributes (`syntax`), build a
+//! normalised model (`model`), check it across fields (`check`), emit code (`emit`).
+//! Every mistake is reported at once on its own span; on error a stub impl is emitted
+//! so one mistake does not cascade.
+
+mod check;
+mod ctxt;
+mod emit;
+mod model;
+mod syntax;
+
+use model::Derive;
+use proc_macro::TokenStream;
+
+/// Derives `paywire::PayRequest` for a struct that mirrors a gateway's parameter table.
+#[proc_macro_derive(PayRequest, attributes(pay))]
+pub fn derive_pay_request(input: TokenStream) -> TokenStream {
+    derive(input, Derive::Request)
+}
+
+/// Derives `paywire::PayObject` for a nested object of a request.
+#[proc_macro_derive(PayObject, attributes(pay))]
+pub fn derive_pay_object(input: TokenStream) -> TokenStream {
+    derive(input, Derive::Object)
+}
+
+fn derive(input: TokenStream, derive: Derive) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    let mut cx = ctxt::Ctxt::default();
+    let model = model::build(&mut cx, &input, derive).map(|mut container| {
+        check::check(&mut cx, &mut container);
+        container
+    });
+    match (cx.into_error(), model) {
+        (None, Some(container)) => emit::expand(&container).into(),
+        (error, _) => {
+            let errors = error.map(|e| e.to_compile_error()).unwrap_or_default();
+            let stub = emit::fallback(&input, derive);
+            quote::quote!(#errors #stub).into()
+        }
+    }
+}

@@ -1,0 +1,538 @@
+//! Stage 2: the normalised model. Ranges of every spelling become one bounds type,
+//! string options become enums, and each item keeps the span its errors point at.
+//! Emit code reads only this model, never `syn::Attribute`.
+
+use crate::ctxt::{did_you_mean, Ctxt};
+use crate::syntax::{
+    self, ConstantAttr, FieldAttrs, RangeAttr, RangeSyntax, RequiredIfAttr, Spanned,
+};
+use proc_macro2::Span;
+use syn::spanned::Spanned as _;
+use syn::{Ident, Lit, Type};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Derive {
+    Request,
+    Object,
+}
+
+impl Derive {
+    pub fn name(self) -> &'static str {
+        match self {
+            Derive::Request => "PayRequest",
+            Derive::Object => "PayObject",
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Xml,
+    Form,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    None,
+    Md5Sorted,
+    HmacSha256Sorted,
+    Md5Concat,
+}
+
+impl Scheme {
+    pub fn is_sorted(self) -> bool {
+        matches!(self, Scheme::Md5Sorted | Scheme::HmacSha256Sorted)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Case {
+    Upper,
+    Lower,
+}
+
+pub enum ConstValue {
+    Str(String),
+    Int(i64),
+}
+
+pub struct Constant {
+    pub wire: String,
+    pub span: Span,
+    pub value: ConstValue,
+}
+
+/// Inclusive bounds; `None` is "no bound on this side".
+#[derive(Clone, Copy)]
+pub struct Bounds {
+    pub min: Option<i128>,
+    pub max: Option<i128>,
+}
+
+pub struct RangeRule {
+    pub bounds: Bounds,
+    /// The key (`len`), where type mismatches are reported.
+    pub key: Span,
+    /// The range expression, where bound problems are reported.
+    pub expr: Span,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    Body,
+    Path,
+}
+
+pub struct Condition {
+    pub field: usize,
+    pub value: String,
+    pub key: Span,
+}
+
+pub struct Group {
+    pub name: String,
+    pub required: bool,
+    pub span: Span,
+}
+
+pub struct Field {
+    pub ident: Ident,
+    pub ty: Type,
+    pub wire: Spanned<String>,
+    pub doc: String,
+    pub len: Option<RangeRule>,
+    pub chars: Option<RangeRule>,
+    pub range: Option<RangeRule>,
+    pub one_of: Vec<String>,
+    pub formats: Vec<Spanned<&'static str>>,
+    pub raw_required_if: Vec<RequiredIfAttr>,
+    pub required_if: Vec<Condition>,
+    pub group: Option<Group>,
+    pub location: Location,
+    pub no_sign: Option<Span>,
+    pub sign_position: Option<Spanned<u32>>,
+}
+
+impl Field {
+    pub fn signed(&self, scheme: Scheme) -> bool {
+        match scheme {
+            Scheme::None => false,
+            Scheme::Md5Concat => self.sign_position.is_some(),
+            Scheme::Md5Sorted | Scheme::HmacSha256Sorted => {
+                self.location == Location::Body && self.no_sign.is_none()
+            }
+        }
+    }
+}
+
+pub enum SignEntry {
+    Field(usize),
+    Constant(usize),
+}
+
+pub struct Container {
+    pub ident: Ident,
+    pub derive: Derive,
+    pub crate_path: syn::Path,
+    pub doc: String,
+    pub format: Option<Format>,
+    pub scheme: Scheme,
+    pub scheme_span: Span,
+    pub key_name: String,
+    pub case: Case,
+    pub sign_field: Spanned<String>,
+    pub sign_field_explicit: bool,
+    pub constants: Vec<Constant>,
+    pub fields: Vec<Field>,
+    pub groups: Vec<String>,
+    pub sign_order: Vec<SignEntry>,
+    pub validate_with: Option<syn::Path>,
+}
+
+const RANGE_HELP: &str =
+    "expected a range such as `1..=32`, `..=32`, `18..` or a single number such as `14`";
+
+/// `1..=32`, `..=32`, `18..`, `1..33` and `14` all become inclusive [`Bounds`].
+fn parse_bounds(cx: &mut Ctxt, attr: &RangeAttr, key: &str, lengths: bool) -> Option<RangeRule> {
+    let span = attr.span;
+    let bounds = match attr.value {
+        RangeSyntax::Exact(v) => Bounds {
+            min: Some(v),
+            max: Some(v),
+        },
+        RangeSyntax::Range {
+            start: None,
+            end: None,
+            ..
+        } => {
+            cx.error(span, format!("`{key} = ..` sets no limit; {RANGE_HELP}"));
+            return None;
+        }
+        RangeSyntax::Range {
+            start,
+            end,
+            inclusive,
+        } => Bounds {
+            min: start,
+            max: end.map(|e| if inclusive { e } else { e - 1 }),
+        },
+        RangeSyntax::Invalid => {
+            cx.error(span, format!("`{key}`: {RANGE_HELP}"));
+            return None;
+        }
+    };
+    if lengths && bounds.min.unwrap_or(0) < 0 {
+        cx.error(
+            span,
+            format!("a length cannot be negative; `{key}` counts from 0"),
+        );
+        return None;
+    }
+    if let (Some(min), Some(max)) = (bounds.min, bounds.max) {
+        if min > max {
+            let fix = if max + 1 == min {
+                format!("`{min}..={min}`")
+            } else {
+                format!("`{max}..={min}`")
+            };
+            cx.error(span, format!("empty range: no value is at least {min} and at most {max}; did you mean {fix}?"));
+            return None;
+        }
+    }
+    Some(RangeRule {
+        bounds,
+        key: attr.key,
+        expr: span,
+    })
+}
+
+fn parse_choice<T: Copy>(
+    cx: &mut Ctxt,
+    v: &Spanned<String>,
+    key: &str,
+    options: &[(&str, T)],
+) -> Option<T> {
+    if let Some((_, t)) = options.iter().find(|(name, _)| *name == v.value) {
+        return Some(*t);
+    }
+    let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+    let expected = names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    cx.error(
+        v.span,
+        format!(
+            "unknown {key} \"{}\"; expected one of {expected}{}",
+            v.value,
+            did_you_mean(&v.value, &names)
+        ),
+    );
+    None
+}
+
+fn build_field(cx: &mut Ctxt, field: &syn::Field, attrs: FieldAttrs) -> Field {
+    let ident = field.ident.clone().expect("named fields");
+    let wire = match &attrs.rename {
+        Some(r) if r.value.is_empty() => {
+            cx.error(
+                r.span,
+                "a wire name cannot be empty; write the name the gateway documents",
+            );
+            Spanned {
+                value: ident.to_string(),
+                span: r.span,
+            }
+        }
+        Some(r) => r.clone(),
+        None => Spanned {
+            value: ident.unraw().to_string(),
+            span: ident.span(),
+        },
+    };
+    let len = attrs
+        .len
+        .as_ref()
+        .and_then(|a| parse_bounds(cx, a, "len", true));
+    let chars = attrs
+        .chars
+        .as_ref()
+        .and_then(|a| parse_bounds(cx, a, "chars", true));
+    if let (Some(l), Some(c)) = (&attrs.len, &attrs.chars) {
+        cx.duplicate(
+            c.key,
+            "`len` and `chars` on one field: a limit counts either UTF-8 bytes (`len`) or characters (`chars`); keep the one the gateway documents",
+            l.key,
+        );
+    }
+    let range = attrs
+        .range
+        .as_ref()
+        .and_then(|a| parse_bounds(cx, a, "range", false));
+    let one_of = match &attrs.one_of {
+        Some(list) if list.value.is_empty() => {
+            cx.error(
+                list.span,
+                "`one_of` needs at least one allowed value, such as `one_of(\"1\", \"2\")`",
+            );
+            Vec::new()
+        }
+        Some(list) => list.value.iter().map(|v| v.value.clone()).collect(),
+        None => Vec::new(),
+    };
+    let formats = attrs
+        .formats
+        .iter()
+        .filter_map(|f| {
+            syntax::FORMAT_KEYS
+                .iter()
+                .find(|k| **k == f.value)
+                .map(|k| Spanned {
+                    value: *k,
+                    span: f.span,
+                })
+        })
+        .collect();
+    let group = attrs.group.as_ref().map(|g| Group {
+        name: g.value.clone(),
+        required: attrs.optional.is_none(),
+        span: g.span,
+    });
+    if let (Some(span), None) = (attrs.optional, &attrs.group) {
+        cx.error(span, "`optional` only applies together with `group`; an `Option<_>` field is already optional");
+    }
+    if let (Some(no_sign), Some(pos)) = (attrs.no_sign, &attrs.sign_position) {
+        cx.duplicate(
+            no_sign,
+            "`no_sign` contradicts `sign = N`: keep one of them",
+            pos.span,
+        );
+    }
+    if let (Some(path), Some(pos)) = (attrs.path, &attrs.sign_position) {
+        cx.duplicate(
+            pos.span,
+            "a `path` parameter is not signed; remove `sign = N`",
+            path,
+        );
+    }
+    Field {
+        ident,
+        ty: field.ty.clone(),
+        wire,
+        doc: attrs.doc,
+        len,
+        chars,
+        range,
+        one_of,
+        formats,
+        raw_required_if: attrs.required_if,
+        required_if: Vec::new(),
+        group,
+        location: if attrs.path.is_some() {
+            Location::Path
+        } else {
+            Location::Body
+        },
+        no_sign: attrs.no_sign,
+        sign_position: attrs.sign_position,
+    }
+}
+
+fn build_constant(cx: &mut Ctxt, c: &ConstantAttr) -> Option<Constant> {
+    let value = match &c.value {
+        Lit::Str(s) => ConstValue::Str(s.value()),
+        Lit::Int(i) => match i.base10_parse::<i64>() {
+            Ok(v) => ConstValue::Int(v),
+            Err(e) => {
+                cx.syn(e);
+                return None;
+            }
+        },
+        _ => return None,
+    };
+    Some(Constant {
+        wire: c.name.unraw().to_string(),
+        span: c.name.span(),
+        value,
+    })
+}
+
+/// Builds the model; per-item problems go to `cx`, cross-field ones are `check`ed next.
+pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<Container> {
+    let named = match &input.data {
+        syn::Data::Struct(syn::DataStruct {
+            fields: syn::Fields::Named(named),
+            ..
+        }) => named,
+        syn::Data::Struct(_) => {
+            cx.error(
+                input.ident.span(),
+                format!("{} needs a struct with named fields: each field is a row of the gateway's table", derive.name()),
+            );
+            return None;
+        }
+        syn::Data::Enum(e) => {
+            cx.error(
+                e.enum_token.span,
+                format!("{} cannot be derived for an enum; declare a struct with one field per parameter", derive.name()),
+            );
+            return None;
+        }
+        syn::Data::Union(u) => {
+            cx.error(
+                u.union_token.span,
+                format!("{} cannot be derived for a union", derive.name()),
+            );
+            return None;
+        }
+    };
+    if let Some(param) = input.generics.params.first() {
+        cx.error(
+            param.span(),
+            format!(
+                "{} does not support generic structs; a gateway table has concrete types",
+                derive.name()
+            ),
+        );
+        return None;
+    }
+    let attrs = syntax::parse_container(cx, &input.attrs);
+    let request_only = [
+        ("format", attrs.format.as_ref().map(|v| v.span)),
+        ("sign", attrs.sign.as_ref().map(|v| v.span)),
+        ("sign_key", attrs.sign_key.as_ref().map(|v| v.span)),
+        ("sign_case", attrs.sign_case.as_ref().map(|v| v.span)),
+        ("sign_field", attrs.sign_field.as_ref().map(|v| v.span)),
+        ("constant", attrs.constants.first().map(|c| c.name.span())),
+    ];
+    if derive == Derive::Object {
+        for (key, span) in request_only {
+            if let Some(span) = span {
+                cx.error(
+                    span,
+                    format!("`{key}` belongs on a `#[derive(PayRequest)]` struct; a PayObject travels inside its parent's body"),
+                );
+            }
+        }
+    }
+    let format = match (&attrs.format, derive) {
+        (Some(f), _) => parse_choice(
+            cx,
+            f,
+            "format",
+            &[
+                ("json", Format::Json),
+                ("xml", Format::Xml),
+                ("form", Format::Form),
+            ],
+        ),
+        (None, Derive::Request) => {
+            cx.error(
+                input.ident.span(),
+                "missing `#[pay(format = \"...\")]`: write \"json\", \"xml\" or \"form\"",
+            );
+            None
+        }
+        (None, Derive::Object) => None,
+    };
+    let scheme = match (&attrs.sign, derive) {
+        (Some(s), _) => parse_choice(
+            cx,
+            s,
+            "sign",
+            &[
+                ("md5-sorted", Scheme::Md5Sorted),
+                ("hmac-sha256-sorted", Scheme::HmacSha256Sorted),
+                ("md5-concat", Scheme::Md5Concat),
+                ("none", Scheme::None),
+            ],
+        )
+        .unwrap_or(Scheme::None),
+        (None, Derive::Request) => {
+            cx.error(
+                input.ident.span(),
+                "missing `#[pay(sign = \"...\")]`: write \"md5-sorted\", \"hmac-sha256-sorted\", \"md5-concat\" or \"none\"",
+            );
+            Scheme::None
+        }
+        (None, Derive::Object) => Scheme::None,
+    };
+    let scheme_span = attrs.sign.as_ref().map_or(input.ident.span(), |s| s.span);
+    if let Some(k) = &attrs.sign_key {
+        if !scheme.is_sorted() && derive == Derive::Request {
+            cx.error(k.span, "`sign_key` names the `&key=SECRET` suffix of sorted schemes; remove it for this `sign`");
+        }
+    }
+    if scheme == Scheme::None && derive == Derive::Request {
+        for (key, span) in [
+            ("sign_case", attrs.sign_case.as_ref().map(|v| v.span)),
+            ("sign_field", attrs.sign_field.as_ref().map(|v| v.span)),
+        ] {
+            if let Some(span) = span {
+                cx.error(
+                    span,
+                    format!("`{key}` has no effect under `sign = \"none\"`; remove it"),
+                );
+            }
+        }
+    }
+    let default_case = if scheme == Scheme::Md5Concat {
+        Case::Lower
+    } else {
+        Case::Upper
+    };
+    let case = attrs
+        .sign_case
+        .as_ref()
+        .and_then(|c| {
+            parse_choice(
+                cx,
+                c,
+                "sign_case",
+                &[("upper", Case::Upper), ("lower", Case::Lower)],
+            )
+        })
+        .unwrap_or(default_case);
+    let sign_field = attrs.sign_field.clone().unwrap_or(Spanned {
+        value: "sign".into(),
+        span: input.ident.span(),
+    });
+    let constants = attrs
+        .constants
+        .iter()
+        .filter_map(|c| build_constant(cx, c))
+        .collect();
+    let fields = named
+        .named
+        .iter()
+        .map(|f| {
+            let field_attrs = syntax::parse_field(cx, &f.attrs);
+            build_field(cx, f, field_attrs)
+        })
+        .collect();
+    let crate_path = attrs
+        .crate_path
+        .map_or_else(|| syn::parse_quote!(::paywire), |p| p.value);
+    Some(Container {
+        ident: input.ident.clone(),
+        derive,
+        crate_path,
+        doc: attrs.doc,
+        format,
+        scheme,
+        scheme_span,
+        key_name: attrs.sign_key.map_or_else(|| "key".to_owned(), |k| k.value),
+        case,
+        sign_field_explicit: attrs.sign_field.is_some(),
+        sign_field,
+        constants,
+        fields,
+        groups: Vec::new(),
+        sign_order: Vec::new(),
+        validate_with: attrs.validate_with.map(|v| v.value),
+    })
+}
+
+use syn::ext::IdentExt as _;

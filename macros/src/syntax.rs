@@ -1,0 +1,461 @@
+//! Stage 1: `#[pay(...)]` attributes as written, with their spans. Parsed by hand with
+//! `parse_nested_meta`, one branch per key, the user-facing syntax above each branch.
+
+use crate::ctxt::{did_you_mean, Ctxt};
+use proc_macro2::Span;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned as _;
+use syn::{parenthesized, Expr, Ident, Lit, LitStr, Token};
+
+/// A value and where it was written.
+#[derive(Clone)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+pub const CONTAINER_KEYS: &[&str] = &[
+    "format",
+    "sign",
+    "sign_key",
+    "sign_case",
+    "sign_field",
+    "constant",
+    "crate",
+    "validate_with",
+];
+
+pub const FIELD_KEYS: &[&str] = &[
+    "len",
+    "chars",
+    "range",
+    "one_of",
+    "required_if",
+    "rename",
+    "sign",
+    "no_sign",
+    "path",
+    "group",
+    "optional",
+    "rfc3339",
+    "compact_time",
+    "ip",
+    "url",
+    "https_url",
+    "alphanumeric",
+    "utf8mb3",
+];
+
+/// The text-format keys, which take no value.
+pub const FORMAT_KEYS: &[&str] = &[
+    "rfc3339",
+    "compact_time",
+    "ip",
+    "url",
+    "https_url",
+    "alphanumeric",
+    "utf8mb3",
+];
+
+#[derive(Default)]
+pub struct ContainerAttrs {
+    pub format: Option<Spanned<String>>,
+    pub sign: Option<Spanned<String>>,
+    pub sign_key: Option<Spanned<String>>,
+    pub sign_case: Option<Spanned<String>>,
+    pub sign_field: Option<Spanned<String>>,
+    pub constants: Vec<ConstantAttr>,
+    pub crate_path: Option<Spanned<syn::Path>>,
+    pub validate_with: Option<Spanned<syn::Path>>,
+    pub doc: String,
+}
+
+pub struct ConstantAttr {
+    pub name: Ident,
+    pub value: Lit,
+}
+
+/// A range-valued key (`len = 1..=32`): the key's span for type errors, the value's span
+/// for bound errors, and the value as written.
+#[derive(Clone)]
+pub struct RangeAttr {
+    pub key: Span,
+    pub span: Span,
+    pub value: RangeSyntax,
+}
+
+/// `START`, `START..`, `..END`, `..=END`, `START..END` or `START..=END`, or something else.
+#[derive(Clone)]
+pub enum RangeSyntax {
+    Exact(i128),
+    Range {
+        start: Option<i128>,
+        end: Option<i128>,
+        inclusive: bool,
+    },
+    Invalid,
+}
+
+fn parse_int(input: syn::parse::ParseStream) -> syn::Result<Option<i128>> {
+    let negative = input.peek(Token![-]);
+    if negative {
+        input.parse::<Token![-]>()?;
+    }
+    if input.peek(syn::LitInt) {
+        let lit: syn::LitInt = input.parse()?;
+        let v = lit.base10_parse::<i128>()?;
+        Ok(Some(if negative { -v } else { v }))
+    } else if negative {
+        Err(input.error("expected an integer after `-`"))
+    } else {
+        Ok(None)
+    }
+}
+
+fn parse_range_tokens(input: syn::parse::ParseStream) -> syn::Result<RangeSyntax> {
+    let start = parse_int(input)?;
+    let inclusive = if input.peek(Token![..=]) {
+        input.parse::<Token![..=]>()?;
+        true
+    } else if input.peek(Token![..]) {
+        input.parse::<Token![..]>()?;
+        false
+    } else {
+        return match (start, input.is_empty()) {
+            (Some(v), true) => Ok(RangeSyntax::Exact(v)),
+            _ => Ok(RangeSyntax::Invalid),
+        };
+    };
+    let end = parse_int(input)?;
+    if !input.is_empty() || (inclusive && end.is_none()) {
+        return Ok(RangeSyntax::Invalid);
+    }
+    Ok(RangeSyntax::Range {
+        start,
+        end,
+        inclusive,
+    })
+}
+
+/// Reads the tokens of one value (up to the next top-level comma) as a range.
+fn range_value(meta: &syn::meta::ParseNestedMeta, key: Span) -> syn::Result<RangeAttr> {
+    let input = meta.value()?;
+    let tokens: proc_macro2::TokenStream = input.step(|cursor| {
+        let mut rest = *cursor;
+        let mut taken = proc_macro2::TokenStream::new();
+        while let Some((tt, next)) = rest.token_tree() {
+            if matches!(&tt, proc_macro2::TokenTree::Punct(p) if p.as_char() == ',') {
+                break;
+            }
+            taken.extend(std::iter::once(tt));
+            rest = next;
+        }
+        Ok((taken, rest))
+    })?;
+    let span = tokens.clone().into_iter().next().map_or(key, |t| t.span());
+    let value =
+        syn::parse::Parser::parse2(parse_range_tokens, tokens).unwrap_or(RangeSyntax::Invalid);
+    Ok(RangeAttr { key, span, value })
+}
+
+pub struct RequiredIfAttr {
+    pub key: Span,
+    pub field: Ident,
+    pub value: Spanned<String>,
+}
+
+#[derive(Default)]
+pub struct FieldAttrs {
+    pub len: Option<RangeAttr>,
+    pub chars: Option<RangeAttr>,
+    pub range: Option<RangeAttr>,
+    pub one_of: Option<Spanned<Vec<Spanned<String>>>>,
+    pub required_if: Vec<RequiredIfAttr>,
+    pub rename: Option<Spanned<String>>,
+    pub sign_position: Option<Spanned<u32>>,
+    pub no_sign: Option<Span>,
+    pub path: Option<Span>,
+    pub group: Option<Spanned<String>>,
+    pub optional: Option<Span>,
+    pub formats: Vec<Spanned<String>>,
+    pub doc: String,
+}
+
+fn set_once<T>(
+    cx: &mut Ctxt,
+    slot: &mut Option<T>,
+    value: T,
+    span: Span,
+    key: &str,
+    first: impl Fn(&T) -> Span,
+) {
+    match slot {
+        Some(existing) => cx.duplicate(
+            span,
+            format!("duplicate pay attribute `{key}`"),
+            first(existing),
+        ),
+        None => *slot = Some(value),
+    }
+}
+
+/// Consumes whatever follows an unknown key so parsing can go on.
+fn skip_value(meta: &syn::meta::ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.value()?.parse::<Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let content;
+        parenthesized!(content in meta.input);
+        content.parse::<proc_macro2::TokenStream>()?;
+    }
+    Ok(())
+}
+
+fn string_value(meta: &syn::meta::ParseNestedMeta) -> syn::Result<Spanned<String>> {
+    let lit: LitStr = meta.value()?.parse()?;
+    Ok(Spanned {
+        value: lit.value(),
+        span: lit.span(),
+    })
+}
+
+/// A literal as its wire text: `"1"` and `1` both become `1`.
+fn literal_text(lit: &Lit) -> syn::Result<String> {
+    match lit {
+        Lit::Str(s) => Ok(s.value()),
+        Lit::Int(i) => Ok(i.base10_digits().to_owned()),
+        other => Err(syn::Error::new(
+            other.span(),
+            "expected a string or integer literal, such as \"1\" or 1",
+        )),
+    }
+}
+
+/// First line of the doc comments.
+pub fn doc_line(attrs: &[syn::Attribute]) -> String {
+    for attr in attrs {
+        if !attr.path().is_ident("doc") {
+            continue;
+        }
+        if let syn::Meta::NameValue(nv) = &attr.meta {
+            if let Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(s), ..
+            }) = &nv.value
+            {
+                let line = s.value().trim().to_owned();
+                if !line.is_empty() {
+                    return line;
+                }
+            }
+        }
+    }
+    String::new()
+}
+
+pub fn parse_container(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ContainerAttrs {
+    let mut out = ContainerAttrs {
+        doc: doc_line(attrs),
+        ..ContainerAttrs::default()
+    };
+    for attr in attrs.iter().filter(|a| a.path().is_ident("pay")) {
+        let result = attr.parse_nested_meta(|meta| {
+            let span = meta.path.span();
+            let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+            match key.as_str() {
+                // format = "json" | "xml" | "form"
+                "format" => {
+                    let v = string_value(&meta)?;
+                    set_once(cx, &mut out.format, v, span, "format", |f| f.span);
+                }
+                // sign = "md5-sorted" | "hmac-sha256-sorted" | "md5-concat" | "none"
+                "sign" => {
+                    let v = string_value(&meta)?;
+                    set_once(cx, &mut out.sign, v, span, "sign", |f| f.span);
+                }
+                // sign_key = "key"
+                "sign_key" => {
+                    let v = string_value(&meta)?;
+                    set_once(cx, &mut out.sign_key, v, span, "sign_key", |f| f.span);
+                }
+                // sign_case = "upper" | "lower"
+                "sign_case" => {
+                    let v = string_value(&meta)?;
+                    set_once(cx, &mut out.sign_case, v, span, "sign_case", |f| f.span);
+                }
+                // sign_field = "sign"
+                "sign_field" => {
+                    let v = string_value(&meta)?;
+                    set_once(cx, &mut out.sign_field, v, span, "sign_field", |f| f.span);
+                }
+                // constant(service = "pay.weixin.wap", pay_method = 200)
+                "constant" => {
+                    let content;
+                    parenthesized!(content in meta.input);
+                    let pairs = Punctuated::<syn::MetaNameValue, Token![,]>::parse_terminated(&content)?;
+                    for pair in pairs {
+                        let Some(name) = pair.path.get_ident().cloned() else {
+                            cx.error(pair.path.span(), "a constant's name is a plain wire name, such as `service`");
+                            continue;
+                        };
+                        match pair.value {
+                            Expr::Lit(syn::ExprLit { lit: lit @ (Lit::Str(_) | Lit::Int(_)), .. }) => {
+                                out.constants.push(ConstantAttr { name, value: lit });
+                            }
+                            other => cx.error(
+                                other.span(),
+                                "a constant's value is a string or integer literal, such as \"pay.weixin.wap\" or 200",
+                            ),
+                        }
+                    }
+                }
+                // crate = "::my_reexport::paywire"
+                "crate" => {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    let path = lit.parse::<syn::Path>()?;
+                    let v = Spanned { value: path, span: lit.span() };
+                    set_once(cx, &mut out.crate_path, v, span, "crate", |f| f.span);
+                }
+                // validate_with = path::to::check  (fn(&Self, &Path, &mut SchemaErrors))
+                "validate_with" => {
+                    let path: syn::Path = meta.value()?.parse()?;
+                    let v = Spanned { span: path.span(), value: path };
+                    set_once(cx, &mut out.validate_with, v, span, "validate_with", |f| f.span);
+                }
+                _ => {
+                    let hint = did_you_mean(&key, CONTAINER_KEYS);
+                    let field_hint = if FIELD_KEYS.contains(&key.as_str()) {
+                        format!("; `{key}` goes on a field, not on the struct")
+                    } else {
+                        hint
+                    };
+                    cx.error(span, format!("unknown pay attribute `{key}`{field_hint}"));
+                    skip_value(&meta)?;
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            cx.syn(e);
+        }
+    }
+    out
+}
+
+pub fn parse_field(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
+    let mut out = FieldAttrs {
+        doc: doc_line(attrs),
+        ..FieldAttrs::default()
+    };
+    for attr in attrs.iter().filter(|a| a.path().is_ident("pay")) {
+        let result = attr.parse_nested_meta(|meta| {
+            let span = meta.path.span();
+            let key = meta
+                .path
+                .get_ident()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            match key.as_str() {
+                // len = 1..=32 | ..=32 | 18.. | 14     (UTF-8 bytes)
+                // chars = 1..=127                       (Unicode scalar values)
+                // range = 1..=999_999_999               (integers)
+                "len" | "chars" | "range" => {
+                    let v = range_value(&meta, span)?;
+                    let slot = match key.as_str() {
+                        "len" => &mut out.len,
+                        "chars" => &mut out.chars,
+                        _ => &mut out.range,
+                    };
+                    set_once(cx, slot, v, span, &key, |f| f.key);
+                }
+                // one_of("0", "100", "200")
+                "one_of" => {
+                    let content;
+                    parenthesized!(content in meta.input);
+                    let lits = Punctuated::<Lit, Token![,]>::parse_terminated(&content)?;
+                    let mut values = Vec::new();
+                    for lit in &lits {
+                        match literal_text(lit) {
+                            Ok(text) => values.push(Spanned {
+                                value: text,
+                                span: lit.span(),
+                            }),
+                            Err(e) => cx.syn(e),
+                        }
+                    }
+                    let v = Spanned {
+                        value: values,
+                        span,
+                    };
+                    set_once(cx, &mut out.one_of, v, span, "one_of", |f| f.span);
+                }
+                // required_if(pay_type = "1")
+                "required_if" => {
+                    let content;
+                    parenthesized!(content in meta.input);
+                    let field: Ident = content.parse()?;
+                    content.parse::<Token![=]>()?;
+                    let lit: Lit = content.parse()?;
+                    let value = Spanned {
+                        value: literal_text(&lit)?,
+                        span: lit.span(),
+                    };
+                    out.required_if.push(RequiredIfAttr {
+                        key: span,
+                        field,
+                        value,
+                    });
+                }
+                // rename = "subOpenId"
+                "rename" => {
+                    let v = string_value(&meta)?;
+                    set_once(cx, &mut out.rename, v, span, "rename", |f| f.span);
+                }
+                // sign = 1   (md5-concat position)
+                "sign" => {
+                    let lit: syn::LitInt = meta.value()?.parse()?;
+                    let v = Spanned {
+                        value: lit.base10_parse::<u32>()?,
+                        span: lit.span(),
+                    };
+                    set_once(cx, &mut out.sign_position, v, span, "sign", |f| f.span);
+                }
+                // no_sign
+                "no_sign" => set_once(cx, &mut out.no_sign, span, span, "no_sign", |s| *s),
+                // path   (a URL path parameter: not in the body, not signed)
+                "path" => set_once(cx, &mut out.path, span, span, "path", |s| *s),
+                // group = "direct"
+                "group" => {
+                    let v = string_value(&meta)?;
+                    set_once(cx, &mut out.group, v, span, "group", |f| f.span);
+                }
+                // optional   (with `group`: not required when the group is in use)
+                "optional" => set_once(cx, &mut out.optional, span, span, "optional", |s| *s),
+                // rfc3339 | compact_time | ip | url | https_url | alphanumeric | utf8mb3
+                k if FORMAT_KEYS.contains(&k) => {
+                    if let Some(first) = out.formats.iter().find(|f| f.value == k) {
+                        cx.duplicate(span, format!("duplicate pay attribute `{k}`"), first.span);
+                    } else {
+                        out.formats.push(Spanned {
+                            value: k.to_owned(),
+                            span,
+                        });
+                    }
+                }
+                _ => {
+                    let hint = if CONTAINER_KEYS.contains(&key.as_str()) && key != "sign" {
+                        format!("; `{key}` goes on the struct, not on a field")
+                    } else {
+                        did_you_mean(&key, FIELD_KEYS)
+                    };
+                    cx.error(span, format!("unknown pay attribute `{key}`{hint}"));
+                    skip_value(&meta)?;
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            cx.syn(e);
+        }
+    }
+    out
+}
