@@ -46,6 +46,7 @@ mod object;
 mod path;
 pub mod rules;
 pub mod schema;
+pub mod schema_table;
 mod secret;
 mod serde_support;
 pub mod sign;

@@ -1,0 +1,117 @@
+//! Renders a [`Schema`] as the provider-style parameter table (markdown), nested objects
+//! as further tables below it.
+
+use crate::schema::{FieldSchema, Kind, Location, Rule, Schema, SignScheme};
+use std::fmt::Write as _;
+
+fn presence(schema: &Schema, field: &FieldSchema) -> String {
+    let mut parts = Vec::new();
+    if field.location == Location::Path {
+        parts.push("path parameter".to_owned());
+    }
+    if !field.optional {
+        parts.push("required".to_owned());
+    } else if let Some(g) = field.group {
+        parts.push(if g.required {
+            format!("required in group `{}`", g.group)
+        } else {
+            format!("optional in group `{}`", g.group)
+        });
+    }
+    for c in field.required_if {
+        parts.push(format!("required if {} = {}", c.wire_name, c.value));
+    }
+    if field.optional && field.group.is_none() && field.required_if.is_empty() {
+        parts.push("optional".to_owned());
+    }
+    if schema.sign.scheme != SignScheme::None && !field.signed {
+        parts.push("not signed".to_owned());
+    }
+    parts.join(", ")
+}
+
+fn limits(field: &FieldSchema) -> String {
+    field
+        .rules
+        .iter()
+        .map(|rule| match rule {
+            Rule::Len(b) => format!("len {b} bytes"),
+            Rule::Chars(b) => format!("chars {b}"),
+            Rule::Range(b) => format!("range {b}"),
+            Rule::OneOf(values) => format!("one of {}", values.join(" / ")),
+            Rule::Format(f) => f.name().to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+fn nested(kind: &Kind) -> Option<&'static Schema> {
+    match kind {
+        Kind::Object(s) => Some(s),
+        Kind::Array(inner) => nested(inner),
+        _ => None,
+    }
+}
+
+fn table(out: &mut String, schema: &'static Schema, title: &str, pending: &mut Vec<(String, &'static Schema)>) {
+    let _ = writeln!(out, "### {title}\n");
+    if !schema.doc.is_empty() {
+        let _ = writeln!(out, "{}\n", schema.doc);
+    }
+    out.push_str("| wire name | type | presence | limits | description |\n|---|---|---|---|---|\n");
+    for c in schema.constants {
+        let _ = writeln!(out, "| `{}` | constant | always sent | = `{}` | |", c.wire_name, c.value);
+    }
+    for field in schema.fields {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} |",
+            field.wire_name,
+            cell(&field.kind.to_string()),
+            presence(schema, field),
+            cell(&limits(field)),
+            cell(field.doc)
+        );
+        if let Some(inner) = nested(&field.kind) {
+            let suffix = if matches!(field.kind, Kind::Array(_)) { "[]" } else { "" };
+            let path = if title.starts_with('`') {
+                format!("{}.{}{suffix}", title.trim_matches('`'), field.wire_name)
+            } else {
+                format!("{}{suffix}", field.wire_name)
+            };
+            pending.push((format!("`{path}`"), inner));
+        }
+    }
+    if schema.sign.scheme != SignScheme::None {
+        let how = match schema.sign.scheme {
+            SignScheme::Md5Concat => "MD5 of the signed values in order, then the secret".to_owned(),
+            scheme => format!("{} over the sorted fields, then `&{}=SECRET`", scheme.name(), schema.sign.key_name),
+        };
+        let case = match schema.sign.case {
+            crate::schema::HexCase::Upper => "upper",
+            crate::schema::HexCase::Lower => "lower",
+        };
+        let _ = writeln!(out, "| `{}` | string | computed | {case}-case hex | {how} |", schema.sign.field);
+    }
+    out.push('\n');
+}
+
+/// The parameter table of `schema` and of every nested object, as markdown.
+pub fn markdown(schema: &'static Schema) -> String {
+    let mut out = String::new();
+    if let Some(format) = schema.format {
+        let _ = writeln!(out, "## {}\n\nformat: {} · signature: {}\n", schema.name, format.name(), schema.sign.scheme.name());
+    }
+    let mut pending = vec![(schema.name.to_owned(), schema)];
+    let mut i = 0;
+    while i < pending.len() {
+        let (title, s) = pending[i].clone();
+        table(&mut out, s, &title, &mut pending);
+        i += 1;
+    }
+    out
+}
