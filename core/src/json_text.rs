@@ -2,37 +2,55 @@
 
 use crate::decode::node::Node;
 use crate::decode::typed::{DecodeErrors, Problem};
+use crate::decode::{json, Limits};
 use crate::path::Path;
 use crate::schema::Kind;
 use crate::wire::{Wire, WireValue};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 /// A value carried as compact JSON text in a string field, such as weidoufu's
 /// `ledger: '[{"amount":1,"sub_mch_no":"..."}]'`. The text is what is signed, what `len`
-/// measures and what goes on the wire; the Rust side stays typed.
+/// measures and what goes on the wire; the Rust side stays typed, and the rules of the
+/// objects inside are validated like any nested object's.
 ///
 /// ```
 /// use paywire::JsonText;
-/// let ids = JsonText(vec![1, 2]);
+/// let ids = JsonText(vec![1u32, 2]);
 /// assert_eq!(ids.to_text(), "[1,2]");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct JsonText<T>(pub T);
 
-impl<T: Serialize> JsonText<T> {
+impl<T: WireValue> JsonText<T> {
     /// The compact JSON text.
     pub fn to_text(&self) -> String {
-        // Serializing plain data into a Vec cannot fail; a map with non-string keys
-        // would, and gives an empty string that validation then reports as missing.
-        serde_json::to_string(&self.0).unwrap_or_default()
+        let mut out = Vec::new();
+        crate::encode::json::write_value(&mut out, &self.0.wire());
+        // The JSON writer only writes UTF-8.
+        String::from_utf8(out).unwrap_or_default()
     }
 }
 
-impl<T: Serialize + DeserializeOwned> WireValue for JsonText<T> {
+/// The view of a [`JsonText`] that validation and encoding need.
+pub trait EmbeddedJson {
+    /// The JSON text.
+    fn text(&self) -> String;
+    /// The value inside, for validation.
+    fn inner(&self) -> Wire<'_>;
+}
+
+impl<T: WireValue> EmbeddedJson for JsonText<T> {
+    fn text(&self) -> String {
+        self.to_text()
+    }
+    fn inner(&self) -> Wire<'_> {
+        self.0.wire()
+    }
+}
+
+impl<T: WireValue> WireValue for JsonText<T> {
     const KIND: Kind = Kind::JsonText;
     fn wire(&self) -> Wire<'_> {
-        Wire::Text(self.to_text())
+        Wire::JsonText(self)
     }
     fn decode(node: Option<&Node>, at: &Path<'_>, errors: &mut DecodeErrors) -> Option<Self> {
         match node {
@@ -45,18 +63,20 @@ impl<T: Serialize + DeserializeOwned> WireValue for JsonText<T> {
                 );
                 None
             }
-            Some(Node::Str(s) | Node::Text(s)) => match serde_json::from_str(s) {
-                Ok(v) => Some(JsonText(v)),
-                Err(e) => {
-                    errors.push(
-                        at,
-                        Problem::JsonText {
-                            reason: e.to_string(),
-                        },
-                    );
-                    None
+            Some(Node::Str(s) | Node::Text(s)) => {
+                match json::parse(s.as_bytes(), &Limits::default()) {
+                    Ok(inner) => T::decode(Some(&inner), at, errors).map(JsonText),
+                    Err(e) => {
+                        errors.push(
+                            at,
+                            Problem::JsonText {
+                                reason: e.to_string(),
+                            },
+                        );
+                        None
+                    }
                 }
-            },
+            }
             Some(other) => {
                 errors.push(
                     at,

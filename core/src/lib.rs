@@ -40,7 +40,7 @@ mod body;
 pub mod decode;
 mod encode;
 mod error;
-mod json_text;
+pub mod json_text;
 mod money;
 mod object;
 mod path;

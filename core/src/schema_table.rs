@@ -57,14 +57,23 @@ fn nested(kind: &Kind) -> Option<&'static Schema> {
     }
 }
 
-fn table(out: &mut String, schema: &'static Schema, title: &str, pending: &mut Vec<(String, &'static Schema)>) {
+fn table(
+    out: &mut String,
+    schema: &'static Schema,
+    title: &str,
+    pending: &mut Vec<(String, &'static Schema)>,
+) {
     let _ = writeln!(out, "### {title}\n");
     if !schema.doc.is_empty() {
         let _ = writeln!(out, "{}\n", schema.doc);
     }
     out.push_str("| wire name | type | presence | limits | description |\n|---|---|---|---|---|\n");
     for c in schema.constants {
-        let _ = writeln!(out, "| `{}` | constant | always sent | = `{}` | |", c.wire_name, c.value);
+        let _ = writeln!(
+            out,
+            "| `{}` | constant | always sent | = `{}` | |",
+            c.wire_name, c.value
+        );
     }
     for field in schema.fields {
         let _ = writeln!(
@@ -77,7 +86,11 @@ fn table(out: &mut String, schema: &'static Schema, title: &str, pending: &mut V
             cell(field.doc)
         );
         if let Some(inner) = nested(&field.kind) {
-            let suffix = if matches!(field.kind, Kind::Array(_)) { "[]" } else { "" };
+            let suffix = if matches!(field.kind, Kind::Array(_)) {
+                "[]"
+            } else {
+                ""
+            };
             let path = if title.starts_with('`') {
                 format!("{}.{}{suffix}", title.trim_matches('`'), field.wire_name)
             } else {
@@ -88,14 +101,24 @@ fn table(out: &mut String, schema: &'static Schema, title: &str, pending: &mut V
     }
     if schema.sign.scheme != SignScheme::None {
         let how = match schema.sign.scheme {
-            SignScheme::Md5Concat => "MD5 of the signed values in order, then the secret".to_owned(),
-            scheme => format!("{} over the sorted fields, then `&{}=SECRET`", scheme.name(), schema.sign.key_name),
+            SignScheme::Md5Concat => {
+                "MD5 of the signed values in order, then the secret".to_owned()
+            }
+            scheme => format!(
+                "{} over the sorted fields, then `&{}=SECRET`",
+                scheme.name(),
+                schema.sign.key_name
+            ),
         };
         let case = match schema.sign.case {
             crate::schema::HexCase::Upper => "upper",
             crate::schema::HexCase::Lower => "lower",
         };
-        let _ = writeln!(out, "| `{}` | string | computed | {case}-case hex | {how} |", schema.sign.field);
+        let _ = writeln!(
+            out,
+            "| `{}` | string | computed | {case}-case hex | {how} |",
+            schema.sign.field
+        );
     }
     out.push('\n');
 }
@@ -104,7 +127,13 @@ fn table(out: &mut String, schema: &'static Schema, title: &str, pending: &mut V
 pub fn markdown(schema: &'static Schema) -> String {
     let mut out = String::new();
     if let Some(format) = schema.format {
-        let _ = writeln!(out, "## {}\n\nformat: {} · signature: {}\n", schema.name, format.name(), schema.sign.scheme.name());
+        let _ = writeln!(
+            out,
+            "## {}\n\nformat: {} · signature: {}\n",
+            schema.name,
+            format.name(),
+            schema.sign.scheme.name()
+        );
     }
     let mut pending = vec![(schema.name.to_owned(), schema)];
     let mut i = 0;

@@ -22,7 +22,7 @@ impl Serialize for WireSer<'_, '_> {
         match self.0 {
             Wire::Absent => s.serialize_none(),
             Wire::Str(v) => s.serialize_str(v),
-            Wire::Text(v) => s.serialize_str(v),
+            Wire::JsonText(j) => s.serialize_str(&j.text()),
             Wire::Int(i) => s.serialize_i64(*i),
             Wire::UInt(u) => s.serialize_u64(*u),
             Wire::Yuan(fen) => s.serialize_str(YuanBuf::new().format(*fen)),

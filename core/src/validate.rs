@@ -67,6 +67,7 @@ pub fn validate_into(object: &dyn FieldAccess, at: &Path<'_>, errors: &mut Schem
 fn validate_nested(value: &Wire<'_>, path: &Path<'_>, errors: &mut SchemaErrors) {
     match value {
         Wire::Object(inner) => validate_into(*inner, path, errors),
+        Wire::JsonText(embedded) => validate_nested(&embedded.inner(), path, errors),
         Wire::Array(items) => {
             for i in 0..items.len() {
                 validate_nested(&items.get(i), &path.index(i), errors);

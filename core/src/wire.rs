@@ -22,8 +22,8 @@ pub enum Wire<'a> {
     UInt(u64),
     /// Fen rendered as yuan with two decimals, a string on the wire.
     Yuan(u64),
-    /// Text computed from the value ([`crate::JsonText`]), a string on the wire.
-    Text(String),
+    /// A value embedded as JSON text ([`crate::JsonText`]), a string on the wire.
+    JsonText(&'a dyn crate::json_text::EmbeddedJson),
     /// A nested declared object.
     Object(&'a dyn FieldAccess),
     /// An array of values.
@@ -41,7 +41,6 @@ impl Wire<'_> {
         match self {
             Wire::Absent => true,
             Wire::Str(s) => s.is_empty(),
-            Wire::Text(s) => s.is_empty(),
             _ => false,
         }
     }
@@ -61,7 +60,7 @@ impl Wire<'_> {
         match self {
             Wire::Absent => None,
             Wire::Str(s) => Some(f(s)),
-            Wire::Text(s) => Some(f(s)),
+            Wire::JsonText(j) => Some(f(&j.text())),
             Wire::Int(i) => Some(f(itoa::Buffer::new().format(*i))),
             Wire::UInt(u) => Some(f(itoa::Buffer::new().format(*u))),
             Wire::Yuan(fen) => {

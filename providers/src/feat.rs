@@ -3,7 +3,7 @@
 //! JSON, no body signature: the call carries an OAuth2 bearer token with the scope
 //! [`SCOPE`]. Errors follow RFC 6749 §5.2.
 
-use paywire::{Actual, PayObject, PayRequest, Path, SchemaErrors};
+use paywire::{Actual, Path, PayObject, PayRequest, SchemaErrors};
 
 /// Production URL of the endpoint.
 pub const ENDPOINT: &str = "https://www.featapi.com/api/pay/order/pay/";

@@ -9,7 +9,7 @@
 //! exclusive groups, so validation refuses a mix or neither; [`Merchant`] builds an
 //! order in exactly one mode, so the typed path cannot produce a mix at all.
 
-use paywire::{Actual, PayObject, PayRequest, Path, SchemaErrors};
+use paywire::{Actual, Path, PayObject, PayRequest, SchemaErrors};
 
 /// Production URL of the endpoint.
 pub const ENDPOINT: &str = "https://apihk.mch.weixin.qq.com/v3/global/transactions/jsapi";
@@ -226,7 +226,12 @@ impl JsapiOrder {
                 order.mchid = Some(mchid);
                 order.appid = Some(appid);
             }
-            Merchant::Institution { sp_mchid, sp_appid, sub_mchid, sub_appid } => {
+            Merchant::Institution {
+                sp_mchid,
+                sp_appid,
+                sub_mchid,
+                sub_appid,
+            } => {
                 order.sp_mchid = Some(sp_mchid);
                 order.sp_appid = Some(sp_appid);
                 order.sub_mchid = Some(sub_mchid);
@@ -239,9 +244,18 @@ impl JsapiOrder {
     /// The merchant mode in use, if the fields form exactly one.
     pub fn merchant(&self) -> Option<Merchant> {
         match self {
-            JsapiOrder { mchid: Some(mchid), appid: Some(appid), sp_mchid: None, sp_appid: None, sub_mchid: None, sub_appid: None, .. } => {
-                Some(Merchant::Direct { mchid: mchid.clone(), appid: appid.clone() })
-            }
+            JsapiOrder {
+                mchid: Some(mchid),
+                appid: Some(appid),
+                sp_mchid: None,
+                sp_appid: None,
+                sub_mchid: None,
+                sub_appid: None,
+                ..
+            } => Some(Merchant::Direct {
+                mchid: mchid.clone(),
+                appid: appid.clone(),
+            }),
             JsapiOrder {
                 mchid: None,
                 appid: None,
@@ -278,7 +292,11 @@ fn check_payer_mode(order: &JsapiOrder, at: &Path<'_>, errors: &mut SchemaErrors
         );
     }
     if direct && (set(&payer.sp_openid) || set(&payer.sub_openid)) {
-        let field = if set(&payer.sp_openid) { "sp_openid" } else { "sub_openid" };
+        let field = if set(&payer.sp_openid) {
+            "sp_openid"
+        } else {
+            "sub_openid"
+        };
         errors.custom(
             &payer_path.key(field),
             "group",

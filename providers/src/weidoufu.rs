@@ -8,7 +8,12 @@ pub const ENDPOINT: &str = "https://open.weidoufu.com/pay/miniapp";
 
 /// 小程序支付: the request body.
 #[derive(Debug, Clone, PartialEq, Eq, PayRequest)]
-#[pay(format = "json", sign = "md5-sorted", sign_key = "secret_key", sign_case = "upper")]
+#[pay(
+    format = "json",
+    sign = "md5-sorted",
+    sign_key = "secret_key",
+    sign_case = "upper"
+)]
 pub struct MiniappPay {
     /// 应用密钥的 AK,即是 AccessKey
     #[pay(len = 1..=32)]

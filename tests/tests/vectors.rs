@@ -7,7 +7,12 @@ use serde_json::Value;
 
 /// The WeChat Pay v2 documentation's signing example, declared as a user's own struct.
 #[derive(Debug, Clone, PayRequest)]
-#[pay(format = "xml", sign = "md5-sorted", sign_key = "key", sign_case = "upper")]
+#[pay(
+    format = "xml",
+    sign = "md5-sorted",
+    sign_key = "key",
+    sign_case = "upper"
+)]
 struct WechatV2Example {
     #[pay(len = 1..=32)]
     appid: String,
@@ -38,20 +43,38 @@ fn vectors() -> Vec<Value> {
 }
 
 fn vector(name: &str) -> Value {
-    vectors().into_iter().find(|v| v["name"] == name).unwrap_or_else(|| panic!("no vector {name}"))
+    vectors()
+        .into_iter()
+        .find(|v| v["name"] == name)
+        .unwrap_or_else(|| panic!("no vector {name}"))
 }
 
 /// Decodes the vector's input (a JSON object keyed by wire names) into `T`, then checks
 /// the sign string, signature and, if given, the body against the independent values.
 fn check_vector<T: PayRequest + serde::de::DeserializeOwned>(name: &str) -> T {
     let v = vector(name);
-    let request: T = serde_json::from_value(v["input"].clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
-    request.validate().unwrap_or_else(|e| panic!("{name} should validate:\n{e}"));
+    let request: T =
+        serde_json::from_value(v["input"].clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    request
+        .validate()
+        .unwrap_or_else(|e| panic!("{name} should validate:\n{e}"));
     let key = Secret::new(v["secret"].as_str().unwrap());
-    assert_eq!(request.sign_string(&key), v["sign_string"].as_str().unwrap(), "{name} sign string");
-    assert_eq!(request.signature(&key), v["signature"].as_str().unwrap(), "{name} signature");
+    assert_eq!(
+        request.sign_string(&key),
+        v["sign_string"].as_str().unwrap(),
+        "{name} sign string"
+    );
+    assert_eq!(
+        request.signature(&key),
+        v["signature"].as_str().unwrap(),
+        "{name} signature"
+    );
     if let Some(body) = v.get("body") {
-        assert_eq!(request.to_body(&key).unwrap().as_str(), body.as_str().unwrap(), "{name} body");
+        assert_eq!(
+            request.to_body(&key).unwrap().as_str(),
+            body.as_str().unwrap(),
+            "{name} body"
+        );
     }
     request
 }
@@ -60,8 +83,12 @@ fn check_vector<T: PayRequest + serde::de::DeserializeOwned>(name: &str) -> T {
 fn wechat_v2_doc_example_md5_matches_the_published_signature() {
     check_vector::<WechatV2Example>("wechat_v2_doc_md5");
     // The published value itself, not only the fixture's copy of it.
-    let req: WechatV2Example = serde_json::from_value(vector("wechat_v2_doc_md5")["input"].clone()).unwrap();
-    assert_eq!(req.signature(&Secret::new("192006250b4c09247ec02edce69f6a2d")), "9A0A8659F005D6984697E2CA0A9CF3B7");
+    let req: WechatV2Example =
+        serde_json::from_value(vector("wechat_v2_doc_md5")["input"].clone()).unwrap();
+    assert_eq!(
+        req.signature(&Secret::new("192006250b4c09247ec02edce69f6a2d")),
+        "9A0A8659F005D6984697E2CA0A9CF3B7"
+    );
 }
 
 #[test]
@@ -118,17 +145,26 @@ fn seed_002_request_example_decodes_and_validates() {
     assert_eq!(req.body, "H5支付测试");
     assert_eq!(req.total_fee, paywire::Fen::new(1));
     assert_eq!(req.sub_openid, "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o");
-    assert_eq!(received.signature.as_deref(), Some("0CB01533B8C1EF103065174F50BCA001"));
+    assert_eq!(
+        received.signature.as_deref(),
+        Some("0CB01533B8C1EF103065174F50BCA001")
+    );
     // Every received field is kept raw for verification, the constant included.
     assert_eq!(received.fields.len(), 13);
-    assert_eq!(received.fields.get("service").and_then(|n| n.as_str()), Some("pay.weixin.wap"));
+    assert_eq!(
+        received.fields.get("service").and_then(|n| n.as_str()),
+        Some("pay.weixin.wap")
+    );
 }
 
 #[test]
 fn seed_002_request_example_as_printed_is_refused_for_its_mismatched_tag() {
     let printed = SEED_002_XML.replace("</sub_openid>", "</openid>");
     let err = swiftpass::WapPay::from_body(printed.as_bytes()).unwrap_err();
-    assert!(matches!(err, paywire::DecodeError::Malformed { format: "xml", .. }), "{err}");
+    assert!(
+        matches!(err, paywire::DecodeError::Malformed { format: "xml", .. }),
+        "{err}"
+    );
 }
 
 /// Seed 003's two request examples, institution mode then direct mode, verbatim.
@@ -209,10 +245,21 @@ const SEED_003_DIRECT: &str = r#"{
 
 #[test]
 fn seed_003_institution_example_decodes_and_validates() {
-    let order = wechat_global::JsapiOrder::from_body(SEED_003_INSTITUTION.as_bytes()).unwrap().request;
+    let order = wechat_global::JsapiOrder::from_body(SEED_003_INSTITUTION.as_bytes())
+        .unwrap()
+        .request;
     order.validate().unwrap();
-    assert!(matches!(order.merchant(), Some(wechat_global::Merchant::Institution { .. })));
-    let goods = &order.detail.as_ref().unwrap().goods_detail.as_ref().unwrap()[0];
+    assert!(matches!(
+        order.merchant(),
+        Some(wechat_global::Merchant::Institution { .. })
+    ));
+    let goods = &order
+        .detail
+        .as_ref()
+        .unwrap()
+        .goods_detail
+        .as_ref()
+        .unwrap()[0];
     assert_eq!(goods.goods_name.as_deref(), Some("iPhone6s 16G"));
     assert_eq!(order.scene_info.unwrap().store_info.unwrap().id, "SZTX001");
 }
@@ -223,7 +270,10 @@ fn seed_003_direct_example_decodes_and_validates() {
     order.validate().unwrap();
     assert_eq!(
         order.merchant(),
-        Some(wechat_global::Merchant::Direct { mchid: "10000100".into(), appid: "wx2421b1c4370ec43b".into() })
+        Some(wechat_global::Merchant::Direct {
+            mchid: "10000100".into(),
+            appid: "wx2421b1c4370ec43b".into()
+        })
     );
     assert_eq!(order.amount.total, 10);
 }
@@ -231,13 +281,17 @@ fn seed_003_direct_example_decodes_and_validates() {
 #[test]
 fn seed_003_examples_survive_encode_and_decode_unchanged() {
     for example in [SEED_003_INSTITUTION, SEED_003_DIRECT] {
-        let order = wechat_global::JsapiOrder::from_body(example.as_bytes()).unwrap().request;
+        let order = wechat_global::JsapiOrder::from_body(example.as_bytes())
+            .unwrap()
+            .request;
         let body = order.to_body(&Secret::new("unused: sign = none")).unwrap();
         assert_eq!(body.content_type(), "application/json; charset=utf-8");
         let original: Value = serde_json::from_str(example).unwrap();
         let encoded: Value = serde_json::from_slice(body.as_bytes()).unwrap();
         assert_eq!(encoded, original, "same members and values as the seed");
-        let again = wechat_global::JsapiOrder::from_body(body.as_bytes()).unwrap().request;
+        let again = wechat_global::JsapiOrder::from_body(body.as_bytes())
+            .unwrap()
+            .request;
         assert_eq!(again, order);
     }
 }

@@ -14,7 +14,7 @@ pub(crate) fn write_value(out: &mut Vec<u8>, value: &Wire<'_>) {
     match value {
         Wire::Absent => out.extend_from_slice(b"null"),
         Wire::Str(s) => write_str(out, s),
-        Wire::Text(s) => write_str(out, s),
+        Wire::JsonText(j) => write_str(out, &j.text()),
         Wire::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
         Wire::UInt(u) => out.extend_from_slice(itoa::Buffer::new().format(*u).as_bytes()),
         Wire::Yuan(fen) => write_str(out, YuanBuf::new().format(*fen)),
