@@ -1,0 +1,300 @@
+//! Bodies on the wire: XML safety checked with an independent parser, round trips in
+//! every format, hostile and malformed input refused with typed errors, and snapshots of
+//! what each provider sends.
+
+use paywire::{DecodeError, Fen, Limits, PayRequest, Secret, Yuan};
+use paywire_providers::{feat, swiftpass, weidoufu, xorpay};
+use quick_xml::events::Event;
+
+fn swiftpass() -> swiftpass::WapPay {
+    swiftpass::WapPay {
+        version: Some("2.0".into()),
+        charset: Some("UTF-8".into()),
+        sign_type: Some("MD5".into()),
+        out_trade_no: "1415659990".into(),
+        mch_id: "10000100".into(),
+        sub_appid: "wx2421b1c4370ec43b".into(),
+        device_info: None,
+        nonce_str: "1add1a30ac87aa2db72f57a2375d8fec".into(),
+        body: "H5支付测试".into(),
+        attach: Some("支付测试".into()),
+        mch_create_ip: "14.23.150.211".into(),
+        notify_url: "http://wxpay.wxutil.com/pub_v2/pay/notify.v2.php".into(),
+        time_start: None,
+        time_expire: None,
+        goods_tag: None,
+        limit_credit_pay: None,
+        sub_openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
+        total_fee: Fen::new(1),
+    }
+}
+
+fn key() -> Secret {
+    Secret::new("61307e5f2aebcacecbcca6fe5296df9c")
+}
+
+/// Reads a flat XML body with quick-xml's own unescaping (an implementation independent
+/// of paywire's decoder): every element name with its text.
+fn independent_xml_fields(xml: &str) -> Vec<(String, String)> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut fields = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    let mut depth = 0;
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Start(e) => {
+                depth += 1;
+                if depth == 2 {
+                    current = Some((e.name().as_ref().to_owned(), String::new()));
+                }
+                assert!(depth <= 2, "no element may open inside a field");
+            }
+            Event::End(_) => {
+                depth -= 1;
+                if let Some(field) = current.take() {
+                    fields.push(field);
+                }
+            }
+            Event::Text(t) => {
+                if let Some((_, v)) = &mut current {
+                    v.push_str(&t.xml10_content());
+                }
+            }
+            Event::GeneralRef(r) => {
+                let (_, v) = current.as_mut().expect("references only inside fields");
+                match r.resolve_char_ref().unwrap() {
+                    Some(c) => v.push(c),
+                    None => v.push_str(match &*r {
+                        "lt" => "<",
+                        "gt" => ">",
+                        "amp" => "&",
+                        other => panic!("unexpected entity {other}"),
+                    }),
+                }
+            }
+            Event::CData(c) => current.as_mut().unwrap().1.push_str(&c),
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    fields
+}
+
+#[test]
+fn xml_injection_stays_inside_its_element() {
+    let hostile = "测试]]><total_fee>100000</total_fee><![CDATA[&<a>";
+    let mut req = swiftpass();
+    req.attach = Some(hostile.into());
+    req.body = "a & b < c > d ]]> 中文".into();
+    let body = req.to_body(&key()).unwrap();
+    let fields = independent_xml_fields(body.as_str());
+    let total_fees: Vec<_> = fields.iter().filter(|(k, _)| k == "total_fee").collect();
+    assert_eq!(total_fees, vec![&("total_fee".to_owned(), "1".to_owned())], "exactly one total_fee, unchanged");
+    let attach = fields.iter().find(|(k, _)| k == "attach").unwrap();
+    assert_eq!(attach.1, hostile);
+    let body_field = fields.iter().find(|(k, _)| k == "body").unwrap();
+    assert_eq!(body_field.1, "a & b < c > d ]]> 中文");
+    // And paywire's own decoder reads back the same request and signature.
+    let received = swiftpass::WapPay::from_body(body.as_bytes()).unwrap();
+    assert_eq!(received.request, req);
+    assert_eq!(received.signature.unwrap(), req.signature(&key()));
+}
+
+#[test]
+fn xml_keeps_carriage_returns_and_refuses_what_xml_cannot_carry() {
+    let mut req = swiftpass();
+    req.attach = Some("line1\r\nline2\rline3\ttab".into());
+    let body = req.to_body(&key()).unwrap();
+    assert!(body.as_str().contains("line1&#13;\nline2&#13;line3\ttab"));
+    assert_eq!(swiftpass::WapPay::from_body(body.as_bytes()).unwrap().request, req);
+    req.attach = Some("bell\u{7}".into());
+    let err = req.to_body(&key()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "#/attach: cannot be encoded as xml: contains a control character that XML 1.0 cannot carry; remove it"
+    );
+}
+
+#[test]
+fn each_provider_body_and_sign_string_snapshot() {
+    let req = swiftpass();
+    insta::assert_snapshot!("swiftpass_sign_string", req.sign_string_redacted());
+    insta::assert_snapshot!("swiftpass_body", req.to_body(&key()).unwrap().as_str());
+
+    let req = weidoufu::MiniappPay {
+        access_key: "ak_0123456789abcdef".into(),
+        body: "QQ 会员充值".into(),
+        out_order_no: "180901620895069445".into(),
+        pay_type: 2,
+        total_fee: Fen::new(990),
+        openid: None,
+        buyer_id: Some("2088102146225135".into()),
+        notify_url: "http://www.your.com/notify_url".into(),
+        attach: Some("{test:'test1_params'}".into()),
+        ledger: Some(paywire::JsonText(vec![weidoufu::LedgerReceiver {
+            amount: Fen::new(1),
+            sub_mch_no: "xxxxxxxx".into(),
+        }])),
+    };
+    insta::assert_snapshot!("weidoufu_sign_string", req.sign_string_redacted());
+    let body = req.to_body(&key()).unwrap();
+    assert_eq!(body.content_type(), "application/json; charset=utf-8");
+    insta::assert_snapshot!("weidoufu_body", body.as_str());
+    let back = weidoufu::MiniappPay::from_body(body.as_bytes()).unwrap();
+    assert_eq!(back.request, req);
+
+    let req = xorpay::JsapiPay {
+        aid: "8e1d2b".into(),
+        name: "XorPay 账户充值".into(),
+        pay_type: "jsapi".into(),
+        price: Yuan(Fen::new(5000)),
+        order_id: "14".into(),
+        order_uid: Some("a@b.com".into()),
+        notify_url: "http://example.com:3094/pay_callback".into(),
+        return_url: None,
+        openid: Some("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into()),
+        more: Some("a=1&b=2 %41".into()),
+        expire: Some(7200),
+    };
+    insta::assert_snapshot!("xorpay_sign_string", req.sign_string_redacted());
+    let body = req.to_body(&key()).unwrap();
+    assert_eq!(body.content_type(), "application/x-www-form-urlencoded");
+    insta::assert_snapshot!("xorpay_body", body.as_str());
+    assert!(!body.as_str().contains("aid="), "the path parameter is not in the body");
+    let back = xorpay::JsapiPay::from_parts(body.as_bytes(), &[("aid", "8e1d2b")], &Limits::default()).unwrap();
+    assert_eq!(back.request, req);
+
+    let req = feat::OrderPay {
+        pay_method: 200,
+        end_type: 200,
+        extra_params: Some(feat::ExtraParams { wx_app_type: Some("official_account".into()), open_id: Some("o1".into()) }),
+    };
+    assert_eq!(req.sign_string_redacted(), "", "featapi signs nothing");
+    insta::assert_snapshot!("feat_body", req.to_body(&key()).unwrap().as_str());
+}
+
+// ------------------------------------------------------------ hostile and malformed input
+
+fn xml_err(body: &str) -> DecodeError {
+    swiftpass::WapPay::from_body(body.as_bytes()).unwrap_err()
+}
+
+#[test]
+fn xml_refuses_dtds_entities_and_processing_instructions() {
+    let xxe = r#"<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml><attach>&x;</attach></xml>"#;
+    assert_eq!(xml_err(xxe), DecodeError::Doctype);
+    let billion_laughs = r#"<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><xml><a>&lol2;</a></xml>"#;
+    assert_eq!(xml_err(billion_laughs), DecodeError::Doctype);
+    assert_eq!(xml_err("<xml><attach>&nbsp;</attach></xml>"), DecodeError::Entity { name: "nbsp".into() });
+    assert_eq!(xml_err("<?php echo 1; ?><xml></xml>"), DecodeError::ProcessingInstruction);
+    assert_eq!(
+        xml_err(r#"<?xml version="1.0" encoding="GBK"?><xml></xml>"#),
+        DecodeError::Encoding { encoding: "GBK".into() }
+    );
+}
+
+#[test]
+fn xml_refuses_duplicates_nesting_and_structure_errors() {
+    let twice = "<xml><total_fee>1</total_fee><total_fee>100000</total_fee></xml>";
+    assert_eq!(xml_err(twice), DecodeError::Duplicate { path: "#/total_fee".into() });
+    assert_eq!(xml_err("<xml><a><b>1</b></a></xml>"), DecodeError::NotFlat { path: "#/a/b".into() });
+    for (body, what) in [
+        ("<xml><a>1</b></xml>", "mismatched end tag"),
+        ("<xml><a>1</a>", "unclosed root"),
+        ("<xml></xml><xml></xml>", "second root"),
+        ("<xml>loose text</xml>", "text outside a field"),
+        ("<xml><a x=\"1\">1</a></xml>", "attribute"),
+        ("not xml at all", "no root"),
+        ("<xml><a>&#0;</a></xml>", "NUL character reference"),
+    ] {
+        assert!(matches!(xml_err(body), DecodeError::Malformed { format: "xml", .. }), "{what}: {:?}", xml_err(body));
+    }
+    assert_eq!(xml_err(""), DecodeError::Empty);
+    assert_eq!(xml_err("  \n "), DecodeError::Empty);
+}
+
+#[test]
+fn every_parser_refuses_invalid_utf8_and_oversized_bodies() {
+    let limits = Limits { max_bytes: 64, max_depth: 4 };
+    let big = format!("<xml><body>{}</body></xml>", "a".repeat(100));
+    assert_eq!(
+        swiftpass::WapPay::from_parts(big.as_bytes(), &[], &limits).unwrap_err(),
+        DecodeError::TooLarge { limit: 64, actual: big.len() }
+    );
+    let latin1 = b"<xml><body>caf\xe9</body></xml>";
+    assert_eq!(swiftpass::WapPay::from_body(latin1).unwrap_err(), DecodeError::NotUtf8 { offset: 14 });
+    assert_eq!(weidoufu::MiniappPay::from_body(b"{\"body\":\"\xff\"}").unwrap_err(), DecodeError::NotUtf8 { offset: 9 });
+    assert_eq!(xorpay::JsapiPay::from_body(b"name=\xc3").unwrap_err(), DecodeError::NotUtf8 { offset: 5 });
+    // Percent-encoded bytes that are not UTF-8 are refused, not replaced with U+FFFD.
+    assert!(matches!(
+        xorpay::JsapiPay::from_body(b"name=%E9%A1").unwrap_err(),
+        DecodeError::Malformed { format: "form", .. }
+    ));
+}
+
+#[test]
+fn json_refuses_duplicates_depth_and_malformed_documents() {
+    let dup = br#"{"body":"a","body":"b"}"#;
+    assert_eq!(weidoufu::MiniappPay::from_body(dup).unwrap_err(), DecodeError::Duplicate { path: "#/body".into() });
+    let deep = format!("{{\"a\":{}1{}}}", "[".repeat(40), "]".repeat(40));
+    assert_eq!(weidoufu::MiniappPay::from_body(deep.as_bytes()).unwrap_err(), DecodeError::TooDeep { limit: 32 });
+    for body in ["", "{", "[]", "{\"a\":1} trailing", "{'a':1}", "null"] {
+        let err = weidoufu::MiniappPay::from_body(body.as_bytes()).unwrap_err();
+        assert!(
+            matches!(err, DecodeError::Malformed { format: "json", .. } | DecodeError::Empty),
+            "{body:?}: {err:?}"
+        );
+    }
+}
+
+#[test]
+fn form_refuses_duplicates_and_bad_escapes() {
+    assert_eq!(
+        xorpay::JsapiPay::from_body(b"name=a&name=b").unwrap_err(),
+        DecodeError::Duplicate { path: "#/name".into() }
+    );
+    for body in ["name=%zz", "name=%4", "=value"] {
+        let err = xorpay::JsapiPay::from_body(body.as_bytes()).unwrap_err();
+        assert!(matches!(err, DecodeError::Malformed { format: "form", .. }), "{body}: {err:?}");
+    }
+}
+
+#[test]
+fn typed_decoding_reports_every_field_problem() {
+    let body = br#"{"access_key":"ak","body":1,"out_order_no":"180901620895069445","pay_type":"1",
+        "total_fee":-5,"notify_url":"http://x.cn/n","colour":"red","sign":"ABC","ledger":"[{\"amount\":1}]"}"#;
+    let DecodeError::Fields(problems) = weidoufu::MiniappPay::from_body(body).unwrap_err() else {
+        panic!("field problems expected")
+    };
+    insta::assert_snapshot!("weidoufu_decode_problems", problems.to_string());
+
+    let wrong_service = "<xml><service>pay.alipay.native</service></xml>";
+    let DecodeError::Fields(problems) = swiftpass::WapPay::from_body(wrong_service.as_bytes()).unwrap_err() else {
+        panic!("field problems expected")
+    };
+    assert!(problems.to_string().starts_with("#/service: must be \"pay.weixin.wap\", got \"pay.alipay.native\""));
+
+    let price = "name=a&pay_type=jsapi&price=0.001&order_id=1&notify_url=http%3A%2F%2Fx.cn";
+    let err = xorpay::JsapiPay::from_parts(price.as_bytes(), &[("aid", "1")], &Limits::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "#/price: \"0.001\": more than two decimals: a fen is the smallest unit, write at most two decimals"
+    );
+}
+
+#[test]
+fn serde_input_keyed_by_wire_names_is_strict() {
+    let err = serde_json::from_str::<feat::OrderPay>(r#"{"pay_method":200,"end_type":0,"extra":1}"#).unwrap_err();
+    assert!(err.to_string().contains("#/extra: unknown field"), "{err}");
+    let err = serde_json::from_str::<feat::OrderPay>(r#"{"pay_method":200}"#).unwrap_err();
+    assert!(err.to_string().contains("#/end_type: missing; send an integer"), "{err}");
+    let err = serde_json::from_str::<feat::OrderPay>(r#"{"pay_method":4294967296,"end_type":0}"#).unwrap_err();
+    assert!(err.to_string().contains("does not fit this field"), "{err}");
+    // Constants may be left out of hand-written input, but must match when given.
+    let ok: swiftpass::WapPay = serde_json::from_value(serde_json::to_value(swiftpass()).unwrap()).unwrap();
+    assert_eq!(ok, swiftpass());
+    let mut v = serde_json::to_value(swiftpass()).unwrap();
+    assert_eq!(v["service"], "pay.weixin.wap", "serialized with the constant");
+    v["service"] = "pay.other".into();
+    assert!(serde_json::from_value::<swiftpass::WapPay>(v).is_err());
+}
