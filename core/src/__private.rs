@@ -75,8 +75,6 @@ impl<T> OptionalValue for Option<T> {}
 
 /// Compile-time check that a field is text.
 pub const fn assert_text<T: TextValue>() {}
-/// Compile-time check that a field is an integer.
-pub const fn assert_integer<T: IntegerValue>() {}
 /// Compile-time check that a field is an `Option`.
 pub const fn assert_optional<T: OptionalValue>() {}
 

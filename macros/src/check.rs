@@ -56,18 +56,14 @@ fn check_wire_names(cx: &mut Ctxt, c: &Container) {
     if c.derive == Derive::Request && c.scheme != Scheme::None {
         let name = c.sign_field.value.as_str();
         if let Some(f) = c.fields.iter().find(|f| f.wire.value == name) {
-            let how = if c.sign_field_explicit {
-                "`sign_field`"
-            } else {
-                "the default `sign_field`"
-            };
-            cx.duplicate(
-                f.wire.span,
-                format!(
-                    "`{name}` is where the signature travels ({how}); rename this field or set `sign_field = \"...\"` on the struct"
-                ),
-                c.sign_field.span,
+            let message = format!(
+                "`{name}` is where the signature travels (`sign_field`); rename this field or set `sign_field = \"...\"` on the struct"
             );
+            if c.sign_field_explicit {
+                cx.duplicate(f.wire.span, message, c.sign_field.span);
+            } else {
+                cx.error(f.wire.span, message);
+            }
         }
         if let Some(k) = c.constants.iter().find(|k| k.wire == name) {
             cx.error(k.span, format!("constant `{name}` collides with the signature's field; the signature is computed"));
@@ -156,7 +152,7 @@ fn check_sign_positions(cx: &mut Ctxt, c: &Container) {
         Scheme::Md5Concat => {
             let mut by_position: BTreeMap<u32, Span> = BTreeMap::new();
             for f in &c.fields {
-                if let Some(s) = f.no_sign {
+                if let (Some(s), None) = (f.no_sign, &f.sign_position) {
                     cx.error(s, "under md5-concat only fields with `sign = N` are signed; `no_sign` is redundant here");
                 }
                 let Some(p) = &f.sign_position else { continue };

@@ -5,8 +5,9 @@
 use crate::model::{
     Bounds, Case, ConstValue, Container, Derive, Field, Format, Location, Scheme, SignEntry,
 };
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
 
 fn opt<T: quote::ToTokens>(v: Option<T>) -> TokenStream {
     match v {
@@ -21,7 +22,7 @@ fn len_bounds(b: Bounds) -> TokenStream {
     quote!(_pw::__private::LenBounds { min: #min, max: #max })
 }
 
-fn int_bound(v: Option<i128>, ty: &syn::Type, which: &str) -> TokenStream {
+fn int_bound(v: Option<i128>, ty: &TokenStream, which: &str) -> TokenStream {
     match v {
         Some(v) => quote!(#v),
         None => {
@@ -43,8 +44,9 @@ fn rules(f: &Field) -> TokenStream {
         out.push(quote!(_pw::__private::Rule::Chars(#b)));
     }
     if let Some(r) = &f.range {
-        let min = int_bound(r.bounds.min, ty, "MIN");
-        let max = int_bound(r.bounds.max, ty, "MAX");
+        let ty = type_at(ty, r.key);
+        let min = int_bound(r.bounds.min, &ty, "MIN");
+        let max = int_bound(r.bounds.max, &ty, "MAX");
         out.push(quote_spanned!(r.key=> _pw::__private::Rule::Range(_pw::__private::IntBounds { min: #min, max: #max })));
     }
     if !f.one_of.is_empty() {
@@ -71,24 +73,47 @@ fn camel(snake: &str) -> String {
         .collect()
 }
 
+/// The field's type with every token re-spanned to `span`, so a trait error about the
+/// type is reported at the attribute that required the trait.
+fn type_at(ty: &syn::Type, span: Span) -> TokenStream {
+    fn respan(tt: TokenTree, span: Span) -> TokenTree {
+        match tt {
+            TokenTree::Group(g) => {
+                let inner = g.stream().into_iter().map(|t| respan(t, span)).collect();
+                let mut group = Group::new(g.delimiter(), inner);
+                group.set_span(span);
+                group.into()
+            }
+            mut other => {
+                other.set_span(span);
+                other
+            }
+        }
+    }
+    ty.to_token_stream()
+        .into_iter()
+        .map(|tt| respan(tt, span))
+        .collect()
+}
+
 /// Compile-time checks that a rule fits the field's type, spanned at the rule's key so
 /// the error points at the attribute that asked for it.
 fn type_assertions(f: &Field) -> TokenStream {
-    let ty = &f.ty;
     let mut out = Vec::new();
-    for span in f
+    let text_keys = f
         .len
         .iter()
         .map(|r| r.key)
-        .chain(f.chars.iter().map(|r| r.key))
-        .chain(f.formats.iter().map(|x| x.span))
-    {
+        .chain(f.chars.iter().map(|r| r.key));
+    for span in text_keys.chain(f.formats.iter().map(|x| x.span)) {
+        let ty = type_at(&f.ty, span);
         out.push(quote_spanned!(span=> const _: () = _pw::__private::assert_text::<#ty>();));
     }
     if let Some(r) = &f.range {
-        out.push(quote_spanned!(r.key=> const _: () = _pw::__private::assert_integer::<#ty>();));
-        let min = int_bound(r.bounds.min, ty, "MIN");
-        let max = int_bound(r.bounds.max, ty, "MAX");
+        // One check: `range_fits` requires an integer type, then compares the bounds.
+        let ty = type_at(&f.ty, r.key);
+        let min = int_bound(r.bounds.min, &ty, "MIN");
+        let max = int_bound(r.bounds.max, &ty, "MAX");
         out.push(quote_spanned!(r.expr=>
             const _: () = ::core::assert!(
                 _pw::__private::range_fits::<#ty>(#min, #max),
@@ -96,11 +121,14 @@ fn type_assertions(f: &Field) -> TokenStream {
             );
         ));
     }
-    for c in &f.required_if {
-        out.push(quote_spanned!(c.key=> const _: () = _pw::__private::assert_optional::<#ty>();));
-    }
-    if let Some(g) = &f.group {
-        out.push(quote_spanned!(g.span=> const _: () = _pw::__private::assert_optional::<#ty>();));
+    for span in f
+        .required_if
+        .iter()
+        .map(|c| c.key)
+        .chain(f.group.iter().map(|g| g.span))
+    {
+        let ty = type_at(&f.ty, span);
+        out.push(quote_spanned!(span=> const _: () = _pw::__private::assert_optional::<#ty>();));
     }
     quote!(#(#out)*)
 }
@@ -231,7 +259,7 @@ pub fn expand(c: &Container) -> TokenStream {
     let schema = schema(c);
     let arms = c.fields.iter().enumerate().map(|(i, f)| {
         let id = &f.ident;
-        quote!(#i => _pw::__private::WireValue::wire(&self.#id),)
+        quote_spanned!(f.ty.span()=> #i => _pw::__private::WireValue::wire(&self.#id),)
     });
     let decode = decode_fields(c);
     let assertions = c.fields.iter().map(type_assertions);

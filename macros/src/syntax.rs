@@ -139,8 +139,16 @@ fn parse_range_tokens(input: syn::parse::ParseStream) -> syn::Result<RangeSyntax
 
 /// Reads the tokens of one value (up to the next top-level comma) as a range.
 fn range_value(meta: &syn::meta::ParseNestedMeta, key: Span) -> syn::Result<RangeAttr> {
-    let input = meta.value()?;
-    let tokens: proc_macro2::TokenStream = input.step(|cursor| {
+    let tokens = take_value_tokens(meta.value()?)?;
+    let span = tokens.clone().into_iter().next().map_or(key, |t| t.span());
+    let value =
+        syn::parse::Parser::parse2(parse_range_tokens, tokens).unwrap_or(RangeSyntax::Invalid);
+    Ok(RangeAttr { key, span, value })
+}
+
+/// The tokens of one value, up to the next top-level comma.
+fn take_value_tokens(input: syn::parse::ParseStream) -> syn::Result<proc_macro2::TokenStream> {
+    input.step(|cursor| {
         let mut rest = *cursor;
         let mut taken = proc_macro2::TokenStream::new();
         while let Some((tt, next)) = rest.token_tree() {
@@ -151,11 +159,7 @@ fn range_value(meta: &syn::meta::ParseNestedMeta, key: Span) -> syn::Result<Rang
             rest = next;
         }
         Ok((taken, rest))
-    })?;
-    let span = tokens.clone().into_iter().next().map_or(key, |t| t.span());
-    let value =
-        syn::parse::Parser::parse2(parse_range_tokens, tokens).unwrap_or(RangeSyntax::Invalid);
-    Ok(RangeAttr { key, span, value })
+    })
 }
 
 pub struct RequiredIfAttr {
@@ -202,7 +206,7 @@ fn set_once<T>(
 /// Consumes whatever follows an unknown key so parsing can go on.
 fn skip_value(meta: &syn::meta::ParseNestedMeta) -> syn::Result<()> {
     if meta.input.peek(Token![=]) {
-        meta.value()?.parse::<Expr>()?;
+        take_value_tokens(meta.value()?)?;
     } else if meta.input.peek(syn::token::Paren) {
         let content;
         parenthesized!(content in meta.input);

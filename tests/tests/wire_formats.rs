@@ -89,7 +89,11 @@ fn xml_injection_stays_inside_its_element() {
     let body = req.to_body(&key()).unwrap();
     let fields = independent_xml_fields(body.as_str());
     let total_fees: Vec<_> = fields.iter().filter(|(k, _)| k == "total_fee").collect();
-    assert_eq!(total_fees, vec![&("total_fee".to_owned(), "1".to_owned())], "exactly one total_fee, unchanged");
+    assert_eq!(
+        total_fees,
+        vec![&("total_fee".to_owned(), "1".to_owned())],
+        "exactly one total_fee, unchanged"
+    );
     let attach = fields.iter().find(|(k, _)| k == "attach").unwrap();
     assert_eq!(attach.1, hostile);
     let body_field = fields.iter().find(|(k, _)| k == "body").unwrap();
@@ -106,7 +110,12 @@ fn xml_keeps_carriage_returns_and_refuses_what_xml_cannot_carry() {
     req.attach = Some("line1\r\nline2\rline3\ttab".into());
     let body = req.to_body(&key()).unwrap();
     assert!(body.as_str().contains("line1&#13;\nline2&#13;line3\ttab"));
-    assert_eq!(swiftpass::WapPay::from_body(body.as_bytes()).unwrap().request, req);
+    assert_eq!(
+        swiftpass::WapPay::from_body(body.as_bytes())
+            .unwrap()
+            .request,
+        req
+    );
     req.attach = Some("bell\u{7}".into());
     let err = req.to_body(&key()).unwrap_err();
     assert_eq!(
@@ -160,14 +169,22 @@ fn each_provider_body_and_sign_string_snapshot() {
     let body = req.to_body(&key()).unwrap();
     assert_eq!(body.content_type(), "application/x-www-form-urlencoded");
     insta::assert_snapshot!("xorpay_body", body.as_str());
-    assert!(!body.as_str().contains("aid="), "the path parameter is not in the body");
-    let back = xorpay::JsapiPay::from_parts(body.as_bytes(), &[("aid", "8e1d2b")], &Limits::default()).unwrap();
+    assert!(
+        !body.as_str().contains("aid="),
+        "the path parameter is not in the body"
+    );
+    let back =
+        xorpay::JsapiPay::from_parts(body.as_bytes(), &[("aid", "8e1d2b")], &Limits::default())
+            .unwrap();
     assert_eq!(back.request, req);
 
     let req = feat::OrderPay {
         pay_method: 200,
         end_type: 200,
-        extra_params: Some(feat::ExtraParams { wx_app_type: Some("official_account".into()), open_id: Some("o1".into()) }),
+        extra_params: Some(feat::ExtraParams {
+            wx_app_type: Some("official_account".into()),
+            open_id: Some("o1".into()),
+        }),
     };
     assert_eq!(req.sign_string_redacted(), "", "featapi signs nothing");
     insta::assert_snapshot!("feat_body", req.to_body(&key()).unwrap().as_str());
@@ -185,19 +202,39 @@ fn xml_refuses_dtds_entities_and_processing_instructions() {
     assert_eq!(xml_err(xxe), DecodeError::Doctype);
     let billion_laughs = r#"<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><xml><a>&lol2;</a></xml>"#;
     assert_eq!(xml_err(billion_laughs), DecodeError::Doctype);
-    assert_eq!(xml_err("<xml><attach>&nbsp;</attach></xml>"), DecodeError::Entity { name: "nbsp".into() });
-    assert_eq!(xml_err("<?php echo 1; ?><xml></xml>"), DecodeError::ProcessingInstruction);
+    assert_eq!(
+        xml_err("<xml><attach>&nbsp;</attach></xml>"),
+        DecodeError::Entity {
+            name: "nbsp".into()
+        }
+    );
+    assert_eq!(
+        xml_err("<?php echo 1; ?><xml></xml>"),
+        DecodeError::ProcessingInstruction
+    );
     assert_eq!(
         xml_err(r#"<?xml version="1.0" encoding="GBK"?><xml></xml>"#),
-        DecodeError::Encoding { encoding: "GBK".into() }
+        DecodeError::Encoding {
+            encoding: "GBK".into()
+        }
     );
 }
 
 #[test]
 fn xml_refuses_duplicates_nesting_and_structure_errors() {
     let twice = "<xml><total_fee>1</total_fee><total_fee>100000</total_fee></xml>";
-    assert_eq!(xml_err(twice), DecodeError::Duplicate { path: "#/total_fee".into() });
-    assert_eq!(xml_err("<xml><a><b>1</b></a></xml>"), DecodeError::NotFlat { path: "#/a/b".into() });
+    assert_eq!(
+        xml_err(twice),
+        DecodeError::Duplicate {
+            path: "#/total_fee".into()
+        }
+    );
+    assert_eq!(
+        xml_err("<xml><a><b>1</b></a></xml>"),
+        DecodeError::NotFlat {
+            path: "#/a/b".into()
+        }
+    );
     for (body, what) in [
         ("<xml><a>1</b></xml>", "mismatched end tag"),
         ("<xml><a>1</a>", "unclosed root"),
@@ -207,7 +244,11 @@ fn xml_refuses_duplicates_nesting_and_structure_errors() {
         ("not xml at all", "no root"),
         ("<xml><a>&#0;</a></xml>", "NUL character reference"),
     ] {
-        assert!(matches!(xml_err(body), DecodeError::Malformed { format: "xml", .. }), "{what}: {:?}", xml_err(body));
+        assert!(
+            matches!(xml_err(body), DecodeError::Malformed { format: "xml", .. }),
+            "{what}: {:?}",
+            xml_err(body)
+        );
     }
     assert_eq!(xml_err(""), DecodeError::Empty);
     assert_eq!(xml_err("  \n "), DecodeError::Empty);
@@ -215,16 +256,31 @@ fn xml_refuses_duplicates_nesting_and_structure_errors() {
 
 #[test]
 fn every_parser_refuses_invalid_utf8_and_oversized_bodies() {
-    let limits = Limits { max_bytes: 64, max_depth: 4 };
+    let limits = Limits {
+        max_bytes: 64,
+        max_depth: 4,
+    };
     let big = format!("<xml><body>{}</body></xml>", "a".repeat(100));
     assert_eq!(
         swiftpass::WapPay::from_parts(big.as_bytes(), &[], &limits).unwrap_err(),
-        DecodeError::TooLarge { limit: 64, actual: big.len() }
+        DecodeError::TooLarge {
+            limit: 64,
+            actual: big.len()
+        }
     );
     let latin1 = b"<xml><body>caf\xe9</body></xml>";
-    assert_eq!(swiftpass::WapPay::from_body(latin1).unwrap_err(), DecodeError::NotUtf8 { offset: 14 });
-    assert_eq!(weidoufu::MiniappPay::from_body(b"{\"body\":\"\xff\"}").unwrap_err(), DecodeError::NotUtf8 { offset: 9 });
-    assert_eq!(xorpay::JsapiPay::from_body(b"name=\xc3").unwrap_err(), DecodeError::NotUtf8 { offset: 5 });
+    assert_eq!(
+        swiftpass::WapPay::from_body(latin1).unwrap_err(),
+        DecodeError::NotUtf8 { offset: 14 }
+    );
+    assert_eq!(
+        weidoufu::MiniappPay::from_body(b"{\"body\":\"\xff\"}").unwrap_err(),
+        DecodeError::NotUtf8 { offset: 9 }
+    );
+    assert_eq!(
+        xorpay::JsapiPay::from_body(b"name=\xc3").unwrap_err(),
+        DecodeError::NotUtf8 { offset: 5 }
+    );
     // Percent-encoded bytes that are not UTF-8 are refused, not replaced with U+FFFD.
     assert!(matches!(
         xorpay::JsapiPay::from_body(b"name=%E9%A1").unwrap_err(),
@@ -235,13 +291,24 @@ fn every_parser_refuses_invalid_utf8_and_oversized_bodies() {
 #[test]
 fn json_refuses_duplicates_depth_and_malformed_documents() {
     let dup = br#"{"body":"a","body":"b"}"#;
-    assert_eq!(weidoufu::MiniappPay::from_body(dup).unwrap_err(), DecodeError::Duplicate { path: "#/body".into() });
+    assert_eq!(
+        weidoufu::MiniappPay::from_body(dup).unwrap_err(),
+        DecodeError::Duplicate {
+            path: "#/body".into()
+        }
+    );
     let deep = format!("{{\"a\":{}1{}}}", "[".repeat(40), "]".repeat(40));
-    assert_eq!(weidoufu::MiniappPay::from_body(deep.as_bytes()).unwrap_err(), DecodeError::TooDeep { limit: 32 });
+    assert_eq!(
+        weidoufu::MiniappPay::from_body(deep.as_bytes()).unwrap_err(),
+        DecodeError::TooDeep { limit: 32 }
+    );
     for body in ["", "{", "[]", "{\"a\":1} trailing", "{'a':1}", "null"] {
         let err = weidoufu::MiniappPay::from_body(body.as_bytes()).unwrap_err();
         assert!(
-            matches!(err, DecodeError::Malformed { format: "json", .. } | DecodeError::Empty),
+            matches!(
+                err,
+                DecodeError::Malformed { format: "json", .. } | DecodeError::Empty
+            ),
             "{body:?}: {err:?}"
         );
     }
@@ -251,11 +318,16 @@ fn json_refuses_duplicates_depth_and_malformed_documents() {
 fn form_refuses_duplicates_and_bad_escapes() {
     assert_eq!(
         xorpay::JsapiPay::from_body(b"name=a&name=b").unwrap_err(),
-        DecodeError::Duplicate { path: "#/name".into() }
+        DecodeError::Duplicate {
+            path: "#/name".into()
+        }
     );
     for body in ["name=%zz", "name=%4", "=value"] {
         let err = xorpay::JsapiPay::from_body(body.as_bytes()).unwrap_err();
-        assert!(matches!(err, DecodeError::Malformed { format: "form", .. }), "{body}: {err:?}");
+        assert!(
+            matches!(err, DecodeError::Malformed { format: "form", .. }),
+            "{body}: {err:?}"
+        );
     }
 }
 
@@ -269,13 +341,18 @@ fn typed_decoding_reports_every_field_problem() {
     insta::assert_snapshot!("weidoufu_decode_problems", problems.to_string());
 
     let wrong_service = "<xml><service>pay.alipay.native</service></xml>";
-    let DecodeError::Fields(problems) = swiftpass::WapPay::from_body(wrong_service.as_bytes()).unwrap_err() else {
+    let DecodeError::Fields(problems) =
+        swiftpass::WapPay::from_body(wrong_service.as_bytes()).unwrap_err()
+    else {
         panic!("field problems expected")
     };
-    assert!(problems.to_string().starts_with("#/service: must be \"pay.weixin.wap\", got \"pay.alipay.native\""));
+    assert!(problems
+        .to_string()
+        .starts_with("#/service: must be \"pay.weixin.wap\", got \"pay.alipay.native\""));
 
     let price = "name=a&pay_type=jsapi&price=0.001&order_id=1&notify_url=http%3A%2F%2Fx.cn";
-    let err = xorpay::JsapiPay::from_parts(price.as_bytes(), &[("aid", "1")], &Limits::default()).unwrap_err();
+    let err = xorpay::JsapiPay::from_parts(price.as_bytes(), &[("aid", "1")], &Limits::default())
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "#/price: \"0.001\": more than two decimals: a fen is the smallest unit, write at most two decimals"
@@ -284,17 +361,28 @@ fn typed_decoding_reports_every_field_problem() {
 
 #[test]
 fn serde_input_keyed_by_wire_names_is_strict() {
-    let err = serde_json::from_str::<feat::OrderPay>(r#"{"pay_method":200,"end_type":0,"extra":1}"#).unwrap_err();
+    let err =
+        serde_json::from_str::<feat::OrderPay>(r#"{"pay_method":200,"end_type":0,"extra":1}"#)
+            .unwrap_err();
     assert!(err.to_string().contains("#/extra: unknown field"), "{err}");
     let err = serde_json::from_str::<feat::OrderPay>(r#"{"pay_method":200}"#).unwrap_err();
-    assert!(err.to_string().contains("#/end_type: missing; send an integer"), "{err}");
-    let err = serde_json::from_str::<feat::OrderPay>(r#"{"pay_method":4294967296,"end_type":0}"#).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("#/end_type: missing; send an integer"),
+        "{err}"
+    );
+    let err = serde_json::from_str::<feat::OrderPay>(r#"{"pay_method":4294967296,"end_type":0}"#)
+        .unwrap_err();
     assert!(err.to_string().contains("does not fit this field"), "{err}");
     // Constants may be left out of hand-written input, but must match when given.
-    let ok: swiftpass::WapPay = serde_json::from_value(serde_json::to_value(swiftpass()).unwrap()).unwrap();
+    let ok: swiftpass::WapPay =
+        serde_json::from_value(serde_json::to_value(swiftpass()).unwrap()).unwrap();
     assert_eq!(ok, swiftpass());
     let mut v = serde_json::to_value(swiftpass()).unwrap();
-    assert_eq!(v["service"], "pay.weixin.wap", "serialized with the constant");
+    assert_eq!(
+        v["service"], "pay.weixin.wap",
+        "serialized with the constant"
+    );
     v["service"] = "pay.other".into();
     assert!(serde_json::from_value::<swiftpass::WapPay>(v).is_err());
 }

@@ -1,0 +1,7 @@
+use paywire::PayRequest;
+
+#[derive(PayRequest)]
+#[pay(format = "json", sign = "none")]
+struct Order(String);
+
+fn main() {}
