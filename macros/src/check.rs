@@ -78,7 +78,7 @@ fn check_wire_names(cx: &mut Ctxt, c: &Container) {
             .chain(c.constants.iter().map(|k| (k.wire.as_str(), k.span)))
             .chain(
                 (c.scheme != Scheme::None)
-                    .then(|| (c.sign_field.value.as_str(), c.sign_field.span)),
+                    .then_some((c.sign_field.value.as_str(), c.sign_field.span)),
             );
         for (name, span) in names {
             if !is_xml_name(name) {

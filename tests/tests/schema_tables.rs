@@ -7,13 +7,21 @@ use paywire::PayRequest;
 use paywire_providers::{feat, swiftpass, wechat_global, weidoufu, xorpay};
 
 fn wire_names(schema: &Schema) -> Vec<&'static str> {
-    schema.constants.iter().map(|c| c.wire_name).chain(schema.fields.iter().map(|f| f.wire_name)).collect()
+    schema
+        .constants
+        .iter()
+        .map(|c| c.wire_name)
+        .chain(schema.fields.iter().map(|f| f.wire_name))
+        .collect()
 }
 
 #[test]
 fn feat_table() {
     insta::assert_snapshot!("feat", markdown(feat::OrderPay::SCHEMA));
-    assert_eq!(wire_names(feat::OrderPay::SCHEMA), ["pay_method", "end_type", "extra_params"]);
+    assert_eq!(
+        wire_names(feat::OrderPay::SCHEMA),
+        ["pay_method", "end_type", "extra_params"]
+    );
 }
 
 #[test]
@@ -24,8 +32,16 @@ fn weidoufu_table() {
     assert_eq!(
         wire_names(schema),
         [
-            "access_key", "body", "out_order_no", "pay_type", "total_fee", "openid", "buyer_id", "notify_url",
-            "attach", "ledger"
+            "access_key",
+            "body",
+            "out_order_no",
+            "pay_type",
+            "total_fee",
+            "openid",
+            "buyer_id",
+            "notify_url",
+            "attach",
+            "ledger"
         ]
     );
     assert_eq!(schema.sign.field, "sign");
@@ -40,12 +56,32 @@ fn swiftpass_table() {
     names.push(schema.sign.field);
     names.sort_unstable();
     let mut seed = vec![
-        "service", "version", "charset", "sign_type", "out_trade_no", "mch_id", "sub_appid", "device_info",
-        "nonce_str", "sign", "body", "attach", "mch_create_ip", "notify_url", "time_start", "time_expire",
-        "goods_tag", "limit_credit_pay", "sub_openid", "total_fee",
+        "service",
+        "version",
+        "charset",
+        "sign_type",
+        "out_trade_no",
+        "mch_id",
+        "sub_appid",
+        "device_info",
+        "nonce_str",
+        "sign",
+        "body",
+        "attach",
+        "mch_create_ip",
+        "notify_url",
+        "time_start",
+        "time_expire",
+        "goods_tag",
+        "limit_credit_pay",
+        "sub_openid",
+        "total_fee",
     ];
     seed.sort_unstable();
-    assert_eq!(names, seed, "seed 002's 19 table rows plus total_fee from its example");
+    assert_eq!(
+        names, seed,
+        "seed 002's 19 table rows plus total_fee from its example"
+    );
 }
 
 #[test]
@@ -53,11 +89,22 @@ fn wechat_global_table() {
     let schema = wechat_global::JsapiOrder::SCHEMA;
     insta::assert_snapshot!("wechat_global", markdown(schema));
     assert_eq!(schema.groups, ["direct", "institution"]);
-    let Kind::Object(detail) = schema.field("detail").unwrap().kind else { panic!("detail is an object") };
+    let Kind::Object(detail) = schema.field("detail").unwrap().kind else {
+        panic!("detail is an object")
+    };
     let Kind::Array(Kind::Object(goods)) = detail.field("goods_detail").unwrap().kind else {
         panic!("goods_detail is an array of objects")
     };
-    assert_eq!(wire_names(goods), ["goods_id", "wxpay_goods_id", "goods_name", "quantity", "price"]);
+    assert_eq!(
+        wire_names(goods),
+        [
+            "goods_id",
+            "wxpay_goods_id",
+            "goods_name",
+            "quantity",
+            "price"
+        ]
+    );
 }
 
 #[test]
@@ -65,6 +112,14 @@ fn xorpay_table() {
     let schema = xorpay::JsapiPay::SCHEMA;
     insta::assert_snapshot!("xorpay", markdown(schema));
     assert_eq!(schema.field("aid").unwrap().location, Location::Path);
-    let signed: Vec<_> = schema.fields.iter().filter(|f| f.signed).map(|f| f.wire_name).collect();
-    assert_eq!(signed, ["name", "pay_type", "price", "order_id", "notify_url"]);
+    let signed: Vec<_> = schema
+        .fields
+        .iter()
+        .filter(|f| f.signed)
+        .map(|f| f.wire_name)
+        .collect();
+    assert_eq!(
+        signed,
+        ["name", "pay_type", "price", "order_id", "notify_url"]
+    );
 }
