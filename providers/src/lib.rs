@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod feat;
+pub mod samples;
 pub mod swiftpass;
 pub mod wechat_global;
 pub mod weidoufu;

@@ -2,7 +2,7 @@
 //! character crossing a byte limit, empty, missing, and the wrong mode mix.
 
 use paywire::{Actual, Fen, JsonText, PayRequest, SchemaErrors, Secret, Yuan};
-use paywire_providers::{feat, swiftpass, wechat_global as wg, weidoufu, xorpay};
+use paywire_providers::{feat, samples, swiftpass, wechat_global as wg, weidoufu, xorpay};
 
 /// `(path, rule, actual)` of each violation, for exact assertions.
 fn report(result: Result<(), SchemaErrors>) -> Vec<(String, &'static str, Actual)> {
@@ -22,18 +22,9 @@ fn one(path: &str, rule: &'static str, actual: Actual) -> Vec<(String, &'static 
 // ---------------------------------------------------------------- weidoufu
 
 fn weidoufu() -> weidoufu::MiniappPay {
-    weidoufu::MiniappPay {
-        access_key: "ak_0123456789abcdef".into(),
-        body: "QQ 会员充值".into(),
-        out_order_no: "180901620895069445".into(),
-        pay_type: 1,
-        total_fee: Fen::new(1),
-        openid: Some("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into()),
-        buyer_id: None,
-        notify_url: "http://www.your.com/notify_url".into(),
-        attach: None,
-        ledger: None,
-    }
+    let mut r = samples::weidoufu_wechat();
+    r.ledger = None;
+    r
 }
 
 #[test]
@@ -193,26 +184,7 @@ fn weidoufu_reports_every_violation_at_once() {
 // ---------------------------------------------------------------- swiftpass
 
 fn swiftpass() -> swiftpass::WapPay {
-    swiftpass::WapPay {
-        version: None,
-        charset: Some("UTF-8".into()),
-        sign_type: Some("MD5".into()),
-        out_trade_no: "1415659990".into(),
-        mch_id: "10000100".into(),
-        sub_appid: "wx2421b1c4370ec43b".into(),
-        device_info: None,
-        nonce_str: "1add1a30ac87aa2db72f57a2375d8fec".into(),
-        body: "H5支付测试".into(),
-        attach: Some("支付测试".into()),
-        mch_create_ip: "14.23.150.211".into(),
-        notify_url: "http://wxpay.wxutil.com/pub_v2/pay/notify.v2.php".into(),
-        time_start: None,
-        time_expire: None,
-        goods_tag: None,
-        limit_credit_pay: None,
-        sub_openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
-        total_fee: Fen::new(1),
-    }
+    samples::swiftpass_wap()
 }
 
 #[test]
@@ -301,44 +273,11 @@ fn swiftpass_required_fields_and_empty_optionals() {
 // ---------------------------------------------------------------- wechat_global
 
 fn direct() -> wg::JsapiOrder {
-    let mut order = wg::JsapiOrder::new(
-        wg::Merchant::Direct {
-            mchid: "10000100".into(),
-            appid: "wx2421b1c4370ec43b".into(),
-        },
-        "image形象店-深圳腾大- QQ公仔",
-        "YX202111100020Z",
-        "https://wxpay.wxutil.com/pub_v2/pay/notify.v2.php",
-        "4111",
-        wg::Amount {
-            total: 10,
-            currency: "HKD".into(),
-        },
-    );
-    order.payer = Some(wg::Payer {
-        openid: Some("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into()),
-        ..wg::Payer::default()
-    });
-    order
+    samples::wechat_global_direct()
 }
 
 fn institution() -> wg::JsapiOrder {
-    wg::JsapiOrder::new(
-        wg::Merchant::Institution {
-            sp_mchid: "10000100".into(),
-            sp_appid: "wxdace645e0bc2c424".into(),
-            sub_mchid: "20000100".into(),
-            sub_appid: None,
-        },
-        "QR code test",
-        "YX201710140020Z",
-        "https://wxpay.wxutil.com/pub_v2/pay/notify.v2.php",
-        "4111",
-        wg::Amount {
-            total: 10,
-            currency: "HKD".into(),
-        },
-    )
+    samples::wechat_global_institution()
 }
 
 #[test]
@@ -528,19 +467,7 @@ fn wechat_global_nested_errors_carry_json_pointers() {
 // ---------------------------------------------------------------- xorpay
 
 fn xorpay() -> xorpay::JsapiPay {
-    xorpay::JsapiPay {
-        aid: "8e1d2b".into(),
-        name: "XorPay 账户充值".into(),
-        pay_type: "jsapi".into(),
-        price: Yuan(Fen::new(5000)),
-        order_id: "14".into(),
-        order_uid: None,
-        notify_url: "http://example.com:3094/pay_callback".into(),
-        return_url: None,
-        openid: Some("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into()),
-        more: None,
-        expire: Some(7200),
-    }
+    samples::xorpay_jsapi()
 }
 
 #[test]

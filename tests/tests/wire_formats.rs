@@ -3,30 +3,13 @@
 //! what each provider sends.
 
 use paywire::{DecodeError, Fen, Limits, PayRequest, Secret, Yuan};
-use paywire_providers::{feat, swiftpass, weidoufu, xorpay};
+use paywire_providers::{feat, samples, swiftpass, weidoufu, xorpay};
 use quick_xml::events::Event;
 
 fn swiftpass() -> swiftpass::WapPay {
-    swiftpass::WapPay {
-        version: Some("2.0".into()),
-        charset: Some("UTF-8".into()),
-        sign_type: Some("MD5".into()),
-        out_trade_no: "1415659990".into(),
-        mch_id: "10000100".into(),
-        sub_appid: "wx2421b1c4370ec43b".into(),
-        device_info: None,
-        nonce_str: "1add1a30ac87aa2db72f57a2375d8fec".into(),
-        body: "H5支付测试".into(),
-        attach: Some("支付测试".into()),
-        mch_create_ip: "14.23.150.211".into(),
-        notify_url: "http://wxpay.wxutil.com/pub_v2/pay/notify.v2.php".into(),
-        time_start: None,
-        time_expire: None,
-        goods_tag: None,
-        limit_credit_pay: None,
-        sub_openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
-        total_fee: Fen::new(1),
-    }
+    let mut r = samples::swiftpass_wap();
+    r.version = Some("2.0".into());
+    r
 }
 
 fn key() -> Secret {
