@@ -12,6 +12,7 @@ pub use crate::schema::{
     LenBounds, Location, Rule, Schema, SignEntry, SignScheme, SignSpec, TextFormat,
 };
 pub use crate::serde_support::{deserialize_object, serialize_object};
+pub use crate::verify::PayResponse;
 pub use crate::wire::{Wire, WireValue};
 pub use crate::{Fen, JsonText, Yuan};
 pub use ::core::option::Option::{self, None, Some};
@@ -27,6 +28,7 @@ pub use serde;
 pub trait TextValue {}
 impl TextValue for ::std::string::String {}
 impl<T> TextValue for JsonText<T> {}
+impl TextValue for crate::TextOrNumber {}
 impl<T: TextValue> TextValue for Option<T> {}
 
 /// Types `range` can bound, with the bounds of the type itself.
@@ -107,5 +109,6 @@ pub const EMPTY_SCHEMA: Schema = Schema {
     },
     fields: &[],
     constants: &[],
+    allow_unknown: false,
     groups: &[],
 };

@@ -41,6 +41,7 @@ pub mod decode;
 mod encode;
 mod error;
 pub mod json_text;
+pub mod keys;
 mod money;
 mod object;
 mod path;
@@ -50,8 +51,13 @@ pub mod schema_table;
 mod secret;
 mod serde_support;
 pub mod sign;
+mod text_or_number;
 mod validate;
+pub mod verify;
+pub mod wechat_v2;
+pub mod wechat_v3;
 mod wire;
+mod wire_enum;
 
 #[doc(hidden)]
 pub mod __private;
@@ -65,11 +71,18 @@ pub use object::{FieldAccess, PayObject, PayRequest, Received};
 pub use path::Path;
 pub use schema::{Format, Schema};
 pub use secret::Secret;
+pub use text_or_number::TextOrNumber;
+pub use verify::{PayResponse, ReplayGuard, Verified, VerifyError};
 pub use wire::{Wire, WireArray, WireValue};
 
 /// Derives [`PayRequest`] (and [`PayObject`], serde `Serialize`/`Deserialize`) for a struct
 /// that mirrors a gateway's parameter table. See the crate docs for the attribute language.
 pub use paywire_macros::PayRequest;
+
+/// Derives [`PayResponse`] (and [`PayObject`], serde `Serialize`/`Deserialize`) for a
+/// response or notification: decoded from the declared format, its signature verified
+/// over every received field, unknown fields kept.
+pub use paywire_macros::PayResponse;
 
 /// Derives [`PayObject`] (and serde `Serialize`/`Deserialize`) for a nested object of a
 /// request, such as WeChat Pay Global's `amount` or `payer`.

@@ -340,6 +340,9 @@ pub struct Schema {
     pub fields: &'static [FieldSchema],
     /// Fixed wire values.
     pub constants: &'static [Constant],
+    /// Whether members the type does not declare are accepted when decoding (responses
+    /// and notifications: gateways add fields; they are kept raw and signed over).
+    pub allow_unknown: bool,
     /// Names of the mutually exclusive groups, in declaration order; when non-empty,
     /// exactly one group must be in use.
     pub groups: &'static [&'static str],

@@ -125,3 +125,18 @@ pub fn hex(bytes: &[u8], case: HexCase) -> String {
     }
     out
 }
+
+/// MD5 of `bytes`, hex in `case`.
+pub fn md5_hex(bytes: &[u8], case: HexCase) -> String {
+    hex(&Md5::digest(bytes), case)
+}
+
+/// HMAC-SHA256 of `message` keyed with `key`, hex in `case`.
+pub fn hmac_sha256_hex(key: &[u8], message: &[u8], case: HexCase) -> String {
+    // HMAC accepts keys of any length.
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return String::new();
+    };
+    mac.update(message);
+    hex(&mac.finalize().into_bytes(), case)
+}

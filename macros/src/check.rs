@@ -53,7 +53,7 @@ fn check_wire_names(cx: &mut Ctxt, c: &Container) {
             );
         }
     }
-    if c.derive == Derive::Request && c.scheme != Scheme::None {
+    if c.derive != Derive::Object && c.scheme != Scheme::None {
         let name = c.sign_field.value.as_str();
         if let Some(f) = c.fields.iter().find(|f| f.wire.value == name) {
             let message = format!(
@@ -137,7 +137,10 @@ fn check_sign_positions(cx: &mut Ctxt, c: &Container) {
     if c.derive == Derive::Object {
         for f in &c.fields {
             if let Some(p) = &f.sign_position {
-                cx.error(p.span, "`sign = N` belongs on a field of a `#[derive(PayRequest)]` struct signed with md5-concat");
+                cx.error(
+                    p.span,
+                    "`sign = N` belongs on a field of a request or response signed with md5-concat",
+                );
             }
             if let Some(s) = f.no_sign {
                 cx.error(

@@ -211,6 +211,7 @@ fn schema(c: &Container) -> TokenStream {
         quote!(_pw::__private::Constant { wire_name: #wire, value: #value })
     });
     let groups = &c.groups;
+    let allow_unknown = c.derive == Derive::Response;
     quote! {
         &_pw::__private::Schema {
             name: #name,
@@ -225,6 +226,7 @@ fn schema(c: &Container) -> TokenStream {
             },
             fields: &[#(#fields),*],
             constants: &[#(#constants),*],
+            allow_unknown: #allow_unknown,
             groups: &[#(#groups),*],
         }
     }
@@ -270,14 +272,21 @@ pub fn expand(c: &Container) -> TokenStream {
             }
         }
     });
-    let request = (c.derive == Derive::Request).then(|| {
-        quote! {
+    let request = match c.derive {
+        Derive::Request => Some(quote! {
             #[automatically_derived]
             impl _pw::__private::PayRequest for #ident {
                 const SCHEMA: &'static _pw::__private::Schema = <Self as _pw::__private::PayObject>::OBJECT_SCHEMA;
             }
-        }
-    });
+        }),
+        Derive::Response => Some(quote! {
+            #[automatically_derived]
+            impl _pw::__private::PayResponse for #ident {
+                const SCHEMA: &'static _pw::__private::Schema = <Self as _pw::__private::PayObject>::OBJECT_SCHEMA;
+            }
+        }),
+        Derive::Object => None,
+    };
     quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals, unused_qualifications, clippy::all)]
@@ -359,13 +368,19 @@ pub fn fallback(input: &syn::DeriveInput, derive: Derive) -> TokenStream {
         return quote!();
     }
     let ident = &input.ident;
-    let request = (derive == Derive::Request).then(|| {
-        quote! {
+    let request = match derive {
+        Derive::Request => Some(quote! {
             impl _pw::__private::PayRequest for #ident {
                 const SCHEMA: &'static _pw::__private::Schema = &_pw::__private::EMPTY_SCHEMA;
             }
-        }
-    });
+        }),
+        Derive::Response => Some(quote! {
+            impl _pw::__private::PayResponse for #ident {
+                const SCHEMA: &'static _pw::__private::Schema = &_pw::__private::EMPTY_SCHEMA;
+            }
+        }),
+        Derive::Object => None,
+    };
     quote! {
         #[doc(hidden)]
         const _: () = {

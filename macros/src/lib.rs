@@ -19,6 +19,13 @@ pub fn derive_pay_request(input: TokenStream) -> TokenStream {
     derive(input, Derive::Request)
 }
 
+/// Derives `paywire::PayResponse` for a response or notification: decoded from the
+/// declared format, verified with the declared signature over every received field.
+#[proc_macro_derive(PayResponse, attributes(pay))]
+pub fn derive_pay_response(input: TokenStream) -> TokenStream {
+    derive(input, Derive::Response)
+}
+
 /// Derives `paywire::PayObject` for a nested object of a request.
 #[proc_macro_derive(PayObject, attributes(pay))]
 pub fn derive_pay_object(input: TokenStream) -> TokenStream {

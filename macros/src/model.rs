@@ -13,6 +13,7 @@ use syn::{Ident, Lit, Type};
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Derive {
     Request,
+    Response,
     Object,
 }
 
@@ -20,6 +21,7 @@ impl Derive {
     pub fn name(self) -> &'static str {
         match self {
             Derive::Request => "PayRequest",
+            Derive::Response => "PayResponse",
             Derive::Object => "PayObject",
         }
     }
@@ -412,7 +414,7 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
             if let Some(span) = span {
                 cx.error(
                     span,
-                    format!("`{key}` belongs on a `#[derive(PayRequest)]` struct; a PayObject travels inside its parent's body"),
+                    format!("`{key}` belongs on a `#[derive(PayRequest)]` or `#[derive(PayResponse)]` struct; a PayObject travels inside its parent's body"),
                 );
             }
         }
@@ -428,7 +430,7 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
                 ("form", Format::Form),
             ],
         ),
-        (None, Derive::Request) => {
+        (None, Derive::Request | Derive::Response) => {
             cx.error(
                 input.ident.span(),
                 "missing `#[pay(format = \"...\")]`: write \"json\", \"xml\" or \"form\"",
@@ -450,7 +452,7 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
             ],
         )
         .unwrap_or(Scheme::None),
-        (None, Derive::Request) => {
+        (None, Derive::Request | Derive::Response) => {
             cx.error(
                 input.ident.span(),
                 "missing `#[pay(sign = \"...\")]`: write \"md5-sorted\", \"hmac-sha256-sorted\", \"md5-concat\" or \"none\"",
@@ -461,11 +463,11 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
     };
     let scheme_span = attrs.sign.as_ref().map_or(input.ident.span(), |s| s.span);
     if let Some(k) = &attrs.sign_key {
-        if !scheme.is_sorted() && derive == Derive::Request {
+        if !scheme.is_sorted() && derive != Derive::Object {
             cx.error(k.span, "`sign_key` names the `&key=SECRET` suffix of sorted schemes; remove it for this `sign`");
         }
     }
-    if scheme == Scheme::None && derive == Derive::Request {
+    if scheme == Scheme::None && derive != Derive::Object {
         for (key, span) in [
             ("sign_case", attrs.sign_case.as_ref().map(|v| v.span)),
             ("sign_field", attrs.sign_field.as_ref().map(|v| v.span)),

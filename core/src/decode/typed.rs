@@ -189,7 +189,7 @@ fn check_members(
             }
         } else if name == schema.sign.field && schema.sign.scheme != SignScheme::None {
             errors.push(&path, Problem::SignatureNotExpected);
-        } else {
+        } else if !schema.allow_unknown {
             errors.push(&path, Problem::Unknown);
         }
     }

@@ -1,6 +1,10 @@
 //! weidoufu mini-program pay (`POST https://open.weidoufu.com/pay/miniapp`), WeChat and
 //! Alipay. JSON; sorted MD5 with the `&secret_key=SECRET` suffix, upper-case hex.
 
+mod response;
+
+pub use response::*;
+
 use paywire::{Fen, JsonText, PayObject, PayRequest};
 
 /// Production URL of the endpoint.

@@ -1,6 +1,10 @@
 //! XorPay JSAPI pay (`POST https://xorpay.com/api/pay/{aid}`), form-encoded, signed with
 //! MD5 over `name + pay_type + price + order_id + notify_url + app_secret`, lower-case.
 
+mod response;
+
+pub use response::*;
+
 use paywire::{PayRequest, Yuan};
 
 /// Production URL template; `{aid}` is the merchant's app id.

@@ -1,6 +1,10 @@
 //! SwiftPass-style WeChat WAP pay (`service = pay.weixin.wap`), posted as `text/xml` to
 //! the gateway URL the provider assigns. Sorted MD5 with `&key=KEY`, upper-case hex.
 
+mod response;
+
+pub use response::*;
+
 use paywire::{Fen, PayRequest};
 
 /// 微信WAP支付: the request body. `total_fee` is not in the document's table but is in

@@ -1,0 +1,62 @@
+//! Canonical strings over raw received fields. Here the names are only known at run time
+//! (unknown fields are signed too), so they are sorted here.
+
+use crate::decode::node::{Node, NodeObject};
+use crate::schema::{Schema, SignEntry};
+
+/// The text a received value is signed as: strings as-is, numbers as written, nested
+/// values as compact JSON; `None` for `null` (treated as empty).
+pub fn node_text(node: &Node) -> Option<String> {
+    match node {
+        Node::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// `k=v&k=v` over every non-empty field, sorted by name (byte order).
+pub fn sorted_string(fields: &NodeObject) -> String {
+    let mut pairs: Vec<(&str, String)> = fields
+        .iter()
+        .filter_map(|(k, v)| node_text(v).filter(|t| !t.is_empty()).map(|t| (k, t)))
+        .collect();
+    pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut out = String::new();
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(k);
+        out.push('=');
+        out.push_str(v);
+    }
+    out
+}
+
+/// [`sorted_string`] followed by `&{key_name}={secret}`.
+pub fn sorted_sign_string(fields: &NodeObject, key_name: &str, secret: &str) -> String {
+    let mut out = sorted_string(fields);
+    if !out.is_empty() {
+        out.push('&');
+    }
+    out.push_str(key_name);
+    out.push('=');
+    out.push_str(secret);
+    out
+}
+
+/// The md5-concat string over raw fields: the values of the schema's signed fields in
+/// their declared order, then the secret.
+pub fn concat_sign_string(schema: &Schema, fields: &NodeObject, secret: &str) -> String {
+    let mut out = String::new();
+    for entry in schema.sign.order {
+        let name = match *entry {
+            SignEntry::Field(i) => schema.fields[usize::from(i)].wire_name,
+            SignEntry::Constant(i) => schema.constants[usize::from(i)].wire_name,
+        };
+        if let Some(text) = fields.get(name).and_then(node_text) {
+            out.push_str(&text);
+        }
+    }
+    out.push_str(secret);
+    out
+}

@@ -1,0 +1,163 @@
+//! WeChat Pay v2-style payment parameters that gateways hand back for the client to call
+//! WeChat with (seeds 000, 001, 004): the JSAPI `WeixinJSBridge` parameters signed with
+//! `paySign`, and the APP parameters signed with `sign`. Both are sorted MD5 with
+//! `&key=KEY`, upper-case; paywire can produce them and verify them.
+
+use crate::verify::{signatures_match, VerifyError};
+use crate::{PayRequest, Secret, TextOrNumber};
+
+/// `WeixinJSBridge.invoke('getBrandWCPayRequest', ...)` parameters (JSAPI, `signType` MD5).
+/// The signature covers exactly `appId, nonceStr, package, signType, timeStamp`.
+///
+/// ```
+/// use paywire::wechat_v2::BridgeParams;
+/// use paywire::{PayRequest, Secret};
+/// let params = BridgeParams::md5("wx4444aa5566666777", "1653377557", "70041f30d95a41cdb42d07e8e5056a09",
+///     "prepay_id=wx2415323785101221eb9b6f10663d3b0000");
+/// assert_eq!(
+///     params.sign_string_redacted(),
+///     "appId=wx4444aa5566666777&nonceStr=70041f30d95a41cdb42d07e8e5056a09\
+///      &package=prepay_id=wx2415323785101221eb9b6f10663d3b0000&signType=MD5&timeStamp=1653377557&key=***"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PayRequest)]
+#[pay(
+    crate = "crate",
+    format = "json",
+    sign = "md5-sorted",
+    sign_key = "key",
+    sign_field = "paySign"
+)]
+pub struct BridgeParams {
+    /// 公众号 appid
+    #[pay(rename = "appId", len = 1..=32)]
+    pub app_id: String,
+    /// 时间戳,自1970年以来的秒数 (some gateways send it as a JSON number)
+    #[pay(rename = "timeStamp", len = 1..=32)]
+    pub time_stamp: TextOrNumber,
+    /// 随机串
+    #[pay(rename = "nonceStr", len = 1..=32)]
+    pub nonce_str: String,
+    /// `prepay_id=...`
+    #[pay(len = 1..=128)]
+    pub package: String,
+    /// 微信签名方式: MD5
+    #[pay(rename = "signType", one_of("MD5"))]
+    pub sign_type: String,
+}
+
+impl BridgeParams {
+    /// Parameters with `signType` MD5.
+    pub fn md5(app_id: &str, time_stamp: &str, nonce_str: &str, package: &str) -> Self {
+        BridgeParams {
+            app_id: app_id.into(),
+            time_stamp: TextOrNumber(time_stamp.into()),
+            nonce_str: nonce_str.into(),
+            package: package.into(),
+            sign_type: "MD5".into(),
+        }
+    }
+
+    /// Checks a `paySign` a gateway handed over, in constant time.
+    pub fn verify_pay_sign(&self, pay_sign: &str, key: &Secret) -> Result<(), VerifyError> {
+        if pay_sign.is_empty() {
+            return Err(VerifyError::SignatureMissing {
+                field: "paySign".into(),
+            });
+        }
+        if signatures_match(&self.signature(key), pay_sign) {
+            Ok(())
+        } else {
+            Err(VerifyError::SignatureMismatch)
+        }
+    }
+}
+
+/// APP pay parameters (`wx.requestPayment` / the WeChat SDK's `PayReq`), signed with `sign`
+/// over `appid, noncestr, package, partnerid, prepayid, timestamp`.
+#[derive(Debug, Clone, PartialEq, Eq, PayRequest)]
+#[pay(
+    crate = "crate",
+    format = "json",
+    sign = "md5-sorted",
+    sign_key = "key"
+)]
+pub struct AppParams {
+    /// 应用 appid
+    pub appid: String,
+    /// 商户号
+    pub partnerid: String,
+    /// 预支付交易会话ID
+    pub prepayid: String,
+    /// 扩展字段, `Sign=WXPay`
+    pub package: String,
+    /// 随机字符串
+    pub noncestr: String,
+    /// 时间戳 (seconds)
+    pub timestamp: TextOrNumber,
+}
+
+impl AppParams {
+    /// Checks a `sign` a gateway handed over, in constant time.
+    pub fn verify_sign(&self, sign: &str, key: &Secret) -> Result<(), VerifyError> {
+        if sign.is_empty() {
+            return Err(VerifyError::SignatureMissing {
+                field: "sign".into(),
+            });
+        }
+        if signatures_match(&self.signature(key), sign) {
+            Ok(())
+        } else {
+            Err(VerifyError::SignatureMismatch)
+        }
+    }
+}
+
+/// JSAPI parameters as a gateway returns them, `paySign` included (featapi's JSAPI
+/// response, XorPay's `info`). [`SignedBridgeParams::verify`] checks the `paySign`.
+#[derive(Debug, Clone, PartialEq, Eq, crate::PayResponse)]
+#[pay(crate = "crate", format = "json", sign = "none")]
+pub struct SignedBridgeParams {
+    /// 公众号 appid
+    #[pay(rename = "appId")]
+    pub app_id: String,
+    /// 时间戳
+    #[pay(rename = "timeStamp")]
+    pub time_stamp: TextOrNumber,
+    /// 随机串
+    #[pay(rename = "nonceStr")]
+    pub nonce_str: String,
+    /// `prepay_id=...`
+    pub package: String,
+    /// 签名方式
+    #[pay(rename = "signType")]
+    pub sign_type: String,
+    /// 签名
+    #[pay(rename = "paySign")]
+    pub pay_sign: String,
+}
+
+impl SignedBridgeParams {
+    /// The parameters without the signature.
+    pub fn params(&self) -> BridgeParams {
+        BridgeParams {
+            app_id: self.app_id.clone(),
+            time_stamp: self.time_stamp.clone(),
+            nonce_str: self.nonce_str.clone(),
+            package: self.package.clone(),
+            sign_type: self.sign_type.clone(),
+        }
+    }
+
+    /// Checks `paySign` with the WeChat merchant key (MD5 `signType` only; for `RSA`, the
+    /// v3 scheme, see [`crate::wechat_v3`]).
+    pub fn verify(&self, key: &Secret) -> Result<(), VerifyError> {
+        if self.sign_type != "MD5" {
+            return Err(VerifyError::SignTypeMismatch {
+                expected: "MD5",
+                received: self.sign_type.clone(),
+            });
+        }
+        self.params().verify_pay_sign(&self.pay_sign, key)
+    }
+}

@@ -1,0 +1,324 @@
+//! WeChat Pay API v3 signing (`WECHATPAY2-SHA256-RSA2048`): the request `Authorization`
+//! header, verification of responses and notifications by `Wechatpay-*` headers, the
+//! AEAD_AES_256_GCM notification resource, and the JSAPI `paySign` for WeixinJSBridge.
+//!
+//! Sans-IO: callers pass the time (`now`, Unix seconds) and the headers they received.
+
+use crate::keys::{MerchantKey, PublicKey};
+use crate::verify::{ReplayGuard, VerifyError};
+use crate::{PayObject, PayResponse, Secret};
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use std::collections::BTreeMap;
+
+/// Messages whose timestamp is further than this from now are refused (seconds).
+pub const TIMESTAMP_WINDOW: i64 = 300;
+
+/// The message a v3 request signature covers: `METHOD\nPATH?QUERY\nTIMESTAMP\nNONCE\nBODY\n`.
+pub fn request_message(
+    method: &str,
+    path_and_query: &str,
+    timestamp: i64,
+    nonce: &str,
+    body: &[u8],
+) -> Vec<u8> {
+    let mut out = format!("{method}\n{path_and_query}\n{timestamp}\n{nonce}\n").into_bytes();
+    out.extend_from_slice(body);
+    out.push(b'\n');
+    out
+}
+
+/// The message a v3 response or notification signature covers: `TIMESTAMP\nNONCE\nBODY\n`.
+pub fn response_message(timestamp: &str, nonce: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = format!("{timestamp}\n{nonce}\n").into_bytes();
+    out.extend_from_slice(body);
+    out.push(b'\n');
+    out
+}
+
+/// Signs v3 requests as a merchant.
+#[derive(Debug, Clone)]
+pub struct MerchantSigner {
+    mchid: String,
+    serial_no: String,
+    key: MerchantKey,
+}
+
+impl MerchantSigner {
+    /// A signer for merchant `mchid` whose API certificate has serial `serial_no`.
+    pub fn new(mchid: impl Into<String>, serial_no: impl Into<String>, key: MerchantKey) -> Self {
+        MerchantSigner {
+            mchid: mchid.into(),
+            serial_no: serial_no.into(),
+            key,
+        }
+    }
+
+    /// The `Authorization` header value for one request.
+    pub fn authorization(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        timestamp: i64,
+        nonce: &str,
+        body: &[u8],
+    ) -> String {
+        let signature = self.key.sign_base64(&request_message(
+            method,
+            path_and_query,
+            timestamp,
+            nonce,
+            body,
+        ));
+        format!(
+            "WECHATPAY2-SHA256-RSA2048 mchid=\"{}\",nonce_str=\"{nonce}\",timestamp=\"{timestamp}\",serial_no=\"{}\",signature=\"{signature}\"",
+            self.mchid, self.serial_no
+        )
+    }
+
+    /// The JSAPI parameters for `WeixinJSBridge.invoke('getBrandWCPayRequest', ...)`,
+    /// with `paySign` = SHA256withRSA over `appId\ntimeStamp\nnonceStr\npackage\n`.
+    pub fn jsapi_params(
+        &self,
+        app_id: &str,
+        time_stamp: &str,
+        nonce_str: &str,
+        prepay_id: &str,
+    ) -> JsapiParams {
+        let package = format!("prepay_id={prepay_id}");
+        let message = format!("{app_id}\n{time_stamp}\n{nonce_str}\n{package}\n");
+        JsapiParams {
+            app_id: app_id.into(),
+            time_stamp: time_stamp.into(),
+            nonce_str: nonce_str.into(),
+            package,
+            sign_type: "RSA".into(),
+            pay_sign: self.key.sign_base64(message.as_bytes()),
+        }
+    }
+}
+
+/// `WeixinJSBridge` parameters for v3 (`signType` RSA), serialized with WeChat's names.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JsapiParams {
+    /// 公众号 appid
+    pub app_id: String,
+    /// Unix seconds, as a string
+    pub time_stamp: String,
+    /// 随机串
+    pub nonce_str: String,
+    /// `prepay_id=...`
+    pub package: String,
+    /// `RSA`
+    pub sign_type: String,
+    /// base64 SHA256withRSA
+    pub pay_sign: String,
+}
+
+/// The platform keys that sign WeChat Pay's responses and notifications, by serial, so
+/// several can be held at once during a certificate rotation.
+#[derive(Debug, Clone, Default)]
+pub struct PlatformKeys {
+    keys: BTreeMap<String, PublicKey>,
+}
+
+impl PlatformKeys {
+    /// No keys yet.
+    pub fn new() -> Self {
+        PlatformKeys::default()
+    }
+
+    /// Adds a platform certificate (PEM); its serial is read from the certificate.
+    pub fn add_certificate_pem(&mut self, pem: &str) -> Result<String, crate::keys::KeyError> {
+        let (serial, key) = PublicKey::from_certificate_pem(pem)?;
+        self.keys.insert(serial.clone(), key);
+        Ok(serial)
+    }
+
+    /// Adds a WeChat Pay public key (public-key mode) under its id (`PUB_KEY_ID_...`).
+    pub fn add_public_key_pem(&mut self, id: &str, pem: &str) -> Result<(), crate::keys::KeyError> {
+        self.keys.insert(id.to_owned(), PublicKey::from_pem(pem)?);
+        Ok(())
+    }
+
+    /// Adds a key under `serial`.
+    pub fn insert(&mut self, serial: impl Into<String>, key: PublicKey) {
+        self.keys.insert(serial.into(), key);
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+fn header<'h>(headers: &'h http::HeaderMap, name: &'static str) -> Result<&'h str, VerifyError> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or(VerifyError::MissingHeader { name })
+}
+
+/// Verifies a response or notification: the `Wechatpay-Signature` over
+/// `TIMESTAMP\nNONCE\nBODY\n` with the key named by `Wechatpay-Serial`, then the
+/// timestamp against `now` (±[`TIMESTAMP_WINDOW`] seconds).
+pub fn verify_message(
+    keys: &PlatformKeys,
+    headers: &http::HeaderMap,
+    body: &[u8],
+    now: i64,
+) -> Result<(), VerifyError> {
+    let timestamp = header(headers, "Wechatpay-Timestamp")?;
+    let nonce = header(headers, "Wechatpay-Nonce")?;
+    let serial = header(headers, "Wechatpay-Serial")?;
+    let signature = headers
+        .get("Wechatpay-Signature")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| VerifyError::SignatureMissing {
+            field: "Wechatpay-Signature".into(),
+        })?;
+    let key = keys
+        .keys
+        .get(serial)
+        .ok_or_else(|| VerifyError::UnknownSerial {
+            serial: serial.to_owned(),
+        })?;
+    key.verify_base64(&response_message(timestamp, nonce, body), signature)?;
+    let ts: i64 = timestamp.parse().map_err(|_| VerifyError::Stale {
+        timestamp: 0,
+        skew: i64::MAX,
+        window: TIMESTAMP_WINDOW,
+    })?;
+    let skew = now.saturating_sub(ts).saturating_abs();
+    if skew > TIMESTAMP_WINDOW {
+        return Err(VerifyError::Stale {
+            timestamp: ts,
+            skew,
+            window: TIMESTAMP_WINDOW,
+        });
+    }
+    Ok(())
+}
+
+/// A v3 notification envelope.
+#[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
+#[pay(crate = "crate", format = "json", sign = "none")]
+pub struct Notification {
+    /// 通知ID
+    pub id: String,
+    /// 通知创建时间
+    pub create_time: String,
+    /// 通知类型, e.g. TRANSACTION.SUCCESS
+    pub event_type: String,
+    /// 通知数据类型, encrypt-resource
+    pub resource_type: String,
+    /// 通知数据
+    pub resource: Resource,
+    /// 回调摘要
+    pub summary: Option<String>,
+}
+
+/// The encrypted part of a notification.
+#[derive(Debug, Clone, PartialEq, Eq, PayObject)]
+#[pay(crate = "crate")]
+pub struct Resource {
+    /// AEAD_AES_256_GCM
+    pub algorithm: String,
+    /// base64 ciphertext with the 16-byte tag at the end
+    pub ciphertext: String,
+    /// additional authenticated data
+    pub associated_data: Option<String>,
+    /// type of the plaintext, e.g. transaction
+    pub original_type: String,
+    /// 12-byte nonce
+    pub nonce: String,
+}
+
+/// Decrypts a notification resource with the 32-byte APIv3 key.
+pub fn decrypt_resource(apiv3_key: &Secret, resource: &Resource) -> Result<String, VerifyError> {
+    let key = apiv3_key.expose().as_bytes();
+    if key.len() != 32 {
+        return Err(VerifyError::Key(format!(
+            "the APIv3 key must be 32 bytes (AEAD_AES_256_GCM), got {} bytes; copy it again from the merchant platform",
+            key.len()
+        )));
+    }
+    if resource.algorithm != "AEAD_AES_256_GCM" {
+        return Err(VerifyError::Decrypt(format!(
+            "unsupported algorithm {:?}",
+            resource.algorithm
+        )));
+    }
+    if resource.nonce.len() != 12 {
+        return Err(VerifyError::Decrypt(format!(
+            "the nonce must be 12 bytes, got {}",
+            resource.nonce.len()
+        )));
+    }
+    let ciphertext = BASE64
+        .decode(resource.ciphertext.trim())
+        .map_err(|_| VerifyError::Decrypt("the ciphertext is not base64".into()))?;
+    let cipher =
+        Aes256Gcm::new_from_slice(key).map_err(|_| VerifyError::Key("APIv3 key".into()))?;
+    let aad = resource.associated_data.as_deref().unwrap_or("").as_bytes();
+    let plaintext = cipher
+        .decrypt(
+            Nonce::from_slice(resource.nonce.as_bytes()),
+            Payload {
+                msg: &ciphertext,
+                aad,
+            },
+        )
+        .map_err(|_| {
+            VerifyError::Decrypt(
+                "authentication failed: wrong APIv3 key, or the resource was altered".into(),
+            )
+        })?;
+    String::from_utf8(plaintext)
+        .map_err(|_| VerifyError::Decrypt("the plaintext is not UTF-8".into()))
+}
+
+/// A verified, decrypted notification.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenedNotification {
+    /// The envelope.
+    pub notification: Notification,
+    /// The decrypted resource, as text.
+    pub plaintext: String,
+}
+
+/// Verifies a notification's signature and timestamp, refuses a notification id already
+/// accepted, and decrypts its resource.
+pub fn open_notification(
+    keys: &PlatformKeys,
+    headers: &http::HeaderMap,
+    body: &[u8],
+    now: i64,
+    apiv3_key: &Secret,
+    guard: &dyn ReplayGuard,
+) -> Result<OpenedNotification, VerifyError> {
+    verify_message(keys, headers, body, now)?;
+    let notification = Notification::decode_unsigned(body)?.value;
+    let plaintext = decrypt_resource(apiv3_key, &notification.resource)?;
+    // Only an authentic, decryptable notification may claim its id.
+    if !guard.first_time(&format!("wechat-v3:{}", notification.id)) {
+        return Err(VerifyError::Replayed {
+            id: notification.id,
+        });
+    }
+    Ok(OpenedNotification {
+        notification,
+        plaintext,
+    })
+}

@@ -1,0 +1,209 @@
+//! SwiftPass responses and payment notifications, verified over every received field.
+
+use paywire::decode::node::NodeObject;
+use paywire::decode::{self, Limits};
+use paywire::keys::PublicKey;
+use paywire::schema::Format;
+use paywire::verify::{self, signatures_match, sorted_string, take_signature};
+use paywire::{Fen, PayResponse, ReplayGuard, Secret, Verified, VerifyError};
+
+/// What the merchant answers a notification with, as plain text, once it is handled.
+pub const NOTIFY_ACK: &str = "success";
+
+/// The key responses and notifications are verified with; the received `sign_type` must
+/// name the same scheme (a message cannot switch it).
+#[derive(Debug, Clone)]
+pub enum VerifyKey {
+    /// `sign_type` MD5 (the default): sorted `k=v&...&key=KEY`, MD5.
+    Md5(Secret),
+    /// `sign_type` RSA_1_256: SHA256withRSA over the same sorted string without the key
+    /// suffix, with the platform's public key.
+    Rsa(PublicKey),
+}
+
+/// Verifies the signature in `fields` (and removes it) under `key`.
+pub fn check_signature(fields: &mut NodeObject, key: &VerifyKey) -> Result<(), VerifyError> {
+    let sign_type = fields
+        .get("sign_type")
+        .and_then(|n| n.as_str())
+        .unwrap_or("MD5")
+        .to_owned();
+    let expected_type = match key {
+        VerifyKey::Md5(_) => "MD5",
+        VerifyKey::Rsa(_) => "RSA_1_256",
+    };
+    if sign_type != expected_type {
+        return Err(VerifyError::SignTypeMismatch {
+            expected: expected_type,
+            received: sign_type,
+        });
+    }
+    let received = take_signature(fields, "sign")?;
+    match key {
+        VerifyKey::Md5(secret) => {
+            // Responses and notifications share one rule: sorted MD5 with `&key=`, upper.
+            let expected =
+                verify::expected_signature(WapPayResponse::SCHEMA, fields, secret.expose());
+            if signatures_match(&expected, &received) {
+                Ok(())
+            } else {
+                Err(VerifyError::SignatureMismatch)
+            }
+        }
+        VerifyKey::Rsa(public) => public.verify_base64(sorted_string(fields).as_bytes(), &received),
+    }
+}
+
+/// The response to `pay.weixin.wap`. Fields the document does not list (such as
+/// `pay_info`) are accepted, signed over, and kept in [`Verified::fields`].
+#[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
+#[pay(format = "xml", sign = "md5-sorted", sign_key = "key")]
+pub struct WapPayResponse {
+    /// 版本号
+    pub version: Option<String>,
+    /// 字符集
+    pub charset: Option<String>,
+    /// 签名方式
+    pub sign_type: Option<String>,
+    /// 返回状态码: 0 表示成功,通信标识
+    pub status: String,
+    /// 返回信息
+    pub message: Option<String>,
+    /// 业务结果: 0 表示成功
+    pub result_code: String,
+    /// 商户号
+    pub mch_id: String,
+    /// 设备号
+    pub device_info: Option<String>,
+    /// 随机字符串
+    pub nonce_str: String,
+    /// 错误代码
+    pub err_code: Option<String>,
+    /// 错误代码描述
+    pub err_msg: Option<String>,
+    /// 交易类型 (status 和 result_code 都为 0 时返回)
+    pub trade_type: Option<String>,
+    /// 预支付交易会话标识 (status 和 result_code 都为 0 时返回)
+    pub prepay_id: Option<String>,
+    /// 支付跳转链接 (status 和 result_code 都为 0 时返回)
+    pub mweb_url: Option<String>,
+}
+
+/// Why a SwiftPass call did not succeed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SwiftpassError {
+    /// The response could not be trusted (malformed, hostile, or its signature is wrong).
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
+    /// `status` is not 0: a communication-level failure (such as 签名失败 or
+    /// 参数格式校验错误). The gateway does not sign these, so nothing here is verified.
+    #[error("gateway status {status}: {}", message.as_deref().unwrap_or("(no message)"))]
+    Status {
+        /// The received `status`.
+        status: String,
+        /// The received `message`, unverified.
+        message: Option<String>,
+    },
+    /// `status` is 0 but `result_code` is not: a verified business failure.
+    #[error("result_code {}: {} {}", .0.result_code, .0.err_code.as_deref().unwrap_or(""), .0.err_msg.as_deref().unwrap_or(""))]
+    Business(Box<WapPayResponse>),
+}
+
+/// Verifies a `pay.weixin.wap` response. The signature is required and checked whenever
+/// `status` is 0; a non-zero `status` is reported as [`SwiftpassError::Status`].
+pub fn verify_response(
+    body: &[u8],
+    key: &VerifyKey,
+) -> Result<Verified<WapPayResponse>, SwiftpassError> {
+    let mut fields =
+        decode::parse_body(Format::Xml, body, &Limits::default()).map_err(VerifyError::from)?;
+    let status = fields
+        .get("status")
+        .and_then(|n| n.as_str())
+        .unwrap_or("")
+        .to_owned();
+    if status != "0" {
+        let message = fields
+            .get("message")
+            .and_then(|n| n.as_str())
+            .map(str::to_owned);
+        return Err(SwiftpassError::Status { status, message });
+    }
+    check_signature(&mut fields, key)?;
+    let verified = verify::decode_fields::<WapPayResponse>(fields)?;
+    if verified.value.result_code != "0" {
+        return Err(SwiftpassError::Business(Box::new(verified.value)));
+    }
+    Ok(verified)
+}
+
+/// A payment notification.
+#[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
+#[pay(format = "xml", sign = "md5-sorted", sign_key = "key")]
+pub struct PayNotification {
+    /// 版本号
+    pub version: Option<String>,
+    /// 字符集
+    pub charset: Option<String>,
+    /// 签名方式
+    pub sign_type: Option<String>,
+    /// 返回状态码: 0 表示成功
+    pub status: String,
+    /// 返回信息
+    pub message: Option<String>,
+    /// 业务结果: 0 表示成功
+    pub result_code: String,
+    /// 商户号
+    pub mch_id: String,
+    /// 设备号
+    pub device_info: Option<String>,
+    /// 随机字符串
+    pub nonce_str: String,
+    /// 错误代码
+    pub err_code: Option<String>,
+    /// 错误代码描述
+    pub err_msg: Option<String>,
+    /// 商户订单号
+    pub out_trade_no: Option<String>,
+    /// 平台订单号
+    pub transaction_id: Option<String>,
+    /// 总金额,单位:分
+    pub total_fee: Option<Fen>,
+    /// 支付结果: 0 表示成功
+    pub pay_result: Option<String>,
+    /// 支付完成时间, yyyyMMddHHmmss
+    pub time_end: Option<String>,
+    /// 商户附加信息
+    pub attach: Option<String>,
+}
+
+impl PayNotification {
+    /// Paid: `status`, `result_code` and `pay_result` all `0`.
+    pub fn is_paid(&self) -> bool {
+        self.status == "0" && self.result_code == "0" && self.pay_result.as_deref() == Some("0")
+    }
+}
+
+/// Verifies a payment notification (signature over every received field, under the
+/// configured sign type) and refuses a payment already accepted once. On
+/// [`VerifyError::Replayed`], answer [`NOTIFY_ACK`] but do not apply the payment again.
+pub fn verify_notification(
+    body: &[u8],
+    key: &VerifyKey,
+    guard: &dyn ReplayGuard,
+) -> Result<Verified<PayNotification>, VerifyError> {
+    let mut fields = decode::parse_body(Format::Xml, body, &Limits::default())?;
+    check_signature(&mut fields, key)?;
+    let verified = verify::decode_fields::<PayNotification>(fields)?;
+    let n = &verified.value;
+    let event = n
+        .transaction_id
+        .as_deref()
+        .or(n.out_trade_no.as_deref())
+        .unwrap_or(&n.nonce_str);
+    let id = format!("swiftpass:{}:{event}", n.mch_id);
+    if !guard.first_time(&id) {
+        return Err(VerifyError::Replayed { id });
+    }
+    Ok(verified)
+}

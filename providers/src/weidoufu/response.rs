@@ -1,0 +1,252 @@
+//! weidoufu's answer to a mini-program pay request, and its payment notification.
+
+use paywire::decode::node::{Node, NodeObject};
+use paywire::decode::{json, DecodeErrors, Limits, Problem};
+use paywire::schema::{HexCase, Kind};
+use paywire::sign;
+use paywire::verify::{self, signatures_match, Verified};
+use paywire::wechat_v2::BridgeParams;
+use paywire::{
+    Fen, Path, PayResponse, ReplayGuard, Secret, TextOrNumber, VerifyError, Wire, WireValue,
+};
+
+/// What the merchant answers a notification with once it is handled. The document does
+/// not say; `success` is what WeChat-family aggregators expect.
+pub const NOTIFY_ACK: &str = "success";
+
+/// weidoufu's JSON answer.
+#[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
+#[pay(format = "json", sign = "none")]
+pub struct PayAnswer {
+    /// 1:成功 0:失败
+    #[pay(one_of(0, 1))]
+    pub code: u8,
+    /// 返回描述信息
+    pub message: String,
+    /// 订单与支付参数
+    pub data: Option<AnswerData>,
+}
+
+/// `data` of the answer.
+#[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
+#[pay(format = "json", sign = "none")]
+pub struct AnswerData {
+    /// 平台返回的订单号
+    pub mch_trade_no: String,
+    /// 商户订单号
+    pub out_order_no: String,
+    /// jsapi 支付参数 (WeChat or Alipay shape; an empty string on failure)
+    pub jsapi: Jsapi,
+}
+
+/// The `jsapi` member: its shape depends on the payment channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Jsapi {
+    /// WeChat: the parameters for `uni.requestPayment` / WeixinJSBridge.
+    Wechat(WechatJsapi),
+    /// Alipay: the trade number for the Alipay mini-program.
+    Alipay(AlipayJsapi),
+    /// `''`, as sent with a failure.
+    Empty,
+}
+
+impl WireValue for Jsapi {
+    const KIND: Kind = Kind::Str;
+    fn wire(&self) -> Wire<'_> {
+        match self {
+            Jsapi::Wechat(w) => Wire::Object(w),
+            Jsapi::Alipay(a) => Wire::Object(a),
+            Jsapi::Empty => Wire::Str(""),
+        }
+    }
+    fn decode(node: Option<&Node>, at: &Path<'_>, errors: &mut DecodeErrors) -> Option<Self> {
+        match node {
+            None | Some(Node::Null) => Some(Jsapi::Empty),
+            Some(Node::Str(s) | Node::Text(s)) if s.is_empty() => Some(Jsapi::Empty),
+            Some(Node::Object(o)) if o.get("trade_no").is_some() => {
+                AlipayJsapi::decode(node, at, errors).map(Jsapi::Alipay)
+            }
+            Some(Node::Object(_)) => WechatJsapi::decode(node, at, errors).map(Jsapi::Wechat),
+            Some(other) => {
+                errors.push(
+                    at,
+                    Problem::WrongType {
+                        expected: "an object or \"\"",
+                        got: other.type_name(),
+                    },
+                );
+                None
+            }
+        }
+    }
+}
+
+/// WeChat `jsapi` parameters, in weidoufu's snake_case names.
+#[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
+#[pay(format = "json", sign = "none")]
+pub struct WechatJsapi {
+    /// appId
+    pub app_id: String,
+    /// timeStamp
+    pub timestamp: TextOrNumber,
+    /// nonceStr
+    pub nonce_str: String,
+    /// package, `prepay_id=...`
+    pub package: String,
+    /// signType
+    pub sign_type: String,
+    /// paySign
+    pub pay_sign: String,
+}
+
+impl WechatJsapi {
+    /// The parameters under WeChat's names, without the signature.
+    pub fn bridge_params(&self) -> BridgeParams {
+        BridgeParams {
+            app_id: self.app_id.clone(),
+            time_stamp: self.timestamp.clone(),
+            nonce_str: self.nonce_str.clone(),
+            package: self.package.clone(),
+            sign_type: self.sign_type.clone(),
+        }
+    }
+
+    /// Checks `pay_sign` with the WeChat merchant key.
+    pub fn verify_pay_sign(&self, key: &Secret) -> Result<(), VerifyError> {
+        self.bridge_params().verify_pay_sign(&self.pay_sign, key)
+    }
+}
+
+/// Alipay `jsapi` parameters.
+#[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
+#[pay(format = "json", sign = "none")]
+pub struct AlipayJsapi {
+    /// 支付宝交易号
+    pub trade_no: String,
+}
+
+/// A refusal by weidoufu.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum WeidoufuError {
+    /// The answer is malformed or hostile.
+    #[error(transparent)]
+    Decode(#[from] VerifyError),
+    /// `code: 0`, with the gateway's message (such as 签名错误).
+    #[error("weidoufu refused the request: {message}")]
+    Refused {
+        /// The gateway's message.
+        message: String,
+        /// `data`, if it came with the refusal.
+        data: Option<AnswerData>,
+    },
+}
+
+/// Reads weidoufu's answer: `code: 1` gives its data, `code: 0` a typed refusal.
+pub fn read_answer(body: &[u8]) -> Result<AnswerData, WeidoufuError> {
+    let answer = PayAnswer::decode_unsigned(body)?.value;
+    match (answer.code, answer.data) {
+        (1, Some(data)) => Ok(data),
+        (1, None) => Err(WeidoufuError::Decode(VerifyError::Decode(
+            paywire::DecodeError::Malformed {
+                format: "json",
+                reason: "code 1 without data".into(),
+            },
+        ))),
+        (_, data) => Err(WeidoufuError::Refused {
+            message: answer.message,
+            data,
+        }),
+    }
+}
+
+/// The `content` of a payment notification.
+#[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
+#[pay(format = "json", sign = "none")]
+pub struct NotifyContent {
+    /// 平台订单号
+    pub mch_trade_no: String,
+    /// 商户订单号
+    pub out_order_no: String,
+    /// 支付渠道交易号
+    pub transaction_id: String,
+    /// 金额,单位:分
+    pub total_fee: Fen,
+    /// 附加信息,原样传回
+    pub attach: Option<String>,
+    /// 交易类型
+    pub trade_type: Option<TextOrNumber>,
+    /// 支付类型: 1-微信;2-支付宝
+    pub pay_type: Option<TextOrNumber>,
+    /// 付款银行
+    pub bank_type: Option<String>,
+    /// 支付时间
+    pub pay_time: Option<TextOrNumber>,
+    /// 支付状态
+    pub status: Option<TextOrNumber>,
+    /// 随机字符串
+    pub nonce_str: Option<String>,
+}
+
+/// The signature of a notification: upper-case hex MD5 of the lower-case hex
+/// HMAC-SHA256 (keyed with the secret) of the `content` JSON text exactly as received.
+pub fn notification_signature(raw_content: &str, secret: &Secret) -> String {
+    let inner = sign::hmac_sha256_hex(
+        secret.expose().as_bytes(),
+        raw_content.as_bytes(),
+        HexCase::Lower,
+    );
+    sign::md5_hex(inner.as_bytes(), HexCase::Upper)
+}
+
+#[derive(serde::Deserialize)]
+struct RawEnvelope<'a> {
+    #[serde(borrow)]
+    content: &'a serde_json::value::RawValue,
+}
+
+/// Verifies a notification `{"sign": ..., "content": {...}}` over the raw `content` text
+/// (never a re-serialisation), decodes it, and refuses a transaction already accepted.
+/// On [`VerifyError::Replayed`], answer [`NOTIFY_ACK`] but do not apply it again.
+pub fn verify_notification(
+    body: &[u8],
+    secret: &Secret,
+    guard: &dyn ReplayGuard,
+) -> Result<Verified<NotifyContent>, VerifyError> {
+    // The strict parse first: it refuses duplicates, depth and size before anything else.
+    let mut envelope = json::parse_object(body, &Limits::default())?;
+    let received = verify::take_signature(&mut envelope, "sign")?;
+    let Some(Node::Object(content)) = envelope.remove("content") else {
+        return Err(VerifyError::Decode(paywire::DecodeError::Malformed {
+            format: "json",
+            reason: "`content` must be an object".into(),
+        }));
+    };
+    let raw: RawEnvelope<'_> = serde_json::from_slice(body).map_err(|e| {
+        VerifyError::Decode(paywire::DecodeError::Malformed {
+            format: "json",
+            reason: e.to_string(),
+        })
+    })?;
+    if !signatures_match(
+        &notification_signature(raw.content.get(), secret),
+        &received,
+    ) {
+        return Err(VerifyError::SignatureMismatch);
+    }
+    let verified = verify::decode_fields::<NotifyContent>(content)?;
+    let id = format!("weidoufu:{}", verified.value.transaction_id);
+    if !guard.first_time(&id) {
+        return Err(VerifyError::Replayed { id });
+    }
+    Ok(verified)
+}
+
+/// Builds a signed notification body, as weidoufu sends it (for tests and the sandbox).
+pub fn sign_notification(content: &NodeObject, secret: &Secret) -> String {
+    let content_text = Node::Object(content.clone()).to_string();
+    let sign = notification_signature(&content_text, secret);
+    format!(
+        "{{\"sign\":{},\"content\":{content_text}}}",
+        serde_json::Value::from(sign)
+    )
+}

@@ -1,0 +1,141 @@
+//! XorPay's answer to a pay request, and its payment notification.
+
+use paywire::verify::Verified;
+use paywire::wechat_v2::SignedBridgeParams;
+use paywire::{PayResponse, ReplayGuard, Secret, VerifyError, Yuan};
+
+/// What the merchant answers a notification with, as plain text, once it is handled.
+pub const NOTIFY_ACK: &str = "ok";
+
+paywire::wire_enum! {
+    /// `status` of XorPay's answer.
+    pub enum Status {
+        /// 成功
+        Ok = "ok",
+        /// 缺少参数
+        MissingArgument = "missing_argument",
+        /// 账号被冻结
+        AppOff = "app_off",
+        /// aid不存在
+        AidNotExist = "aid_not_exist",
+        /// 支付类型错误
+        PayTypeError = "pay_type_error",
+        /// 签名错误
+        SignError = "sign_error",
+        /// 订单已支付
+        OrderPayed = "order_payed",
+        /// 订单过期
+        OrderExpire = "order_expire",
+        /// 可能账号被风控
+        WechatApiError = "wechat_api_error",
+        /// 余额不足
+        FeeError = "fee_error",
+        /// 同一订单,参数不同
+        OrderExist = "order_exist",
+        /// 请确保用 XorPay 提供的 openid 接口获取 openid
+        InvalidOpenid = "invalid_openid",
+    }
+}
+
+impl Status {
+    /// The document's explanation of the code.
+    pub fn description(&self) -> &'static str {
+        match self {
+            Status::Ok => "成功",
+            Status::MissingArgument => "缺少参数",
+            Status::AppOff => "账号被冻结",
+            Status::AidNotExist => "aid不存在",
+            Status::PayTypeError => "支付类型错误",
+            Status::SignError => "签名错误",
+            Status::OrderPayed => "订单已支付",
+            Status::OrderExpire => "订单过期",
+            Status::WechatApiError => "可能账号被风控",
+            Status::FeeError => "余额不足",
+            Status::OrderExist => "同一订单,参数不同",
+            Status::InvalidOpenid => {
+                "请确保用 XorPay 提供的 openid 接口获取 openid,不能用自己公众号或小程序的 openid"
+            }
+            Status::Other(_) => "未知状态",
+        }
+    }
+}
+
+/// XorPay's JSON answer: `{status, aoid, expires_in, info}` (the later fields only with
+/// `ok`). The document's table spells `expire_in`; XorPay sends `expires_in`, and both
+/// are accepted.
+#[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
+#[pay(format = "json", sign = "none")]
+pub struct PayAnswer {
+    /// 状态
+    pub status: Status,
+    /// XorPay 平台统一订单号
+    pub aoid: Option<String>,
+    /// 订单过期秒数
+    pub expires_in: Option<u64>,
+    /// 订单过期秒数 (the document's spelling)
+    pub expire_in: Option<u64>,
+    /// jsapi 支付参数: appId, timeStamp, nonceStr, package, signType, paySign
+    pub info: Option<SignedBridgeParams>,
+}
+
+/// A refusal by XorPay.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum XorpayError {
+    /// The answer is malformed or hostile.
+    #[error(transparent)]
+    Decode(#[from] VerifyError),
+    /// A status other than `ok`.
+    #[error("status {}: {}", .status, .status.description())]
+    Status {
+        /// The status.
+        status: Status,
+    },
+}
+
+/// Reads XorPay's answer; `ok` gives the answer, any other status a typed error. XorPay
+/// does not sign its answer; check `info.paySign` with [`SignedBridgeParams::verify`] if
+/// you hold the WeChat key.
+pub fn read_answer(body: &[u8]) -> Result<PayAnswer, XorpayError> {
+    let answer = PayAnswer::decode_unsigned(body)?.value;
+    match answer.status {
+        Status::Ok => Ok(answer),
+        status => Err(XorpayError::Status { status }),
+    }
+}
+
+/// A payment notification: `sign = md5(aoid + order_id + pay_price + pay_time + app_secret)`.
+#[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
+#[pay(format = "form", sign = "md5-concat", sign_case = "lower")]
+pub struct PayNotification {
+    /// XorPay 平台统一订单号
+    #[pay(sign = 1)]
+    pub aoid: String,
+    /// 你平台订单号
+    #[pay(sign = 2)]
+    pub order_id: String,
+    /// 实际支付金额
+    #[pay(sign = 3)]
+    pub pay_price: Yuan,
+    /// 支付时间
+    #[pay(sign = 4)]
+    pub pay_time: String,
+    /// 订单其他信息,原样传回
+    pub more: Option<String>,
+    /// 支付详情
+    pub detail: Option<String>,
+}
+
+/// Verifies a notification with the app secret and refuses an `aoid` already accepted.
+/// On [`VerifyError::Replayed`], answer [`NOTIFY_ACK`] but do not apply it again.
+pub fn verify_notification(
+    body: &[u8],
+    app_secret: &Secret,
+    guard: &dyn ReplayGuard,
+) -> Result<Verified<PayNotification>, VerifyError> {
+    let verified = PayNotification::verify_body(body, app_secret)?;
+    let id = format!("xorpay:{}", verified.value.aoid);
+    if !guard.first_time(&id) {
+        return Err(VerifyError::Replayed { id });
+    }
+    Ok(verified)
+}
