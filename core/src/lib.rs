@@ -72,7 +72,7 @@ pub use path::Path;
 pub use schema::{Format, Schema};
 pub use secret::Secret;
 pub use text_or_number::TextOrNumber;
-pub use verify::{PayResponse, ReplayGuard, Verified, VerifyError};
+pub use verify::{MemoryReplayGuard, PayResponse, ReplayGuard, Verified, VerifyError};
 pub use wire::{Wire, WireArray, WireValue};
 
 /// Derives [`PayRequest`] (and [`PayObject`], serde `Serialize`/`Deserialize`) for a struct

@@ -3,6 +3,7 @@
 
 use paywire::{PayRequest, Secret};
 use paywire_providers::{swiftpass, wechat_global, weidoufu, xorpay};
+use paywire_tests::vector;
 use serde_json::Value;
 
 /// The WeChat Pay v2 documentation's signing example, declared as a user's own struct.
@@ -35,18 +36,6 @@ struct WechatV2HmacExample {
     device_info: Option<String>,
     body: String,
     nonce_str: String,
-}
-
-fn vectors() -> Vec<Value> {
-    let text = include_str!("../fixtures/vectors.json");
-    serde_json::from_str(text).expect("vectors.json parses")
-}
-
-fn vector(name: &str) -> Value {
-    vectors()
-        .into_iter()
-        .find(|v| v["name"] == name)
-        .unwrap_or_else(|| panic!("no vector {name}"))
 }
 
 /// Decodes the vector's input (a JSON object keyed by wire names) into `T`, then checks

@@ -3,6 +3,10 @@
 //! JSON, no body signature: the call carries an OAuth2 bearer token with the scope
 //! [`SCOPE`]. Errors follow RFC 6749 §5.2.
 
+mod response;
+
+pub use response::*;
+
 use paywire::{Actual, Path, PayObject, PayRequest, SchemaErrors};
 
 /// Production URL of the endpoint.

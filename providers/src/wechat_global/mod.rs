@@ -9,6 +9,10 @@
 //! exclusive groups, so validation refuses a mix or neither; [`Merchant`] builds an
 //! order in exactly one mode, so the typed path cannot produce a mix at all.
 
+mod response;
+
+pub use response::*;
+
 use paywire::{Actual, Path, PayObject, PayRequest, SchemaErrors};
 
 /// Production URL of the endpoint.
