@@ -308,14 +308,15 @@ pub fn open_notification(
     apiv3_key: &Secret,
     guard: &dyn ReplayGuard,
 ) -> Result<OpenedNotification, VerifyError> {
-    verify_message(keys, headers, body, now)?;
+    // Strict parsing first, so hostile input is reported as such and not as a bad
+    // signature; the signature covers the raw bytes either way.
     let notification = Notification::decode_unsigned(body)?.value;
+    verify_message(keys, headers, body, now)?;
     let plaintext = decrypt_resource(apiv3_key, &notification.resource)?;
     // Only an authentic, decryptable notification may claim its id.
-    if !guard.first_time(&format!("wechat-v3:{}", notification.id)) {
-        return Err(VerifyError::Replayed {
-            id: notification.id,
-        });
+    let id = format!("wechat-v3:{}", notification.id);
+    if !guard.first_time(&id) {
+        return Err(VerifyError::Replayed { id });
     }
     Ok(OpenedNotification {
         notification,

@@ -10,7 +10,10 @@ pub fn vectors() -> Vec<Value> {
 
 /// One vector by name.
 pub fn vector(name: &str) -> Value {
-    vectors().into_iter().find(|v| v["name"] == name).unwrap_or_else(|| panic!("no vector {name}"))
+    vectors()
+        .into_iter()
+        .find(|v| v["name"] == name)
+        .unwrap_or_else(|| panic!("no vector {name}"))
 }
 
 /// The RSA and AES-GCM fixtures made by `fixtures/wechat_v3.py` (Python `cryptography`).
@@ -20,7 +23,10 @@ pub fn rsa_fixtures() -> Value {
 
 /// A string member of a fixture.
 pub fn text<'v>(value: &'v Value, pointer: &str) -> &'v str {
-    value.pointer(pointer).and_then(Value::as_str).unwrap_or_else(|| panic!("fixture has no string at {pointer}"))
+    value
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("fixture has no string at {pointer}"))
 }
 
 #[doc = include_str!("../../README.md")]

@@ -17,7 +17,10 @@ fn body_of(name: &str) -> String {
 
 fn assert_malformed<T: std::fmt::Debug>(result: Result<T, VerifyError>) {
     match result {
-        Err(e) => assert!(e.is_malformed(), "expected a malformed-input error, got {e:?}"),
+        Err(e) => assert!(
+            e.is_malformed(),
+            "expected a malformed-input error, got {e:?}"
+        ),
         Ok(v) => panic!("hostile input accepted: {v:?}"),
     }
 }
@@ -34,9 +37,16 @@ fn swiftpass_published_response_verifies_with_its_unlisted_field_signed() {
     let verified = swiftpass::verify_response(body.as_bytes(), &swiftpass_key()).unwrap();
     assert_eq!(verified.value.mch_id, "175510359638");
     assert_eq!(verified.value.status, "0");
-    let pay_info = verified.fields.get("pay_info").and_then(|n| n.as_str()).unwrap();
+    let pay_info = verified
+        .fields
+        .get("pay_info")
+        .and_then(|n| n.as_str())
+        .unwrap();
     assert!(pay_info.starts_with("https://statecheck.swiftpass.cn/pay/wappay?token_id="));
-    assert!(verified.fields.get("sign").is_none(), "the signature is taken out of the raw fields");
+    assert!(
+        verified.fields.get("sign").is_none(),
+        "the signature is taken out of the raw fields"
+    );
 }
 
 #[test]
@@ -56,19 +66,30 @@ fn swiftpass_response_refuses_tampering_wrong_key_and_no_signature() {
         swiftpass::verify_response(body.as_bytes(), &wrong).unwrap_err(),
         swiftpass::SwiftpassError::Verify(VerifyError::SignatureMismatch)
     );
-    let unsigned = body.replace("<sign><![CDATA[3597280A82F33C16D633EDDC96C757B3]]></sign>", "");
+    let unsigned = body.replace(
+        "<sign><![CDATA[3597280A82F33C16D633EDDC96C757B3]]></sign>",
+        "",
+    );
     assert!(unsigned.len() < body.len());
     assert_eq!(
         swiftpass::verify_response(unsigned.as_bytes(), &key).unwrap_err(),
-        swiftpass::SwiftpassError::Verify(VerifyError::SignatureMissing { field: "sign".into() })
+        swiftpass::SwiftpassError::Verify(VerifyError::SignatureMissing {
+            field: "sign".into()
+        })
     );
     let empty = body.replace("3597280A82F33C16D633EDDC96C757B3", "");
     assert!(matches!(
         swiftpass::verify_response(empty.as_bytes(), &key).unwrap_err(),
         swiftpass::SwiftpassError::Verify(VerifyError::SignatureMissing { .. })
     ));
-    let lower = body.replace("3597280A82F33C16D633EDDC96C757B3", "3597280a82f33c16d633eddc96c757b3");
-    assert!(swiftpass::verify_response(lower.as_bytes(), &key).is_ok(), "hex case carries no meaning");
+    let lower = body.replace(
+        "3597280A82F33C16D633EDDC96C757B3",
+        "3597280a82f33c16d633eddc96c757b3",
+    );
+    assert!(
+        swiftpass::verify_response(lower.as_bytes(), &key).is_ok(),
+        "hex case carries no meaning"
+    );
 }
 
 #[test]
@@ -76,12 +97,17 @@ fn swiftpass_status_and_result_code_failures_are_typed() {
     let failed = "<xml><status>400</status><message><![CDATA[签名失败]]></message></xml>";
     assert_eq!(
         swiftpass::verify_response(failed.as_bytes(), &swiftpass_key()).unwrap_err(),
-        swiftpass::SwiftpassError::Status { status: "400".into(), message: Some("签名失败".into()) }
+        swiftpass::SwiftpassError::Status {
+            status: "400".into(),
+            message: Some("签名失败".into())
+        }
     );
     // A business failure is still verified before it is reported.
     let body = body_of("swiftpass_response_business");
     match swiftpass::verify_response(body.as_bytes(), &swiftpass_key()).unwrap_err() {
-        swiftpass::SwiftpassError::Business(response) => assert_eq!(response.err_code.as_deref(), Some("AUTHCODE_EXPIRE")),
+        swiftpass::SwiftpassError::Business(response) => {
+            assert_eq!(response.err_code.as_deref(), Some("AUTHCODE_EXPIRE"))
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -93,7 +119,9 @@ fn swiftpass_seed_examples_are_refused_for_their_duplicate_element() {
                 <mch_id><![CDATA[10000100]]></mch_id><appid><![CDATA[wx2421b1c4370ec43b]]></appid></xml>";
     assert_eq!(
         swiftpass::verify_response(seed.as_bytes(), &swiftpass_key()).unwrap_err(),
-        swiftpass::SwiftpassError::Verify(VerifyError::Decode(DecodeError::Duplicate { path: "#/appid".into() }))
+        swiftpass::SwiftpassError::Verify(VerifyError::Decode(DecodeError::Duplicate {
+            path: "#/appid".into()
+        }))
     );
 }
 
@@ -101,11 +129,15 @@ fn swiftpass_seed_examples_are_refused_for_their_duplicate_element() {
 fn swiftpass_notification_paid_once_then_replayed() {
     let body = body_of("swiftpass_notify");
     let guard = MemoryReplayGuard::default();
-    let verified = swiftpass::verify_notification(body.as_bytes(), &swiftpass_key(), &guard).unwrap();
+    let verified =
+        swiftpass::verify_notification(body.as_bytes(), &swiftpass_key(), &guard).unwrap();
     assert!(verified.value.is_paid());
     assert_eq!(verified.value.total_fee, Some(Fen::new(1)));
     assert_eq!(verified.value.attach.as_deref(), Some("支付测试 & <more>"));
-    assert_eq!(verified.fields.get("bank_type").and_then(|n| n.as_str()), Some("CMB_CREDIT"));
+    assert_eq!(
+        verified.fields.get("bank_type").and_then(|n| n.as_str()),
+        Some("CMB_CREDIT")
+    );
     assert!(matches!(
         swiftpass::verify_notification(body.as_bytes(), &swiftpass_key(), &guard).unwrap_err(),
         VerifyError::Replayed { .. }
@@ -119,26 +151,53 @@ fn swiftpass_notification_refusals() {
     let guard = MemoryReplayGuard::default();
     let key = swiftpass_key();
     let cases = [
-        (body.replace("<total_fee><![CDATA[1]]>", "<total_fee><![CDATA[100]]>"), VerifyError::SignatureMismatch),
-        (body.replace("CMB_CREDIT", "ICBC_DEBIT"), VerifyError::SignatureMismatch),
         (
-            body.replace("<sign_type><![CDATA[MD5]]>", "<sign_type><![CDATA[RSA_1_256]]>"),
-            VerifyError::SignTypeMismatch { expected: "MD5", received: "RSA_1_256".into() },
+            body.replace("<total_fee><![CDATA[1]]>", "<total_fee><![CDATA[100]]>"),
+            VerifyError::SignatureMismatch,
+        ),
+        (
+            body.replace("CMB_CREDIT", "ICBC_DEBIT"),
+            VerifyError::SignatureMismatch,
+        ),
+        (
+            body.replace(
+                "<sign_type><![CDATA[MD5]]>",
+                "<sign_type><![CDATA[RSA_1_256]]>",
+            ),
+            VerifyError::SignTypeMismatch {
+                expected: "MD5",
+                received: "RSA_1_256".into(),
+            },
         ),
     ];
     for (tampered, expected) in cases {
-        assert_eq!(swiftpass::verify_notification(tampered.as_bytes(), &key, &guard).unwrap_err(), expected);
+        assert_eq!(
+            swiftpass::verify_notification(tampered.as_bytes(), &key, &guard).unwrap_err(),
+            expected
+        );
     }
     // Nothing was recorded by the refusals: the genuine notification is still new.
     assert!(swiftpass::verify_notification(body.as_bytes(), &key, &guard).is_ok());
     let injected = body.replace("<pay_result>", "<total_fee>100000</total_fee><pay_result>");
-    assert_malformed(swiftpass::verify_notification(injected.as_bytes(), &key, &guard));
+    assert_malformed(swiftpass::verify_notification(
+        injected.as_bytes(),
+        &key,
+        &guard,
+    ));
     let xxe = format!("<!DOCTYPE xml [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>{body}");
     assert_malformed(swiftpass::verify_notification(xxe.as_bytes(), &key, &guard));
-    assert_malformed(swiftpass::verify_notification(b"<xml><attach>\xff</attach></xml>", &key, &guard));
+    assert_malformed(swiftpass::verify_notification(
+        b"<xml><attach>\xff</attach></xml>",
+        &key,
+        &guard,
+    ));
     assert_malformed(swiftpass::verify_notification(b"", &key, &guard));
     let huge = format!("<xml><attach>{}</attach></xml>", "a".repeat(300 * 1024));
-    assert_malformed(swiftpass::verify_notification(huge.as_bytes(), &key, &guard));
+    assert_malformed(swiftpass::verify_notification(
+        huge.as_bytes(),
+        &key,
+        &guard,
+    ));
 }
 
 #[test]
@@ -152,20 +211,29 @@ fn swiftpass_rsa_1_256_notification_from_an_independent_signer() {
     assert!(verified.value.is_paid());
     let tampered = body.replace("<total_fee>1</total_fee>", "<total_fee>2</total_fee>");
     assert_eq!(
-        swiftpass::verify_notification(tampered.as_bytes(), &key, &MemoryReplayGuard::default()).unwrap_err(),
+        swiftpass::verify_notification(tampered.as_bytes(), &key, &MemoryReplayGuard::default())
+            .unwrap_err(),
         VerifyError::SignatureMismatch
     );
     let other = PublicKey::from_pem(text(&fixtures, "/platform/other_public_key")).unwrap();
     assert_eq!(
-        swiftpass::verify_notification(body.as_bytes(), &swiftpass::VerifyKey::Rsa(other), &MemoryReplayGuard::default())
-            .unwrap_err(),
+        swiftpass::verify_notification(
+            body.as_bytes(),
+            &swiftpass::VerifyKey::Rsa(other),
+            &MemoryReplayGuard::default()
+        )
+        .unwrap_err(),
         VerifyError::SignatureMismatch
     );
     // An MD5 message is refused when RSA is configured: no downgrade.
     let md5 = body_of("swiftpass_notify");
     assert!(matches!(
-        swiftpass::verify_notification(md5.as_bytes(), &key, &MemoryReplayGuard::default()).unwrap_err(),
-        VerifyError::SignTypeMismatch { expected: "RSA_1_256", .. }
+        swiftpass::verify_notification(md5.as_bytes(), &key, &MemoryReplayGuard::default())
+            .unwrap_err(),
+        VerifyError::SignTypeMismatch {
+            expected: "RSA_1_256",
+            ..
+        }
     ));
 }
 
@@ -179,14 +247,20 @@ fn xorpay_notification() {
     let verified = xorpay::verify_notification(body.as_bytes(), &secret, &guard).unwrap();
     assert_eq!(verified.value.pay_price, Yuan(Fen::new(5000)));
     assert_eq!(verified.value.more.as_deref(), Some("a=1&b=2"));
-    assert!(matches!(xorpay::verify_notification(body.as_bytes(), &secret, &guard), Err(VerifyError::Replayed { .. })));
+    assert!(matches!(
+        xorpay::verify_notification(body.as_bytes(), &secret, &guard),
+        Err(VerifyError::Replayed { .. })
+    ));
     let fresh = MemoryReplayGuard::default();
     let cases = [
         body.replace("pay_price=50.00", "pay_price=0.01"),
         body.replace("order_id=14", "order_id=15"),
     ];
     for tampered in cases {
-        assert_eq!(xorpay::verify_notification(tampered.as_bytes(), &secret, &fresh).unwrap_err(), VerifyError::SignatureMismatch);
+        assert_eq!(
+            xorpay::verify_notification(tampered.as_bytes(), &secret, &fresh).unwrap_err(),
+            VerifyError::SignatureMismatch
+        );
     }
     assert_eq!(
         xorpay::verify_notification(body.as_bytes(), &Secret::new("wrong"), &fresh).unwrap_err(),
@@ -195,9 +269,15 @@ fn xorpay_notification() {
     let unsigned = body.split("&sign=").next().unwrap();
     assert_eq!(
         xorpay::verify_notification(unsigned.as_bytes(), &secret, &fresh).unwrap_err(),
-        VerifyError::SignatureMissing { field: "sign".into() }
+        VerifyError::SignatureMissing {
+            field: "sign".into()
+        }
     );
-    assert_malformed(xorpay::verify_notification(format!("{body}&aoid=x").as_bytes(), &secret, &fresh));
+    assert_malformed(xorpay::verify_notification(
+        format!("{body}&aoid=x").as_bytes(),
+        &secret,
+        &fresh,
+    ));
     assert_malformed(xorpay::verify_notification(b"aoid=%ff", &secret, &fresh));
     assert_eq!(xorpay::NOTIFY_ACK, "ok");
 }
@@ -209,11 +289,22 @@ fn xorpay_answers_are_typed() {
         "package":"prepay_id=wx2415323785101221eb9b6f10663d3b0000","signType":"MD5","paySign":"1E20E52787F74158FE0683EE63357DF3"}}"#;
     let answer = xorpay::read_answer(ok).unwrap();
     assert_eq!(answer.expires_in, Some(7200));
-    answer.info.unwrap().verify(&secret_of("v2_jsapi_pay_sign")).unwrap();
-    for (code, status) in [("sign_error", xorpay::Status::SignError), ("order_exist", xorpay::Status::OrderExist),
-        ("invalid_openid", xorpay::Status::InvalidOpenid), ("brand_new", xorpay::Status::Other("brand_new".into()))] {
+    answer
+        .info
+        .unwrap()
+        .verify(&secret_of("v2_jsapi_pay_sign"))
+        .unwrap();
+    for (code, status) in [
+        ("sign_error", xorpay::Status::SignError),
+        ("order_exist", xorpay::Status::OrderExist),
+        ("invalid_openid", xorpay::Status::InvalidOpenid),
+        ("brand_new", xorpay::Status::Other("brand_new".into())),
+    ] {
         let body = format!(r#"{{"status":"{code}"}}"#);
-        assert_eq!(xorpay::read_answer(body.as_bytes()).unwrap_err(), xorpay::XorpayError::Status { status });
+        assert_eq!(
+            xorpay::read_answer(body.as_bytes()).unwrap_err(),
+            xorpay::XorpayError::Status { status }
+        );
     }
     assert_eq!(xorpay::Status::KNOWN.len(), 12);
 }
@@ -227,8 +318,14 @@ fn weidoufu_notification_is_verified_over_the_raw_content_text() {
     let guard = MemoryReplayGuard::default();
     let verified = weidoufu::verify_notification(body.as_bytes(), &secret, &guard).unwrap();
     assert_eq!(verified.value.total_fee, Fen::new(1));
-    assert_eq!(verified.value.attach.as_deref(), Some("{test:'test1_params'}"));
-    assert!(matches!(weidoufu::verify_notification(body.as_bytes(), &secret, &guard), Err(VerifyError::Replayed { .. })));
+    assert_eq!(
+        verified.value.attach.as_deref(),
+        Some("{test:'test1_params'}")
+    );
+    assert!(matches!(
+        weidoufu::verify_notification(body.as_bytes(), &secret, &guard),
+        Err(VerifyError::Replayed { .. })
+    ));
 
     let fresh = MemoryReplayGuard::default();
     // The same content re-serialised compactly is the same JSON value but not the signed text.
@@ -236,21 +333,38 @@ fn weidoufu_notification_is_verified_over_the_raw_content_text() {
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
         format!(r#"{{"sign":{},"content":{}}}"#, v["sign"], v["content"])
     };
-    assert_eq!(weidoufu::verify_notification(compact.as_bytes(), &secret, &fresh).unwrap_err(), VerifyError::SignatureMismatch);
-    let tampered = body.replace("\"total_fee\": 1", "\"total_fee\": 100");
-    assert_eq!(weidoufu::verify_notification(tampered.as_bytes(), &secret, &fresh).unwrap_err(), VerifyError::SignatureMismatch);
     assert_eq!(
-        weidoufu::verify_notification(body.as_bytes(), &Secret::new("sk_wrong"), &fresh).unwrap_err(),
+        weidoufu::verify_notification(compact.as_bytes(), &secret, &fresh).unwrap_err(),
+        VerifyError::SignatureMismatch
+    );
+    let tampered = body.replace("\"total_fee\": 1", "\"total_fee\": 100");
+    assert_eq!(
+        weidoufu::verify_notification(tampered.as_bytes(), &secret, &fresh).unwrap_err(),
+        VerifyError::SignatureMismatch
+    );
+    assert_eq!(
+        weidoufu::verify_notification(body.as_bytes(), &Secret::new("sk_wrong"), &fresh)
+            .unwrap_err(),
         VerifyError::SignatureMismatch
     );
     let unsigned = body.replacen("\"sign\"", "\"sig\"", 1);
     assert_eq!(
         weidoufu::verify_notification(unsigned.as_bytes(), &secret, &fresh).unwrap_err(),
-        VerifyError::SignatureMissing { field: "sign".into() }
+        VerifyError::SignatureMissing {
+            field: "sign".into()
+        }
     );
     let duplicated = body.replace("\"status\": 1", "\"status\": 1, \"status\": 0");
-    assert_malformed(weidoufu::verify_notification(duplicated.as_bytes(), &secret, &fresh));
-    assert_malformed(weidoufu::verify_notification(b"{\"sign\":\"x\",\"content\":\"\xff\"}", &secret, &fresh));
+    assert_malformed(weidoufu::verify_notification(
+        duplicated.as_bytes(),
+        &secret,
+        &fresh,
+    ));
+    assert_malformed(weidoufu::verify_notification(
+        b"{\"sign\":\"x\",\"content\":\"\xff\"}",
+        &secret,
+        &fresh,
+    ));
     assert_malformed(weidoufu::verify_notification(b"[]", &secret, &fresh));
 }
 
@@ -261,15 +375,24 @@ fn weidoufu_answers() {
         "nonce_str":"70041f30d95a41cdb42d07e8e5056a09","package":"prepay_id=wx2415323785101221eb9b6f10663d3b0000",
         "sign_type":"MD5","pay_sign":"1E20E52787F74158FE0683EE63357DF3"}}}"#;
     let data = weidoufu::read_answer(ok.as_bytes()).unwrap();
-    let weidoufu::Jsapi::Wechat(jsapi) = &data.jsapi else { panic!("wechat shape") };
-    jsapi.verify_pay_sign(&secret_of("v2_jsapi_pay_sign")).unwrap();
-    assert_eq!(jsapi.verify_pay_sign(&Secret::new("other")), Err(VerifyError::SignatureMismatch));
+    let weidoufu::Jsapi::Wechat(jsapi) = &data.jsapi else {
+        panic!("wechat shape")
+    };
+    jsapi
+        .verify_pay_sign(&secret_of("v2_jsapi_pay_sign"))
+        .unwrap();
+    assert_eq!(
+        jsapi.verify_pay_sign(&Secret::new("other")),
+        Err(VerifyError::SignatureMismatch)
+    );
 
     let alipay = r#"{"code":1,"message":"成功","data":{"mch_trade_no":"1","out_order_no":"180901620895069445",
         "jsapi":{"trade_no":"20211127220461494775747063371"}}}"#;
     assert_eq!(
         weidoufu::read_answer(alipay.as_bytes()).unwrap().jsapi,
-        weidoufu::Jsapi::Alipay(weidoufu::AlipayJsapi { trade_no: "20211127220461494775747063371".into() })
+        weidoufu::Jsapi::Alipay(weidoufu::AlipayJsapi {
+            trade_no: "20211127220461494775747063371".into()
+        })
     );
     let refused = r#"{"code":0,"message":"签名错误","data":{"mch_trade_no":"202105135513716100622151",
         "out_order_no":"1809016208199613140","jsapi":""}}"#;
@@ -287,14 +410,20 @@ fn weidoufu_answers() {
 #[test]
 fn feat_three_success_shapes() {
     let native_req = paywire_providers::samples::feat_native();
-    let native = br#"{"data":{"trade_type":"NATIVE","code_url":"weixin://wxpay/bizpayurl?pr=123456",
+    let native =
+        br#"{"data":{"trade_type":"NATIVE","code_url":"weixin://wxpay/bizpayurl?pr=123456",
         "prepay_id":"wx99999999999999999999999efbe47b00000"}}"#;
-    assert!(matches!(feat::read_answer(&native_req, 200, native).unwrap(), feat::PayResult::Native(d) if d.code_url == "weixin://wxpay/bizpayurl?pr=123456"));
+    assert!(
+        matches!(feat::read_answer(&native_req, 200, native).unwrap(), feat::PayResult::Native(d) if d.code_url == "weixin://wxpay/bizpayurl?pr=123456")
+    );
 
     let app_req = feat::OrderPay {
         pay_method: 200,
         end_type: feat::end_type::APP,
-        extra_params: Some(feat::ExtraParams { wx_app_type: Some("feat_ios_app".into()), open_id: None }),
+        extra_params: Some(feat::ExtraParams {
+            wx_app_type: Some("feat_ios_app".into()),
+            open_id: None,
+        }),
     };
     let v = vector("v2_app_sign");
     let app = format!(
@@ -302,20 +431,39 @@ fn feat_three_success_shapes() {
         "appid":"wxjifrogd7x8g09t5s","partnerid":"1486158932","noncestr":"e3dd9f348d8240ef81a0ada3ab1aae55","sign":"{}"}}}}"#,
         text(&v, "/signature")
     );
-    let feat::PayResult::App(data) = feat::read_answer(&app_req, 200, app.as_bytes()).unwrap() else { panic!("app") };
+    let feat::PayResult::App(data) = feat::read_answer(&app_req, 200, app.as_bytes()).unwrap()
+    else {
+        panic!("app")
+    };
     data.verify(&secret_of("v2_app_sign")).unwrap();
-    assert_eq!(data.timestamp.as_str(), "1642748825", "a JSON number keeps its digits");
+    assert_eq!(
+        data.timestamp.as_str(),
+        "1642748825",
+        "a JSON number keeps its digits"
+    );
 
     let jsapi_req = feat::OrderPay {
         pay_method: 200,
         end_type: feat::end_type::JSAPI,
-        extra_params: Some(feat::ExtraParams { wx_app_type: None, open_id: Some("o1".into()) }),
+        extra_params: Some(feat::ExtraParams {
+            wx_app_type: None,
+            open_id: Some("o1".into()),
+        }),
     };
     let jsapi = br#"{"appId":"wx4444aa5566666777","timeStamp":1653377557,"nonceStr":"70041f30d95a41cdb42d07e8e5056a09",
         "package":"prepay_id=wx2415323785101221eb9b6f10663d3b0000","signType":"MD5","paySign":"9147CA32DE4278800CDFF927203348E9"}"#;
-    let feat::PayResult::Jsapi(params) = feat::read_answer(&jsapi_req, 200, jsapi).unwrap() else { panic!("jsapi") };
-    assert_eq!(params.verify(&secret_of("v2_jsapi_pay_sign")), Err(VerifyError::SignatureMismatch), "the seed's paySign was made with another key");
-    assert_eq!(params.params().signature(&secret_of("v2_jsapi_pay_sign")), text(&vector("v2_jsapi_pay_sign"), "/signature"));
+    let feat::PayResult::Jsapi(params) = feat::read_answer(&jsapi_req, 200, jsapi).unwrap() else {
+        panic!("jsapi")
+    };
+    assert_eq!(
+        params.verify(&secret_of("v2_jsapi_pay_sign")),
+        Err(VerifyError::SignatureMismatch),
+        "the seed's paySign was made with another key"
+    );
+    assert_eq!(
+        params.params().signature(&secret_of("v2_jsapi_pay_sign")),
+        text(&vector("v2_jsapi_pay_sign"), "/signature")
+    );
 }
 
 #[test]
@@ -326,19 +474,32 @@ fn feat_oauth_errors_are_typed_with_their_statuses() {
     match feat::read_answer(&req, 400, body).unwrap_err() {
         feat::FeatError::OAuth { status: 400, error } => {
             assert!(error.device_id_required());
-            assert_eq!(error.to_string(), "featapi OAuth2 error invalid_request: device_id is required");
+            assert_eq!(
+                error.to_string(),
+                "featapi OAuth2 error invalid_request: device_id is required"
+            );
         }
         other => panic!("{other:?}"),
     }
     let seed_as_printed = b"{\n    \"error\": \"invalid_request\"\n    \"error_description\": \"device_id is required\"\n}";
-    assert!(matches!(feat::read_answer(&req, 400, seed_as_printed), Err(feat::FeatError::Decode(e)) if e.is_malformed()));
+    assert!(
+        matches!(feat::read_answer(&req, 400, seed_as_printed), Err(feat::FeatError::Decode(e)) if e.is_malformed())
+    );
     let codes = [
-        ("invalid_request", 400), ("invalid_client", 401), ("invalid_grant", 400), ("unauthorized_client", 400),
-        ("unsupported_grant_type", 400), ("invalid_scope", 400), ("invalid_token", 401), ("insufficient_scope", 403),
+        ("invalid_request", 400),
+        ("invalid_client", 401),
+        ("invalid_grant", 400),
+        ("unauthorized_client", 400),
+        ("unsupported_grant_type", 400),
+        ("invalid_scope", 400),
+        ("invalid_token", 401),
+        ("insufficient_scope", 403),
     ];
     for (code, status) in codes {
         let body = format!(r#"{{"error":"{code}"}}"#);
-        let feat::FeatError::OAuth { error, .. } = feat::read_answer(&req, status, body.as_bytes()).unwrap_err() else {
+        let feat::FeatError::OAuth { error, .. } =
+            feat::read_answer(&req, status, body.as_bytes()).unwrap_err()
+        else {
             panic!("{code}")
         };
         assert_eq!(error.error.as_str(), code);
@@ -357,14 +518,30 @@ fn v2_pay_sign_is_produced_and_verified() {
     let pay_sign = params.signature(&key);
     assert_eq!(pay_sign, text(&v, "/signature"));
     params.verify_pay_sign(&pay_sign, &key).unwrap();
-    assert_eq!(params.verify_pay_sign("", &key), Err(VerifyError::SignatureMissing { field: "paySign".into() }));
+    assert_eq!(
+        params.verify_pay_sign("", &key),
+        Err(VerifyError::SignatureMissing {
+            field: "paySign".into()
+        })
+    );
     let mut other = params.clone();
     other.package = "prepay_id=other".into();
-    assert_eq!(other.verify_pay_sign(&pay_sign, &key), Err(VerifyError::SignatureMismatch));
-    let body: serde_json::Value = serde_json::from_slice(params.to_body(&key).unwrap().as_bytes()).unwrap();
-    assert_eq!(body["paySign"], pay_sign.as_str(), "the body the front end needs, paySign included");
+    assert_eq!(
+        other.verify_pay_sign(&pay_sign, &key),
+        Err(VerifyError::SignatureMismatch)
+    );
+    let body: serde_json::Value =
+        serde_json::from_slice(params.to_body(&key).unwrap().as_bytes()).unwrap();
+    assert_eq!(
+        body["paySign"],
+        pay_sign.as_str(),
+        "the body the front end needs, paySign included"
+    );
 
     let v = vector("v2_app_sign");
     let app: AppParams = serde_json::from_value(v["input"].clone()).unwrap();
-    assert_eq!(app.signature(&secret_of("v2_app_sign")), text(&v, "/signature"));
+    assert_eq!(
+        app.signature(&secret_of("v2_app_sign")),
+        text(&v, "/signature")
+    );
 }

@@ -53,7 +53,8 @@ pub struct OAuthError {
 impl OAuthError {
     /// `invalid_request` with `device_id is required`: the password grant needs `device_id`.
     pub fn device_id_required(&self) -> bool {
-        self.error == OAuthErrorCode::InvalidRequest && self.error_description.as_deref() == Some("device_id is required")
+        self.error == OAuthErrorCode::InvalidRequest
+            && self.error_description.as_deref() == Some("device_id is required")
     }
 }
 
@@ -146,7 +147,9 @@ pub enum FeatError {
     #[error(transparent)]
     Decode(#[from] VerifyError),
     /// A (`wx_app_type`, `end_type`) pair whose answer the document does not describe.
-    #[error("the document describes no answer for wx_app_type {wx_app_type:?} with end_type {end_type}")]
+    #[error(
+        "the document describes no answer for wx_app_type {wx_app_type:?} with end_type {end_type}"
+    )]
     UndocumentedShape {
         /// The app type in effect.
         wx_app_type: String,
@@ -161,11 +164,24 @@ pub fn read_answer(request: &OrderPay, status: u16, body: &[u8]) -> Result<PayRe
         let error = OAuthError::decode_unsigned(body)?.value;
         return Err(FeatError::OAuth { status, error });
     }
-    let wx_app_type = request.extra_params.as_ref().map_or("official_account", |e| e.wx_app_type()).to_owned();
+    let wx_app_type = request
+        .extra_params
+        .as_ref()
+        .map_or("official_account", |e| e.wx_app_type())
+        .to_owned();
     match (wx_app_type.as_str(), request.end_type) {
-        ("official_account", end_type::NATIVE) => Ok(PayResult::Native(NativeEnvelope::decode_unsigned(body)?.value.data)),
-        ("feat_ios_app", end_type::APP) => Ok(PayResult::App(AppEnvelope::decode_unsigned(body)?.value.data)),
-        ("official_account", end_type::JSAPI) => Ok(PayResult::Jsapi(SignedBridgeParams::decode_unsigned(body)?.value)),
-        _ => Err(FeatError::UndocumentedShape { wx_app_type, end_type: request.end_type }),
+        ("official_account", end_type::NATIVE) => Ok(PayResult::Native(
+            NativeEnvelope::decode_unsigned(body)?.value.data,
+        )),
+        ("feat_ios_app", end_type::APP) => Ok(PayResult::App(
+            AppEnvelope::decode_unsigned(body)?.value.data,
+        )),
+        ("official_account", end_type::JSAPI) => Ok(PayResult::Jsapi(
+            SignedBridgeParams::decode_unsigned(body)?.value,
+        )),
+        _ => Err(FeatError::UndocumentedShape {
+            wx_app_type,
+            end_type: request.end_type,
+        }),
     }
 }

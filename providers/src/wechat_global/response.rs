@@ -127,7 +127,7 @@ pub enum WechatGlobalError {
         /// The HTTP status.
         status: u16,
         /// The error body.
-        answer: ErrorAnswer,
+        answer: Box<ErrorAnswer>,
         /// Whether its signature was checked.
         verified: bool,
     },
@@ -143,18 +143,25 @@ pub fn read_answer(
     body: &[u8],
     now: i64,
 ) -> Result<PrepayAnswer, WechatGlobalError> {
+    // Strict parsing first (hostile input is reported as such), then the signature over
+    // the raw bytes.
     if (200..300).contains(&status) {
+        let answer = PrepayAnswer::decode_unsigned(body)?.value;
         wechat_v3::verify_message(keys, headers, body, now)?;
-        return Ok(PrepayAnswer::decode_unsigned(body)?.value);
+        return Ok(answer);
     }
+    let answer = ErrorAnswer::decode_unsigned(body)?.value;
     let verified = if headers.contains_key("Wechatpay-Signature") {
         wechat_v3::verify_message(keys, headers, body, now)?;
         true
     } else {
         false
     };
-    let answer = ErrorAnswer::decode_unsigned(body)?.value;
-    Err(WechatGlobalError::Refused { status, answer, verified })
+    Err(WechatGlobalError::Refused {
+        status,
+        answer: Box::new(answer),
+        verified,
+    })
 }
 
 /// The decrypted `transaction` resource of a payment notification.

@@ -137,7 +137,7 @@ pub enum WeidoufuError {
         /// The gateway's message.
         message: String,
         /// `data`, if it came with the refusal.
-        data: Option<AnswerData>,
+        data: Option<Box<AnswerData>>,
     },
 }
 
@@ -154,7 +154,7 @@ pub fn read_answer(body: &[u8]) -> Result<AnswerData, WeidoufuError> {
         ))),
         (_, data) => Err(WeidoufuError::Refused {
             message: answer.message,
-            data,
+            data: data.map(Box::new),
         }),
     }
 }
