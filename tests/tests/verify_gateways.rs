@@ -545,3 +545,80 @@ fn v2_pay_sign_is_produced_and_verified() {
         text(&v, "/signature")
     );
 }
+
+// ---------------------------------------------------------------- the rest of the matrix
+
+#[test]
+fn swiftpass_response_hostile_input_is_malformed() {
+    let key = swiftpass_key();
+    let body = body_of("swiftpass_response_published");
+    let hostile = [
+        format!("<!DOCTYPE x [<!ENTITY e \"e\">]>{body}"),
+        body.replace("<charset>", "<?pi x?><charset>"),
+        format!("<xml>{}</xml>", "<a>1</a>".repeat(40_000)),
+        "<xml><status>0</status><status>0</status></xml>".to_owned(),
+    ];
+    for h in hostile {
+        match swiftpass::verify_response(h.as_bytes(), &key) {
+            Err(swiftpass::SwiftpassError::Verify(e)) => assert!(e.is_malformed(), "{e:?}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(matches!(
+        swiftpass::verify_response(
+            b"<xml><status>0</status><mch_id>\xc3\x28</mch_id></xml>",
+            &key
+        ),
+        Err(swiftpass::SwiftpassError::Verify(VerifyError::Decode(
+            DecodeError::NotUtf8 { .. }
+        )))
+    ));
+}
+
+#[test]
+fn swiftpass_notification_wrong_key_and_missing_sign() {
+    let body = body_of("swiftpass_notify");
+    let guard = MemoryReplayGuard::default();
+    let wrong = swiftpass::VerifyKey::Md5(Secret::new("wrong-key"));
+    assert_eq!(
+        swiftpass::verify_notification(body.as_bytes(), &wrong, &guard).unwrap_err(),
+        VerifyError::SignatureMismatch
+    );
+    let sign = text(&vector("swiftpass_notify"), "/signature").to_owned();
+    let unsigned = body.replace(&format!("<sign><![CDATA[{sign}]]></sign>"), "");
+    assert_eq!(
+        swiftpass::verify_notification(unsigned.as_bytes(), &swiftpass_key(), &guard).unwrap_err(),
+        VerifyError::SignatureMissing {
+            field: "sign".into()
+        }
+    );
+}
+
+#[test]
+fn xorpay_signs_only_four_fields_so_unknown_fields_are_not_protected() {
+    // XorPay's md5(aoid + order_id + pay_price + pay_time + secret) does not cover `more`,
+    // `detail` or any other field: that is the gateway's scheme, not a paywire choice.
+    // The unsigned fields are still kept, and the signed ones are still enforced.
+    let body = body_of("xorpay_notify").replace("more=a%3D1%26b%3D2", "more=changed");
+    let verified = xorpay::verify_notification(
+        body.as_bytes(),
+        &secret_of("xorpay_notify"),
+        &MemoryReplayGuard::default(),
+    )
+    .unwrap();
+    assert_eq!(verified.value.more.as_deref(), Some("changed"));
+}
+
+#[test]
+fn weidoufu_notification_with_an_added_member_fails() {
+    let body = body_of("weidoufu_notify").replace("\"status\": 1", "\"status\": 1, \"refund\": 0");
+    assert_eq!(
+        weidoufu::verify_notification(
+            body.as_bytes(),
+            &secret_of("weidoufu_notify"),
+            &MemoryReplayGuard::default()
+        )
+        .unwrap_err(),
+        VerifyError::SignatureMismatch
+    );
+}

@@ -435,3 +435,58 @@ fn keys_never_print_and_bad_pem_is_refused_without_echoing_it() {
     let apiv3 = Secret::new(text(&f, "/notification/apiv3_key"));
     assert_eq!(format!("{apiv3:?} {apiv3}"), "Secret(***) ***");
 }
+
+#[test]
+fn notification_tampered_or_unsigned_and_hostile_answers() {
+    let f = rsa_fixtures();
+    let keys = platform_keys(&f);
+    let n = &f["notification"];
+    let at = ts(n, "/headers/Wechatpay-Timestamp");
+    let apiv3 = Secret::new(text(n, "/apiv3_key"));
+    let guard = MemoryReplayGuard::default();
+    let tampered = text(n, "/body").replace("TRANSACTION.SUCCESS", "TRANSACTION.REFUND");
+    assert_eq!(
+        wechat_global::open_notification(
+            &keys,
+            &headers(n),
+            tampered.as_bytes(),
+            at,
+            &apiv3,
+            &guard
+        )
+        .unwrap_err(),
+        VerifyError::SignatureMismatch
+    );
+    let with_unknown = text(n, "/body").replacen("{\"id\":", "{\"extra\":1,\"id\":", 1);
+    assert_eq!(
+        wechat_global::open_notification(
+            &keys,
+            &headers(n),
+            with_unknown.as_bytes(),
+            at,
+            &apiv3,
+            &guard
+        )
+        .unwrap_err(),
+        VerifyError::SignatureMismatch
+    );
+    let mut unsigned = headers(n);
+    unsigned.remove("Wechatpay-Signature");
+    assert!(matches!(
+        wechat_global::open_notification(
+            &keys,
+            &unsigned,
+            text(n, "/body").as_bytes(),
+            at,
+            &apiv3,
+            &guard
+        ),
+        Err(VerifyError::SignatureMissing { .. })
+    ));
+    let response = &f["response"];
+    let duplicated = r#"{"prepay_id":"a","prepay_id":"b"}"#;
+    match wechat_global::read_answer(&keys, 200, &headers(response), duplicated.as_bytes(), at) {
+        Err(wechat_global::WechatGlobalError::Verify(e)) => assert!(e.is_malformed(), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+}
