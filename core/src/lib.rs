@@ -52,6 +52,7 @@ mod secret;
 mod serde_support;
 pub mod sign;
 mod text_or_number;
+pub mod transport;
 mod validate;
 pub mod verify;
 pub mod wechat_v2;

@@ -323,3 +323,105 @@ pub fn open_notification(
         plaintext,
     })
 }
+
+/// Encrypts a notification resource the way WeChat Pay does (AEAD_AES_256_GCM with the
+/// 32-byte APIv3 key and a 12-byte nonce); used by the sandbox and by tests.
+pub fn encrypt_resource(
+    apiv3_key: &Secret,
+    nonce: &str,
+    associated_data: &str,
+    original_type: &str,
+    plaintext: &str,
+) -> Result<Resource, VerifyError> {
+    let key = apiv3_key.expose().as_bytes();
+    if key.len() != 32 {
+        return Err(VerifyError::Key(format!(
+            "the APIv3 key must be 32 bytes, got {} bytes",
+            key.len()
+        )));
+    }
+    if nonce.len() != 12 {
+        return Err(VerifyError::Decrypt(format!(
+            "the nonce must be 12 bytes, got {}",
+            nonce.len()
+        )));
+    }
+    let cipher =
+        Aes256Gcm::new_from_slice(key).map_err(|_| VerifyError::Key("APIv3 key".into()))?;
+    let ciphertext = cipher
+        .encrypt(
+            Nonce::from_slice(nonce.as_bytes()),
+            Payload {
+                msg: plaintext.as_bytes(),
+                aad: associated_data.as_bytes(),
+            },
+        )
+        .map_err(|_| VerifyError::Decrypt("encryption failed".into()))?;
+    Ok(Resource {
+        algorithm: "AEAD_AES_256_GCM".into(),
+        ciphertext: BASE64.encode(ciphertext),
+        associated_data: Some(associated_data.into()),
+        original_type: original_type.into(),
+        nonce: nonce.into(),
+    })
+}
+
+/// The parts of a `WECHATPAY2-SHA256-RSA2048` `Authorization` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorization {
+    /// 商户号
+    pub mchid: String,
+    /// 随机串
+    pub nonce_str: String,
+    /// Unix seconds
+    pub timestamp: String,
+    /// 商户API证书序列号
+    pub serial_no: String,
+    /// base64 signature
+    pub signature: String,
+}
+
+impl Authorization {
+    /// Parses the header value; `None` unless it has the scheme and all five attributes.
+    pub fn parse(header: &str) -> Option<Self> {
+        let rest = header.strip_prefix("WECHATPAY2-SHA256-RSA2048 ")?;
+        let mut attrs = BTreeMap::new();
+        for part in rest.split(',') {
+            let (k, v) = part.trim().split_once('=')?;
+            let v = v.strip_prefix('"')?.strip_suffix('"')?;
+            if attrs.insert(k.to_owned(), v.to_owned()).is_some() {
+                return None;
+            }
+        }
+        Some(Authorization {
+            mchid: attrs.remove("mchid")?,
+            nonce_str: attrs.remove("nonce_str")?,
+            timestamp: attrs.remove("timestamp")?,
+            serial_no: attrs.remove("serial_no")?,
+            signature: attrs.remove("signature")?,
+        })
+    }
+}
+
+/// The `Wechatpay-*` headers for a response or notification body, signed with a platform
+/// key (what the sandbox sends; WeChat Pay's own servers do the same).
+pub fn sign_message_headers(
+    platform_key: &MerchantKey,
+    serial: &str,
+    timestamp: i64,
+    nonce: &str,
+    body: &[u8],
+) -> Vec<(&'static str, String)> {
+    let signature =
+        platform_key.sign_base64(&response_message(&timestamp.to_string(), nonce, body));
+    vec![
+        ("Wechatpay-Timestamp", timestamp.to_string()),
+        ("Wechatpay-Nonce", nonce.to_owned()),
+        ("Wechatpay-Serial", serial.to_owned()),
+        ("Wechatpay-Signature", signature),
+        (
+            "Wechatpay-Signature-Type",
+            "WECHATPAY2-SHA256-RSA2048".to_owned(),
+        ),
+    ]
+}

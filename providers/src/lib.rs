@@ -14,6 +14,7 @@
 pub mod feat;
 pub mod samples;
 pub mod swiftpass;
+pub mod transport;
 pub mod wechat_global;
 pub mod weidoufu;
 pub mod xorpay;

@@ -9,8 +9,10 @@ pub use response::*;
 
 use paywire::{Actual, Path, PayObject, PayRequest, SchemaErrors};
 
-/// Production URL of the endpoint.
-pub const ENDPOINT: &str = "https://www.featapi.com/api/pay/order/pay/";
+/// Production base URL.
+pub const BASE_URL: &str = "https://www.featapi.com";
+/// The endpoint's path below the base URL.
+pub const PATH: &str = "/api/pay/order/pay/";
 /// The OAuth2 scope the bearer token needs.
 pub const SCOPE: &str = "pay_trade_order";
 

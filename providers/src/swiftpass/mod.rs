@@ -7,6 +7,11 @@ pub use response::*;
 
 use paywire::{Fen, PayRequest};
 
+/// A common production base URL; SwiftPass-style providers assign their own, so pass yours.
+pub const BASE_URL: &str = "https://pay.swiftpass.cn";
+/// The gateway path below the base URL.
+pub const PATH: &str = "/pay/gateway";
+
 /// 微信WAP支付: the request body. `total_fee` is not in the document's table but is in
 /// its request example (and the gateway cannot take an order without an amount).
 #[derive(Debug, Clone, PartialEq, Eq, PayRequest)]

@@ -15,8 +15,8 @@ pub use response::*;
 
 use paywire::{Actual, Path, PayObject, PayRequest, SchemaErrors};
 
-/// Production URL of the endpoint.
-pub const ENDPOINT: &str = "https://apihk.mch.weixin.qq.com/v3/global/transactions/jsapi";
+/// Production base URL.
+pub const BASE_URL: &str = "https://apihk.mch.weixin.qq.com";
 
 /// JSAPI支付下单: the request body.
 #[derive(Debug, Clone, PartialEq, Eq, PayRequest)]

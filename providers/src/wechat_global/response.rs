@@ -4,7 +4,7 @@
 use paywire::wechat_v3::{self, MerchantSigner, OpenedNotification, PlatformKeys};
 use paywire::{Body, PayObject, PayResponse, ReplayGuard, Secret, TextOrNumber, VerifyError};
 
-/// The endpoint's path, as signed in the `Authorization` message.
+/// The endpoint's path below the base URL (signed in the `Authorization` message).
 pub const PATH: &str = "/v3/global/transactions/jsapi";
 
 /// The `Authorization` header for posting `body` to [`PATH`].

@@ -7,8 +7,10 @@ pub use response::*;
 
 use paywire::{Fen, JsonText, PayObject, PayRequest};
 
-/// Production URL of the endpoint.
-pub const ENDPOINT: &str = "https://open.weidoufu.com/pay/miniapp";
+/// Production base URL.
+pub const BASE_URL: &str = "https://open.weidoufu.com";
+/// The endpoint's path below the base URL.
+pub const PATH: &str = "/pay/miniapp";
 
 /// 小程序支付: the request body.
 #[derive(Debug, Clone, PartialEq, Eq, PayRequest)]

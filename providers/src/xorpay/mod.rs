@@ -7,8 +7,10 @@ pub use response::*;
 
 use paywire::{PayRequest, Yuan};
 
-/// Production URL template; `{aid}` is the merchant's app id.
-pub const ENDPOINT: &str = "https://xorpay.com/api/pay/{aid}";
+/// Production base URL.
+pub const BASE_URL: &str = "https://xorpay.com";
+/// The endpoint's path template below the base URL; `{aid}` is the merchant's app id.
+pub const PATH: &str = "/api/pay/{aid}";
 
 /// JSAPI 网页支付: the request.
 #[derive(Debug, Clone, PartialEq, Eq, PayRequest)]

@@ -1,0 +1,90 @@
+//! Sans-IO requests for the five endpoints: each builds an `http::Request<Vec<u8>>` with
+//! the right method, URL (path parameters filled in), `Content-Type`, `Authorization`
+//! where the gateway needs one, and the signed body. Base URLs are parameters (each
+//! module's `BASE_URL` is production); point them at the sandbox in tests.
+
+use crate::{feat, swiftpass, wechat_global, weidoufu, xorpay};
+use http::header::AUTHORIZATION;
+use paywire::transport::{join, path_and_query, path_segment, post};
+use paywire::wechat_v3::MerchantSigner;
+use paywire::{Error, PayRequest, Secret};
+
+type HttpRequest = http::Request<Vec<u8>>;
+
+/// featapi: the order with `Authorization: Bearer TOKEN` (a token with scope `pay_trade_order`).
+pub fn feat(
+    base_url: &str,
+    order: &feat::OrderPay,
+    access_token: &Secret,
+) -> Result<HttpRequest, Error> {
+    let body = order.to_body(&Secret::new(""))?;
+    let bearer = format!("Bearer {}", access_token.expose());
+    post(
+        &join(base_url, feat::PATH),
+        body,
+        &[(AUTHORIZATION, bearer)],
+    )
+}
+
+/// weidoufu: the signed JSON body.
+pub fn weidoufu(
+    base_url: &str,
+    order: &weidoufu::MiniappPay,
+    secret_key: &Secret,
+) -> Result<HttpRequest, Error> {
+    post(
+        &join(base_url, weidoufu::PATH),
+        order.to_body(secret_key)?,
+        &[],
+    )
+}
+
+/// SwiftPass: the signed XML body.
+pub fn swiftpass(
+    base_url: &str,
+    order: &swiftpass::WapPay,
+    key: &Secret,
+) -> Result<HttpRequest, Error> {
+    post(&join(base_url, swiftpass::PATH), order.to_body(key)?, &[])
+}
+
+/// XorPay: the signed form body, to `/api/pay/{aid}`.
+pub fn xorpay(
+    base_url: &str,
+    order: &xorpay::JsapiPay,
+    app_secret: &Secret,
+) -> Result<HttpRequest, Error> {
+    let url = join(
+        base_url,
+        &xorpay::PATH.replace("{aid}", &path_segment(&order.aid)),
+    );
+    post(&url, order.to_body(app_secret)?, &[])
+}
+
+/// WeChat Pay Global: the JSON body with its `WECHATPAY2-SHA256-RSA2048` `Authorization`,
+/// signed over the path actually requested.
+pub fn wechat_global(
+    base_url: &str,
+    order: &wechat_global::JsapiOrder,
+    signer: &MerchantSigner,
+    timestamp: i64,
+    nonce: &str,
+) -> Result<HttpRequest, Error> {
+    let url = join(base_url, wechat_global::PATH);
+    let body = order.to_body(&Secret::new(""))?;
+    let authorization = signer.authorization(
+        "POST",
+        &path_and_query(&url)?,
+        timestamp,
+        nonce,
+        body.as_bytes(),
+    );
+    post(
+        &url,
+        body,
+        &[
+            (AUTHORIZATION, authorization),
+            (http::header::ACCEPT, "application/json".to_owned()),
+        ],
+    )
+}

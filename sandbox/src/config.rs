@@ -1,0 +1,237 @@
+//! Merchant credentials the sandbox accepts, with sandbox defaults that a JSON config
+//! file can override field by field.
+
+use paywire::keys::{KeyError, MerchantKey, PublicKey};
+use paywire::Secret;
+use serde::Deserialize;
+use std::time::Duration;
+
+/// featapi credentials.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeatConfig {
+    /// OAuth2 client id.
+    pub client_id: String,
+    /// OAuth2 client secret.
+    pub client_secret: String,
+    /// The bearer token the pay endpoint accepts (also what the token endpoint issues).
+    pub access_token: String,
+    /// The WeChat key featapi signs JSAPI/APP parameters with.
+    pub wechat_key: String,
+}
+
+impl Default for FeatConfig {
+    fn default() -> Self {
+        FeatConfig {
+            client_id: "sandbox-client".into(),
+            client_secret: "sandbox-client-secret".into(),
+            access_token: "sandbox-access-token-pay_trade_order".into(),
+            wechat_key: "192006250b4c09247ec02edce69f6a2d".into(),
+        }
+    }
+}
+
+/// weidoufu credentials.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WeidoufuConfig {
+    /// AccessKey.
+    pub access_key: String,
+    /// SecretKey (`&secret_key=`).
+    pub secret_key: String,
+    /// The WeChat key weidoufu signs `pay_sign` with.
+    pub wechat_key: String,
+}
+
+impl Default for WeidoufuConfig {
+    fn default() -> Self {
+        WeidoufuConfig {
+            access_key: "ak_sandbox_0123456789abcdef".into(),
+            secret_key: "sk_sandbox_fedcba9876543210".into(),
+            wechat_key: "192006250b4c09247ec02edce69f6a2d".into(),
+        }
+    }
+}
+
+/// SwiftPass credentials.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SwiftpassConfig {
+    /// 商户号.
+    pub mch_id: String,
+    /// MD5 key (`&key=`).
+    pub key: String,
+}
+
+impl Default for SwiftpassConfig {
+    fn default() -> Self {
+        SwiftpassConfig {
+            mch_id: "175510359638".into(),
+            key: "61307e5f2aebcacecbcca6fe5296df9c".into(),
+        }
+    }
+}
+
+/// WeChat Pay Global credentials and keys.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WechatGlobalConfig {
+    /// 商户号 (direct mode) or 机构商户号 (institution mode).
+    pub mchid: String,
+    /// Serial of the merchant's API certificate, as sent in `Authorization`.
+    pub merchant_serial: String,
+    /// PEM of the merchant's public key (verifies `Authorization`).
+    pub merchant_public_key_pem: String,
+    /// PEM of the sandbox platform's private key (signs responses and notifications).
+    pub platform_private_key_pem: String,
+    /// PEM of the sandbox platform's certificate (merchants verify with it).
+    pub platform_certificate_pem: String,
+    /// APIv3 key, 32 bytes (encrypts notification resources).
+    pub apiv3_key: String,
+}
+
+impl Default for WechatGlobalConfig {
+    fn default() -> Self {
+        WechatGlobalConfig {
+            mchid: "10000100".into(),
+            merchant_serial: "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C".into(),
+            merchant_public_key_pem: include_str!("../keys/merchant_public_key.pem").into(),
+            platform_private_key_pem: include_str!("../keys/platform_private_key.pem").into(),
+            platform_certificate_pem: include_str!("../keys/platform_certificate.pem").into(),
+            apiv3_key: "a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb".into(),
+        }
+    }
+}
+
+/// XorPay credentials.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct XorpayConfig {
+    /// aid (the path parameter).
+    pub aid: String,
+    /// app secret.
+    pub app_secret: String,
+    /// The WeChat key XorPay signs `info.paySign` with.
+    pub wechat_key: String,
+}
+
+impl Default for XorpayConfig {
+    fn default() -> Self {
+        XorpayConfig {
+            aid: "8e1d2b".into(),
+            app_secret: "0123456789abcdef0123456789abcdef".into(),
+            wechat_key: "192006250b4c09247ec02edce69f6a2d".into(),
+        }
+    }
+}
+
+/// How notifications are retried until the merchant acknowledges.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetryConfig {
+    /// Delay before the second attempt, in milliseconds; it doubles after each failure.
+    pub first_delay_ms: u64,
+    /// The largest delay between attempts, in milliseconds.
+    pub max_delay_ms: u64,
+    /// Attempts before giving up.
+    pub max_attempts: u32,
+    /// Timeout of one delivery, in milliseconds.
+    pub timeout_ms: u64,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig {
+            first_delay_ms: 200,
+            max_delay_ms: 5_000,
+            max_attempts: 8,
+            timeout_ms: 5_000,
+        }
+    }
+}
+
+impl RetryConfig {
+    /// The delay after failed attempt `attempt` (1-based).
+    pub fn delay_after(&self, attempt: u32) -> Duration {
+        let factor = 1u64 << attempt.saturating_sub(1).min(20);
+        Duration::from_millis(
+            self.first_delay_ms
+                .saturating_mul(factor)
+                .min(self.max_delay_ms),
+        )
+    }
+}
+
+/// The sandbox's configuration: every field has a sandbox default.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SandboxConfig {
+    /// featapi.
+    pub feat: FeatConfig,
+    /// weidoufu.
+    pub weidoufu: WeidoufuConfig,
+    /// SwiftPass.
+    pub swiftpass: SwiftpassConfig,
+    /// WeChat Pay Global.
+    pub wechat_global: WechatGlobalConfig,
+    /// XorPay.
+    pub xorpay: XorpayConfig,
+    /// Notification retries.
+    pub retry: RetryConfig,
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file is not the expected JSON.
+    #[error("config file: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A key in it does not load.
+    #[error("config file, wechat_global: {0}")]
+    Key(#[from] KeyError),
+    /// A value of the wrong size.
+    #[error("config file: {0}")]
+    Invalid(String),
+}
+
+/// The keys of a configuration, loaded once.
+#[derive(Debug, Clone)]
+pub struct LoadedKeys {
+    /// The merchant's public key.
+    pub merchant_public: PublicKey,
+    /// The platform's signing key.
+    pub platform_private: MerchantKey,
+    /// The platform certificate's serial.
+    pub platform_serial: String,
+}
+
+impl SandboxConfig {
+    /// Reads a JSON config; absent fields keep their sandbox defaults.
+    pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        let config: SandboxConfig = serde_json::from_str(text)?;
+        config.load_keys()?;
+        Ok(config)
+    }
+
+    /// Loads and checks the v3 keys.
+    pub fn load_keys(&self) -> Result<LoadedKeys, ConfigError> {
+        let w = &self.wechat_global;
+        if w.apiv3_key.len() != 32 {
+            return Err(ConfigError::Invalid(format!(
+                "wechat_global.apiv3_key must be 32 bytes, got {}",
+                w.apiv3_key.len()
+            )));
+        }
+        let (platform_serial, _) = PublicKey::from_certificate_pem(&w.platform_certificate_pem)?;
+        Ok(LoadedKeys {
+            merchant_public: PublicKey::from_pem(&w.merchant_public_key_pem)?,
+            platform_private: MerchantKey::from_pem(&w.platform_private_key_pem)?,
+            platform_serial,
+        })
+    }
+
+    /// A secret from a config string.
+    pub fn secret(value: &str) -> Secret {
+        Secret::new(value)
+    }
+}

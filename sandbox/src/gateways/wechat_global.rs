@@ -1,0 +1,251 @@
+//! WeChat Pay Global v3 JSAPI: the merchant's `Authorization` is verified, answers carry
+//! `Wechatpay-*` headers signed with the sandbox platform key, and notifications are
+//! encrypted with the APIv3 key, signed, and acknowledged with any 2xx.
+
+use super::nonce;
+use crate::notify::{Ack, Outgoing};
+use crate::state::{unix_now, Gateway, Order, Placed};
+use crate::{clock, App};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Uri};
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use paywire::decode::DecodeError;
+use paywire::wechat_v3::{self, Authorization};
+use paywire::{PayRequest, Secret};
+use paywire_providers::wechat_global::JsapiOrder;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// An answer with its `Wechatpay-*` signature headers.
+fn signed(app: &App, status: StatusCode, body: &Value) -> Response {
+    let body = body.to_string();
+    let headers = wechat_v3::sign_message_headers(
+        &app.keys.platform_private,
+        &app.keys.platform_serial,
+        unix_now(),
+        &nonce(app),
+        body.as_bytes(),
+    );
+    let mut response = (
+        status,
+        [(
+            http::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response();
+    for (name, value) in headers {
+        if let Ok(value) = http::HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
+}
+
+fn error(
+    app: &App,
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    detail: Option<Value>,
+) -> Response {
+    let mut body = json!({ "code": code, "message": message });
+    if let Some(detail) = detail {
+        body["detail"] = detail;
+    }
+    signed(app, status, &body)
+}
+
+/// `POST /wechat-global/v3/global/transactions/jsapi`.
+pub async fn jsapi(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let config = &app.config.wechat_global;
+    let sign_error =
+        |message: &str| error(&app, StatusCode::UNAUTHORIZED, "SIGN_ERROR", message, None);
+    let Some(auth) = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Authorization::parse)
+    else {
+        return sign_error("Authorization 缺失或格式错误: WECHATPAY2-SHA256-RSA2048 mchid=\"..\",nonce_str=\"..\",timestamp=\"..\",serial_no=\"..\",signature=\"..\"");
+    };
+    if auth.mchid != config.mchid {
+        return sign_error("商户号与签名不匹配");
+    }
+    if auth.serial_no != config.merchant_serial {
+        return sign_error("商户证书序列号不正确");
+    }
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let Ok(timestamp) = auth.timestamp.parse::<i64>() else {
+        return sign_error("timestamp 格式错误");
+    };
+    let message = wechat_v3::request_message("POST", path, timestamp, &auth.nonce_str, &body);
+    if app
+        .keys
+        .merchant_public
+        .verify_base64(&message, &auth.signature)
+        .is_err()
+    {
+        return sign_error("签名错误");
+    }
+    if (unix_now() - timestamp).abs() > wechat_v3::TIMESTAMP_WINDOW {
+        return sign_error("请求时间戳超出5分钟");
+    }
+    let order = match JsapiOrder::from_body(&body) {
+        Ok(r) => r.request,
+        Err(DecodeError::Fields(problems)) => {
+            let first = problems.iter().next();
+            let detail = first.map(
+                |p| json!({"field": p.path, "issue": p.problem.to_string(), "location": "body"}),
+            );
+            return error(
+                &app,
+                StatusCode::BAD_REQUEST,
+                "PARAM_ERROR",
+                "参数错误",
+                detail,
+            );
+        }
+        Err(e) => {
+            return error(
+                &app,
+                StatusCode::BAD_REQUEST,
+                "INVALID_REQUEST",
+                &e.to_string(),
+                None,
+            )
+        }
+    };
+    if let Err(errors) = order.validate() {
+        let first = errors.iter().next();
+        let detail = first.map(|e| {
+            json!({"field": e.path, "value": e.actual.to_string(), "issue": e.to_string(), "location": "body"})
+        });
+        return error(
+            &app,
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR",
+            "参数格式校验错误",
+            detail,
+        );
+    }
+    let merchant = order
+        .mchid
+        .as_deref()
+        .or(order.sp_mchid.as_deref())
+        .unwrap_or_default();
+    if merchant != auth.mchid {
+        return error(
+            &app,
+            StatusCode::BAD_REQUEST,
+            "APPID_MCHID_NOT_MATCH",
+            "appid和mchid不匹配",
+            None,
+        );
+    }
+    let extra = BTreeMap::from([
+        (
+            "appid".to_owned(),
+            order
+                .appid
+                .clone()
+                .or(order.sp_appid.clone())
+                .unwrap_or_default(),
+        ),
+        (
+            "attach".to_owned(),
+            order.attach.clone().unwrap_or_default(),
+        ),
+        ("currency".to_owned(), order.amount.currency.clone()),
+        (
+            "openid".to_owned(),
+            order
+                .payer
+                .as_ref()
+                .and_then(|p| p.openid.clone())
+                .unwrap_or_default(),
+        ),
+    ]);
+    let placed = app.orders.place(Order {
+        id: app.orders.fresh_id("WG"),
+        gateway: Gateway::WechatGlobal,
+        out_trade_no: order.out_trade_no.clone(),
+        amount_fen: order.amount.total,
+        notify_url: Some(order.notify_url.clone()),
+        code_url: None,
+        transaction_id: app.orders.fresh_id("42000"),
+        paid: false,
+        deliveries: Vec::new(),
+        acknowledged: false,
+        extra,
+        fingerprint: format!("{order:?}"),
+    });
+    match placed {
+        Placed::New(o) | Placed::Same(o) => signed(
+            &app,
+            StatusCode::OK,
+            &json!({ "prepay_id": format!("wx{}", o.transaction_id) }),
+        ),
+        Placed::Conflict => error(
+            &app,
+            StatusCode::BAD_REQUEST,
+            "OUT_TRADE_NO_USED",
+            "商户订单号重复",
+            None,
+        ),
+    }
+}
+
+/// The encrypted, signed payment notification for a paid order.
+pub fn notification(app: &App, order: &Order) -> Option<Outgoing> {
+    let config = &app.config.wechat_global;
+    let extra = |k: &str| order.extra.get(k).cloned().unwrap_or_default();
+    let now = unix_now();
+    let transaction = json!({
+        "mchid": config.mchid, "appid": extra("appid"), "out_trade_no": order.out_trade_no,
+        "transaction_id": order.transaction_id, "trade_type": "JSAPI", "trade_state": "SUCCESS",
+        "trade_state_desc": "支付成功", "bank_type": "OTHERS", "attach": extra("attach"),
+        "success_time": clock::rfc3339(now), "payer": {"openid": extra("openid")},
+        "amount": {"total": order.amount_fen, "currency": extra("currency"),
+                   "payer_total": order.amount_fen, "payer_currency": extra("currency")},
+    });
+    let resource_nonce: String = nonce(app).chars().take(12).collect();
+    let resource = wechat_v3::encrypt_resource(
+        &Secret::new(config.apiv3_key.as_str()),
+        &resource_nonce,
+        "transaction",
+        "transaction",
+        &transaction.to_string(),
+    )
+    .ok()?;
+    let body = json!({
+        "id": format!("EV-{}", order.transaction_id), "create_time": clock::rfc3339(now),
+        "resource_type": "encrypt-resource", "event_type": "TRANSACTION.SUCCESS", "summary": "支付成功",
+        "resource": {"algorithm": resource.algorithm, "ciphertext": resource.ciphertext,
+                     "associated_data": resource.associated_data, "original_type": resource.original_type,
+                     "nonce": resource.nonce},
+    })
+    .to_string();
+    let headers = wechat_v3::sign_message_headers(
+        &app.keys.platform_private,
+        &app.keys.platform_serial,
+        now,
+        &nonce(app),
+        body.as_bytes(),
+    );
+    Some(Outgoing {
+        url: order.notify_url.clone()?,
+        content_type: "application/json; charset=utf-8",
+        headers,
+        body: body.into_bytes(),
+        ack: Ack::Http2xx,
+    })
+}

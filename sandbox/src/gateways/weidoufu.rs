@@ -1,0 +1,138 @@
+//! weidoufu mini-program pay: JSON in, `{code, message, data}` out; notifications as
+//! `{"sign", "content"}`, acknowledged with `success`.
+
+use super::{first_line, json, nonce};
+use crate::notify::{Ack, Outgoing};
+use crate::state::{unix_now, Gateway, Order, Placed};
+use crate::{clock, App};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::Response;
+use http::StatusCode;
+use paywire::decode::node::{Node, NodeObject};
+use paywire::verify::{expected_signature, signatures_match};
+use paywire::wechat_v2::BridgeParams;
+use paywire::{PayRequest, Secret};
+use paywire_providers::weidoufu::{sign_notification, MiniappPay, NOTIFY_ACK};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+fn refuse(message: &str, out_order_no: &str, app: &App) -> Response {
+    json(
+        StatusCode::OK,
+        &json!({"code": 0, "message": message,
+                "data": {"mch_trade_no": app.orders.fresh_id("2021"), "out_order_no": out_order_no, "jsapi": ""}}),
+    )
+}
+
+/// `POST /weidoufu/pay/miniapp`.
+pub async fn miniapp(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let config = &app.config.weidoufu;
+    let received = match MiniappPay::from_body(&body) {
+        Ok(r) => r,
+        Err(e) => return refuse(&format!("参数格式校验错误: {}", first_line(&e)), "", &app),
+    };
+    let request = received.request;
+    if request.access_key != config.access_key {
+        return refuse("AccessKey 不存在", &request.out_order_no, &app);
+    }
+    let expected = expected_signature(MiniappPay::SCHEMA, &received.fields, &config.secret_key);
+    if !received
+        .signature
+        .as_deref()
+        .is_some_and(|s| signatures_match(&expected, s))
+    {
+        return refuse("签名错误", &request.out_order_no, &app);
+    }
+    if let Err(errors) = request.validate() {
+        return refuse(
+            &format!("参数格式校验错误: {}", first_line(&errors)),
+            &request.out_order_no,
+            &app,
+        );
+    }
+    let extra = BTreeMap::from([
+        (
+            "attach".to_owned(),
+            request.attach.clone().unwrap_or_default(),
+        ),
+        ("pay_type".to_owned(), request.pay_type.to_string()),
+    ]);
+    let order = Order {
+        id: app.orders.fresh_id("WD"),
+        gateway: Gateway::Weidoufu,
+        out_trade_no: request.out_order_no.clone(),
+        amount_fen: request.total_fee.get(),
+        notify_url: Some(request.notify_url.clone()),
+        code_url: None,
+        transaction_id: app.orders.fresh_id("42000"),
+        paid: false,
+        deliveries: Vec::new(),
+        acknowledged: false,
+        extra,
+        fingerprint: format!("{request:?}"),
+    };
+    let order = match app.orders.place(order) {
+        Placed::New(o) | Placed::Same(o) => o,
+        Placed::Conflict => return refuse("订单号重复", &request.out_order_no, &app),
+    };
+    let jsapi = if request.pay_type == 1 {
+        let params = BridgeParams::md5(
+            "wx369ab4160391bvbgg",
+            &unix_now().to_string(),
+            &nonce(&app),
+            &format!("prepay_id=wx{}", order.transaction_id),
+        );
+        let pay_sign = params.signature(&Secret::new(config.wechat_key.as_str()));
+        json!({"app_id": params.app_id, "timestamp": params.time_stamp.as_str(), "nonce_str": params.nonce_str,
+               "package": params.package, "sign_type": "MD5", "pay_sign": pay_sign})
+    } else {
+        json!({"trade_no": order.transaction_id})
+    };
+    json(
+        StatusCode::OK,
+        &json!({"code": 1, "message": "成功",
+                "data": {"mch_trade_no": order.id, "out_order_no": order.out_trade_no, "jsapi": jsapi}}),
+    )
+}
+
+/// The signed payment notification for a paid order.
+pub fn notification(app: &App, order: &Order) -> Option<Outgoing> {
+    let text = |s: &str| Node::Str(s.to_owned());
+    let number = |n: u64| Node::Number(n.into());
+    let mut content = NodeObject::new();
+    let attach = order.extra.get("attach").cloned().unwrap_or_default();
+    let pay_type: u64 = order
+        .extra
+        .get("pay_type")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1);
+    let members = [
+        ("mch_trade_no", text(&order.id)),
+        ("out_order_no", text(&order.out_trade_no)),
+        ("transaction_id", text(&order.transaction_id)),
+        ("total_fee", number(order.amount_fen)),
+        ("attach", text(&attach)),
+        ("trade_type", text("JSAPI")),
+        ("pay_type", number(pay_type)),
+        ("bank_type", text("OTHERS")),
+        ("pay_time", text(&clock::spaced(unix_now()))),
+        ("status", number(1)),
+        ("nonce_str", text(&nonce(app))),
+    ];
+    for (name, value) in members {
+        let _ = content.insert(name.to_owned(), value);
+    }
+    let body = sign_notification(
+        &content,
+        &Secret::new(app.config.weidoufu.secret_key.as_str()),
+    );
+    Some(Outgoing {
+        url: order.notify_url.clone()?,
+        content_type: "application/json; charset=utf-8",
+        headers: Vec::new(),
+        body: body.into_bytes(),
+        ack: Ack::Text(NOTIFY_ACK),
+    })
+}

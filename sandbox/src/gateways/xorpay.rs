@@ -1,0 +1,120 @@
+//! XorPay JSAPI: a form in, `{status, aoid, expires_in, info}` out; notifications as a
+//! form, acknowledged with `ok`.
+
+use super::{json, nonce, object};
+use crate::notify::{Ack, Outgoing};
+use crate::state::{unix_now, Gateway, Order, Placed};
+use crate::{clock, App};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use http::StatusCode;
+use paywire::verify::{expected_signature, signatures_match};
+use paywire::wechat_v2::BridgeParams;
+use paywire::{Limits, PayRequest, PayResponse, Secret, Violation};
+use paywire_providers::xorpay::{JsapiPay, PayNotification, NOTIFY_ACK};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+fn status(code: &str) -> Response {
+    json(StatusCode::OK, &json!({ "status": code }))
+}
+
+/// `POST /xorpay/api/pay/{aid}`.
+pub async fn pay(State(app): State<Arc<App>>, Path(aid): Path<String>, body: Bytes) -> Response {
+    let config = &app.config.xorpay;
+    if aid != config.aid {
+        return status("aid_not_exist");
+    }
+    let received = match JsapiPay::from_parts(&body, &[("aid", &aid)], &Limits::default()) {
+        Ok(r) => r,
+        Err(_) => return status("missing_argument"),
+    };
+    let expected = expected_signature(JsapiPay::SCHEMA, &received.fields, &config.app_secret);
+    if !received
+        .signature
+        .as_deref()
+        .is_some_and(|s| signatures_match(&expected, s))
+    {
+        return status("sign_error");
+    }
+    let request = received.request;
+    if let Err(errors) = request.validate() {
+        let pay_type_wrong = errors
+            .iter()
+            .any(|e| e.path == "#/pay_type" && matches!(e.violation, Violation::Rule(_)));
+        return status(if pay_type_wrong {
+            "pay_type_error"
+        } else {
+            "missing_argument"
+        });
+    }
+    let order = Order {
+        id: app.orders.fresh_id("XP"),
+        gateway: Gateway::Xorpay,
+        out_trade_no: request.order_id.clone(),
+        amount_fen: request.price.fen().get(),
+        notify_url: Some(request.notify_url.clone()),
+        code_url: (request.pay_type == "native")
+            .then(|| format!("weixin://wxpay/bizpayurl?pr={}", request.order_id)),
+        transaction_id: paywire::sign::md5_hex(
+            request.order_id.as_bytes(),
+            paywire::schema::HexCase::Lower,
+        ),
+        paid: false,
+        deliveries: Vec::new(),
+        acknowledged: false,
+        extra: BTreeMap::from([("more".to_owned(), request.more.clone().unwrap_or_default())]),
+        fingerprint: format!("{request:?}"),
+    };
+    let order = match app.orders.place(order) {
+        Placed::New(o) | Placed::Same(o) => o,
+        Placed::Conflict => return status("order_exist"),
+    };
+    let params = BridgeParams::md5(
+        "wxeeeeeeeeeeeeeeee",
+        &unix_now().to_string(),
+        &nonce(&app),
+        &format!("prepay_id=wx{}", order.transaction_id),
+    );
+    let pay_sign = params.signature(&Secret::new(config.wechat_key.as_str()));
+    json(
+        StatusCode::OK,
+        &json!({"status": "ok", "aoid": order.transaction_id, "expires_in": request.expire.unwrap_or(7200),
+                "info": {"appId": params.app_id, "timeStamp": params.time_stamp.as_str(), "nonceStr": params.nonce_str,
+                         "package": params.package, "signType": "MD5", "paySign": pay_sign}}),
+    )
+}
+
+/// The signed payment notification for a paid order.
+pub fn notification(app: &App, order: &Order) -> Option<Outgoing> {
+    let pairs = vec![
+        ("aoid", order.transaction_id.clone()),
+        ("order_id", order.out_trade_no.clone()),
+        (
+            "pay_price",
+            paywire::Fen::new(order.amount_fen).to_yuan_string(),
+        ),
+        ("pay_time", clock::spaced(unix_now())),
+        ("more", order.extra.get("more").cloned().unwrap_or_default()),
+        ("detail", "{\"bank_type\":\"OTHERS\"}".to_owned()),
+    ];
+    let sign = expected_signature(
+        PayNotification::SCHEMA,
+        &object(&pairs),
+        &app.config.xorpay.app_secret,
+    );
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+        form.append_pair(name, value);
+    }
+    form.append_pair("sign", &sign);
+    Some(Outgoing {
+        url: order.notify_url.clone()?,
+        content_type: "application/x-www-form-urlencoded",
+        headers: Vec::new(),
+        body: form.finish().into_bytes(),
+        ack: Ack::Text(NOTIFY_ACK),
+    })
+}

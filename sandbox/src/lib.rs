@@ -1,0 +1,275 @@
+//! # paywire-sandbox
+//!
+//! A local gateway simulator: a real HTTP server on loopback that speaks the five
+//! gateways' wire protocols, decodes and verifies requests with the same paywire schemas,
+//! answers as the seed documents describe (signed where the gateway signs), keeps orders
+//! in memory, and, when a payer pays, sends the gateway's notification to the merchant's
+//! `notify_url`, retrying with back-off until it is acknowledged.
+//!
+//! | prefix | gateway |
+//! |---|---|
+//! | `/feat/api/pay/order/pay/`, `/feat/oauth/token` | featapi |
+//! | `/weidoufu/pay/miniapp` | weidoufu |
+//! | `/swiftpass/pay/gateway` | SwiftPass |
+//! | `/wechat-global/v3/global/transactions/jsapi` | WeChat Pay Global |
+//! | `/xorpay/api/pay/{aid}` | XorPay |
+//! | `/`, `/_sandbox/orders`, `/_sandbox/orders/{id}/pay` | cashier page and payer actions |
+
+#![warn(missing_docs)]
+
+mod cashier;
+pub mod clock;
+pub mod config;
+mod gateways;
+pub mod notify;
+pub mod state;
+
+pub use config::SandboxConfig;
+pub use state::{Delivery, Gateway, Order};
+
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use config::LoadedKeys;
+use http::StatusCode;
+use state::Orders;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Shared state of a running sandbox.
+pub struct App {
+    /// Credentials and retry policy.
+    pub config: SandboxConfig,
+    /// The loaded v3 keys.
+    pub keys: LoadedKeys,
+    /// Orders and deliveries.
+    pub orders: Arc<Orders>,
+    /// The client that delivers notifications.
+    pub client: reqwest::Client,
+    /// The sandbox's own base URL.
+    pub base_url: String,
+}
+
+/// Why the sandbox did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration's keys do not load.
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    /// The sandbox listens on loopback only.
+    #[error("the sandbox listens on loopback only (127.0.0.0/8 or ::1), not {0}")]
+    NotLoopback(SocketAddr),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// A running sandbox; dropping it stops the server.
+pub struct Sandbox {
+    addr: SocketAddr,
+    app: Arc<App>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+#[derive(serde::Deserialize)]
+struct PayQuery {
+    redirect: Option<String>,
+}
+
+async fn pay(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Query(q): Query<PayQuery>,
+) -> Response {
+    let Some((order, newly_paid)) = app.orders.pay(&id) else {
+        return (
+            StatusCode::NOT_FOUND,
+            axum::Json(serde_json::json!({"error": "no such order"})),
+        )
+            .into_response();
+    };
+    if newly_paid {
+        let outgoing = match order.gateway {
+            Gateway::Feat => None,
+            Gateway::Weidoufu => gateways::weidoufu::notification(&app, &order),
+            Gateway::Swiftpass => gateways::swiftpass::notification(&app, &order),
+            Gateway::WechatGlobal => gateways::wechat_global::notification(&app, &order),
+            Gateway::Xorpay => gateways::xorpay::notification(&app, &order),
+        };
+        if let Some(outgoing) = outgoing {
+            notify::spawn(
+                app.orders.clone(),
+                app.client.clone(),
+                app.config.retry,
+                order.id.clone(),
+                outgoing,
+            );
+        }
+    }
+    if q.redirect.is_some() {
+        return Redirect::to("/").into_response();
+    }
+    axum::Json(order).into_response()
+}
+
+async fn list(State(app): State<Arc<App>>) -> axum::Json<Vec<Order>> {
+    axum::Json(app.orders.all())
+}
+
+async fn one(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
+    match app.orders.get(&id) {
+        Some(order) => axum::Json(order).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            axum::Json(serde_json::json!({"error": "no such order"})),
+        )
+            .into_response(),
+    }
+}
+
+fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", get(cashier::page))
+        .route("/_sandbox/orders", get(list))
+        .route("/_sandbox/orders/{id}", get(one))
+        .route("/_sandbox/orders/{id}/pay", post(pay))
+        .route("/_sandbox/orders/{id}/cashier", get(cashier::order_page))
+        .route("/feat/oauth/token", post(gateways::feat::token))
+        .route("/feat/api/pay/order/pay/", post(gateways::feat::pay))
+        .route("/weidoufu/pay/miniapp", post(gateways::weidoufu::miniapp))
+        .route("/swiftpass/pay/gateway", post(gateways::swiftpass::gateway))
+        .route(
+            "/wechat-global/v3/global/transactions/jsapi",
+            post(gateways::wechat_global::jsapi),
+        )
+        .route("/xorpay/api/pay/{aid}", post(gateways::xorpay::pay))
+        .layer(DefaultBodyLimit::max(paywire::Limits::default().max_bytes))
+        .with_state(app)
+}
+
+impl Sandbox {
+    /// Starts the sandbox on `addr` (port 0 picks a free port); loopback only.
+    pub async fn start(config: SandboxConfig, addr: SocketAddr) -> Result<Sandbox, StartError> {
+        if !addr.ip().is_loopback() {
+            return Err(StartError::NotLoopback(addr));
+        }
+        let keys = config.load_keys()?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let app = Arc::new(App {
+            config,
+            keys,
+            orders: Arc::new(Orders::default()),
+            client: reqwest::Client::new(),
+            base_url: format!("http://{addr}"),
+        });
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let service = router(app.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, service)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(Sandbox {
+            addr,
+            app,
+            shutdown: Some(tx),
+        })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Its base URL, `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        self.app.base_url.clone()
+    }
+
+    /// The base URL to give a provider's request builder in place of its production one.
+    pub fn base_url(&self, gateway: Gateway) -> String {
+        format!("{}/{}", self.app.base_url, gateway.name())
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &SandboxConfig {
+        &self.app.config
+    }
+
+    /// The platform certificate's serial (v3).
+    pub fn platform_serial(&self) -> &str {
+        &self.app.keys.platform_serial
+    }
+
+    /// Every order.
+    pub fn orders(&self) -> Vec<Order> {
+        self.app.orders.all()
+    }
+
+    /// Waits until order `id`'s notification is acknowledged, or `timeout` passes.
+    pub async fn wait_acknowledged(&self, id: &str, timeout: Duration) -> Option<Order> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let order = self.app.orders.get(id)?;
+            if order.acknowledged || tokio::time::Instant::now() >= deadline {
+                return Some(order);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// One line per gateway: `NAME  URL  credentials`, as printed at start.
+    pub fn banner(&self) -> Vec<String> {
+        let c = &self.app.config;
+        let url = |g| self.base_url(g);
+        vec![
+            format!(
+                "feat           {}  client_id={} client_secret={} token={} (POST {}/oauth/token)",
+                url(Gateway::Feat),
+                c.feat.client_id,
+                c.feat.client_secret,
+                c.feat.access_token,
+                url(Gateway::Feat)
+            ),
+            format!(
+                "weidoufu       {}  access_key={} secret_key={}",
+                url(Gateway::Weidoufu),
+                c.weidoufu.access_key,
+                c.weidoufu.secret_key
+            ),
+            format!("swiftpass      {}  mch_id={} key={}", url(Gateway::Swiftpass), c.swiftpass.mch_id, c.swiftpass.key),
+            format!(
+                "wechat-global  {}  mchid={} serial_no={} apiv3_key={} platform_serial={} keys=sandbox/keys/",
+                url(Gateway::WechatGlobal),
+                c.wechat_global.mchid,
+                c.wechat_global.merchant_serial,
+                c.wechat_global.apiv3_key,
+                self.app.keys.platform_serial
+            ),
+            format!("xorpay         {}  aid={} app_secret={}", url(Gateway::Xorpay), c.xorpay.aid, c.xorpay.app_secret),
+            format!("cashier        {}/", self.app.base_url),
+        ]
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

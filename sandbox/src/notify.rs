@@ -1,0 +1,90 @@
+//! Notification delivery: POST to the merchant's `notify_url`, retrying with back-off
+//! until the merchant acknowledges the way the gateway expects.
+
+use crate::config::RetryConfig;
+use crate::state::{Delivery, Orders};
+use std::sync::Arc;
+
+/// How the merchant acknowledges.
+#[derive(Debug, Clone, Copy)]
+pub enum Ack {
+    /// A 2xx answer whose body, trimmed, is exactly this text (`success`, `ok`).
+    Text(&'static str),
+    /// Any 2xx answer (WeChat Pay v3).
+    Http2xx,
+}
+
+/// A notification ready to send.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// The merchant's `notify_url`.
+    pub url: String,
+    /// `Content-Type`.
+    pub content_type: &'static str,
+    /// Extra headers (v3 `Wechatpay-*`).
+    pub headers: Vec<(&'static str, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+    /// The expected acknowledgement.
+    pub ack: Ack,
+}
+
+/// Delivers `outgoing` for order `id` in the background, recording every attempt.
+pub fn spawn(
+    orders: Arc<Orders>,
+    client: reqwest::Client,
+    retry: RetryConfig,
+    id: String,
+    outgoing: Outgoing,
+) {
+    tokio::spawn(async move {
+        for attempt in 1..=retry.max_attempts {
+            let delivery = attempt_once(&client, &retry, &outgoing, attempt).await;
+            let done = delivery.acknowledged;
+            orders.record(&id, delivery);
+            if done {
+                return;
+            }
+            tokio::time::sleep(retry.delay_after(attempt)).await;
+        }
+    });
+}
+
+async fn attempt_once(
+    client: &reqwest::Client,
+    retry: &RetryConfig,
+    outgoing: &Outgoing,
+    attempt: u32,
+) -> Delivery {
+    let mut request = client
+        .post(&outgoing.url)
+        .timeout(std::time::Duration::from_millis(retry.timeout_ms))
+        .header(http::header::CONTENT_TYPE, outgoing.content_type)
+        .body(outgoing.body.clone());
+    for (name, value) in &outgoing.headers {
+        request = request.header(*name, value);
+    }
+    match request.send().await {
+        Ok(response) => {
+            let status = response.status();
+            let answer = response.text().await.unwrap_or_default();
+            let acknowledged = status.is_success()
+                && match outgoing.ack {
+                    Ack::Text(expected) => answer.trim() == expected,
+                    Ack::Http2xx => true,
+                };
+            Delivery {
+                attempt,
+                status: Some(status.as_u16()),
+                answer: answer.chars().take(200).collect(),
+                acknowledged,
+            }
+        }
+        Err(e) => Delivery {
+            attempt,
+            status: None,
+            answer: format!("transport error: {e}"),
+            acknowledged: false,
+        },
+    }
+}
