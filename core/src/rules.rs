@@ -12,8 +12,11 @@ pub fn matches(format: TextFormat, s: &str) -> bool {
         TextFormat::CompactTime => is_compact_time(s),
         TextFormat::Ip => s.parse::<IpAddr>().is_ok(),
         TextFormat::Url => absolute_url(s).is_some(),
-        TextFormat::HttpsUrl => absolute_url(s)
-            .is_some_and(|uri| uri.scheme_str() == Some("https") && uri.query().is_none()),
+        TextFormat::HttpsUrl => absolute_url(s).is_some_and(|uri| {
+            let secure =
+                uri.scheme_str() == Some("https") || is_loopback_host(uri.host().unwrap_or(""));
+            secure && uri.query().is_none()
+        }),
         TextFormat::Alphanumeric => s.bytes().all(|b| b.is_ascii_alphanumeric()),
         TextFormat::Utf8mb3 => s.chars().all(|c| c.len_utf8() <= 3),
     }
@@ -29,6 +32,15 @@ fn absolute_url(s: &str) -> Option<http::Uri> {
     let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
     let host_ok = uri.host().is_some_and(|h| !h.is_empty());
     (scheme_ok && host_ok).then_some(uri)
+}
+
+/// Loopback hosts count as secure, as in the W3C Secure Contexts rules browsers follow,
+/// so a local merchant (or the sandbox demo) can receive notifications over plain HTTP;
+/// any other host must use https.
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `yyyyMMddHHmmss`, a real calendar date and time of day.
@@ -82,6 +94,11 @@ mod tests {
                 "https://www.weixin.qq.com/wxpay/pay.php?a=1",
                 false,
             ),
+            (HttpsUrl, "http://127.0.0.1:8080/notify", true),
+            (HttpsUrl, "http://localhost/notify", true),
+            (HttpsUrl, "http://[::1]:9000/notify", true),
+            (HttpsUrl, "http://127.0.0.1.example.com/notify", false),
+            (HttpsUrl, "http://10.0.0.1/notify", false),
             (Alphanumeric, "180901620895069445", true),
             (Alphanumeric, "A1b2", true),
             (Alphanumeric, "18090162089506944_", false),

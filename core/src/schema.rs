@@ -180,7 +180,8 @@ pub enum TextFormat {
     Ip,
     /// An absolute `http` or `https` URL (`#[pay(url)]`).
     Url,
-    /// An absolute `https` URL without a query string (`#[pay(https_url)]`).
+    /// An absolute `https` URL without a query string (`#[pay(https_url)]`); plain `http`
+    /// is accepted only for loopback hosts, which browsers also treat as secure.
     HttpsUrl,
     /// ASCII letters and digits only (`#[pay(alphanumeric)]`).
     Alphanumeric,
@@ -210,7 +211,7 @@ impl TextFormat {
             TextFormat::Ip => "an IPv4 or IPv6 address such as 14.23.150.211",
             TextFormat::Url => "an absolute http(s) URL such as https://example.com/notify",
             TextFormat::HttpsUrl => {
-                "an absolute https URL without a query string such as https://example.com/notify"
+                "an absolute https URL without a query string such as https://example.com/notify (http only on loopback)"
             }
             TextFormat::Alphanumeric => "ASCII letters and digits only",
             TextFormat::Utf8mb3 => {

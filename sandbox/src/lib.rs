@@ -273,3 +273,11 @@ impl Drop for Sandbox {
         }
     }
 }
+
+/// The sandbox's throwaway keys (see `sandbox/keys/README.md`): not secret, not real.
+pub mod keys {
+    /// The demo merchant's private key (PKCS#8 PEM); the sandbox holds its public half.
+    pub const MERCHANT_PRIVATE_KEY_PEM: &str = include_str!("../keys/merchant_private_key.pem");
+    /// The sandbox platform's certificate (PEM); merchants verify v3 answers with it.
+    pub const PLATFORM_CERTIFICATE_PEM: &str = include_str!("../keys/platform_certificate.pem");
+}

@@ -1,0 +1,415 @@
+//! `paywire demo`: the sandbox in-process on a free loopback port, a merchant notify
+//! endpoint beside it, and for each gateway: build the request, send it over HTTP,
+//! verify the answer, show the NATIVE QR code, pay, and receive and verify the
+//! notification. Exit status 0 only if all five pass.
+
+use crate::merchant::{Merchant, MerchantKeys};
+use crate::qr;
+use paywire::keys::MerchantKey;
+use paywire::wechat_v3::{MerchantSigner, PlatformKeys};
+use paywire::{Fen, Secret, Yuan};
+use paywire_providers::{feat, samples, swiftpass, transport, wechat_global, weidoufu, xorpay};
+use paywire_sandbox::config::RetryConfig;
+use paywire_sandbox::state::unix_now;
+use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
+use std::io::Write;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// How long to wait for a notification to be applied.
+const NOTIFY_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// One gateway's outcome.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The gateway.
+    pub gateway: Gateway,
+    /// The merchant's order number.
+    pub order: String,
+    /// The verified answer, or why it failed.
+    pub response: Result<String, String>,
+    /// The verified notification, or why it failed.
+    pub notification: Result<String, String>,
+    /// Wall time of the whole flow.
+    pub elapsed: Duration,
+}
+
+impl Row {
+    /// Whether both the answer and the notification passed.
+    pub fn passed(&self) -> bool {
+        self.response.is_ok() && self.notification.is_ok()
+    }
+}
+
+/// An HTTP reply, read whole.
+pub struct Reply {
+    /// Status code.
+    pub status: u16,
+    /// Headers.
+    pub headers: http::HeaderMap,
+    /// Body.
+    pub body: Vec<u8>,
+}
+
+/// Sends a sans-IO request with reqwest.
+pub async fn send(
+    client: &reqwest::Client,
+    request: http::Request<Vec<u8>>,
+) -> Result<Reply, String> {
+    let request = reqwest::Request::try_from(request).map_err(|e| e.to_string())?;
+    let response = client
+        .execute(request)
+        .await
+        .map_err(|e| format!("HTTP: {e}"))?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| format!("HTTP body: {e}"))?
+        .to_vec();
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// What the demo runs against.
+pub struct Demo {
+    /// The sandbox.
+    pub sandbox: Sandbox,
+    /// The merchant's notify endpoint.
+    pub merchant: Merchant,
+    client: reqwest::Client,
+    counter: AtomicU32,
+}
+
+impl Demo {
+    /// Starts a sandbox (fast retries) and a merchant that fails its first `fail_first`
+    /// notification deliveries.
+    pub async fn start(fail_first: u32) -> Result<Demo, String> {
+        let config = SandboxConfig {
+            retry: RetryConfig {
+                first_delay_ms: 50,
+                max_delay_ms: 400,
+                max_attempts: 10,
+                timeout_ms: 3_000,
+            },
+            ..SandboxConfig::default()
+        };
+        let keys = MerchantKeys::for_sandbox(&config)?;
+        let sandbox = Sandbox::start(config, "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?)
+            .await
+            .map_err(|e| e.to_string())?;
+        let merchant = Merchant::start(keys, fail_first)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(Demo {
+            sandbox,
+            merchant,
+            client: reqwest::Client::new(),
+            counter: AtomicU32::new(0),
+        })
+    }
+
+    /// A fresh order number: letters and digits, 18 or more (weidoufu's rule).
+    pub fn order_number(&self) -> String {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        format!(
+            "DEMO{}{:04}{:04}",
+            unix_now(),
+            std::process::id() % 10_000,
+            n
+        )
+    }
+
+    /// Pays the sandbox order placed for `out_trade_no` with `gateway`, as a payer would.
+    pub async fn pay(&self, gateway: Gateway, out_trade_no: &str) -> Result<String, String> {
+        let order = self
+            .sandbox
+            .orders()
+            .into_iter()
+            .find(|o| o.gateway == gateway && o.out_trade_no == out_trade_no)
+            .ok_or_else(|| format!("the sandbox has no {} order {out_trade_no}", gateway.name()))?;
+        let url = format!("{}/_sandbox/orders/{}/pay", self.sandbox.url(), order.id);
+        let response = self
+            .client
+            .post(url)
+            .send()
+            .await
+            .map_err(|e| format!("pay: {e}"))?;
+        if !response.status().is_success() {
+            return Err(format!("pay: HTTP {}", response.status()));
+        }
+        Ok(order.id)
+    }
+
+    async fn await_notification(
+        &self,
+        gateway: Gateway,
+        out_trade_no: &str,
+        sandbox_id: &str,
+    ) -> Result<String, String> {
+        if self
+            .merchant
+            .wait_applied(gateway, out_trade_no, NOTIFY_TIMEOUT)
+            .await
+            .is_none()
+        {
+            return Err(format!(
+                "no verified notification within {}s; merchant refused: {:?}",
+                NOTIFY_TIMEOUT.as_secs(),
+                self.merchant.refused()
+            ));
+        }
+        // The sandbox records the acknowledged attempt once the merchant's answer is back.
+        let order = self
+            .sandbox
+            .wait_acknowledged(sandbox_id, NOTIFY_TIMEOUT)
+            .await;
+        let attempts = order.as_ref().map_or(0, |o| o.deliveries.len());
+        Ok(format!("verified, applied once ({attempts} deliveries)"))
+    }
+
+    /// featapi: NATIVE order, QR code, pay (featapi documents no notification).
+    pub async fn feat(&self, out: &mut dyn Write) -> Row {
+        let start = Instant::now();
+        let config = self.sandbox.config();
+        let order = samples::feat_native();
+        let answer = async {
+            let request = transport::feat(
+                &self.sandbox.base_url(Gateway::Feat),
+                &order,
+                &Secret::new(config.feat.access_token.as_str()),
+            )
+            .map_err(|e| e.to_string())?;
+            let reply = send(&self.client, request).await?;
+            match feat::read_answer(&order, reply.status, &reply.body).map_err(|e| e.to_string())? {
+                feat::PayResult::Native(data) => Ok(data.code_url),
+                other => Err(format!("expected the NATIVE shape, got {other:?}")),
+            }
+        }
+        .await;
+        let (order_no, response, notification) = match answer {
+            Ok(code_url) => {
+                let _ = writeln!(
+                    out,
+                    "featapi NATIVE code_url {code_url}, scan to pay:\n{}",
+                    qr::terminal(&code_url)
+                );
+                let sandbox_id = code_url.rsplit("pr=").next().unwrap_or_default().to_owned();
+                let paid = self.pay(Gateway::Feat, &sandbox_id).await;
+                let notification =
+                    paid.map(|_| "none: featapi documents no notification".to_owned());
+                (
+                    sandbox_id,
+                    Ok("decoded (featapi does not sign answers)".to_owned()),
+                    notification,
+                )
+            }
+            Err(e) => (String::new(), Err(e), Err("not reached".into())),
+        };
+        Row {
+            gateway: Gateway::Feat,
+            order: order_no,
+            response,
+            notification,
+            elapsed: start.elapsed(),
+        }
+    }
+
+    /// weidoufu: WeChat mini-program order, `pay_sign` checked, pay, notification.
+    pub async fn weidoufu(&self) -> Row {
+        let start = Instant::now();
+        let config = self.sandbox.config();
+        let mut order = samples::weidoufu_wechat();
+        order.access_key = config.weidoufu.access_key.clone();
+        order.out_order_no = self.order_number();
+        order.notify_url = self.merchant.notify_url(Gateway::Weidoufu);
+        let answer = async {
+            let secret = Secret::new(config.weidoufu.secret_key.as_str());
+            let request =
+                transport::weidoufu(&self.sandbox.base_url(Gateway::Weidoufu), &order, &secret)
+                    .map_err(|e| e.to_string())?;
+            let reply = send(&self.client, request).await?;
+            let data = weidoufu::read_answer(&reply.body).map_err(|e| e.to_string())?;
+            match &data.jsapi {
+                weidoufu::Jsapi::Wechat(jsapi) => {
+                    jsapi
+                        .verify_pay_sign(&Secret::new(config.weidoufu.wechat_key.as_str()))
+                        .map_err(|e| e.to_string())?;
+                    Ok("decoded, pay_sign verified".to_owned())
+                }
+                other => Err(format!("expected WeChat jsapi parameters, got {other:?}")),
+            }
+        }
+        .await;
+        self.finish(Gateway::Weidoufu, order.out_order_no, answer, start)
+            .await
+    }
+
+    /// SwiftPass: `pay.weixin.wap`, signed answer verified, pay, notification.
+    pub async fn swiftpass(&self) -> Row {
+        let start = Instant::now();
+        let config = self.sandbox.config();
+        let mut order = samples::swiftpass_wap();
+        order.mch_id = config.swiftpass.mch_id.clone();
+        order.out_trade_no = self.order_number();
+        order.notify_url = self.merchant.notify_url(Gateway::Swiftpass);
+        let answer = async {
+            let key = Secret::new(config.swiftpass.key.as_str());
+            let request =
+                transport::swiftpass(&self.sandbox.base_url(Gateway::Swiftpass), &order, &key)
+                    .map_err(|e| e.to_string())?;
+            let reply = send(&self.client, request).await?;
+            let verified = swiftpass::verify_response(&reply.body, &swiftpass::VerifyKey::Md5(key))
+                .map_err(|e| e.to_string())?;
+            match verified.value.mweb_url {
+                Some(_) => Ok("signature verified, mweb_url received".to_owned()),
+                None => Err("signature verified, but no mweb_url".to_owned()),
+            }
+        }
+        .await;
+        self.finish(Gateway::Swiftpass, order.out_trade_no, answer, start)
+            .await
+    }
+
+    /// WeChat Pay Global: RSA-signed request, `Wechatpay-*` verified answer, pay,
+    /// encrypted notification.
+    pub async fn wechat_global(&self) -> Row {
+        let start = Instant::now();
+        let config = self.sandbox.config();
+        let mut order = samples::wechat_global_direct();
+        order.mchid = Some(config.wechat_global.mchid.clone());
+        order.out_trade_no = self.order_number();
+        order.notify_url = self.merchant.notify_url(Gateway::WechatGlobal);
+        order.amount.total = 10;
+        let answer = async {
+            let key = MerchantKey::from_pem(paywire_sandbox::keys::MERCHANT_PRIVATE_KEY_PEM)
+                .map_err(|e| e.to_string())?;
+            let signer = MerchantSigner::new(
+                &config.wechat_global.mchid,
+                &config.wechat_global.merchant_serial,
+                key,
+            );
+            let nonce = paywire::sign::md5_hex(
+                order.out_trade_no.as_bytes(),
+                paywire::schema::HexCase::Upper,
+            );
+            let request = transport::wechat_global(
+                &self.sandbox.base_url(Gateway::WechatGlobal),
+                &order,
+                &signer,
+                unix_now(),
+                &nonce,
+            )
+            .map_err(|e| e.to_string())?;
+            let reply = send(&self.client, request).await?;
+            let mut platform = PlatformKeys::new();
+            platform
+                .add_certificate_pem(&config.wechat_global.platform_certificate_pem)
+                .map_err(|e| e.to_string())?;
+            wechat_global::read_answer(
+                &platform,
+                reply.status,
+                &reply.headers,
+                &reply.body,
+                unix_now(),
+            )
+            .map_err(|e| e.to_string())?;
+            Ok("Wechatpay-Signature verified, prepay_id received".to_owned())
+        }
+        .await;
+        self.finish(Gateway::WechatGlobal, order.out_trade_no, answer, start)
+            .await
+    }
+
+    /// XorPay: form request, `info.paySign` verified, pay, notification.
+    pub async fn xorpay(&self) -> Row {
+        let start = Instant::now();
+        let config = self.sandbox.config();
+        let mut order = samples::xorpay_jsapi();
+        order.aid = config.xorpay.aid.clone();
+        order.order_id = self.order_number();
+        order.price = Yuan(Fen::new(1));
+        order.notify_url = self.merchant.notify_url(Gateway::Xorpay);
+        let answer = async {
+            let secret = Secret::new(config.xorpay.app_secret.as_str());
+            let request =
+                transport::xorpay(&self.sandbox.base_url(Gateway::Xorpay), &order, &secret)
+                    .map_err(|e| e.to_string())?;
+            let reply = send(&self.client, request).await?;
+            let answer = xorpay::read_answer(&reply.body).map_err(|e| e.to_string())?;
+            let info = answer.info.ok_or("status ok without info")?;
+            info.verify(&Secret::new(config.xorpay.wechat_key.as_str()))
+                .map_err(|e| e.to_string())?;
+            Ok("decoded, info.paySign verified".to_owned())
+        }
+        .await;
+        self.finish(Gateway::Xorpay, order.order_id, answer, start)
+            .await
+    }
+
+    async fn finish(
+        &self,
+        gateway: Gateway,
+        out_trade_no: String,
+        answer: Result<String, String>,
+        start: Instant,
+    ) -> Row {
+        let notification = match &answer {
+            Ok(_) => match self.pay(gateway, &out_trade_no).await {
+                Ok(sandbox_id) => {
+                    self.await_notification(gateway, &out_trade_no, &sandbox_id)
+                        .await
+                }
+                Err(e) => Err(e),
+            },
+            Err(_) => Err("not reached".into()),
+        };
+        Row {
+            gateway,
+            order: out_trade_no,
+            response: answer,
+            notification,
+            elapsed: start.elapsed(),
+        }
+    }
+
+    /// All five flows, in order.
+    pub async fn run_all(&self, out: &mut dyn Write) -> Vec<Row> {
+        vec![
+            self.feat(out).await,
+            self.weidoufu().await,
+            self.swiftpass().await,
+            self.wechat_global().await,
+            self.xorpay().await,
+        ]
+    }
+}
+
+/// The results table.
+pub fn table(rows: &[Row]) -> String {
+    let cell = |r: &Result<String, String>| match r {
+        Ok(s) => format!("ok: {s}"),
+        Err(e) => format!("FAILED: {e}"),
+    };
+    let mut out = format!(
+        "{:<14} {:<26} {:<52} {:<44} {:>8}\n",
+        "gateway", "order", "response", "notification", "time"
+    );
+    for row in rows {
+        out.push_str(&format!(
+            "{:<14} {:<26} {:<52} {:<44} {:>6}ms\n",
+            row.gateway.name(),
+            row.order,
+            cell(&row.response),
+            cell(&row.notification),
+            row.elapsed.as_millis()
+        ));
+    }
+    let passed = rows.iter().filter(|r| r.passed()).count();
+    out.push_str(&format!("{passed}/{} gateways passed", rows.len()));
+    out
+}
