@@ -1,6 +1,7 @@
 //! The `paywire` command's building blocks, public so the end-to-end tests drive the
 //! same code the command runs.
 
+pub mod commands;
 pub mod demo;
 pub mod merchant;
 pub mod qr;

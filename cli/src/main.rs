@@ -1,6 +1,9 @@
-//! `paywire`: sign, verify, schema, sandbox, qr and demo.
+//! `paywire`: sign, verify, schema, sandbox, qr and demo. Output meant for programs is
+//! JSON on stdout; exit codes are part of the interface (0 ok, 1 not authentic / a flow
+//! failed, 2 invalid input or usage).
 
 use clap::{Parser, Subcommand};
+use paywire_cli::commands::{self, schema, sign, verify, Endpoint};
 use std::process::ExitCode;
 
 /// Chinese payment gateways, declared once: sign, verify and try them locally.
@@ -13,42 +16,273 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Validates, signs and encodes a request given as JSON keyed by the seed's wire names.
+    Sign {
+        /// feat/pay, weidoufu/miniapp, swiftpass/wap, wechat-global/jsapi or xorpay/jsapi.
+        endpoint: String,
+        /// Signing key (weidoufu, swiftpass, xorpay).
+        #[arg(long)]
+        key: Option<String>,
+        /// Input file, or `-` for standard input (the default).
+        #[arg(long)]
+        input: Option<String>,
+        /// Print validation problems as JSON instead of one line each.
+        #[arg(long)]
+        json: bool,
+        /// featapi bearer token.
+        #[arg(long)]
+        token: Option<String>,
+        /// WeChat Pay Global merchant id.
+        #[arg(long)]
+        mchid: Option<String>,
+        /// WeChat Pay Global merchant certificate serial.
+        #[arg(long)]
+        serial: Option<String>,
+        /// WeChat Pay Global merchant private key (PEM file).
+        #[arg(long)]
+        private_key: Option<String>,
+        /// Unix timestamp to sign with (WeChat Pay Global; default now).
+        #[arg(long)]
+        timestamp: Option<i64>,
+        /// Nonce to sign with (WeChat Pay Global).
+        #[arg(long)]
+        nonce: Option<String>,
+    },
+    /// Verifies a response or notification from raw bytes (and headers).
+    Verify {
+        /// swiftpass/response, swiftpass/notify, weidoufu/notify, xorpay/notify,
+        /// wechat-global/response or wechat-global/notify.
+        kind: String,
+        /// Key (MD5 / HMAC / concat schemes).
+        #[arg(long)]
+        key: Option<String>,
+        /// Input file, or `-` for standard input (the default).
+        #[arg(long)]
+        input: Option<String>,
+        /// A received header, `Name: value`; repeat for each.
+        #[arg(long = "header")]
+        headers: Vec<String>,
+        /// WeChat Pay platform certificate (PEM file).
+        #[arg(long)]
+        platform_cert: Option<String>,
+        /// WeChat Pay platform public key, or SwiftPass RSA public key (PEM file).
+        #[arg(long)]
+        platform_public_key: Option<String>,
+        /// WeChat Pay APIv3 key (32 bytes).
+        #[arg(long)]
+        apiv3_key: Option<String>,
+        /// The time to check v3 timestamps against (Unix seconds; default now).
+        #[arg(long)]
+        now: Option<i64>,
+    },
+    /// Prints an endpoint's parameter table.
+    Schema {
+        /// feat/pay, weidoufu/miniapp, swiftpass/wap, wechat-global/jsapi or xorpay/jsapi.
+        endpoint: String,
+        /// markdown or json.
+        #[arg(long, default_value = "markdown")]
+        format: String,
+    },
+    /// Runs the sandbox gateway until interrupted.
+    Sandbox {
+        /// Loopback address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// JSON file overriding the sandbox credentials.
+        #[arg(long)]
+        config: Option<String>,
+    },
+    /// Prints a QR code (a NATIVE code_url) in the terminal, or writes a PNG.
+    Qr {
+        /// The text to encode.
+        text: String,
+        /// Write a PNG file instead.
+        #[arg(long)]
+        png: Option<String>,
+    },
     /// Runs all five gateways end to end against an in-process sandbox.
     Demo,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
+        .map_err(|e| {
             eprintln!("cannot start the async runtime: {e}");
-            return ExitCode::from(2);
+            ExitCode::from(2)
+        })
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("paywire: {message}");
+    ExitCode::from(2)
+}
+
+/// Writes a line to standard output; a closed pipe (`paywire ... | head`) is not an
+/// error worth a panic, so write errors are ignored.
+fn out(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
+
+fn print_json(value: &serde_json::Value) {
+    out(&serde_json::to_string_pretty(value).unwrap_or_default());
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Sign {
+            endpoint,
+            key,
+            input,
+            json,
+            token,
+            mchid,
+            serial,
+            private_key,
+            timestamp,
+            nonce,
+        } => {
+            let endpoint = match Endpoint::parse(&endpoint) {
+                Ok(e) => e,
+                Err(e) => return fail(e),
+            };
+            let body = match commands::read_input(input.as_deref()) {
+                Ok(b) => b,
+                Err(e) => return fail(e),
+            };
+            let options = sign::SignOptions {
+                key,
+                token,
+                mchid,
+                serial,
+                private_key,
+                timestamp,
+                nonce,
+            };
+            match sign::run(endpoint, &body, &options) {
+                Ok(out) => {
+                    print_json(&out);
+                    ExitCode::SUCCESS
+                }
+                Err(sign::SignFailure::Usage(e)) => fail(e),
+                Err(sign::SignFailure::Invalid(problems)) => {
+                    if json {
+                        print_json(&serde_json::Value::Array(problems));
+                    } else {
+                        for p in &problems {
+                            eprintln!("{}", p["message"].as_str().unwrap_or_default());
+                        }
+                    }
+                    ExitCode::from(2)
+                }
+            }
         }
-    };
-    match cli.command {
-        Command::Demo => runtime.block_on(demo()),
+        Command::Verify {
+            kind,
+            key,
+            input,
+            headers,
+            platform_cert,
+            platform_public_key,
+            apiv3_key,
+            now,
+        } => {
+            let body = match commands::read_input(input.as_deref()) {
+                Ok(b) => b,
+                Err(e) => return fail(e),
+            };
+            let options = verify::VerifyOptions {
+                key,
+                headers,
+                platform_cert,
+                platform_public_key,
+                apiv3_key,
+                now,
+            };
+            let outcome = verify::run(&kind, &body, &options);
+            print_json(&outcome.report);
+            ExitCode::from(outcome.code)
+        }
+        Command::Schema { endpoint, format } => {
+            match Endpoint::parse(&endpoint).and_then(|e| schema::render(e, &format)) {
+                Ok(text) => {
+                    out(&text);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Command::Sandbox { addr, config } => {
+            let config = match config {
+                None => Ok(paywire_sandbox::SandboxConfig::default()),
+                Some(path) => commands::read_text(&path).and_then(|text| {
+                    paywire_sandbox::SandboxConfig::from_json(&text).map_err(|e| e.to_string())
+                }),
+            };
+            let config = match config {
+                Ok(c) => c,
+                Err(e) => return fail(e),
+            };
+            let addr = match addr.parse() {
+                Ok(a) => a,
+                Err(e) => return fail(format!("--addr {addr}: {e}")),
+            };
+            let rt = match runtime() {
+                Ok(rt) => rt,
+                Err(code) => return code,
+            };
+            rt.block_on(async {
+                let sandbox = match paywire_sandbox::Sandbox::start(config, addr).await {
+                    Ok(s) => s,
+                    Err(e) => return fail(e),
+                };
+                out(&format!(
+                    "paywire sandbox on {} (Ctrl-C to stop)",
+                    sandbox.url()
+                ));
+                for line in sandbox.banner() {
+                    out(&line);
+                }
+                let _ = tokio::signal::ctrl_c().await;
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Qr { text, png } => match png {
+            None => {
+                out(&paywire_cli::qr::terminal(&text));
+                ExitCode::SUCCESS
+            }
+            Some(path) => {
+                let written = std::fs::File::create(&path)
+                    .map_err(|e| format!("{path}: {e}"))
+                    .and_then(|f| paywire_cli::qr::png(&text, 8, std::io::BufWriter::new(f)));
+                match written {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => fail(e),
+                }
+            }
+        },
+        Command::Demo => match runtime() {
+            Ok(rt) => rt.block_on(demo()),
+            Err(code) => code,
+        },
     }
 }
 
 async fn demo() -> ExitCode {
     let demo = match paywire_cli::demo::Demo::start(0).await {
         Ok(d) => d,
-        Err(e) => {
-            eprintln!("demo: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return fail(e),
     };
-    println!("sandbox on {}", demo.sandbox.url());
+    out(&format!("sandbox on {}", demo.sandbox.url()));
     for line in demo.sandbox.banner() {
-        println!("  {line}");
+        out(&format!("  {line}"));
     }
     let mut stdout = std::io::stdout();
     let rows = demo.run_all(&mut stdout).await;
-    println!("{}", paywire_cli::demo::table(&rows));
+    out(&paywire_cli::demo::table(&rows));
     if rows.iter().all(|r| r.passed()) {
         ExitCode::SUCCESS
     } else {

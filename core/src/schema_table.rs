@@ -144,3 +144,54 @@ pub fn markdown(schema: &'static Schema) -> String {
     }
     out
 }
+
+fn kind_json(kind: &Kind) -> serde_json::Value {
+    match kind {
+        Kind::Object(s) => json_object(s),
+        Kind::Array(inner) => serde_json::json!({ "type": "array", "items": kind_json(inner) }),
+        other => serde_json::json!({ "type": other.to_string() }),
+    }
+}
+
+fn json_object(schema: &'static Schema) -> serde_json::Value {
+    let fields: Vec<serde_json::Value> = schema
+        .fields
+        .iter()
+        .map(|f| {
+            let mut v = kind_json(&f.kind);
+            v["wire_name"] = f.wire_name.into();
+            v["presence"] = presence(schema, f).into();
+            v["required"] = (!f.optional).into();
+            v["limits"] = limits(f).into();
+            v["location"] = if f.location == Location::Path {
+                "path"
+            } else {
+                "body"
+            }
+            .into();
+            v["signed"] = f.signed.into();
+            v["doc"] = f.doc.into();
+            v
+        })
+        .collect();
+    let constants: Vec<serde_json::Value> = schema
+        .constants
+        .iter()
+        .map(|c| serde_json::json!({ "wire_name": c.wire_name, "value": c.value.to_string() }))
+        .collect();
+    serde_json::json!({ "type": "object", "name": schema.name, "doc": schema.doc, "constants": constants, "fields": fields })
+}
+
+/// The parameter table of `schema` as JSON: fields (nested objects inline), constants,
+/// format and signature rule.
+pub fn json(schema: &'static Schema) -> serde_json::Value {
+    let mut v = json_object(schema);
+    v["format"] = schema.format.map(|f| f.name()).into();
+    v["signature"] = serde_json::json!({
+        "scheme": schema.sign.scheme.name(),
+        "field": schema.sign.field,
+        "key_name": schema.sign.key_name,
+        "case": match schema.sign.case { crate::schema::HexCase::Upper => "upper", crate::schema::HexCase::Lower => "lower" },
+    });
+    v
+}

@@ -1,0 +1,446 @@
+//! The `paywire` binary: every subcommand and exit code, with the independent vectors
+//! in `tests/fixtures/` as input.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Output, Stdio};
+
+fn fixtures(name: &str) -> Value {
+    let path = format!("{}/../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn vector(name: &str) -> Value {
+    fixtures("vectors.json")
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == name)
+        .unwrap()
+        .clone()
+}
+
+fn paywire(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_paywire"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn json_out(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
+}
+
+fn temp_file(name: &str, contents: &str) -> String {
+    let path = std::env::temp_dir().join(format!("paywire-cli-test-{}-{name}", std::process::id()));
+    std::fs::write(&path, contents).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn sign_reproduces_the_independent_vectors() {
+    for (endpoint, name) in [
+        ("weidoufu/miniapp", "weidoufu_miniapp"),
+        ("swiftpass/wap", "swiftpass_wap"),
+        ("xorpay/jsapi", "xorpay_jsapi"),
+    ] {
+        let v = vector(name);
+        let input = v["input"].to_string();
+        let output = paywire(
+            &["sign", endpoint, "--key", v["secret"].as_str().unwrap()],
+            input.as_bytes(),
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let out = json_out(&output);
+        assert_eq!(out["signature"], v["signature"], "{endpoint}");
+        let sign_string = out["sign_string"].as_str().unwrap();
+        assert!(
+            !sign_string.contains(v["secret"].as_str().unwrap()),
+            "the secret is never printed"
+        );
+        assert!(sign_string.ends_with("***"), "{sign_string}");
+    }
+}
+
+#[test]
+fn sign_reports_every_violation_and_exits_2() {
+    let input = r#"{"access_key":"","body":"x","out_order_no":"short","pay_type":3,"total_fee":0,"notify_url":"n"}"#;
+    let output = paywire(
+        &["sign", "weidoufu/miniapp", "--key", "k"],
+        input.as_bytes(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(
+        lines.contains(&"#/access_key: required, got nothing; fill it in"),
+        "{stderr}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("#/out_order_no: len 18..=32 bytes, got 5 bytes")),
+        "{stderr}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("#/total_fee: range 1..=999999999, got 0")),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+
+    let output = paywire(
+        &["sign", "weidoufu/miniapp", "--key", "k", "--json"],
+        input.as_bytes(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let problems = json_out(&output);
+    let rules: Vec<&str> = problems
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"required") && rules.contains(&"len") && rules.contains(&"one_of"),
+        "{rules:?}"
+    );
+
+    let output = paywire(
+        &["sign", "weidoufu/miniapp", "--key", "k"],
+        br#"{"unknown_field": 1}"#,
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("#/unknown_field: unknown field"));
+    let output = paywire(
+        &["sign", "weidoufu/miniapp"],
+        vector("weidoufu_miniapp")["input"].to_string().as_bytes(),
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "a missing --key is a usage error"
+    );
+    let output = paywire(&["sign", "alipay/page"], b"{}");
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn sign_v3_and_feat_carry_an_authorization() {
+    let f = fixtures("wechat_v3.json");
+    let key = temp_file(
+        "merchant.pem",
+        f["merchant"]["private_key_pkcs1"].as_str().unwrap(),
+    );
+    let order = r#"{"appid":"wx2421b1c4370ec43b","mchid":"1900009191","description":"image形象店-深圳腾大- QQ公仔",
+        "out_trade_no":"YX202111100020Z","notify_url":"https://wxpay.wxutil.com/pub_v2/pay/notify.v2.php",
+        "trade_type":"JSAPI","merchant_category_code":"4111","amount":{"total":10,"currency":"HKD"}}"#;
+    let output = paywire(
+        &[
+            "sign",
+            "wechat-global/jsapi",
+            "--mchid",
+            "1900009191",
+            "--serial",
+            "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C",
+            "--private-key",
+            &key,
+            "--timestamp",
+            "1554208460",
+            "--nonce",
+            "593BEC0C930BF1AFEB40B4A08C8FB242",
+        ],
+        order.as_bytes(),
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let out = json_out(&output);
+    // The body paywire encodes is the fixture's byte for byte, so the signature must be too.
+    assert_eq!(out["body"], f["requests"][0]["body"]);
+    assert_eq!(out["authorization"], f["requests"][0]["authorization"]);
+    let output = paywire(
+        &["sign", "feat/pay", "--token", "tok-secret"],
+        br#"{"pay_method":200,"end_type":0}"#,
+    );
+    let out = json_out(&output);
+    assert_eq!(out["authorization"], "Bearer ***");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("tok-secret"));
+}
+
+#[test]
+fn verify_exit_codes_for_each_kind() {
+    let cases = [
+        (
+            "swiftpass/response",
+            "swiftpass_response_published",
+            "175510359638",
+            "175510359639",
+        ),
+        (
+            "swiftpass/notify",
+            "swiftpass_notify",
+            "CMB_CREDIT",
+            "ICBC_DEBIT",
+        ),
+        (
+            "weidoufu/notify",
+            "weidoufu_notify",
+            "\"total_fee\": 1",
+            "\"total_fee\": 2",
+        ),
+        (
+            "xorpay/notify",
+            "xorpay_notify",
+            "pay_price=50.00",
+            "pay_price=0.01",
+        ),
+    ];
+    for (kind, name, original, tampered) in cases {
+        let v = vector(name);
+        let body = v["body"].as_str().unwrap();
+        let key = v["secret"].as_str().unwrap();
+        let valid = paywire(&["verify", kind, "--key", key], body.as_bytes());
+        assert_eq!(
+            valid.status.code(),
+            Some(0),
+            "{kind}: {}",
+            String::from_utf8_lossy(&valid.stdout)
+        );
+        let report = json_out(&valid);
+        assert_eq!(report["valid"], true);
+        assert!(report["fields"].is_object());
+        let forged = paywire(
+            &["verify", kind, "--key", key],
+            body.replace(original, tampered).as_bytes(),
+        );
+        assert_eq!(forged.status.code(), Some(1), "{kind}");
+        assert_eq!(json_out(&forged)["valid"], false);
+        let hostile = paywire(&["verify", kind, "--key", key], b"\xff\xfe<!DOCTYPE x>");
+        assert_eq!(hostile.status.code(), Some(2), "{kind}");
+    }
+    assert_eq!(
+        paywire(&["verify", "nope/notify"], b"").status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        paywire(&["verify", "weidoufu/notify"], b"{}").status.code(),
+        Some(2),
+        "missing --key"
+    );
+}
+
+#[test]
+fn verify_wechat_global_response_and_notification() {
+    let f = fixtures("wechat_v3.json");
+    let cert = temp_file(
+        "platform.pem",
+        f["platform"]["certificate"].as_str().unwrap(),
+    );
+    let public = temp_file(
+        "platform-public.pem",
+        f["platform"]["public_key"].as_str().unwrap(),
+    );
+    let headers = |fixture: &Value| -> Vec<String> {
+        fixture["headers"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", v.as_str().unwrap()))
+            .collect()
+    };
+    let run = |kind: &str, fixture: &Value, extra: &[&str], body: &str| {
+        let mut args: Vec<String> = vec!["verify".into(), kind.into()];
+        for h in headers(fixture) {
+            args.push("--header".into());
+            args.push(h);
+        }
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        paywire(&args, body.as_bytes())
+    };
+    let response = &f["response"];
+    let now = response["headers"]["Wechatpay-Timestamp"].as_str().unwrap();
+    let ok = run(
+        "wechat-global/response",
+        response,
+        &["--platform-cert", &cert, "--now", now],
+        response["body"].as_str().unwrap(),
+    );
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    assert_eq!(
+        json_out(&ok)["fields"]["prepay_id"],
+        "wx201411101639507cbf6ffd8b0779950874"
+    );
+    let public_mode = run(
+        "wechat-global/response",
+        response,
+        &["--platform-public-key", &public, "--now", now],
+        response["body"].as_str().unwrap(),
+    );
+    assert_eq!(public_mode.status.code(), Some(0));
+    let stale = run(
+        "wechat-global/response",
+        response,
+        &["--platform-cert", &cert],
+        response["body"].as_str().unwrap(),
+    );
+    assert_eq!(stale.status.code(), Some(1), "the fixture is years old");
+    assert!(json_out(&stale)["reason"]
+        .as_str()
+        .unwrap()
+        .contains("s from now"));
+
+    let n = &f["notification"];
+    let now = n["headers"]["Wechatpay-Timestamp"].as_str().unwrap();
+    let apiv3 = n["apiv3_key"].as_str().unwrap();
+    let opened = run(
+        "wechat-global/notify",
+        n,
+        &["--platform-cert", &cert, "--now", now, "--apiv3-key", apiv3],
+        n["body"].as_str().unwrap(),
+    );
+    assert_eq!(
+        opened.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&opened.stdout)
+    );
+    assert_eq!(
+        json_out(&opened)["fields"]["trade_state"],
+        "SUCCESS",
+        "decrypted fields are printed"
+    );
+    let short_key = run(
+        "wechat-global/notify",
+        n,
+        &[
+            "--platform-cert",
+            &cert,
+            "--now",
+            now,
+            "--apiv3-key",
+            "short",
+        ],
+        n["body"].as_str().unwrap(),
+    );
+    assert_eq!(short_key.status.code(), Some(1));
+    assert!(!String::from_utf8_lossy(&short_key.stdout).contains(apiv3));
+}
+
+#[test]
+fn schema_qr_and_usage_errors() {
+    let md = paywire(&["schema", "swiftpass/wap"], b"");
+    assert_eq!(md.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&md.stdout);
+    assert!(
+        text.contains("| `mch_create_ip` | string | required | len 1..=16 bytes; ip |"),
+        "{text}"
+    );
+    let json = paywire(&["schema", "wechat-global/jsapi", "--format", "json"], b"");
+    assert_eq!(json.status.code(), Some(0));
+    let schema = json_out(&json);
+    assert_eq!(schema["signature"]["scheme"], "none");
+    assert!(schema["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["wire_name"] == "amount" && f["type"] == "object"));
+    assert_eq!(
+        paywire(&["schema", "swiftpass/wap", "--format", "yaml"], b"")
+            .status
+            .code(),
+        Some(2)
+    );
+
+    let qr = paywire(&["qr", "weixin://wxpay/bizpayurl?pr=123456"], b"");
+    assert_eq!(qr.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&qr.stdout).contains('▀'));
+    let png = std::env::temp_dir().join(format!("paywire-cli-test-{}.png", std::process::id()));
+    let out = paywire(
+        &[
+            "qr",
+            "weixin://wxpay/bizpayurl?pr=123456",
+            "--png",
+            png.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(&std::fs::read(&png).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(paywire(&["nonsense"], b"").status.code(), Some(2));
+}
+
+#[test]
+fn sandbox_prints_one_line_per_gateway_and_refuses_other_interfaces() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_paywire"))
+        .args(["sandbox", "--addr", &addr])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut banner = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.starts_with("cashier");
+        banner.push(line);
+        if done {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    let text = banner.join("\n");
+    for gateway in ["feat", "weidoufu", "swiftpass", "wechat-global", "xorpay"] {
+        assert!(text.contains(&format!("http://{addr}/{gateway}")), "{text}");
+    }
+    assert!(
+        text.contains("key=61307e5f2aebcacecbcca6fe5296df9c"),
+        "sandbox defaults are printed: {text}"
+    );
+    let refused = paywire(&["sandbox", "--addr", "0.0.0.0:0"], b"");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("loopback only"));
+}
+
+#[test]
+fn demo_passes_all_five_gateways() {
+    let output = paywire(&["demo"], b"");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("5/5 gateways passed"), "{stdout}");
+    for gateway in ["feat", "weidoufu", "swiftpass", "wechat-global", "xorpay"] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with(gateway) && l.contains("ok: ")),
+            "{gateway}: {stdout}"
+        );
+    }
+}
