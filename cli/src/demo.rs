@@ -5,6 +5,7 @@
 
 use crate::merchant::{Merchant, MerchantKeys};
 use crate::qr;
+use paywire::client::Client;
 use paywire::keys::MerchantKey;
 use paywire::wechat_v3::{MerchantSigner, PlatformKeys};
 use paywire::{Fen, Secret, Yuan};
@@ -51,26 +52,13 @@ pub struct Reply {
     pub body: Vec<u8>,
 }
 
-/// Sends a sans-IO request with reqwest.
-pub async fn send(
-    client: &reqwest::Client,
-    request: http::Request<Vec<u8>>,
-) -> Result<Reply, String> {
-    let request = reqwest::Request::try_from(request).map_err(|e| e.to_string())?;
-    let response = client
-        .execute(request)
-        .await
-        .map_err(|e| format!("HTTP: {e}"))?;
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| format!("HTTP body: {e}"))?
-        .to_vec();
+/// Sends a sans-IO request with paywire's client.
+pub async fn send(client: &Client, request: http::Request<Vec<u8>>) -> Result<Reply, String> {
+    let answer = client.send(request).await.map_err(|e| e.to_string())?;
+    let (parts, body) = answer.into_parts();
     Ok(Reply {
-        status,
-        headers,
+        status: parts.status.as_u16(),
+        headers: parts.headers,
         body,
     })
 }
@@ -81,7 +69,7 @@ pub struct Demo {
     pub sandbox: Sandbox,
     /// The merchant's notify endpoint.
     pub merchant: Merchant,
-    client: reqwest::Client,
+    client: Client,
     counter: AtomicU32,
 }
 
@@ -105,10 +93,11 @@ impl Demo {
         let merchant = Merchant::start(keys, fail_first)
             .await
             .map_err(|e| e.to_string())?;
+        let client = Client::new().map_err(|e| e.to_string())?;
         Ok(Demo {
             sandbox,
             merchant,
-            client: reqwest::Client::new(),
+            client,
             counter: AtomicU32::new(0),
         })
     }
@@ -133,14 +122,12 @@ impl Demo {
             .find(|o| o.gateway == gateway && o.out_trade_no == out_trade_no)
             .ok_or_else(|| format!("the sandbox has no {} order {out_trade_no}", gateway.name()))?;
         let url = format!("{}/_sandbox/orders/{}/pay", self.sandbox.url(), order.id);
-        let response = self
-            .client
-            .post(url)
-            .send()
-            .await
-            .map_err(|e| format!("pay: {e}"))?;
-        if !response.status().is_success() {
-            return Err(format!("pay: HTTP {}", response.status()));
+        let request = http::Request::post(url)
+            .body(Vec::new())
+            .map_err(|e| e.to_string())?;
+        let reply = send(&self.client, request).await?;
+        if !(200..300).contains(&reply.status) {
+            return Err(format!("pay: HTTP {}", reply.status));
         }
         Ok(order.id)
     }

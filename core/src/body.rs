@@ -15,6 +15,11 @@ impl Body {
         }
     }
 
+    /// A form-encoded body already encoded.
+    pub fn form(bytes: Vec<u8>) -> Self {
+        Body::new(bytes, crate::Format::Form.content_type())
+    }
+
     /// The bytes to send.
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes

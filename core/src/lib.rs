@@ -37,6 +37,8 @@
 #![warn(missing_docs)]
 
 mod body;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod decode;
 mod encode;
 mod error;

@@ -162,6 +162,14 @@ impl RetryConfig {
     }
 }
 
+/// Faults the sandbox injects, to test a merchant's error handling.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FaultConfig {
+    /// Answer this many WeChat Pay Global orders with HTTP 500 `SYSTEM_ERROR` first.
+    pub wechat_global_system_errors: u32,
+}
+
 /// The sandbox's configuration: every field has a sandbox default.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -178,6 +186,8 @@ pub struct SandboxConfig {
     pub xorpay: XorpayConfig,
     /// Notification retries.
     pub retry: RetryConfig,
+    /// Injected faults (none by default).
+    pub faults: FaultConfig,
 }
 
 /// Why a configuration was refused.

@@ -46,10 +46,10 @@ pub struct App {
     pub keys: LoadedKeys,
     /// Orders and deliveries.
     pub orders: Arc<Orders>,
-    /// The client that delivers notifications.
-    pub client: reqwest::Client,
     /// The sandbox's own base URL.
     pub base_url: String,
+    /// `SYSTEM_ERROR`s still to inject.
+    pub system_errors_left: std::sync::atomic::AtomicU32,
 }
 
 /// Why the sandbox did not start.
@@ -106,7 +106,6 @@ async fn pay(
         if let Some(outgoing) = outgoing {
             notify::spawn(
                 app.orders.clone(),
-                app.client.clone(),
                 app.config.retry,
                 order.id.clone(),
                 outgoing,
@@ -167,12 +166,13 @@ impl Sandbox {
         let addr = listener
             .local_addr()
             .map_err(|source| StartError::Bind { addr, source })?;
+        let system_errors = config.faults.wechat_global_system_errors;
         let app = Arc::new(App {
             config,
             keys,
             orders: Arc::new(Orders::default()),
-            client: reqwest::Client::new(),
             base_url: format!("http://{addr}"),
+            system_errors_left: std::sync::atomic::AtomicU32::new(system_errors),
         });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let service = router(app.clone());

@@ -3,7 +3,9 @@
 
 use crate::config::RetryConfig;
 use crate::state::{Delivery, Orders};
+use paywire::client::{Client, ClientOptions};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// How the merchant acknowledges.
 #[derive(Debug, Clone, Copy)]
@@ -30,16 +32,30 @@ pub struct Outgoing {
 }
 
 /// Delivers `outgoing` for order `id` in the background, recording every attempt.
-pub fn spawn(
-    orders: Arc<Orders>,
-    client: reqwest::Client,
-    retry: RetryConfig,
-    id: String,
-    outgoing: Outgoing,
-) {
+pub fn spawn(orders: Arc<Orders>, retry: RetryConfig, id: String, outgoing: Outgoing) {
     tokio::spawn(async move {
+        let options = ClientOptions {
+            timeout: Duration::from_millis(retry.timeout_ms),
+            ..ClientOptions::default()
+        };
+        let client = match Client::with_options(options) {
+            Ok(c) => c,
+            Err(e) => {
+                let answer = format!("cannot build the HTTP client: {e}");
+                orders.record(
+                    &id,
+                    Delivery {
+                        attempt: 0,
+                        status: None,
+                        answer,
+                        acknowledged: false,
+                    },
+                );
+                return;
+            }
+        };
         for attempt in 1..=retry.max_attempts {
-            let delivery = attempt_once(&client, &retry, &outgoing, attempt).await;
+            let delivery = attempt_once(&client, &outgoing, attempt).await;
             let done = delivery.acknowledged;
             orders.record(&id, delivery);
             if done {
@@ -50,24 +66,27 @@ pub fn spawn(
     });
 }
 
-async fn attempt_once(
-    client: &reqwest::Client,
-    retry: &RetryConfig,
-    outgoing: &Outgoing,
-    attempt: u32,
-) -> Delivery {
-    let mut request = client
-        .post(&outgoing.url)
-        .timeout(std::time::Duration::from_millis(retry.timeout_ms))
-        .header(http::header::CONTENT_TYPE, outgoing.content_type)
-        .body(outgoing.body.clone());
+async fn attempt_once(client: &Client, outgoing: &Outgoing, attempt: u32) -> Delivery {
+    let mut request = http::Request::post(&outgoing.url)
+        .header(http::header::CONTENT_TYPE, outgoing.content_type);
     for (name, value) in &outgoing.headers {
         request = request.header(*name, value);
     }
-    match request.send().await {
+    let request = match request.body(outgoing.body.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            return Delivery {
+                attempt,
+                status: None,
+                answer: format!("bad notify_url: {e}"),
+                acknowledged: false,
+            }
+        }
+    };
+    match client.send(request).await {
         Ok(response) => {
             let status = response.status();
-            let answer = response.text().await.unwrap_or_default();
+            let answer = String::from_utf8_lossy(response.body()).into_owned();
             let acknowledged = status.is_success()
                 && match outgoing.ack {
                     Ack::Text(expected) => answer.trim() == expected,

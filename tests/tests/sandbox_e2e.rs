@@ -1,5 +1,5 @@
 //! End to end over loopback: the sandbox (a real HTTP server), a merchant notify endpoint
-//! and reqwest. All five gateways succeed; each documented error comes back typed;
+//! and paywire's HTTP client. All five gateways succeed; each documented error comes back typed;
 //! notifications are retried until acknowledged and applied once.
 
 use http::header::AUTHORIZATION;
@@ -10,6 +10,20 @@ use paywire_cli::demo::{send, Demo};
 use paywire_providers::{feat, samples, swiftpass, transport, wechat_global, weidoufu, xorpay};
 use paywire_sandbox::state::unix_now;
 use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
+
+/// A POST with hand-set headers and body, around paywire's own encoding and checks.
+async fn raw(
+    client: &paywire::client::Client,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> paywire_cli::demo::Reply {
+    let mut request = http::Request::post(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    send(client, request.body(body).unwrap()).await.unwrap()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_five_gateways_pass_end_to_end() {
@@ -89,12 +103,12 @@ async fn weidoufu_documented_errors() {
     let demo = Demo::start(0).await.unwrap();
     let config = demo.sandbox.config().clone();
     let base = demo.sandbox.base_url(Gateway::Weidoufu);
-    let client = reqwest::Client::new();
+    let pw = paywire::client::Client::new().unwrap();
     let mut order = samples::weidoufu_wechat();
     order.access_key = config.weidoufu.access_key.clone();
     order.out_order_no = demo.order_number();
     let wrong = transport::weidoufu(&base, &order, &Secret::new("sk_wrong")).unwrap();
-    let reply = send(&client, wrong).await.unwrap();
+    let reply = send(&pw, wrong).await.unwrap();
     match weidoufu::read_answer(&reply.body).unwrap_err() {
         weidoufu::WeidoufuError::Refused { message, .. } => assert_eq!(message, "签名错误"),
         other => panic!("{other:?}"),
@@ -105,14 +119,14 @@ async fn weidoufu_documented_errors() {
     order.out_order_no = "short".into();
     let mut body = serde_json::to_value(&order).unwrap();
     body["sign"] = order.signature(&secret).into();
-    let reply = client
-        .post(format!("{base}/pay/miniapp"))
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    let text = reply.text().await.unwrap();
-    match weidoufu::read_answer(text.as_bytes()).unwrap_err() {
+    let reply = raw(
+        &pw,
+        &format!("{base}/pay/miniapp"),
+        &[],
+        body.to_string().into_bytes(),
+    )
+    .await;
+    match weidoufu::read_answer(&reply.body).unwrap_err() {
         weidoufu::WeidoufuError::Refused { message, .. } => {
             assert!(
                 message.starts_with("参数格式校验错误: #/out_order_no: len 18..=32 bytes"),
@@ -128,13 +142,13 @@ async fn swiftpass_documented_errors() {
     let demo = Demo::start(0).await.unwrap();
     let config = demo.sandbox.config().clone();
     let base = demo.sandbox.base_url(Gateway::Swiftpass);
-    let client = reqwest::Client::new();
+    let pw = paywire::client::Client::new().unwrap();
     let key = swiftpass::VerifyKey::Md5(Secret::new(config.swiftpass.key.as_str()));
     let mut order = samples::swiftpass_wap();
     order.mch_id = config.swiftpass.mch_id.clone();
     order.out_trade_no = demo.order_number();
     let reply = send(
-        &client,
+        &pw,
         transport::swiftpass(&base, &order, &Secret::new("wrong")).unwrap(),
     )
     .await
@@ -147,12 +161,12 @@ async fn swiftpass_documented_errors() {
         }
     );
     let good = Secret::new(config.swiftpass.key.as_str());
-    let reply = send(&client, transport::swiftpass(&base, &order, &good).unwrap())
+    let reply = send(&pw, transport::swiftpass(&base, &order, &good).unwrap())
         .await
         .unwrap();
     swiftpass::verify_response(&reply.body, &key).unwrap();
     order.total_fee = Fen::new(2);
-    let reply = send(&client, transport::swiftpass(&base, &order, &good).unwrap())
+    let reply = send(&pw, transport::swiftpass(&base, &order, &good).unwrap())
         .await
         .unwrap();
     match swiftpass::verify_response(&reply.body, &key).unwrap_err() {
@@ -177,7 +191,7 @@ async fn wechat_global_documented_errors() {
     let demo = Demo::start(0).await.unwrap();
     let config = demo.sandbox.config().clone();
     let base = demo.sandbox.base_url(Gateway::WechatGlobal);
-    let client = reqwest::Client::new();
+    let pw = paywire::client::Client::new().unwrap();
     let mut platform = PlatformKeys::new();
     platform
         .add_certificate_pem(&config.wechat_global.platform_certificate_pem)
@@ -206,7 +220,7 @@ async fn wechat_global_documented_errors() {
         stranger,
     );
     let reply = send(
-        &client,
+        &pw,
         transport::wechat_global(&base, &order, &wrong, unix_now(), "n1").unwrap(),
     )
     .await
@@ -225,7 +239,7 @@ async fn wechat_global_documented_errors() {
 
     // A stale timestamp: SIGN_ERROR too.
     let reply = send(
-        &client,
+        &pw,
         transport::wechat_global(&base, &order, &signer(&config), unix_now() - 600, "n2").unwrap(),
     )
     .await
@@ -259,15 +273,14 @@ async fn wechat_global_documented_errors() {
     let url = format!("{base}{}", wechat_global::PATH);
     let path = paywire::transport::path_and_query(&url).unwrap();
     let authorization = signer(&config).authorization("POST", &path, unix_now(), "n3", &body);
-    let reply = client
-        .post(&url)
-        .header(AUTHORIZATION, authorization)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let (status, headers) = (reply.status().as_u16(), reply.headers().clone());
-    let body = reply.bytes().await.unwrap();
+    let reply = raw(
+        &pw,
+        &url,
+        &[(AUTHORIZATION.as_str(), authorization.as_str())],
+        body,
+    )
+    .await;
+    let (status, headers, body) = (reply.status, reply.headers, reply.body);
     let (status, answer) = refused(wechat_global::read_answer(
         &platform,
         status,
@@ -286,7 +299,7 @@ async fn wechat_global_documented_errors() {
 
     // The same out_trade_no with different parameters: OUT_TRADE_NO_USED.
     let reply = send(
-        &client,
+        &pw,
         transport::wechat_global(&base, &order, &signer(&config), unix_now(), "n4").unwrap(),
     )
     .await
@@ -301,7 +314,7 @@ async fn wechat_global_documented_errors() {
     .unwrap();
     order.amount.total = 11;
     let reply = send(
-        &client,
+        &pw,
         transport::wechat_global(&base, &order, &signer(&config), unix_now(), "n5").unwrap(),
     )
     .await
@@ -324,7 +337,7 @@ async fn xorpay_documented_errors() {
     let demo = Demo::start(0).await.unwrap();
     let config = demo.sandbox.config().clone();
     let base = demo.sandbox.base_url(Gateway::Xorpay);
-    let client = reqwest::Client::new();
+    let pw = paywire::client::Client::new().unwrap();
     let secret = Secret::new(config.xorpay.app_secret.as_str());
     let mut order = samples::xorpay_jsapi();
     order.aid = config.xorpay.aid.clone();
@@ -334,27 +347,27 @@ async fn xorpay_documented_errors() {
         other => panic!("{other:?}"),
     };
     let reply = send(
-        &client,
+        &pw,
         transport::xorpay(&base, &order, &Secret::new("wrong")).unwrap(),
     )
     .await
     .unwrap();
     assert_eq!(status_of(&reply.body), xorpay::Status::SignError);
-    let reply = send(&client, transport::xorpay(&base, &order, &secret).unwrap())
+    let reply = send(&pw, transport::xorpay(&base, &order, &secret).unwrap())
         .await
         .unwrap();
     xorpay::read_answer(&reply.body).unwrap();
-    let reply = send(&client, transport::xorpay(&base, &order, &secret).unwrap())
+    let reply = send(&pw, transport::xorpay(&base, &order, &secret).unwrap())
         .await
         .unwrap();
     xorpay::read_answer(&reply.body).expect("the same request again is the same order");
     order.price = Yuan(Fen::new(1));
-    let reply = send(&client, transport::xorpay(&base, &order, &secret).unwrap())
+    let reply = send(&pw, transport::xorpay(&base, &order, &secret).unwrap())
         .await
         .unwrap();
     assert_eq!(status_of(&reply.body), xorpay::Status::OrderExist);
     order.aid = "unknown".into();
-    let reply = send(&client, transport::xorpay(&base, &order, &secret).unwrap())
+    let reply = send(&pw, transport::xorpay(&base, &order, &secret).unwrap())
         .await
         .unwrap();
     assert_eq!(status_of(&reply.body), xorpay::Status::AidNotExist);
@@ -365,10 +378,10 @@ async fn feat_documented_errors_and_token_endpoint() {
     let demo = Demo::start(0).await.unwrap();
     let config = demo.sandbox.config().clone();
     let base = demo.sandbox.base_url(Gateway::Feat);
-    let client = reqwest::Client::new();
+    let pw = paywire::client::Client::new().unwrap();
     let order = samples::feat_native();
     let reply = send(
-        &client,
+        &pw,
         transport::feat(&base, &order, &Secret::new("expired")).unwrap(),
     )
     .await
@@ -380,20 +393,12 @@ async fn feat_documented_errors_and_token_endpoint() {
         other => panic!("{other:?}"),
     }
     let token = |form: String| {
-        let client = client.clone();
+        let pw = pw.clone();
         let url = format!("{base}/oauth/token");
         async move {
-            let reply = client
-                .post(url)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(form)
-                .send()
-                .await
-                .unwrap();
-            (
-                reply.status().as_u16(),
-                reply.bytes().await.unwrap().to_vec(),
-            )
+            let content_type = [("content-type", "application/x-www-form-urlencoded")];
+            let reply = raw(&pw, &url, &content_type, form.into_bytes()).await;
+            (reply.status, reply.body)
         }
     };
     let creds = format!(
@@ -428,12 +433,11 @@ async fn cashier_page_lists_orders_with_pay_buttons_and_qr_codes() {
     assert!(row.passed(), "{row:?}");
     let weidoufu = demo.weidoufu().await;
     assert!(weidoufu.passed());
-    let page = reqwest::get(format!("{}/", demo.sandbox.url()))
-        .await
-        .unwrap()
-        .text()
-        .await
+    let pw = paywire::client::Client::new().unwrap();
+    let request = http::Request::get(format!("{}/", demo.sandbox.url()))
+        .body(Vec::new())
         .unwrap();
+    let page = String::from_utf8(send(&pw, request).await.unwrap().body).unwrap();
     assert!(
         page.contains(&format!("id=\"order-{}\" data-status=\"paid\"", row.order)),
         "{page}"

@@ -4,8 +4,10 @@
 //! [`SCOPE`]. Errors follow RFC 6749 §5.2.
 
 mod response;
+mod token;
 
 pub use response::*;
+pub use token::*;
 
 use paywire::{Actual, Path, PayObject, PayRequest, SchemaErrors};
 

@@ -146,6 +146,9 @@ pub enum FeatError {
     /// The body is malformed, hostile, or not the shape the request asked for.
     #[error(transparent)]
     Decode(#[from] VerifyError),
+    /// The call got no answer.
+    #[error("featapi: {0}")]
+    Transport(String),
     /// A (`wx_app_type`, `end_type`) pair whose answer the document does not describe.
     #[error(
         "the document describes no answer for wx_app_type {wx_app_type:?} with end_type {end_type}"

@@ -208,3 +208,12 @@ pub fn open_notification(
     let transaction = Transaction::decode_unsigned(opened.plaintext.as_bytes())?.value;
     Ok((opened, transaction))
 }
+
+/// Whether an answer asks for the same request again (`SYSTEM_ERROR`: "请用相同参数重新
+/// 调用"); pass it to `paywire::client::Client::send_repeatable`. Every other error,
+/// and any answer that cannot be read, is final.
+pub fn may_repeat(answer: &http::Response<Vec<u8>>) -> bool {
+    !answer.status().is_success()
+        && ErrorAnswer::decode_unsigned(answer.body())
+            .is_ok_and(|a| a.value.code.retry_same_request())
+}

@@ -68,6 +68,20 @@ pub async fn jsapi(
     body: Bytes,
 ) -> Response {
     let config = &app.config.wechat_global;
+    let injected = app.system_errors_left.fetch_update(
+        std::sync::atomic::Ordering::SeqCst,
+        std::sync::atomic::Ordering::SeqCst,
+        |n| n.checked_sub(1),
+    );
+    if injected.is_ok() {
+        return error(
+            &app,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "SYSTEM_ERROR",
+            "系统错误",
+            None,
+        );
+    }
     let sign_error =
         |message: &str| error(&app, StatusCode::UNAUTHORIZED, "SIGN_ERROR", message, None);
     let Some(auth) = headers

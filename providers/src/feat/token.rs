@@ -1,0 +1,182 @@
+//! featapi's OAuth2 token: a sans-IO token request and answer, the [`TokenSource`] the
+//! pay call takes its bearer token from, and (feature `client`) a caching
+//! client-credentials source.
+
+use super::response::{FeatError, OAuthError};
+use super::SCOPE;
+use paywire::transport::{join, post};
+use paywire::{PayResponse, Secret, VerifyError};
+use std::future::Future;
+
+/// The token endpoint's path below the base URL.
+pub const TOKEN_PATH: &str = "/oauth/token";
+
+/// How to obtain a token.
+#[derive(Debug, Clone)]
+pub enum Grant {
+    /// `client_credentials`.
+    ClientCredentials,
+    /// `password`, which featapi requires to carry a `device_id`.
+    Password {
+        /// The resource owner's user name.
+        username: String,
+        /// The password.
+        password: Secret,
+        /// The device id (`device_id is required` otherwise).
+        device_id: String,
+    },
+}
+
+/// An issued token.
+#[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
+#[pay(format = "json", sign = "none")]
+pub struct AccessToken {
+    /// The bearer token.
+    pub access_token: String,
+    /// `Bearer`.
+    pub token_type: String,
+    /// Lifetime in seconds.
+    pub expires_in: Option<u64>,
+    /// Granted scope.
+    pub scope: Option<String>,
+}
+
+/// The token request (form-encoded, scope `pay_trade_order`).
+pub fn token_request(
+    base_url: &str,
+    client_id: &str,
+    client_secret: &Secret,
+    grant: &Grant,
+) -> Result<http::Request<Vec<u8>>, paywire::Error> {
+    let mut form = vec![
+        ("client_id", client_id.to_owned()),
+        ("client_secret", client_secret.expose().to_owned()),
+    ];
+    match grant {
+        Grant::ClientCredentials => form.push(("grant_type", "client_credentials".into())),
+        Grant::Password {
+            username,
+            password,
+            device_id,
+        } => {
+            form.push(("grant_type", "password".into()));
+            form.push(("username", username.clone()));
+            form.push(("password", password.expose().to_owned()));
+            form.push(("device_id", device_id.clone()));
+        }
+    }
+    form.push(("scope", SCOPE.into()));
+    let body: String = form
+        .iter()
+        .map(|(k, v)| format!("{k}={}", paywire::transport::path_segment(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let body = paywire::Body::form(body.into_bytes());
+    post(
+        &join(
+            base_url,
+            &format!("/{}", TOKEN_PATH.trim_start_matches('/')),
+        ),
+        body,
+        &[],
+    )
+}
+
+/// Reads the token endpoint's answer: the token, or the OAuth2 error typed.
+pub fn read_token(status: u16, body: &[u8]) -> Result<AccessToken, FeatError> {
+    if !(200..300).contains(&status) {
+        let error = OAuthError::decode_unsigned(body)?.value;
+        return Err(FeatError::OAuth { status, error });
+    }
+    let token = AccessToken::decode_unsigned(body)?.value;
+    if !token.token_type.eq_ignore_ascii_case("bearer") {
+        return Err(FeatError::Decode(VerifyError::Decode(
+            paywire::DecodeError::Malformed {
+                format: "json",
+                reason: format!("token_type {:?}, expected Bearer", token.token_type),
+            },
+        )));
+    }
+    Ok(token)
+}
+
+/// Where the pay call gets its bearer token.
+pub trait TokenSource: Send + Sync {
+    /// A token valid for scope `pay_trade_order`.
+    fn token(&self) -> impl Future<Output = Result<Secret, FeatError>> + Send;
+}
+
+/// A token obtained elsewhere.
+#[derive(Debug, Clone)]
+pub struct StaticToken(pub Secret);
+
+impl TokenSource for StaticToken {
+    async fn token(&self) -> Result<Secret, FeatError> {
+        Ok(self.0.clone())
+    }
+}
+
+/// Client credentials, fetched with paywire's client and cached until a minute before
+/// they expire.
+#[cfg(feature = "client")]
+pub struct ClientCredentials {
+    client: paywire::client::Client,
+    base_url: String,
+    client_id: String,
+    client_secret: Secret,
+    cached: std::sync::Mutex<Option<(Secret, std::time::Instant)>>,
+}
+
+#[cfg(feature = "client")]
+impl ClientCredentials {
+    /// A source for `client_id` at `base_url` (featapi's `BASE_URL`, or the sandbox's).
+    pub fn new(
+        client: paywire::client::Client,
+        base_url: &str,
+        client_id: &str,
+        client_secret: Secret,
+    ) -> Self {
+        ClientCredentials {
+            client,
+            base_url: base_url.to_owned(),
+            client_id: client_id.to_owned(),
+            client_secret,
+            cached: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+#[cfg(feature = "client")]
+impl TokenSource for ClientCredentials {
+    async fn token(&self) -> Result<Secret, FeatError> {
+        let cached = self
+            .cached
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some((token, until)) = cached {
+            if std::time::Instant::now() < until {
+                return Ok(token);
+            }
+        }
+        let request = token_request(
+            &self.base_url,
+            &self.client_id,
+            &self.client_secret,
+            &Grant::ClientCredentials,
+        )
+        .map_err(|e| FeatError::Transport(e.to_string()))?;
+        let answer = self
+            .client
+            .send(request)
+            .await
+            .map_err(|e| FeatError::Transport(e.to_string()))?;
+        let token = read_token(answer.status().as_u16(), answer.body())?;
+        let lifetime =
+            std::time::Duration::from_secs(token.expires_in.unwrap_or(0).saturating_sub(60));
+        let secret = Secret::new(token.access_token);
+        *self.cached.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((secret.clone(), std::time::Instant::now() + lifetime));
+        Ok(secret)
+    }
+}

@@ -1,0 +1,195 @@
+//! paywire's HTTP client against real loopback servers: a pay call is repeated only when
+//! the gateway says so, timeouts and oversized answers are errors, and featapi's token
+//! source fetches a token from the sandbox.
+
+use paywire::client::{Client, ClientOptions, TransportError};
+use paywire::keys::MerchantKey;
+use paywire::wechat_v3::{MerchantSigner, PlatformKeys};
+use paywire::Secret;
+use paywire_providers::feat::{ClientCredentials, TokenSource};
+use paywire_providers::{feat, samples, transport, wechat_global};
+use paywire_sandbox::config::FaultConfig;
+use paywire_sandbox::state::unix_now;
+use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+async fn sandbox(system_errors: u32) -> Sandbox {
+    let config = SandboxConfig {
+        faults: FaultConfig {
+            wechat_global_system_errors: system_errors,
+        },
+        ..SandboxConfig::default()
+    };
+    Sandbox::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+fn order_and_signer(
+    sandbox: &Sandbox,
+    out_trade_no: &str,
+) -> (wechat_global::JsapiOrder, MerchantSigner) {
+    let config = sandbox.config();
+    let mut order = samples::wechat_global_direct();
+    order.mchid = Some(config.wechat_global.mchid.clone());
+    order.out_trade_no = out_trade_no.into();
+    let key = MerchantKey::from_pem(paywire_sandbox::keys::MERCHANT_PRIVATE_KEY_PEM).unwrap();
+    (
+        order,
+        MerchantSigner::new(
+            &config.wechat_global.mchid,
+            &config.wechat_global.merchant_serial,
+            key,
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn system_error_is_repeated_with_a_fresh_signature_and_other_errors_are_not() {
+    let sandbox = sandbox(2).await;
+    let (order, signer) = order_and_signer(&sandbox, "REPEAT0001");
+    let base = sandbox.base_url(Gateway::WechatGlobal);
+    let calls = AtomicU32::new(0);
+    let make = || {
+        let n = calls.fetch_add(1, Ordering::SeqCst);
+        transport::wechat_global(&base, &order, &signer, unix_now(), &format!("nonce{n}"))
+    };
+    let client = Client::new().unwrap();
+    let answer = client
+        .send_repeatable(make, wechat_global::may_repeat, 5)
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        3,
+        "two SYSTEM_ERRORs, then the order"
+    );
+    let mut platform = PlatformKeys::new();
+    platform
+        .add_certificate_pem(&sandbox.config().wechat_global.platform_certificate_pem)
+        .unwrap();
+    wechat_global::read_answer(&platform, 200, answer.headers(), answer.body(), unix_now())
+        .unwrap();
+
+    // OUT_TRADE_NO_USED is final: one call only.
+    let mut changed = order.clone();
+    changed.amount.total = 99;
+    let calls = AtomicU32::new(0);
+    let make = || {
+        calls.fetch_add(1, Ordering::SeqCst);
+        transport::wechat_global(&base, &changed, &signer, unix_now(), "other")
+    };
+    let answer = client
+        .send_repeatable(make, wechat_global::may_repeat, 5)
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeating_stops_at_the_attempt_limit() {
+    let sandbox = sandbox(10).await;
+    let (order, signer) = order_and_signer(&sandbox, "REPEAT0002");
+    let base = sandbox.base_url(Gateway::WechatGlobal);
+    let client = Client::new().unwrap();
+    let make = || transport::wechat_global(&base, &order, &signer, unix_now(), "n");
+    let answer = client
+        .send_repeatable(make, wechat_global::may_repeat, 3)
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.status(),
+        500,
+        "the last SYSTEM_ERROR is returned after 3 calls"
+    );
+}
+
+/// A server on loopback that accepts one connection and answers with `reply` after
+/// `delay` (or never, for `None`).
+fn one_shot_server(reply: Option<Vec<u8>>, delay: Duration) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            std::thread::sleep(delay);
+            if let Some(reply) = reply {
+                let _ = stream.write_all(&reply);
+            }
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeouts_and_oversized_answers_are_errors() {
+    let options = ClientOptions {
+        timeout: Duration::from_millis(300),
+        ..ClientOptions::default()
+    };
+    let client = Client::with_options(options).unwrap();
+    let silent = one_shot_server(None, Duration::from_secs(2));
+    let request = http::Request::post(format!("{silent}/pay"))
+        .body(Vec::new())
+        .unwrap();
+    assert!(matches!(
+        client.send(request).await,
+        Err(TransportError::Timeout(_))
+    ));
+
+    let big = format!(
+        "HTTP/1.1 200 OK\r\ncontent-length: 400000\r\n\r\n{}",
+        "a".repeat(400_000)
+    )
+    .into_bytes();
+    let server = one_shot_server(Some(big), Duration::ZERO);
+    let request = http::Request::post(format!("{server}/pay"))
+        .body(Vec::new())
+        .unwrap();
+    assert!(matches!(
+        Client::new().unwrap().send(request).await,
+        Err(TransportError::TooLarge { limit: 262_144 })
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feat_token_source_fetches_from_the_sandbox_and_the_pay_call_uses_it() {
+    let sandbox = sandbox(0).await;
+    let config = sandbox.config().clone();
+    let base = sandbox.base_url(Gateway::Feat);
+    let client = Client::new().unwrap();
+    let source = ClientCredentials::new(
+        client.clone(),
+        &base,
+        &config.feat.client_id,
+        Secret::new(config.feat.client_secret.as_str()),
+    );
+    let token = source.token().await.unwrap();
+    assert_eq!(token.expose(), config.feat.access_token);
+    assert_eq!(
+        source.token().await.unwrap().expose(),
+        token.expose(),
+        "cached"
+    );
+    let order = samples::feat_native();
+    let answer = client
+        .send(transport::feat(&base, &order, &token).unwrap())
+        .await
+        .unwrap();
+    assert!(matches!(
+        feat::read_answer(&order, answer.status().as_u16(), answer.body()).unwrap(),
+        feat::PayResult::Native(_)
+    ));
+    let wrong = ClientCredentials::new(client, &base, "intruder", Secret::new("guess"));
+    match wrong.token().await.unwrap_err() {
+        feat::FeatError::OAuth { status: 401, error } => {
+            assert_eq!(error.error, feat::OAuthErrorCode::InvalidClient)
+        }
+        other => panic!("{other:?}"),
+    }
+}
