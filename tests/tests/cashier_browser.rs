@@ -1,0 +1,179 @@
+//! The cashier page in headless Chromium (Debian's `chromium` and `chromium-driver`,
+//! installed by `.ci/run`): load it, click Pay, and see the merchant receive and verify
+//! the notification. Driven through ChromeDriver's WebDriver protocol on loopback.
+//!
+//! Where Chromium is not installed the test says so and passes, except under CI
+//! (`CI` set), where a missing browser is a failure.
+
+use paywire::client::Client;
+use paywire_cli::demo::{send, Demo};
+use paywire_sandbox::Gateway;
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+struct Driver {
+    process: Child,
+    url: String,
+    client: Client,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+impl Driver {
+    async fn start() -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let process = Command::new(CHROMEDRIVER)
+            .args([format!("--port={port}"), "--allowed-ips=127.0.0.1".into()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let driver = Driver {
+            process,
+            url: format!("http://127.0.0.1:{port}"),
+            client: Client::new().unwrap(),
+        };
+        for _ in 0..100 {
+            if driver.call("GET", "/status", None).await.is_some() {
+                return driver;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("chromedriver did not answer on port {port}");
+    }
+
+    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Option<Value> {
+        let request = http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.url))
+            .header("content-type", "application/json")
+            .body(body.map(|b| b.to_string().into_bytes()).unwrap_or_default())
+            .unwrap();
+        let reply = send(&self.client, request).await.ok()?;
+        serde_json::from_slice(&reply.body).ok()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cashier_page_pay_button_delivers_a_verified_notification() {
+    if !std::path::Path::new(CHROMIUM).exists() || !std::path::Path::new(CHROMEDRIVER).exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium and chromium-driver (see .ci/run)"
+        );
+        eprintln!("skipped: {CHROMIUM} or {CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)");
+        return;
+    }
+    let demo = Demo::start(0).await.unwrap();
+    // Place an order without paying it: the browser pays.
+    let config = demo.sandbox.config().clone();
+    let mut order = paywire_providers::samples::weidoufu_wechat();
+    order.access_key = config.weidoufu.access_key.clone();
+    order.out_order_no = demo.order_number();
+    order.notify_url = demo.merchant.notify_url(Gateway::Weidoufu);
+    let request = paywire_providers::transport::weidoufu(
+        &demo.sandbox.base_url(Gateway::Weidoufu),
+        &order,
+        &paywire::Secret::new(config.weidoufu.secret_key.as_str()),
+    )
+    .unwrap();
+    let reply = send(&Client::new().unwrap(), request).await.unwrap();
+    let data = paywire_providers::weidoufu::read_answer(&reply.body).unwrap();
+    let sandbox_id = data.mch_trade_no;
+
+    let driver = Driver::start().await;
+    let capabilities = json!({"capabilities": {"alwaysMatch": {
+        "browserName": "chrome",
+        "goog:chromeOptions": {"binary": CHROMIUM, "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-dev-shm-usage",
+            format!("--user-data-dir={}", std::env::temp_dir().join(format!("paywire-chromium-{}", std::process::id())).display()),
+        ]},
+    }}});
+    let session = driver
+        .call("POST", "/session", Some(capabilities))
+        .await
+        .expect("a WebDriver session");
+    let id = session["value"]["sessionId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{session}"))
+        .to_owned();
+    let s = |path: &str| format!("/session/{id}{path}");
+
+    driver
+        .call(
+            "POST",
+            &s("/url"),
+            Some(json!({"url": format!("{}/", demo.sandbox.url())})),
+        )
+        .await
+        .unwrap();
+    let found = driver
+        .call(
+            "POST",
+            &s("/element"),
+            Some(json!({"using": "css selector", "value": format!("#pay-{sandbox_id}")})),
+        )
+        .await
+        .unwrap();
+    let element = found["value"]
+        .as_object()
+        .and_then(|o| o.values().next())
+        .and_then(Value::as_str);
+    let element = element
+        .unwrap_or_else(|| panic!("no Pay button for {sandbox_id}: {found}"))
+        .to_owned();
+    driver
+        .call(
+            "POST",
+            &s(&format!("/element/{element}/click")),
+            Some(json!({})),
+        )
+        .await
+        .unwrap();
+
+    let applied = demo
+        .merchant
+        .wait_applied(
+            Gateway::Weidoufu,
+            &order.out_order_no,
+            Duration::from_secs(15),
+        )
+        .await;
+    assert!(
+        applied.is_some(),
+        "the merchant verified and applied the notification; refused: {:?}",
+        demo.merchant.refused()
+    );
+    // The form posts, the sandbox redirects back to the cashier, which now shows it paid.
+    let mut source = String::new();
+    for _ in 0..50 {
+        source = driver.call("GET", &s("/source"), None).await.unwrap()["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if source.contains(&format!("id=\"order-{sandbox_id}\" data-status=\"paid\"")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        source.contains(&format!("id=\"order-{sandbox_id}\" data-status=\"paid\"")),
+        "{source}"
+    );
+    let _ = driver.call("DELETE", &s(""), None).await;
+}
