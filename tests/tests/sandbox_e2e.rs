@@ -366,6 +366,38 @@ async fn xorpay_documented_errors() {
         .await
         .unwrap();
     assert_eq!(status_of(&reply.body), xorpay::Status::OrderExist);
+    // Requests paywire would refuse to encode, signed and sent anyway.
+    let signed_form = |order: &paywire_providers::xorpay::JsapiPay| {
+        let mut form: Vec<(String, String)> = serde_json::to_value(order)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| *k != "aid")
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                )
+            })
+            .collect();
+        form.push(("sign".into(), order.signature(&secret)));
+        form.iter()
+            .map(|(k, v)| format!("{k}={}", paywire::transport::path_segment(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let url = format!("{base}/api/pay/{}", config.xorpay.aid);
+    let form_type = [("content-type", "application/x-www-form-urlencoded")];
+    let mut no_openid = order.clone();
+    no_openid.order_id = demo.order_number();
+    no_openid.openid = None;
+    let reply = raw(&pw, &url, &form_type, signed_form(&no_openid).into_bytes()).await;
+    assert_eq!(status_of(&reply.body), xorpay::Status::MissingArgument);
+    let mut wrong_type = no_openid.clone();
+    wrong_type.pay_type = "wechat".into();
+    let reply = raw(&pw, &url, &form_type, signed_form(&wrong_type).into_bytes()).await;
+    assert_eq!(status_of(&reply.body), xorpay::Status::PayTypeError);
     order.aid = "unknown".into();
     let reply = send(&pw, transport::xorpay(&base, &order, &secret).unwrap())
         .await
