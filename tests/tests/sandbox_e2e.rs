@@ -177,6 +177,27 @@ async fn swiftpass_documented_errors() {
     }
 }
 
+/// Places a v3 order with the sandbox and reads the verified answer.
+async fn place(
+    pw: &paywire::client::Client,
+    base: &str,
+    platform: &PlatformKeys,
+    order: &wechat_global::JsapiOrder,
+    signer: &MerchantSigner,
+    timestamp: i64,
+    nonce: &str,
+) -> Result<wechat_global::PrepayAnswer, wechat_global::WechatGlobalError> {
+    let request = transport::wechat_global(base, order, signer, timestamp, nonce).unwrap();
+    let reply = send(pw, request).await.unwrap();
+    wechat_global::read_answer(
+        platform,
+        reply.status,
+        &reply.headers,
+        &reply.body,
+        unix_now(),
+    )
+}
+
 fn signer(config: &SandboxConfig) -> MerchantSigner {
     let key = MerchantKey::from_pem(paywire_sandbox::keys::MERCHANT_PRIVATE_KEY_PEM).unwrap();
     MerchantSigner::new(
@@ -219,38 +240,26 @@ async fn wechat_global_documented_errors() {
         &config.wechat_global.merchant_serial,
         stranger,
     );
-    let reply = send(
-        &pw,
-        transport::wechat_global(&base, &order, &wrong, unix_now(), "n1").unwrap(),
-    )
-    .await
-    .unwrap();
-    let (status, answer) = refused(wechat_global::read_answer(
-        &platform,
-        reply.status,
-        &reply.headers,
-        &reply.body,
-        unix_now(),
-    ));
+    let (status, answer) =
+        refused(place(&pw, &base, &platform, &order, &wrong, unix_now(), "n1").await);
     assert_eq!(
         (status, answer.code),
         (401, wechat_global::ErrorCode::SignError)
     );
 
     // A stale timestamp: SIGN_ERROR too.
-    let reply = send(
-        &pw,
-        transport::wechat_global(&base, &order, &signer(&config), unix_now() - 600, "n2").unwrap(),
-    )
-    .await
-    .unwrap();
-    let (status, answer) = refused(wechat_global::read_answer(
-        &platform,
-        reply.status,
-        &reply.headers,
-        &reply.body,
-        unix_now(),
-    ));
+    let (status, answer) = refused(
+        place(
+            &pw,
+            &base,
+            &platform,
+            &order,
+            &signer(&config),
+            unix_now() - 600,
+            "n2",
+        )
+        .await,
+    );
     assert_eq!(
         (status, answer.code),
         (401, wechat_global::ErrorCode::SignError)
@@ -298,34 +307,30 @@ async fn wechat_global_documented_errors() {
     );
 
     // The same out_trade_no with different parameters: OUT_TRADE_NO_USED.
-    let reply = send(
+    place(
         &pw,
-        transport::wechat_global(&base, &order, &signer(&config), unix_now(), "n4").unwrap(),
+        &base,
+        &platform,
+        &order,
+        &signer(&config),
+        unix_now(),
+        "n4",
     )
     .await
-    .unwrap();
-    wechat_global::read_answer(
-        &platform,
-        reply.status,
-        &reply.headers,
-        &reply.body,
-        unix_now(),
-    )
     .unwrap();
     order.amount.total = 11;
-    let reply = send(
-        &pw,
-        transport::wechat_global(&base, &order, &signer(&config), unix_now(), "n5").unwrap(),
-    )
-    .await
-    .unwrap();
-    let (status, answer) = refused(wechat_global::read_answer(
-        &platform,
-        reply.status,
-        &reply.headers,
-        &reply.body,
-        unix_now(),
-    ));
+    let (status, answer) = refused(
+        place(
+            &pw,
+            &base,
+            &platform,
+            &order,
+            &signer(&config),
+            unix_now(),
+            "n5",
+        )
+        .await,
+    );
     assert_eq!(
         (status, answer.code),
         (400, wechat_global::ErrorCode::OutTradeNoUsed)
