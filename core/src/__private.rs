@@ -106,6 +106,7 @@ pub const EMPTY_SCHEMA: Schema = Schema {
         case: HexCase::Upper,
         field: "",
         order: &[],
+        prefixes: &[],
     },
     fields: &[],
     constants: &[],

@@ -12,26 +12,82 @@ pub fn matches(format: TextFormat, s: &str) -> bool {
         TextFormat::CompactTime => is_compact_time(s),
         TextFormat::Ip => s.parse::<IpAddr>().is_ok(),
         TextFormat::Url => absolute_url(s).is_some(),
-        TextFormat::HttpsUrl => absolute_url(s).is_some_and(|uri| {
-            let secure =
-                uri.scheme_str() == Some("https") || is_loopback_host(uri.host().unwrap_or(""));
-            secure && uri.query().is_none()
-        }),
+        TextFormat::HttpsUrl => absolute_url(s)
+            .is_some_and(|url| (url.https || is_loopback_host(url.host)) && !url.has_query),
         TextFormat::Alphanumeric => s.bytes().all(|b| b.is_ascii_alphanumeric()),
         TextFormat::Utf8mb3 => s.chars().all(|c| c.len_utf8() <= 3),
     }
 }
 
-/// An absolute http(s) URL with a host; fragments and whitespace are refused because
-/// no gateway can call them back.
-fn absolute_url(s: &str) -> Option<http::Uri> {
-    if s.contains('#') || s.chars().any(char::is_whitespace) {
+/// Bytes allowed anywhere in a URL: visible ASCII but the ones RFC 3986 excludes and `#`.
+const URL_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = b'!' as usize;
+    while b < 0x7f {
+        table[b] = true;
+        b += 1;
+    }
+    let excluded = b"#<>\"{}|\\^`";
+    let mut i = 0;
+    while i < excluded.len() {
+        table[excluded[i] as usize] = false;
+        i += 1;
+    }
+    table
+};
+
+/// The parts of an absolute http(s) URL that the rules need.
+struct Url<'a> {
+    https: bool,
+    host: &'a str,
+    has_query: bool,
+}
+
+/// An absolute `http` or `https` URL with a host and an optional port, checked without
+/// allocating: visible ASCII only, none of the characters RFC 3986 excludes (`<>"{}|\^`
+/// and backquote), and no fragment (a gateway cannot call one back).
+fn absolute_url(s: &str) -> Option<Url<'_>> {
+    if s.bytes().any(|b| !URL_BYTE[usize::from(b)]) {
         return None;
     }
-    let uri: http::Uri = s.parse().ok()?;
-    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
-    let host_ok = uri.host().is_some_and(|h| !h.is_empty());
-    (scheme_ok && host_ok).then_some(uri)
+    let lower_starts =
+        |prefix: &str| s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix);
+    let (https, rest) = if lower_starts("https://") {
+        (true, &s[8..])
+    } else if lower_starts("http://") {
+        (false, &s[7..])
+    } else {
+        return None;
+    };
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let has_query = rest[end..].contains('?');
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    let (host, port) = if let Some(v6) = host_port.strip_prefix('[') {
+        let (inside, after) = v6.split_once(']')?;
+        inside.parse::<std::net::Ipv6Addr>().ok()?;
+        let port = match after {
+            "" => None,
+            p => Some(p.strip_prefix(':')?),
+        };
+        (&host_port[..inside.len() + 2], port)
+    } else {
+        match host_port.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (host_port, None),
+        }
+    };
+    let host_ok = !host.is_empty()
+        && (host.starts_with('[')
+            || host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')));
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.parse::<u16>().is_ok());
+    (host_ok && port_ok).then_some(Url {
+        https,
+        host,
+        has_query,
+    })
 }
 
 /// Loopback hosts count as secure, as in the W3C Secure Contexts rules browsers follow,
@@ -87,6 +143,15 @@ mod tests {
             (Url, "ftp://example.com/x", false),
             (Url, "https://exa mple.com/", false),
             (Url, "https://example.com/#frag", false),
+            (Url, "HTTP://Example.COM/a", true),
+            (Url, "http://user@example.com:8080/x", true),
+            (Url, "http://example.com:99999/x", false),
+            (Url, "http://example.com:/x", false),
+            (Url, "http:///nohost", false),
+            (Url, "http://exa<mple.com/", false),
+            (Url, "https://例子.cn/notify", false),
+            (Url, "http://[::1]:8080/", true),
+            (Url, "http://[zz]/", false),
             (HttpsUrl, "https://www.weixin.qq.com/wxpay/pay.php", true),
             (HttpsUrl, "http://www.weixin.qq.com/wxpay/pay.php", false),
             (

@@ -19,14 +19,59 @@ impl Sink for Vec<u8> {
     }
 }
 
-impl Sink for Md5 {
+/// Feeds a digest through a stack buffer: the canonical string arrives as many small
+/// pieces (`&`, a name, `=`, a value), and handing each to the hasher costs more than
+/// the hashing itself. Nothing is allocated.
+struct Buffered<D> {
+    digest: D,
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl<D: Update> Buffered<D> {
+    fn new(digest: D) -> Self {
+        Buffered {
+            digest,
+            buf: [0; 512],
+            len: 0,
+        }
+    }
+
+    fn finish(mut self) -> D {
+        self.digest.feed(&self.buf[..self.len]);
+        self.len = 0;
+        self.digest
+    }
+}
+
+impl<D: Update> Sink for Buffered<D> {
     fn put(&mut self, bytes: &[u8]) {
+        if self.len + bytes.len() > self.buf.len() {
+            self.digest.feed(&self.buf[..self.len]);
+            self.len = 0;
+        }
+        if bytes.len() > self.buf.len() {
+            self.digest.feed(bytes);
+        } else {
+            self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+            self.len += bytes.len();
+        }
+    }
+}
+
+/// The one operation [`Buffered`] needs from MD5 and HMAC-SHA256.
+trait Update {
+    fn feed(&mut self, bytes: &[u8]);
+}
+
+impl Update for Md5 {
+    fn feed(&mut self, bytes: &[u8]) {
         Digest::update(self, bytes);
     }
 }
 
-impl Sink for Hmac<Sha256> {
-    fn put(&mut self, bytes: &[u8]) {
+impl Update for Hmac<Sha256> {
+    fn feed(&mut self, bytes: &[u8]) {
         Mac::update(self, bytes);
     }
 }
@@ -38,35 +83,43 @@ pub(crate) fn constant_wire(value: ConstValue) -> Wire<'static> {
     }
 }
 
-fn write_canonical(object: &dyn FieldAccess, spec: &SignSpec, secret: &str, sink: &mut dyn Sink) {
+fn write_canonical<S: Sink>(object: &dyn FieldAccess, spec: &SignSpec, secret: &str, sink: &mut S) {
     let schema = object.object_schema();
-    let entry = |e: &SignEntry| match *e {
-        SignEntry::Field(i) => (
-            schema.fields[usize::from(i)].wire_name,
-            object.field(usize::from(i)),
-        ),
-        SignEntry::Constant(i) => {
-            let c = &schema.constants[usize::from(i)];
-            (c.wire_name, constant_wire(c.value))
+    let value_of = |e: &SignEntry| match *e {
+        SignEntry::Field(i) => object.field(usize::from(i)),
+        SignEntry::Constant(i) => constant_wire(schema.constants[usize::from(i)].value),
+    };
+    // Strings, the common case, go straight in; other values are formatted on the stack.
+    let put_value = |sink: &mut S, value: &Wire<'_>, prefix: &[u8]| match value {
+        Wire::Str("") => false,
+        Wire::Str(s) => {
+            sink.put(prefix);
+            sink.put(s.as_bytes());
+            true
         }
+        other => other
+            .with_text(|text| {
+                if !text.is_empty() {
+                    sink.put(prefix);
+                    sink.put(text.as_bytes());
+                }
+                !text.is_empty()
+            })
+            .unwrap_or(false),
     };
     match spec.scheme {
         SignScheme::None => {}
         SignScheme::Md5Sorted | SignScheme::HmacSha256Sorted => {
             let mut first = true;
-            for e in spec.order {
-                let (name, value) = entry(e);
-                value.with_text(|text| {
-                    if !text.is_empty() {
-                        if !first {
-                            sink.put(b"&");
-                        }
-                        sink.put(name.as_bytes());
-                        sink.put(b"=");
-                        sink.put(text.as_bytes());
-                        first = false;
-                    }
-                });
+            for (entry, prefix) in spec.order.iter().zip(spec.prefixes) {
+                let prefix = if first {
+                    &prefix.as_bytes()[1..]
+                } else {
+                    prefix.as_bytes()
+                };
+                if put_value(sink, &value_of(entry), prefix) {
+                    first = false;
+                }
             }
             if !first {
                 sink.put(b"&");
@@ -76,8 +129,8 @@ fn write_canonical(object: &dyn FieldAccess, spec: &SignSpec, secret: &str, sink
             sink.put(secret.as_bytes());
         }
         SignScheme::Md5Concat => {
-            for e in spec.order {
-                entry(e).1.with_text(|text| sink.put(text.as_bytes()));
+            for entry in spec.order {
+                put_value(sink, &value_of(entry), b"");
             }
             sink.put(secret.as_bytes());
         }
@@ -86,10 +139,11 @@ fn write_canonical(object: &dyn FieldAccess, spec: &SignSpec, secret: &str, sink
 
 /// The canonical string, with `secret` where the key goes.
 pub(crate) fn sign_string(object: &dyn FieldAccess, spec: &SignSpec, secret: &str) -> String {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(512);
     write_canonical(object, spec, secret, &mut out);
-    // Every piece written is a &str, so the concatenation is UTF-8.
-    String::from_utf8(out).unwrap_or_default()
+    // Every piece is whole UTF-8 (`&str`s and ASCII prefixes), so this cannot fail;
+    // the lossy path would only copy if it did.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// The signature, hex in the declared case; empty for `SignScheme::None`.
@@ -97,17 +151,18 @@ pub(crate) fn signature(object: &dyn FieldAccess, spec: &SignSpec, secret: &str)
     match spec.scheme {
         SignScheme::None => String::new(),
         SignScheme::Md5Sorted | SignScheme::Md5Concat => {
-            let mut hasher = Md5::new();
-            write_canonical(object, spec, secret, &mut hasher);
-            hex(&hasher.finalize(), spec.case)
+            let mut sink = Buffered::new(Md5::new());
+            write_canonical(object, spec, secret, &mut sink);
+            hex(&sink.finish().finalize(), spec.case)
         }
         SignScheme::HmacSha256Sorted => {
             // HMAC accepts keys of any length, so this cannot fail.
-            let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+            let Ok(mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
                 return String::new();
             };
-            write_canonical(object, spec, secret, &mut mac);
-            hex(&mac.finalize().into_bytes(), spec.case)
+            let mut sink = Buffered::new(mac);
+            write_canonical(object, spec, secret, &mut sink);
+            hex(&sink.finish().finalize().into_bytes(), spec.case)
         }
     }
 }
@@ -118,12 +173,13 @@ pub fn hex(bytes: &[u8], case: HexCase) -> String {
         HexCase::Upper => b"0123456789ABCDEF",
         HexCase::Lower => b"0123456789abcdef",
     };
-    let mut out = String::with_capacity(bytes.len() * 2);
+    let mut out = Vec::with_capacity(bytes.len() * 2);
     for b in bytes {
-        out.push(char::from(digits[usize::from(b >> 4)]));
-        out.push(char::from(digits[usize::from(b & 0x0f)]));
+        out.push(digits[usize::from(b >> 4)]);
+        out.push(digits[usize::from(b & 0x0f)]);
     }
-    out
+    // Only ASCII hex digits were written.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// MD5 of `bytes`, hex in `case`.

@@ -3,27 +3,62 @@
 //! text and can never open or close an element.
 
 use super::{for_each_member, not_flat};
-use crate::decode::xml::is_xml_char;
 use crate::error::Error;
 use crate::object::FieldAccess;
 use crate::schema::Format;
 use crate::wire::Wire;
 
-fn escape_into(out: &mut Vec<u8>, text: &str) {
+/// Bytes that need a look: markup (`&`, `<`, `>`), C0 controls (`\r` is written as a
+/// reference; other controls but tab and LF are refused), and `0xEF`, which starts
+/// U+FFFE / U+FFFF. Everything else is copied as it is.
+const ATTENTION: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b != b'\t' as usize && b != b'\n' as usize;
+        b += 1;
+    }
+    table[b'&' as usize] = true;
+    table[b'<' as usize] = true;
+    table[b'>' as usize] = true;
+    table[0xef] = true;
+    table
+};
+
+/// Escapes `text` into `out`; `false` if `text` holds a character XML 1.0 cannot carry
+/// (C0 controls other than tab, LF and CR; U+FFFE and U+FFFF), leaving `out` as it was.
+fn escape_into(out: &mut Vec<u8>, text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mark = out.len();
     let mut start = 0;
-    for (i, b) in text.bytes().enumerate() {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !ATTENTION[usize::from(b)] {
+            i += 1;
+            continue;
+        }
         let replacement: &[u8] = match b {
             b'&' => b"&amp;",
             b'<' => b"&lt;",
             b'>' => b"&gt;",
             b'\r' => b"&#13;",
-            _ => continue,
+            0xef if !matches!(bytes.get(i + 1..i + 3), Some([0xbf, 0xbe | 0xbf])) => {
+                i += 1;
+                continue;
+            }
+            _ => {
+                out.truncate(mark);
+                return false;
+            }
         };
-        out.extend_from_slice(&text.as_bytes()[start..i]);
+        out.extend_from_slice(&bytes[start..i]);
         out.extend_from_slice(replacement);
-        start = i + 1;
+        i += 1;
+        start = i;
     }
-    out.extend_from_slice(&text.as_bytes()[start..]);
+    out.extend_from_slice(&bytes[start..]);
+    true
 }
 
 fn element(out: &mut Vec<u8>, name: &str, value: &Wire<'_>) -> Result<(), Error> {
@@ -31,13 +66,14 @@ fn element(out: &mut Vec<u8>, name: &str, value: &Wire<'_>) -> Result<(), Error>
         return Err(not_flat(name, Format::Xml));
     }
     let clean = value.with_text(|text| {
-        if !text.chars().all(is_xml_char) {
-            return false;
-        }
+        let mark = out.len();
         out.push(b'<');
         out.extend_from_slice(name.as_bytes());
         out.push(b'>');
-        escape_into(out, text);
+        if !escape_into(out, text) {
+            out.truncate(mark);
+            return false;
+        }
         out.extend_from_slice(b"</");
         out.extend_from_slice(name.as_bytes());
         out.push(b'>');
@@ -58,7 +94,7 @@ pub(crate) fn encode(
     object: &dyn FieldAccess,
     sign: Option<(&str, &str)>,
 ) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::with_capacity(512);
+    let mut out = Vec::with_capacity(1024);
     out.extend_from_slice(b"<xml>");
     for_each_member(object, |name, value| element(&mut out, name, &value))?;
     if let Some((name, signature)) = sign {

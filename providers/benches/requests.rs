@@ -1,0 +1,139 @@
+//! Request-side speed: for each gateway's request, paywire's `validate`, `sign_string`,
+//! `signature` and `to_body`, next to two baselines measured in the same run: a
+//! hand-written function doing the same job the way a careful engineer would without
+//! the toolkit, and the floor (the digest alone over the canonical bytes). After the
+//! criterion groups, a summary prints the ratios. Run: `cargo bench -p paywire-providers`.
+
+mod baseline;
+
+use criterion::{criterion_group, Criterion};
+use paywire::{PayRequest, Secret};
+use paywire_providers::samples;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+const KEY: &str = "61307e5f2aebcacecbcca6fe5296df9c";
+
+fn md5_floor(canonical: &[u8]) -> [u8; 16] {
+    use md5::Digest;
+    md5::Md5::digest(canonical).into()
+}
+
+fn request_group<T: PayRequest>(
+    c: &mut Criterion,
+    name: &str,
+    request: &T,
+    handwritten: impl Fn(&T, &str) -> Result<String, String>,
+) {
+    let key = Secret::new(KEY);
+    let canonical = request.sign_string(&key).into_bytes();
+    assert_eq!(
+        handwritten(request, KEY).unwrap(),
+        request.to_body(&key).unwrap().as_str(),
+        "{name}: same body"
+    );
+    let mut group = c.benchmark_group(name);
+    group.bench_function("paywire/validate", |b| {
+        b.iter(|| black_box(request).validate())
+    });
+    group.bench_function("paywire/sign_string", |b| {
+        b.iter(|| black_box(request).sign_string(&key))
+    });
+    group.bench_function("paywire/signature", |b| {
+        b.iter(|| black_box(request).signature(&key))
+    });
+    group.bench_function("paywire/to_body", |b| {
+        b.iter(|| black_box(request).to_body(&key))
+    });
+    group.bench_function("handwritten/to_body", |b| {
+        b.iter(|| handwritten(black_box(request), KEY))
+    });
+    group.bench_function("floor/md5", |b| b.iter(|| md5_floor(black_box(&canonical))));
+    group.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    request_group(
+        c,
+        "swiftpass",
+        &samples::swiftpass_wap(),
+        baseline::swiftpass,
+    );
+    request_group(
+        c,
+        "weidoufu",
+        &samples::weidoufu_wechat(),
+        baseline::weidoufu,
+    );
+    request_group(c, "xorpay", &samples::xorpay_jsapi(), baseline::xorpay);
+    request_group(
+        c,
+        "wechat_global",
+        &samples::wechat_global_direct(),
+        baseline::wechat_global,
+    );
+    request_group(c, "feat", &samples::feat_native(), baseline::feat);
+}
+
+/// Best-of-rounds nanoseconds per call.
+fn ns_per_call(mut f: impl FnMut()) -> f64 {
+    let iterations = 20_000;
+    (0..7)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..iterations {
+                f();
+            }
+            start.elapsed().as_nanos() as f64 / f64::from(iterations)
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn ratio_row<T: PayRequest>(
+    name: &str,
+    request: &T,
+    handwritten: impl Fn(&T, &str) -> Result<String, String>,
+) {
+    let key = Secret::new(KEY);
+    let canonical = request.sign_string(&key).into_bytes();
+    let ours = ns_per_call(|| {
+        black_box(black_box(request).to_body(&key).ok());
+    });
+    let theirs = ns_per_call(|| {
+        black_box(handwritten(black_box(request), KEY).ok());
+    });
+    let floor = ns_per_call(|| {
+        black_box(md5_floor(black_box(&canonical)));
+    });
+    println!(
+        "{name:<14} to_body {ours:>8.0} ns | hand-written {theirs:>8.0} ns ({:.2}x) | floor {floor:>6.0} ns ({:.2}x) | canonical {} bytes",
+        ours / theirs,
+        ours / floor,
+        canonical.len()
+    );
+}
+
+fn summary() {
+    println!("\nvalidate + sign + encode, best of 7 x 20000 calls (ratio = paywire / baseline):");
+    ratio_row("swiftpass", &samples::swiftpass_wap(), baseline::swiftpass);
+    ratio_row("weidoufu", &samples::weidoufu_wechat(), baseline::weidoufu);
+    ratio_row("xorpay", &samples::xorpay_jsapi(), baseline::xorpay);
+    ratio_row(
+        "wechat_global",
+        &samples::wechat_global_direct(),
+        baseline::wechat_global,
+    );
+    ratio_row("feat", &samples::feat_native(), baseline::feat);
+}
+
+criterion_group! {
+    name = groups;
+    config = Criterion::default().warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(1));
+    targets = benches
+}
+
+fn main() {
+    groups();
+    Criterion::default().final_summary();
+    summary();
+}
