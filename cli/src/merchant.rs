@@ -101,6 +101,10 @@ fn outcome<T>(
             ack.into_response()
         }
         Err(VerifyError::Replayed { .. }) => ack.into_response(),
+        // The guard cannot tell: neither apply nor acknowledge; the gateway retries.
+        Err(VerifyError::Guard(e)) => {
+            (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response()
+        }
         Err(e) => {
             state
                 .refused

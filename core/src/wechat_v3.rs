@@ -315,9 +315,7 @@ pub fn open_notification(
     let plaintext = decrypt_resource(apiv3_key, &notification.resource)?;
     // Only an authentic, decryptable notification may claim its id.
     let id = format!("wechat-v3:{}", notification.id);
-    if !guard.first_time(&id) {
-        return Err(VerifyError::Replayed { id });
-    }
+    crate::verify::claim(guard, id)?;
     Ok(OpenedNotification {
         notification,
         plaintext,

@@ -1,6 +1,8 @@
 //! Cross-crate tests for paywire live in `tests/`; this library holds the fixture
 //! loaders they share, and compiles the README's example as a doctest.
 
+pub mod fuzzing;
+
 use serde_json::Value;
 
 /// The vectors computed by `fixtures/vectors.py` (Python standard library only).

@@ -6,7 +6,7 @@ mod raw;
 mod replay;
 
 pub use raw::{concat_sign_string, node_text, sorted_sign_string, sorted_string};
-pub use replay::{MemoryReplayGuard, ReplayGuard};
+pub use replay::{GuardError, MemoryReplayGuard, ReplayGuard};
 
 use crate::decode::node::NodeObject;
 use crate::decode::typed::{decode_object, Constants, DecodeErrors};
@@ -56,6 +56,10 @@ pub enum VerifyError {
         /// The accepted window.
         window: i64,
     },
+    /// The replay guard could not answer: neither apply nor acknowledge; answer an error so
+    /// the gateway delivers the notification again.
+    #[error(transparent)]
+    Guard(#[from] GuardError),
     /// This message was already accepted once: acknowledge it, but do not apply it again.
     #[error("already seen: {id}; acknowledge it, but do not apply it again")]
     Replayed {
@@ -87,6 +91,15 @@ impl VerifyError {
     /// not authentic, stale or replayed).
     pub fn is_malformed(&self) -> bool {
         matches!(self, VerifyError::Decode(_))
+    }
+}
+
+/// Claims `id` with `guard`: `Ok(())` the first time, [`VerifyError::Replayed`] for a
+/// repeat, [`VerifyError::Guard`] when the guard cannot tell.
+pub fn claim(guard: &dyn ReplayGuard, id: String) -> Result<(), VerifyError> {
+    match guard.first_time(&id)? {
+        true => Ok(()),
+        false => Err(VerifyError::Replayed { id }),
     }
 }
 

@@ -3,12 +3,19 @@
 use std::collections::{HashSet, VecDeque};
 use std::sync::Mutex;
 
+/// The guard's store could not answer. The notification must then be neither applied nor
+/// acknowledged: answer an error, and the gateway delivers it again later.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the replay guard could not answer: {0}")]
+pub struct GuardError(pub String);
+
 /// Remembers which notifications were already accepted. Implement it over a shared store
 /// (Redis, a database) when several instances receive notifications.
 pub trait ReplayGuard: Send + Sync {
-    /// Records `id`; returns `true` the first time, `false` for a repeat. Must be atomic:
-    /// of two concurrent calls with one id, exactly one returns `true`.
-    fn first_time(&self, id: &str) -> bool;
+    /// Records `id`; `Ok(true)` the first time, `Ok(false)` for a repeat. Must be atomic:
+    /// of two concurrent calls with one id, exactly one returns `Ok(true)`. An error means
+    /// "unknown", never "repeat": a payment acknowledged on a guess could be lost.
+    fn first_time(&self, id: &str) -> Result<bool, GuardError>;
 }
 
 /// An in-memory [`ReplayGuard`] that remembers the most recent `capacity` identities
@@ -37,13 +44,13 @@ impl Default for MemoryReplayGuard {
 }
 
 impl ReplayGuard for MemoryReplayGuard {
-    fn first_time(&self, id: &str) -> bool {
+    fn first_time(&self, id: &str) -> Result<bool, GuardError> {
         // A poisoned lock only means another thread panicked mid-insert; the sets are
         // still consistent enough to answer, so carry on with them.
         let mut guard = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         let (set, order) = &mut *guard;
         if !set.insert(id.to_owned()) {
-            return false;
+            return Ok(false);
         }
         order.push_back(id.to_owned());
         while order.len() > self.capacity {
@@ -51,7 +58,7 @@ impl ReplayGuard for MemoryReplayGuard {
                 set.remove(&old);
             }
         }
-        true
+        Ok(true)
     }
 }
 
@@ -62,12 +69,16 @@ mod tests {
     #[test]
     fn accepts_once_and_stays_bounded() {
         let guard = MemoryReplayGuard::new(2);
-        assert!(guard.first_time("a"));
-        assert!(!guard.first_time("a"));
-        assert!(guard.first_time("b"));
-        assert!(guard.first_time("c"), "evicts a");
-        assert!(!guard.first_time("c"));
-        assert!(guard.first_time("a"), "a was forgotten after two newer ids");
+        assert_eq!(guard.first_time("a"), Ok(true));
+        assert_eq!(guard.first_time("a"), Ok(false));
+        assert_eq!(guard.first_time("b"), Ok(true));
+        assert_eq!(guard.first_time("c"), Ok(true), "evicts a");
+        assert_eq!(guard.first_time("c"), Ok(false));
+        assert_eq!(
+            guard.first_time("a"),
+            Ok(true),
+            "a was forgotten after two newer ids"
+        );
     }
 
     #[test]
@@ -76,7 +87,7 @@ mod tests {
         let winners: usize = (0..8)
             .map(|_| {
                 let g = guard.clone();
-                std::thread::spawn(move || usize::from(g.first_time("same-id")))
+                std::thread::spawn(move || usize::from(g.first_time("same-id").unwrap()))
             })
             .map(|h| h.join().unwrap())
             .sum();

@@ -202,8 +202,6 @@ pub fn verify_notification(
         .or(n.out_trade_no.as_deref())
         .unwrap_or(&n.nonce_str);
     let id = format!("swiftpass:{}:{event}", n.mch_id);
-    if !guard.first_time(&id) {
-        return Err(VerifyError::Replayed { id });
-    }
+    paywire::verify::claim(guard, id)?;
     Ok(verified)
 }

@@ -235,9 +235,7 @@ pub fn verify_notification(
     }
     let verified = verify::decode_fields::<NotifyContent>(content)?;
     let id = format!("weidoufu:{}", verified.value.transaction_id);
-    if !guard.first_time(&id) {
-        return Err(VerifyError::Replayed { id });
-    }
+    paywire::verify::claim(guard, id)?;
     Ok(verified)
 }
 

@@ -134,8 +134,6 @@ pub fn verify_notification(
 ) -> Result<Verified<PayNotification>, VerifyError> {
     let verified = PayNotification::verify_body(body, app_secret)?;
     let id = format!("xorpay:{}", verified.value.aoid);
-    if !guard.first_time(&id) {
-        return Err(VerifyError::Replayed { id });
-    }
+    paywire::verify::claim(guard, id)?;
     Ok(verified)
 }

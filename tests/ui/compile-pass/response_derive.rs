@@ -16,7 +16,7 @@ struct PaidNotice {
 fn handle(body: &[u8], key: &Secret, guard: &dyn ReplayGuard) -> Result<&'static str, VerifyError> {
     let notice = PaidNotice::verify_body(body, key)?;
     let _extra_fields_kept_raw = &notice.fields;
-    if guard.first_time(&notice.value.out_trade_no) {
+    if guard.first_time(&notice.value.out_trade_no)? {
         let _apply = (notice.value.total_fee, notice.value.attach);
     }
     Ok("success")
