@@ -10,8 +10,11 @@ use paywire::wechat_v3::PlatformKeys;
 use paywire::{MemoryReplayGuard, PayRequest, Secret, VerifyError};
 use paywire_providers::{swiftpass, wechat_global, weidoufu, xorpay};
 
+/// A fuzz target: its name and its body.
+pub type Target = (&'static str, fn(&[u8]));
+
 /// Every target, by name.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[Target] = &[
     ("xml", xml_decode),
     ("json", json_decode),
     ("form", form_decode),
