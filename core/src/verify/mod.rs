@@ -3,9 +3,13 @@
 //! of the typed struct; comparison is constant-time; a missing signature is a failure.
 
 mod raw;
+#[cfg(feature = "redis")]
+mod redis_guard;
 mod replay;
 
 pub use raw::{concat_sign_string, node_text, sorted_sign_string, sorted_string};
+#[cfg(feature = "redis")]
+pub use redis_guard::RedisReplayGuard;
 pub use replay::{GuardError, MemoryReplayGuard, ReplayGuard};
 
 use crate::decode::node::NodeObject;
