@@ -74,15 +74,18 @@ impl RedisServer {
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("redis-server starts");
+        // Owned at once, so every path below stops it (Drop).
+        let server = RedisServer {
+            process,
+            url: format!("redis://127.0.0.1:{port}/"),
+        };
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(RedisServer {
-                    process,
-                    url: format!("redis://127.0.0.1:{port}/"),
-                });
+                return Some(server);
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
+        drop(server);
         panic!("redis-server did not listen on {port}");
     }
 
