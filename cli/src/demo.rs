@@ -3,7 +3,7 @@
 //! verify the answer, show the NATIVE QR code, pay, and receive and verify the
 //! notification. Exit status 0 only if all five pass.
 
-use crate::merchant::{Merchant, MerchantKeys};
+use crate::merchant::{Merchant, MerchantKeys, MerchantOptions};
 use crate::qr;
 use paywire::client::Client;
 use paywire::keys::MerchantKey;
@@ -16,6 +16,14 @@ use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
 use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
+
+/// The demo's notification retries: quick, so a run takes seconds.
+pub const DEMO_RETRY: RetryConfig = RetryConfig {
+    first_delay_ms: 50,
+    max_delay_ms: 400,
+    max_attempts: 10,
+    timeout_ms: 3_000,
+};
 
 /// How long to wait for a notification to be applied.
 const NOTIFY_TIMEOUT: Duration = Duration::from_secs(15);
@@ -77,20 +85,25 @@ impl Demo {
     /// Starts a sandbox (fast retries) and a merchant that fails its first `fail_first`
     /// notification deliveries.
     pub async fn start(fail_first: u32) -> Result<Demo, String> {
+        let merchant = MerchantOptions {
+            fail_first,
+            ..MerchantOptions::default()
+        };
+        Demo::start_with(DEMO_RETRY, merchant).await
+    }
+
+    /// Starts a sandbox with `retry` and a merchant with `merchant` options.
+    pub async fn start_with(retry: RetryConfig, merchant: MerchantOptions) -> Result<Demo, String> {
         let config = SandboxConfig {
-            retry: RetryConfig {
-                first_delay_ms: 50,
-                max_delay_ms: 400,
-                max_attempts: 10,
-                timeout_ms: 3_000,
-            },
+            retry,
             ..SandboxConfig::default()
         };
         let keys = MerchantKeys::for_sandbox(&config)?;
-        let sandbox = Sandbox::start(config, "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?)
+        let addr = "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?;
+        let sandbox = Sandbox::start(config, addr)
             .await
             .map_err(|e| e.to_string())?;
-        let merchant = Merchant::start(keys, fail_first)
+        let merchant = Merchant::start_with(keys, merchant)
             .await
             .map_err(|e| e.to_string())?;
         let client = Client::new().map_err(|e| e.to_string())?;
@@ -160,7 +173,7 @@ impl Demo {
     }
 
     /// featapi: NATIVE order, QR code, pay (featapi documents no notification).
-    pub async fn feat(&self, out: &mut dyn Write) -> Row {
+    pub async fn feat(&self, out: &mut (dyn Write + Send)) -> Row {
         let start = Instant::now();
         let config = self.sandbox.config();
         let order = samples::feat_native();
@@ -365,7 +378,7 @@ impl Demo {
     }
 
     /// All five flows, in order.
-    pub async fn run_all(&self, out: &mut dyn Write) -> Vec<Row> {
+    pub async fn run_all(&self, out: &mut (dyn Write + Send)) -> Vec<Row> {
         vec![
             self.feat(out).await,
             self.weidoufu().await,

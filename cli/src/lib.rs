@@ -5,3 +5,4 @@ pub mod commands;
 pub mod demo;
 pub mod merchant;
 pub mod qr;
+pub mod soak;

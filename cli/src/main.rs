@@ -102,6 +102,27 @@ enum Command {
     },
     /// Runs all five gateways end to end against an in-process sandbox.
     Demo,
+    /// Many orders over all five gateways with a merchant that fails deliveries on purpose.
+    Soak {
+        /// Orders in all.
+        #[arg(long, default_value_t = 200)]
+        orders: u32,
+        /// Orders in flight at once.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        /// Fraction of notification deliveries the merchant fails (0 to 0.95).
+        #[arg(long, default_value_t = 0.3)]
+        fail_rate: f64,
+        /// A Redis URL: the merchant's replay guard is shared through it.
+        #[arg(long)]
+        redis: Option<String>,
+        /// Seed of the merchant's fault choices.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
@@ -268,6 +289,48 @@ fn main() -> ExitCode {
             Ok(rt) => rt.block_on(demo()),
             Err(code) => code,
         },
+        Command::Soak {
+            orders,
+            concurrency,
+            fail_rate,
+            redis,
+            seed,
+            json,
+        } => {
+            let rt = match runtime() {
+                Ok(rt) => rt,
+                Err(code) => return code,
+            };
+            let options = paywire_cli::soak::SoakOptions {
+                orders,
+                concurrency,
+                fail_rate,
+                redis,
+                seed,
+            };
+            match rt.block_on(paywire_cli::soak::run(&options)) {
+                Err(e) => fail(e),
+                Ok(report) => {
+                    if json {
+                        print_json(&serde_json::to_value(&report).unwrap_or_default());
+                    } else {
+                        out(&format!(
+                            "orders {}  providers {}  paid {}  deliveries {}  applied {}  lost {}  applied_twice {}  p50 {} ms  p99 {} ms",
+                            report.orders, report.providers, report.paid, report.deliveries, report.applied,
+                            report.lost, report.applied_twice, report.p50_ms, report.p99_ms
+                        ));
+                        for f in &report.failures {
+                            out(&format!("  failed: {f}"));
+                        }
+                    }
+                    if report.lost == 0 && report.applied_twice == 0 && report.failures.is_empty() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    }
+                }
+            }
+        }
     }
 }
 

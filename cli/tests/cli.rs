@@ -444,3 +444,40 @@ fn demo_passes_all_five_gateways() {
         );
     }
 }
+
+#[test]
+fn soak_loses_nothing_and_applies_nothing_twice() {
+    let output = paywire(
+        &[
+            "soak",
+            "--orders",
+            "60",
+            "--concurrency",
+            "8",
+            "--fail-rate",
+            "0.3",
+            "--json",
+        ],
+        b"",
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let report = json_out(&output);
+    assert_eq!(report["orders"], 60);
+    assert_eq!(report["providers"], 5);
+    assert_eq!(report["paid"], 60);
+    assert_eq!(report["lost"], 0);
+    assert_eq!(report["applied_twice"], 0);
+    assert_eq!(
+        report["applied"], 48,
+        "every order but featapi's (which documents no notification)"
+    );
+    assert!(
+        report["deliveries"].as_u64().unwrap() > 48,
+        "a 30 % failure rate forces retries"
+    );
+}
