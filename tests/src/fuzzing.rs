@@ -25,12 +25,20 @@ pub const TARGETS: &[Target] = &[
 ];
 
 /// Whatever `T` decodes and validates encodes again to a body that decodes to the same.
-fn round_trip<T: PayRequest + PartialEq + std::fmt::Debug>(data: &[u8], path: &[(&str, &str)], key: &str) {
+fn round_trip<T: PayRequest + PartialEq + std::fmt::Debug>(
+    data: &[u8],
+    path: &[(&str, &str)],
+    key: &str,
+) {
     let limits = Limits::default();
     if let Ok(received) = T::from_parts(data, path, &limits) {
         if received.request.validate().is_ok() {
-            let body = received.request.to_body(&Secret::new(key)).expect("a valid request encodes");
-            let again = T::from_parts(body.as_bytes(), path, &limits).expect("its own body decodes");
+            let body = received
+                .request
+                .to_body(&Secret::new(key))
+                .expect("a valid request encodes");
+            let again =
+                T::from_parts(body.as_bytes(), path, &limits).expect("its own body decodes");
             assert_eq!(again.request, received.request);
         }
     }
