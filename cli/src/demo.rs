@@ -78,6 +78,10 @@ pub struct Demo {
     /// The merchant's notify endpoint.
     pub merchant: Merchant,
     client: Client,
+    /// The demo merchant's v3 signer (sandbox keys).
+    signer: MerchantSigner,
+    /// The sandbox platform's certificate, to verify v3 answers.
+    platform: PlatformKeys,
     counter: AtomicU32,
 }
 
@@ -99,6 +103,18 @@ impl Demo {
             ..SandboxConfig::default()
         };
         let keys = MerchantKeys::for_sandbox(&config)?;
+        // Loaded once: parsing an RSA key and a certificate per order would dominate a soak.
+        let key = MerchantKey::from_pem(paywire_sandbox::keys::MERCHANT_PRIVATE_KEY_PEM)
+            .map_err(|e| e.to_string())?;
+        let signer = MerchantSigner::new(
+            &config.wechat_global.mchid,
+            &config.wechat_global.merchant_serial,
+            key,
+        );
+        let mut platform = PlatformKeys::new();
+        platform
+            .add_certificate_pem(&config.wechat_global.platform_certificate_pem)
+            .map_err(|e| e.to_string())?;
         let addr = "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?;
         let sandbox = Sandbox::start(config, addr)
             .await
@@ -111,6 +127,8 @@ impl Demo {
             sandbox,
             merchant,
             client,
+            signer,
+            platform,
             counter: AtomicU32::new(0),
         })
     }
@@ -286,13 +304,6 @@ impl Demo {
         order.notify_url = self.merchant.notify_url(Gateway::WechatGlobal);
         order.amount.total = 10;
         let answer = async {
-            let key = MerchantKey::from_pem(paywire_sandbox::keys::MERCHANT_PRIVATE_KEY_PEM)
-                .map_err(|e| e.to_string())?;
-            let signer = MerchantSigner::new(
-                &config.wechat_global.mchid,
-                &config.wechat_global.merchant_serial,
-                key,
-            );
             let nonce = paywire::sign::md5_hex(
                 order.out_trade_no.as_bytes(),
                 paywire::schema::HexCase::Upper,
@@ -300,18 +311,14 @@ impl Demo {
             let request = transport::wechat_global(
                 &self.sandbox.base_url(Gateway::WechatGlobal),
                 &order,
-                &signer,
+                &self.signer,
                 unix_now(),
                 &nonce,
             )
             .map_err(|e| e.to_string())?;
             let reply = send(&self.client, request).await?;
-            let mut platform = PlatformKeys::new();
-            platform
-                .add_certificate_pem(&config.wechat_global.platform_certificate_pem)
-                .map_err(|e| e.to_string())?;
             wechat_global::read_answer(
-                &platform,
+                &self.platform,
                 reply.status,
                 &reply.headers,
                 &reply.body,

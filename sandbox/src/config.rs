@@ -2,7 +2,6 @@
 //! file can override field by field.
 
 use paywire::keys::{KeyError, MerchantKey, PublicKey};
-use paywire::Secret;
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -238,10 +237,5 @@ impl SandboxConfig {
             platform_private: MerchantKey::from_pem(&w.platform_private_key_pem)?,
             platform_serial,
         })
-    }
-
-    /// A secret from a config string.
-    pub fn secret(value: &str) -> Secret {
-        Secret::new(value)
     }
 }
