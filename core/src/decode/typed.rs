@@ -205,6 +205,24 @@ fn check_members(
     }
 }
 
+/// Decodes a declared object from an object's members, checking unknown members and
+/// constants.
+pub fn decode_members<T: PayObject>(
+    object: &NodeObject,
+    at: &Path<'_>,
+    errors: &mut DecodeErrors,
+    constants: Constants,
+) -> Option<T> {
+    let before = errors.len();
+    check_members(object, T::OBJECT_SCHEMA, at, errors, constants);
+    let value = T::decode_fields(object, at, errors);
+    if errors.len() > before {
+        None
+    } else {
+        value
+    }
+}
+
 /// Decodes a declared object from a node, checking unknown members and constants.
 pub fn decode_object<T: PayObject>(
     node: Option<&Node>,
@@ -222,16 +240,7 @@ pub fn decode_object<T: PayObject>(
             );
             None
         }
-        Some(Node::Object(object)) => {
-            let before = errors.len();
-            check_members(object, T::OBJECT_SCHEMA, at, errors, constants);
-            let value = T::decode_fields(object, at, errors);
-            if errors.len() > before {
-                None
-            } else {
-                value
-            }
-        }
+        Some(Node::Object(object)) => decode_members(object, at, errors, constants),
         Some(other) => {
             errors.push(
                 at,
@@ -287,8 +296,7 @@ pub fn decode_request<T: PayRequest>(
             });
         }
     }
-    let node = Node::Object(fields);
-    let request = decode_object::<T>(Some(&node), &Path::Root, &mut errors, Constants::Required);
+    let request = decode_members::<T>(&fields, &Path::Root, &mut errors, Constants::Required);
     match request {
         Some(request) if errors.is_empty() => Ok(Received {
             request,

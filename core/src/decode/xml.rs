@@ -158,6 +158,6 @@ fn insert(fields: &mut NodeObject, name: String, value: String) -> Result<(), De
 }
 
 /// The characters XML 1.0 allows in a document.
-pub(crate) fn is_xml_char(c: char) -> bool {
+fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }

@@ -13,7 +13,7 @@ pub use redis_guard::RedisReplayGuard;
 pub use replay::{GuardError, MemoryReplayGuard, ReplayGuard};
 
 use crate::decode::node::NodeObject;
-use crate::decode::typed::{decode_object, Constants, DecodeErrors};
+use crate::decode::typed::{decode_members, Constants, DecodeErrors};
 use crate::decode::{self, DecodeError, Limits};
 use crate::object::PayObject;
 use crate::path::Path;
@@ -190,11 +190,7 @@ pub fn check_signature(
 /// Decodes already-verified (or unsigned) fields into `T`, keeping them raw beside it.
 pub fn decode_fields<T: PayObject>(fields: NodeObject) -> Result<Verified<T>, VerifyError> {
     let mut errors = DecodeErrors::new();
-    let node = crate::decode::node::Node::Object(fields);
-    let value = decode_object::<T>(Some(&node), &Path::Root, &mut errors, Constants::Optional);
-    let crate::decode::node::Node::Object(fields) = node else {
-        unreachable!("built as an object above")
-    };
+    let value = decode_members::<T>(&fields, &Path::Root, &mut errors, Constants::Optional);
     match value {
         Some(value) if errors.is_empty() => Ok(Verified { value, fields }),
         _ => Err(errors.into()),
