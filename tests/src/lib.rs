@@ -55,38 +55,45 @@ impl RedisServer {
             eprintln!("skipped: {binary} is not installed (apt-get install redis-server)");
             return None;
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
-            .port();
-        let process = std::process::Command::new(binary)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server starts");
-        // Owned at once, so every path below stops it (Drop).
-        let server = RedisServer {
-            process,
-            url: format!("redis://127.0.0.1:{port}/"),
-        };
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(server);
+        // A port found free can be taken again before redis-server binds it (another
+        // test's server, say); then this server exits and the probe would reach the other
+        // one. So: a fresh port per attempt, and ready only when *this* process answers.
+        for _ in 0..5 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .ok()?
+                .local_addr()
+                .ok()?
+                .port();
+            let process = std::process::Command::new(binary)
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("redis-server starts");
+            // Owned at once, so every path below stops it (Drop).
+            let mut server = RedisServer {
+                process,
+                url: format!("redis://127.0.0.1:{port}/"),
+            };
+            for _ in 0..100 {
+                if !matches!(server.process.try_wait(), Ok(None)) {
+                    break; // exited: most likely the port was taken; try another
+                }
+                if answers_ping(port) && matches!(server.process.try_wait(), Ok(None)) {
+                    return Some(server);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
             }
-            std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        drop(server);
-        panic!("redis-server did not listen on {port}");
+        panic!("redis-server did not start on a free loopback port in 5 attempts");
     }
 
     /// Stops the server now.
@@ -94,6 +101,20 @@ impl RedisServer {
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
+}
+
+/// Whether a Redis server on `port` answers `PING` with `+PONG`.
+fn answers_ping(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let timeout = Some(std::time::Duration::from_secs(1));
+    let _ = stream.set_read_timeout(timeout);
+    let mut answer = [0u8; 7];
+    stream.write_all(b"PING\r\n").is_ok()
+        && stream.read_exact(&mut answer).is_ok()
+        && &answer == b"+PONG\r\n"
 }
 
 impl Drop for RedisServer {
