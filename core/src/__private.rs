@@ -4,6 +4,7 @@
 
 pub use crate::decode::node::{Node, NodeObject};
 pub use crate::decode::typed::DecodeErrors;
+pub use crate::encode::BodyWriter;
 pub use crate::error::SchemaErrors;
 pub use crate::object::{decode_object, FieldAccess, PayObject, PayRequest};
 pub use crate::path::Path;
@@ -12,6 +13,8 @@ pub use crate::schema::{
     LenBounds, Location, Rule, Schema, SignEntry, SignScheme, SignSpec, TextFormat,
 };
 pub use crate::serde_support::{deserialize_object, serialize_object};
+pub use crate::sign::SignWriter;
+pub use crate::validate::fast;
 pub use crate::verify::PayResponse;
 pub use crate::wire::{Wire, WireValue};
 pub use crate::{Fen, JsonText, Yuan};
@@ -113,3 +116,64 @@ pub const EMPTY_SCHEMA: Schema = Schema {
     allow_unknown: false,
     groups: &[],
 };
+
+/// The reporting interpreter alone, without the fast check (tests compare the two).
+pub fn report(object: &dyn FieldAccess) -> Result<(), SchemaErrors> {
+    crate::validate::validate_root(object)
+}
+
+/// Sorted schemes: one signed field, `prefix` being `&name=` (empty values are skipped).
+#[inline(always)]
+pub fn sign_pair(value: Wire<'_>, writer: &mut SignWriter, prefix: &'static str) {
+    match value {
+        Wire::Absent => {}
+        Wire::Str(s) => writer.pair(prefix, s),
+        other => writer.pair_wire(prefix, &other),
+    }
+}
+
+/// `md5-concat`: one signed field's value.
+#[inline(always)]
+pub fn sign_value(value: Wire<'_>, writer: &mut SignWriter) {
+    match value {
+        Wire::Absent => {}
+        Wire::Str(s) => writer.value(s),
+        other => writer.value_wire(&other),
+    }
+}
+
+/// XML bodies: one member as `<name>value</name>`, left out when absent.
+#[inline(always)]
+pub fn xml_member(value: Wire<'_>, body: &mut BodyWriter, open: &'static str, close: &'static str) {
+    match value {
+        Wire::Absent => {}
+        Wire::Str(s) => body.xml_text(open, close, s),
+        other => body.xml_wire(open, close, &other),
+    }
+}
+
+/// XML bodies: a member whose validated value cannot hold markup (see
+/// [`BodyWriter::xml_trusted`]).
+#[inline(always)]
+pub fn xml_member_trusted(
+    value: Wire<'_>,
+    body: &mut BodyWriter,
+    open: &'static str,
+    close: &'static str,
+) {
+    match value {
+        Wire::Absent => {}
+        Wire::Str(s) => body.xml_trusted(open, close, s),
+        other => body.xml_wire(open, close, &other),
+    }
+}
+
+/// Form bodies: one member as `name=value`, left out when absent.
+#[inline(always)]
+pub fn form_member(value: Wire<'_>, body: &mut BodyWriter, prefix: &'static str) {
+    match value {
+        Wire::Absent => {}
+        Wire::Str(s) => body.form_text(prefix, s),
+        other => body.form_wire(prefix, &other),
+    }
+}

@@ -61,6 +61,7 @@ pub mod wechat_v2;
 pub mod wechat_v3;
 mod wire;
 mod wire_enum;
+mod words;
 
 #[doc(hidden)]
 pub mod __private;

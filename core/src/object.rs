@@ -4,12 +4,14 @@
 use crate::decode::node::{Node, NodeObject};
 use crate::decode::typed::DecodeErrors;
 use crate::decode::{self, DecodeError, Limits};
+use crate::encode::BodyWriter;
 use crate::error::{Error, SchemaErrors};
 use crate::path::Path;
 use crate::schema::{Format, Schema};
 use crate::secret::Secret;
+use crate::sign::{self, SignWriter};
+use crate::validate;
 use crate::wire::WireValue;
-use crate::{encode, sign, validate};
 
 /// Object-safe access to a declared struct's fields by index into its schema. This one
 /// view is what validation, signing, encoding and serde all consume, so the derive emits
@@ -22,6 +24,12 @@ pub trait FieldAccess {
     /// Checks declared with `#[pay(validate_with = path)]`, run after the field rules.
     fn custom_checks(&self, at: &Path<'_>, errors: &mut SchemaErrors) {
         let _ = (at, errors);
+    }
+    /// Whether every declared rule holds, without a report: the fast path of validation,
+    /// emitted by the derive. `false` only sends validation to the reporting interpreter.
+    #[doc(hidden)]
+    fn __is_valid(&self) -> bool {
+        false
     }
 }
 
@@ -37,7 +45,7 @@ pub trait PayObject: FieldAccess + WireValue {
 
     /// Checks every declared rule, recursively; reports every violation at once.
     fn validate_object(&self) -> Result<(), SchemaErrors> {
-        validate::validate_root(self)
+        validate(self)
     }
 }
 
@@ -76,31 +84,44 @@ pub trait PayRequest: PayObject {
     /// Checks every declared rule; reports every violation at once, each with its
     /// JSON-pointer path, the rule and limit, and the actual value or length.
     fn validate(&self) -> Result<(), SchemaErrors> {
-        validate::validate_root(self)
+        validate(self)
     }
 
     /// The canonical string that is digested, **including the secret** (for md5-concat
     /// the secret is its tail). Use [`PayRequest::sign_string_redacted`] to show it.
     fn sign_string(&self, key: &Secret) -> String {
-        sign::sign_string(self, &Self::SCHEMA.sign, key.expose())
+        sign::sign_string(&Self::SCHEMA.sign, key.expose(), &|w| self.__write_sign(w))
     }
 
     /// The canonical string with the secret written as `***`, safe to log.
     fn sign_string_redacted(&self) -> String {
-        sign::sign_string(self, &Self::SCHEMA.sign, "***")
+        sign::sign_string(&Self::SCHEMA.sign, "***", &|w| self.__write_sign(w))
     }
 
     /// The signature in the declared hex case (empty for `sign = "none"`).
     fn signature(&self, key: &Secret) -> String {
-        sign::signature(self, &Self::SCHEMA.sign, key.expose())
+        sign::signature(&Self::SCHEMA.sign, key.expose(), &|w| self.__write_sign(w))
+            .as_str()
+            .to_owned()
     }
 
     /// Validates, signs and encodes the body.
     fn to_body(&self, key: &Secret) -> Result<crate::Body, Error> {
         self.validate().map_err(Error::Invalid)?;
-        let signature = sign::signature(self, &Self::SCHEMA.sign, key.expose());
-        encode::encode_request(self, Self::SCHEMA, &signature)
+        let signature =
+            sign::signature(&Self::SCHEMA.sign, key.expose(), &|w| self.__write_sign(w));
+        let mut body = BodyWriter::new(Self::SCHEMA.format.unwrap_or(Format::Json));
+        self.__write_body(&mut body, signature.as_str());
+        body.finish()
     }
+
+    /// Writes the signed values in canonical order (emitted by the derive).
+    #[doc(hidden)]
+    fn __write_sign(&self, writer: &mut SignWriter);
+
+    /// Writes the body members and the signature (emitted by the derive).
+    #[doc(hidden)]
+    fn __write_body(&self, body: &mut BodyWriter, signature: &str);
 
     /// Reads a request back from its wire form (the format declared on the type), with
     /// the default [`Limits`]. Constants must be present with their declared values.
@@ -118,6 +139,15 @@ pub trait PayRequest: PayObject {
         let format = Self::SCHEMA.format.unwrap_or(Format::Json);
         let fields = decode::parse_body(format, body, limits)?;
         decode::typed::decode_request::<Self>(fields, path_params)
+    }
+}
+
+/// The fast check first; the reporting interpreter only when it says no.
+fn validate(object: &dyn FieldAccess) -> Result<(), SchemaErrors> {
+    if object.__is_valid() {
+        Ok(())
+    } else {
+        validate::validate_root(object)
     }
 }
 

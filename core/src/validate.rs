@@ -150,3 +150,94 @@ fn check_rules(rules: &[Rule], value: &Wire<'_>, path: &Path<'_>, errors: &mut S
         }
     }
 }
+
+/// The fast path of validation: the derive emits one `&&` chain per struct out of these
+/// checks, which answer only "valid or not". `validate` runs it first and falls back to
+/// the interpreter above, which reports every violation, when it says no. Each check
+/// accepts exactly what the interpreter accepts (tests compare the two on generated
+/// values), so an accepted request never reaches the interpreter.
+pub mod fast {
+    use crate::error::SchemaErrors;
+    use crate::object::FieldAccess;
+    use crate::path::Path;
+    use crate::rules;
+    use crate::schema::TextFormat;
+    use crate::wire::Wire;
+
+    /// Neither absent nor an empty string.
+    #[inline(always)]
+    pub fn present(value: &Wire<'_>) -> bool {
+        !value.is_missing()
+    }
+
+    /// Whether a field's wire text equals `expected` (for `required_if`).
+    #[inline(always)]
+    pub fn text_is(value: &Wire<'_>, expected: &str) -> bool {
+        value.with_text(|t| t == expected).unwrap_or(false)
+    }
+
+    /// `check` on the value's text; values without text (absent) pass, as in the
+    /// interpreter. Strings, nearly every field, skip the general formatter.
+    #[inline(always)]
+    fn text(value: &Wire<'_>, check: impl FnOnce(&str) -> bool) -> bool {
+        match value {
+            Wire::Str(s) => check(s),
+            other => other.with_text(check).unwrap_or(true),
+        }
+    }
+
+    /// `len = min..=max` in bytes.
+    #[inline(always)]
+    pub fn len(value: &Wire<'_>, min: u64, max: u64) -> bool {
+        text(value, |t| (min..=max).contains(&(t.len() as u64)))
+    }
+
+    /// `chars = min..=max` in Unicode scalar values.
+    #[inline(always)]
+    pub fn chars(value: &Wire<'_>, min: u64, max: u64) -> bool {
+        text(value, |t| (min..=max).contains(&(t.chars().count() as u64)))
+    }
+
+    /// `range = min..=max`.
+    #[inline(always)]
+    pub fn range(value: &Wire<'_>, min: i128, max: i128) -> bool {
+        value.as_integer().is_none_or(|i| min <= i && i <= max)
+    }
+
+    /// `one_of(...)`.
+    #[inline(always)]
+    pub fn one_of(value: &Wire<'_>, allowed: &[&str]) -> bool {
+        text(value, |t| allowed.contains(&t))
+    }
+
+    /// A named text format.
+    #[inline(always)]
+    pub fn format(value: &Wire<'_>, format: TextFormat) -> bool {
+        text(value, |t| rules::matches(format, t))
+    }
+
+    /// Nested objects, arrays of them and JSON text holding them.
+    #[inline(always)]
+    pub fn nested(value: &Wire<'_>) -> bool {
+        match value {
+            Wire::Object(_) | Wire::JsonText(_) | Wire::Array(_) => nested_slow(value),
+            _ => true,
+        }
+    }
+
+    fn nested_slow(value: &Wire<'_>) -> bool {
+        match value {
+            Wire::Object(inner) => inner.__is_valid(),
+            Wire::JsonText(embedded) => nested_slow(&embedded.inner()),
+            Wire::Array(items) => (0..items.len()).all(|i| nested_slow(&items.get(i))),
+            _ => true,
+        }
+    }
+
+    /// `validate_with` reports nothing.
+    pub fn custom(object: &dyn FieldAccess) -> bool {
+        let mut errors = SchemaErrors::new();
+        object.custom_checks(&Path::Root, &mut errors);
+        errors.is_empty()
+    }
+}

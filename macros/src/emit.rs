@@ -22,7 +22,7 @@ fn len_bounds(b: Bounds) -> TokenStream {
     quote!(_pw::__private::LenBounds { min: #min, max: #max })
 }
 
-fn int_bound(v: Option<i128>, ty: &TokenStream, which: &str) -> TokenStream {
+pub(crate) fn int_bound(v: Option<i128>, ty: &TokenStream, which: &str) -> TokenStream {
     match v {
         Some(v) => quote!(#v),
         None => {
@@ -60,7 +60,7 @@ fn rules(f: &Field) -> TokenStream {
     quote!(&[#(#out),*])
 }
 
-fn camel(snake: &str) -> String {
+pub(crate) fn camel(snake: &str) -> String {
     snake
         .split('_')
         .map(|part| {
@@ -278,13 +278,25 @@ pub fn expand(c: &Container) -> TokenStream {
             }
         }
     });
+    let is_valid = crate::fast::is_valid(c);
     let request = match c.derive {
-        Derive::Request => Some(quote! {
-            #[automatically_derived]
-            impl _pw::__private::PayRequest for #ident {
-                const SCHEMA: &'static _pw::__private::Schema = <Self as _pw::__private::PayObject>::OBJECT_SCHEMA;
-            }
-        }),
+        Derive::Request => {
+            let write_sign = crate::fast::write_sign(c);
+            let write_body = crate::fast::write_body(c);
+            Some(quote! {
+                #[automatically_derived]
+                impl _pw::__private::PayRequest for #ident {
+                    const SCHEMA: &'static _pw::__private::Schema = <Self as _pw::__private::PayObject>::OBJECT_SCHEMA;
+                    #[inline]
+                    fn __write_sign(&self, writer: &mut _pw::__private::SignWriter) {
+                        #write_sign
+                    }
+                    fn __write_body(&self, body: &mut _pw::__private::BodyWriter, signature: &::core::primitive::str) {
+                        #write_body
+                    }
+                }
+            })
+        }
         Derive::Response => Some(quote! {
             #[automatically_derived]
             impl _pw::__private::PayResponse for #ident {
@@ -311,6 +323,9 @@ pub fn expand(c: &Container) -> TokenStream {
                     }
                 }
                 #custom
+                fn __is_valid(&self) -> ::core::primitive::bool {
+                    #is_valid
+                }
             }
 
             #[automatically_derived]
@@ -378,6 +393,8 @@ pub fn fallback(input: &syn::DeriveInput, derive: Derive) -> TokenStream {
         Derive::Request => Some(quote! {
             impl _pw::__private::PayRequest for #ident {
                 const SCHEMA: &'static _pw::__private::Schema = &_pw::__private::EMPTY_SCHEMA;
+                fn __write_sign(&self, _: &mut _pw::__private::SignWriter) { ::core::unreachable!() }
+                fn __write_body(&self, _: &mut _pw::__private::BodyWriter, _: &::core::primitive::str) { ::core::unreachable!() }
             }
         }),
         Derive::Response => Some(quote! {

@@ -7,6 +7,7 @@
 mod check;
 mod ctxt;
 mod emit;
+mod fast;
 mod model;
 mod syntax;
 

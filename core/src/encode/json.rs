@@ -32,7 +32,11 @@ pub(crate) fn write_value(out: &mut Vec<u8>, value: &Wire<'_>) {
     }
 }
 
-fn write_object(out: &mut Vec<u8>, object: &dyn FieldAccess, sign: Option<(&str, &str)>) {
+pub(crate) fn write_object(
+    out: &mut Vec<u8>,
+    object: &dyn FieldAccess,
+    sign: Option<(&str, &str)>,
+) {
     out.push(b'{');
     let mut first = true;
     let mut member = |out: &mut Vec<u8>, name: &str, value: &Wire<'_>| {
@@ -52,11 +56,4 @@ fn write_object(out: &mut Vec<u8>, object: &dyn FieldAccess, sign: Option<(&str,
         member(out, name, &Wire::Str(signature));
     }
     out.push(b'}');
-}
-
-/// A request's JSON body.
-pub(crate) fn encode(object: &dyn FieldAccess, sign: Option<(&str, &str)>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(256);
-    write_object(&mut out, object, sign);
-    out
 }

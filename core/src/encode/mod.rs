@@ -7,10 +7,18 @@ pub mod xml;
 
 use crate::error::Error;
 use crate::object::FieldAccess;
-use crate::schema::{Format, Location, Schema, SignScheme};
-use crate::sign::constant_wire;
+use crate::schema::ConstValue;
+use crate::schema::{Format, Location, SignScheme};
 use crate::wire::Wire;
 use crate::Body;
+
+/// The wire view of a declared constant.
+pub(crate) fn constant_wire(value: ConstValue) -> Wire<'static> {
+    match value {
+        ConstValue::Str(s) => Wire::Str(s),
+        ConstValue::Int(i) => Wire::Int(i),
+    }
+}
 
 /// Calls `f` for each member that goes into the body of `object`, in body order.
 pub(crate) fn for_each_member<E>(
@@ -33,23 +41,58 @@ pub(crate) fn for_each_member<E>(
     Ok(())
 }
 
-/// Encodes a validated request with its signature.
-pub(crate) fn encode_request(
-    object: &dyn FieldAccess,
-    schema: &Schema,
-    signature: &str,
-) -> Result<Body, Error> {
-    let format = schema.format.unwrap_or(Format::Json);
-    let sign_field = match schema.sign.scheme {
-        SignScheme::None => None,
-        _ => Some((schema.sign.field, signature)),
-    };
-    let bytes = match format {
-        Format::Json => Ok(json::encode(object, sign_field)),
-        Format::Xml => xml::encode(object, sign_field),
-        Format::Form => form::encode(object, sign_field),
-    }?;
-    Ok(Body::new(bytes, format.content_type()))
+/// A request body being written: the derive emits one call per member (constants, the
+/// body fields in declaration order, then the signature), each with its element or pair
+/// prefix built at compile time. The first member that cannot be written is remembered
+/// and reported by [`BodyWriter::finish`]; nothing is silently dropped.
+pub struct BodyWriter {
+    pub(crate) out: Vec<u8>,
+    format: Format,
+    failure: Option<Error>,
+}
+
+impl BodyWriter {
+    /// An empty body of `format`.
+    pub(crate) fn new(format: Format) -> Self {
+        let mut out = Vec::with_capacity(1024);
+        if format == Format::Xml {
+            out.extend_from_slice(b"<xml>");
+        }
+        BodyWriter {
+            out,
+            format,
+            failure: None,
+        }
+    }
+
+    /// Records a member that cannot be written; the first one is reported.
+    #[cold]
+    pub(crate) fn fail(&mut self, error: Error) {
+        if self.failure.is_none() {
+            self.failure = Some(error);
+        }
+    }
+
+    /// A JSON request: the object (nested values included) and its signature member.
+    pub fn json_request(&mut self, object: &dyn FieldAccess, signature: &str) {
+        let spec = &object.object_schema().sign;
+        let sign = match spec.scheme {
+            SignScheme::None => None,
+            _ => Some((spec.field, signature)),
+        };
+        json::write_object(&mut self.out, object, sign);
+    }
+
+    /// The finished body, or the first member that could not be written.
+    pub(crate) fn finish(mut self) -> Result<Body, Error> {
+        if let Some(error) = self.failure {
+            return Err(error);
+        }
+        if self.format == Format::Xml {
+            self.out.extend_from_slice(b"</xml>");
+        }
+        Ok(Body::new(self.out, self.format.content_type()))
+    }
 }
 
 /// The error for a nested value in a flat format.

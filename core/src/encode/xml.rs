@@ -2,11 +2,11 @@
 //! line-ending normalisation cannot change it), so `]]>`, `<` and `&` in a value stay
 //! text and can never open or close an element.
 
-use super::{for_each_member, not_flat};
+use super::{not_flat, BodyWriter};
 use crate::error::Error;
-use crate::object::FieldAccess;
 use crate::schema::Format;
 use crate::wire::Wire;
+use crate::words::{any_word, bytes_below, bytes_equal, HIGHS, ONES};
 
 /// Bytes that need a look: markup (`&`, `<`, `>`), C0 controls (`\r` is written as a
 /// reference; other controls but tab and LF are refused), and `0xEF`, which starts
@@ -25,22 +25,15 @@ const ATTENTION: [bool; 256] = {
     table
 };
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// Whether any byte of `word` is zero (exact for the whole word).
-const fn has_zero(word: u64) -> bool {
-    word.wrapping_sub(ONES) & !word & HIGHS != 0
-}
-
 /// Whether any of the eight bytes needs a look (the [`ATTENTION`] set), tested at once.
-const fn needs_attention(word: u64) -> bool {
-    // Any byte below 0x20 (exact for thresholds up to 0x80), or equal to one of the four.
-    word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0
-        || has_zero(word ^ (ONES * b'&' as u64))
-        || has_zero(word ^ (ONES * b'<' as u64))
-        || has_zero(word ^ (ONES * b'>' as u64))
-        || has_zero(word ^ (ONES * 0xef))
+#[inline(always)]
+fn needs_attention(word: u64) -> bool {
+    // `<` (0x3c) and `>` (0x3e) differ in bit 1 only; no other byte maps to 0x3e.
+    let hits = bytes_below(word, 0x20)
+        | bytes_equal(word, b'&')
+        | bytes_equal(word | (ONES * 0x02), b'>')
+        | bytes_equal(word, 0xef);
+    hits & HIGHS != 0
 }
 
 /// Escapes `text` into `out`; `false` if `text` holds a character XML 1.0 cannot carry
@@ -88,52 +81,92 @@ fn escape_into(out: &mut Vec<u8>, text: &str) -> bool {
     true
 }
 
-fn element(out: &mut Vec<u8>, name: &str, value: &Wire<'_>) -> Result<(), Error> {
-    if matches!(value, Wire::Object(_) | Wire::Array(_)) {
-        return Err(not_flat(name, Format::Xml));
-    }
-    let clean = value.with_text(|text| {
-        let mark = out.len();
-        out.push(b'<');
-        out.extend_from_slice(name.as_bytes());
-        out.push(b'>');
-        if !escape_into(out, text) {
-            out.truncate(mark);
-            return false;
-        }
-        out.extend_from_slice(b"</");
-        out.extend_from_slice(name.as_bytes());
-        out.push(b'>');
-        true
-    });
-    if clean == Some(false) {
-        return Err(Error::Unencodable {
-            path: crate::Path::Root.key(name).to_string(),
-            format: "xml",
-            reason: "contains a control character that XML 1.0 cannot carry; remove it",
-        });
-    }
-    Ok(())
+/// Whether `bytes` can be copied as they are: no byte of the [`ATTENTION`] set (tab and
+/// LF also send a value down the careful path, which copies them).
+fn is_clean(bytes: &[u8]) -> bool {
+    !any_word(bytes, needs_attention)
 }
 
-/// A request's XML body.
-pub(crate) fn encode(
-    object: &dyn FieldAccess,
-    sign: Option<(&str, &str)>,
-) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::with_capacity(1024);
-    out.extend_from_slice(b"<xml>");
-    for_each_member(object, |name, value| element(&mut out, name, &value))?;
-    if let Some((name, signature)) = sign {
-        element(&mut out, name, &Wire::Str(signature))?;
+impl BodyWriter {
+    /// `<name>text</name>`; `open` and `close` are the tags, built at compile time.
+    #[inline]
+    pub fn xml_text(&mut self, open: &'static str, close: &'static str, text: &str) {
+        self.out.reserve(open.len() + text.len() + close.len());
+        self.out.extend_from_slice(open.as_bytes());
+        if is_clean(text.as_bytes()) {
+            self.out.extend_from_slice(text.as_bytes());
+        } else {
+            self.xml_escaped(open, text);
+        }
+        self.out.extend_from_slice(close.as_bytes());
     }
-    out.extend_from_slice(b"</xml>");
-    Ok(out)
+
+    /// `<name>text</name>` for text that cannot hold markup, known when the code is
+    /// generated: a constant without `&`, `<`, `>` or control characters, the hex
+    /// signature, or a value that has passed a rule admitting only such text (`one_of`
+    /// with clean values, `ip`, `compact_time`, `rfc3339`, `alphanumeric`). Bodies are
+    /// written only after validation has passed.
+    #[inline]
+    pub fn xml_trusted(&mut self, open: &'static str, close: &'static str, text: &str) {
+        self.out.reserve(open.len() + text.len() + close.len());
+        self.out.extend_from_slice(open.as_bytes());
+        self.out.extend_from_slice(text.as_bytes());
+        self.out.extend_from_slice(close.as_bytes());
+    }
+
+    #[inline(never)]
+    fn xml_escaped(&mut self, open: &'static str, text: &str) {
+        if !escape_into(&mut self.out, text) {
+            self.fail(Error::Unencodable {
+                path: crate::Path::Root.key(tag_name(open)).to_string(),
+                format: "xml",
+                reason: "contains a control character that XML 1.0 cannot carry; remove it",
+            });
+        }
+    }
+
+    /// [`BodyWriter::xml_text`] for a value that is not a plain string: numbers and JSON
+    /// text are written as text; nested objects and arrays cannot be, and are reported.
+    #[inline(never)]
+    pub fn xml_wire(&mut self, open: &'static str, close: &'static str, value: &Wire<'_>) {
+        if matches!(value, Wire::Object(_) | Wire::Array(_)) {
+            self.fail(not_flat(tag_name(open), Format::Xml));
+            return;
+        }
+        match value {
+            // Digits (and a point) need no escaping.
+            Wire::Int(_) | Wire::UInt(_) | Wire::Yuan(_) => {
+                value.with_text(|text| self.xml_trusted(open, close, text));
+            }
+            _ => {
+                value.with_text(|text| self.xml_text(open, close, text));
+            }
+        }
+    }
+}
+
+/// `name` of `<name>`.
+fn tag_name(open: &str) -> &str {
+    open.trim_start_matches('<').trim_end_matches('>')
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{needs_attention, ATTENTION};
+    use super::{is_clean, needs_attention, ATTENTION};
+
+    #[test]
+    fn is_clean_sees_every_byte_of_every_length() {
+        for len in 0..48 {
+            assert!(is_clean(&vec![b'a'; len]), "clean, length {len}");
+            for position in 0..len {
+                for bad in [b'&', b'<', b'>', b'\r', 0x01, 0xef] {
+                    let mut value = vec![b'a'; len];
+                    value[position] = bad;
+                    assert!(!is_clean(&value), "{bad:#x} at {position} of {len}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn the_word_test_agrees_with_the_byte_table_for_every_byte_in_every_position() {
