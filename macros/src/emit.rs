@@ -1,6 +1,7 @@
 //! Stage 4: code generation from the checked model. The output is small on purpose: one
 //! `match` for field access, one decode body, a `'static` schema table, and one-line
-//! serde impls; everything else is non-generic code in `paywire`.
+//! serde impls; reports, decoding and JSON are non-generic code in `paywire` reading the
+//! table. The per-call hot path of requests is emitted by [`crate::fast`].
 
 use crate::model::{
     Bounds, Case, ConstValue, Container, Derive, Field, Format, Location, Scheme, SignEntry,

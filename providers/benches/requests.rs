@@ -75,18 +75,27 @@ fn benches(c: &mut Criterion) {
     request_group(c, "feat", &samples::feat_native(), baseline::feat);
 }
 
-/// Best-of-rounds nanoseconds per call.
-fn ns_per_call(mut f: impl FnMut()) -> f64 {
+/// Nanoseconds per call of one batch.
+fn batch_ns(f: &mut impl FnMut()) -> f64 {
     let iterations = 20_000;
-    (0..7)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..iterations {
-                f();
-            }
-            start.elapsed().as_nanos() as f64 / f64::from(iterations)
-        })
-        .fold(f64::INFINITY, f64::min)
+    let start = Instant::now();
+    for _ in 0..iterations {
+        f();
+    }
+    start.elapsed().as_nanos() as f64 / f64::from(iterations)
+}
+
+/// Best-of-rounds nanoseconds per call for each of `fs`, the rounds interleaved so a
+/// change in the machine's speed during the run (shared cores, frequency) reaches every
+/// contender alike.
+fn interleaved_best<const N: usize>(mut fs: [&mut dyn FnMut(); N]) -> [f64; N] {
+    let mut best = [f64::INFINITY; N];
+    for _ in 0..9 {
+        for (f, best) in fs.iter_mut().zip(&mut best) {
+            *best = best.min(batch_ns(f));
+        }
+    }
+    best
 }
 
 fn ratio_row<T: PayRequest>(
@@ -96,15 +105,17 @@ fn ratio_row<T: PayRequest>(
 ) {
     let key = Secret::new(KEY);
     let canonical = request.sign_string(&key).into_bytes();
-    let ours = ns_per_call(|| {
-        black_box(black_box(request).to_body(&key).ok());
-    });
-    let theirs = ns_per_call(|| {
-        black_box(handwritten(black_box(request), KEY).ok());
-    });
-    let floor = ns_per_call(|| {
-        black_box(md5_floor(black_box(&canonical)));
-    });
+    let [ours, theirs, floor] = interleaved_best([
+        &mut || {
+            black_box(black_box(request).to_body(&key).ok());
+        },
+        &mut || {
+            black_box(handwritten(black_box(request), KEY).ok());
+        },
+        &mut || {
+            black_box(md5_floor(black_box(&canonical)));
+        },
+    ]);
     println!(
         "{name:<14} to_body {ours:>8.0} ns | hand-written {theirs:>8.0} ns ({:.2}x) | floor {floor:>6.0} ns ({:.2}x) | canonical {} bytes",
         ours / theirs,
@@ -114,7 +125,7 @@ fn ratio_row<T: PayRequest>(
 }
 
 fn summary() {
-    println!("\nvalidate + sign + encode, best of 7 x 20000 calls (ratio = paywire / baseline):");
+    println!("\nvalidate + sign + encode, best of 9 interleaved rounds x 20000 calls (ratio = paywire / baseline):");
     ratio_row("swiftpass", &samples::swiftpass_wap(), baseline::swiftpass);
     ratio_row("weidoufu", &samples::weidoufu_wechat(), baseline::weidoufu);
     ratio_row("xorpay", &samples::xorpay_jsapi(), baseline::xorpay);
