@@ -109,7 +109,6 @@ pub const EMPTY_SCHEMA: Schema = Schema {
         case: HexCase::Upper,
         field: "",
         order: &[],
-        prefixes: &[],
     },
     fields: &[],
     constants: &[],
@@ -142,28 +141,21 @@ pub fn sign_value(value: Wire<'_>, writer: &mut SignWriter) {
     }
 }
 
-/// XML bodies: one member as `<name>value</name>`, left out when absent.
+/// XML bodies: one member as `<name>value</name>`, left out when absent. `markup_free`:
+/// the validated value cannot hold markup (see [`BodyWriter::xml_trusted`]), decided
+/// when the code is generated.
 #[inline(always)]
-pub fn xml_member(value: Wire<'_>, body: &mut BodyWriter, open: &'static str, close: &'static str) {
-    match value {
-        Wire::Absent => {}
-        Wire::Str(s) => body.xml_text(open, close, s),
-        other => body.xml_wire(open, close, &other),
-    }
-}
-
-/// XML bodies: a member whose validated value cannot hold markup (see
-/// [`BodyWriter::xml_trusted`]).
-#[inline(always)]
-pub fn xml_member_trusted(
+pub fn xml_member(
     value: Wire<'_>,
     body: &mut BodyWriter,
     open: &'static str,
     close: &'static str,
+    markup_free: bool,
 ) {
     match value {
         Wire::Absent => {}
-        Wire::Str(s) => body.xml_trusted(open, close, s),
+        Wire::Str(s) if markup_free => body.xml_trusted(open, close, s),
+        Wire::Str(s) => body.xml_text(open, close, s),
         other => body.xml_wire(open, close, &other),
     }
 }

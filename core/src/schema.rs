@@ -84,9 +84,6 @@ pub struct SignSpec {
     pub field: &'static str,
     /// What goes into the digest, in order (computed at compile time).
     pub order: &'static [SignEntry],
-    /// For sorted schemes, `&name=` of each entry of `order` (the first is written
-    /// without its `&`), built at compile time so the writer appends two pieces per field.
-    pub prefixes: &'static [&'static str],
 }
 
 /// One element of the canonical sign order.

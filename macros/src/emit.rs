@@ -202,11 +202,6 @@ fn schema(c: &Container) -> TokenStream {
             quote!(_pw::__private::SignEntry::Constant(#i))
         }
     });
-    let prefixes = c.sign_order.iter().map(|e| match e {
-        SignEntry::Field(i) if c.scheme.is_sorted() => format!("&{}=", c.fields[*i].wire.value),
-        SignEntry::Constant(i) if c.scheme.is_sorted() => format!("&{}=", c.constants[*i].wire),
-        _ => String::new(),
-    });
     let fields = c.fields.iter().map(|f| field_schema(c, f));
     let constants = c.constants.iter().map(|k| {
         let wire = &k.wire;
@@ -229,7 +224,6 @@ fn schema(c: &Container) -> TokenStream {
                 case: _pw::__private::HexCase::#case,
                 field: #sign_field,
                 order: &[#(#order),*],
-                prefixes: &[#(#prefixes),*],
             },
             fields: &[#(#fields),*],
             constants: &[#(#constants),*],

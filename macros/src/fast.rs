@@ -74,19 +74,16 @@ pub fn write_body(c: &Container) -> TokenStream {
     {
         (Format::Xml, false) => {
             let (open, close) = (format!("<{wire}>"), format!("</{wire}>"));
-            if trusted {
-                quote!(_pw::__private::xml_member_trusted(#value, body, #open, #close);)
-            } else {
-                quote!(_pw::__private::xml_member(#value, body, #open, #close);)
-            }
+            quote!(_pw::__private::xml_member(#value, body, #open, #close, #trusted);)
         }
         (Format::Xml, true) => {
             let (open, close) = (format!("<{wire}>"), format!("</{wire}>"));
-            if trusted {
-                quote!(body.xml_trusted(#open, #close, #value);)
+            let write = if trusted {
+                quote!(xml_trusted)
             } else {
-                quote!(body.xml_text(#open, #close, #value);)
-            }
+                quote!(xml_text)
+            };
+            quote!(body.#write(#open, #close, #value);)
         }
         (_, false) => {
             let prefix = format!("{wire}=");
