@@ -14,8 +14,9 @@ use crate::validate;
 use crate::wire::WireValue;
 
 /// Object-safe access to a declared struct's fields by index into its schema. This one
-/// view is what validation, signing, encoding and serde all consume, so the derive emits
-/// a single `match` per struct instead of one body per output format.
+/// view is what validation reports, the JSON encoder, nested objects and serde consume,
+/// so the derive emits a single `match` per struct for them. (A request's per-call hot
+/// path, its validity check, sign string and XML/form body, is emitted straight-line.)
 pub trait FieldAccess {
     /// The struct's schema.
     fn object_schema(&self) -> &'static Schema;
