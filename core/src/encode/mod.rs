@@ -44,7 +44,7 @@ pub(crate) fn for_each_member<E>(
 /// A request body being written: the derive emits one call per member (constants, the
 /// body fields in declaration order, then the signature), each with its element or pair
 /// prefix built at compile time. The first member that cannot be written is remembered
-/// and reported by [`BodyWriter::finish`]; nothing is silently dropped.
+/// and reported when the body is finished; nothing is silently dropped.
 pub struct BodyWriter {
     pub(crate) out: Vec<u8>,
     format: Format,
