@@ -68,6 +68,114 @@ pub(crate) fn any_word(bytes: &[u8], hit: impl Fn(u64) -> bool) -> bool {
     hit(gathered)
 }
 
+/// The index of the first byte of `bytes` where `hits` sets the high bit, scanning eight
+/// bytes at a time (the last word overlapping the one before). `hits` must be exact in
+/// its lowest set bit, as the tests above are: they may only err above a true hit.
+#[inline(always)]
+pub(crate) fn first_hit(bytes: &[u8], hits: impl Fn(u64) -> u64) -> Option<usize> {
+    let n = bytes.len();
+    if n < 8 {
+        return bytes.iter().position(|&b| hits(u64::from(b)) & 0x80 != 0);
+    }
+    let word = |at: usize| {
+        let mut eight = [0u8; 8];
+        eight.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(eight)
+    };
+    let mut at = 0;
+    loop {
+        // The last word ends at `n`; bytes it shares with the word before had no hit.
+        let at_word = at.min(n - 8);
+        let found = hits(word(at_word)) & HIGHS;
+        if found != 0 {
+            return Some(at_word + found.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+        if at >= n {
+            return None;
+        }
+    }
+}
+
+/// Copies `src` into `dst` (of the same length) with at most two fixed-size moves for
+/// up to 32 bytes, overlapping in the middle, so the short values of a request do not
+/// each pay for a call to `memcpy`; longer ones are copied as usual.
+#[inline(always)]
+pub(crate) fn copy_short(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    let dst = &mut dst[..n];
+    match n {
+        0 => {}
+        1..=3 => {
+            dst[0] = src[0];
+            dst[n / 2] = src[n / 2];
+            dst[n - 1] = src[n - 1];
+        }
+        4..=7 => {
+            dst[..4].copy_from_slice(&src[..4]);
+            dst[n - 4..].copy_from_slice(&src[n - 4..]);
+        }
+        8..=16 => {
+            dst[..8].copy_from_slice(&src[..8]);
+            dst[n - 8..].copy_from_slice(&src[n - 8..]);
+        }
+        17..=32 => {
+            dst[..16].copy_from_slice(&src[..16]);
+            dst[n - 16..].copy_from_slice(&src[n - 16..]);
+        }
+        _ => dst.copy_from_slice(src),
+    }
+}
+
+/// Copies `src` into `dst` (of the same length) eight bytes at a time, the last word
+/// overlapping the one before, and says whether `hits` set a high bit in any word: one
+/// pass for what would otherwise be a scan and a copy.
+#[inline(always)]
+pub(crate) fn copy_scanning(dst: &mut [u8], src: &[u8], hits: impl Fn(u64) -> u64) -> bool {
+    let n = src.len();
+    let dst = &mut dst[..n];
+    if n < 8 {
+        copy_short(dst, src);
+        return any_word(src, |w| hits(w) & HIGHS != 0);
+    }
+    let mut found = 0;
+    let mut at = 0;
+    loop {
+        let from = at.min(n - 8);
+        let mut eight = [0u8; 8];
+        eight.copy_from_slice(&src[from..from + 8]);
+        dst[from..from + 8].copy_from_slice(&eight);
+        found |= hits(u64::from_le_bytes(eight));
+        at += 8;
+        if at >= n {
+            return found & HIGHS != 0;
+        }
+    }
+}
+
+/// The sixteen bytes of `bytes` as 32 hex digits, `letters` being `b'A'` or `b'a'`: each
+/// byte's two nibbles spread into two bytes, then `'0'` added, and the distance from
+/// `'9' + 1` to the first letter added where a nibble is above 9, eight digits at a time.
+#[inline]
+pub(crate) fn hex16(bytes: &[u8; 16], letters: u8) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (digits, four) in out.chunks_exact_mut(8).zip(bytes.chunks_exact(4)) {
+        let mut word = [0u8; 4];
+        word.copy_from_slice(four);
+        // Byte i of the four moves to byte 2i (little-endian).
+        let mut x = u64::from(u32::from_le_bytes(word));
+        x = (x | x << 16) & 0x0000_ffff_0000_ffff;
+        x = (x | x << 8) & 0x00ff_00ff_00ff_00ff;
+        // The high nibble first (the lower byte), the low nibble after it.
+        let nibbles = (x >> 4) & 0x000f_000f_000f_000f | (x & 0x000f_000f_000f_000f) << 8;
+        // 0x76 + nibble sets the high bit exactly when the nibble is above 9.
+        let above_nine = ((nibbles + ONES * 0x76) & HIGHS) >> 7;
+        let text = nibbles + ONES * u64::from(b'0') + above_nine * u64::from(letters - b'9' - 1);
+        digits.copy_from_slice(&text.to_le_bytes());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +191,81 @@ mod tests {
                 assert!(any_word(&bytes, has_x), "x at {position} of {len}");
             }
         }
+    }
+
+    #[test]
+    fn copy_short_copies_every_length_exactly() {
+        for len in 0..80 {
+            let src: Vec<u8> = (0..len).map(|i| i as u8 ^ 0x5a).collect();
+            let mut dst = vec![0xff; len];
+            copy_short(&mut dst, &src);
+            assert_eq!(dst, src, "length {len}");
+        }
+    }
+
+    #[test]
+    fn copy_scanning_copies_every_length_and_sees_every_position() {
+        let has_x = |w: u64| bytes_equal(w, b'x');
+        for len in 0..48 {
+            let src: Vec<u8> = (0..len).map(|i| b'a' + (i % 20) as u8).collect();
+            let mut dst = vec![0; len];
+            assert!(!copy_scanning(&mut dst, &src, has_x), "length {len}");
+            assert_eq!(dst, src, "length {len}");
+            for position in 0..len {
+                let mut src = src.clone();
+                src[position] = b'x';
+                let mut dst = vec![0; len];
+                assert!(
+                    copy_scanning(&mut dst, &src, has_x),
+                    "x at {position} of {len}"
+                );
+                assert_eq!(dst, src);
+            }
+        }
+    }
+
+    #[test]
+    fn hex16_agrees_with_the_formatter_for_every_byte_in_every_position() {
+        for b in 0..=255u8 {
+            for position in 0..16 {
+                let mut bytes = [0x3c; 16];
+                bytes[position] = b;
+                let expected: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
+                assert_eq!(
+                    hex16(&bytes, b'A'),
+                    expected.as_bytes(),
+                    "{b:#x} at {position}"
+                );
+                let lower = expected.to_ascii_lowercase();
+                assert_eq!(
+                    hex16(&bytes, b'a'),
+                    lower.as_bytes(),
+                    "{b:#x} at {position}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn first_hit_finds_the_first_of_every_pair_of_positions_in_every_length() {
+        let slash = |w: u64| bytes_equal(w, b'/');
+        for len in 0..40 {
+            assert_eq!(first_hit(&vec![b'a'; len], slash), None, "length {len}");
+            for first in 0..len {
+                for second in first..len {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[first] = b'/';
+                    bytes[second] = b'/';
+                    assert_eq!(
+                        first_hit(&bytes, slash),
+                        Some(first),
+                        "{first} {second} of {len}"
+                    );
+                }
+            }
+        }
+        // `.` is `/` ^ 1: the borrow out of a hit marks a `.` above it, never below.
+        assert_eq!(first_hit(b"abc/.defgh", slash), Some(3));
+        assert_eq!(first_hit(b"abc./defgh", slash), Some(4));
     }
 }

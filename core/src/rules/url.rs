@@ -1,0 +1,294 @@
+//! `#[pay(url)]` and `#[pay(https_url)]`: absolute `http`/`https` URLs, checked in one
+//! pass over the authority without allocating. It runs on every request that carries a
+//! notify URL, so it is written for speed; `tests::spec` below is the same rule written
+//! plainly, and the tests hold the two to the same answers.
+
+use crate::words::{any_word, bytes_below, bytes_equal, first_hit, HIGHS, ONES};
+
+/// Whether any of eight bytes is outside the bytes a URL may hold anywhere (visible
+/// ASCII but the ones RFC 3986 excludes, `<>"{}|\^` and backquote, and `#`, since a
+/// gateway cannot call a fragment back), tested at once: controls and space, DEL and
+/// non-ASCII, and the ten excluded characters, paired where two differ in one bit
+/// (`"#`, `<>`, `\\^`, `|}`).
+#[inline(always)]
+fn url_forbids(word: u64) -> bool {
+    let hits = bytes_below(word, 0x21)
+        | word
+        | bytes_equal(word, 0x7f)
+        | bytes_equal(word | ONES, b'#')
+        | bytes_equal(word | (ONES * 0x02), b'>')
+        | bytes_equal(word | (ONES * 0x02), b'^')
+        | bytes_equal(word, b'`')
+        | bytes_equal(word, b'{')
+        | bytes_equal(word | ONES, b'}');
+    hits & HIGHS != 0
+}
+
+/// The parts of an absolute http(s) URL that the rules need.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Url<'a> {
+    pub(super) https: bool,
+    pub(super) host: &'a str,
+    pub(super) has_query: bool,
+}
+
+/// What a byte of the authority means to [`absolute_url`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// A letter, digit, `-`, `.` or `_`: may stand in a host name (and digits in a port).
+    Host,
+    /// `@`: what came before was userinfo.
+    At,
+    /// `:`: a port follows (or, in userinfo, a password).
+    Colon,
+    /// Anything else a URL may hold: fine in userinfo, not in a host or port.
+    Other,
+}
+
+const CLASS: [Class; 256] = {
+    let mut table = [Class::Other; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_' {
+            table[b] = Class::Host;
+        }
+        b += 1;
+    }
+    table[b'@' as usize] = Class::At;
+    table[b':' as usize] = Class::Colon;
+    table
+};
+
+/// `https://` or `http://` in any letter case: whether it is https, and its length.
+fn scheme(bytes: &[u8]) -> Option<(bool, usize)> {
+    let first: [u8; 8] = bytes.get(..8)?.try_into().ok()?;
+    let word = u64::from_le_bytes(first);
+    // Setting bit 5 folds the letters' case (and maps no other byte onto a letter).
+    if word | 0x20_2020_2020 == u64::from_le_bytes(*b"https://") {
+        Some((true, 8))
+    } else if (word | 0x2020_2020) & 0x00ff_ffff_ffff_ffff == u64::from_le_bytes(*b"http://\0") {
+        Some((false, 7))
+    } else {
+        None
+    }
+}
+
+/// An absolute `http` or `https` URL with a host and an optional port: visible ASCII
+/// only, none of the characters RFC 3986 excludes, and no fragment. The authority runs
+/// to the first `/` or `?`; userinfo ends at its last `@`; a port follows the host's
+/// `:`; a bracketed host must be an IPv6 address.
+pub(super) fn absolute_url(s: &str) -> Option<Url<'_>> {
+    let bytes = s.as_bytes();
+    let (https, scheme_len) = scheme(bytes)?;
+    if any_word(bytes, url_forbids) {
+        return None;
+    }
+    let rest = &bytes[scheme_len..];
+    let end =
+        first_hit(rest, |w| bytes_equal(w, b'/') | bytes_equal(w, b'?')).unwrap_or(rest.len());
+    let has_query = rest.get(end) == Some(&b'?')
+        || any_word(&rest[end..], |w| bytes_equal(w, b'?') & HIGHS != 0);
+    let authority = &rest[..end];
+    // Every byte checked above is ASCII, so these are character boundaries.
+    let at = |from: usize, to: usize| &s[scheme_len + from..scheme_len + to];
+    let url = |host| Url {
+        https,
+        host,
+        has_query,
+    };
+    // The common case: a host name alone.
+    if authority
+        .iter()
+        .all(|&b| CLASS[usize::from(b)] == Class::Host)
+    {
+        return (!authority.is_empty()).then(|| url(at(0, end)));
+    }
+    // Userinfo, a port or a bracketed host. `plain`: every byte since the last `@` may
+    // stand in a host or port, with at most one `:` among them.
+    let (mut host_start, mut colon, mut plain) = (0, None, true);
+    for (i, &b) in authority.iter().enumerate() {
+        match CLASS[usize::from(b)] {
+            Class::Host => {}
+            Class::At => (host_start, colon, plain) = (i + 1, None, true),
+            Class::Colon => {
+                plain &= colon.is_none();
+                colon = Some(i);
+            }
+            Class::Other => plain = false,
+        }
+    }
+    if authority.get(host_start) == Some(&b'[') {
+        let (host, port) = bracketed_host(at(host_start, end))?;
+        return port_ok(port).then(|| url(host));
+    }
+    let host = at(host_start, colon.unwrap_or(end));
+    let port = colon.map(|c| at(c + 1, end));
+    (plain && !host.is_empty() && port_ok(port)).then(|| url(host))
+}
+
+/// No port, or one to five digits naming a port number (no sign).
+fn port_ok(port: Option<&str>) -> bool {
+    port.is_none_or(|p| {
+        (1..=5).contains(&p.len())
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u16>().is_ok()
+    })
+}
+
+/// `[v6]` or `[v6]:port`: the host with its brackets, and the port.
+fn bracketed_host(host_port: &str) -> Option<(&str, Option<&str>)> {
+    let (inside, after) = host_port[1..].split_once(']')?;
+    inside.parse::<std::net::Ipv6Addr>().ok()?;
+    let port = match after {
+        "" => None,
+        p => Some(p.strip_prefix(':')?),
+    };
+    Some((&host_port[..inside.len() + 2], port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bytes allowed anywhere in a URL: visible ASCII but the ones RFC 3986 excludes and `#`.
+    const URL_BYTE: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = b'!' as usize;
+        while b < 0x7f {
+            table[b] = true;
+            b += 1;
+        }
+        let excluded = b"#<>\"{}|\\^`";
+        let mut i = 0;
+        while i < excluded.len() {
+            table[excluded[i] as usize] = false;
+            i += 1;
+        }
+        table
+    };
+
+    /// The rule written plainly, one question at a time, as the specification of
+    /// [`absolute_url`].
+    fn spec(s: &str) -> Option<Url<'_>> {
+        let lower = s.to_ascii_lowercase();
+        let (https, scheme_len) = if lower.starts_with("https://") {
+            (true, 8)
+        } else if lower.starts_with("http://") {
+            (false, 7)
+        } else {
+            return None;
+        };
+        if !s.bytes().all(|b| URL_BYTE[usize::from(b)]) {
+            return None;
+        }
+        let rest = &s[scheme_len..];
+        let end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let has_query = rest[end..].contains('?');
+        let authority = &rest[..end];
+        let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        let (host, port) = if host_port.starts_with('[') {
+            bracketed_host(host_port)?
+        } else {
+            match host_port.rsplit_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (host_port, None),
+            }
+        };
+        let host_ok = !host.is_empty()
+            && (host.starts_with('[')
+                || host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')));
+        let port_ok = port.is_none_or(|p| {
+            (1..=5).contains(&p.len())
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && p.parse::<u32>().is_ok_and(|n| n <= 65535)
+        });
+        (host_ok && port_ok).then_some(Url {
+            https,
+            host,
+            has_query,
+        })
+    }
+
+    #[test]
+    fn the_word_test_agrees_with_the_url_byte_table_for_every_byte_in_every_position() {
+        for b in 0..=255u8 {
+            for position in 0..8 {
+                let mut word = [b'a'; 8];
+                word[position] = b;
+                assert_eq!(
+                    url_forbids(u64::from_le_bytes(word)),
+                    !URL_BYTE[usize::from(b)],
+                    "byte {b:#x} at {position}"
+                );
+            }
+        }
+    }
+
+    /// Every combination of scheme, userinfo, host, port, path and query below (about
+    /// 100 000 URLs, many of them near misses) gets the same answer from both.
+    #[test]
+    fn the_one_pass_scanner_agrees_with_the_plain_rule() {
+        let schemes = [
+            "http://", "https://", "HTTPS://", "hTtP://", "ftp://", "http:/", "",
+        ];
+        let userinfos = ["", "user@", "user:pw@", "a@b@", "@", "u:p:q@", "we ird@"];
+        let hosts = [
+            "example.com",
+            "a",
+            "",
+            "exa_mple-1.cn",
+            "exa%41mple.com",
+            "ex!ample.com",
+            "[::1]",
+            "[2001:db8::7]",
+            "[zz]",
+            "[::1",
+            "例子.cn",
+            "ex\"ample",
+            "a:b",
+        ];
+        let ports = [
+            "", ":", ":0", ":8080", ":65535", ":65536", ":123456", ":8a", "::80", ":+80",
+        ];
+        let paths = ["", "/", "/a/b.php", "/a@b:c", "/x#frag", "/<tag>", "/%20"];
+        let queries = ["", "?", "?a=1&b=2", "?x=/y?z", "?q=a b"];
+        let mut compared = 0;
+        for scheme in schemes {
+            for userinfo in userinfos {
+                for host in hosts {
+                    for port in ports {
+                        for path in paths {
+                            for query in queries {
+                                let url = format!("{scheme}{userinfo}{host}{port}{path}{query}");
+                                assert_eq!(absolute_url(&url), spec(&url), "{url:?}");
+                                compared += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(compared, 7 * 7 * 13 * 10 * 7 * 5);
+    }
+
+    #[test]
+    fn every_single_byte_in_every_part_gets_the_same_answer() {
+        for b in 0..=255u8 {
+            let c = char::from(b);
+            for url in [
+                format!("http://{c}/"),
+                format!("http://ex{c}ample.com/"),
+                format!("http://u{c}@example.com/"),
+                format!("http://example.com:80{c}/"),
+                format!("https://example.com/p{c}th"),
+                format!("https://example.com/?q{c}"),
+                format!("https://[::1]{c}/"),
+            ] {
+                assert_eq!(absolute_url(&url), spec(&url), "{url:?}");
+            }
+        }
+    }
+}
