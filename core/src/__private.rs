@@ -121,51 +121,64 @@ pub fn report(object: &dyn FieldAccess) -> Result<(), SchemaErrors> {
     crate::validate::validate_root(object)
 }
 
-/// Sorted schemes: one signed field, `prefix` being `&name=` (empty values are skipped).
+/// Sorted schemes: one signed field after the first `at` bytes, `prefix` being `&name=`
+/// (empty values are skipped). Returns the new length.
 #[inline(always)]
-pub fn sign_pair(value: Wire<'_>, writer: &mut SignWriter, prefix: &'static str) {
+pub fn sign_pair(
+    value: Wire<'_>,
+    writer: &mut SignWriter,
+    at: usize,
+    prefix: &'static str,
+) -> usize {
     match value {
-        Wire::Absent => {}
-        Wire::Str(s) => writer.pair(prefix, s),
-        other => writer.pair_wire(prefix, &other),
+        Wire::Absent => at,
+        Wire::Str(s) => writer.pair(at, prefix, s),
+        other => writer.pair_wire(at, prefix, &other),
     }
 }
 
-/// `md5-concat`: one signed field's value.
+/// `md5-concat`: one signed field's value after the first `at` bytes.
 #[inline(always)]
-pub fn sign_value(value: Wire<'_>, writer: &mut SignWriter) {
+pub fn sign_value(value: Wire<'_>, writer: &mut SignWriter, at: usize) -> usize {
     match value {
-        Wire::Absent => {}
-        Wire::Str(s) => writer.value(s),
-        other => writer.value_wire(&other),
+        Wire::Absent => at,
+        Wire::Str(s) => writer.value(at, s),
+        other => writer.value_wire(at, &other),
     }
 }
 
-/// XML bodies: one member as `<name>value</name>`, left out when absent. `markup_free`:
-/// the validated value cannot hold markup (see [`BodyWriter::xml_trusted`]), decided
-/// when the code is generated.
+/// XML bodies: one member as `<name>value</name>` after the first `at` bytes, left out
+/// when absent. `markup_free`: the validated value cannot hold markup (see
+/// [`BodyWriter::xml_trusted`]), decided when the code is generated.
 #[inline(always)]
 pub fn xml_member(
     value: Wire<'_>,
     body: &mut BodyWriter,
+    at: usize,
     open: &'static str,
     close: &'static str,
     markup_free: bool,
-) {
+) -> usize {
     match value {
-        Wire::Absent => {}
-        Wire::Str(s) if markup_free => body.xml_trusted(open, close, s),
-        Wire::Str(s) => body.xml_text(open, close, s),
-        other => body.xml_wire(open, close, &other),
+        Wire::Absent => at,
+        Wire::Str(s) if markup_free => body.xml_trusted(at, open, close, s),
+        Wire::Str(s) => body.xml_text(at, open, close, s),
+        other => body.xml_wire(at, open, close, &other),
     }
 }
 
-/// Form bodies: one member as `name=value`, left out when absent.
+/// Form bodies: one member as `name=value` after the first `at` bytes, left out when
+/// absent.
 #[inline(always)]
-pub fn form_member(value: Wire<'_>, body: &mut BodyWriter, prefix: &'static str) {
+pub fn form_member(
+    value: Wire<'_>,
+    body: &mut BodyWriter,
+    at: usize,
+    prefix: &'static str,
+) -> usize {
     match value {
-        Wire::Absent => {}
-        Wire::Str(s) => body.form_text(prefix, s),
-        other => body.form_wire(prefix, &other),
+        Wire::Absent => at,
+        Wire::Str(s) => body.form_text(at, prefix, s),
+        other => body.form_wire(at, prefix, &other),
     }
 }

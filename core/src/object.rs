@@ -116,9 +116,10 @@ pub trait PayRequest: PayObject {
         body.finish()
     }
 
-    /// Writes the signed values in canonical order (emitted by the derive).
+    /// Writes the signed values in canonical order (emitted by the derive); returns how
+    /// many bytes it left in the writer's buffer.
     #[doc(hidden)]
-    fn __write_sign(&self, writer: &mut SignWriter);
+    fn __write_sign(&self, writer: &mut SignWriter) -> usize;
 
     /// Writes the body members and the signature (emitted by the derive).
     #[doc(hidden)]

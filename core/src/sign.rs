@@ -4,6 +4,7 @@
 
 use crate::schema::{HexCase, SignScheme, SignSpec};
 use crate::wire::Wire;
+use crate::words::{copy_short, hex16};
 use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
 use sha2::Sha256;
@@ -33,99 +34,109 @@ impl Target {
 /// Receives a request's canonical sign string, piece by piece, in signing order. The
 /// derive emits the calls (see `PayRequest`); the writer owns the separators, the
 /// skipping of empty values and the secret's suffix, so every request signs alike.
+///
+/// How much of the buffer is filled travels by value: each call takes it as `at` and
+/// returns the new length, so the emitted code keeps it in a register instead of
+/// storing and reloading it around every piece.
 pub struct SignWriter {
     target: Target,
-    /// Whether a pair was written (sorted schemes drop the first pair's `&`).
-    started: bool,
-    len: usize,
+    /// Bytes at the front of the buffer that are not part of the string: sorted
+    /// schemes write every pair with its `&`, and the first one is dropped here.
+    skip: usize,
     buf: [u8; BUFFER],
 }
 
 impl SignWriter {
-    fn new(target: Target) -> Self {
+    fn new(target: Target, spec: &SignSpec) -> Self {
         SignWriter {
             target,
-            started: false,
-            len: 0,
+            skip: usize::from(matches!(
+                spec.scheme,
+                SignScheme::Md5Sorted | SignScheme::HmacSha256Sorted
+            )),
             buf: [0; BUFFER],
         }
     }
 
     #[inline(always)]
-    fn put(&mut self, bytes: &[u8]) {
-        let end = self.len + bytes.len();
+    fn put(&mut self, at: usize, bytes: &[u8]) -> usize {
+        let end = at + bytes.len();
         if end <= BUFFER {
-            self.buf[self.len..end].copy_from_slice(bytes);
-            self.len = end;
+            copy_short(&mut self.buf[at..end], bytes);
+            end
         } else {
-            self.spill(bytes);
+            self.spill(at, bytes)
         }
     }
 
+    /// Hands the first `len` bytes of the buffer to the target (without the skipped `&`).
+    fn flush(&mut self, len: usize) {
+        self.target
+            .feed(self.buf.get(self.skip..len).unwrap_or_default());
+        self.skip = self.skip.saturating_sub(len);
+    }
+
     #[inline(never)]
-    fn spill(&mut self, bytes: &[u8]) {
-        self.target.feed(&self.buf[..self.len]);
-        self.len = 0;
+    fn spill(&mut self, at: usize, bytes: &[u8]) -> usize {
+        self.flush(at);
         if bytes.len() > BUFFER {
-            self.target.feed(bytes);
+            let skipped = self.skip.min(bytes.len());
+            self.target.feed(&bytes[skipped..]);
+            self.skip -= skipped;
+            0
         } else {
             self.buf[..bytes.len()].copy_from_slice(bytes);
-            self.len = bytes.len();
+            bytes.len()
         }
     }
 
     /// Sorted schemes: `&name=value`, written only when `value` is not empty; `prefix`
-    /// is `&name=` (the first pair is written without its `&`).
+    /// is `&name=` (the first `&` of the string is dropped). Returns the new length.
     #[inline(always)]
-    pub fn pair(&mut self, prefix: &'static str, value: &str) {
+    pub fn pair(&mut self, at: usize, prefix: &'static str, value: &str) -> usize {
         if value.is_empty() {
-            return;
+            return at;
         }
-        let prefix = prefix.as_bytes();
-        if self.started {
-            self.put(prefix);
-        } else {
-            self.started = true;
-            self.put(prefix.get(1..).unwrap_or_default());
-        }
-        self.put(value.as_bytes());
+        let at = self.put(at, prefix.as_bytes());
+        self.put(at, value.as_bytes())
     }
 
     /// [`SignWriter::pair`] for values that are not plain strings (numbers, amounts,
     /// JSON text), formatted on the stack.
     #[inline(never)]
-    pub fn pair_wire(&mut self, prefix: &'static str, value: &Wire<'_>) {
-        value.with_text(|text| self.pair(prefix, text));
+    pub fn pair_wire(&mut self, at: usize, prefix: &'static str, value: &Wire<'_>) -> usize {
+        value
+            .with_text(|text| self.pair(at, prefix, text))
+            .unwrap_or(at)
     }
 
-    /// `md5-concat`: the value alone.
+    /// `md5-concat`: the value alone. Returns the new length.
     #[inline(always)]
-    pub fn value(&mut self, value: &str) {
-        self.put(value.as_bytes());
+    pub fn value(&mut self, at: usize, value: &str) -> usize {
+        self.put(at, value.as_bytes())
     }
 
     /// [`SignWriter::value`] for values that are not plain strings.
     #[inline(never)]
-    pub fn value_wire(&mut self, value: &Wire<'_>) {
-        value.with_text(|text| self.value(text));
+    pub fn value_wire(&mut self, at: usize, value: &Wire<'_>) -> usize {
+        value.with_text(|text| self.value(at, text)).unwrap_or(at)
     }
 
-    /// Appends the secret as the scheme wants it and hands over the target.
-    fn finish(mut self, spec: &SignSpec, secret: &str) -> Target {
-        match spec.scheme {
-            SignScheme::None => {}
+    /// Appends the secret as the scheme wants it to the `at` bytes written and hands
+    /// everything to the target (in place: the writer is a few hundred bytes, and moving
+    /// it would copy them).
+    fn finish(&mut self, at: usize, spec: &SignSpec, secret: &str) {
+        let at = match spec.scheme {
+            SignScheme::None => at,
             SignScheme::Md5Sorted | SignScheme::HmacSha256Sorted => {
-                if self.started {
-                    self.put(b"&");
-                }
-                self.put(spec.key_name.as_bytes());
-                self.put(b"=");
-                self.put(secret.as_bytes());
+                let at = self.put(at, b"&");
+                let at = self.put(at, spec.key_name.as_bytes());
+                let at = self.put(at, b"=");
+                self.put(at, secret.as_bytes())
             }
-            SignScheme::Md5Concat => self.put(secret.as_bytes()),
-        }
-        self.target.feed(&self.buf[..self.len]);
-        self.target
+            SignScheme::Md5Concat => self.put(at, secret.as_bytes()),
+        };
+        self.flush(at);
     }
 }
 
@@ -137,15 +148,17 @@ pub struct HexDigest {
 
 impl HexDigest {
     fn new(bytes: &[u8], case: HexCase) -> Self {
-        let table: &[u8; 16] = match case {
-            HexCase::Upper => b"0123456789ABCDEF",
-            HexCase::Lower => b"0123456789abcdef",
+        let letters = match case {
+            HexCase::Upper => b'A',
+            HexCase::Lower => b'a',
         };
         let mut digits = [0; 64];
-        let len = (bytes.len() * 2).min(64);
-        for (pair, b) in digits[..len].chunks_exact_mut(2).zip(bytes) {
-            pair[0] = table[usize::from(b >> 4)];
-            pair[1] = table[usize::from(b & 0x0f)];
+        let mut len = 0;
+        for sixteen in bytes.chunks_exact(16).take(2) {
+            let mut chunk = [0u8; 16];
+            chunk.copy_from_slice(sixteen);
+            digits[len..len + 32].copy_from_slice(&hex16(&chunk, letters));
+            len += 32;
         }
         HexDigest { digits, len }
     }
@@ -161,11 +174,12 @@ impl HexDigest {
 pub(crate) fn sign_string(
     spec: &SignSpec,
     secret: &str,
-    write: &dyn Fn(&mut SignWriter),
+    write: &dyn Fn(&mut SignWriter) -> usize,
 ) -> String {
-    let mut writer = SignWriter::new(Target::Text(Vec::with_capacity(512)));
-    write(&mut writer);
-    match writer.finish(spec, secret) {
+    let mut writer = SignWriter::new(Target::Text(Vec::with_capacity(512)), spec);
+    let at = write(&mut writer);
+    writer.finish(at, spec, secret);
+    match writer.target {
         // Every piece is whole UTF-8 (`&str`s and ASCII names), so this cannot fail;
         // the lossy path would only copy if it did.
         Target::Text(bytes) => String::from_utf8(bytes)
@@ -179,7 +193,7 @@ pub(crate) fn sign_string(
 pub(crate) fn signature(
     spec: &SignSpec,
     secret: &str,
-    write: &dyn Fn(&mut SignWriter),
+    write: &dyn Fn(&mut SignWriter) -> usize,
 ) -> HexDigest {
     let target = match spec.scheme {
         SignScheme::None => return HexDigest::new(&[], spec.case),
@@ -190,11 +204,13 @@ pub(crate) fn signature(
             Err(_) => return HexDigest::new(&[], spec.case),
         },
     };
-    let mut writer = SignWriter::new(target);
-    write(&mut writer);
-    match writer.finish(spec, secret) {
-        Target::Md5(digest) => HexDigest::new(&digest.finalize(), spec.case),
-        Target::HmacSha256(mac) => HexDigest::new(&mac.finalize().into_bytes(), spec.case),
+    let mut writer = SignWriter::new(target, spec);
+    let at = write(&mut writer);
+    writer.finish(at, spec, secret);
+    // Finalised in place (see `SignWriter::finish`); the writer is dropped right after.
+    match &mut writer.target {
+        Target::Md5(digest) => HexDigest::new(&digest.finalize_reset(), spec.case),
+        Target::HmacSha256(mac) => HexDigest::new(&mac.finalize_reset().into_bytes(), spec.case),
         Target::Text(_) => HexDigest::new(&[], spec.case),
     }
 }

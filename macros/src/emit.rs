@@ -283,7 +283,7 @@ pub fn expand(c: &Container) -> TokenStream {
                 impl _pw::__private::PayRequest for #ident {
                     const SCHEMA: &'static _pw::__private::Schema = <Self as _pw::__private::PayObject>::OBJECT_SCHEMA;
                     #[inline]
-                    fn __write_sign(&self, writer: &mut _pw::__private::SignWriter) {
+                    fn __write_sign(&self, writer: &mut _pw::__private::SignWriter) -> ::core::primitive::usize {
                         #write_sign
                     }
                     fn __write_body(&self, body: &mut _pw::__private::BodyWriter, signature: &::core::primitive::str) {
@@ -388,7 +388,7 @@ pub fn fallback(input: &syn::DeriveInput, derive: Derive) -> TokenStream {
         Derive::Request => Some(quote! {
             impl _pw::__private::PayRequest for #ident {
                 const SCHEMA: &'static _pw::__private::Schema = &_pw::__private::EMPTY_SCHEMA;
-                fn __write_sign(&self, _: &mut _pw::__private::SignWriter) { ::core::unreachable!() }
+                fn __write_sign(&self, _: &mut _pw::__private::SignWriter) -> ::core::primitive::usize { ::core::unreachable!() }
                 fn __write_body(&self, _: &mut _pw::__private::BodyWriter, _: &::core::primitive::str) { ::core::unreachable!() }
             }
         }),

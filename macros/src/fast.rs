@@ -44,21 +44,22 @@ pub fn write_sign(c: &Container) -> TokenStream {
         match (c.scheme.is_sorted(), constant) {
             (true, false) => {
                 let prefix = format!("&{wire}=");
-                quote!(_pw::__private::sign_pair(#value, writer, #prefix);)
+                quote!(let at = _pw::__private::sign_pair(#value, writer, at, #prefix);)
             }
             (true, true) => {
                 let prefix = format!("&{wire}=");
-                quote!(writer.pair(#prefix, #value);)
+                quote!(let at = writer.pair(at, #prefix, #value);)
             }
-            (false, false) => quote!(_pw::__private::sign_value(#value, writer);),
-            (false, true) => quote!(writer.value(#value);),
+            (false, false) => quote!(let at = _pw::__private::sign_value(#value, writer, at);),
+            (false, true) => quote!(let at = writer.value(at, #value);),
         }
     });
     let calls: Vec<_> = calls.collect();
     if c.scheme == Scheme::None || calls.is_empty() {
-        return quote!(let _ = writer;);
+        return quote!(let _ = writer; 0);
     }
-    quote!(#(#calls)*)
+    // The length written so far travels by value (see `SignWriter`).
+    quote!(let at = 0; #(#calls)* at)
 }
 
 /// Body of `PayRequest::__write_body`: constants, body fields in declaration order, the
@@ -74,7 +75,7 @@ pub fn write_body(c: &Container) -> TokenStream {
     {
         (Format::Xml, false) => {
             let (open, close) = (format!("<{wire}>"), format!("</{wire}>"));
-            quote!(_pw::__private::xml_member(#value, body, #open, #close, #trusted);)
+            quote!(let at = _pw::__private::xml_member(#value, body, at, #open, #close, #trusted);)
         }
         (Format::Xml, true) => {
             let (open, close) = (format!("<{wire}>"), format!("</{wire}>"));
@@ -83,15 +84,15 @@ pub fn write_body(c: &Container) -> TokenStream {
             } else {
                 quote!(xml_text)
             };
-            quote!(body.#write(#open, #close, #value);)
+            quote!(let at = body.#write(at, #open, #close, #value);)
         }
         (_, false) => {
             let prefix = format!("{wire}=");
-            quote!(_pw::__private::form_member(#value, body, #prefix);)
+            quote!(let at = _pw::__private::form_member(#value, body, at, #prefix);)
         }
         (_, true) => {
             let prefix = format!("{wire}=");
-            quote!(body.form_text(#prefix, #value);)
+            quote!(let at = body.form_text(at, #prefix, #value);)
         }
     };
     let constants = c.constants.iter().map(|k| {
@@ -107,7 +108,12 @@ pub fn write_body(c: &Container) -> TokenStream {
     let sign = (c.scheme != Scheme::None)
         .then(|| member(&c.sign_field.value, quote!(signature), true, true));
     let unused = sign.is_none().then(|| quote!(let _ = signature;));
-    quote!(#(#constants)* #(#fields)* #sign #unused)
+    // The length written so far travels by value (see `BodyWriter`).
+    quote! {
+        let at = body.written();
+        #(#constants)* #(#fields)* #sign #unused
+        body.set_written(at);
+    }
 }
 
 /// Text XML can carry as it is: no markup characters and no control characters.

@@ -5,27 +5,33 @@ use crate::schema::Format;
 use crate::wire::Wire;
 
 impl BodyWriter {
-    /// `name=value`, joined with `&`; `prefix` is `name=`, built at compile time (wire
-    /// names are letters, digits, `_`, `-` and `.`, which form encoding leaves as they are).
+    /// `name=value` after the first `at` bytes, joined with `&`; `prefix` is `name=`,
+    /// built at compile time (wire names are letters, digits, `_`, `-` and `.`, which form
+    /// encoding leaves as they are). Returns the new length.
     #[inline]
-    pub fn form_text(&mut self, prefix: &'static str, text: &str) {
-        if !self.out.is_empty() {
-            self.out.push(b'&');
-        }
-        self.out.extend_from_slice(prefix.as_bytes());
-        for piece in form_urlencoded::byte_serialize(text.as_bytes()) {
-            self.out.extend_from_slice(piece.as_bytes());
-        }
+    pub fn form_text(&mut self, at: usize, prefix: &'static str, text: &str) -> usize {
+        let (at, ()) = self.push_with(at, |out| {
+            if !out.is_empty() {
+                out.push(b'&');
+            }
+            out.extend_from_slice(prefix.as_bytes());
+            for piece in form_urlencoded::byte_serialize(text.as_bytes()) {
+                out.extend_from_slice(piece.as_bytes());
+            }
+        });
+        at
     }
 
     /// [`BodyWriter::form_text`] for a value that is not a plain string: numbers and JSON
     /// text are written as text; nested objects and arrays cannot be, and are reported.
     #[inline(never)]
-    pub fn form_wire(&mut self, prefix: &'static str, value: &Wire<'_>) {
+    pub fn form_wire(&mut self, at: usize, prefix: &'static str, value: &Wire<'_>) -> usize {
         if matches!(value, Wire::Object(_) | Wire::Array(_)) {
             self.fail(not_flat(prefix.trim_end_matches('='), Format::Form));
-            return;
+            return at;
         }
-        value.with_text(|text| self.form_text(prefix, text));
+        value
+            .with_text(|text| self.form_text(at, prefix, text))
+            .unwrap_or(at)
     }
 }

@@ -6,7 +6,7 @@ use super::{not_flat, BodyWriter};
 use crate::error::Error;
 use crate::schema::Format;
 use crate::wire::Wire;
-use crate::words::{any_word, bytes_below, bytes_equal, HIGHS, ONES};
+use crate::words::{bytes_below, bytes_equal, copy_scanning, copy_short, HIGHS, ONES};
 
 /// Bytes that need a look: markup (`&`, `<`, `>`), C0 controls (`\r` is written as a
 /// reference; other controls but tab and LF are refused), and `0xEF`, which starts
@@ -25,15 +25,21 @@ const ATTENTION: [bool; 256] = {
     table
 };
 
-/// Whether any of the eight bytes needs a look (the [`ATTENTION`] set), tested at once.
+/// High bits where one of the eight bytes needs a look (the [`ATTENTION`] set, plus tab
+/// and LF, which the careful path copies), tested at once.
 #[inline(always)]
-fn needs_attention(word: u64) -> bool {
+fn attention(word: u64) -> u64 {
     // `<` (0x3c) and `>` (0x3e) differ in bit 1 only; no other byte maps to 0x3e.
-    let hits = bytes_below(word, 0x20)
+    bytes_below(word, 0x20)
         | bytes_equal(word, b'&')
         | bytes_equal(word | (ONES * 0x02), b'>')
-        | bytes_equal(word, 0xef);
-    hits & HIGHS != 0
+        | bytes_equal(word, 0xef)
+}
+
+/// Whether any of the eight bytes needs a look.
+#[inline(always)]
+fn needs_attention(word: u64) -> bool {
+    attention(word) & HIGHS != 0
 }
 
 /// Escapes `text` into `out`; `false` if `text` holds a character XML 1.0 cannot carry
@@ -81,24 +87,29 @@ fn escape_into(out: &mut Vec<u8>, text: &str) -> bool {
     true
 }
 
-/// Whether `bytes` can be copied as they are: no byte of the [`ATTENTION`] set (tab and
-/// LF also send a value down the careful path, which copies them).
-fn is_clean(bytes: &[u8]) -> bool {
-    !any_word(bytes, needs_attention)
-}
-
 impl BodyWriter {
-    /// `<name>text</name>`; `open` and `close` are the tags, built at compile time.
-    #[inline]
-    pub fn xml_text(&mut self, open: &'static str, close: &'static str, text: &str) {
-        self.out.reserve(open.len() + text.len() + close.len());
-        self.out.extend_from_slice(open.as_bytes());
-        if is_clean(text.as_bytes()) {
-            self.out.extend_from_slice(text.as_bytes());
+    /// `<name>text</name>` after the first `at` bytes; `open` and `close` are the tags,
+    /// built at compile time. The text is copied and scanned in one pass; only text that
+    /// needs escaping (or holds a character XML cannot carry) takes the careful path.
+    /// Returns the new length.
+    #[inline(always)]
+    pub fn xml_text(
+        &mut self,
+        at: usize,
+        open: &'static str,
+        close: &'static str,
+        text: &str,
+    ) -> usize {
+        let (o, t, c) = (open.len(), text.len(), close.len());
+        let room = self.room(at, o + t + c);
+        room[..o].copy_from_slice(open.as_bytes());
+        let careful = copy_scanning(&mut room[o..o + t], text.as_bytes(), attention);
+        room[o + t..].copy_from_slice(close.as_bytes());
+        if careful {
+            self.xml_escaped(at, open, close, text)
         } else {
-            self.xml_escaped(open, text);
+            at + o + t + c
         }
-        self.out.extend_from_slice(close.as_bytes());
     }
 
     /// `<name>text</name>` for text that cannot hold markup, known when the code is
@@ -106,42 +117,68 @@ impl BodyWriter {
     /// signature, or a value that has passed a rule admitting only such text (`one_of`
     /// with clean values, `ip`, `compact_time`, `rfc3339`, `alphanumeric`). Bodies are
     /// written only after validation has passed.
-    #[inline]
-    pub fn xml_trusted(&mut self, open: &'static str, close: &'static str, text: &str) {
-        self.out.reserve(open.len() + text.len() + close.len());
-        self.out.extend_from_slice(open.as_bytes());
-        self.out.extend_from_slice(text.as_bytes());
-        self.out.extend_from_slice(close.as_bytes());
+    #[inline(always)]
+    pub fn xml_trusted(
+        &mut self,
+        at: usize,
+        open: &'static str,
+        close: &'static str,
+        text: &str,
+    ) -> usize {
+        let (o, t, c) = (open.len(), text.len(), close.len());
+        let room = self.room(at, o + t + c);
+        room[..o].copy_from_slice(open.as_bytes());
+        copy_short(&mut room[o..o + t], text.as_bytes());
+        room[o + t..].copy_from_slice(close.as_bytes());
+        at + o + t + c
     }
 
     #[inline(never)]
-    fn xml_escaped(&mut self, open: &'static str, text: &str) {
-        if !escape_into(&mut self.out, text) {
+    fn xml_escaped(
+        &mut self,
+        at: usize,
+        open: &'static str,
+        close: &'static str,
+        text: &str,
+    ) -> usize {
+        let (at, escaped) = self.push_with(at, |out| {
+            out.extend_from_slice(open.as_bytes());
+            let escaped = escape_into(out, text);
+            out.extend_from_slice(close.as_bytes());
+            escaped
+        });
+        if !escaped {
             self.fail(Error::Unencodable {
                 path: crate::Path::Root.key(tag_name(open)).to_string(),
                 format: "xml",
                 reason: "contains a control character that XML 1.0 cannot carry; remove it",
             });
         }
+        at
     }
 
     /// [`BodyWriter::xml_text`] for a value that is not a plain string: numbers and JSON
     /// text are written as text; nested objects and arrays cannot be, and are reported.
     #[inline(never)]
-    pub fn xml_wire(&mut self, open: &'static str, close: &'static str, value: &Wire<'_>) {
+    pub fn xml_wire(
+        &mut self,
+        at: usize,
+        open: &'static str,
+        close: &'static str,
+        value: &Wire<'_>,
+    ) -> usize {
         if matches!(value, Wire::Object(_) | Wire::Array(_)) {
             self.fail(not_flat(tag_name(open), Format::Xml));
-            return;
+            return at;
         }
-        match value {
+        let written = match value {
             // Digits (and a point) need no escaping.
             Wire::Int(_) | Wire::UInt(_) | Wire::Yuan(_) => {
-                value.with_text(|text| self.xml_trusted(open, close, text));
+                value.with_text(|text| self.xml_trusted(at, open, close, text))
             }
-            _ => {
-                value.with_text(|text| self.xml_text(open, close, text));
-            }
-        }
+            _ => value.with_text(|text| self.xml_text(at, open, close, text)),
+        };
+        written.unwrap_or(at)
     }
 }
 
@@ -152,20 +189,71 @@ fn tag_name(open: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_clean, needs_attention, ATTENTION};
+    use super::{needs_attention, BodyWriter, ATTENTION};
+    use crate::schema::Format;
+
+    /// One element written by the hot path, as the whole body.
+    fn element(text: &str) -> Option<String> {
+        let mut body = BodyWriter::new(Format::Xml);
+        let at = body.xml_text(body.written(), "<v>", "</v>", text);
+        body.set_written(at);
+        body.finish().ok().map(|b| b.as_str().to_owned())
+    }
+
+    /// The escaping rule, one character at a time.
+    fn spec(text: &str) -> Option<String> {
+        let mut out = String::from("<xml><v>");
+        for c in text.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '\r' => out.push_str("&#13;"),
+                '\t' | '\n' => out.push(c),
+                '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => return None,
+                _ => out.push(c),
+            }
+        }
+        out.push_str("</v></xml>");
+        Some(out)
+    }
 
     #[test]
-    fn is_clean_sees_every_byte_of_every_length() {
+    fn every_character_that_matters_is_seen_in_every_position_of_every_length() {
+        let odd = [
+            '&', '<', '>', '\r', '\t', '\n', '\u{1}', '\u{fffe}', '\u{ffff}', '\u{ff08}', '中',
+        ];
         for len in 0..48 {
-            assert!(is_clean(&vec![b'a'; len]), "clean, length {len}");
+            let plain = "a".repeat(len);
+            assert_eq!(element(&plain), spec(&plain), "length {len}");
             for position in 0..len {
-                for bad in [b'&', b'<', b'>', b'\r', 0x01, 0xef] {
-                    let mut value = vec![b'a'; len];
-                    value[position] = bad;
-                    assert!(!is_clean(&value), "{bad:#x} at {position} of {len}");
+                for c in odd {
+                    let mut text: Vec<char> = plain.chars().collect();
+                    text[position] = c;
+                    let text: String = text.into_iter().collect();
+                    assert_eq!(element(&text), spec(&text), "{c:?} at {position} of {len}");
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_body_longer_than_its_first_room_is_whole() {
+        let long = "x&".repeat(700);
+        assert_eq!(element(&long), spec(&long));
+        let mut body = BodyWriter::new(Format::Xml);
+        let mut at = body.written();
+        for i in 0..100 {
+            at = body.xml_text(at, "<v>", "</v>", &format!("value {i} of a long body"));
+        }
+        body.set_written(at);
+        let expected: String = (0..100)
+            .map(|i| format!("<v>value {i} of a long body</v>"))
+            .collect();
+        assert_eq!(
+            body.finish().ok().map(|b| b.as_str().to_owned()),
+            Some(format!("<xml>{expected}</xml>"))
+        );
     }
 
     #[test]
