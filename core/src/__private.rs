@@ -13,7 +13,7 @@ pub use crate::schema::{
     LenBounds, Location, Rule, Schema, SignEntry, SignScheme, SignSpec, TextFormat,
 };
 pub use crate::serde_support::{deserialize_object, serialize_object};
-pub use crate::sign::SignWriter;
+pub use crate::sign::{HexDigest, SignWriter};
 pub use crate::validate::fast;
 pub use crate::verify::PayResponse;
 pub use crate::wire::{Wire, WireValue};
@@ -161,7 +161,7 @@ pub fn xml_member(
 ) -> usize {
     match value {
         Wire::Absent => at,
-        Wire::Str(s) if markup_free => body.xml_trusted(at, open, close, s),
+        Wire::Str(s) if markup_free => body.xml_trusted(at, open, close, s.as_bytes()),
         Wire::Str(s) => body.xml_text(at, open, close, s),
         other => body.xml_wire(at, open, close, &other),
     }

@@ -9,7 +9,7 @@ use crate::error::{Error, SchemaErrors};
 use crate::path::Path;
 use crate::schema::{Format, Schema};
 use crate::secret::Secret;
-use crate::sign::{self, SignWriter};
+use crate::sign::{self, HexDigest, SignWriter};
 use crate::validate;
 use crate::wire::WireValue;
 
@@ -112,7 +112,7 @@ pub trait PayRequest: PayObject {
         let signature =
             sign::signature(&Self::SCHEMA.sign, key.expose(), &|w| self.__write_sign(w));
         let mut body = BodyWriter::new(Self::SCHEMA.format.unwrap_or(Format::Json));
-        self.__write_body(&mut body, signature.as_str());
+        self.__write_body(&mut body, &signature);
         body.finish()
     }
 
@@ -123,7 +123,7 @@ pub trait PayRequest: PayObject {
 
     /// Writes the body members and the signature (emitted by the derive).
     #[doc(hidden)]
-    fn __write_body(&self, body: &mut BodyWriter, signature: &str);
+    fn __write_body(&self, body: &mut BodyWriter, signature: &HexDigest);
 
     /// Reads a request back from its wire form (the format declared on the type), with
     /// the default [`Limits`]. Constants must be present with their declared values.

@@ -163,6 +163,11 @@ impl HexDigest {
         HexDigest { digits, len }
     }
 
+    /// The digits as bytes (no UTF-8 check: the XML body copies them as they are).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.digits[..self.len]
+    }
+
     /// The digits (empty for a request that is not signed).
     pub fn as_str(&self) -> &str {
         // Only ASCII hex digits were written.

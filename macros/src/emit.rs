@@ -286,7 +286,7 @@ pub fn expand(c: &Container) -> TokenStream {
                     fn __write_sign(&self, writer: &mut _pw::__private::SignWriter) -> ::core::primitive::usize {
                         #write_sign
                     }
-                    fn __write_body(&self, body: &mut _pw::__private::BodyWriter, signature: &::core::primitive::str) {
+                    fn __write_body(&self, body: &mut _pw::__private::BodyWriter, signature: &_pw::__private::HexDigest) {
                         #write_body
                     }
                 }
@@ -389,7 +389,7 @@ pub fn fallback(input: &syn::DeriveInput, derive: Derive) -> TokenStream {
             impl _pw::__private::PayRequest for #ident {
                 const SCHEMA: &'static _pw::__private::Schema = &_pw::__private::EMPTY_SCHEMA;
                 fn __write_sign(&self, _: &mut _pw::__private::SignWriter) -> ::core::primitive::usize { ::core::unreachable!() }
-                fn __write_body(&self, _: &mut _pw::__private::BodyWriter, _: &::core::primitive::str) { ::core::unreachable!() }
+                fn __write_body(&self, _: &mut _pw::__private::BodyWriter, _: &_pw::__private::HexDigest) { ::core::unreachable!() }
             }
         }),
         Derive::Response => Some(quote! {

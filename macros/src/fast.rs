@@ -67,7 +67,7 @@ pub fn write_sign(c: &Container) -> TokenStream {
 pub fn write_body(c: &Container) -> TokenStream {
     let format = c.format.unwrap_or(Format::Json);
     if format == Format::Json {
-        return quote!(body.json_request(self, signature););
+        return quote!(body.json_request(self, signature.as_str()););
     }
     // `plain`: a `&str` (a constant, the signature) rather than a field's wire value;
     // `trusted`: text that cannot hold markup (see `BodyWriter::xml_trusted`).
@@ -83,6 +83,11 @@ pub fn write_body(c: &Container) -> TokenStream {
                 quote!(xml_trusted)
             } else {
                 quote!(xml_text)
+            };
+            let value = if trusted {
+                quote!(#value.as_bytes())
+            } else {
+                value
             };
             quote!(let at = body.#write(at, #open, #close, #value);)
         }
@@ -105,8 +110,17 @@ pub fn write_body(c: &Container) -> TokenStream {
         .iter()
         .filter(|f| f.location == crate::model::Location::Body)
         .map(|f| member(&f.wire.value, wire(f), false, validated_markup_free(f)));
-    let sign = (c.scheme != Scheme::None)
-        .then(|| member(&c.sign_field.value, quote!(signature), true, true));
+    // Hex digits: XML takes them as bytes, without a UTF-8 check.
+    let sign = (c.scheme != Scheme::None).then(|| {
+        let wire = &c.sign_field.value;
+        match format {
+            Format::Xml => {
+                let (open, close) = (format!("<{wire}>"), format!("</{wire}>"));
+                quote!(let at = body.xml_trusted(at, #open, #close, signature.as_bytes());)
+            }
+            _ => member(wire, quote!(signature.as_str()), true, true),
+        }
+    });
     let unused = sign.is_none().then(|| quote!(let _ = signature;));
     // The length written so far travels by value (see `BodyWriter`).
     quote! {

@@ -63,9 +63,10 @@ pub struct BodyWriter {
 /// 1 KiB: glibc serves requests up to 1032 bytes from its per-thread cache.)
 const INITIAL_CAPACITY: usize = 1000;
 
-/// How far ahead of need [`BodyWriter::grow`] zeroes room: a few calls per body, rather
-/// than one per member or a zeroed allocation (calloc skips malloc's per-thread cache
-/// and costs more than the whole XML body).
+/// How far ahead of need [`BodyWriter::grow`] zeroes room once the capacity is used up.
+/// Zeroing ahead means one call per body rather than one per member; zeroing here
+/// rather than allocating zeroed memory keeps glibc's per-thread cache (calloc skips
+/// it and cost more than the whole XML body). JSON and form bodies never zero.
 const ROOM_STEP: usize = 256;
 
 impl BodyWriter {
@@ -109,7 +110,8 @@ impl BodyWriter {
     #[cold]
     #[inline(never)]
     fn grow(&mut self, end: usize) {
-        self.out.resize(end + ROOM_STEP, 0);
+        self.out
+            .resize((end + ROOM_STEP).max(self.out.capacity()), 0);
     }
 
     /// Appends `bytes` after the first `at`; returns the new length.

@@ -123,12 +123,12 @@ impl BodyWriter {
         at: usize,
         open: &'static str,
         close: &'static str,
-        text: &str,
+        text: &[u8],
     ) -> usize {
         let (o, t, c) = (open.len(), text.len(), close.len());
         let room = self.room(at, o + t + c);
         room[..o].copy_from_slice(open.as_bytes());
-        copy_short(&mut room[o..o + t], text.as_bytes());
+        copy_short(&mut room[o..o + t], text);
         room[o + t..].copy_from_slice(close.as_bytes());
         at + o + t + c
     }
@@ -174,7 +174,7 @@ impl BodyWriter {
         let written = match value {
             // Digits (and a point) need no escaping.
             Wire::Int(_) | Wire::UInt(_) | Wire::Yuan(_) => {
-                value.with_text(|text| self.xml_trusted(at, open, close, text))
+                value.with_text(|text| self.xml_trusted(at, open, close, text.as_bytes()))
             }
             _ => value.with_text(|text| self.xml_text(at, open, close, text)),
         };
