@@ -133,6 +133,9 @@ pub fn sign_pair(
     match value {
         Wire::Absent => at,
         Wire::Str(s) => writer.pair(at, prefix, s),
+        // Integers and fen amounts are formatted right here, on the stack.
+        Wire::UInt(u) => writer.pair(at, prefix, itoa::Buffer::new().format(u)),
+        Wire::Int(i) => writer.pair(at, prefix, itoa::Buffer::new().format(i)),
         other => writer.pair_wire(at, prefix, &other),
     }
 }
@@ -143,6 +146,8 @@ pub fn sign_value(value: Wire<'_>, writer: &mut SignWriter, at: usize) -> usize 
     match value {
         Wire::Absent => at,
         Wire::Str(s) => writer.value(at, s),
+        Wire::UInt(u) => writer.value(at, itoa::Buffer::new().format(u)),
+        Wire::Int(i) => writer.value(at, itoa::Buffer::new().format(i)),
         other => writer.value_wire(at, &other),
     }
 }
@@ -163,6 +168,11 @@ pub fn xml_member(
         Wire::Absent => at,
         Wire::Str(s) if markup_free => body.xml_trusted(at, open, close, s.as_bytes()),
         Wire::Str(s) => body.xml_text(at, open, close, s),
+        // Digits (and a sign) need no escaping.
+        Wire::UInt(u) => {
+            body.xml_trusted(at, open, close, itoa::Buffer::new().format(u).as_bytes())
+        }
+        Wire::Int(i) => body.xml_trusted(at, open, close, itoa::Buffer::new().format(i).as_bytes()),
         other => body.xml_wire(at, open, close, &other),
     }
 }

@@ -75,9 +75,15 @@ fn benches(c: &mut Criterion) {
     request_group(c, "feat", &samples::feat_native(), baseline::feat);
 }
 
+/// Calls per batch: a few milliseconds, short enough that many batches fit in a quiet
+/// stretch of a shared machine.
+const BATCH: u32 = 5_000;
+/// Batches per contender, interleaved.
+const ROUNDS: usize = 31;
+
 /// Nanoseconds per call of one batch.
 fn batch_ns(f: &mut impl FnMut()) -> f64 {
-    let iterations = 20_000;
+    let iterations = BATCH;
     let start = Instant::now();
     for _ in 0..iterations {
         f();
@@ -90,7 +96,7 @@ fn batch_ns(f: &mut impl FnMut()) -> f64 {
 /// contender alike.
 fn interleaved_best<const N: usize>(mut fs: [&mut dyn FnMut(); N]) -> [f64; N] {
     let mut best = [f64::INFINITY; N];
-    for _ in 0..9 {
+    for _ in 0..ROUNDS {
         for (f, best) in fs.iter_mut().zip(&mut best) {
             *best = best.min(batch_ns(f));
         }
@@ -125,7 +131,7 @@ fn ratio_row<T: PayRequest>(
 }
 
 fn summary() {
-    println!("\nvalidate + sign + encode, best of 9 interleaved rounds x 20000 calls (ratio = paywire / baseline):");
+    println!("\nvalidate + sign + encode, best of {ROUNDS} interleaved rounds x {BATCH} calls (ratio = paywire / baseline):");
     ratio_row("swiftpass", &samples::swiftpass_wap(), baseline::swiftpass);
     ratio_row("weidoufu", &samples::weidoufu_wechat(), baseline::weidoufu);
     ratio_row("xorpay", &samples::xorpay_jsapi(), baseline::xorpay);

@@ -63,6 +63,57 @@ fn independent_xml_fields(xml: &str) -> Vec<(String, String)> {
     fields
 }
 
+/// A user's own XML request with integer members, signed and unsigned.
+#[derive(Debug, Clone, PayRequest)]
+#[pay(
+    format = "xml",
+    sign = "md5-sorted",
+    sign_key = "key",
+    sign_case = "upper"
+)]
+struct Integers {
+    delta: i64,
+    count: Option<u32>,
+    total_fee: Fen,
+}
+
+/// Integers reach the sign string and the body in decimal, extremes and signs
+/// included; the expected signature is MD5 (the md-5 crate) of the expected string.
+#[test]
+fn integers_are_decimal_in_sign_strings_and_xml_bodies() {
+    use md5::Digest;
+    let cases = [
+        (-5, Some(7), 1, "count=7&delta=-5&total_fee=1"),
+        (0, None, 0, "delta=0&total_fee=0"),
+        (
+            i64::MIN,
+            Some(u32::MAX),
+            u64::MAX,
+            "count=4294967295&delta=-9223372036854775808&total_fee=18446744073709551615",
+        ),
+    ];
+    for (delta, count, fee, pairs) in cases {
+        let request = Integers {
+            delta,
+            count,
+            total_fee: Fen::new(fee),
+        };
+        let expected_string = format!("{pairs}&key=61307e5f2aebcacecbcca6fe5296df9c");
+        assert_eq!(request.sign_string(&key()), expected_string);
+        let sign: String = md5::Md5::digest(expected_string.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect();
+        let count = count.map_or(String::new(), |c| format!("<count>{c}</count>"));
+        assert_eq!(
+            request.to_body(&key()).unwrap().as_str(),
+            format!(
+                "<xml><delta>{delta}</delta>{count}<total_fee>{fee}</total_fee><sign>{sign}</sign></xml>"
+            )
+        );
+    }
+}
+
 #[test]
 fn xml_injection_stays_inside_its_element() {
     let hostile = "测试]]><total_fee>100000</total_fee><![CDATA[&<a>";
