@@ -100,15 +100,11 @@ impl BodyWriter {
         close: &'static str,
         text: &str,
     ) -> usize {
-        let (o, t, c) = (open.len(), text.len(), close.len());
-        let room = self.room(at, o + t + c);
-        room[..o].copy_from_slice(open.as_bytes());
-        let careful = copy_scanning(&mut room[o..o + t], text.as_bytes(), attention);
-        room[o + t..].copy_from_slice(close.as_bytes());
+        let (end, careful) = self.element::<true>(at, open, close, text.as_bytes());
         if careful {
             self.xml_escaped(at, open, close, text)
         } else {
-            at + o + t + c
+            end
         }
     }
 
@@ -125,12 +121,31 @@ impl BodyWriter {
         close: &'static str,
         text: &[u8],
     ) -> usize {
+        let (end, _) = self.element::<false>(at, open, close, text);
+        end
+    }
+
+    /// `open`, `text` and `close` after the first `at` bytes: the new length, and with
+    /// `WATCH`, whether a byte of `text` needs a look (it is scanned as it is copied).
+    #[inline(always)]
+    fn element<const WATCH: bool>(
+        &mut self,
+        at: usize,
+        open: &'static str,
+        close: &'static str,
+        text: &[u8],
+    ) -> (usize, bool) {
         let (o, t, c) = (open.len(), text.len(), close.len());
         let room = self.room(at, o + t + c);
         room[..o].copy_from_slice(open.as_bytes());
-        copy_short(&mut room[o..o + t], text);
+        let needs_look = if WATCH {
+            copy_scanning(&mut room[o..o + t], text, attention)
+        } else {
+            copy_short(&mut room[o..o + t], text);
+            false
+        };
         room[o + t..].copy_from_slice(close.as_bytes());
-        at + o + t + c
+        (at + o + t + c, needs_look)
     }
 
     #[inline(never)]
