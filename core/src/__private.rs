@@ -152,9 +152,21 @@ pub fn sign_value(value: Wire<'_>, writer: &mut SignWriter, at: usize) -> usize 
     }
 }
 
+/// What a validated text value can hold that XML must escape, decided when the code is
+/// generated from the field's rules (bodies are written only after validation).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Markup {
+    /// Anything: the value is scanned for every byte XML needs escaped.
+    Possible,
+    /// At most `&` (`url`, `https_url`).
+    AmpersandOnly,
+    /// Nothing (`ip`, `compact_time`, `rfc3339`, `alphanumeric`, `one_of` with clean
+    /// values): see [`BodyWriter::xml_trusted`].
+    Free,
+}
+
 /// XML bodies: one member as `<name>value</name>` after the first `at` bytes, left out
-/// when absent. `markup_free`: the validated value cannot hold markup (see
-/// [`BodyWriter::xml_trusted`]), decided when the code is generated.
+/// when absent.
 #[inline(always)]
 pub fn xml_member(
     value: Wire<'_>,
@@ -162,12 +174,15 @@ pub fn xml_member(
     at: usize,
     open: &'static str,
     close: &'static str,
-    markup_free: bool,
+    markup: Markup,
 ) -> usize {
     match value {
         Wire::Absent => at,
-        Wire::Str(s) if markup_free => body.xml_trusted(at, open, close, s.as_bytes()),
-        Wire::Str(s) => body.xml_text(at, open, close, s),
+        Wire::Str(s) => match markup {
+            Markup::Free => body.xml_trusted(at, open, close, s.as_bytes()),
+            Markup::AmpersandOnly => body.xml_url(at, open, close, s),
+            Markup::Possible => body.xml_text(at, open, close, s),
+        },
         // Digits (and a sign) need no escaping.
         Wire::UInt(u) => {
             body.xml_trusted(at, open, close, itoa::Buffer::new().format(u).as_bytes())

@@ -69,56 +69,41 @@ pub fn write_body(c: &Container) -> TokenStream {
     if format == Format::Json {
         return quote!(body.json_request(self, signature.as_str()););
     }
-    // `plain`: a `&str` (a constant, the signature) rather than a field's wire value;
-    // `trusted`: text that cannot hold markup (see `BodyWriter::xml_trusted`).
-    let member = |wire: &str, value: TokenStream, plain: bool, trusted: bool| match (format, plain)
-    {
-        (Format::Xml, false) => {
-            let (open, close) = (format!("<{wire}>"), format!("</{wire}>"));
-            quote!(let at = _pw::__private::xml_member(#value, body, at, #open, #close, #trusted);)
-        }
-        (Format::Xml, true) => {
-            let (open, close) = (format!("<{wire}>"), format!("</{wire}>"));
-            let write = if trusted {
-                quote!(xml_trusted)
-            } else {
-                quote!(xml_text)
-            };
-            let value = if trusted {
-                quote!(#value.as_bytes())
-            } else {
-                value
-            };
-            quote!(let at = body.#write(at, #open, #close, #value);)
-        }
-        (_, false) => {
-            let prefix = format!("{wire}=");
-            quote!(let at = _pw::__private::form_member(#value, body, at, #prefix);)
-        }
-        (_, true) => {
-            let prefix = format!("{wire}=");
-            quote!(let at = body.form_text(at, #prefix, #value);)
-        }
-    };
+    let xml = format == Format::Xml;
+    let tags = |wire: &str| (format!("<{wire}>"), format!("</{wire}>"));
     let constants = c.constants.iter().map(|k| {
         let text = constant_text(&k.value);
-        let trusted = is_markup_free(&text);
-        member(&k.wire, quote!(#text), true, trusted)
+        let (open, close) = tags(&k.wire);
+        let prefix = format!("{}=", k.wire);
+        match (xml, is_markup_free(&text)) {
+            (true, true) => quote!(let at = body.xml_trusted(at, #open, #close, #text.as_bytes());),
+            (true, false) => quote!(let at = body.xml_text(at, #open, #close, #text);),
+            (false, _) => quote!(let at = body.form_text(at, #prefix, #text);),
+        }
     });
     let fields = c
         .fields
         .iter()
         .filter(|f| f.location == crate::model::Location::Body)
-        .map(|f| member(&f.wire.value, wire(f), false, validated_markup_free(f)));
+        .map(|f| {
+            let value = wire(f);
+            let (open, close) = tags(&f.wire.value);
+            let prefix = format!("{}=", f.wire.value);
+            if xml {
+                let markup = validated_markup(f);
+                quote!(let at = _pw::__private::xml_member(#value, body, at, #open, #close, _pw::__private::Markup::#markup);)
+            } else {
+                quote!(let at = _pw::__private::form_member(#value, body, at, #prefix);)
+            }
+        });
     // Hex digits: XML takes them as bytes, without a UTF-8 check.
     let sign = (c.scheme != Scheme::None).then(|| {
-        let wire = &c.sign_field.value;
-        match format {
-            Format::Xml => {
-                let (open, close) = (format!("<{wire}>"), format!("</{wire}>"));
-                quote!(let at = body.xml_trusted(at, #open, #close, signature.as_bytes());)
-            }
-            _ => member(wire, quote!(signature.as_str()), true, true),
+        let (open, close) = tags(&c.sign_field.value);
+        let prefix = format!("{}=", c.sign_field.value);
+        if xml {
+            quote!(let at = body.xml_trusted(at, #open, #close, signature.as_bytes());)
+        } else {
+            quote!(let at = body.form_text(at, #prefix, signature.as_str());)
         }
     });
     let unused = sign.is_none().then(|| quote!(let _ = signature;));
@@ -135,6 +120,23 @@ fn is_markup_free(text: &str) -> bool {
     !text
         .bytes()
         .any(|b| b < 0x20 || matches!(b, b'&' | b'<' | b'>') || b == 0xef)
+}
+
+/// What a field that has passed validation can hold that XML must escape: the name of
+/// a `paywire::__private::Markup` variant.
+fn validated_markup(f: &Field) -> proc_macro2::Ident {
+    let name = if validated_markup_free(f) {
+        "Free"
+    } else if f
+        .formats
+        .iter()
+        .any(|x| matches!(x.value, "url" | "https_url"))
+    {
+        "AmpersandOnly"
+    } else {
+        "Possible"
+    };
+    format_ident!("{name}")
 }
 
 /// Whether a field that has passed validation can only hold markup-free text.

@@ -36,6 +36,13 @@ fn attention(word: u64) -> u64 {
         | bytes_equal(word, 0xef)
 }
 
+/// What [`BodyWriter::element`] does with the text as it copies it.
+const COPY: u8 = 0;
+/// Scan for every byte that needs a look ([`attention`]).
+const SCAN_ALL: u8 = 1;
+/// Scan for `&` alone.
+const SCAN_AMPERSAND: u8 = 2;
+
 /// Whether any of the eight bytes needs a look.
 #[inline(always)]
 fn needs_attention(word: u64) -> bool {
@@ -100,7 +107,25 @@ impl BodyWriter {
         close: &'static str,
         text: &str,
     ) -> usize {
-        let (end, careful) = self.element::<true>(at, open, close, text.as_bytes());
+        let (end, careful) = self.element::<SCAN_ALL>(at, open, close, text.as_bytes());
+        if careful {
+            self.xml_escaped(at, open, close, text)
+        } else {
+            end
+        }
+    }
+
+    /// [`BodyWriter::xml_text`] for a value that has passed the `url` or `https_url`
+    /// rule, which refuses every byte XML needs escaped but `&` (a query's separator).
+    #[inline(always)]
+    pub fn xml_url(
+        &mut self,
+        at: usize,
+        open: &'static str,
+        close: &'static str,
+        text: &str,
+    ) -> usize {
+        let (end, careful) = self.element::<SCAN_AMPERSAND>(at, open, close, text.as_bytes());
         if careful {
             self.xml_escaped(at, open, close, text)
         } else {
@@ -121,14 +146,15 @@ impl BodyWriter {
         close: &'static str,
         text: &[u8],
     ) -> usize {
-        let (end, _) = self.element::<false>(at, open, close, text);
+        let (end, _) = self.element::<COPY>(at, open, close, text);
         end
     }
 
-    /// `open`, `text` and `close` after the first `at` bytes: the new length, and with
-    /// `WATCH`, whether a byte of `text` needs a look (it is scanned as it is copied).
+    /// `open`, `text` and `close` after the first `at` bytes: the new length, and
+    /// whether `SCAN` found a byte of `text` that needs a look (it is scanned as it is
+    /// copied).
     #[inline(always)]
-    fn element<const WATCH: bool>(
+    fn element<const SCAN: u8>(
         &mut self,
         at: usize,
         open: &'static str,
@@ -138,11 +164,14 @@ impl BodyWriter {
         let (o, t, c) = (open.len(), text.len(), close.len());
         let room = self.room(at, o + t + c);
         room[..o].copy_from_slice(open.as_bytes());
-        let needs_look = if WATCH {
-            copy_scanning(&mut room[o..o + t], text, attention)
-        } else {
-            copy_short(&mut room[o..o + t], text);
-            false
+        let value = &mut room[o..o + t];
+        let needs_look = match SCAN {
+            SCAN_ALL => copy_scanning(value, text, attention),
+            SCAN_AMPERSAND => copy_scanning(value, text, |w| bytes_equal(w, b'&')),
+            _ => {
+                copy_short(value, text);
+                false
+            }
         };
         room[o + t..].copy_from_slice(close.as_bytes());
         (at + o + t + c, needs_look)
@@ -248,6 +277,22 @@ mod tests {
                     let text: String = text.into_iter().collect();
                     assert_eq!(element(&text), spec(&text), "{c:?} at {position} of {len}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn url_values_have_their_ampersands_escaped_in_every_position() {
+        for len in 0..40 {
+            for position in 0..len {
+                let mut text = vec![b'a'; len];
+                text[position] = b'&';
+                let text = String::from_utf8(text).unwrap();
+                let mut body = BodyWriter::new(Format::Xml);
+                let at = body.xml_url(body.written(), "<v>", "</v>", &text);
+                body.set_written(at);
+                let written = body.finish().ok().map(|b| b.as_str().to_owned());
+                assert_eq!(written, spec(&text), "& at {position} of {len}");
             }
         }
     }
