@@ -4,6 +4,7 @@
 
 pub use crate::decode::node::{Node, NodeObject};
 pub use crate::decode::typed::DecodeErrors;
+pub use crate::encode::xml::Markup;
 pub use crate::encode::BodyWriter;
 pub use crate::error::SchemaErrors;
 pub use crate::object::{decode_object, FieldAccess, PayObject, PayRequest};
@@ -152,19 +153,6 @@ pub fn sign_value(value: Wire<'_>, writer: &mut SignWriter, at: usize) -> usize 
     }
 }
 
-/// What a validated text value can hold that XML must escape, decided when the code is
-/// generated from the field's rules (bodies are written only after validation).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Markup {
-    /// Anything: the value is scanned for every byte XML needs escaped.
-    Possible,
-    /// At most `&` (`url`, `https_url`).
-    AmpersandOnly,
-    /// Nothing (`ip`, `compact_time`, `rfc3339`, `alphanumeric`, `one_of` with clean
-    /// values): see [`BodyWriter::xml_trusted`].
-    Free,
-}
-
 /// XML bodies: one member as `<name>value</name>` after the first `at` bytes, left out
 /// when absent.
 #[inline(always)]
@@ -178,11 +166,7 @@ pub fn xml_member(
 ) -> usize {
     match value {
         Wire::Absent => at,
-        Wire::Str(s) => match markup {
-            Markup::Free => body.xml_trusted(at, open, close, s.as_bytes()),
-            Markup::AmpersandOnly => body.xml_url(at, open, close, s),
-            Markup::Possible => body.xml_text(at, open, close, s),
-        },
+        Wire::Str(s) => body.xml_text(at, open, close, s, markup),
         // Digits (and a sign) need no escaping.
         Wire::UInt(u) => {
             body.xml_trusted(at, open, close, itoa::Buffer::new().format(u).as_bytes())

@@ -77,7 +77,7 @@ pub fn write_body(c: &Container) -> TokenStream {
         let prefix = format!("{}=", k.wire);
         match (xml, is_markup_free(&text)) {
             (true, true) => quote!(let at = body.xml_trusted(at, #open, #close, #text.as_bytes());),
-            (true, false) => quote!(let at = body.xml_text(at, #open, #close, #text);),
+            (true, false) => quote!(let at = body.xml_text(at, #open, #close, #text, _pw::__private::Markup::Possible);),
             (false, _) => quote!(let at = body.form_text(at, #prefix, #text);),
         }
     });

@@ -36,6 +36,19 @@ fn attention(word: u64) -> u64 {
         | bytes_equal(word, 0xef)
 }
 
+/// What a validated text value can hold that XML must escape, decided when the code is
+/// generated from the field's rules (bodies are written only after validation).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Markup {
+    /// Anything: the value is scanned for every byte XML needs escaped.
+    Possible,
+    /// At most `&` (`url`, `https_url` refuse every other byte XML escapes).
+    AmpersandOnly,
+    /// Nothing (`ip`, `compact_time`, `rfc3339`, `alphanumeric`, `one_of` with clean
+    /// values): see [`BodyWriter::xml_trusted`].
+    Free,
+}
+
 /// What [`BodyWriter::element`] does with the text as it copies it.
 const COPY: u8 = 0;
 /// Scan for every byte that needs a look ([`attention`]).
@@ -96,9 +109,10 @@ fn escape_into(out: &mut Vec<u8>, text: &str) -> bool {
 
 impl BodyWriter {
     /// `<name>text</name>` after the first `at` bytes; `open` and `close` are the tags,
-    /// built at compile time. The text is copied and scanned in one pass; only text that
-    /// needs escaping (or holds a character XML cannot carry) takes the careful path.
-    /// Returns the new length.
+    /// built at compile time, and `markup` what the text can hold that XML must escape
+    /// (known from the field's rules). The text is copied and scanned in one pass for
+    /// that; only text that needs escaping (or holds a character XML cannot carry) takes
+    /// the careful path. Returns the new length.
     #[inline(always)]
     pub fn xml_text(
         &mut self,
@@ -106,26 +120,14 @@ impl BodyWriter {
         open: &'static str,
         close: &'static str,
         text: &str,
+        markup: Markup,
     ) -> usize {
-        let (end, careful) = self.element::<SCAN_ALL>(at, open, close, text.as_bytes());
-        if careful {
-            self.xml_escaped(at, open, close, text)
-        } else {
-            end
-        }
-    }
-
-    /// [`BodyWriter::xml_text`] for a value that has passed the `url` or `https_url`
-    /// rule, which refuses every byte XML needs escaped but `&` (a query's separator).
-    #[inline(always)]
-    pub fn xml_url(
-        &mut self,
-        at: usize,
-        open: &'static str,
-        close: &'static str,
-        text: &str,
-    ) -> usize {
-        let (end, careful) = self.element::<SCAN_AMPERSAND>(at, open, close, text.as_bytes());
+        let bytes = text.as_bytes();
+        let (end, careful) = match markup {
+            Markup::Possible => self.element::<SCAN_ALL>(at, open, close, bytes),
+            Markup::AmpersandOnly => self.element::<SCAN_AMPERSAND>(at, open, close, bytes),
+            Markup::Free => self.element::<COPY>(at, open, close, bytes),
+        };
         if careful {
             self.xml_escaped(at, open, close, text)
         } else {
@@ -220,7 +222,7 @@ impl BodyWriter {
             Wire::Int(_) | Wire::UInt(_) | Wire::Yuan(_) => {
                 value.with_text(|text| self.xml_trusted(at, open, close, text.as_bytes()))
             }
-            _ => value.with_text(|text| self.xml_text(at, open, close, text)),
+            _ => value.with_text(|text| self.xml_text(at, open, close, text, Markup::Possible)),
         };
         written.unwrap_or(at)
     }
@@ -233,13 +235,13 @@ fn tag_name(open: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::{needs_attention, BodyWriter, ATTENTION};
+    use super::{needs_attention, BodyWriter, Markup, ATTENTION};
     use crate::schema::Format;
 
     /// One element written by the hot path, as the whole body.
     fn element(text: &str) -> Option<String> {
         let mut body = BodyWriter::new(Format::Xml);
-        let at = body.xml_text(body.written(), "<v>", "</v>", text);
+        let at = body.xml_text(body.written(), "<v>", "</v>", text, Markup::Possible);
         body.set_written(at);
         body.finish().ok().map(|b| b.as_str().to_owned())
     }
@@ -289,7 +291,7 @@ mod tests {
                 text[position] = b'&';
                 let text = String::from_utf8(text).unwrap();
                 let mut body = BodyWriter::new(Format::Xml);
-                let at = body.xml_url(body.written(), "<v>", "</v>", &text);
+                let at = body.xml_text(body.written(), "<v>", "</v>", &text, Markup::AmpersandOnly);
                 body.set_written(at);
                 let written = body.finish().ok().map(|b| b.as_str().to_owned());
                 assert_eq!(written, spec(&text), "& at {position} of {len}");
@@ -304,7 +306,13 @@ mod tests {
         let mut body = BodyWriter::new(Format::Xml);
         let mut at = body.written();
         for i in 0..100 {
-            at = body.xml_text(at, "<v>", "</v>", &format!("value {i} of a long body"));
+            at = body.xml_text(
+                at,
+                "<v>",
+                "</v>",
+                &format!("value {i} of a long body"),
+                Markup::Possible,
+            );
         }
         body.set_written(at);
         let expected: String = (0..100)
