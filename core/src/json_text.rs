@@ -23,7 +23,9 @@ pub struct JsonText<T>(pub T);
 impl<T: WireValue> JsonText<T> {
     /// The compact JSON text.
     pub fn to_text(&self) -> String {
-        let mut out = Vec::new();
+        // Room for a typical value (weidoufu's one-receiver ledger is ~40 bytes), so it
+        // is not grown byte by byte.
+        let mut out = Vec::with_capacity(128);
         crate::encode::json::write_value(&mut out, &self.0.wire());
         // The JSON writer only writes UTF-8.
         String::from_utf8(out).unwrap_or_default()

@@ -3,10 +3,27 @@
 use super::for_each_member;
 use crate::object::FieldAccess;
 use crate::wire::{Wire, YuanBuf};
+use crate::words::{any_word, bytes_below, bytes_equal, HIGHS};
 
+/// High bits where a byte must be escaped in a JSON string: `"`, `\\` and controls.
+#[inline(always)]
+fn needs_escape(word: u64) -> u64 {
+    bytes_below(word, 0x20) | bytes_equal(word, b'"') | bytes_equal(word, b'\\')
+}
+
+/// `s` as a JSON string. Text without `"`, `\\` or control characters (nearly all of
+/// it) is copied whole between its quotes, exactly as serde_json writes it; anything
+/// else is escaped by serde_json.
 fn write_str(out: &mut Vec<u8>, s: &str) {
-    // Writing a &str into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
+    if any_word(s.as_bytes(), |w| needs_escape(w) & HIGHS != 0) {
+        // Writing a &str into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
+    } else {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    }
 }
 
 /// Writes one value as JSON.
@@ -56,4 +73,38 @@ pub(crate) fn write_object(
         member(out, name, &Wire::Str(signature));
     }
     out.push(b'}');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_str;
+
+    fn written(s: &str) -> String {
+        let mut out = Vec::new();
+        write_str(&mut out, s);
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Every ASCII byte (and some non-ASCII characters) in every position of every
+    /// length up to 40 is written exactly as serde_json writes the string.
+    #[test]
+    fn strings_are_written_exactly_as_serde_json_writes_them() {
+        let odd: Vec<char> = (0u8..0x80)
+            .map(char::from)
+            .chain(['中', 'é', '\u{2028}', '\u{fffe}', '🎁'])
+            .collect();
+        for len in 0..40 {
+            let plain = "a".repeat(len);
+            assert_eq!(written(&plain), serde_json::to_string(&plain).unwrap());
+            for position in 0..len {
+                for &c in &odd {
+                    let mut text: Vec<char> = plain.chars().collect();
+                    text[position] = c;
+                    let text: String = text.into_iter().collect();
+                    let expected = serde_json::to_string(&text).unwrap();
+                    assert_eq!(written(&text), expected, "{c:?} at {position} of {len}");
+                }
+            }
+        }
+    }
 }
