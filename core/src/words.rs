@@ -176,6 +176,19 @@ pub(crate) fn hex16(bytes: &[u8; 16], letters: u8) -> [u8; 32] {
     out
 }
 
+/// For the word tests' own tests: every byte value in every position of a word of `a`s,
+/// as (the byte, its position, the word).
+#[cfg(test)]
+pub(crate) fn each_byte_in_each_position() -> impl Iterator<Item = (u8, usize, u64)> {
+    (0..=255u8).flat_map(|b| {
+        (0..8).map(move |position| {
+            let mut word = [b'a'; 8];
+            word[position] = b;
+            (b, position, u64::from_le_bytes(word))
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

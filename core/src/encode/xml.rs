@@ -326,19 +326,11 @@ mod tests {
 
     #[test]
     fn the_word_test_agrees_with_the_byte_table_for_every_byte_in_every_position() {
-        for b in 0..=255u8 {
-            for position in 0..8 {
-                let mut word = [b'a'; 8];
-                word[position] = b;
-                // Never misses a byte that needs a look; flags nothing else but tab and LF
-                // (below 0x20, handled by the byte path at a small cost).
-                let expected = ATTENTION[usize::from(b)] || b == b'\t' || b == b'\n';
-                assert_eq!(
-                    needs_attention(u64::from_le_bytes(word)),
-                    expected,
-                    "byte {b:#x} at {position}"
-                );
-            }
+        for (b, position, word) in crate::words::each_byte_in_each_position() {
+            // Never misses a byte that needs a look; flags nothing else but tab and LF
+            // (below 0x20, handled by the byte path at a small cost).
+            let expected = ATTENTION[usize::from(b)] || b == b'\t' || b == b'\n';
+            assert_eq!(needs_attention(word), expected, "byte {b:#x} at {position}");
         }
         assert!(
             !needs_attention(u64::from_le_bytes(*b"\xe4\xb8\xad\xe6\x96\x87ab")),
