@@ -3,7 +3,7 @@
 //! verify the answer, show the NATIVE QR code, pay, and receive and verify the
 //! notification. Exit status 0 only if all five pass.
 
-use crate::merchant::{Merchant, MerchantKeys, MerchantOptions};
+use crate::merchant::{Merchant, MerchantKeys, MerchantOptions, PlacedOrder};
 use crate::qr;
 use paywire::client::Client;
 use paywire::keys::MerchantKey;
@@ -245,6 +245,11 @@ impl Demo {
         order.access_key = config.weidoufu.access_key.clone();
         order.out_order_no = self.order_number();
         order.notify_url = self.merchant.notify_url(Gateway::Weidoufu);
+        self.merchant.placed(
+            Gateway::Weidoufu,
+            &order.out_order_no,
+            placed(order.total_fee, None),
+        );
         let answer = async {
             let secret = Secret::new(config.weidoufu.secret_key.as_str());
             let request =
@@ -275,6 +280,11 @@ impl Demo {
         order.mch_id = config.swiftpass.mch_id.clone();
         order.out_trade_no = self.order_number();
         order.notify_url = self.merchant.notify_url(Gateway::Swiftpass);
+        self.merchant.placed(
+            Gateway::Swiftpass,
+            &order.out_trade_no,
+            placed(order.total_fee, None),
+        );
         let answer = async {
             let key = Secret::new(config.swiftpass.key.as_str());
             let request =
@@ -303,6 +313,13 @@ impl Demo {
         order.out_trade_no = self.order_number();
         order.notify_url = self.merchant.notify_url(Gateway::WechatGlobal);
         order.amount.total = 10;
+        let currency = Some(order.amount.currency.clone());
+        let amount = Fen::new(order.amount.total);
+        self.merchant.placed(
+            Gateway::WechatGlobal,
+            &order.out_trade_no,
+            placed(amount, currency),
+        );
         let answer = async {
             let nonce = paywire::sign::md5_hex(
                 order.out_trade_no.as_bytes(),
@@ -348,6 +365,16 @@ impl Demo {
                     .map_err(|e| e.to_string())?;
             let reply = send(&self.client, request).await?;
             let answer = xorpay::read_answer(&reply.body).map_err(|e| e.to_string())?;
+            // The aoid XorPay gave the order: its notification must carry the same one.
+            let aoid = answer.aoid.clone().ok_or("status ok without aoid")?;
+            self.merchant.placed(
+                Gateway::Xorpay,
+                &order.order_id,
+                PlacedOrder {
+                    gateway_order: Some(aoid),
+                    ..placed(order.price.fen(), None)
+                },
+            );
             let info = answer.info.ok_or("status ok without info")?;
             info.verify(&Secret::new(config.xorpay.wechat_key.as_str()))
                 .map_err(|e| e.to_string())?;
@@ -393,6 +420,15 @@ impl Demo {
             self.wechat_global().await,
             self.xorpay().await,
         ]
+    }
+}
+
+/// What the merchant records of an order it places: the amount (and currency).
+fn placed(amount: Fen, currency: Option<String>) -> PlacedOrder {
+    PlacedOrder {
+        amount,
+        currency,
+        gateway_order: None,
     }
 }
 

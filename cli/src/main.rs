@@ -113,9 +113,25 @@ enum Command {
         /// Fraction of notification deliveries the merchant fails (0 to 0.95).
         #[arg(long, default_value_t = 0.3)]
         fail_rate: f64,
-        /// A Redis URL: the merchant's replay guard is shared through it.
+        /// Faults to spread failures over: `all`, or a comma-separated list of before,
+        /// after, slow, drop, apply-error, crash.
+        #[arg(long, default_value = "before,after,slow,drop")]
+        faults: String,
+        /// Merchant instances behind the one notify URL, sharing one ledger.
+        #[arg(long, default_value_t = 1)]
+        instances: usize,
+        /// The instances' shared ledger in Redis: a redis:// URL, or `auto` for a
+        /// redis-server the soak starts on loopback (in memory without this option).
         #[arg(long)]
         redis: Option<String>,
+        /// With `--redis auto`: kill Redis a quarter of the way through, and start it
+        /// again after this many milliseconds.
+        #[arg(long)]
+        redis_outage_ms: Option<u64>,
+        /// The ledger's claim lease in milliseconds (how long a dead instance's claim
+        /// blocks its order).
+        #[arg(long, default_value_t = 2000)]
+        lease_ms: u64,
         /// Seed of the merchant's fault choices.
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -293,10 +309,18 @@ fn main() -> ExitCode {
             orders,
             concurrency,
             fail_rate,
+            faults,
+            instances,
             redis,
+            redis_outage_ms,
+            lease_ms,
             seed,
             json,
         } => {
+            let faults = match paywire_cli::merchant::Fault::parse_list(&faults) {
+                Ok(f) => f,
+                Err(e) => return fail(e),
+            };
             let rt = match runtime() {
                 Ok(rt) => rt,
                 Err(code) => return code,
@@ -305,7 +329,11 @@ fn main() -> ExitCode {
                 orders,
                 concurrency,
                 fail_rate,
+                faults,
+                instances,
                 redis,
+                redis_outage: redis_outage_ms.map(std::time::Duration::from_millis),
+                lease: std::time::Duration::from_millis(lease_ms),
                 seed,
             };
             match rt.block_on(paywire_cli::soak::run(&options)) {
@@ -314,16 +342,22 @@ fn main() -> ExitCode {
                     if json {
                         print_json(&serde_json::to_value(&report).unwrap_or_default());
                     } else {
+                        let f = &report.faults;
                         out(&format!(
-                            "orders {}  providers {}  paid {}  deliveries {}  applied {}  lost {}  applied_twice {}  p50 {} ms  p99 {} ms",
-                            report.orders, report.providers, report.paid, report.deliveries, report.applied,
-                            report.lost, report.applied_twice, report.p50_ms, report.p99_ms
+                            "orders {}  paid {}  deliveries {}  applied {}  lost {}  applied_twice {}  amount_mismatch {}  instances {}  guard_unavailable {}  p50 {} ms  p99 {} ms",
+                            report.orders, report.paid, report.deliveries, report.applied, report.lost,
+                            report.applied_twice, report.amount_mismatch, report.instances,
+                            report.guard_unavailable, report.p50_ms, report.p99_ms
+                        ));
+                        out(&format!(
+                            "faults: before {}  after {}  slow {}  drop {}  apply_failed {}  crashed {}  (redis restarted: {})",
+                            f.before, f.after, f.slow, f.drop, f.apply_failed, f.crashed, report.redis_restarted
                         ));
                         for f in &report.failures {
                             out(&format!("  failed: {f}"));
                         }
                     }
-                    if report.lost == 0 && report.applied_twice == 0 && report.failures.is_empty() {
+                    if report.passed() {
                         ExitCode::SUCCESS
                     } else {
                         ExitCode::FAILURE

@@ -1,18 +1,22 @@
 //! `paywire soak`: many orders over all five gateways against the sandbox, with a merchant
-//! that fails a fraction of notification deliveries (HTTP 500 before or after applying,
-//! answers slower than the gateway waits, connections dropped mid-answer). The merchant
-//! applies payments through a replay guard (in memory, or Redis shared between
-//! instances), so retried and duplicated notifications are acknowledged but applied once.
-//! The report says how many were lost or applied twice (both must be 0).
+//! (one or several instances behind one notify URL) that fails deliveries on purpose:
+//! HTTP 500 before verifying or after applying, slow answers, dropped connections, a
+//! database write that fails, an instance that dies holding a claim. Payments are applied
+//! through a ledger (in memory, or Redis shared by the instances, which the soak can kill
+//! and restart mid-run). The report counts what was lost, applied twice or mismatched;
+//! all three must be 0.
 
 use crate::demo::{Demo, Row};
-use crate::merchant::MerchantOptions;
-use paywire::{MemoryReplayGuard, ReplayGuard};
+use crate::merchant::{Fault, FaultCounts, MerchantOptions};
+use paywire::ledger::Ledger;
 use paywire_sandbox::config::RetryConfig;
+use paywire_sandbox::redis_server::RedisServer;
 use paywire_sandbox::Gateway;
 use serde::Serialize;
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// What to soak.
 #[derive(Debug, Clone)]
@@ -23,10 +27,49 @@ pub struct SoakOptions {
     pub concurrency: usize,
     /// Fraction of notification deliveries the merchant fails.
     pub fail_rate: f64,
-    /// A Redis URL for a shared replay guard; in memory when `None`.
+    /// The faults failed deliveries are spread over.
+    pub faults: Vec<Fault>,
+    /// Merchant instances behind the one notify URL.
+    pub instances: usize,
+    /// Where the shared ledger lives: a Redis URL, `auto` for a `redis-server` the soak
+    /// starts itself, or `None` for memory.
     pub redis: Option<String>,
+    /// With `redis = auto`: kill Redis a quarter of the way through and start it again
+    /// after this long.
+    pub redis_outage: Option<Duration>,
+    /// The ledger's claim lease (how long an abandoned claim blocks its order).
+    pub lease: Duration,
     /// Seed of the merchant's fault choices.
     pub seed: u64,
+}
+
+impl Default for SoakOptions {
+    fn default() -> Self {
+        SoakOptions {
+            orders: 200,
+            concurrency: 8,
+            fail_rate: 0.3,
+            faults: vec![Fault::Before, Fault::After, Fault::Slow, Fault::Drop],
+            instances: 1,
+            redis: None,
+            redis_outage: None,
+            lease: Duration::from_secs(2),
+            seed: 1,
+        }
+    }
+}
+
+/// One gateway's share of the run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GatewayReport {
+    /// Orders placed with it.
+    pub orders: usize,
+    /// Orders paid.
+    pub paid: usize,
+    /// Payments the merchant applied.
+    pub applied: usize,
+    /// Whether it sends notifications (featapi documents none).
+    pub notifies: bool,
 }
 
 /// The outcome, as printed with `--json`.
@@ -34,34 +77,49 @@ pub struct SoakOptions {
 pub struct SoakReport {
     /// Orders placed.
     pub orders: u32,
-    /// Gateways they were spread over.
-    pub providers: usize,
     /// Orders paid.
     pub paid: usize,
-    /// Notification delivery attempts the sandbox made.
-    pub deliveries: usize,
-    /// Payments the merchant applied.
+    /// Payments the merchant applied (distinct orders).
     pub applied: usize,
-    /// Paid orders with a notification that was never applied.
+    /// Paid orders of notifying gateways whose payment was never applied.
     pub lost: usize,
     /// Payments applied more than once.
     pub applied_twice: usize,
+    /// Verified payments refused because they did not match their order.
+    pub amount_mismatch: u64,
+    /// Merchant instances.
+    pub instances: usize,
+    /// Deliveries answered 5xx because the ledger could not answer.
+    pub guard_unavailable: u64,
+    /// Commits the ledger could not take after the write (acknowledged all the same).
+    pub commit_failed: u64,
+    /// How many times each fault fired.
+    pub faults: FaultCounts,
+    /// Per gateway.
+    pub gateways: BTreeMap<&'static str, GatewayReport>,
+    /// Notification delivery attempts the sandbox made.
+    pub deliveries: usize,
+    /// Whether Redis was killed and restarted during the run.
+    pub redis_restarted: bool,
     /// Median time from placing an order to its payment being applied.
     pub p50_ms: u64,
     /// 99th percentile of the same.
     pub p99_ms: u64,
+    /// Wall time of the whole run, settling included.
+    pub elapsed_ms: u64,
     /// Orders whose flow failed, with the first reasons.
     pub failures: Vec<String>,
 }
 
-/// The soak's notification retries: quick and persistent, so a 30 % failure rate
-/// settles in seconds (0.3^30 chances of exhausting them).
-const SOAK_RETRY: RetryConfig = RetryConfig {
-    first_delay_ms: 20,
-    max_delay_ms: 400,
-    max_attempts: 30,
-    timeout_ms: 300,
-};
+impl SoakReport {
+    /// Whether nothing was lost, doubled or mismatched, and every flow passed.
+    pub fn passed(&self) -> bool {
+        self.lost == 0
+            && self.applied_twice == 0
+            && self.amount_mismatch == 0
+            && self.failures.is_empty()
+    }
+}
 
 const GATEWAYS: [Gateway; 5] = [
     Gateway::Feat,
@@ -71,39 +129,110 @@ const GATEWAYS: [Gateway; 5] = [
     Gateway::Xorpay,
 ];
 
+/// The soak's notification retries: quick, and persistent enough to outlast a claim's
+/// lease and a Redis outage several times over (a failure rate of 30 % exhausts 30
+/// attempts with odds of 0.3^30).
+fn retry_for(options: &SoakOptions) -> RetryConfig {
+    let max_delay_ms = 400;
+    let outage = options.redis_outage.unwrap_or_default();
+    let span_ms = 10_000 + 3 * (options.lease + outage).as_millis() as u64;
+    RetryConfig {
+        first_delay_ms: 20,
+        max_delay_ms,
+        max_attempts: 30u32.max((span_ms / max_delay_ms) as u32 + 6),
+        timeout_ms: 300,
+    }
+}
+
+/// Each instance's ledger: its own connection to one shared store.
+fn ledgers(
+    options: &SoakOptions,
+    url: Option<String>,
+) -> Arc<dyn Fn(usize) -> Result<Ledger, String> + Send + Sync> {
+    let lease = options.lease;
+    // Commits retried for up to half the lease, so a commit that outlives a short Redis
+    // outage still lands before another instance may take the claim over.
+    let patience = lease / 2;
+    match url {
+        None => {
+            let shared = Ledger::in_memory()
+                .with_lease(lease)
+                .with_commit_patience(patience);
+            Arc::new(move |_| Ok(shared.clone()))
+        }
+        Some(url) => {
+            let prefix = format!(
+                "paywire:soak:{}:{}:",
+                std::process::id(),
+                paywire_sandbox::state::unix_now_nanos()
+            );
+            Arc::new(move |_| redis_ledger(&url, &prefix, lease, patience))
+        }
+    }
+}
+
+#[cfg(feature = "redis")]
+fn redis_ledger(
+    url: &str,
+    prefix: &str,
+    lease: Duration,
+    patience: Duration,
+) -> Result<Ledger, String> {
+    let store = paywire::ledger::RedisLedger::new(url, prefix)
+        .map_err(|e| e.to_string())?
+        .with_timeout(Duration::from_millis(500));
+    Ok(Ledger::new(store)
+        .with_lease(lease)
+        .with_commit_patience(patience))
+}
+
+#[cfg(not(feature = "redis"))]
+fn redis_ledger(url: &str, _: &str, _: Duration, _: Duration) -> Result<Ledger, String> {
+    Err(format!(
+        "--redis {url}: this build has no Redis support (feature `redis`)"
+    ))
+}
+
 /// Runs a soak.
 pub async fn run(options: &SoakOptions) -> Result<SoakReport, String> {
-    let guard: Arc<dyn ReplayGuard> = match &options.redis {
-        Some(url) => {
-            #[cfg(feature = "redis")]
-            {
-                let prefix = format!(
-                    "paywire:soak:{}:{}:",
-                    std::process::id(),
-                    paywire_sandbox::state::unix_now()
-                );
-                Arc::new(
-                    paywire::verify::RedisReplayGuard::new(url, &prefix, Duration::from_secs(3600))
-                        .map_err(|e| e.to_string())?,
-                )
-            }
-            #[cfg(not(feature = "redis"))]
-            {
-                return Err(format!(
-                    "--redis {url}: this build has no Redis support (feature `redis`)"
-                ));
-            }
+    let started = Instant::now();
+    let mut own_redis = None;
+    let url = match options.redis.as_deref() {
+        None => None,
+        Some("auto") => {
+            let server = RedisServer::start().map_err(|e| e.to_string())?;
+            let url = server.url.clone();
+            own_redis = Some(Arc::new(Mutex::new(server)));
+            Some(url)
         }
-        None => Arc::new(MemoryReplayGuard::new(1_000_000)),
+        Some(url) => {
+            if options.redis_outage.is_some() {
+                return Err("--redis-outage needs --redis auto (a server the soak owns)".into());
+            }
+            Some(url.to_owned())
+        }
     };
+    let retry = retry_for(options);
     let merchant = MerchantOptions {
         fail_rate: options.fail_rate.clamp(0.0, 0.95),
+        faults: options.faults.clone(),
         seed: options.seed,
-        hang: Duration::from_millis(SOAK_RETRY.timeout_ms * 2),
-        guard,
+        hang: Duration::from_millis(retry.timeout_ms * 2),
+        instances: options.instances.max(1),
+        ledger: ledgers(options, url),
         ..MerchantOptions::default()
     };
-    let demo = Arc::new(Demo::start_with(SOAK_RETRY, merchant).await?);
+    let demo = Arc::new(Demo::start_with(retry, merchant).await?);
+    let placed = Arc::new(AtomicU32::new(0));
+    let outage = match (&own_redis, options.redis_outage) {
+        (Some(server), Some(pause)) => Some(tokio::spawn(restart_mid_run(
+            server.clone(),
+            pause,
+            placed.clone(),
+            options.orders / 4,
+        ))),
+        _ => None,
+    };
     let semaphore = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
     let mut tasks = Vec::with_capacity(options.orders as usize);
     for i in 0..options.orders {
@@ -113,6 +242,7 @@ pub async fn run(options: &SoakOptions) -> Result<SoakReport, String> {
             .acquire_owned()
             .await
             .map_err(|e| e.to_string())?;
+        placed.fetch_add(1, Ordering::Relaxed);
         tasks.push(tokio::spawn(async move {
             let _permit = permit;
             match GATEWAYS[i as usize % GATEWAYS.len()] {
@@ -128,9 +258,42 @@ pub async fn run(options: &SoakOptions) -> Result<SoakReport, String> {
     for task in tasks {
         rows.push(task.await.map_err(|e| e.to_string())?);
     }
-    // Let the sandbox's retries settle: every paid order with a notification acknowledged
-    // or out of attempts.
-    let settle_deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let redis_restarted = match outage {
+        Some(task) => task.await.map_err(|e| e.to_string())??,
+        None => false,
+    };
+    settle(&demo, retry).await;
+    Ok(report(options, &demo, &rows, redis_restarted, started))
+}
+
+/// Kills the soak's Redis once `after` orders are placed and starts it again `pause`
+/// later; `true` once it is back.
+async fn restart_mid_run(
+    server: Arc<Mutex<RedisServer>>,
+    pause: Duration,
+    placed: Arc<AtomicU32>,
+    after: u32,
+) -> Result<bool, String> {
+    while placed.load(Ordering::Relaxed) < after.max(1) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.lock().unwrap_or_else(|p| p.into_inner()).kill();
+    tokio::time::sleep(pause).await;
+    tokio::task::spawn_blocking(move || {
+        server
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .restart()
+            .map(|()| true)
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+/// Waits until every paid order with a notification is acknowledged or out of attempts.
+async fn settle(demo: &Demo, retry: RetryConfig) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
     loop {
         let pending = demo
             .sandbox
@@ -140,23 +303,50 @@ pub async fn run(options: &SoakOptions) -> Result<SoakReport, String> {
                 o.paid
                     && o.notify_url.is_some()
                     && !o.acknowledged
-                    && (o.deliveries.len() as u32) < SOAK_RETRY.max_attempts
+                    && (o.deliveries.len() as u32) < retry.max_attempts
             })
             .count();
-        if pending == 0 || tokio::time::Instant::now() >= settle_deadline {
-            break;
+        if pending == 0 || tokio::time::Instant::now() >= deadline {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+fn report(
+    options: &SoakOptions,
+    demo: &Demo,
+    rows: &[Row],
+    redis_restarted: bool,
+    started: Instant,
+) -> SoakReport {
     let orders = demo.sandbox.orders();
-    let notifying: Vec<_> = orders
+    let merchant = &demo.merchant;
+    let mut gateways: BTreeMap<&'static str, GatewayReport> = GATEWAYS
         .iter()
-        .filter(|o| o.paid && o.notify_url.is_some())
+        .map(|g| {
+            let report = GatewayReport {
+                notifies: *g != Gateway::Feat,
+                ..GatewayReport::default()
+            };
+            (g.name(), report)
+        })
         .collect();
-    let lost = notifying
-        .iter()
-        .filter(|o| !demo.merchant.is_applied(o.gateway, &o.out_trade_no))
-        .count();
+    let mut lost = 0;
+    for order in &orders {
+        let entry = gateways.entry(order.gateway.name()).or_default();
+        entry.orders += 1;
+        if order.paid {
+            entry.paid += 1;
+            if entry.notifies && !merchant.is_applied(order.gateway, &order.out_trade_no) {
+                lost += 1;
+            }
+        }
+    }
+    let applied = merchant.applied();
+    for payment in &applied {
+        gateways.entry(payment.gateway.name()).or_default().applied += 1;
+    }
     let mut latencies: Vec<u64> = rows
         .iter()
         .filter(|r| r.passed())
@@ -183,16 +373,23 @@ pub async fn run(options: &SoakOptions) -> Result<SoakReport, String> {
             )
         })
         .collect();
-    Ok(SoakReport {
+    SoakReport {
         orders: options.orders,
-        providers: GATEWAYS.len(),
         paid: orders.iter().filter(|o| o.paid).count(),
-        deliveries: orders.iter().map(|o| o.deliveries.len()).sum(),
-        applied: demo.merchant.applied().len(),
+        applied: applied.len(),
         lost,
-        applied_twice: demo.merchant.applied_twice(),
+        applied_twice: merchant.applied_twice(),
+        amount_mismatch: merchant.amount_mismatches(),
+        instances: options.instances.max(1),
+        guard_unavailable: merchant.ledger_unavailable(),
+        commit_failed: merchant.commit_failures(),
+        faults: merchant.faults(),
+        gateways,
+        deliveries: orders.iter().map(|o| o.deliveries.len()).sum(),
+        redis_restarted,
         p50_ms: percentile(0.50),
         p99_ms: percentile(0.99),
+        elapsed_ms: started.elapsed().as_millis() as u64,
         failures,
-    })
+    }
 }

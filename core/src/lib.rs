@@ -44,6 +44,7 @@ mod encode;
 mod error;
 pub mod json_text;
 pub mod keys;
+pub mod ledger;
 mod money;
 mod object;
 mod path;
@@ -70,13 +71,14 @@ pub use body::Body;
 pub use decode::{DecodeError, Limits};
 pub use error::{Actual, Error, SchemaError, SchemaErrors, Violation};
 pub use json_text::JsonText;
+pub use ledger::{Claim, Ledger, OrderKey};
 pub use money::{Fen, MoneyError, Yuan};
 pub use object::{FieldAccess, PayObject, PayRequest, Received};
 pub use path::Path;
 pub use schema::{Format, Schema};
 pub use secret::Secret;
 pub use text_or_number::TextOrNumber;
-pub use verify::{MemoryReplayGuard, PayResponse, ReplayGuard, Verified, VerifyError};
+pub use verify::{PayResponse, Verified, VerifyError};
 pub use wire::{Wire, WireArray, WireValue};
 
 /// Derives [`PayRequest`] (and [`PayObject`], serde `Serialize`/`Deserialize`) for a struct

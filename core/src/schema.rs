@@ -185,6 +185,10 @@ pub enum TextFormat {
     HttpsUrl,
     /// ASCII letters and digits only (`#[pay(alphanumeric)]`).
     Alphanumeric,
+    /// A merchant order number as WeChat-family gateways allow it: ASCII letters, digits
+    /// and `_ - | * @` (`#[pay(trade_no)]`). No `&` or `=`, so a value cannot carry a
+    /// second `k=v` member inside a sorted sign string.
+    TradeNo,
     /// No 4-byte UTF-8 characters such as emoji (`#[pay(utf8mb3)]`).
     Utf8mb3,
 }
@@ -199,6 +203,7 @@ impl TextFormat {
             TextFormat::Url => "url",
             TextFormat::HttpsUrl => "https_url",
             TextFormat::Alphanumeric => "alphanumeric",
+            TextFormat::TradeNo => "trade_no",
             TextFormat::Utf8mb3 => "utf8mb3",
         }
     }
@@ -214,6 +219,7 @@ impl TextFormat {
                 "an absolute https URL without a query string such as https://example.com/notify (http only on loopback)"
             }
             TextFormat::Alphanumeric => "ASCII letters and digits only",
+            TextFormat::TradeNo => "ASCII letters, digits and _ - | * @ only",
             TextFormat::Utf8mb3 => {
                 "no 4-byte UTF-8 characters (emoji and other non-BMP characters)"
             }

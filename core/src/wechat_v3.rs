@@ -5,7 +5,7 @@
 //! Sans-IO: callers pass the time (`now`, Unix seconds) and the headers they received.
 
 use crate::keys::{MerchantKey, PublicKey};
-use crate::verify::{ReplayGuard, VerifyError};
+use crate::verify::VerifyError;
 use crate::{PayObject, PayResponse, Secret};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -298,24 +298,21 @@ pub struct OpenedNotification {
     pub plaintext: String,
 }
 
-/// Verifies a notification's signature and timestamp, refuses a notification id already
-/// accepted, and decrypts its resource.
+/// Verifies a notification's signature and timestamp and decrypts its resource. Pure: it
+/// records nothing, so a redelivery (same notification id, fresh headers) verifies again;
+/// applying the payment once is the [`Ledger`](crate::ledger::Ledger)'s job.
 pub fn open_notification(
     keys: &PlatformKeys,
     headers: &http::HeaderMap,
     body: &[u8],
     now: i64,
     apiv3_key: &Secret,
-    guard: &dyn ReplayGuard,
 ) -> Result<OpenedNotification, VerifyError> {
     // Strict parsing first, so hostile input is reported as such and not as a bad
     // signature; the signature covers the raw bytes either way.
     let notification = Notification::decode_unsigned(body)?.value;
     verify_message(keys, headers, body, now)?;
     let plaintext = decrypt_resource(apiv3_key, &notification.resource)?;
-    // Only an authentic, decryptable notification may claim its id.
-    let id = format!("wechat-v3:{}", notification.id);
-    crate::verify::claim(guard, id)?;
     Ok(OpenedNotification {
         notification,
         plaintext,

@@ -141,10 +141,12 @@ fn validated_markup(f: &Field) -> proc_macro2::Ident {
 
 /// Whether a field that has passed validation can only hold markup-free text.
 fn validated_markup_free(f: &Field) -> bool {
-    let format_only_clean = f
-        .formats
-        .iter()
-        .any(|x| matches!(x.value, "ip" | "compact_time" | "rfc3339" | "alphanumeric"));
+    let format_only_clean = f.formats.iter().any(|x| {
+        matches!(
+            x.value,
+            "ip" | "compact_time" | "rfc3339" | "alphanumeric" | "trade_no"
+        )
+    });
     let listed_clean = !f.one_of.is_empty() && f.one_of.iter().all(|v| is_markup_free(v));
     format_only_clean || listed_clean
 }

@@ -43,6 +43,7 @@ pub const FIELD_KEYS: &[&str] = &[
     "url",
     "https_url",
     "alphanumeric",
+    "trade_no",
     "utf8mb3",
 ];
 
@@ -54,6 +55,7 @@ pub const FORMAT_KEYS: &[&str] = &[
     "url",
     "https_url",
     "alphanumeric",
+    "trade_no",
     "utf8mb3",
 ];
 
@@ -434,7 +436,7 @@ pub fn parse_field(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                 }
                 // optional   (with `group`: not required when the group is in use)
                 "optional" => set_once(cx, &mut out.optional, span, span, "optional", |s| *s),
-                // rfc3339 | compact_time | ip | url | https_url | alphanumeric | utf8mb3
+                // rfc3339 | compact_time | ip | url | https_url | alphanumeric | trade_no | utf8mb3
                 k if FORMAT_KEYS.contains(&k) => {
                     if let Some(first) = out.formats.iter().find(|f| f.value == k) {
                         cx.duplicate(span, format!("duplicate pay attribute `{k}`"), first.span);

@@ -140,10 +140,13 @@ pub struct RetryConfig {
 
 impl Default for RetryConfig {
     fn default() -> Self {
+        // 0.2 s doubling to 10 s, 16 attempts: about 112 s in all, longer than a ledger's
+        // default 30 s lease and a Redis restart, so a claim abandoned by a dead instance,
+        // or an outage of the merchant's ledger, is outlasted.
         RetryConfig {
             first_delay_ms: 200,
-            max_delay_ms: 5_000,
-            max_attempts: 8,
+            max_delay_ms: 10_000,
+            max_attempts: 16,
             timeout_ms: 5_000,
         }
     }

@@ -22,6 +22,7 @@ pub mod clock;
 pub mod config;
 mod gateways;
 pub mod notify;
+pub mod redis_server;
 pub mod state;
 
 pub use config::SandboxConfig;

@@ -84,6 +84,16 @@ async fn cashier_page_pay_button_delivers_a_verified_notification() {
     order.access_key = config.weidoufu.access_key.clone();
     order.out_order_no = demo.order_number();
     order.notify_url = demo.merchant.notify_url(Gateway::Weidoufu);
+    // The merchant applies only payments of orders it placed, for their amount.
+    demo.merchant.placed(
+        Gateway::Weidoufu,
+        &order.out_order_no,
+        paywire_cli::merchant::PlacedOrder {
+            amount: order.total_fee,
+            currency: None,
+            gateway_order: None,
+        },
+    );
     let request = paywire_providers::transport::weidoufu(
         &demo.sandbox.base_url(Gateway::Weidoufu),
         &order,

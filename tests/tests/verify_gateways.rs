@@ -3,7 +3,7 @@
 
 use paywire::keys::PublicKey;
 use paywire::wechat_v2::{AppParams, BridgeParams};
-use paywire::{DecodeError, Fen, MemoryReplayGuard, PayRequest, Secret, VerifyError, Yuan};
+use paywire::{DecodeError, Fen, PayRequest, Secret, VerifyError, Yuan};
 use paywire_providers::{feat, swiftpass, weidoufu, xorpay};
 use paywire_tests::{rsa_fixtures, text, vector};
 
@@ -126,11 +126,9 @@ fn swiftpass_seed_examples_are_refused_for_their_duplicate_element() {
 }
 
 #[test]
-fn swiftpass_notification_paid_once_then_replayed() {
+fn swiftpass_notification_is_a_payment_keyed_on_the_merchants_order() {
     let body = body_of("swiftpass_notify");
-    let guard = MemoryReplayGuard::default();
-    let verified =
-        swiftpass::verify_notification(body.as_bytes(), &swiftpass_key(), &guard).unwrap();
+    let verified = swiftpass::verify_notification(body.as_bytes(), &swiftpass_key()).unwrap();
     assert!(verified.value.is_paid());
     assert_eq!(verified.value.total_fee, Some(Fen::new(1)));
     assert_eq!(verified.value.attach.as_deref(), Some("支付测试 & <more>"));
@@ -138,17 +136,24 @@ fn swiftpass_notification_paid_once_then_replayed() {
         verified.fields.get("bank_type").and_then(|n| n.as_str()),
         Some("CMB_CREDIT")
     );
-    assert!(matches!(
-        swiftpass::verify_notification(body.as_bytes(), &swiftpass_key(), &guard).unwrap_err(),
-        VerifyError::Replayed { .. }
-    ));
+    let payment = verified.value.payment().unwrap();
+    assert_eq!(payment.key.as_str(), "swiftpass:1415659990");
+    assert_eq!(payment.amount, Fen::new(1));
+    assert_eq!(
+        payment.gateway_order.as_deref(),
+        Some("4200000985202103031441826014")
+    );
+    // Pure: a redelivery verifies to the same value.
+    assert_eq!(
+        swiftpass::verify_notification(body.as_bytes(), &swiftpass_key()).unwrap(),
+        verified
+    );
     assert_eq!(swiftpass::NOTIFY_ACK, "success");
 }
 
 #[test]
 fn swiftpass_notification_refusals() {
     let body = body_of("swiftpass_notify");
-    let guard = MemoryReplayGuard::default();
     let key = swiftpass_key();
     let cases = [
         (
@@ -172,32 +177,23 @@ fn swiftpass_notification_refusals() {
     ];
     for (tampered, expected) in cases {
         assert_eq!(
-            swiftpass::verify_notification(tampered.as_bytes(), &key, &guard).unwrap_err(),
+            swiftpass::verify_notification(tampered.as_bytes(), &key).unwrap_err(),
             expected
         );
     }
     // Nothing was recorded by the refusals: the genuine notification is still new.
-    assert!(swiftpass::verify_notification(body.as_bytes(), &key, &guard).is_ok());
+    assert!(swiftpass::verify_notification(body.as_bytes(), &key).is_ok());
     let injected = body.replace("<pay_result>", "<total_fee>100000</total_fee><pay_result>");
-    assert_malformed(swiftpass::verify_notification(
-        injected.as_bytes(),
-        &key,
-        &guard,
-    ));
+    assert_malformed(swiftpass::verify_notification(injected.as_bytes(), &key));
     let xxe = format!("<!DOCTYPE xml [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>{body}");
-    assert_malformed(swiftpass::verify_notification(xxe.as_bytes(), &key, &guard));
+    assert_malformed(swiftpass::verify_notification(xxe.as_bytes(), &key));
     assert_malformed(swiftpass::verify_notification(
         b"<xml><attach>\xff</attach></xml>",
         &key,
-        &guard,
     ));
-    assert_malformed(swiftpass::verify_notification(b"", &key, &guard));
+    assert_malformed(swiftpass::verify_notification(b"", &key));
     let huge = format!("<xml><attach>{}</attach></xml>", "a".repeat(300 * 1024));
-    assert_malformed(swiftpass::verify_notification(
-        huge.as_bytes(),
-        &key,
-        &guard,
-    ));
+    assert_malformed(swiftpass::verify_notification(huge.as_bytes(), &key));
 }
 
 #[test]
@@ -206,30 +202,23 @@ fn swiftpass_rsa_1_256_notification_from_an_independent_signer() {
     let platform = PublicKey::from_pem(text(&fixtures, "/platform/public_key")).unwrap();
     let key = swiftpass::VerifyKey::Rsa(platform);
     let body = text(&fixtures, "/swiftpass_rsa/body");
-    let guard = MemoryReplayGuard::default();
-    let verified = swiftpass::verify_notification(body.as_bytes(), &key, &guard).unwrap();
+    let verified = swiftpass::verify_notification(body.as_bytes(), &key).unwrap();
     assert!(verified.value.is_paid());
     let tampered = body.replace("<total_fee>1</total_fee>", "<total_fee>2</total_fee>");
     assert_eq!(
-        swiftpass::verify_notification(tampered.as_bytes(), &key, &MemoryReplayGuard::default())
-            .unwrap_err(),
+        swiftpass::verify_notification(tampered.as_bytes(), &key).unwrap_err(),
         VerifyError::SignatureMismatch
     );
     let other = PublicKey::from_pem(text(&fixtures, "/platform/other_public_key")).unwrap();
     assert_eq!(
-        swiftpass::verify_notification(
-            body.as_bytes(),
-            &swiftpass::VerifyKey::Rsa(other),
-            &MemoryReplayGuard::default()
-        )
-        .unwrap_err(),
+        swiftpass::verify_notification(body.as_bytes(), &swiftpass::VerifyKey::Rsa(other))
+            .unwrap_err(),
         VerifyError::SignatureMismatch
     );
     // An MD5 message is refused when RSA is configured: no downgrade.
     let md5 = body_of("swiftpass_notify");
     assert!(matches!(
-        swiftpass::verify_notification(md5.as_bytes(), &key, &MemoryReplayGuard::default())
-            .unwrap_err(),
+        swiftpass::verify_notification(md5.as_bytes(), &key).unwrap_err(),
         VerifyError::SignTypeMismatch {
             expected: "RSA_1_256",
             ..
@@ -243,32 +232,42 @@ fn swiftpass_rsa_1_256_notification_from_an_independent_signer() {
 fn xorpay_notification() {
     let body = body_of("xorpay_notify");
     let secret = secret_of("xorpay_notify");
-    let guard = MemoryReplayGuard::default();
-    let verified = xorpay::verify_notification(body.as_bytes(), &secret, &guard).unwrap();
+    let verified = xorpay::verify_notification(body.as_bytes(), &secret).unwrap();
     assert_eq!(verified.value.pay_price, Yuan(Fen::new(5000)));
-    assert_eq!(verified.value.more.as_deref(), Some("a=1&b=2"));
-    assert!(matches!(
-        xorpay::verify_notification(body.as_bytes(), &secret, &guard),
-        Err(VerifyError::Replayed { .. })
-    ));
-    let fresh = MemoryReplayGuard::default();
+    // `more` and `detail` are not signed: kept apart, never in the verified value.
+    assert_eq!(
+        verified.unsigned.get("more").and_then(|n| n.as_str()),
+        Some("a=1&b=2")
+    );
+    assert!(verified.unsigned.get("detail").is_some() && verified.fields.get("more").is_none());
+    let payment = verified.value.payment().unwrap();
+    assert_eq!(payment.key.as_str(), "xorpay:14");
+    assert_eq!(
+        payment.gateway_order.as_deref(),
+        Some("2c56a1c8e7f34e0f9b2f7d3d1e0a9b8c")
+    );
+    assert_eq!(
+        xorpay::verify_notification(body.as_bytes(), &secret).unwrap(),
+        verified,
+        "pure"
+    );
     let cases = [
         body.replace("pay_price=50.00", "pay_price=0.01"),
         body.replace("order_id=14", "order_id=15"),
     ];
     for tampered in cases {
         assert_eq!(
-            xorpay::verify_notification(tampered.as_bytes(), &secret, &fresh).unwrap_err(),
+            xorpay::verify_notification(tampered.as_bytes(), &secret).unwrap_err(),
             VerifyError::SignatureMismatch
         );
     }
     assert_eq!(
-        xorpay::verify_notification(body.as_bytes(), &Secret::new("wrong"), &fresh).unwrap_err(),
+        xorpay::verify_notification(body.as_bytes(), &Secret::new("wrong")).unwrap_err(),
         VerifyError::SignatureMismatch
     );
     let unsigned = body.split("&sign=").next().unwrap();
     assert_eq!(
-        xorpay::verify_notification(unsigned.as_bytes(), &secret, &fresh).unwrap_err(),
+        xorpay::verify_notification(unsigned.as_bytes(), &secret).unwrap_err(),
         VerifyError::SignatureMissing {
             field: "sign".into()
         }
@@ -276,9 +275,8 @@ fn xorpay_notification() {
     assert_malformed(xorpay::verify_notification(
         format!("{body}&aoid=x").as_bytes(),
         &secret,
-        &fresh,
     ));
-    assert_malformed(xorpay::verify_notification(b"aoid=%ff", &secret, &fresh));
+    assert_malformed(xorpay::verify_notification(b"aoid=%ff", &secret));
     assert_eq!(xorpay::NOTIFY_ACK, "ok");
 }
 
@@ -315,41 +313,41 @@ fn xorpay_answers_are_typed() {
 fn weidoufu_notification_is_verified_over_the_raw_content_text() {
     let body = body_of("weidoufu_notify");
     let secret = secret_of("weidoufu_notify");
-    let guard = MemoryReplayGuard::default();
-    let verified = weidoufu::verify_notification(body.as_bytes(), &secret, &guard).unwrap();
+    let verified = weidoufu::verify_notification(body.as_bytes(), &secret).unwrap();
     assert_eq!(verified.value.total_fee, Fen::new(1));
     assert_eq!(
         verified.value.attach.as_deref(),
         Some("{test:'test1_params'}")
     );
-    assert!(matches!(
-        weidoufu::verify_notification(body.as_bytes(), &secret, &guard),
-        Err(VerifyError::Replayed { .. })
-    ));
-
-    let fresh = MemoryReplayGuard::default();
+    assert!(verified.value.is_paid());
+    let payment = verified.value.payment().unwrap();
+    assert_eq!(payment.key.as_str(), "weidoufu:180901620895069445");
+    assert_eq!(
+        weidoufu::verify_notification(body.as_bytes(), &secret).unwrap(),
+        verified,
+        "pure"
+    );
     // The same content re-serialised compactly is the same JSON value but not the signed text.
     let compact = {
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
         format!(r#"{{"sign":{},"content":{}}}"#, v["sign"], v["content"])
     };
     assert_eq!(
-        weidoufu::verify_notification(compact.as_bytes(), &secret, &fresh).unwrap_err(),
+        weidoufu::verify_notification(compact.as_bytes(), &secret).unwrap_err(),
         VerifyError::SignatureMismatch
     );
     let tampered = body.replace("\"total_fee\": 1", "\"total_fee\": 100");
     assert_eq!(
-        weidoufu::verify_notification(tampered.as_bytes(), &secret, &fresh).unwrap_err(),
+        weidoufu::verify_notification(tampered.as_bytes(), &secret).unwrap_err(),
         VerifyError::SignatureMismatch
     );
     assert_eq!(
-        weidoufu::verify_notification(body.as_bytes(), &Secret::new("sk_wrong"), &fresh)
-            .unwrap_err(),
+        weidoufu::verify_notification(body.as_bytes(), &Secret::new("sk_wrong")).unwrap_err(),
         VerifyError::SignatureMismatch
     );
     let unsigned = body.replacen("\"sign\"", "\"sig\"", 1);
     assert_eq!(
-        weidoufu::verify_notification(unsigned.as_bytes(), &secret, &fresh).unwrap_err(),
+        weidoufu::verify_notification(unsigned.as_bytes(), &secret).unwrap_err(),
         VerifyError::SignatureMissing {
             field: "sign".into()
         }
@@ -358,14 +356,12 @@ fn weidoufu_notification_is_verified_over_the_raw_content_text() {
     assert_malformed(weidoufu::verify_notification(
         duplicated.as_bytes(),
         &secret,
-        &fresh,
     ));
     assert_malformed(weidoufu::verify_notification(
         b"{\"sign\":\"x\",\"content\":\"\xff\"}",
         &secret,
-        &fresh,
     ));
-    assert_malformed(weidoufu::verify_notification(b"[]", &secret, &fresh));
+    assert_malformed(weidoufu::verify_notification(b"[]", &secret));
 }
 
 #[test]
@@ -578,16 +574,15 @@ fn swiftpass_response_hostile_input_is_malformed() {
 #[test]
 fn swiftpass_notification_wrong_key_and_missing_sign() {
     let body = body_of("swiftpass_notify");
-    let guard = MemoryReplayGuard::default();
     let wrong = swiftpass::VerifyKey::Md5(Secret::new("wrong-key"));
     assert_eq!(
-        swiftpass::verify_notification(body.as_bytes(), &wrong, &guard).unwrap_err(),
+        swiftpass::verify_notification(body.as_bytes(), &wrong).unwrap_err(),
         VerifyError::SignatureMismatch
     );
     let sign = text(&vector("swiftpass_notify"), "/signature").to_owned();
     let unsigned = body.replace(&format!("<sign><![CDATA[{sign}]]></sign>"), "");
     assert_eq!(
-        swiftpass::verify_notification(unsigned.as_bytes(), &swiftpass_key(), &guard).unwrap_err(),
+        swiftpass::verify_notification(unsigned.as_bytes(), &swiftpass_key()).unwrap_err(),
         VerifyError::SignatureMissing {
             field: "sign".into()
         }
@@ -598,27 +593,27 @@ fn swiftpass_notification_wrong_key_and_missing_sign() {
 fn xorpay_signs_only_four_fields_so_unknown_fields_are_not_protected() {
     // XorPay's md5(aoid + order_id + pay_price + pay_time + secret) does not cover `more`,
     // `detail` or any other field: that is the gateway's scheme, not a paywire choice.
-    // The unsigned fields are still kept, and the signed ones are still enforced.
+    // The unsigned fields are kept apart from the verified value, never mixed into it.
     let body = body_of("xorpay_notify").replace("more=a%3D1%26b%3D2", "more=changed");
-    let verified = xorpay::verify_notification(
-        body.as_bytes(),
-        &secret_of("xorpay_notify"),
-        &MemoryReplayGuard::default(),
-    )
-    .unwrap();
-    assert_eq!(verified.value.more.as_deref(), Some("changed"));
+    let verified =
+        xorpay::verify_notification(body.as_bytes(), &secret_of("xorpay_notify")).unwrap();
+    assert_eq!(
+        verified.unsigned.get("more").and_then(|n| n.as_str()),
+        Some("changed")
+    );
+    assert_eq!(
+        verified.fields.len(),
+        4,
+        "only the signed members: {:?}",
+        verified.fields
+    );
 }
 
 #[test]
 fn weidoufu_notification_with_an_added_member_fails() {
     let body = body_of("weidoufu_notify").replace("\"status\": 1", "\"status\": 1, \"refund\": 0");
     assert_eq!(
-        weidoufu::verify_notification(
-            body.as_bytes(),
-            &secret_of("weidoufu_notify"),
-            &MemoryReplayGuard::default()
-        )
-        .unwrap_err(),
+        weidoufu::verify_notification(body.as_bytes(), &secret_of("weidoufu_notify")).unwrap_err(),
         VerifyError::SignatureMismatch
     );
 }

@@ -5,7 +5,7 @@
 use http::{HeaderMap, HeaderName, HeaderValue};
 use paywire::keys::{MerchantKey, PublicKey};
 use paywire::wechat_v3::{self, MerchantSigner, PlatformKeys, Resource};
-use paywire::{MemoryReplayGuard, PayRequest, Secret, VerifyError};
+use paywire::{Fen, PayRequest, Secret, VerifyError};
 use paywire_providers::{samples, wechat_global};
 use paywire_tests::{rsa_fixtures, text};
 use serde_json::Value;
@@ -311,46 +311,57 @@ fn provider_reads_a_verified_prepay_answer_and_typed_errors() {
 }
 
 #[test]
-fn notification_is_verified_decrypted_and_accepted_once() {
+fn notification_is_verified_decrypted_and_typed_with_its_amount() {
     let f = rsa_fixtures();
     let keys = platform_keys(&f);
     let n = &f["notification"];
     let body = text(n, "/body").as_bytes();
     let at = ts(n, "/headers/Wechatpay-Timestamp");
     let apiv3 = Secret::new(text(n, "/apiv3_key"));
-    let guard = MemoryReplayGuard::default();
     let (opened, transaction) =
-        wechat_global::open_notification(&keys, &headers(n), body, at, &apiv3, &guard).unwrap();
+        wechat_global::open_notification(&keys, &headers(n), body, at, &apiv3).unwrap();
     assert_eq!(opened.plaintext, text(n, "/plaintext"));
     assert_eq!(opened.notification.event_type, "TRANSACTION.SUCCESS");
     assert_eq!(transaction.trade_state, "SUCCESS");
     assert_eq!(transaction.out_trade_no, "YX202111100020Z");
+    // The typed amount and payer, and the payment keyed on the merchant's order.
+    let amount = transaction.amount.as_ref().unwrap();
     assert_eq!(
-        wechat_global::open_notification(&keys, &headers(n), body, at, &apiv3, &guard).unwrap_err(),
-        VerifyError::Replayed {
-            id: "wechat-v3:EV-2018022511223320873".into()
-        }
+        (amount.total, amount.currency.as_str()),
+        (Fen::new(10), "HKD")
     );
-    let fresh = MemoryReplayGuard::default();
+    assert_eq!(amount.payer_total, Some(Fen::new(10)));
+    assert_eq!(amount.payer_currency.as_deref(), Some("HKD"));
+    let payer = transaction.payer.as_ref().unwrap();
+    assert_eq!(
+        payer.openid.as_deref(),
+        Some("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o")
+    );
+    let payment = transaction.payment().unwrap();
+    assert_eq!(payment.key.as_str(), "wechat-global:YX202111100020Z");
+    assert_eq!(payment.currency.as_deref(), Some("HKD"));
+    // Pure: the same delivery opens again, as a redelivery must.
+    assert_eq!(
+        wechat_global::open_notification(&keys, &headers(n), body, at, &apiv3).unwrap(),
+        (opened.clone(), transaction.clone())
+    );
     assert!(matches!(
-        wechat_global::open_notification(&keys, &headers(n), body, at + 301, &apiv3, &fresh),
+        wechat_global::open_notification(&keys, &headers(n), body, at + 301, &apiv3),
         Err(VerifyError::Stale { .. })
     ));
     let wrong_key = Secret::new("b7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb");
     assert!(matches!(
-        wechat_global::open_notification(&keys, &headers(n), body, at, &wrong_key, &fresh),
+        wechat_global::open_notification(&keys, &headers(n), body, at, &wrong_key),
         Err(VerifyError::Decrypt(_))
     ));
     let short_key = Secret::new("a7cde1ZJB1kG2e7VfTs3jQzaWizur8G");
-    let err = wechat_global::open_notification(&keys, &headers(n), body, at, &short_key, &fresh)
-        .unwrap_err();
+    let err =
+        wechat_global::open_notification(&keys, &headers(n), body, at, &short_key).unwrap_err();
     assert!(
         matches!(&err, VerifyError::Key(m) if m.contains("32 bytes") && m.contains("got 31")),
         "{err}"
     );
     assert!(!err.to_string().contains(short_key.expose()));
-    // None of the refusals above claimed the id.
-    assert!(wechat_global::open_notification(&keys, &headers(n), body, at, &apiv3, &fresh).is_ok());
 }
 
 #[test]
@@ -360,7 +371,6 @@ fn notification_hostile_input_is_malformed_not_a_bad_signature() {
     let n = &f["notification"];
     let at = ts(n, "/headers/Wechatpay-Timestamp");
     let apiv3 = Secret::new(text(n, "/apiv3_key"));
-    let guard = MemoryReplayGuard::default();
     let duplicated = text(n, "/body").replacen("{\"id\":", "{\"id\":\"x\",\"id\":", 1);
     let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
     for body in [
@@ -369,8 +379,8 @@ fn notification_hostile_input_is_malformed_not_a_bad_signature() {
         b"\xff\xfe".as_slice(),
         b"".as_slice(),
     ] {
-        let err = wechat_global::open_notification(&keys, &headers(n), body, at, &apiv3, &guard)
-            .unwrap_err();
+        let err =
+            wechat_global::open_notification(&keys, &headers(n), body, at, &apiv3).unwrap_err();
         assert!(err.is_malformed(), "{err:?}");
     }
 }
@@ -443,44 +453,22 @@ fn notification_tampered_or_unsigned_and_hostile_answers() {
     let n = &f["notification"];
     let at = ts(n, "/headers/Wechatpay-Timestamp");
     let apiv3 = Secret::new(text(n, "/apiv3_key"));
-    let guard = MemoryReplayGuard::default();
     let tampered = text(n, "/body").replace("TRANSACTION.SUCCESS", "TRANSACTION.REFUND");
     assert_eq!(
-        wechat_global::open_notification(
-            &keys,
-            &headers(n),
-            tampered.as_bytes(),
-            at,
-            &apiv3,
-            &guard
-        )
-        .unwrap_err(),
+        wechat_global::open_notification(&keys, &headers(n), tampered.as_bytes(), at, &apiv3)
+            .unwrap_err(),
         VerifyError::SignatureMismatch
     );
     let with_unknown = text(n, "/body").replacen("{\"id\":", "{\"extra\":1,\"id\":", 1);
     assert_eq!(
-        wechat_global::open_notification(
-            &keys,
-            &headers(n),
-            with_unknown.as_bytes(),
-            at,
-            &apiv3,
-            &guard
-        )
-        .unwrap_err(),
+        wechat_global::open_notification(&keys, &headers(n), with_unknown.as_bytes(), at, &apiv3)
+            .unwrap_err(),
         VerifyError::SignatureMismatch
     );
     let mut unsigned = headers(n);
     unsigned.remove("Wechatpay-Signature");
     assert!(matches!(
-        wechat_global::open_notification(
-            &keys,
-            &unsigned,
-            text(n, "/body").as_bytes(),
-            at,
-            &apiv3,
-            &guard
-        ),
+        wechat_global::open_notification(&keys, &unsigned, text(n, "/body").as_bytes(), at, &apiv3),
         Err(VerifyError::SignatureMissing { .. })
     ));
     let response = &f["response"];

@@ -6,7 +6,7 @@ use super::read_text;
 use paywire::decode::node::{Node, NodeObject};
 use paywire::keys::PublicKey;
 use paywire::wechat_v3::{self, PlatformKeys};
-use paywire::{MemoryReplayGuard, Secret, VerifyError};
+use paywire::{Secret, VerifyError};
 use paywire_providers::{swiftpass, wechat_global, weidoufu, xorpay};
 use serde_json::{json, Value};
 
@@ -127,7 +127,6 @@ fn secret(options: &VerifyOptions) -> Result<Secret, String> {
 
 /// Verifies `body` as `kind`.
 pub fn run(kind: &str, body: &[u8], options: &VerifyOptions) -> Outcome {
-    let guard = MemoryReplayGuard::default();
     let now = options.now.unwrap_or_else(paywire_sandbox::state::unix_now);
     let result = match kind {
         "swiftpass/response" => match swiftpass_key(options) {
@@ -152,21 +151,23 @@ pub fn run(kind: &str, body: &[u8], options: &VerifyOptions) -> Outcome {
         },
         "swiftpass/notify" => match swiftpass_key(options) {
             Err(e) => return usage(e),
-            Ok(key) => {
-                swiftpass::verify_notification(body, &key, &guard).map(|v| fields_json(&v.fields))
-            }
+            Ok(key) => swiftpass::verify_notification(body, &key).map(|v| fields_json(&v.fields)),
         },
         "weidoufu/notify" => match secret(options) {
             Err(e) => return usage(e),
-            Ok(key) => {
-                weidoufu::verify_notification(body, &key, &guard).map(|v| fields_json(&v.fields))
-            }
+            Ok(key) => weidoufu::verify_notification(body, &key).map(|v| fields_json(&v.fields)),
         },
         "xorpay/notify" => match secret(options) {
             Err(e) => return usage(e),
-            Ok(key) => {
-                xorpay::verify_notification(body, &key, &guard).map(|v| fields_json(&v.fields))
-            }
+            Ok(key) => match xorpay::verify_notification(body, &key) {
+                // `more` and `detail` are not signed: reported apart, never as verified.
+                Ok(v) => {
+                    let mut done = outcome(Ok(fields_json(&v.fields)));
+                    done.report["unsigned"] = fields_json(&v.unsigned);
+                    return done;
+                }
+                Err(e) => Err(e),
+            },
         },
         "wechat-global/response" | "wechat-global/notify" => {
             let headers = match headers(&options.headers) {
@@ -186,15 +187,10 @@ pub fn run(kind: &str, body: &[u8], options: &VerifyOptions) -> Outcome {
                 let Some(apiv3) = options.apiv3_key.as_deref() else {
                     return usage("wechat-global/notify needs --apiv3-key".into());
                 };
-                wechat_global::open_notification(
-                    &keys,
-                    &headers,
-                    body,
-                    now,
-                    &Secret::new(apiv3),
-                    &guard,
-                )
-                .map(|(opened, _)| serde_json::from_str(&opened.plaintext).unwrap_or(Value::Null))
+                wechat_global::open_notification(&keys, &headers, body, now, &Secret::new(apiv3))
+                    .map(|(opened, _)| {
+                        serde_json::from_str(&opened.plaintext).unwrap_or(Value::Null)
+                    })
             }
         }
         other => {

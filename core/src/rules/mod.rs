@@ -19,6 +19,9 @@ pub fn matches(format: TextFormat, s: &str) -> bool {
         TextFormat::HttpsUrl => absolute_url(s)
             .is_some_and(|url| (url.https || is_loopback_host(url.host)) && !url.has_query),
         TextFormat::Alphanumeric => s.bytes().all(|b| b.is_ascii_alphanumeric()),
+        TextFormat::TradeNo => s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'|' | b'*' | b'@')),
         TextFormat::Utf8mb3 => s.chars().all(|c| c.len_utf8() <= 3),
     }
 }
@@ -102,6 +105,12 @@ mod tests {
             (Alphanumeric, "A1b2", true),
             (Alphanumeric, "18090162089506944_", false),
             (Alphanumeric, "１８", false),
+            (TradeNo, "DEMO1764620000_0001-a|b*c@d", true),
+            (TradeNo, "1415659990", true),
+            (TradeNo, "4200000985&version=2.0", false),
+            (TradeNo, "A=B", false),
+            (TradeNo, "订单1", false),
+            (TradeNo, "A 1", false),
             (Utf8mb3, "image形象店-深圳腾大- QQ公仔", true),
             (Utf8mb3, "gift 🎁", false),
         ];

@@ -3,21 +3,16 @@
 //! of the typed struct; comparison is constant-time; a missing signature is a failure.
 
 mod raw;
-#[cfg(feature = "redis")]
-mod redis_guard;
-mod replay;
 
 pub use raw::{concat_sign_string, node_text, sorted_sign_string, sorted_string};
-#[cfg(feature = "redis")]
-pub use redis_guard::RedisReplayGuard;
-pub use replay::{GuardError, MemoryReplayGuard, ReplayGuard};
 
 use crate::decode::node::NodeObject;
 use crate::decode::typed::{decode_members, Constants, DecodeErrors};
 use crate::decode::{self, DecodeError, Limits};
+use crate::error::SchemaErrors;
 use crate::object::PayObject;
 use crate::path::Path;
-use crate::schema::{Format, Schema, SignScheme};
+use crate::schema::{Format, Schema, SignEntry, SignScheme};
 use crate::secret::Secret;
 use crate::sign::hex;
 use hmac::{Hmac, Mac};
@@ -60,16 +55,11 @@ pub enum VerifyError {
         /// The accepted window.
         window: i64,
     },
-    /// The replay guard could not answer: neither apply nor acknowledge; answer an error so
-    /// the gateway delivers the notification again.
-    #[error(transparent)]
-    Guard(#[from] GuardError),
-    /// This message was already accepted once: acknowledge it, but do not apply it again.
-    #[error("already seen: {id}; acknowledge it, but do not apply it again")]
-    Replayed {
-        /// The notification's identity.
-        id: String,
-    },
+    /// Authentic, but a member breaks the message's declared rules (a format, a length, a
+    /// member required when the status says paid). A valid signature over an ambiguous
+    /// string is not an unambiguous message, so nothing of it is used.
+    #[error("the message breaks its declared rules: {0}")]
+    Rules(SchemaErrors),
     /// No platform key with the serial the message names.
     #[error("no platform key with serial {serial:?}: download the current platform certificates")]
     UnknownSerial {
@@ -92,18 +82,9 @@ pub enum VerifyError {
 
 impl VerifyError {
     /// Whether the input itself was malformed or hostile (as opposed to well-formed but
-    /// not authentic, stale or replayed).
+    /// not authentic or stale).
     pub fn is_malformed(&self) -> bool {
-        matches!(self, VerifyError::Decode(_))
-    }
-}
-
-/// Claims `id` with `guard`: `Ok(())` the first time, [`VerifyError::Replayed`] for a
-/// repeat, [`VerifyError::Guard`] when the guard cannot tell.
-pub fn claim(guard: &dyn ReplayGuard, id: String) -> Result<(), VerifyError> {
-    match guard.first_time(&id)? {
-        true => Ok(()),
-        false => Err(VerifyError::Replayed { id }),
+        matches!(self, VerifyError::Decode(_) | VerifyError::Rules(_))
     }
 }
 
@@ -113,14 +94,50 @@ impl From<DecodeErrors> for VerifyError {
     }
 }
 
-/// A verified message: the typed value and every field exactly as received (unknown ones
-/// included, the signature excluded).
+/// A verified message: the typed value and every signed field exactly as received
+/// (unknown ones included, the signature excluded), with the members the signature does
+/// not cover kept apart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verified<T> {
-    /// The typed value.
+    /// The typed value, decoded from signed members only.
     pub value: T,
-    /// The raw received fields.
+    /// The raw received members the signature covers.
     pub fields: NodeObject,
+    /// Members that travelled with the message but that its signature does not cover
+    /// (under `md5-concat`, every member without a `sign = N` position, such as XorPay's
+    /// `more`): anyone on the path could have written them. Never treat them as
+    /// authenticated; empty for schemes that sign every member.
+    pub unsigned: NodeObject,
+}
+
+/// Splits off the members `schema`'s signature does not cover: under `md5-concat`, those
+/// without a position; every other scheme signs every received member.
+pub fn split_unsigned(schema: &Schema, fields: &mut NodeObject) -> NodeObject {
+    let mut unsigned = NodeObject::default();
+    if schema.sign.scheme != SignScheme::Md5Concat {
+        return unsigned;
+    }
+    let signed: Vec<&str> = schema
+        .sign
+        .order
+        .iter()
+        .map(|entry| match *entry {
+            SignEntry::Field(i) => schema.fields[usize::from(i)].wire_name,
+            SignEntry::Constant(i) => schema.constants[usize::from(i)].wire_name,
+        })
+        .collect();
+    let names: Vec<String> = fields
+        .iter()
+        .map(|(name, _)| name.to_owned())
+        .filter(|name| !signed.contains(&name.as_str()))
+        .collect();
+    for name in names {
+        if let Some(node) = fields.remove(&name) {
+            // Names come from one object, so they are unique and the insert cannot refuse.
+            let _ = unsigned.insert(name, node);
+        }
+    }
+    unsigned
 }
 
 /// Constant-time equality of two signatures; hex case is ignored (it carries no meaning).
@@ -187,12 +204,29 @@ pub fn check_signature(
     }
 }
 
-/// Decodes already-verified (or unsigned) fields into `T`, keeping them raw beside it.
+/// Decodes already-verified fields into `T` and checks `T`'s declared rules: what every
+/// verifier returns. A signature over an ambiguous string (sorted `k=v` with a value
+/// holding `&k=v`, a concatenation whose characters moved) still verifies, so the rules
+/// are what refuses a re-shaped message.
+pub fn decode_checked<T: PayObject>(fields: NodeObject) -> Result<Verified<T>, VerifyError> {
+    let verified = decode_fields::<T>(fields)?;
+    verified
+        .value
+        .validate_object()
+        .map_err(VerifyError::Rules)?;
+    Ok(verified)
+}
+
+/// Decodes fields into `T`, keeping them raw beside it (no rule is checked).
 pub fn decode_fields<T: PayObject>(fields: NodeObject) -> Result<Verified<T>, VerifyError> {
     let mut errors = DecodeErrors::new();
     let value = decode_members::<T>(&fields, &Path::Root, &mut errors, Constants::Optional);
     match value {
-        Some(value) if errors.is_empty() => Ok(Verified { value, fields }),
+        Some(value) if errors.is_empty() => Ok(Verified {
+            value,
+            fields,
+            unsigned: NodeObject::default(),
+        }),
         _ => Err(errors.into()),
     }
 }
@@ -218,7 +252,12 @@ pub trait PayResponse: PayObject {
         let mut fields =
             decode::parse_body(Self::SCHEMA.format.unwrap_or(Format::Json), body, limits)?;
         check_signature(Self::SCHEMA, &mut fields, key)?;
-        decode_fields(fields)
+        let unsigned = split_unsigned(Self::SCHEMA, &mut fields);
+        let verified = decode_checked(fields)?;
+        Ok(Verified {
+            unsigned,
+            ..verified
+        })
     }
 
     /// Parses and decodes a message whose type declares `sign = "none"`. For a signed

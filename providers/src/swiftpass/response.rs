@@ -3,9 +3,10 @@
 use paywire::decode::node::NodeObject;
 use paywire::decode::{self, Limits};
 use paywire::keys::PublicKey;
+use paywire::ledger::{OrderKey, Payment};
 use paywire::schema::Format;
 use paywire::verify::{self, signatures_match, sorted_string, take_signature};
-use paywire::{Fen, PayResponse, ReplayGuard, Secret, Verified, VerifyError};
+use paywire::{Fen, PayResponse, Secret, Verified, VerifyError};
 
 /// What the merchant answers a notification with, as plain text, once it is handled.
 pub const NOTIFY_ACK: &str = "success";
@@ -130,48 +131,68 @@ pub fn verify_response(
         return Err(SwiftpassError::Status { status, message });
     }
     check_signature(&mut fields, key)?;
-    let verified = verify::decode_fields::<WapPayResponse>(fields)?;
+    let verified = verify::decode_checked::<WapPayResponse>(fields)?;
     if verified.value.result_code != "0" {
         return Err(SwiftpassError::Business(Box::new(verified.value)));
     }
     Ok(verified)
 }
 
-/// A payment notification.
+/// The name payments of this gateway are keyed under in a [`Ledger`](paywire::Ledger).
+pub const GATEWAY: &str = "swiftpass";
+
+/// A payment notification. Its sorted `k=v` signature does not escape values, so a
+/// holder of one signed notification could merge two neighbouring members into one value
+/// (`transaction_id` = `4200…&version=2.0`) and still pass the signature: every identity,
+/// amount, status and time member therefore has a strict format that such a value fails,
+/// and the members a payment needs are required whenever `pay_result` says paid.
 #[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
 #[pay(format = "xml", sign = "md5-sorted", sign_key = "key")]
 pub struct PayNotification {
     /// 版本号
+    #[pay(len = ..=8)]
     pub version: Option<String>,
     /// 字符集
+    #[pay(len = ..=8)]
     pub charset: Option<String>,
     /// 签名方式
+    #[pay(one_of("MD5", "RSA_1_256"))]
     pub sign_type: Option<String>,
     /// 返回状态码: 0 表示成功
+    #[pay(len = 1..=16, alphanumeric)]
     pub status: String,
     /// 返回信息
     pub message: Option<String>,
     /// 业务结果: 0 表示成功
+    #[pay(len = 1..=16, alphanumeric)]
     pub result_code: String,
     /// 商户号
+    #[pay(len = 1..=45, alphanumeric)]
     pub mch_id: String,
     /// 设备号
+    #[pay(len = ..=32)]
     pub device_info: Option<String>,
     /// 随机字符串
+    #[pay(len = 1..=32, alphanumeric)]
     pub nonce_str: String,
     /// 错误代码
     pub err_code: Option<String>,
     /// 错误代码描述
     pub err_msg: Option<String>,
-    /// 商户订单号
+    /// 商户订单号 (required when paid)
+    #[pay(len = 1..=45, trade_no, required_if(pay_result = "0"))]
     pub out_trade_no: Option<String>,
-    /// 平台订单号
+    /// 平台订单号 (required when paid)
+    #[pay(len = 1..=64, alphanumeric, required_if(pay_result = "0"))]
     pub transaction_id: Option<String>,
-    /// 总金额,单位:分
+    /// 总金额,单位:分 (required when paid)
+    #[pay(required_if(pay_result = "0"))]
     pub total_fee: Option<Fen>,
     /// 支付结果: 0 表示成功
+    #[pay(len = 1..=16, alphanumeric)]
     pub pay_result: Option<String>,
-    /// 支付完成时间, yyyyMMddHHmmss
+    /// 支付完成时间, yyyyMMddHHmmss (required when paid)
+    #[pay(compact_time, required_if(pay_result = "0"))]
     pub time_end: Option<String>,
     /// 商户附加信息
     pub attach: Option<String>,
@@ -182,26 +203,34 @@ impl PayNotification {
     pub fn is_paid(&self) -> bool {
         self.status == "0" && self.result_code == "0" && self.pay_result.as_deref() == Some("0")
     }
+
+    /// The payment this notification reports, keyed on the merchant's `out_trade_no`;
+    /// `None` unless it reports a successful payment. (A verified paid notification always
+    /// carries the order number and amount: verification requires them.)
+    pub fn payment(&self) -> Option<Payment> {
+        if !self.is_paid() {
+            return None;
+        }
+        let order = self.out_trade_no.clone()?;
+        Some(Payment {
+            key: OrderKey::new(GATEWAY, &order),
+            order,
+            amount: self.total_fee?,
+            currency: None,
+            gateway_order: self.transaction_id.clone(),
+        })
+    }
 }
 
-/// Verifies a payment notification (signature over every received field, under the
-/// configured sign type) and refuses a payment already accepted once. On
-/// [`VerifyError::Replayed`], answer [`NOTIFY_ACK`] but do not apply the payment again.
+/// Verifies a payment notification: the signature over every received field, under the
+/// configured sign type, then the declared rules. Pure: it records nothing, so a
+/// redelivery verifies again; apply the [`PayNotification::payment`] once through a
+/// [`Ledger`](paywire::Ledger), then answer [`NOTIFY_ACK`].
 pub fn verify_notification(
     body: &[u8],
     key: &VerifyKey,
-    guard: &dyn ReplayGuard,
 ) -> Result<Verified<PayNotification>, VerifyError> {
     let mut fields = decode::parse_body(Format::Xml, body, &Limits::default())?;
     check_signature(&mut fields, key)?;
-    let verified = verify::decode_fields::<PayNotification>(fields)?;
-    let n = &verified.value;
-    let event = n
-        .transaction_id
-        .as_deref()
-        .or(n.out_trade_no.as_deref())
-        .unwrap_or(&n.nonce_str);
-    let id = format!("swiftpass:{}:{event}", n.mch_id);
-    paywire::verify::claim(guard, id)?;
-    Ok(verified)
+    verify::decode_checked::<PayNotification>(fields)
 }

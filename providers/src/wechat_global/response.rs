@@ -1,8 +1,9 @@
 //! WeChat Pay Global v3: the JSAPI order's answer (verified by its `Wechatpay-*`
 //! headers), the typed error body, the request `Authorization`, and notifications.
 
+use paywire::ledger::{OrderKey, Payment};
 use paywire::wechat_v3::{self, MerchantSigner, OpenedNotification, PlatformKeys};
-use paywire::{Body, PayObject, PayResponse, ReplayGuard, Secret, TextOrNumber, VerifyError};
+use paywire::{Body, Fen, PayObject, PayResponse, Secret, TextOrNumber, VerifyError};
 
 /// The endpoint's path below the base URL (signed in the `Authorization` message).
 pub const PATH: &str = "/v3/global/transactions/jsapi";
@@ -164,6 +165,37 @@ pub fn read_answer(
     })
 }
 
+/// The name payments of this gateway are keyed under in a [`Ledger`](paywire::Ledger).
+pub const GATEWAY: &str = "wechat-global";
+
+/// `amount` of a notified transaction.
+#[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
+#[pay(format = "json", sign = "none")]
+pub struct TransactionAmount {
+    /// 订单金额, in the currency's smallest unit
+    pub total: Fen,
+    /// 标价币种 (ISO 4217)
+    #[pay(len = 3..=3)]
+    pub currency: String,
+    /// 用户支付金额
+    pub payer_total: Option<Fen>,
+    /// 用户支付币种
+    #[pay(len = 3..=3)]
+    pub payer_currency: Option<String>,
+}
+
+/// `payer` of a notified transaction.
+#[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
+#[pay(format = "json", sign = "none")]
+pub struct TransactionPayer {
+    /// 用户标识 (直连模式)
+    pub openid: Option<String>,
+    /// 用户在机构 appid 下的标识 (机构模式)
+    pub sp_openid: Option<String>,
+    /// 用户在子商户 appid 下的标识 (机构模式)
+    pub sub_openid: Option<String>,
+}
+
 /// The decrypted `transaction` resource of a payment notification.
 #[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
 #[pay(format = "json", sign = "none")]
@@ -192,20 +224,56 @@ pub struct Transaction {
     pub attach: Option<String>,
     /// 支付完成时间
     pub success_time: Option<String>,
+    /// 金额 (required when `trade_state` is SUCCESS)
+    #[pay(required_if(trade_state = "SUCCESS"))]
+    pub amount: Option<TransactionAmount>,
+    /// 支付者
+    pub payer: Option<TransactionPayer>,
 }
 
-/// Verifies, de-duplicates and decrypts a payment notification, and decodes its
-/// transaction. On [`VerifyError::Replayed`], answer HTTP 200 but do not apply it again.
+impl Transaction {
+    /// Paid: `trade_state` SUCCESS.
+    pub fn is_paid(&self) -> bool {
+        self.trade_state == "SUCCESS"
+    }
+
+    /// The payment, keyed on the merchant's `out_trade_no`, with the order's `total` and
+    /// `currency` (not the payer's, which may differ by exchange or discount); `None`
+    /// unless paid.
+    pub fn payment(&self) -> Option<Payment> {
+        if !self.is_paid() {
+            return None;
+        }
+        let amount = self.amount.as_ref()?;
+        Some(Payment {
+            key: OrderKey::new(GATEWAY, &self.out_trade_no),
+            order: self.out_trade_no.clone(),
+            amount: amount.total,
+            currency: Some(amount.currency.clone()),
+            gateway_order: Some(self.transaction_id.clone()),
+        })
+    }
+}
+
+/// Verifies (signature, 300 s window) and decrypts a payment notification, and decodes
+/// its transaction. Pure: it records nothing, so WeChat Pay's redelivery of the same
+/// notification with fresh headers verifies again; apply the [`Transaction::payment`]
+/// once through a [`Ledger`](paywire::Ledger), then answer HTTP 200 or 204.
 pub fn open_notification(
     keys: &PlatformKeys,
     headers: &http::HeaderMap,
     body: &[u8],
     now: i64,
     apiv3_key: &Secret,
-    guard: &dyn ReplayGuard,
 ) -> Result<(OpenedNotification, Transaction), VerifyError> {
-    let opened = wechat_v3::open_notification(keys, headers, body, now, apiv3_key, guard)?;
-    let transaction = Transaction::decode_unsigned(opened.plaintext.as_bytes())?.value;
+    let opened = wechat_v3::open_notification(keys, headers, body, now, apiv3_key)?;
+    // Decrypted means authentic; the declared rules are checked all the same.
+    let fields = paywire::decode::parse_body(
+        paywire::Format::Json,
+        opened.plaintext.as_bytes(),
+        &paywire::Limits::default(),
+    )?;
+    let transaction = paywire::verify::decode_checked::<Transaction>(fields)?.value;
     Ok((opened, transaction))
 }
 

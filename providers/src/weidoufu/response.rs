@@ -2,13 +2,12 @@
 
 use paywire::decode::node::{Node, NodeObject};
 use paywire::decode::{json, DecodeErrors, Limits, Problem};
+use paywire::ledger::{OrderKey, Payment};
 use paywire::schema::{HexCase, Kind};
 use paywire::sign;
 use paywire::verify::{self, signatures_match, Verified};
 use paywire::wechat_v2::BridgeParams;
-use paywire::{
-    Fen, Path, PayResponse, ReplayGuard, Secret, TextOrNumber, VerifyError, Wire, WireValue,
-};
+use paywire::{Fen, Path, PayResponse, Secret, TextOrNumber, VerifyError, Wire, WireValue};
 
 /// What the merchant answers a notification with once it is handled. The document does
 /// not say; `success` is what WeChat-family aggregators expect.
@@ -159,15 +158,21 @@ pub fn read_answer(body: &[u8]) -> Result<AnswerData, WeidoufuError> {
     }
 }
 
+/// The name payments of this gateway are keyed under in a [`Ledger`](paywire::Ledger).
+pub const GATEWAY: &str = "weidoufu";
+
 /// The `content` of a payment notification.
 #[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
 #[pay(format = "json", sign = "none")]
 pub struct NotifyContent {
     /// 平台订单号
+    #[pay(len = 1..=64, alphanumeric)]
     pub mch_trade_no: String,
-    /// 商户订单号
+    /// 商户订单号 (the request's rule: letters and digits, 18 to 32)
+    #[pay(len = 18..=32, alphanumeric)]
     pub out_order_no: String,
     /// 支付渠道交易号
+    #[pay(len = 1..=64, alphanumeric)]
     pub transaction_id: String,
     /// 金额,单位:分
     pub total_fee: Fen,
@@ -204,13 +209,32 @@ struct RawEnvelope<'a> {
     content: &'a serde_json::value::RawValue,
 }
 
+impl NotifyContent {
+    /// Paid: `status` 1. The document does not list the statuses; 1 is what weidoufu
+    /// sends for a completed payment, and anything else is treated as not paid.
+    pub fn is_paid(&self) -> bool {
+        self.status.as_ref().is_some_and(|s| s.as_str() == "1")
+    }
+
+    /// The payment, keyed on the merchant's `out_order_no`; `None` unless paid.
+    pub fn payment(&self) -> Option<Payment> {
+        self.is_paid().then(|| Payment {
+            key: OrderKey::new(GATEWAY, &self.out_order_no),
+            order: self.out_order_no.clone(),
+            amount: self.total_fee,
+            currency: None,
+            gateway_order: Some(self.mch_trade_no.clone()),
+        })
+    }
+}
+
 /// Verifies a notification `{"sign": ..., "content": {...}}` over the raw `content` text
-/// (never a re-serialisation), decodes it, and refuses a transaction already accepted.
-/// On [`VerifyError::Replayed`], answer [`NOTIFY_ACK`] but do not apply it again.
+/// (never a re-serialisation), decodes it and checks its declared rules. Pure: it records
+/// nothing; apply the [`NotifyContent::payment`] once through a
+/// [`Ledger`](paywire::Ledger), then answer [`NOTIFY_ACK`].
 pub fn verify_notification(
     body: &[u8],
     secret: &Secret,
-    guard: &dyn ReplayGuard,
 ) -> Result<Verified<NotifyContent>, VerifyError> {
     // The strict parse first: it refuses duplicates, depth and size before anything else.
     let mut envelope = json::parse_object(body, &Limits::default())?;
@@ -233,10 +257,7 @@ pub fn verify_notification(
     ) {
         return Err(VerifyError::SignatureMismatch);
     }
-    let verified = verify::decode_fields::<NotifyContent>(content)?;
-    let id = format!("weidoufu:{}", verified.value.transaction_id);
-    paywire::verify::claim(guard, id)?;
-    Ok(verified)
+    verify::decode_checked::<NotifyContent>(content)
 }
 
 /// Builds a signed notification body, as weidoufu sends it (for tests and the sandbox).

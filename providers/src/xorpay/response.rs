@@ -1,8 +1,9 @@
 //! XorPay's answer to a pay request, and its payment notification.
 
+use paywire::ledger::{OrderKey, Payment};
 use paywire::verify::Verified;
 use paywire::wechat_v2::SignedBridgeParams;
-use paywire::{PayResponse, ReplayGuard, Secret, VerifyError, Yuan};
+use paywire::{PayResponse, Secret, VerifyError, Yuan};
 
 /// What the merchant answers a notification with, as plain text, once it is handled.
 pub const NOTIFY_ACK: &str = "ok";
@@ -103,37 +104,59 @@ pub fn read_answer(body: &[u8]) -> Result<PayAnswer, XorpayError> {
     }
 }
 
+/// The name payments of this gateway are keyed under in a [`Ledger`](paywire::Ledger).
+pub const GATEWAY: &str = "xorpay";
+
 /// A payment notification: `sign = md5(aoid + order_id + pay_price + pay_time + app_secret)`.
+///
+/// The concatenation has no separators, so characters can move between neighbours and
+/// still verify (`order_id=ORDER-11, pay_price=0.01` reads as `ORDER-1`, `10.01`). Strict
+/// formats refuse most such moves; the rest are refused by [`Payment::check`] against the
+/// order's amount and the `aoid` XorPay returned when it was placed. Only the four signed
+/// members are here: `more`, `detail` and anything else received are not covered by the
+/// signature and stay in [`Verified::unsigned`].
 #[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
 #[pay(format = "form", sign = "md5-concat", sign_case = "lower")]
 pub struct PayNotification {
     /// XorPay 平台统一订单号
-    #[pay(sign = 1)]
+    #[pay(sign = 1, len = 1..=64, alphanumeric)]
     pub aoid: String,
-    /// 你平台订单号
-    #[pay(sign = 2)]
+    /// 你平台订单号 (paywire requires letters, digits and `_ - | * @`)
+    #[pay(sign = 2, len = 1..=64, trade_no)]
     pub order_id: String,
     /// 实际支付金额
     #[pay(sign = 3)]
     pub pay_price: Yuan,
-    /// 支付时间
-    #[pay(sign = 4)]
+    /// 支付时间, `yyyy-MM-dd HH:mm:ss`
+    #[pay(sign = 4, len = 19..=19)]
     pub pay_time: String,
-    /// 订单其他信息,原样传回
-    pub more: Option<String>,
-    /// 支付详情
-    pub detail: Option<String>,
 }
 
-/// Verifies a notification with the app secret and refuses an `aoid` already accepted.
-/// On [`VerifyError::Replayed`], answer [`NOTIFY_ACK`] but do not apply it again.
+impl PayNotification {
+    /// XorPay notifies paid orders only.
+    pub fn is_paid(&self) -> bool {
+        true
+    }
+
+    /// The payment, keyed on the merchant's `order_id`, with `aoid` as the gateway's order.
+    pub fn payment(&self) -> Option<Payment> {
+        Some(Payment {
+            key: OrderKey::new(GATEWAY, &self.order_id),
+            order: self.order_id.clone(),
+            amount: self.pay_price.fen(),
+            currency: None,
+            gateway_order: Some(self.aoid.clone()),
+        })
+    }
+}
+
+/// Verifies a notification with the app secret, then its declared rules. Pure: it records
+/// nothing. `more` and `detail` come back in [`Verified::unsigned`], outside the verified
+/// value; check [`PayNotification::payment`] against the order (amount and `aoid`) before
+/// applying it once through a [`Ledger`](paywire::Ledger), then answer [`NOTIFY_ACK`].
 pub fn verify_notification(
     body: &[u8],
     app_secret: &Secret,
-    guard: &dyn ReplayGuard,
 ) -> Result<Verified<PayNotification>, VerifyError> {
-    let verified = PayNotification::verify_body(body, app_secret)?;
-    let id = format!("xorpay:{}", verified.value.aoid);
-    paywire::verify::claim(guard, id)?;
-    Ok(verified)
+    PayNotification::verify_body(body, app_secret)
 }

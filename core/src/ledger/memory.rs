@@ -1,0 +1,263 @@
+//! [`MemoryLedger`]: the ledger's keys in this process's memory.
+
+use super::{ClaimState, LedgerError, LedgerStore};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+#[derive(Debug)]
+struct Entry {
+    token: String,
+    done: bool,
+    expires: Instant,
+}
+
+#[derive(Debug, Default)]
+struct Keys {
+    entries: HashMap<String, Entry>,
+    /// Operations left before the next sweep of expired entries.
+    until_sweep: usize,
+}
+
+impl Keys {
+    /// The live entry of `key`, forgetting it first if it has expired.
+    fn live(&mut self, key: &str, now: Instant) -> Option<&mut Entry> {
+        if self.entries.get(key).is_some_and(|e| e.expires <= now) {
+            self.entries.remove(key);
+        }
+        self.entries.get_mut(key)
+    }
+
+    /// Forgets expired entries once every so many operations (as many as there were
+    /// entries left by the last sweep, at least 1024), so memory follows the retention
+    /// period at amortised constant cost.
+    fn sweep(&mut self, now: Instant) {
+        if self.until_sweep > 0 {
+            self.until_sweep -= 1;
+            return;
+        }
+        self.entries.retain(|_, e| e.expires > now);
+        self.until_sweep = self.entries.len().max(1024);
+    }
+}
+
+/// A [`LedgerStore`] in memory, for a merchant running one instance (and for tests).
+/// Committed orders are kept for the ledger's retention period, claims for their lease.
+/// It never fails; a restart forgets everything, so several instances, or one that
+/// restarts while gateways still redeliver, need a shared store such as
+/// [`RedisLedger`](super::RedisLedger) or the merchant's own database.
+#[derive(Debug, Default)]
+pub struct MemoryLedger {
+    keys: Mutex<Keys>,
+}
+
+impl MemoryLedger {
+    /// An empty ledger store.
+    pub fn new() -> MemoryLedger {
+        MemoryLedger::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Keys> {
+        // A poisoned lock means a thread panicked between two statements that each leave
+        // the map consistent; carry on with it.
+        self.keys.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl LedgerStore for MemoryLedger {
+    fn claim(&self, key: &str, token: &str, lease: Duration) -> Result<ClaimState, LedgerError> {
+        let now = Instant::now();
+        let mut keys = self.lock();
+        keys.sweep(now);
+        let state = match keys.live(key, now) {
+            Some(entry) if entry.done => ClaimState::Done,
+            Some(entry) if entry.token == token => {
+                entry.expires = now + lease;
+                ClaimState::Fresh
+            }
+            Some(_) => ClaimState::Busy,
+            None => {
+                keys.entries.insert(
+                    key.to_owned(),
+                    Entry {
+                        token: token.to_owned(),
+                        done: false,
+                        expires: now + lease,
+                    },
+                );
+                ClaimState::Fresh
+            }
+        };
+        Ok(state)
+    }
+
+    fn commit(&self, key: &str, token: &str, retention: Duration) -> Result<(), LedgerError> {
+        let now = Instant::now();
+        let mut keys = self.lock();
+        match keys.live(key, now) {
+            Some(entry) if entry.token == token => {
+                entry.done = true;
+                entry.expires = now + retention;
+                Ok(())
+            }
+            Some(_) => Err(LedgerError::LeaseLost {
+                key: key.to_owned(),
+            }),
+            None => {
+                keys.entries.insert(
+                    key.to_owned(),
+                    Entry {
+                        token: token.to_owned(),
+                        done: true,
+                        expires: now + retention,
+                    },
+                );
+                Ok(())
+            }
+        }
+    }
+
+    fn release(&self, key: &str, token: &str) -> Result<(), LedgerError> {
+        let now = Instant::now();
+        let mut keys = self.lock();
+        if keys
+            .live(key, now)
+            .is_some_and(|e| !e.done && e.token == token)
+        {
+            keys.entries.remove(key);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::{Claim, Ledger, OrderKey};
+    use std::sync::{Arc, Barrier};
+
+    #[test]
+    fn released_claims_free_the_order_and_commits_close_it() {
+        let ledger = Ledger::in_memory();
+        let key = OrderKey::new("swiftpass", "A1");
+        let Claim::Fresh(held) = ledger.claim(&key).unwrap() else {
+            panic!("fresh")
+        };
+        assert!(matches!(ledger.claim(&key).unwrap(), Claim::Busy));
+        held.release().unwrap();
+        let Claim::Fresh(held) = ledger.claim(&key).unwrap() else {
+            panic!("fresh after release")
+        };
+        held.commit().unwrap();
+        assert!(matches!(ledger.claim(&key).unwrap(), Claim::Done));
+        assert!(matches!(
+            ledger.claim(&OrderKey::new("xorpay", "A1")).unwrap(),
+            Claim::Fresh(_)
+        ));
+    }
+
+    #[test]
+    fn an_abandoned_claim_expires_after_its_lease() {
+        let ledger = Ledger::in_memory().with_lease(Duration::from_millis(80));
+        let key = OrderKey::new("weidoufu", "B2");
+        let Claim::Fresh(held) = ledger.claim(&key).unwrap() else {
+            panic!("fresh")
+        };
+        held.abandon();
+        assert!(matches!(ledger.claim(&key).unwrap(), Claim::Busy));
+        std::thread::sleep(Duration::from_millis(120));
+        assert!(matches!(ledger.claim(&key).unwrap(), Claim::Fresh(_)));
+    }
+
+    #[test]
+    fn a_store_call_repeated_with_its_token_finds_its_own_effect() {
+        let store = MemoryLedger::new();
+        let lease = Duration::from_secs(5);
+        assert_eq!(store.claim("k", "t1", lease), Ok(ClaimState::Fresh));
+        assert_eq!(store.claim("k", "t1", lease), Ok(ClaimState::Fresh));
+        assert_eq!(store.claim("k", "t2", lease), Ok(ClaimState::Busy));
+        assert_eq!(
+            store.commit("k", "t2", lease),
+            Err(LedgerError::LeaseLost { key: "k".into() })
+        );
+        store.release("k", "t2").unwrap();
+        assert_eq!(
+            store.claim("k", "t3", lease),
+            Ok(ClaimState::Busy),
+            "t2 cannot free t1's claim"
+        );
+        store.commit("k", "t1", lease).unwrap();
+        store.commit("k", "t1", lease).unwrap();
+        store.release("k", "t1").unwrap();
+        assert_eq!(
+            store.claim("k", "t4", lease),
+            Ok(ClaimState::Done),
+            "release never undoes a commit"
+        );
+    }
+
+    #[test]
+    fn a_commit_after_the_lease_with_nobody_else_still_closes_the_order() {
+        let store = MemoryLedger::new();
+        assert_eq!(
+            store.claim("k", "t1", Duration::from_millis(1)),
+            Ok(ClaimState::Fresh)
+        );
+        std::thread::sleep(Duration::from_millis(5));
+        store.commit("k", "t1", Duration::from_secs(5)).unwrap();
+        assert_eq!(
+            store.claim("k", "t2", Duration::from_secs(5)),
+            Ok(ClaimState::Done)
+        );
+    }
+
+    #[test]
+    fn of_eight_racing_claims_exactly_one_is_fresh() {
+        let ledger = Ledger::in_memory();
+        let barrier = Arc::new(Barrier::new(8));
+        let fresh: usize = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    let (ledger, barrier) = (&ledger, barrier.clone());
+                    s.spawn(move || {
+                        barrier.wait();
+                        match ledger.claim(&OrderKey::new("xorpay", "same")).unwrap() {
+                            Claim::Fresh(held) => {
+                                held.abandon();
+                                1
+                            }
+                            _ => 0,
+                        }
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).sum()
+        });
+        assert_eq!(fresh, 1);
+    }
+
+    #[test]
+    fn expired_entries_are_swept() {
+        let store = MemoryLedger::new();
+        for i in 0..3000 {
+            store
+                .claim(&format!("k{i}"), "t", Duration::from_millis(1))
+                .unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+        for i in 0..4100 {
+            store
+                .claim(&format!("n{i}"), "t", Duration::from_secs(60))
+                .unwrap();
+        }
+        let keys = store.lock();
+        assert!(
+            !keys.entries.keys().any(|k| k.starts_with('k')),
+            "expired claims were swept"
+        );
+        assert_eq!(
+            keys.entries.keys().filter(|k| k.starts_with('n')).count(),
+            4100
+        );
+    }
+}

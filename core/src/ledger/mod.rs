@@ -1,0 +1,314 @@
+//! Applying a verified payment exactly once.
+//!
+//! Verification says a notification is authentic; it does not say whether this merchant
+//! has already applied it. A gateway redelivers until it is acknowledged, a merchant
+//! runs several instances, and any write can fail after the one before it succeeded.
+//! The [`Ledger`] answers, per order, one of three things:
+//!
+//! - [`Claim::Fresh`]: nobody has applied it; you hold a claim. Apply the payment, then
+//!   [`Held::commit`]. If your write fails, drop the claim (or [`Held::release`] it): the
+//!   key is free at once, answer an error, and the gateway's next delivery applies it.
+//! - [`Claim::Done`]: applied before. Acknowledge, do not apply.
+//! - [`Claim::Busy`]: another instance holds a live claim. Answer an error (5xx); the
+//!   gateway retries. A claim whose holder died expires after its lease.
+//!
+//! When the ledger cannot answer (its store is down, a timeout), [`Ledger::claim`] returns
+//! [`LedgerError::Unavailable`]: answer an error and let the gateway retry; never guess.
+//!
+//! The key is the merchant's own order (gateway + `out_trade_no`), never the gateway's
+//! transaction id: that is what a merchant applies a payment to, and what a forged
+//! re-split of a signed message cannot move to another order without the amount and
+//! identity checks of [`Payment::check`] noticing.
+//!
+//! ```
+//! use paywire::ledger::{Claim, Ledger, OrderKey};
+//!
+//! let ledger = Ledger::in_memory();
+//! let key = OrderKey::new("swiftpass", "1415659990");
+//! // First delivery: the merchant's write fails, so the claim is dropped.
+//! match ledger.claim(&key).unwrap() {
+//!     Claim::Fresh(held) => drop(held),
+//!     other => panic!("{other:?}"),
+//! }
+//! // The gateway's retry: fresh again; this time the write succeeds.
+//! match ledger.claim(&key).unwrap() {
+//!     Claim::Fresh(held) => held.commit().unwrap(),
+//!     other => panic!("{other:?}"),
+//! }
+//! // Every later delivery: done, acknowledge without applying.
+//! assert!(matches!(ledger.claim(&key).unwrap(), Claim::Done));
+//! ```
+
+mod memory;
+mod payment;
+#[cfg(feature = "redis")]
+mod redis;
+
+pub use memory::MemoryLedger;
+pub use payment::{Expected, Mismatch, Payment};
+#[cfg(feature = "redis")]
+pub use redis::RedisLedger;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The order a payment is applied to: the gateway's name and the merchant's own order
+/// number (`out_trade_no`, XorPay's `order_id`, weidoufu's `out_order_no`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OrderKey {
+    text: String,
+}
+
+impl OrderKey {
+    /// The key of `order` at `gateway`. The gateway name is a constant of the program
+    /// (`"swiftpass"`); it may not contain `:`, which separates it from the order number
+    /// so that no two (gateway, order) pairs share a key.
+    ///
+    /// # Panics
+    /// If `gateway` is empty or contains `:` (a programming error, not an input error).
+    pub fn new(gateway: &str, order: &str) -> OrderKey {
+        assert!(
+            !gateway.is_empty() && !gateway.contains(':'),
+            "a ledger gateway name is non-empty and has no ':' (got {gateway:?})"
+        );
+        OrderKey {
+            text: format!("{gateway}:{order}"),
+        }
+    }
+
+    /// The key as stored: `gateway:order`.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl fmt::Display for OrderKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Why the ledger gave no answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LedgerError {
+    /// The store could not answer (down, timed out, refused). Neither apply nor
+    /// acknowledge: answer an error (5xx), and the gateway delivers again later.
+    #[error("the ledger could not answer: {0}; answer 5xx so the gateway retries")]
+    Unavailable(String),
+    /// This claim's lease ran out and another holder claimed or applied the order before
+    /// the commit: the payment may have been applied twice. Make the lease longer than
+    /// your slowest write, or make the write itself unique per order.
+    #[error("the claim on {key} expired before its commit and another holder took it")]
+    LeaseLost {
+        /// The order.
+        key: String,
+    },
+}
+
+impl LedgerError {
+    /// Whether the store could not answer (as opposed to a lost lease).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, LedgerError::Unavailable(_))
+    }
+}
+
+/// What a store found for a key when asked to claim it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimState {
+    /// The key was free (or already claimed with this very token): it is now claimed.
+    Fresh,
+    /// The key was committed before.
+    Done,
+    /// Another token holds a live claim.
+    Busy,
+}
+
+/// Where a [`Ledger`] keeps its keys: [`MemoryLedger`] for one process, [`RedisLedger`]
+/// (feature `redis`) for several instances; implement it over your own store.
+///
+/// Every operation is atomic per key, and every one is safe to repeat with the same token
+/// (a call retried after a dropped connection must find its own earlier effect).
+pub trait LedgerStore: Send + Sync {
+    /// Claims `key` for `token` for `lease`, unless it is done or claimed by another token.
+    /// A claim already held by `token` answers [`ClaimState::Fresh`] again.
+    fn claim(&self, key: &str, token: &str, lease: Duration) -> Result<ClaimState, LedgerError>;
+
+    /// Marks `key` done for `retention`, if `token` holds it, already committed it, or the
+    /// key is free (the lease ran out but nobody else took it: the payment was applied).
+    /// Another token's claim or commit is [`LedgerError::LeaseLost`].
+    fn commit(&self, key: &str, token: &str, retention: Duration) -> Result<(), LedgerError>;
+
+    /// Frees `key` if, and only if, `token` holds its claim.
+    fn release(&self, key: &str, token: &str) -> Result<(), LedgerError>;
+}
+
+/// Claims payments once, over a [`LedgerStore`]. Cheap to clone (the store is shared).
+#[derive(Clone)]
+pub struct Ledger {
+    store: Arc<dyn LedgerStore>,
+    lease: Duration,
+    retention: Duration,
+    commit_patience: Duration,
+}
+
+impl fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ledger")
+            .field("lease", &self.lease)
+            .field("retention", &self.retention)
+            .field("commit_patience", &self.commit_patience)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Ledger {
+    /// How long a claim lives when its holder neither commits nor releases it.
+    pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
+    /// How long a committed order is remembered: longer than any gateway redelivers.
+    pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+    /// How long [`Held::commit`] retries a store that cannot answer.
+    pub const DEFAULT_COMMIT_PATIENCE: Duration = Duration::from_secs(10);
+
+    /// A ledger over `store`, with the default lease, retention and commit patience.
+    pub fn new(store: impl LedgerStore + 'static) -> Ledger {
+        Ledger {
+            store: Arc::new(store),
+            lease: Self::DEFAULT_LEASE,
+            retention: Self::DEFAULT_RETENTION,
+            commit_patience: Self::DEFAULT_COMMIT_PATIENCE,
+        }
+    }
+
+    /// A ledger in this process's memory: enough for one instance.
+    pub fn in_memory() -> Ledger {
+        Ledger::new(MemoryLedger::new())
+    }
+
+    /// The same ledger with claims that expire after `lease` (at least 1 ms). Make it
+    /// longer than your slowest write plus its commit.
+    pub fn with_lease(mut self, lease: Duration) -> Ledger {
+        self.lease = lease.max(Duration::from_millis(1));
+        self
+    }
+
+    /// The same ledger remembering committed orders for `retention` (at least 1 s).
+    pub fn with_retention(mut self, retention: Duration) -> Ledger {
+        self.retention = retention.max(Duration::from_secs(1));
+        self
+    }
+
+    /// The same ledger with commits retried for at most `patience` while the store cannot
+    /// answer. Keep it well under the lease.
+    pub fn with_commit_patience(mut self, patience: Duration) -> Ledger {
+        self.commit_patience = patience;
+        self
+    }
+
+    /// The lease of a claim.
+    pub fn lease(&self) -> Duration {
+        self.lease
+    }
+
+    /// Claims the payment of `key`: see [`Claim`].
+    pub fn claim(&self, key: &OrderKey) -> Result<Claim<'_>, LedgerError> {
+        let token = fresh_token()?;
+        Ok(match self.store.claim(key.as_str(), &token, self.lease)? {
+            ClaimState::Fresh => Claim::Fresh(Held {
+                ledger: self,
+                key: key.clone(),
+                token,
+                open: true,
+            }),
+            ClaimState::Done => Claim::Done,
+            ClaimState::Busy => Claim::Busy,
+        })
+    }
+}
+
+/// The ledger's answer for one order.
+#[derive(Debug)]
+#[must_use = "a fresh claim is applied and committed, or dropped to free the order"]
+pub enum Claim<'l> {
+    /// Not applied yet, and now claimed by you: apply, then [`Held::commit`].
+    Fresh(Held<'l>),
+    /// Applied before: acknowledge without applying.
+    Done,
+    /// Another instance holds a live claim: answer an error (5xx) so the gateway retries.
+    Busy,
+}
+
+/// A live claim on one order. Dropping it releases it (the order is free at once);
+/// [`Held::commit`] marks the order done.
+#[must_use = "a claim is committed after the write succeeds; dropping it releases the order"]
+pub struct Held<'l> {
+    ledger: &'l Ledger,
+    key: OrderKey,
+    token: String,
+    open: bool,
+}
+
+impl fmt::Debug for Held<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Held")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Held<'_> {
+    /// The order claimed.
+    pub fn key(&self) -> &OrderKey {
+        &self.key
+    }
+
+    /// Marks the order applied, after your own write succeeded. A store that cannot
+    /// answer is retried for the ledger's commit patience. If it still fails, your write
+    /// stands: acknowledge the notification anyway (an error answer would bring a
+    /// redelivery after the lease, which would apply it again) and alert someone.
+    pub fn commit(mut self) -> Result<(), LedgerError> {
+        self.open = false;
+        let store = &self.ledger.store;
+        let deadline = Instant::now() + self.ledger.commit_patience;
+        let mut pause = Duration::from_millis(25);
+        loop {
+            match store.commit(self.key.as_str(), &self.token, self.ledger.retention) {
+                Err(LedgerError::Unavailable(_)) if Instant::now() + pause < deadline => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_secs(1));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Frees the order now, because your write failed: the next delivery applies it.
+    /// (Dropping the claim does the same, ignoring a store error.)
+    pub fn release(mut self) -> Result<(), LedgerError> {
+        self.open = false;
+        self.ledger.store.release(self.key.as_str(), &self.token)
+    }
+
+    /// Leaves the claim to expire with its lease, neither committed nor released: what
+    /// happens when the holding process dies. For fault-injection tests.
+    pub fn abandon(mut self) {
+        self.open = false;
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // Best effort: if the store cannot answer, the lease frees the order later.
+            let _ = self.ledger.store.release(self.key.as_str(), &self.token);
+        }
+    }
+}
+
+/// 128 random bits as hex: the claim's token, so only its holder can commit or release.
+fn fresh_token() -> Result<String, LedgerError> {
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| LedgerError::Unavailable(format!("no randomness for a claim token: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}

@@ -1,0 +1,173 @@
+//! A `redis-server` of its own on a free loopback port, for tests and soaks of a shared
+//! ledger: started with append-only persistence in a private folder, so it can be killed
+//! and started again on the same port with what it had acknowledged.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// Where Debian's `redis-server` package installs the server.
+pub const BINARY: &str = "/usr/bin/redis-server";
+
+/// A running (or stopped) `redis-server` owned by this process; killed on drop.
+pub struct RedisServer {
+    process: Option<Child>,
+    port: u16,
+    dir: PathBuf,
+    /// `redis://127.0.0.1:PORT/`.
+    pub url: String,
+}
+
+/// Why no server could be started.
+#[derive(Debug, thiserror::Error)]
+pub enum RedisServerError {
+    /// `redis-server` is not installed.
+    #[error("{BINARY} is not installed (apt-get install redis-server)")]
+    NotInstalled,
+    /// It did not come up.
+    #[error("redis-server did not start: {0}")]
+    Start(String),
+}
+
+impl RedisServer {
+    /// Whether `redis-server` is installed.
+    pub fn installed() -> bool {
+        std::path::Path::new(BINARY).exists()
+    }
+
+    /// Starts a server on a free loopback port, with `appendonly yes` and
+    /// `appendfsync always` (every acknowledged write is on disk before the answer, so a
+    /// killed server keeps it) in a fresh private folder.
+    pub fn start() -> Result<RedisServer, RedisServerError> {
+        if !Self::installed() {
+            return Err(RedisServerError::NotInstalled);
+        }
+        let dir = std::env::temp_dir().join(format!(
+            "paywire-redis-{}-{}",
+            std::process::id(),
+            crate::state::unix_now_nanos()
+        ));
+        std::fs::create_dir_all(&dir).map_err(|e| RedisServerError::Start(e.to_string()))?;
+        // A port found free can be taken again before redis-server binds it; then this
+        // server exits and a probe would reach the other one. So: a fresh port per
+        // attempt, and ready only when *this* process answers.
+        let mut last = String::from("no attempt");
+        for _ in 0..5 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map_err(|e| RedisServerError::Start(e.to_string()))?
+                .port();
+            let mut server = RedisServer {
+                process: None,
+                port,
+                dir: dir.clone(),
+                url: format!("redis://127.0.0.1:{port}/"),
+            };
+            match server.spawn() {
+                Ok(()) => return Ok(server),
+                Err(e) => last = e,
+            }
+        }
+        Err(RedisServerError::Start(last))
+    }
+
+    fn spawn(&mut self) -> Result<(), String> {
+        let child = Command::new(BINARY)
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+            ])
+            .arg("--dir")
+            .arg(&self.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        // Owned at once, so every path below stops it.
+        self.process = Some(child);
+        for _ in 0..200 {
+            let exited = self
+                .process
+                .as_mut()
+                .is_none_or(|p| !matches!(p.try_wait(), Ok(None)));
+            if exited {
+                self.process = None;
+                return Err(format!("exited (port {} taken?)", self.port));
+            }
+            if answers_ping(self.port) {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        self.kill();
+        Err("no PING answer within 5 s".into())
+    }
+
+    /// Kills the server at once (SIGKILL: no graceful shutdown, as in a crash).
+    pub fn kill(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+    }
+
+    /// Starts the killed server again on the same port, from its append-only file.
+    pub fn restart(&mut self) -> Result<(), RedisServerError> {
+        self.kill();
+        // The port was just released; retry briefly in case the kernel still holds it.
+        let mut last = String::new();
+        for _ in 0..20 {
+            match self.spawn() {
+                Ok(()) => return Ok(()),
+                Err(e) => last = e,
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Err(RedisServerError::Start(last))
+    }
+
+    /// Sends one inline command (`CLIENT KILL TYPE normal`) and returns the first line of
+    /// the answer.
+    pub fn command(&self, line: &str) -> std::io::Result<String> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+        stream.write_all(format!("{line}\r\n").as_bytes())?;
+        let mut answer = Vec::new();
+        let mut byte = [0u8; 1];
+        while stream.read(&mut byte)? == 1 && byte[0] != b'\n' {
+            answer.push(byte[0]);
+        }
+        Ok(String::from_utf8_lossy(&answer).trim_end().to_owned())
+    }
+
+    /// Whether the server is running (not killed).
+    pub fn is_running(&self) -> bool {
+        self.process.is_some()
+    }
+}
+
+/// Whether a Redis server on `port` answers `PING` with `+PONG`.
+fn answers_ping(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+    let mut answer = [0u8; 7];
+    stream.write_all(b"PING\r\n").is_ok()
+        && stream.read_exact(&mut answer).is_ok()
+        && &answer == b"+PONG\r\n"
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
