@@ -130,7 +130,7 @@ enum Command {
         redis_outage_ms: Option<u64>,
         /// The ledger's claim lease in milliseconds (how long a dead instance's claim
         /// blocks its order).
-        #[arg(long, default_value_t = 2000)]
+        #[arg(long, default_value_t = 4000)]
         lease_ms: u64,
         /// Seed of the merchant's fault choices.
         #[arg(long, default_value_t = 1)]

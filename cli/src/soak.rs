@@ -53,7 +53,7 @@ impl Default for SoakOptions {
             instances: 1,
             redis: None,
             redis_outage: None,
-            lease: Duration::from_secs(2),
+            lease: Duration::from_secs(4),
             seed: 1,
         }
     }
@@ -150,9 +150,10 @@ fn ledgers(
     url: Option<String>,
 ) -> Arc<dyn Fn(usize) -> Result<Ledger, String> + Send + Sync> {
     let lease = options.lease;
-    // Commits retried for up to half the lease, so a commit that outlives a short Redis
-    // outage still lands before another instance may take the claim over.
-    let patience = lease / 2;
+    // Commits are retried for up to four fifths of the lease: long enough to outlast a
+    // short Redis outage, short enough that the claim is still the holder's when the
+    // commit lands (no other instance can have taken it over).
+    let patience = lease * 4 / 5;
     match url {
         None => {
             let shared = Ledger::in_memory()
