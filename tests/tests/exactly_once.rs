@@ -91,26 +91,22 @@ fn deliver(body: &str, ledger: &Ledger, write: impl FnOnce() -> Result<(), ()>) 
     }
 }
 
+/// [`deliver`] with a write that succeeds and counts how often it ran.
+fn apply(body: &str, ledger: &Ledger, applied: &mut u32) -> u16 {
+    deliver(body, ledger, || {
+        *applied += 1;
+        Ok(())
+    })
+}
+
 #[test]
 fn a_write_that_fails_after_verification_is_applied_on_the_retry() {
     let ledger = Ledger::in_memory();
     let body = swiftpass_body(&notification("0"));
     let mut applied = 0;
     assert_eq!(deliver(&body, &ledger, || Err(())), 500);
-    assert_eq!(
-        deliver(&body, &ledger, || {
-            applied += 1;
-            Ok(())
-        }),
-        200
-    );
-    assert_eq!(
-        deliver(&body, &ledger, || {
-            applied += 1;
-            Ok(())
-        }),
-        200
-    );
+    assert_eq!(apply(&body, &ledger, &mut applied), 200);
+    assert_eq!(apply(&body, &ledger, &mut applied), 200);
     assert_eq!(applied, 1, "applied on the retry, and only once");
 }
 
@@ -119,25 +115,13 @@ fn a_non_paid_notification_first_never_blocks_the_paid_one() {
     let ledger = Ledger::in_memory();
     let mut applied = 0;
     let unpaid = swiftpass_body(&notification("1"));
-    assert_eq!(
-        deliver(&unpaid, &ledger, || {
-            applied += 1;
-            Ok(())
-        }),
-        200
-    );
+    assert_eq!(apply(&unpaid, &ledger, &mut applied), 200);
     assert_eq!(
         applied, 0,
         "a non-paid notification is acknowledged, never applied"
     );
     let paid = swiftpass_body(&notification("0"));
-    assert_eq!(
-        deliver(&paid, &ledger, || {
-            applied += 1;
-            Ok(())
-        }),
-        200
-    );
+    assert_eq!(apply(&paid, &ledger, &mut applied), 200);
     assert_eq!(applied, 1);
 }
 
@@ -151,22 +135,9 @@ fn an_instance_that_dies_holding_a_claim_blocks_only_until_the_lease_ends() {
     held.abandon(); // the process died between claiming and committing
     let body = swiftpass_body(&notification("0"));
     let mut applied = 0;
-    assert_eq!(
-        deliver(&body, &ledger, || {
-            applied += 1;
-            Ok(())
-        }),
-        503,
-        "busy: retry"
-    );
+    assert_eq!(apply(&body, &ledger, &mut applied), 503, "busy: retry");
     std::thread::sleep(Duration::from_millis(200));
-    assert_eq!(
-        deliver(&body, &ledger, || {
-            applied += 1;
-            Ok(())
-        }),
-        200
-    );
+    assert_eq!(apply(&body, &ledger, &mut applied), 200);
     assert_eq!(applied, 1);
 }
 
@@ -231,23 +202,10 @@ fn a_ledger_that_cannot_answer_gets_5xx_and_the_payment_is_applied_later() {
     });
     let body = swiftpass_body(&notification("0"));
     let mut applied = 0;
-    assert_eq!(
-        deliver(&body, &ledger, || {
-            applied += 1;
-            Ok(())
-        }),
-        503,
-        "never a guess"
-    );
+    assert_eq!(apply(&body, &ledger, &mut applied), 503, "never a guess");
     assert_eq!(applied, 0);
     down.store(false, Ordering::SeqCst);
-    assert_eq!(
-        deliver(&body, &ledger, || {
-            applied += 1;
-            Ok(())
-        }),
-        200
-    );
+    assert_eq!(apply(&body, &ledger, &mut applied), 200);
     assert_eq!(applied, 1);
 }
 

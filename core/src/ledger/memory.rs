@@ -170,45 +170,8 @@ mod tests {
     }
 
     #[test]
-    fn a_store_call_repeated_with_its_token_finds_its_own_effect() {
-        let store = MemoryLedger::new();
-        let lease = Duration::from_secs(5);
-        assert_eq!(store.claim("k", "t1", lease), Ok(ClaimState::Fresh));
-        assert_eq!(store.claim("k", "t1", lease), Ok(ClaimState::Fresh));
-        assert_eq!(store.claim("k", "t2", lease), Ok(ClaimState::Busy));
-        assert_eq!(
-            store.commit("k", "t2", lease),
-            Err(LedgerError::LeaseLost { key: "k".into() })
-        );
-        store.release("k", "t2").unwrap();
-        assert_eq!(
-            store.claim("k", "t3", lease),
-            Ok(ClaimState::Busy),
-            "t2 cannot free t1's claim"
-        );
-        store.commit("k", "t1", lease).unwrap();
-        store.commit("k", "t1", lease).unwrap();
-        store.release("k", "t1").unwrap();
-        assert_eq!(
-            store.claim("k", "t4", lease),
-            Ok(ClaimState::Done),
-            "release never undoes a commit"
-        );
-    }
-
-    #[test]
-    fn a_commit_after_the_lease_with_nobody_else_still_closes_the_order() {
-        let store = MemoryLedger::new();
-        assert_eq!(
-            store.claim("k", "t1", Duration::from_millis(1)),
-            Ok(ClaimState::Fresh)
-        );
-        std::thread::sleep(Duration::from_millis(5));
-        store.commit("k", "t1", Duration::from_secs(5)).unwrap();
-        assert_eq!(
-            store.claim("k", "t2", Duration::from_secs(5)),
-            Ok(ClaimState::Done)
-        );
+    fn keeps_the_ledger_contract() {
+        crate::ledger::contract::check(&MemoryLedger::new(), "memory:");
     }
 
     #[test]

@@ -39,6 +39,7 @@
 //! assert!(matches!(ledger.claim(&key).unwrap(), Claim::Done));
 //! ```
 
+pub mod contract;
 mod memory;
 mod payment;
 #[cfg(feature = "redis")]
@@ -128,7 +129,8 @@ pub enum ClaimState {
 /// (feature `redis`) for several instances; implement it over your own store.
 ///
 /// Every operation is atomic per key, and every one is safe to repeat with the same token
-/// (a call retried after a dropped connection must find its own earlier effect).
+/// (a call retried after a dropped connection must find its own earlier effect). Check a
+/// store of your own with [`contract::check`].
 pub trait LedgerStore: Send + Sync {
     /// Claims `key` for `token` for `lease`, unless it is done or claimed by another token.
     /// A claim already held by `token` answers [`ClaimState::Fresh`] again.
