@@ -16,6 +16,9 @@ pub struct ClientOptions {
     pub timeout: Duration,
     /// Largest answer accepted.
     pub max_answer_bytes: usize,
+    /// Whether `HTTP_PROXY`, `HTTPS_PROXY` and `ALL_PROXY` from the environment are used
+    /// (as reqwest does by default); `false` connects directly.
+    pub proxy_from_env: bool,
 }
 
 impl Default for ClientOptions {
@@ -24,6 +27,7 @@ impl Default for ClientOptions {
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(15),
             max_answer_bytes: Limits::default().max_bytes,
+            proxy_from_env: true,
         }
     }
 }
@@ -67,7 +71,11 @@ impl Client {
         // rustls needs a process-wide crypto provider; another library may have installed
         // one already, which is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if !options.proxy_from_env {
+            builder = builder.no_proxy();
+        }
+        let http = builder
             .connect_timeout(options.connect_timeout)
             .timeout(options.timeout)
             .redirect(reqwest::redirect::Policy::none())

@@ -21,6 +21,7 @@ mod cashier;
 pub mod clock;
 pub mod config;
 mod gateways;
+pub mod loopback;
 pub mod notify;
 pub mod redis_server;
 pub mod state;

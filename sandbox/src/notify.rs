@@ -36,6 +36,8 @@ pub fn spawn(orders: Arc<Orders>, retry: RetryConfig, id: String, outgoing: Outg
     tokio::spawn(async move {
         let options = ClientOptions {
             timeout: Duration::from_millis(retry.timeout_ms),
+            // A proxy from the environment would carry deliveries off the machine.
+            proxy_from_env: false,
             ..ClientOptions::default()
         };
         let client = match Client::with_options(options) {
@@ -67,8 +69,21 @@ pub fn spawn(orders: Arc<Orders>, retry: RetryConfig, id: String, outgoing: Outg
 }
 
 async fn attempt_once(client: &Client, outgoing: &Outgoing, attempt: u32) -> Delivery {
-    let mut request = http::Request::post(&outgoing.url)
-        .header(http::header::CONTENT_TYPE, outgoing.content_type);
+    // Orders were refused unless their notify_url is on loopback; checked again here, at
+    // the one place that connects, so no path can deliver anywhere else.
+    let url = match crate::loopback::target(&outgoing.url) {
+        Ok(url) => url,
+        Err(rule) => {
+            return Delivery {
+                attempt,
+                status: None,
+                answer: format!("not delivered: {rule}"),
+                acknowledged: false,
+            }
+        }
+    };
+    let mut request =
+        http::Request::post(&url).header(http::header::CONTENT_TYPE, outgoing.content_type);
     for (name, value) in &outgoing.headers {
         request = request.header(*name, value);
     }

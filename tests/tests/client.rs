@@ -33,6 +33,8 @@ fn order_and_signer(
 ) -> (wechat_global::JsapiOrder, MerchantSigner) {
     let config = sandbox.config();
     let mut order = samples::wechat_global_direct();
+    // The sandbox delivers to loopback only (nothing listens on port 9).
+    order.notify_url = "http://127.0.0.1:9/notify".into();
     order.mchid = Some(config.wechat_global.mchid.clone());
     order.out_trade_no = out_trade_no.into();
     let key = MerchantKey::from_pem(paywire_sandbox::keys::MERCHANT_PRIVATE_KEY_PEM).unwrap();

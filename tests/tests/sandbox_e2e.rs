@@ -105,6 +105,8 @@ async fn weidoufu_documented_errors() {
     let base = demo.sandbox.base_url(Gateway::Weidoufu);
     let pw = paywire::client::Client::new().unwrap();
     let mut order = samples::weidoufu_wechat();
+    // The sandbox delivers to loopback only (nothing listens on port 9).
+    order.notify_url = "http://127.0.0.1:9/notify".into();
     order.access_key = config.weidoufu.access_key.clone();
     order.out_order_no = demo.order_number();
     let wrong = transport::weidoufu(&base, &order, &Secret::new("sk_wrong")).unwrap();
@@ -145,6 +147,8 @@ async fn swiftpass_documented_errors() {
     let pw = paywire::client::Client::new().unwrap();
     let key = swiftpass::VerifyKey::Md5(Secret::new(config.swiftpass.key.as_str()));
     let mut order = samples::swiftpass_wap();
+    // The sandbox delivers to loopback only (nothing listens on port 9).
+    order.notify_url = "http://127.0.0.1:9/notify".into();
     order.mch_id = config.swiftpass.mch_id.clone();
     order.out_trade_no = demo.order_number();
     let reply = send(
@@ -218,6 +222,8 @@ async fn wechat_global_documented_errors() {
         .add_certificate_pem(&config.wechat_global.platform_certificate_pem)
         .unwrap();
     let mut order = samples::wechat_global_direct();
+    // The sandbox delivers to loopback only (nothing listens on port 9).
+    order.notify_url = "http://127.0.0.1:9/notify".into();
     order.mchid = Some(config.wechat_global.mchid.clone());
     order.out_trade_no = demo.order_number();
     let refused = |result: Result<_, wechat_global::WechatGlobalError>| match result {
@@ -345,6 +351,8 @@ async fn xorpay_documented_errors() {
     let pw = paywire::client::Client::new().unwrap();
     let secret = Secret::new(config.xorpay.app_secret.as_str());
     let mut order = samples::xorpay_jsapi();
+    // The sandbox delivers to loopback only (nothing listens on port 9).
+    order.notify_url = "http://127.0.0.1:9/notify".into();
     order.aid = config.xorpay.aid.clone();
     order.order_id = demo.order_number();
     let status_of = |body: &[u8]| match xorpay::read_answer(body) {

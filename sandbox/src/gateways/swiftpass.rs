@@ -60,6 +60,9 @@ pub async fn gateway(State(app): State<Arc<App>>, body: Bytes) -> Response {
     if let Err(errors) = request.validate() {
         return failure(&format!("参数格式校验错误: {}", first_line(&errors)));
     }
+    if let Err(rule) = crate::loopback::target(&request.notify_url) {
+        return failure(&format!("参数格式校验错误: #/notify_url: {rule}"));
+    }
     let mut fingerprint = request.clone();
     fingerprint.nonce_str.clear();
     let id = app.orders.fresh_id("SP");

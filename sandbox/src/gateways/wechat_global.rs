@@ -151,6 +151,16 @@ pub async fn jsapi(
             detail,
         );
     }
+    if let Err(rule) = crate::loopback::target(&order.notify_url) {
+        let detail = json!({"field": "#/notify_url", "value": order.notify_url, "issue": rule, "location": "body"});
+        return error(
+            &app,
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR",
+            "参数格式校验错误",
+            Some(detail),
+        );
+    }
     let merchant = order
         .mchid
         .as_deref()

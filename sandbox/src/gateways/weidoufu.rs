@@ -52,6 +52,10 @@ pub async fn miniapp(State(app): State<Arc<App>>, body: Bytes) -> Response {
             &app,
         );
     }
+    if let Err(rule) = crate::loopback::target(&request.notify_url) {
+        let message = format!("参数格式校验错误: #/notify_url: {rule}");
+        return refuse(&message, &request.out_order_no, &app);
+    }
     let extra = BTreeMap::from([
         (
             "attach".to_owned(),

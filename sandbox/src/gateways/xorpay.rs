@@ -50,6 +50,15 @@ pub async fn pay(State(app): State<Arc<App>>, Path(aid): Path<String>, body: Byt
             "missing_argument"
         });
     }
+    if let Err(rule) = crate::loopback::target(&request.notify_url) {
+        // XorPay's answer has no message member for parameter errors; the sandbox adds
+        // one so the developer sees which parameter and why.
+        let message = format!("notify_url: {rule}");
+        return json(
+            StatusCode::OK,
+            &json!({ "status": "missing_argument", "message": message }),
+        );
+    }
     let order = Order {
         id: app.orders.fresh_id("XP"),
         gateway: Gateway::Xorpay,
