@@ -53,11 +53,15 @@ pub fn post(
         HeaderValue::from_str(body.content_type()).map_err(|_| invalid_url(url))?,
     );
     for (name, value) in headers {
-        let value = HeaderValue::from_str(value).map_err(|_| Error::Unencodable {
+        let mut value = HeaderValue::from_str(value).map_err(|_| Error::Unencodable {
             path: name.to_string(),
             format: "header",
             reason: "a header value must be visible ASCII",
         })?;
+        // A bearer token or signature: `Debug` of the request prints `Sensitive` instead.
+        if name == http::header::AUTHORIZATION {
+            value.set_sensitive(true);
+        }
         builder = builder.header(name, value);
     }
     builder

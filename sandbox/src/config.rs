@@ -6,7 +6,7 @@ use serde::Deserialize;
 use std::time::Duration;
 
 /// featapi credentials.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FeatConfig {
     /// OAuth2 client id.
@@ -31,7 +31,7 @@ impl Default for FeatConfig {
 }
 
 /// weidoufu credentials.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WeidoufuConfig {
     /// AccessKey.
@@ -53,7 +53,7 @@ impl Default for WeidoufuConfig {
 }
 
 /// SwiftPass credentials.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SwiftpassConfig {
     /// 商户号.
@@ -72,7 +72,7 @@ impl Default for SwiftpassConfig {
 }
 
 /// WeChat Pay Global credentials and keys.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WechatGlobalConfig {
     /// 商户号 (direct mode) or 机构商户号 (institution mode).
@@ -103,7 +103,7 @@ impl Default for WechatGlobalConfig {
 }
 
 /// XorPay credentials.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct XorpayConfig {
     /// aid (the path parameter).
@@ -196,7 +196,7 @@ pub struct SandboxConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file is not the expected JSON.
-    #[error("config file: {0}")]
+    #[error("config file: {}", json_problem(.0))]
     Json(#[from] serde_json::Error),
     /// A key in it does not load.
     #[error("config file, wechat_global: {0}")]
@@ -204,6 +204,26 @@ pub enum ConfigError {
     /// A value of the wrong size.
     #[error("config file: {0}")]
     Invalid(String),
+}
+
+/// serde_json's message without the offending value: `invalid type: integer `61307…`,
+/// expected a string` would print a key written as a number. Unknown and missing field
+/// messages name fields only, and stay as they are.
+fn json_problem(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    if text.starts_with("invalid type") || text.starts_with("invalid value") {
+        let expected = text
+            .split_once(", expected ")
+            .map(|(_, rest)| rest.split(" at line ").next().unwrap_or(rest))
+            .unwrap_or("another type");
+        format!(
+            "a value of the wrong type at line {} column {} (expected {expected}; the value is not repeated here, it may be a key)",
+            e.line(),
+            e.column()
+        )
+    } else {
+        text
+    }
 }
 
 /// The keys of a configuration, loaded once.
@@ -240,5 +260,92 @@ impl SandboxConfig {
             platform_private: MerchantKey::from_pem(&w.platform_private_key_pem)?,
             platform_serial,
         })
+    }
+}
+
+/// `Debug` for a credentials struct: its identifiers as they are, every key, secret,
+/// token and PEM as `***`, so a printed configuration never carries one.
+macro_rules! redacted_debug {
+    ($type:ident { shown: [$($shown:ident),*], hidden: [$($hidden:ident),*] }) => {
+        impl std::fmt::Debug for $type {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($type))
+                    $(.field(stringify!($shown), &self.$shown))*
+                    $(.field(stringify!($hidden), &format_args!("***")))*
+                    .finish()
+            }
+        }
+    };
+}
+
+redacted_debug!(FeatConfig {
+    shown: [client_id],
+    hidden: [client_secret, access_token, wechat_key]
+});
+redacted_debug!(WeidoufuConfig {
+    shown: [access_key],
+    hidden: [secret_key, wechat_key]
+});
+redacted_debug!(SwiftpassConfig {
+    shown: [mch_id],
+    hidden: [key]
+});
+redacted_debug!(WechatGlobalConfig {
+    shown: [mchid, merchant_serial],
+    hidden: [
+        merchant_public_key_pem,
+        platform_private_key_pem,
+        platform_certificate_pem,
+        apiv3_key
+    ]
+});
+redacted_debug!(XorpayConfig {
+    shown: [aid],
+    hidden: [app_secret, wechat_key]
+});
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::*;
+
+    #[test]
+    fn a_printed_configuration_carries_no_key() {
+        let config = SandboxConfig::default();
+        let printed = format!("{config:?} {config:#?}");
+        let secrets = [
+            config.feat.client_secret.as_str(),
+            &config.feat.access_token,
+            &config.feat.wechat_key,
+            &config.weidoufu.secret_key,
+            &config.swiftpass.key,
+            &config.xorpay.app_secret,
+            &config.wechat_global.apiv3_key,
+            "PRIVATE KEY",
+            "BEGIN",
+        ];
+        for secret in secrets {
+            assert!(!printed.contains(secret), "{secret} printed");
+        }
+        assert!(printed.contains(&config.swiftpass.mch_id) && printed.contains("***"));
+    }
+
+    #[test]
+    fn a_config_error_never_repeats_a_value() {
+        for text in [
+            r#"{"swiftpass": {"key": 61307512345}}"#,
+            r#"{"xorpay": {"app_secret": ["hunter2-61307512345"]}}"#,
+            r#"{"wechat_global": {"apiv3_key": {"k": "61307512345"}}}"#,
+        ] {
+            let err = SandboxConfig::from_json(text).unwrap_err().to_string();
+            assert!(
+                !err.contains("61307512345") && err.contains("wrong type"),
+                "{err}"
+            );
+            assert!(err.contains("line 1"), "{err}");
+        }
+        let err = SandboxConfig::from_json(r#"{"swiftpass": {"kye": "x"}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `kye`"), "{err}");
     }
 }

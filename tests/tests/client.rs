@@ -195,3 +195,48 @@ async fn feat_token_source_fetches_from_the_sandbox_and_the_pay_call_uses_it() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_that_claims_to_live_for_ever_is_cached_a_day_without_a_panic() {
+    // A token endpoint on loopback that answers every call with expires_in = u64::MAX
+    // (the caching source used to add that to Instant::now() and panic).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let calls = std::sync::Arc::new(AtomicU32::new(0));
+    let counter = calls.clone();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let _ = stream.set_read_timeout(Some(Duration::from_millis(300)));
+            let _ = stream.read(&mut [0u8; 4096]);
+            let body = format!(
+                r#"{{"access_token":"forever","token_type":"Bearer","expires_in":{}}}"#,
+                u64::MAX
+            );
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let source = ClientCredentials::new(Client::new().unwrap(), &base, "id", Secret::new("s"));
+    assert_eq!(source.token().await.unwrap().expose(), "forever");
+    assert_eq!(source.token().await.unwrap().expose(), "forever");
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "cached, not fetched again");
+}
+
+#[test]
+fn a_request_printed_with_debug_hides_its_authorization_header() {
+    let token = Secret::new("tok-3f9a-do-not-print");
+    let order = samples::feat_native();
+    let request = transport::feat("http://127.0.0.1:9/feat", &order, &token).unwrap();
+    let printed = format!("{request:?}");
+    assert!(!printed.contains("tok-3f9a-do-not-print"), "{printed}");
+    assert!(printed.contains("Sensitive"), "{printed}");
+    // The header itself still carries the token for the client to send.
+    let sent = request.headers()[http::header::AUTHORIZATION]
+        .to_str()
+        .unwrap();
+    assert_eq!(sent, "Bearer tok-3f9a-do-not-print");
+}

@@ -27,18 +27,42 @@ pub enum Grant {
     },
 }
 
-/// An issued token.
-#[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
+/// The token endpoint's answer as received (private: its token is plain text).
+#[derive(Clone, PayResponse)]
 #[pay(format = "json", sign = "none")]
+struct TokenAnswer {
+    /// The bearer token.
+    access_token: String,
+    /// `Bearer`.
+    token_type: String,
+    /// Lifetime in seconds.
+    expires_in: Option<u64>,
+    /// Granted scope.
+    scope: Option<String>,
+}
+
+/// An issued token. The token is a [`Secret`]: `Debug` prints `***`, and it has no serde
+/// form; `access_token.expose()` is the one way to read it.
+#[derive(Debug, Clone)]
 pub struct AccessToken {
     /// The bearer token.
-    pub access_token: String,
+    pub access_token: Secret,
     /// `Bearer`.
     pub token_type: String,
-    /// Lifetime in seconds.
+    /// Lifetime in seconds, as the gateway sent it.
     pub expires_in: Option<u64>,
     /// Granted scope.
     pub scope: Option<String>,
+}
+
+impl AccessToken {
+    /// How long to cache the token: its lifetime less a minute, at most a day (a lifetime
+    /// the gateway announces as centuries is not believed), nothing without one.
+    pub fn cache_for(&self) -> std::time::Duration {
+        const DAY: u64 = 24 * 3600;
+        let seconds = self.expires_in.unwrap_or(0).saturating_sub(60).min(DAY);
+        std::time::Duration::from_secs(seconds)
+    }
 }
 
 /// The token request (form-encoded, scope `pay_trade_order`).
@@ -88,7 +112,7 @@ pub fn read_token(status: u16, body: &[u8]) -> Result<AccessToken, FeatError> {
         let error = OAuthError::decode_unsigned(body)?.value;
         return Err(FeatError::OAuth { status, error });
     }
-    let token = AccessToken::decode_unsigned(body)?.value;
+    let token = TokenAnswer::decode_unsigned(body)?.value;
     if !token.token_type.eq_ignore_ascii_case("bearer") {
         return Err(FeatError::Decode(VerifyError::Decode(
             paywire::DecodeError::Malformed {
@@ -97,7 +121,12 @@ pub fn read_token(status: u16, body: &[u8]) -> Result<AccessToken, FeatError> {
             },
         )));
     }
-    Ok(token)
+    Ok(AccessToken {
+        access_token: Secret::new(token.access_token),
+        token_type: token.token_type,
+        expires_in: token.expires_in,
+        scope: token.scope,
+    })
 }
 
 /// Where the pay call gets its bearer token.
@@ -172,11 +201,58 @@ impl TokenSource for ClientCredentials {
             .await
             .map_err(|e| FeatError::Transport(e.to_string()))?;
         let token = read_token(answer.status().as_u16(), answer.body())?;
-        let lifetime =
-            std::time::Duration::from_secs(token.expires_in.unwrap_or(0).saturating_sub(60));
-        let secret = Secret::new(token.access_token);
-        *self.cached.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((secret.clone(), std::time::Instant::now() + lifetime));
-        Ok(secret)
+        let now = std::time::Instant::now();
+        // `cache_for` is at most a day, so the sum cannot overflow; checked all the same.
+        if let Some(until) = now.checked_add(token.cache_for()) {
+            *self.cached.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some((token.access_token.clone(), until));
+        }
+        Ok(token.access_token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_answer_reads_into_a_secret_and_never_prints_it() {
+        let body = br#"{"access_token":"tok-3f9a","token_type":"bearer","expires_in":7200,"scope":"pay_trade_order"}"#;
+        let token = read_token(200, body).unwrap();
+        assert_eq!(token.access_token.expose(), "tok-3f9a");
+        let printed = format!("{token:?}");
+        assert!(
+            !printed.contains("tok-3f9a") && printed.contains("***"),
+            "{printed}"
+        );
+        assert_eq!(token.cache_for(), std::time::Duration::from_secs(7140));
+    }
+
+    #[test]
+    fn huge_empty_and_tiny_lifetimes_are_bounded() {
+        for (expires_in, seconds) in [
+            (Some(u64::MAX), 24 * 3600),
+            (Some(10u64.pow(15)), 24 * 3600),
+            (Some(30), 0),
+            (None, 0),
+        ] {
+            let body = match expires_in {
+                Some(n) => {
+                    format!(r#"{{"access_token":"t","token_type":"Bearer","expires_in":{n}}}"#)
+                }
+                None => r#"{"access_token":"t","token_type":"Bearer"}"#.to_owned(),
+            };
+            let token = read_token(200, body.as_bytes()).unwrap();
+            assert_eq!(token.cache_for().as_secs(), seconds, "{body}");
+            // What the caching source adds to now: never an overflow.
+            assert!(std::time::Instant::now()
+                .checked_add(token.cache_for())
+                .is_some());
+        }
+        let too_big = br#"{"access_token":"t","token_type":"Bearer","expires_in":1e400}"#;
+        assert!(
+            read_token(200, too_big).is_err(),
+            "not a u64: refused, no panic"
+        );
     }
 }
