@@ -3,11 +3,13 @@
 //! `String` or `Vec` cannot break it.
 
 pub use crate::decode::node::{Node, NodeObject};
-pub use crate::decode::typed::DecodeErrors;
+pub use crate::decode::problem::DecodeErrors;
 pub use crate::encode::xml::Markup;
 pub use crate::encode::BodyWriter;
 pub use crate::error::SchemaErrors;
-pub use crate::object::{decode_object, FieldAccess, PayObject, PayRequest};
+pub use crate::json_text::JsonText;
+pub use crate::money::{Fen, Yuan};
+pub use crate::object::{decode_object, PayObject, PayRequest};
 pub use crate::path::Path;
 pub use crate::schema::{
     Condition, ConstValue, Constant, FieldSchema, Format, GroupMember, HexCase, IntBounds, Kind,
@@ -16,9 +18,9 @@ pub use crate::schema::{
 pub use crate::serde_support::{deserialize_object, serialize_object};
 pub use crate::sign::{HexDigest, SignWriter};
 pub use crate::validate::fast;
+pub use crate::value::FieldAccess;
+pub use crate::value::{Wire, WireValue};
 pub use crate::verify::PayResponse;
-pub use crate::wire::{Wire, WireValue};
-pub use crate::{Fen, JsonText, Yuan};
 pub use ::core::option::Option::{self, None, Some};
 pub use ::core::result::Result::{self, Err, Ok};
 pub use serde;
@@ -32,7 +34,7 @@ pub use serde;
 pub trait TextValue {}
 impl TextValue for ::std::string::String {}
 impl<T> TextValue for JsonText<T> {}
-impl TextValue for crate::TextOrNumber {}
+impl TextValue for crate::text_or_number::TextOrNumber {}
 impl<T: TextValue> TextValue for Option<T> {}
 
 /// Types `range` can bound, with the bounds of the type itself.

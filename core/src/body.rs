@@ -17,7 +17,7 @@ impl Body {
 
     /// A form-encoded body already encoded.
     pub fn form(bytes: Vec<u8>) -> Self {
-        Body::new(bytes, crate::Format::Form.content_type())
+        Body::new(bytes, crate::schema::Format::Form.content_type())
     }
 
     /// The bytes to send.

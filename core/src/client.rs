@@ -50,7 +50,7 @@ pub enum TransportError {
     },
     /// Building the request failed.
     #[error(transparent)]
-    Request(#[from] crate::Error),
+    Request(#[from] crate::error::Error),
 }
 
 /// An HTTP client for `http::Request<Vec<u8>>`s built by paywire.
@@ -151,7 +151,7 @@ impl Client {
     /// been processed.
     pub async fn send_repeatable(
         &self,
-        make: impl Fn() -> Result<http::Request<Vec<u8>>, crate::Error>,
+        make: impl Fn() -> Result<http::Request<Vec<u8>>, crate::error::Error>,
         may_repeat: impl Fn(&http::Response<Vec<u8>>) -> bool,
         attempts: u32,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {

@@ -210,7 +210,7 @@ impl SchemaErrors {
     /// Adds a custom violation at `path` (for `validate_with` functions).
     pub fn custom(
         &mut self,
-        path: &crate::Path<'_>,
+        path: &crate::path::Path<'_>,
         rule: &'static str,
         message: impl Into<String>,
         actual: Actual,

@@ -1,11 +1,11 @@
 //! [`JsonText`]: a typed value that travels as JSON text inside a string field.
 
 use crate::decode::node::Node;
-use crate::decode::typed::{DecodeErrors, Problem};
+use crate::decode::problem::{DecodeErrors, Problem};
 use crate::decode::{json, Limits};
 use crate::path::Path;
 use crate::schema::Kind;
-use crate::wire::{Wire, WireValue};
+use crate::value::{EmbeddedJson, Wire, WireValue};
 
 /// A value carried as compact JSON text in a string field, such as weidoufu's
 /// `ledger: '[{"amount":1,"sub_mch_no":"..."}]'`. The text is what is signed, what `len`
@@ -26,18 +26,10 @@ impl<T: WireValue> JsonText<T> {
         // Room for a typical value (weidoufu's one-receiver ledger is ~40 bytes), so it
         // is not grown byte by byte.
         let mut out = Vec::with_capacity(128);
-        crate::encode::json::write_value(&mut out, &self.0.wire());
+        crate::value::json::write_value(&mut out, &self.0.wire());
         // The JSON writer only writes UTF-8.
         String::from_utf8(out).unwrap_or_default()
     }
-}
-
-/// The view of a [`JsonText`] that validation and encoding need.
-pub trait EmbeddedJson {
-    /// The JSON text.
-    fn text(&self) -> String;
-    /// The value inside, for validation.
-    fn inner(&self) -> Wire<'_>;
 }
 
 impl<T: WireValue> EmbeddedJson for JsonText<T> {

@@ -57,10 +57,10 @@ pub mod sign;
 mod text_or_number;
 pub mod transport;
 mod validate;
+mod value;
 pub mod verify;
 pub mod wechat_v2;
 pub mod wechat_v3;
-mod wire;
 mod wire_enum;
 mod words;
 
@@ -73,13 +73,13 @@ pub use error::{Actual, Error, SchemaError, SchemaErrors, Violation};
 pub use json_text::JsonText;
 pub use ledger::{Claim, Ledger, OrderKey};
 pub use money::{Fen, MoneyError, Yuan};
-pub use object::{FieldAccess, PayObject, PayRequest, Received};
+pub use object::{PayObject, PayRequest, Received};
 pub use path::Path;
 pub use schema::{Format, Schema};
 pub use secret::Secret;
 pub use text_or_number::TextOrNumber;
+pub use value::{FieldAccess, Wire, WireArray, WireValue};
 pub use verify::{PayResponse, Verified, VerifyError};
-pub use wire::{Wire, WireArray, WireValue};
 
 /// Derives [`PayRequest`] (and [`PayObject`], serde `Serialize`/`Deserialize`) for a struct
 /// that mirrors a gateway's parameter table. See the crate docs for the attribute language.

@@ -4,12 +4,14 @@
 //! so serde support adds almost no generated code per struct.
 
 use crate::decode::json::NodeSeed;
-use crate::decode::typed::{decode_object, Constants, DecodeErrors};
+use crate::decode::problem::DecodeErrors;
 use crate::decode::Limits;
-use crate::encode::for_each_member;
-use crate::object::{FieldAccess, PayObject};
+use crate::object::typed::{decode_object, Constants};
+use crate::object::PayObject;
 use crate::path::Path;
-use crate::wire::{Wire, YuanBuf};
+use crate::value::for_each_member;
+use crate::value::FieldAccess;
+use crate::value::{Wire, YuanBuf};
 use serde::de::{DeserializeSeed, Error as _};
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserializer, Serialize, Serializer};

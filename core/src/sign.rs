@@ -3,7 +3,7 @@
 //! streamed into the hasher, never collected into a map or sorted at run time.
 
 use crate::schema::{HexCase, SignScheme, SignSpec};
-use crate::wire::Wire;
+use crate::value::Wire;
 use crate::words::{copy_short, hex16};
 use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};

@@ -1,10 +1,10 @@
 //! [`TextOrNumber`]: text that some gateways send as a JSON number.
 
 use crate::decode::node::Node;
-use crate::decode::typed::{DecodeErrors, Problem};
+use crate::decode::problem::{DecodeErrors, Problem};
 use crate::path::Path;
 use crate::schema::Kind;
-use crate::wire::{Wire, WireValue};
+use crate::value::{Wire, WireValue};
 use std::fmt;
 
 /// A value that is text on the wire but that some gateways send as a JSON number, such as

@@ -2,7 +2,8 @@
 //! path parameters, headers, body) for whatever HTTP client the caller uses; nothing
 //! here opens a socket.
 
-use crate::{Body, Error};
+use crate::body::Body;
+use crate::error::Error;
 use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 
 /// Joins a base URL (`https://api.example.com` or a sandbox prefix such as

@@ -2,11 +2,11 @@
 //! each derived struct contributes a table, not code.
 
 use crate::error::{Actual, SchemaError, SchemaErrors, Violation};
-use crate::object::FieldAccess;
 use crate::path::Path;
 use crate::rules;
 use crate::schema::{Rule, Schema};
-use crate::wire::Wire;
+use crate::value::FieldAccess;
+use crate::value::Wire;
 
 /// Validates a root object, collecting every violation.
 pub(crate) fn validate_root(object: &dyn FieldAccess) -> Result<(), SchemaErrors> {
@@ -158,11 +158,11 @@ fn check_rules(rules: &[Rule], value: &Wire<'_>, path: &Path<'_>, errors: &mut S
 /// values), so an accepted request never reaches the interpreter.
 pub mod fast {
     use crate::error::SchemaErrors;
-    use crate::object::FieldAccess;
     use crate::path::Path;
     use crate::rules;
     use crate::schema::TextFormat;
-    use crate::wire::Wire;
+    use crate::value::FieldAccess;
+    use crate::value::Wire;
 
     /// Neither absent nor an empty string.
     #[inline(always)]

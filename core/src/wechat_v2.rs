@@ -3,8 +3,12 @@
 //! `paySign`, and the APP parameters signed with `sign`. Both are sorted MD5 with
 //! `&key=KEY`, upper-case; paywire can produce them and verify them.
 
+use crate::object::PayRequest;
+use crate::secret::Secret;
+use crate::text_or_number::TextOrNumber;
 use crate::verify::{signatures_match, VerifyError};
-use crate::{PayRequest, Secret, TextOrNumber};
+// The derives, from their own crate (the traits of the same names come from `object` and `verify`).
+use paywire_macros::{PayRequest, PayResponse};
 
 /// `WeixinJSBridge.invoke('getBrandWCPayRequest', ...)` parameters (JSAPI, `signType` MD5).
 /// The signature covers exactly `appId, nonceStr, package, signType, timeStamp`.
@@ -115,7 +119,7 @@ impl AppParams {
 
 /// JSAPI parameters as a gateway returns them, `paySign` included (featapi's JSAPI
 /// response, XorPay's `info`). [`SignedBridgeParams::verify`] checks the `paySign`.
-#[derive(Debug, Clone, PartialEq, Eq, crate::PayResponse)]
+#[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
 #[pay(crate = "crate", format = "json", sign = "none")]
 pub struct SignedBridgeParams {
     /// 公众号 appid

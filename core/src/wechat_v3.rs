@@ -5,12 +5,15 @@
 //! Sans-IO: callers pass the time (`now`, Unix seconds) and the headers they received.
 
 use crate::keys::{MerchantKey, PublicKey};
+use crate::secret::Secret;
+use crate::verify::PayResponse;
 use crate::verify::VerifyError;
-use crate::{PayObject, PayResponse, Secret};
+// The derives, from their own crate (the traits of the same names come from `object` and `verify`).
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
+use paywire_macros::{PayObject, PayResponse};
 use std::collections::BTreeMap;
 
 /// Messages whose timestamp is further than this from now are refused (seconds).

@@ -23,7 +23,7 @@ pub fn parse(body: &[u8], limits: &Limits) -> Result<NodeObject, DecodeError> {
         fields
             .insert(name, Node::Text(value))
             .map_err(|(name, _)| DecodeError::Duplicate {
-                path: crate::Path::Root.key(&name).to_string(),
+                path: crate::path::Path::Root.key(&name).to_string(),
             })?;
     }
     Ok(fields)

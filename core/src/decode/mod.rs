@@ -9,12 +9,12 @@
 pub mod form;
 pub mod json;
 pub mod node;
-pub mod typed;
+pub mod problem;
 pub mod xml;
 
 use crate::schema::Format;
 use node::NodeObject;
-pub use typed::{DecodeErrors, FieldProblem, Problem};
+pub use problem::{DecodeErrors, FieldProblem, Problem};
 
 /// Size and depth limits for received bodies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

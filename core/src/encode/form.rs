@@ -2,7 +2,7 @@
 
 use super::{not_flat, BodyWriter};
 use crate::schema::Format;
-use crate::wire::Wire;
+use crate::value::Wire;
 
 impl BodyWriter {
     /// `name=value` after the first `at` bytes, joined with `&`; `prefix` is `name=`,

@@ -2,45 +2,13 @@
 //! in declaration order (absent ones left out), then the signature.
 
 pub mod form;
-pub mod json;
 pub mod xml;
 
+use crate::body::Body;
 use crate::error::Error;
-use crate::object::FieldAccess;
-use crate::schema::ConstValue;
-use crate::schema::{Format, Location, SignScheme};
-use crate::wire::Wire;
+use crate::schema::{Format, SignScheme};
+use crate::value::FieldAccess;
 use crate::words::copy_short;
-use crate::Body;
-
-/// The wire view of a declared constant.
-pub(crate) fn constant_wire(value: ConstValue) -> Wire<'static> {
-    match value {
-        ConstValue::Str(s) => Wire::Str(s),
-        ConstValue::Int(i) => Wire::Int(i),
-    }
-}
-
-/// Calls `f` for each member that goes into the body of `object`, in body order.
-pub(crate) fn for_each_member<E>(
-    object: &dyn FieldAccess,
-    mut f: impl FnMut(&'static str, Wire<'_>) -> Result<(), E>,
-) -> Result<(), E> {
-    let schema = object.object_schema();
-    for c in schema.constants {
-        f(c.wire_name, constant_wire(c.value))?;
-    }
-    for (i, field) in schema.fields.iter().enumerate() {
-        if field.location != Location::Body {
-            continue;
-        }
-        let value = object.field(i);
-        if !value.is_absent() {
-            f(field.wire_name, value)?;
-        }
-    }
-    Ok(())
-}
 
 /// A request body being written: the derive emits one call per member (constants, the
 /// body fields in declaration order, then the signature), each with its element or pair
@@ -148,7 +116,9 @@ impl BodyWriter {
             SignScheme::None => None,
             _ => Some((spec.field, signature)),
         };
-        (self.len, ()) = self.push_with(self.len, |out| json::write_object(out, object, sign));
+        (self.len, ()) = self.push_with(self.len, |out| {
+            crate::value::json::write_object(out, object, sign)
+        });
     }
 
     /// The finished body, or the first member that could not be written.
@@ -167,7 +137,7 @@ impl BodyWriter {
 /// The error for a nested value in a flat format.
 pub(crate) fn not_flat(name: &str, format: Format) -> Error {
     Error::Unencodable {
-        path: crate::Path::Root.key(name).to_string(),
+        path: crate::path::Path::Root.key(name).to_string(),
         format: format.name(),
         reason: "nested objects and arrays need format = \"json\", or a JsonText<T> field",
     }

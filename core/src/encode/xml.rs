@@ -5,7 +5,7 @@
 use super::{not_flat, BodyWriter};
 use crate::error::Error;
 use crate::schema::Format;
-use crate::wire::Wire;
+use crate::value::Wire;
 use crate::words::{bytes_below, bytes_equal, copy_scanning, copy_short, HIGHS, ONES};
 
 /// Bytes that need a look: markup (`&`, `<`, `>`), C0 controls (`\r` is written as a
@@ -195,7 +195,7 @@ impl BodyWriter {
         });
         if !escaped {
             self.fail(Error::Unencodable {
-                path: crate::Path::Root.key(tag_name(open)).to_string(),
+                path: crate::path::Path::Root.key(tag_name(open)).to_string(),
                 format: "xml",
                 reason: "contains a control character that XML 1.0 cannot carry; remove it",
             });

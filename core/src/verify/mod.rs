@@ -7,9 +7,10 @@ mod raw;
 pub use raw::{concat_sign_string, node_text, sorted_sign_string, sorted_string};
 
 use crate::decode::node::NodeObject;
-use crate::decode::typed::{decode_members, Constants, DecodeErrors};
+use crate::decode::problem::DecodeErrors;
 use crate::decode::{self, DecodeError, Limits};
 use crate::error::SchemaErrors;
+use crate::object::typed::{decode_members, Constants};
 use crate::object::PayObject;
 use crate::path::Path;
 use crate::schema::{Format, Schema, SignEntry, SignScheme};

@@ -3,12 +3,14 @@
 //! all read that one view. The trait is where type-driven behaviour lives: what "length"
 //! means, what an absent value is, how a value is decoded back.
 
+pub(crate) mod json;
+
 use crate::decode::node::Node;
-use crate::decode::typed::{DecodeErrors, Problem};
-use crate::object::FieldAccess;
+use crate::decode::problem::{DecodeErrors, Problem};
+use crate::error::SchemaErrors;
+use crate::money::{Fen, Yuan};
 use crate::path::Path;
-use crate::schema::Kind;
-use crate::{Fen, Yuan};
+use crate::schema::{ConstValue, Kind, Location, Schema};
 
 /// A borrowed view of one field's value, as it goes on the wire.
 pub enum Wire<'a> {
@@ -23,7 +25,7 @@ pub enum Wire<'a> {
     /// Fen rendered as yuan with two decimals, a string on the wire.
     Yuan(u64),
     /// A value embedded as JSON text ([`crate::JsonText`]), a string on the wire.
-    JsonText(&'a dyn crate::json_text::EmbeddedJson),
+    JsonText(&'a dyn EmbeddedJson),
     /// A nested declared object.
     Object(&'a dyn FieldAccess),
     /// An array of values.
@@ -69,7 +71,7 @@ impl Wire<'_> {
             }
             Wire::Object(_) | Wire::Array(_) => {
                 let mut out = Vec::new();
-                crate::encode::json::write_value(&mut out, self);
+                crate::value::json::write_value(&mut out, self);
                 Some(f(std::str::from_utf8(&out).unwrap_or_default()))
             }
         }
@@ -343,4 +345,62 @@ impl WireValue for Yuan {
             }
         }
     }
+}
+
+/// Object-safe access to a declared struct's fields by index into its schema. This one
+/// view is what validation reports, the JSON encoder, nested objects and serde consume,
+/// so the derive emits a single `match` per struct for them. (A request's per-call hot
+/// path, its validity check, sign string and XML/form body, is emitted straight-line.)
+pub trait FieldAccess {
+    /// The struct's schema.
+    fn object_schema(&self) -> &'static Schema;
+    /// The value of field `index` (declaration order, as in [`Schema::fields`]).
+    fn field(&self, index: usize) -> Wire<'_>;
+    /// Checks declared with `#[pay(validate_with = path)]`, run after the field rules.
+    fn custom_checks(&self, at: &Path<'_>, errors: &mut SchemaErrors) {
+        let _ = (at, errors);
+    }
+    /// Whether every declared rule holds, without a report: the fast path of validation,
+    /// emitted by the derive. `false` only sends validation to the reporting interpreter.
+    #[doc(hidden)]
+    fn __is_valid(&self) -> bool {
+        false
+    }
+}
+
+/// The wire view of a declared constant.
+pub(crate) fn constant_wire(value: ConstValue) -> Wire<'static> {
+    match value {
+        ConstValue::Str(s) => Wire::Str(s),
+        ConstValue::Int(i) => Wire::Int(i),
+    }
+}
+
+/// Calls `f` for each member that goes into the body of `object`, in body order.
+pub(crate) fn for_each_member<E>(
+    object: &dyn FieldAccess,
+    mut f: impl FnMut(&'static str, Wire<'_>) -> Result<(), E>,
+) -> Result<(), E> {
+    let schema = object.object_schema();
+    for c in schema.constants {
+        f(c.wire_name, constant_wire(c.value))?;
+    }
+    for (i, field) in schema.fields.iter().enumerate() {
+        if field.location != Location::Body {
+            continue;
+        }
+        let value = object.field(i);
+        if !value.is_absent() {
+            f(field.wire_name, value)?;
+        }
+    }
+    Ok(())
+}
+
+/// The view of a [`JsonText`](crate::JsonText) that validation and encoding need.
+pub trait EmbeddedJson {
+    /// The JSON text.
+    fn text(&self) -> String;
+    /// The value inside, for validation.
+    fn inner(&self) -> Wire<'_>;
 }

@@ -1,8 +1,10 @@
-//! The traits the derives implement: [`FieldAccess`] (object-safe field view),
-//! [`PayObject`] (any declared struct) and [`PayRequest`] (a signed, encodable request).
+//! The traits the derives implement, [`PayObject`] (any declared struct) and
+//! [`PayRequest`] (a signed, encodable request), and typed decoding into them.
+
+pub(crate) mod typed;
 
 use crate::decode::node::{Node, NodeObject};
-use crate::decode::typed::DecodeErrors;
+use crate::decode::problem::DecodeErrors;
 use crate::decode::{self, DecodeError, Limits};
 use crate::encode::BodyWriter;
 use crate::error::{Error, SchemaErrors};
@@ -11,28 +13,7 @@ use crate::schema::{Format, Schema};
 use crate::secret::Secret;
 use crate::sign::{self, HexDigest, SignWriter};
 use crate::validate;
-use crate::wire::WireValue;
-
-/// Object-safe access to a declared struct's fields by index into its schema. This one
-/// view is what validation reports, the JSON encoder, nested objects and serde consume,
-/// so the derive emits a single `match` per struct for them. (A request's per-call hot
-/// path, its validity check, sign string and XML/form body, is emitted straight-line.)
-pub trait FieldAccess {
-    /// The struct's schema.
-    fn object_schema(&self) -> &'static Schema;
-    /// The value of field `index` (declaration order, as in [`Schema::fields`]).
-    fn field(&self, index: usize) -> crate::Wire<'_>;
-    /// Checks declared with `#[pay(validate_with = path)]`, run after the field rules.
-    fn custom_checks(&self, at: &Path<'_>, errors: &mut SchemaErrors) {
-        let _ = (at, errors);
-    }
-    /// Whether every declared rule holds, without a report: the fast path of validation,
-    /// emitted by the derive. `false` only sends validation to the reporting interpreter.
-    #[doc(hidden)]
-    fn __is_valid(&self) -> bool {
-        false
-    }
-}
+use crate::value::{FieldAccess, WireValue};
 
 /// A struct declared with `#[derive(PayObject)]` or `#[derive(PayRequest)]`.
 pub trait PayObject: FieldAccess + WireValue {
@@ -107,7 +88,7 @@ pub trait PayRequest: PayObject {
     }
 
     /// Validates, signs and encodes the body.
-    fn to_body(&self, key: &Secret) -> Result<crate::Body, Error> {
+    fn to_body(&self, key: &Secret) -> Result<crate::body::Body, Error> {
         self.validate().map_err(Error::Invalid)?;
         let signature =
             sign::signature(&Self::SCHEMA.sign, key.expose(), &|w| self.__write_sign(w));
@@ -140,7 +121,7 @@ pub trait PayRequest: PayObject {
     ) -> Result<Received<Self>, DecodeError> {
         let format = Self::SCHEMA.format.unwrap_or(Format::Json);
         let fields = decode::parse_body(format, body, limits)?;
-        decode::typed::decode_request::<Self>(fields, path_params)
+        typed::decode_request::<Self>(fields, path_params)
     }
 }
 
@@ -172,5 +153,5 @@ pub fn decode_object<T: PayObject>(
     at: &Path<'_>,
     errors: &mut DecodeErrors,
 ) -> Option<T> {
-    decode::typed::decode_object(node, at, errors, decode::typed::Constants::Optional)
+    typed::decode_object(node, at, errors, typed::Constants::Optional)
 }

@@ -1,8 +1,8 @@
 //! JSON bodies, nested objects and arrays included.
 
 use super::for_each_member;
-use crate::object::FieldAccess;
-use crate::wire::{Wire, YuanBuf};
+use crate::value::FieldAccess;
+use crate::value::{Wire, YuanBuf};
 use crate::words::{any_word, bytes_below, bytes_equal, HIGHS};
 
 /// High bits where a byte must be escaped in a JSON string: `"`, `\\` and controls.
