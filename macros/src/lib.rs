@@ -1,13 +1,13 @@
-//! Derive macros for [paywire](https://docs.rs/paywire): `#[derive(PayRequest)]` and
-//! `#[derive(PayObject)]`. Each is a pipeline: parse the attributes (`syntax`), build a
-//! normalised model (`model`), check it across fields (`check`), emit code (`emit`).
+//! Derive macros for [paywire](https://docs.rs/paywire): `#[derive(PayRequest)]`,
+//! `#[derive(PayResponse)]` and `#[derive(PayObject)]`. Each is a pipeline: parse the
+//! attributes (`syntax`), build a normalised model (`model`), check it across fields
+//! (`check`), emit code (`emit/`, one file per thing emitted).
 //! Every mistake is reported at once on its own span; on error a stub impl is emitted
 //! so one mistake does not cascade.
 
 mod check;
 mod ctxt;
 mod emit;
-mod fast;
 mod model;
 mod syntax;
 

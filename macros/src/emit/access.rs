@@ -1,0 +1,27 @@
+//! Typed decoding: one body that builds the struct from received members by wire name.
+
+use crate::model::Container;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+pub(crate) fn decode_fields(c: &Container) -> TokenStream {
+    let vars: Vec<_> = (0..c.fields.len())
+        .map(|i| format_ident!("__field{}", i))
+        .collect();
+    let idents = c.fields.iter().map(|f| &f.ident);
+    let lets = c.fields.iter().zip(&vars).map(|(f, var)| {
+        let ty = &f.ty;
+        let wire = &f.wire.value;
+        quote!(let #var = <#ty as _pw::__private::WireValue>::decode(object.get(#wire), &at.key(#wire), errors);)
+    });
+    let destructure = if vars.is_empty() {
+        quote!()
+    } else {
+        quote!(let (#(_pw::__private::Some(#vars),)*) = (#(#vars,)*) else { return _pw::__private::None; };)
+    };
+    quote! {
+        #(#lets)*
+        #destructure
+        _pw::__private::Some(Self { #(#idents: #vars),* })
+    }
+}

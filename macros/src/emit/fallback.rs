@@ -1,0 +1,66 @@
+//! After an error: impls whose bodies never run, so one mistake does not also break every
+//! use of the type (thiserror's `fallback.rs`).
+
+use crate::model::Derive;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// After an error: the impls with bodies that are never run, so a single mistake does
+/// not also break every use of the type (thiserror's `fallback.rs`).
+pub fn fallback(input: &syn::DeriveInput, derive: Derive) -> TokenStream {
+    if !input.generics.params.is_empty() {
+        return quote!();
+    }
+    let ident = &input.ident;
+    let request = match derive {
+        Derive::Request => Some(quote! {
+            impl _pw::__private::PayRequest for #ident {
+                const SCHEMA: &'static _pw::__private::Schema = &_pw::__private::EMPTY_SCHEMA;
+                fn __write_sign(&self, _: &mut _pw::__private::SignWriter) -> ::core::primitive::usize { ::core::unreachable!() }
+                fn __write_body(&self, _: &mut _pw::__private::BodyWriter, _: &_pw::__private::HexDigest) { ::core::unreachable!() }
+            }
+        }),
+        Derive::Response => Some(quote! {
+            impl _pw::__private::PayResponse for #ident {
+                const SCHEMA: &'static _pw::__private::Schema = &_pw::__private::EMPTY_SCHEMA;
+            }
+        }),
+        Derive::Object => None,
+    };
+    quote! {
+        #[doc(hidden)]
+        const _: () = {
+            use ::paywire as _pw;
+            impl _pw::__private::FieldAccess for #ident {
+                fn object_schema(&self) -> &'static _pw::__private::Schema { ::core::unreachable!() }
+                fn field(&self, _: usize) -> _pw::__private::Wire<'_> { ::core::unreachable!() }
+            }
+            impl _pw::__private::PayObject for #ident {
+                const OBJECT_SCHEMA: &'static _pw::__private::Schema = &_pw::__private::EMPTY_SCHEMA;
+                fn decode_fields(
+                    _: &_pw::__private::NodeObject,
+                    _: &_pw::__private::Path<'_>,
+                    _: &mut _pw::__private::DecodeErrors,
+                ) -> _pw::__private::Option<Self> { ::core::unreachable!() }
+            }
+            impl _pw::__private::WireValue for #ident {
+                const KIND: _pw::__private::Kind = _pw::__private::Kind::Str;
+                fn wire(&self) -> _pw::__private::Wire<'_> { ::core::unreachable!() }
+                fn decode(
+                    _: _pw::__private::Option<&_pw::__private::Node>,
+                    _: &_pw::__private::Path<'_>,
+                    _: &mut _pw::__private::DecodeErrors,
+                ) -> _pw::__private::Option<Self> { ::core::unreachable!() }
+            }
+            #request
+            impl _pw::__private::serde::Serialize for #ident {
+                fn serialize<__S: _pw::__private::serde::Serializer>(&self, _: __S)
+                    -> _pw::__private::Result<__S::Ok, __S::Error> { ::core::unreachable!() }
+            }
+            impl<'de> _pw::__private::serde::Deserialize<'de> for #ident {
+                fn deserialize<__D: _pw::__private::serde::Deserializer<'de>>(_: __D)
+                    -> _pw::__private::Result<Self, __D::Error> { ::core::unreachable!() }
+            }
+        };
+    }
+}

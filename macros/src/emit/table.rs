@@ -1,0 +1,137 @@
+//! The `'static` schema table: every field's wire name, type, rules, presence and doc
+//! line, which reports, decoders, serde, the JSON encoder and `paywire schema` read.
+
+use crate::model::{
+    Case, ConstValue, Container, Derive, Field, Format, Location, Scheme, SignEntry,
+};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+
+use super::tokens::{camel, int_bound, len_bounds, opt, type_at};
+
+pub(crate) fn rules(f: &Field) -> TokenStream {
+    let ty = &f.ty;
+    let mut out = Vec::new();
+    if let Some(r) = &f.len {
+        let b = len_bounds(r.bounds);
+        out.push(quote!(_pw::__private::Rule::Len(#b)));
+    }
+    if let Some(r) = &f.chars {
+        let b = len_bounds(r.bounds);
+        out.push(quote!(_pw::__private::Rule::Chars(#b)));
+    }
+    if let Some(r) = &f.range {
+        let ty = type_at(ty, r.key);
+        let min = int_bound(r.bounds.min, &ty, "MIN");
+        let max = int_bound(r.bounds.max, &ty, "MAX");
+        out.push(quote_spanned!(r.key=> _pw::__private::Rule::Range(_pw::__private::IntBounds { min: #min, max: #max })));
+    }
+    if !f.one_of.is_empty() {
+        let values = &f.one_of;
+        out.push(quote!(_pw::__private::Rule::OneOf(&[#(#values),*])));
+    }
+    for format in &f.formats {
+        let variant = format_ident!("{}", camel(format.value));
+        out.push(quote!(_pw::__private::Rule::Format(_pw::__private::TextFormat::#variant)));
+    }
+    quote!(&[#(#out),*])
+}
+
+pub(crate) fn field_schema(c: &Container, f: &Field) -> TokenStream {
+    let ty = &f.ty;
+    let rust_name = f.ident.to_string();
+    let wire = &f.wire.value;
+    let doc = &f.doc;
+    let location = match f.location {
+        Location::Body => quote!(_pw::__private::Location::Body),
+        Location::Path => quote!(_pw::__private::Location::Path),
+    };
+    let signed = f.signed(c.scheme);
+    let rules = rules(f);
+    let conditions = f.required_if.iter().map(|cond| {
+        let index = cond.field as u16;
+        let name = &c.fields[cond.field].wire.value;
+        let value = &cond.value;
+        quote!(_pw::__private::Condition { field: #index, wire_name: #name, value: #value })
+    });
+    let group = opt(f.group.as_ref().map(|g| {
+        let name = &g.name;
+        let required = g.required;
+        quote!(_pw::__private::GroupMember { group: #name, required: #required })
+    }));
+    quote! {
+        _pw::__private::FieldSchema {
+            rust_name: #rust_name,
+            wire_name: #wire,
+            kind: _pw::__private::kind_of::<#ty>(),
+            optional: _pw::__private::is_optional::<#ty>(),
+            location: #location,
+            signed: #signed,
+            rules: #rules,
+            required_if: &[#(#conditions),*],
+            group: #group,
+            doc: #doc,
+        }
+    }
+}
+
+pub(crate) fn schema(c: &Container) -> TokenStream {
+    let name = c.ident.to_string();
+    let doc = &c.doc;
+    let format = opt(c.format.map(|f| match f {
+        Format::Json => quote!(_pw::__private::Format::Json),
+        Format::Xml => quote!(_pw::__private::Format::Xml),
+        Format::Form => quote!(_pw::__private::Format::Form),
+    }));
+    let scheme = match c.scheme {
+        Scheme::None => quote!(None),
+        Scheme::Md5Sorted => quote!(Md5Sorted),
+        Scheme::HmacSha256Sorted => quote!(HmacSha256Sorted),
+        Scheme::Md5Concat => quote!(Md5Concat),
+    };
+    let case = match c.case {
+        Case::Upper => quote!(Upper),
+        Case::Lower => quote!(Lower),
+    };
+    let key_name = &c.key_name;
+    let sign_field = &c.sign_field.value;
+    let order = c.sign_order.iter().map(|e| match e {
+        SignEntry::Field(i) => {
+            let i = *i as u16;
+            quote!(_pw::__private::SignEntry::Field(#i))
+        }
+        SignEntry::Constant(i) => {
+            let i = *i as u16;
+            quote!(_pw::__private::SignEntry::Constant(#i))
+        }
+    });
+    let fields = c.fields.iter().map(|f| field_schema(c, f));
+    let constants = c.constants.iter().map(|k| {
+        let wire = &k.wire;
+        let value = match &k.value {
+            ConstValue::Str(s) => quote!(_pw::__private::ConstValue::Str(#s)),
+            ConstValue::Int(i) => quote!(_pw::__private::ConstValue::Int(#i)),
+        };
+        quote!(_pw::__private::Constant { wire_name: #wire, value: #value })
+    });
+    let groups = &c.groups;
+    let allow_unknown = c.derive == Derive::Response;
+    quote! {
+        &_pw::__private::Schema {
+            name: #name,
+            doc: #doc,
+            format: #format,
+            sign: _pw::__private::SignSpec {
+                scheme: _pw::__private::SignScheme::#scheme,
+                key_name: #key_name,
+                case: _pw::__private::HexCase::#case,
+                field: #sign_field,
+                order: &[#(#order),*],
+            },
+            fields: &[#(#fields),*],
+            constants: &[#(#constants),*],
+            allow_unknown: #allow_unknown,
+            groups: &[#(#groups),*],
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! Token helpers every part of the emitted code shares: optional values, bounds,
+//! variant names and types re-spanned at the attribute that needs them.
+
+use crate::model::{Bounds, Field};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+
+pub(crate) fn opt<T: quote::ToTokens>(v: Option<T>) -> TokenStream {
+    match v {
+        Some(v) => quote!(_pw::__private::Some(#v)),
+        None => quote!(_pw::__private::None),
+    }
+}
+
+pub(crate) fn len_bounds(b: Bounds) -> TokenStream {
+    let min = b.min.unwrap_or(0) as u64;
+    let max = opt(b.max.map(|m| m as u64));
+    quote!(_pw::__private::LenBounds { min: #min, max: #max })
+}
+
+pub(crate) fn int_bound(v: Option<i128>, ty: &TokenStream, which: &str) -> TokenStream {
+    match v {
+        Some(v) => quote!(#v),
+        None => {
+            let side = format_ident!("{}", which);
+            quote!(<#ty as _pw::__private::IntegerValue>::#side)
+        }
+    }
+}
+
+pub(crate) fn camel(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The field's type with every token re-spanned to `span`, so a trait error about the
+/// type is reported at the attribute that required the trait.
+pub(crate) fn type_at(ty: &syn::Type, span: Span) -> TokenStream {
+    fn respan(tt: TokenTree, span: Span) -> TokenTree {
+        match tt {
+            TokenTree::Group(g) => {
+                let inner = g.stream().into_iter().map(|t| respan(t, span)).collect();
+                let mut group = Group::new(g.delimiter(), inner);
+                group.set_span(span);
+                group.into()
+            }
+            mut other => {
+                other.set_span(span);
+                other
+            }
+        }
+    }
+    ty.to_token_stream()
+        .into_iter()
+        .map(|tt| respan(tt, span))
+        .collect()
+}
+
+/// `WireValue::wire(&self.field)`, spanned exactly like the field-access arm in `emit`,
+/// so a field type that is not a wire value is reported once, not once per use.
+pub(crate) fn wire(f: &Field) -> TokenStream {
+    let id = &f.ident;
+    quote_spanned!(f.ty.span()=> _pw::__private::WireValue::wire(&self.#id))
+}
