@@ -93,6 +93,7 @@ fn check_wire_names(cx: &mut Ctxt, c: &Container) {
 
 fn resolve_required_if(cx: &mut Ctxt, c: &mut Container) {
     let names: Vec<String> = c.fields.iter().map(|f| f.ident.to_string()).collect();
+    let allowed: Vec<Vec<String>> = c.fields.iter().map(|f| f.one_of.clone()).collect();
     for (index, field) in c.fields.iter_mut().enumerate() {
         for raw in std::mem::take(&mut field.raw_required_if) {
             let target = raw.field.to_string();
@@ -101,6 +102,20 @@ fn resolve_required_if(cx: &mut Ctxt, c: &mut Container) {
                     cx.error(
                         raw.field.span(),
                         "`required_if` cannot depend on the field itself",
+                    );
+                }
+                // A condition on a value the other field can never hold would never fire.
+                Some(i) if !allowed[i].is_empty() && !allowed[i].contains(&raw.value.value) => {
+                    let listed: Vec<&str> = allowed[i].iter().map(String::as_str).collect();
+                    let quoted: Vec<String> = listed.iter().map(|v| format!("\"{v}\"")).collect();
+                    cx.error(
+                        raw.value.span,
+                        format!(
+                            "`{target}` is `one_of({})`, so `required_if({target} = \"{}\")` would never apply{}",
+                            quoted.join(", "),
+                            raw.value.value,
+                            did_you_mean(&raw.value.value, &listed)
+                        ),
                     );
                 }
                 Some(i) => field.required_if.push(Condition {

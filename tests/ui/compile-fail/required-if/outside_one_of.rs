@@ -1,0 +1,12 @@
+use paywire::PayRequest;
+
+#[derive(PayRequest)]
+#[pay(format = "json", sign = "none")]
+struct Order {
+    #[pay(one_of("JSAPI", "NATIVE"))]
+    trade_type: String,
+    #[pay(required_if(trade_type = "JSAP"))]
+    openid: Option<String>,
+}
+
+fn main() {}
