@@ -16,7 +16,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Validates, signs and encodes a request given as JSON keyed by the seed's wire names.
+    /// Validates, signs and encodes a request given as JSON keyed by the gateway document's wire names.
     Sign {
         /// feat/pay, weidoufu/miniapp, swiftpass/wap, wechat-global/jsapi or xorpay/jsapi.
         endpoint: String,

@@ -1,5 +1,5 @@
 //! WeChat Pay v2-style payment parameters that gateways hand back for the client to call
-//! WeChat with (seeds 000, 001, 004): the JSAPI `WeixinJSBridge` parameters signed with
+//! WeChat with (featapi, weidoufu and XorPay do): the JSAPI `WeixinJSBridge` parameters signed with
 //! `paySign`, and the APP parameters signed with `sign`. Both are sorted MD5 with
 //! `&key=KEY`, upper-case; paywire can produce them and verify them.
 

@@ -1,4 +1,4 @@
-//! The seed documents' example requests as typed values: valid, ready to sign. Used by
+//! The gateways' documents' example requests as typed values: valid, ready to sign. Used by
 //! the tour example and the tests, and a starting point when you fill in your own.
 
 use crate::{feat, swiftpass, wechat_global as wg, weidoufu, xorpay};
@@ -16,7 +16,7 @@ pub fn feat_native() -> feat::OrderPay {
     }
 }
 
-/// weidoufu: a WeChat mini-program order with the seed's example values and ledger.
+/// weidoufu: a WeChat mini-program order with the document's example values and ledger.
 pub fn weidoufu_wechat() -> weidoufu::MiniappPay {
     weidoufu::MiniappPay {
         access_key: "ak_0123456789abcdef".into(),
@@ -35,7 +35,7 @@ pub fn weidoufu_wechat() -> weidoufu::MiniappPay {
     }
 }
 
-/// SwiftPass: seed 002's request example.
+/// SwiftPass: the request example of SwiftPass's document.
 pub fn swiftpass_wap() -> swiftpass::WapPay {
     swiftpass::WapPay {
         version: None,
@@ -59,7 +59,7 @@ pub fn swiftpass_wap() -> swiftpass::WapPay {
     }
 }
 
-/// WeChat Pay Global: a direct-mode JSAPI order (seed 003's direct example, with a payer).
+/// WeChat Pay Global: a direct-mode JSAPI order (the direct example of WeChat Pay Global's document, with a payer).
 pub fn wechat_global_direct() -> wg::JsapiOrder {
     let mut order = wg::JsapiOrder::new(
         wg::Merchant::Direct {
@@ -82,7 +82,7 @@ pub fn wechat_global_direct() -> wg::JsapiOrder {
     order
 }
 
-/// WeChat Pay Global: an institution-mode JSAPI order (seed 003's first example's merchant).
+/// WeChat Pay Global: an institution-mode JSAPI order (the merchant of the first example in WeChat Pay Global's document).
 pub fn wechat_global_institution() -> wg::JsapiOrder {
     wg::JsapiOrder::new(
         wg::Merchant::Institution {
@@ -102,7 +102,7 @@ pub fn wechat_global_institution() -> wg::JsapiOrder {
     )
 }
 
-/// XorPay: a JSAPI order priced 50.00 with the seed's example values.
+/// XorPay: a JSAPI order priced 50.00 with the document's example values.
 pub fn xorpay_jsapi() -> xorpay::JsapiPay {
     xorpay::JsapiPay {
         aid: "8e1d2b".into(),

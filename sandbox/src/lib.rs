@@ -2,7 +2,7 @@
 //!
 //! A local gateway simulator: a real HTTP server on loopback that speaks the five
 //! gateways' wire protocols, decodes and verifies requests with the same paywire schemas,
-//! answers as the seed documents describe (signed where the gateway signs), keeps orders
+//! answers as the gateways' documents describe (signed where the gateway signs), keeps orders
 //! in memory, and, when a payer pays, sends the gateway's notification to the merchant's
 //! `notify_url`, retrying with back-off until it is acknowledged.
 //!

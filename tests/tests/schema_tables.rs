@@ -1,5 +1,5 @@
 //! Each provider's parameter table printed from `SCHEMA`, snapshotted, and checked
-//! against the rows of its seed document.
+//! against the rows of its gateway's document.
 
 use paywire::schema::{Kind, Location, Schema};
 use paywire::schema_table::markdown;
@@ -28,7 +28,7 @@ fn feat_table() {
 fn weidoufu_table() {
     let schema = weidoufu::MiniappPay::SCHEMA;
     insta::assert_snapshot!("weidoufu", markdown(schema));
-    // Every row of seed 001's table; `sign` is the computed signature.
+    // Every row of weidoufu's document's table; `sign` is the computed signature.
     assert_eq!(
         wire_names(schema),
         [
@@ -55,7 +55,7 @@ fn swiftpass_table() {
     let mut names = wire_names(schema);
     names.push(schema.sign.field);
     names.sort_unstable();
-    let mut seed = vec![
+    let mut documented = vec![
         "service",
         "version",
         "charset",
@@ -77,10 +77,10 @@ fn swiftpass_table() {
         "sub_openid",
         "total_fee",
     ];
-    seed.sort_unstable();
+    documented.sort_unstable();
     assert_eq!(
-        names, seed,
-        "seed 002's 19 table rows plus total_fee from its example"
+        names, documented,
+        "the 19 rows of SwiftPass's table plus total_fee from its example"
     );
 }
 

@@ -1,4 +1,4 @@
-//! Signatures against published and independently computed vectors, and the seeds'
+//! Signatures against published and independently computed vectors, and the gateway documents'
 //! request examples decoded into the typed requests.
 
 use paywire::{PayRequest, Secret};
@@ -107,7 +107,7 @@ fn xorpay_signature_and_form_body_match_an_independent_implementation() {
     assert_eq!(req.price.fen(), paywire::Fen::new(1));
 }
 
-/// Seed 002's request example, with its one defect repaired: the document closes
+/// The request example of SwiftPass's document, with its one defect repaired: the document closes
 /// `<sub_openid>` with `</openid>`, which no XML parser accepts (tested below).
 const SEED_002_XML: &str = "<xml>
 <service>pay.weixin.wap</service>
@@ -127,7 +127,7 @@ const SEED_002_XML: &str = "<xml>
 </xml>";
 
 #[test]
-fn seed_002_request_example_decodes_and_validates() {
+fn swiftpass_request_example_decodes_and_validates() {
     let received = swiftpass::WapPay::from_body(SEED_002_XML.as_bytes()).unwrap();
     let req = &received.request;
     req.validate().unwrap();
@@ -147,7 +147,7 @@ fn seed_002_request_example_decodes_and_validates() {
 }
 
 #[test]
-fn seed_002_request_example_as_printed_is_refused_for_its_mismatched_tag() {
+fn swiftpass_request_example_as_printed_is_refused_for_its_mismatched_tag() {
     let printed = SEED_002_XML.replace("</sub_openid>", "</openid>");
     let err = swiftpass::WapPay::from_body(printed.as_bytes()).unwrap_err();
     assert!(
@@ -156,7 +156,7 @@ fn seed_002_request_example_as_printed_is_refused_for_its_mismatched_tag() {
     );
 }
 
-/// Seed 003's two request examples, institution mode then direct mode, verbatim.
+/// The two request examples of WeChat Pay Global's document, institution mode then direct mode, verbatim.
 const SEED_003_INSTITUTION: &str = r#"{
     "sp_appid": "wxdace645e0bc2c424",
     "sp_mchid": "10000100",
@@ -277,7 +277,7 @@ fn seed_003_examples_survive_encode_and_decode_unchanged() {
         assert_eq!(body.content_type(), "application/json; charset=utf-8");
         let original: Value = serde_json::from_str(example).unwrap();
         let encoded: Value = serde_json::from_slice(body.as_bytes()).unwrap();
-        assert_eq!(encoded, original, "same members and values as the seed");
+        assert_eq!(encoded, original, "same members and values as the document");
         let again = wechat_global::JsapiOrder::from_body(body.as_bytes())
             .unwrap()
             .request;

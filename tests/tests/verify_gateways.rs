@@ -113,12 +113,12 @@ fn swiftpass_status_and_result_code_failures_are_typed() {
 }
 
 #[test]
-fn swiftpass_seed_examples_are_refused_for_their_duplicate_element() {
-    // Seed 002's "正确的返回" repeats <appid>: exactly the shape of a CDATA injection.
-    let seed = "<xml><status>0</status><appid><![CDATA[wx2421b1c4370ec43b]]></appid>\
+fn swiftpass_document_examples_are_refused_for_their_duplicate_element() {
+    // SwiftPass's document's "正确的返回" repeats <appid>: exactly the shape of a CDATA injection.
+    let documented = "<xml><status>0</status><appid><![CDATA[wx2421b1c4370ec43b]]></appid>\
                 <mch_id><![CDATA[10000100]]></mch_id><appid><![CDATA[wx2421b1c4370ec43b]]></appid></xml>";
     assert_eq!(
-        swiftpass::verify_response(seed.as_bytes(), &swiftpass_key()).unwrap_err(),
+        swiftpass::verify_response(documented.as_bytes(), &swiftpass_key()).unwrap_err(),
         swiftpass::SwiftpassError::Verify(VerifyError::Decode(DecodeError::Duplicate {
             path: "#/appid".into()
         }))
@@ -454,7 +454,7 @@ fn feat_three_success_shapes() {
     assert_eq!(
         params.verify(&secret_of("v2_jsapi_pay_sign")),
         Err(VerifyError::SignatureMismatch),
-        "the seed's paySign was made with another key"
+        "the document's paySign was made with another key"
     );
     assert_eq!(
         params.params().signature(&secret_of("v2_jsapi_pay_sign")),
@@ -465,7 +465,7 @@ fn feat_three_success_shapes() {
 #[test]
 fn feat_oauth_errors_are_typed_with_their_statuses() {
     let req = paywire_providers::samples::feat_native();
-    // The seed's example lacks a comma; the corrected body:
+    // The document's example lacks a comma; the corrected body:
     let body = br#"{"error": "invalid_request", "error_description": "device_id is required"}"#;
     match feat::read_answer(&req, 400, body).unwrap_err() {
         feat::FeatError::OAuth { status: 400, error } => {
@@ -477,9 +477,9 @@ fn feat_oauth_errors_are_typed_with_their_statuses() {
         }
         other => panic!("{other:?}"),
     }
-    let seed_as_printed = b"{\n    \"error\": \"invalid_request\"\n    \"error_description\": \"device_id is required\"\n}";
+    let as_printed = b"{\n    \"error\": \"invalid_request\"\n    \"error_description\": \"device_id is required\"\n}";
     assert!(
-        matches!(feat::read_answer(&req, 400, seed_as_printed), Err(feat::FeatError::Decode(e)) if e.is_malformed())
+        matches!(feat::read_answer(&req, 400, as_printed), Err(feat::FeatError::Decode(e)) if e.is_malformed())
     );
     let codes = [
         ("invalid_request", 400),

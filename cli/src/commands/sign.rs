@@ -1,5 +1,5 @@
 //! `paywire sign ENDPOINT`: validate, sign and encode a request given as JSON keyed by the
-//! seed's wire names. Secrets are never printed: the sign string shows the key as `***`.
+//! gateway document's wire names. Secrets are never printed: the sign string shows the key as `***`.
 
 use super::{read_text, Endpoint};
 use paywire::decode::{json, DecodeError, Limits};

@@ -27,7 +27,7 @@ pub struct BodyWriter {
     failure: Option<Error>,
 }
 
-/// Capacity a body starts with: seed 002's XML body is about 700 bytes. (Just under
+/// Capacity a body starts with: SwiftPass's `pay.weixin.wap` XML body is about 700 bytes. (Just under
 /// 1 KiB: glibc serves requests up to 1032 bytes from its per-thread cache.)
 const INITIAL_CAPACITY: usize = 1000;
 

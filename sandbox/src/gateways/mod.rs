@@ -1,4 +1,4 @@
-//! One module per gateway: its endpoint handlers, answering as the seed documents, and
+//! One module per gateway: its endpoint handlers, answering as the gateways' documents, and
 //! the notification it sends when an order is paid.
 
 pub mod feat;
