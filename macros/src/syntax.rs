@@ -377,16 +377,36 @@ pub fn parse_field(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                 "one_of" => {
                     let content;
                     parenthesized!(content in meta.input);
-                    let lits = Punctuated::<Lit, Token![,]>::parse_terminated(&content)?;
                     let mut values = Vec::new();
-                    for lit in &lits {
-                        match literal_text(lit) {
-                            Ok(text) => values.push(Spanned {
-                                value: text,
-                                span: lit.span(),
-                            }),
-                            Err(e) => cx.syn(e),
+                    while !content.is_empty() {
+                        if content.peek(Ident) {
+                            // `one_of(JSAPI)`: a bare word is not a value; say how to write it.
+                            let word: Ident = content.parse()?;
+                            cx.error(
+                                word.span(),
+                                format!(
+                                    "`{word}` is not a value: quote it, as in `one_of(\"{word}\")`"
+                                ),
+                            );
+                            // Kept as the value it was meant to be, so no second error follows.
+                            values.push(Spanned {
+                                value: word.to_string(),
+                                span: word.span(),
+                            });
+                        } else {
+                            let lit: Lit = content.parse()?;
+                            match literal_text(&lit) {
+                                Ok(text) => values.push(Spanned {
+                                    value: text,
+                                    span: lit.span(),
+                                }),
+                                Err(e) => cx.syn(e),
+                            }
                         }
+                        if content.is_empty() {
+                            break;
+                        }
+                        content.parse::<Token![,]>()?;
                     }
                     let v = Spanned {
                         value: values,
