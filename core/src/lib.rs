@@ -43,6 +43,7 @@ pub mod decode;
 mod encode;
 mod error;
 pub mod json_text;
+#[cfg(feature = "rsa")]
 pub mod keys;
 pub mod ledger;
 mod money;
@@ -60,6 +61,7 @@ mod validate;
 mod value;
 pub mod verify;
 pub mod wechat_v2;
+#[cfg(feature = "wechat-v3")]
 pub mod wechat_v3;
 mod wire_enum;
 mod words;
