@@ -148,7 +148,8 @@ fn sign_v3_and_feat_carry_an_authorization() {
     );
     let order = r#"{"appid":"wx2421b1c4370ec43b","mchid":"1900009191","description":"image形象店-深圳腾大- QQ公仔",
         "out_trade_no":"YX202111100020Z","notify_url":"https://wxpay.wxutil.com/pub_v2/pay/notify.v2.php",
-        "trade_type":"JSAPI","merchant_category_code":"4111","amount":{"total":10,"currency":"HKD"}}"#;
+        "trade_type":"JSAPI","merchant_category_code":"4111","amount":{"total":10,"currency":"HKD"},
+        "payer":{"openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}}"#;
     let output = paywire(
         &[
             "sign",

@@ -82,9 +82,10 @@ pub fn wechat_global_direct() -> wg::JsapiOrder {
     order
 }
 
-/// WeChat Pay Global: an institution-mode JSAPI order (the merchant of the first example in WeChat Pay Global's document).
+/// WeChat Pay Global: an institution-mode JSAPI order (the merchant of the first example
+/// in WeChat Pay Global's document, with the payer JSAPI needs).
 pub fn wechat_global_institution() -> wg::JsapiOrder {
-    wg::JsapiOrder::new(
+    let mut order = wg::JsapiOrder::new(
         wg::Merchant::Institution {
             sp_mchid: "10000100".into(),
             sp_appid: "wxdace645e0bc2c424".into(),
@@ -99,7 +100,12 @@ pub fn wechat_global_institution() -> wg::JsapiOrder {
             total: 10,
             currency: "HKD".into(),
         },
-    )
+    );
+    order.payer = Some(wg::Payer {
+        sp_openid: Some("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into()),
+        ..wg::Payer::default()
+    });
+    order
 }
 
 /// XorPay: a JSAPI order priced 50.00 with the document's example values.

@@ -190,8 +190,9 @@ fn wechat_global_request() -> impl Strategy<Value = wg::JsapiOrder> {
         url(),
         1u64..1_000_000,
         prop::collection::vec((alnum(1, 20), 1u32..100, 0u64..100_000), 0..3),
+        alnum(1, 64),
     )
-        .prop_map(|(description, out, notify, total, goods)| {
+        .prop_map(|(description, out, notify, total, goods, openid)| {
             let mut order = wg::JsapiOrder::new(
                 wg::Merchant::Direct {
                     mchid: "10000100".into(),
@@ -206,6 +207,10 @@ fn wechat_global_request() -> impl Strategy<Value = wg::JsapiOrder> {
                     currency: "HKD".into(),
                 },
             );
+            order.payer = Some(wg::Payer {
+                openid: Some(openid),
+                ..wg::Payer::default()
+            });
             if !goods.is_empty() {
                 order.detail = Some(wg::Detail {
                     cost_price: None,

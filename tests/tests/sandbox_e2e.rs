@@ -312,6 +312,32 @@ async fn wechat_global_documented_errors() {
         Some("#/detail/goods_detail/0/quantity")
     );
 
+    // A JSAPI order without a payer: the gateway's own PARAM_ERROR, at #/payer.
+    let mut payerless = order.clone();
+    payerless.out_trade_no = "NOPAYER0001".into();
+    payerless.payer = None;
+    let body = serde_json::to_vec(&payerless).unwrap();
+    let authorization = signer(&config).authorization("POST", &path, unix_now(), "n3b", &body);
+    let reply = raw(
+        &pw,
+        &url,
+        &[(AUTHORIZATION.as_str(), authorization.as_str())],
+        body,
+    )
+    .await;
+    let (status, answer) = refused(wechat_global::read_answer(
+        &platform,
+        reply.status,
+        &reply.headers,
+        &reply.body,
+        unix_now(),
+    ));
+    assert_eq!(
+        (status, answer.code.clone()),
+        (400, wechat_global::ErrorCode::ParamError)
+    );
+    assert_eq!(answer.detail.unwrap().field.as_deref(), Some("#/payer"));
+
     // The same out_trade_no with different parameters: OUT_TRADE_NO_USED.
     place(
         &pw,

@@ -347,10 +347,36 @@ fn wechat_global_sub_openid_requires_sub_appid_and_payer_ids_follow_the_mode() {
         sp_openid: Some("o1".into()),
         ..wg::Payer::default()
     });
+    // Both are true: direct mode names no payer.openid, and sp_openid is the other mode's.
     assert_eq!(
         report(order.validate()),
-        one("#/payer/sp_openid", "group", Actual::Set)
+        [
+            one("#/payer", "required", Actual::Missing),
+            one("#/payer/sp_openid", "group", Actual::Set)
+        ]
+        .concat()
     );
+}
+
+#[test]
+fn wechat_global_jsapi_needs_a_payer_in_either_mode() {
+    for (mut order, mode) in [
+        (direct(), "payer.openid"),
+        (institution(), "payer.sp_openid"),
+    ] {
+        order.payer = None;
+        let errors = order.validate().unwrap_err();
+        assert_eq!(
+            report(Err(errors.clone())),
+            one("#/payer", "required", Actual::Missing)
+        );
+        assert!(errors.to_string().contains(mode), "{errors}");
+        order.payer = Some(wg::Payer::default()); // `payer: {}`
+        assert_eq!(
+            report(order.validate()),
+            one("#/payer", "required", Actual::Missing)
+        );
+    }
 }
 
 #[test]

@@ -109,7 +109,7 @@ fn xorpay_signature_and_form_body_match_an_independent_implementation() {
 
 /// The request example of SwiftPass's document, with its one defect repaired: the document closes
 /// `<sub_openid>` with `</openid>`, which no XML parser accepts (tested below).
-const SEED_002_XML: &str = "<xml>
+const SWIFTPASS_XML: &str = "<xml>
 <service>pay.weixin.wap</service>
 <charset>UTF-8</charset>
 <sign_type>MD5</sign_type>
@@ -128,7 +128,7 @@ const SEED_002_XML: &str = "<xml>
 
 #[test]
 fn swiftpass_request_example_decodes_and_validates() {
-    let received = swiftpass::WapPay::from_body(SEED_002_XML.as_bytes()).unwrap();
+    let received = swiftpass::WapPay::from_body(SWIFTPASS_XML.as_bytes()).unwrap();
     let req = &received.request;
     req.validate().unwrap();
     assert_eq!(req.body, "H5支付测试");
@@ -148,7 +148,7 @@ fn swiftpass_request_example_decodes_and_validates() {
 
 #[test]
 fn swiftpass_request_example_as_printed_is_refused_for_its_mismatched_tag() {
-    let printed = SEED_002_XML.replace("</sub_openid>", "</openid>");
+    let printed = SWIFTPASS_XML.replace("</sub_openid>", "</openid>");
     let err = swiftpass::WapPay::from_body(printed.as_bytes()).unwrap_err();
     assert!(
         matches!(err, paywire::DecodeError::Malformed { format: "xml", .. }),
@@ -157,7 +157,7 @@ fn swiftpass_request_example_as_printed_is_refused_for_its_mismatched_tag() {
 }
 
 /// The two request examples of WeChat Pay Global's document, institution mode then direct mode, verbatim.
-const SEED_003_INSTITUTION: &str = r#"{
+const WECHAT_GLOBAL_INSTITUTION: &str = r#"{
     "sp_appid": "wxdace645e0bc2c424",
     "sp_mchid": "10000100",
     "sub_mchid": "20000100",
@@ -196,7 +196,7 @@ const SEED_003_INSTITUTION: &str = r#"{
     }
 }"#;
 
-const SEED_003_DIRECT: &str = r#"{
+const WECHAT_GLOBAL_DIRECT: &str = r#"{
 	"appid": "wx2421b1c4370ec43b",
 	"mchid": "10000100",
 	"out_trade_no": "YX202111100020Z",
@@ -232,11 +232,31 @@ const SEED_003_DIRECT: &str = r#"{
 	}
 }"#;
 
+/// The document's examples carry no `payer`, which its own error example refuses
+/// (`PARAM_ERROR`, `#/properties/payer`): paywire refuses them as printed, at `#/payer`,
+/// and accepts them with the smallest correction, a payer added for the mode.
+fn with_payer(example: &str, payer: serde_json::Value) -> wechat_global::JsapiOrder {
+    let mut value: Value = serde_json::from_str(example).unwrap();
+    value["payer"] = payer;
+    serde_json::from_value(value).unwrap()
+}
+
+fn refused_for_its_missing_payer(order: &wechat_global::JsapiOrder) {
+    let errors = order.validate().unwrap_err();
+    let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["#/payer"], "{errors}");
+}
+
 #[test]
-fn seed_003_institution_example_decodes_and_validates() {
-    let order = wechat_global::JsapiOrder::from_body(SEED_003_INSTITUTION.as_bytes())
+fn wechat_global_institution_example_decodes_and_validates_once_it_names_the_payer() {
+    let order = wechat_global::JsapiOrder::from_body(WECHAT_GLOBAL_INSTITUTION.as_bytes())
         .unwrap()
         .request;
+    refused_for_its_missing_payer(&order);
+    let order = with_payer(
+        WECHAT_GLOBAL_INSTITUTION,
+        serde_json::json!({"sp_openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}),
+    );
     order.validate().unwrap();
     assert!(matches!(
         order.merchant(),
@@ -254,8 +274,13 @@ fn seed_003_institution_example_decodes_and_validates() {
 }
 
 #[test]
-fn seed_003_direct_example_decodes_and_validates() {
-    let order: wechat_global::JsapiOrder = serde_json::from_str(SEED_003_DIRECT).unwrap();
+fn wechat_global_direct_example_decodes_and_validates_once_it_names_the_payer() {
+    let order: wechat_global::JsapiOrder = serde_json::from_str(WECHAT_GLOBAL_DIRECT).unwrap();
+    refused_for_its_missing_payer(&order);
+    let order = with_payer(
+        WECHAT_GLOBAL_DIRECT,
+        serde_json::json!({"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}),
+    );
     order.validate().unwrap();
     assert_eq!(
         order.merchant(),
@@ -268,14 +293,22 @@ fn seed_003_direct_example_decodes_and_validates() {
 }
 
 #[test]
-fn seed_003_examples_survive_encode_and_decode_unchanged() {
-    for example in [SEED_003_INSTITUTION, SEED_003_DIRECT] {
+fn wechat_global_examples_survive_encode_and_decode_unchanged() {
+    for (example, payer) in [
+        (
+            WECHAT_GLOBAL_INSTITUTION,
+            serde_json::json!({"sp_openid": "o1"}),
+        ),
+        (WECHAT_GLOBAL_DIRECT, serde_json::json!({"openid": "o1"})),
+    ] {
+        let mut original: Value = serde_json::from_str(example).unwrap();
+        original["payer"] = payer;
+        let example = original.to_string();
         let order = wechat_global::JsapiOrder::from_body(example.as_bytes())
             .unwrap()
             .request;
         let body = order.to_body(&Secret::new("unused: sign = none")).unwrap();
         assert_eq!(body.content_type(), "application/json; charset=utf-8");
-        let original: Value = serde_json::from_str(example).unwrap();
         let encoded: Value = serde_json::from_slice(body.as_bytes()).unwrap();
         assert_eq!(encoded, original, "same members and values as the document");
         let again = wechat_global::JsapiOrder::from_body(body.as_bytes())

@@ -282,11 +282,26 @@ impl JsapiOrder {
 /// Payer identifiers must match the merchant mode, and `sub_openid` needs `sub_appid`:
 /// rules that span the top level and the nested `payer`, so checked here.
 fn check_payer_mode(order: &JsapiOrder, at: &Path<'_>, errors: &mut SchemaErrors) {
-    let Some(payer) = &order.payer else { return };
     let payer_path = at.key("payer");
     let set = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.is_empty());
     let direct = set(&order.mchid) || set(&order.appid);
     let institution = set(&order.sp_mchid) || set(&order.sp_appid) || set(&order.sub_mchid);
+    // JSAPI pays inside WeChat as a known user: the gateway refuses an order without one
+    // (its error example points at `#/properties/payer`).
+    let identified = order.payer.as_ref().is_some_and(|p| {
+        (direct && set(&p.openid))
+            || (institution && (set(&p.sp_openid) || set(&p.sub_openid)))
+            || (!direct && !institution)
+    });
+    if !identified {
+        let message = if institution {
+            "JSAPI needs the payer: send payer.sp_openid, or payer.sub_openid with sub_appid"
+        } else {
+            "JSAPI needs the payer: send payer.openid"
+        };
+        errors.custom(&payer_path, "required", message, Actual::Missing);
+    }
+    let Some(payer) = &order.payer else { return };
     if set(&payer.sub_openid) && !set(&order.sub_appid) {
         errors.custom(
             &at.key("sub_appid"),
