@@ -373,22 +373,73 @@ proptest! {
 
 #[test]
 fn feat_round_trip_for_every_documented_value() {
-    for pay_method in [0, 100, 200] {
-        for end_type in [0, 100, 200, 300] {
-            let req = feat::OrderPay {
-                pay_method,
-                end_type,
-                extra_params: Some(feat::ExtraParams {
-                    wx_app_type: Some("feat_ios_app".into()),
-                    open_id: Some("o".into()),
-                }),
-            };
-            req.validate().unwrap();
-            let body = req.to_body(&Secret::new("")).unwrap();
-            assert_eq!(
-                feat::OrderPay::from_body(body.as_bytes()).unwrap().request,
-                req
-            );
-        }
+    // The document's pairs: NATIVE and JSAPI with official_account, APP with feat_ios_app.
+    for (end_type, app_type) in [
+        (0, "official_account"),
+        (100, "feat_ios_app"),
+        (200, "official_account"),
+    ] {
+        let req = feat::OrderPay {
+            pay_method: 200,
+            end_type,
+            extra_params: Some(feat::ExtraParams {
+                wx_app_type: Some(app_type.into()),
+                open_id: Some("o".into()),
+            }),
+        };
+        req.validate().unwrap();
+        let body = req.to_body(&Secret::new("")).unwrap();
+        assert_eq!(
+            feat::OrderPay::from_body(body.as_bytes()).unwrap().request,
+            req
+        );
     }
+}
+
+#[test]
+fn feat_refuses_what_its_answer_could_not_be_read_for() {
+    let order = |pay_method, end_type, app_type: Option<&str>| feat::OrderPay {
+        pay_method,
+        end_type,
+        extra_params: Some(feat::ExtraParams {
+            wx_app_type: app_type.map(Into::into),
+            open_id: Some("o".into()),
+        }),
+    };
+    let refused = |req: feat::OrderPay| {
+        let errors = req.validate().unwrap_err();
+        errors.iter().map(|e| e.path.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        refused(order(0, 0, None)),
+        ["#/pay_method"],
+        "UnionPay is not this call"
+    );
+    assert_eq!(
+        refused(order(100, 0, None)),
+        ["#/pay_method"],
+        "Alipay is not this call"
+    );
+    assert_eq!(
+        refused(order(200, 300, None)),
+        ["#/end_type"],
+        "no H5 answer is documented"
+    );
+    assert_eq!(
+        refused(order(200, 100, Some("official_account"))),
+        ["#/extra_params/wx_app_type"],
+        "APP goes with feat_ios_app"
+    );
+    assert_eq!(
+        refused(order(200, 100, None)),
+        ["#/extra_params/wx_app_type"],
+        "the default is official_account"
+    );
+    assert_eq!(
+        refused(order(200, 0, Some("feat_ios_app"))),
+        ["#/extra_params/wx_app_type"],
+        "NATIVE goes with official_account"
+    );
+    order(200, 100, Some("feat_ios_app")).validate().unwrap();
+    order(200, 200, None).validate().unwrap();
 }

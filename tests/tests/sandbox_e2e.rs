@@ -434,9 +434,16 @@ async fn xorpay_documented_errors() {
     let reply = raw(&pw, &url, &form_type, signed_form(&no_openid).into_bytes()).await;
     assert_eq!(status_of(&reply.body), xorpay::Status::MissingArgument);
     let mut wrong_type = no_openid.clone();
-    wrong_type.pay_type = "wechat".into();
-    let reply = raw(&pw, &url, &form_type, signed_form(&wrong_type).into_bytes()).await;
-    assert_eq!(status_of(&reply.body), xorpay::Status::PayTypeError);
+    // An unknown type, and `native`, which belongs to another XorPay page.
+    for pay_type in ["wechat", "native"] {
+        wrong_type.pay_type = pay_type.into();
+        let reply = raw(&pw, &url, &form_type, signed_form(&wrong_type).into_bytes()).await;
+        assert_eq!(
+            status_of(&reply.body),
+            xorpay::Status::PayTypeError,
+            "{pay_type}"
+        );
+    }
     order.aid = "unknown".into();
     let reply = send(&pw, transport::xorpay(&base, &order, &secret).unwrap())
         .await

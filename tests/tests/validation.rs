@@ -508,8 +508,8 @@ fn xorpay_rules() {
     r.pay_type = "native".into();
     assert_eq!(
         report(r.validate()),
-        vec![],
-        "openid is only required for jsapi"
+        one("#/pay_type", "one_of", Actual::Text("native".into())),
+        "the JSAPI endpoint takes jsapi only (and openid is required for jsapi alone)"
     );
     r.pay_type = "wechat".into();
     r.price = Yuan(Fen::new(0));

@@ -18,11 +18,12 @@ pub const PATH: &str = "/api/pay/order/pay/";
 /// The OAuth2 scope the bearer token needs.
 pub const SCOPE: &str = "pay_trade_order";
 
-/// `pay_method` values.
+/// `pay_method` values. The document lists three, but says this call (WeChat Pay) must
+/// send 200, and documents answers for WeChat only: 0 and 100 are refused by validation.
 pub mod pay_method {
-    /// 银联 (UnionPay).
+    /// 银联 (UnionPay): listed, not accepted here.
     pub const UNION_PAY: u32 = 0;
-    /// 支付宝 (Alipay).
+    /// 支付宝 (Alipay): listed, not accepted here.
     pub const ALIPAY: u32 = 100;
     /// 微信 (WeChat Pay): the value this endpoint's WeChat page requires.
     pub const WECHAT: u32 = 200;
@@ -36,19 +37,21 @@ pub mod end_type {
     pub const APP: u32 = 100;
     /// JSAPI 支付 (requires `extra_params.open_id`).
     pub const JSAPI: u32 = 200;
-    /// H5 支付.
+    /// H5 支付: listed, but the document describes no answer for it, so validation
+    /// refuses it rather than send an order whose answer cannot be read.
     pub const H5: u32 = 300;
 }
 
 /// 关于微信支付的调用方法: the order-pay request body.
 #[derive(Debug, Clone, PartialEq, Eq, PayRequest)]
-#[pay(format = "json", sign = "none", validate_with = check_jsapi_open_id)]
+#[pay(format = "json", sign = "none", validate_with = check_end_type)]
 pub struct OrderPay {
     /// 使用微信支付方法,必须为200。0为银联,100为支付宝,200为微信,目前仅支持这些方法。
-    #[pay(one_of(0, 100, 200))]
+    #[pay(one_of(200))]
     pub pay_method: u32,
     /// 终端交易类型,0为Native二维码支付,100为移动端APP支付,200为JSAPI支付,300为H5支付。
-    #[pay(one_of(0, 100, 200, 300))]
+    /// (300 refused: the document describes no H5 answer.)
+    #[pay(one_of(0, 100, 200))]
     pub end_type: u32,
     /// 以字典的格式提交可选的额外参数。
     pub extra_params: Option<ExtraParams>,
@@ -71,9 +74,32 @@ impl ExtraParams {
     }
 }
 
-/// `open_id` lives in the nested `extra_params` but depends on the top-level `end_type`,
-/// so it is checked here rather than with a field-level `required_if`.
-fn check_jsapi_open_id(order: &OrderPay, at: &Path<'_>, errors: &mut SchemaErrors) {
+/// `extra_params` depends on the top-level `end_type`, so it is checked here rather than
+/// with field-level rules: JSAPI needs `open_id`, and the document pairs each end type
+/// with one app type (NATIVE and JSAPI with `official_account`, APP with `feat_ios_app`);
+/// its answers are documented for those pairs only.
+fn check_end_type(order: &OrderPay, at: &Path<'_>, errors: &mut SchemaErrors) {
+    let app_type = order
+        .extra_params
+        .as_ref()
+        .map_or("official_account", ExtraParams::wx_app_type);
+    let expected = match order.end_type {
+        end_type::APP => "feat_ios_app",
+        _ => "official_account",
+    };
+    if [end_type::NATIVE, end_type::APP, end_type::JSAPI].contains(&order.end_type)
+        && app_type != expected
+    {
+        errors.custom(
+            &at.key("extra_params").key("wx_app_type"),
+            "pair",
+            format!(
+                "end_type = {} goes with wx_app_type \"{expected}\" (the document's pairs); write \"{expected}\"",
+                order.end_type
+            ),
+            Actual::Text(app_type.to_owned()),
+        );
+    }
     let has_open_id = order
         .extra_params
         .as_ref()

@@ -22,8 +22,11 @@ pub struct JsapiPay {
     /// 商品名称
     #[pay(sign = 1)]
     pub name: String,
-    /// 支付类型: jsapi / native / alipay
-    #[pay(sign = 2, one_of("jsapi", "native", "alipay"))]
+    /// 支付类型: jsapi
+    ///
+    /// `native` and `alipay` belong to XorPay's other pages and answer with other `info`
+    /// shapes, which this endpoint's answer cannot carry: refused.
+    #[pay(sign = 2, one_of("jsapi"))]
     pub pay_type: String,
     /// 价格如: 50.00
     #[pay(sign = 3, range = 1..)]

@@ -65,8 +65,8 @@ pub async fn pay(State(app): State<Arc<App>>, Path(aid): Path<String>, body: Byt
         out_trade_no: request.order_id.clone(),
         amount_fen: request.price.fen().get(),
         notify_url: Some(request.notify_url.clone()),
-        code_url: (request.pay_type == "native")
-            .then(|| format!("weixin://wxpay/bizpayurl?pr={}", request.order_id)),
+        // The JSAPI endpoint takes pay_type jsapi only (validated above): no QR code.
+        code_url: None,
         transaction_id: paywire::sign::md5_hex(
             request.order_id.as_bytes(),
             paywire::schema::HexCase::Lower,
