@@ -5,7 +5,7 @@
 
 use crate::{feat, swiftpass, wechat_global, weidoufu, xorpay};
 use http::header::AUTHORIZATION;
-use paywire::transport::{join, path_and_query, path_segment, post};
+use paywire::transport::{join, path_segment, post};
 use paywire::wechat_v3::MerchantSigner;
 use paywire::{Error, PayRequest, Secret};
 
@@ -72,9 +72,11 @@ pub fn wechat_global(
 ) -> Result<HttpRequest, Error> {
     let url = join(base_url, wechat_global::PATH);
     let body = order.to_body(&Secret::new(""))?;
+    // Signed over the path the gateway sees, whatever prefix the base URL carries (the
+    // sandbox's `/wechat-global`, a proxy's): WeChat Pay verifies `/v3/...` itself.
     let authorization = signer.authorization(
         "POST",
-        &path_and_query(&url)?,
+        wechat_global::PATH,
         timestamp,
         nonce,
         body.as_bytes(),

@@ -286,8 +286,9 @@ async fn wechat_global_documented_errors() {
     });
     let body = serde_json::to_vec(&invalid).unwrap();
     let url = format!("{base}{}", wechat_global::PATH);
-    let path = paywire::transport::path_and_query(&url).unwrap();
-    let authorization = signer(&config).authorization("POST", &path, unix_now(), "n3", &body);
+    // Signed over the path the real gateway sees, as every v3 client does.
+    let path = wechat_global::PATH;
+    let authorization = signer(&config).authorization("POST", path, unix_now(), "n3", &body);
     let reply = raw(
         &pw,
         &url,
@@ -317,7 +318,7 @@ async fn wechat_global_documented_errors() {
     payerless.out_trade_no = "NOPAYER0001".into();
     payerless.payer = None;
     let body = serde_json::to_vec(&payerless).unwrap();
-    let authorization = signer(&config).authorization("POST", &path, unix_now(), "n3b", &body);
+    let authorization = signer(&config).authorization("POST", path, unix_now(), "n3b", &body);
     let reply = raw(
         &pw,
         &url,
@@ -535,4 +536,64 @@ async fn sandbox_listens_on_loopback_only() {
     assert!(bad.to_string().contains("32 bytes"), "{bad}");
     let unknown = SandboxConfig::from_json(r#"{"swiftpass": {"kye": "x"}}"#).unwrap_err();
     assert!(unknown.to_string().contains("unknown field"), "{unknown}");
+}
+
+/// What any WeChat Pay v3 client sends, built here from the published rule
+/// (`METHOD\nPATH\nTIMESTAMP\nNONCE\nBODY\n`, SHA256withRSA, the header written out by
+/// hand) rather than by paywire's request builder: the sandbox at its prefixed base URL
+/// accepts a signature over `/v3/...`, the path the real gateway sees, and refuses one
+/// over the sandbox's own prefix, which the real gateway never sees.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_v3_client_signing_the_real_gateway_path_is_accepted_at_the_prefixed_base_url() {
+    let sandbox = Sandbox::start(SandboxConfig::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let config = sandbox.config().clone();
+    let pw = paywire::client::Client::new().unwrap();
+    let key = MerchantKey::from_pem(paywire_sandbox::keys::MERCHANT_PRIVATE_KEY_PEM).unwrap();
+    let url = format!(
+        "{}/v3/global/transactions/jsapi",
+        sandbox.base_url(Gateway::WechatGlobal)
+    );
+    assert!(url.contains("/wechat-global/v3/"), "{url}");
+    let mut order = samples::wechat_global_direct();
+    order.mchid = Some(config.wechat_global.mchid.clone());
+    order.notify_url = "http://127.0.0.1:9/notify".into();
+    let mut codes = Vec::new();
+    for (n, signed_path) in [
+        "/v3/global/transactions/jsapi",
+        "/wechat-global/v3/global/transactions/jsapi",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        order.out_trade_no = format!("RAWV3{n}");
+        let body = serde_json::to_vec(&order).unwrap();
+        let (timestamp, nonce) = (unix_now(), format!("RAWNONCE{n}"));
+        let message = format!(
+            "POST\n{signed_path}\n{timestamp}\n{nonce}\n{}\n",
+            std::str::from_utf8(&body).unwrap()
+        );
+        let signature = key.sign_base64(message.as_bytes());
+        let header = format!(
+            "WECHATPAY2-SHA256-RSA2048 mchid=\"{}\",nonce_str=\"{nonce}\",timestamp=\"{timestamp}\",serial_no=\"{}\",signature=\"{signature}\"",
+            config.wechat_global.mchid, config.wechat_global.merchant_serial
+        );
+        let reply = raw(
+            &pw,
+            &url,
+            &[
+                ("Authorization", header.as_str()),
+                ("Content-Type", "application/json"),
+            ],
+            body,
+        )
+        .await;
+        codes.push(reply.status);
+    }
+    assert_eq!(
+        codes,
+        [200, 401],
+        "the real path accepted, the sandbox prefix refused"
+    );
 }

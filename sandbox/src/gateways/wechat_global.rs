@@ -97,7 +97,10 @@ pub async fn jsapi(
     if auth.serial_no != config.merchant_serial {
         return sign_error("商户证书序列号不正确");
     }
-    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    // Clients sign the path the real gateway sees (`/v3/global/transactions/jsapi`), not
+    // the sandbox's per-gateway prefix in front of it.
+    let full = uri.path_and_query().map_or("/", |p| p.as_str());
+    let path = full.strip_prefix("/wechat-global").unwrap_or(full);
     let Ok(timestamp) = auth.timestamp.parse::<i64>() else {
         return sign_error("timestamp 格式错误");
     };
