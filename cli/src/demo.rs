@@ -25,8 +25,16 @@ pub const DEMO_RETRY: RetryConfig = RetryConfig {
     timeout_ms: 3_000,
 };
 
-/// How long to wait for a notification to be applied.
+/// The shortest wait for a notification to be applied.
 const NOTIFY_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long the sandbox may keep delivering under `retry`: every attempt timing out, and
+/// every pause between them. Waiting less could call a payment missing that the next
+/// retry applies.
+fn delivery_span(retry: &RetryConfig) -> Duration {
+    let pauses: Duration = (1..retry.max_attempts).map(|a| retry.delay_after(a)).sum();
+    pauses + Duration::from_millis(retry.timeout_ms) * retry.max_attempts
+}
 
 /// One gateway's outcome.
 #[derive(Debug, Clone)]
@@ -83,6 +91,8 @@ pub struct Demo {
     /// The sandbox platform's certificate, to verify v3 answers.
     platform: PlatformKeys,
     counter: AtomicU32,
+    /// How long a flow waits for its notification to be applied.
+    notify_timeout: Duration,
 }
 
 impl Demo {
@@ -130,6 +140,7 @@ impl Demo {
             signer,
             platform,
             counter: AtomicU32::new(0),
+            notify_timeout: NOTIFY_TIMEOUT.max(delivery_span(&retry) + Duration::from_secs(5)),
         })
     }
 
@@ -171,20 +182,20 @@ impl Demo {
     ) -> Result<String, String> {
         if self
             .merchant
-            .wait_applied(gateway, out_trade_no, NOTIFY_TIMEOUT)
+            .wait_applied(gateway, out_trade_no, self.notify_timeout)
             .await
             .is_none()
         {
             return Err(format!(
                 "no verified notification within {}s; merchant refused: {:?}",
-                NOTIFY_TIMEOUT.as_secs(),
+                self.notify_timeout.as_secs(),
                 self.merchant.refused()
             ));
         }
         // The sandbox records the acknowledged attempt once the merchant's answer is back.
         let order = self
             .sandbox
-            .wait_acknowledged(sandbox_id, NOTIFY_TIMEOUT)
+            .wait_acknowledged(sandbox_id, self.notify_timeout)
             .await;
         let attempts = order.as_ref().map_or(0, |o| o.deliveries.len());
         Ok(format!("verified, applied once ({attempts} deliveries)"))
