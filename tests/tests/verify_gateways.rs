@@ -113,12 +113,29 @@ fn swiftpass_status_and_result_code_failures_are_typed() {
 }
 
 #[test]
-fn swiftpass_document_examples_are_refused_for_their_duplicate_element() {
-    // SwiftPass's document's "正确的返回" repeats <appid>: exactly the shape of a CDATA injection.
+fn swiftpass_document_success_example_repeats_appid_which_is_kept_once() {
+    // SwiftPass's document's "正确的返回" repeats <appid> with the same value: kept once.
     let documented = "<xml><status>0</status><appid><![CDATA[wx2421b1c4370ec43b]]></appid>\
                 <mch_id><![CDATA[10000100]]></mch_id><appid><![CDATA[wx2421b1c4370ec43b]]></appid></xml>";
+    let fields = paywire::decode::parse_body(
+        paywire::Format::Xml,
+        documented.as_bytes(),
+        &paywire::Limits::default(),
+    )
+    .unwrap();
+    let names: Vec<&str> = fields.iter().map(|(k, _)| k).collect();
+    assert_eq!(names, ["status", "appid", "mch_id"]);
+    // This shortened copy carries no signature, which is refused as always.
     assert_eq!(
         swiftpass::verify_response(documented.as_bytes(), &swiftpass_key()).unwrap_err(),
+        swiftpass::SwiftpassError::Verify(VerifyError::SignatureMissing {
+            field: "sign".into()
+        })
+    );
+    // The same element with another value (the shape of a CDATA injection) stays refused.
+    let injected = documented.replacen("wx2421b1c4370ec43b", "wx0000000000000000", 1);
+    assert_eq!(
+        swiftpass::verify_response(injected.as_bytes(), &swiftpass_key()).unwrap_err(),
         swiftpass::SwiftpassError::Verify(VerifyError::Decode(DecodeError::Duplicate {
             path: "#/appid".into()
         }))
@@ -552,7 +569,7 @@ fn swiftpass_response_hostile_input_is_malformed() {
         format!("<!DOCTYPE x [<!ENTITY e \"e\">]>{body}"),
         body.replace("<charset>", "<?pi x?><charset>"),
         format!("<xml>{}</xml>", "<a>1</a>".repeat(40_000)),
-        "<xml><status>0</status><status>0</status></xml>".to_owned(),
+        "<xml><status>0</status><status>1</status></xml>".to_owned(),
     ];
     for h in hostile {
         match swiftpass::verify_response(h.as_bytes(), &key) {

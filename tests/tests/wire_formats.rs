@@ -2,7 +2,7 @@
 //! every format, hostile and malformed input refused with typed errors, and snapshots of
 //! what each provider sends.
 
-use paywire::{DecodeError, Fen, Limits, PayRequest, Secret, Yuan};
+use paywire::{DecodeError, Fen, Format, Limits, PayRequest, Secret, Yuan};
 use paywire_providers::{feat, samples, swiftpass, weidoufu, xorpay};
 use quick_xml::events::Event;
 
@@ -389,6 +389,36 @@ fn form_refuses_duplicates_and_bad_escapes() {
             "{body}: {err:?}"
         );
     }
+}
+
+#[test]
+fn exact_repeats_are_kept_once_and_differing_repeats_refused_in_every_format() {
+    use paywire::decode::parse_body;
+    let limits = paywire::Limits::default();
+    for (format, same, differing) in [
+        (
+            Format::Xml,
+            "<xml><a>1</a><b>2</b><a>1</a></xml>",
+            "<xml><a>1</a><b>2</b><a>2</a></xml>",
+        ),
+        (
+            Format::Json,
+            r#"{"a":"1","b":2,"a":"1"}"#,
+            r#"{"a":"1","b":2,"a":"2"}"#,
+        ),
+        (Format::Form, "a=1&b=2&a=1", "a=1&b=2&a=2"),
+    ] {
+        let fields = parse_body(format, same.as_bytes(), &limits).unwrap();
+        let names: Vec<&str> = fields.iter().map(|(k, _)| k).collect();
+        assert_eq!(names, ["a", "b"], "{format:?}");
+        assert_eq!(
+            parse_body(format, differing.as_bytes(), &limits).unwrap_err(),
+            DecodeError::Duplicate { path: "#/a".into() },
+            "{format:?}"
+        );
+    }
+    // A JSON number and the string of its digits are different values.
+    assert!(parse_body(Format::Json, br#"{"a":1,"a":"1"}"#, &limits).is_err());
 }
 
 #[test]

@@ -47,8 +47,9 @@ impl Node {
     }
 }
 
-/// Members of an object in the order received. Duplicate names are refused by every
-/// parser, so each name occurs once.
+/// Members of an object in the order received. A name that comes again with another
+/// value is refused by every parser; an exact repeat (same name, same value, as in
+/// SwiftPass's documented success answer) is kept once. So each name occurs once.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NodeObject {
     entries: Vec<(String, Node)>,
@@ -60,10 +61,13 @@ impl NodeObject {
         NodeObject::default()
     }
 
-    /// Adds a member; gives it back if the name is already present.
+    /// Adds a member. An exact repeat of a member already present is kept once; the same
+    /// name with another value is given back, for the parser to refuse.
     pub fn insert(&mut self, name: String, value: Node) -> Result<(), (String, Node)> {
-        if self.get(&name).is_some() {
-            return Err((name, value));
+        match self.get(&name) {
+            Some(existing) if *existing == value => return Ok(()),
+            Some(_) => return Err((name, value)),
+            None => {}
         }
         self.entries.push((name, value));
         Ok(())

@@ -82,12 +82,22 @@ pub struct WapPayResponse {
     pub err_code: Option<String>,
     /// 错误代码描述
     pub err_msg: Option<String>,
+    /// 错误代码描述 (as the document's error example spells it)
+    pub err_code_des: Option<String>,
     /// 交易类型 (status 和 result_code 都为 0 时返回)
     pub trade_type: Option<String>,
     /// 预支付交易会话标识 (status 和 result_code 都为 0 时返回)
     pub prepay_id: Option<String>,
     /// 支付跳转链接 (status 和 result_code 都为 0 时返回)
     pub mweb_url: Option<String>,
+}
+
+impl WapPayResponse {
+    /// A business success: `result_code` 0, or `SUCCESS` as the document's success
+    /// example sends it.
+    pub fn is_success(&self) -> bool {
+        matches!(self.result_code.as_str(), "0" | "SUCCESS")
+    }
 }
 
 /// Why a SwiftPass call did not succeed.
@@ -106,7 +116,7 @@ pub enum SwiftpassError {
         message: Option<String>,
     },
     /// `status` is 0 but `result_code` is not: a verified business failure.
-    #[error("result_code {}: {} {}", .0.result_code, .0.err_code.as_deref().unwrap_or(""), .0.err_msg.as_deref().unwrap_or(""))]
+    #[error("result_code {}: {} {}", .0.result_code, .0.err_code.as_deref().unwrap_or(""), .0.err_msg.as_deref().or(.0.err_code_des.as_deref()).unwrap_or(""))]
     Business(Box<WapPayResponse>),
 }
 
@@ -132,7 +142,7 @@ pub fn verify_response(
     }
     check_signature(&mut fields, key)?;
     let verified = verify::decode_checked::<WapPayResponse>(fields)?;
-    if verified.value.result_code != "0" {
+    if !verified.value.is_success() {
         return Err(SwiftpassError::Business(Box::new(verified.value)));
     }
     Ok(verified)
