@@ -634,3 +634,53 @@ fn weidoufu_notification_with_an_added_member_fails() {
         VerifyError::SignatureMismatch
     );
 }
+
+#[test]
+fn swiftpass_answer_with_result_code_success_is_a_success_and_an_error_keeps_err_code_des() {
+    use md5::{Digest, Md5};
+    let key = "61307e5f2aebcacecbcca6fe5296df9c";
+    // Signed here with the md-5 crate over the sorted string written out by hand.
+    let signed = |members: &[(&str, &str)]| {
+        let mut sorted = members.to_vec();
+        sorted.sort();
+        let text: Vec<String> = sorted.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let digest = Md5::digest(format!("{}&key={key}", text.join("&")));
+        let sign: String = digest.iter().map(|b| format!("{b:02X}")).collect();
+        let mut xml = String::from("<xml>");
+        for (k, v) in members {
+            xml.push_str(&format!("<{k}><![CDATA[{v}]]></{k}>"));
+        }
+        xml + &format!("<sign>{sign}</sign></xml>")
+    };
+    let verify_key = swiftpass::VerifyKey::Md5(Secret::new(key));
+    let success = signed(&[
+        ("status", "0"),
+        ("result_code", "SUCCESS"),
+        ("mch_id", "10000100"),
+        ("nonce_str", "IITRi8Iabbblz1Jc"),
+        ("trade_type", "pay.weixin.wap"),
+        ("prepay_id", "wx201411101639507cbf6ffd8b0779950874"),
+        (
+            "mweb_url",
+            "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx2014",
+        ),
+    ]);
+    let verified = swiftpass::verify_response(success.as_bytes(), &verify_key).unwrap();
+    assert!(verified.value.is_success());
+    let failure = signed(&[
+        ("status", "0"),
+        ("result_code", "1"),
+        ("mch_id", "10000100"),
+        ("nonce_str", "BFK89FC6rxKCOjLX"),
+        ("err_code", "ORDERPAID"),
+        ("err_code_des", "该订单已支付"),
+    ]);
+    match swiftpass::verify_response(failure.as_bytes(), &verify_key).unwrap_err() {
+        swiftpass::SwiftpassError::Business(answer) => {
+            assert_eq!(answer.err_code_des.as_deref(), Some("该订单已支付"));
+            let shown = swiftpass::SwiftpassError::Business(answer).to_string();
+            assert!(shown.contains("该订单已支付"), "{shown}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
