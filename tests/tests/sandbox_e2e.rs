@@ -284,26 +284,26 @@ async fn wechat_global_documented_errors() {
             price: 1,
         }]),
     });
-    let body = serde_json::to_vec(&invalid).unwrap();
+    // Sent around paywire's own validation, signed over the path the real gateway sees.
     let url = format!("{base}{}", wechat_global::PATH);
-    // Signed over the path the real gateway sees, as every v3 client does.
-    let path = wechat_global::PATH;
-    let authorization = signer(&config).authorization("POST", path, unix_now(), "n3", &body);
-    let reply = raw(
-        &pw,
-        &url,
-        &[(AUTHORIZATION.as_str(), authorization.as_str())],
-        body,
-    )
-    .await;
-    let (status, headers, body) = (reply.status, reply.headers, reply.body);
-    let (status, answer) = refused(wechat_global::read_answer(
-        &platform,
-        status,
-        &headers,
-        &body,
-        unix_now(),
-    ));
+    let send_unvalidated = |order: wechat_global::JsapiOrder, nonce: &'static str| {
+        let (pw, url, platform, signer) = (&pw, &url, &platform, signer(&config));
+        async move {
+            let body = serde_json::to_vec(&order).unwrap();
+            let authorization =
+                signer.authorization("POST", wechat_global::PATH, unix_now(), nonce, &body);
+            let header = [(AUTHORIZATION.as_str(), authorization.as_str())];
+            let reply = raw(pw, url, &header, body).await;
+            refused(wechat_global::read_answer(
+                platform,
+                reply.status,
+                &reply.headers,
+                &reply.body,
+                unix_now(),
+            ))
+        }
+    };
+    let (status, answer) = send_unvalidated(invalid, "n3").await;
     assert_eq!(
         (status, answer.code.clone()),
         (400, wechat_global::ErrorCode::ParamError)
@@ -317,22 +317,7 @@ async fn wechat_global_documented_errors() {
     let mut payerless = order.clone();
     payerless.out_trade_no = "NOPAYER0001".into();
     payerless.payer = None;
-    let body = serde_json::to_vec(&payerless).unwrap();
-    let authorization = signer(&config).authorization("POST", path, unix_now(), "n3b", &body);
-    let reply = raw(
-        &pw,
-        &url,
-        &[(AUTHORIZATION.as_str(), authorization.as_str())],
-        body,
-    )
-    .await;
-    let (status, answer) = refused(wechat_global::read_answer(
-        &platform,
-        reply.status,
-        &reply.headers,
-        &reply.body,
-        unix_now(),
-    ));
+    let (status, answer) = send_unvalidated(payerless, "n3b").await;
     assert_eq!(
         (status, answer.code.clone()),
         (400, wechat_global::ErrorCode::ParamError)
