@@ -225,7 +225,7 @@ impl Demo {
                 let _ = writeln!(
                     out,
                     "featapi NATIVE code_url {code_url}, scan to pay:\n{}",
-                    qr::terminal(&code_url)
+                    qr::terminal(&code_url).unwrap_or_else(|e| format!("({e})"))
                 );
                 let sandbox_id = code_url.rsplit("pr=").next().unwrap_or_default().to_owned();
                 let paid = self.pay(Gateway::Feat, &sandbox_id).await;

@@ -287,10 +287,13 @@ fn main() -> ExitCode {
             })
         }
         Command::Qr { text, png } => match png {
-            None => {
-                out(&paywire_cli::qr::terminal(&text));
-                ExitCode::SUCCESS
-            }
+            None => match paywire_cli::qr::terminal(&text) {
+                Ok(drawn) => {
+                    out(&drawn);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            },
             Some(path) => {
                 let written = std::fs::File::create(&path)
                     .map_err(|e| format!("{path}: {e}"))

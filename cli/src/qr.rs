@@ -2,17 +2,17 @@
 
 use std::io::Write;
 
-/// The QR code of `text` drawn with Unicode half blocks.
-pub fn terminal(text: &str) -> String {
-    match qrcode::QrCode::new(text.as_bytes()) {
-        Ok(code) => code
-            .render::<qrcode::render::unicode::Dense1x2>()
-            .dark_color(qrcode::render::unicode::Dense1x2::Light)
-            .light_color(qrcode::render::unicode::Dense1x2::Dark)
-            .quiet_zone(true)
-            .build(),
-        Err(e) => format!("(cannot encode as a QR code: {e})"),
-    }
+/// The QR code of `text` drawn with Unicode half blocks; an error when the text does
+/// not fit in a QR code.
+pub fn terminal(text: &str) -> Result<String, String> {
+    let code = qrcode::QrCode::new(text.as_bytes())
+        .map_err(|e| format!("cannot encode {} bytes as a QR code: {e}", text.len()))?;
+    Ok(code
+        .render::<qrcode::render::unicode::Dense1x2>()
+        .dark_color(qrcode::render::unicode::Dense1x2::Light)
+        .light_color(qrcode::render::unicode::Dense1x2::Dark)
+        .quiet_zone(true)
+        .build())
 }
 
 /// Writes the QR code of `text` as a grayscale PNG, `scale` pixels per module.

@@ -378,6 +378,12 @@ fn schema_qr_and_usage_errors() {
 
     let qr = paywire(&["qr", "weixin://wxpay/bizpayurl?pr=123456"], b"");
     assert_eq!(qr.status.code(), Some(0));
+    // Too much text for any QR code: exit 2, said on stderr, nothing on stdout.
+    let long = "x".repeat(8000);
+    let too_long = paywire(&["qr", &long], b"");
+    assert_eq!(too_long.status.code(), Some(2));
+    assert!(too_long.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&too_long.stderr).contains("cannot encode 8000 bytes"));
     assert!(String::from_utf8_lossy(&qr.stdout).contains('▀'));
     let png = std::env::temp_dir().join(format!("paywire-cli-test-{}.png", std::process::id()));
     let out = paywire(
