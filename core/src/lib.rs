@@ -70,6 +70,7 @@ mod words;
 pub mod __private;
 
 pub use body::Body;
+pub use decode::node::{Node, NodeObject};
 pub use decode::{DecodeError, Limits};
 pub use error::{Actual, Error, SchemaError, SchemaErrors, Violation};
 pub use json_text::JsonText;

@@ -67,7 +67,7 @@ macro_rules! wire_enum {
                 $crate::Wire::Str(self.as_str())
             }
             fn decode(
-                node: ::core::option::Option<&$crate::decode::node::Node>,
+                node: ::core::option::Option<&$crate::Node>,
                 at: &$crate::Path<'_>,
                 errors: &mut $crate::decode::DecodeErrors,
             ) -> ::core::option::Option<Self> {

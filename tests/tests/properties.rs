@@ -4,9 +4,9 @@
 //! `validate` accepts the generated values and refuses one byte past a limit; every
 //! verifier accepts what was signed and refuses any flipped byte.
 
-use paywire::decode::node::{Node, NodeObject};
 use paywire::verify::{expected_signature, sorted_sign_string};
 use paywire::{Fen, JsonText, PayRequest, PayResponse, Secret, Yuan};
+use paywire::{Node, NodeObject};
 use paywire_providers::{feat, swiftpass, wechat_global as wg, weidoufu, xorpay};
 use proptest::prelude::*;
 

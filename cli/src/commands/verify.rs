@@ -3,9 +3,9 @@
 //! 2 malformed or hostile input.
 
 use super::read_text;
-use paywire::decode::node::{Node, NodeObject};
 use paywire::keys::PublicKey;
 use paywire::wechat_v3::{self, PlatformKeys};
+use paywire::{Node, NodeObject};
 use paywire::{Secret, VerifyError};
 use paywire_providers::{swiftpass, wechat_global, weidoufu, xorpay};
 use serde_json::{json, Value};

@@ -8,7 +8,7 @@
 
 pub mod form;
 pub mod json;
-pub mod node;
+pub(crate) mod node;
 pub mod problem;
 pub mod xml;
 
@@ -104,7 +104,9 @@ pub enum DecodeError {
 }
 
 impl DecodeError {
-    pub(crate) fn malformed(format: Format, reason: impl Into<String>) -> Self {
+    /// A body of `format` that is not what it should be, and why: for readers of a
+    /// gateway's answers that find a shape the document does not allow.
+    pub fn malformed(format: Format, reason: impl Into<String>) -> Self {
         DecodeError::Malformed {
             format: format.name(),
             reason: reason.into(),

@@ -1,11 +1,11 @@
 //! SwiftPass responses and payment notifications, verified over every received field.
 
-use paywire::decode::node::NodeObject;
 use paywire::decode::{self, Limits};
 use paywire::keys::PublicKey;
 use paywire::ledger::{OrderKey, Payment};
 use paywire::schema::Format;
 use paywire::verify::{self, signatures_match, sorted_string, take_signature};
+use paywire::NodeObject;
 use paywire::{Fen, PayResponse, Secret, Verified, VerifyError};
 
 /// What the merchant answers a notification with, as plain text, once it is handled.

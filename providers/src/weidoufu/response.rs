@@ -1,6 +1,5 @@
 //! weidoufu's answer to a mini-program pay request, and its payment notification.
 
-use paywire::decode::node::{Node, NodeObject};
 use paywire::decode::{json, DecodeErrors, Limits, Problem};
 use paywire::ledger::{OrderKey, Payment};
 use paywire::schema::{HexCase, Kind};
@@ -8,6 +7,7 @@ use paywire::sign;
 use paywire::verify::{self, signatures_match, Verified};
 use paywire::wechat_v2::BridgeParams;
 use paywire::{Fen, Path, PayResponse, Secret, TextOrNumber, VerifyError, Wire, WireValue};
+use paywire::{Node, NodeObject};
 
 /// What the merchant answers a notification with once it is handled. The document does
 /// not say; `success` is what WeChat-family aggregators expect.

@@ -10,8 +10,8 @@ pub mod xorpay;
 use crate::App;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use paywire::decode::node::{Node, NodeObject};
 use paywire::schema::HexCase;
+use paywire::{Node, NodeObject};
 
 /// A JSON answer.
 pub fn json(status: StatusCode, value: &serde_json::Value) -> Response {

@@ -8,8 +8,8 @@ use crate::{clock, App};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use paywire::decode::node::NodeObject;
 use paywire::verify::{expected_signature, signatures_match};
+use paywire::NodeObject;
 use paywire::{PayRequest, PayResponse};
 use paywire_providers::swiftpass::{PayNotification, WapPay, WapPayResponse};
 use std::collections::BTreeMap;
@@ -34,7 +34,7 @@ fn failure(message: &str) -> Response {
 /// Signs `fields` with the merchant's key (sorted MD5, `&key=`) and renders the XML.
 fn signed(mut fields: NodeObject, key: &str) -> String {
     let sign = expected_signature(WapPayResponse::SCHEMA, &fields, key);
-    let _ = fields.insert("sign".into(), paywire::decode::node::Node::Text(sign));
+    let _ = fields.insert("sign".into(), paywire::Node::Text(sign));
     xml(&fields)
 }
 
@@ -139,7 +139,7 @@ pub fn notification(app: &App, order: &Order) -> Option<Outgoing> {
     // Notifications are signed with the same rule as responses.
     let sign = expected_signature(PayNotification::SCHEMA, &fields, &config.key);
     let mut fields = fields;
-    let _ = fields.insert("sign".into(), paywire::decode::node::Node::Text(sign));
+    let _ = fields.insert("sign".into(), paywire::Node::Text(sign));
     Some(Outgoing {
         url: order.notify_url.clone()?,
         content_type: "text/xml; charset=utf-8",
