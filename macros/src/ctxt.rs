@@ -64,10 +64,20 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// ", did you mean `x`?" or nothing.
+/// "; did you mean `x`?" for the nearest known name; for a shortened one (`md5`), every
+/// known name it begins; or nothing.
 pub fn did_you_mean(unknown: &str, known: &[&str]) -> String {
-    match nearest(unknown, known) {
-        Some(k) => format!("; did you mean `{k}`?"),
-        None => String::new(),
+    if let Some(k) = nearest(unknown, known) {
+        return format!("; did you mean `{k}`?");
+    }
+    let longer: Vec<String> = known
+        .iter()
+        .filter(|k| unknown.len() >= 2 && k.starts_with(unknown))
+        .map(|k| format!("`{k}`"))
+        .collect();
+    match longer.as_slice() {
+        [] => String::new(),
+        [one] => format!("; did you mean {one}?"),
+        [init @ .., last] => format!("; did you mean {} or {last}?", init.join(", ")),
     }
 }

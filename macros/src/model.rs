@@ -439,6 +439,9 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
         }
         (None, Derive::Object) => None,
     };
+    // An unknown `sign` is reported once; the checks that depend on the scheme wait for a
+    // known one, so a typo does not also draw a second, wrong error.
+    let mut sign_known = true;
     let scheme = match (&attrs.sign, derive) {
         (Some(s), _) => parse_choice(
             cx,
@@ -451,7 +454,10 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
                 ("none", Scheme::None),
             ],
         )
-        .unwrap_or(Scheme::None),
+        .unwrap_or_else(|| {
+            sign_known = false;
+            Scheme::None
+        }),
         (None, Derive::Request | Derive::Response) => {
             cx.error(
                 input.ident.span(),
@@ -463,11 +469,11 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
     };
     let scheme_span = attrs.sign.as_ref().map_or(input.ident.span(), |s| s.span);
     if let Some(k) = &attrs.sign_key {
-        if !scheme.is_sorted() && derive != Derive::Object {
+        if sign_known && !scheme.is_sorted() && derive != Derive::Object {
             cx.error(k.span, "`sign_key` names the `&key=SECRET` suffix of sorted schemes; remove it for this `sign`");
         }
     }
-    if scheme == Scheme::None && derive != Derive::Object {
+    if sign_known && scheme == Scheme::None && derive != Derive::Object {
         for (key, span) in [
             ("sign_case", attrs.sign_case.as_ref().map(|v| v.span)),
             ("sign_field", attrs.sign_field.as_ref().map(|v| v.span)),
