@@ -44,15 +44,7 @@ pub fn spawn(orders: Arc<Orders>, retry: RetryConfig, id: String, outgoing: Outg
             Ok(c) => c,
             Err(e) => {
                 let answer = format!("cannot build the HTTP client: {e}");
-                orders.record(
-                    &id,
-                    Delivery {
-                        attempt: 0,
-                        status: None,
-                        answer,
-                        acknowledged: false,
-                    },
-                );
+                orders.record(&id, Delivery::unanswered(0, answer));
                 return;
             }
         };
@@ -73,14 +65,7 @@ async fn attempt_once(client: &Client, outgoing: &Outgoing, attempt: u32) -> Del
     // the one place that connects, so no path can deliver anywhere else.
     let url = match crate::loopback::target(&outgoing.url) {
         Ok(url) => url,
-        Err(rule) => {
-            return Delivery {
-                attempt,
-                status: None,
-                answer: format!("not delivered: {rule}"),
-                acknowledged: false,
-            }
-        }
+        Err(rule) => return Delivery::unanswered(attempt, format!("not delivered: {rule}")),
     };
     let mut request =
         http::Request::post(&url).header(http::header::CONTENT_TYPE, outgoing.content_type);
@@ -89,14 +74,7 @@ async fn attempt_once(client: &Client, outgoing: &Outgoing, attempt: u32) -> Del
     }
     let request = match request.body(outgoing.body.clone()) {
         Ok(r) => r,
-        Err(e) => {
-            return Delivery {
-                attempt,
-                status: None,
-                answer: format!("bad notify_url: {e}"),
-                acknowledged: false,
-            }
-        }
+        Err(e) => return Delivery::unanswered(attempt, format!("bad notify_url: {e}")),
     };
     match client.send(request).await {
         Ok(response) => {
@@ -114,11 +92,6 @@ async fn attempt_once(client: &Client, outgoing: &Outgoing, attempt: u32) -> Del
                 acknowledged,
             }
         }
-        Err(e) => Delivery {
-            attempt,
-            status: None,
-            answer: format!("transport error: {e}"),
-            acknowledged: false,
-        },
+        Err(e) => Delivery::unanswered(attempt, format!("transport error: {e}")),
     }
 }

@@ -48,6 +48,18 @@ pub struct Delivery {
     pub acknowledged: bool,
 }
 
+impl Delivery {
+    /// An attempt the merchant never answered: not made, or failed on the way.
+    pub fn unanswered(attempt: u32, answer: String) -> Delivery {
+        Delivery {
+            attempt,
+            status: None,
+            answer,
+            acknowledged: false,
+        }
+    }
+}
+
 /// A placed order.
 #[derive(Debug, Clone, Serialize)]
 pub struct Order {

@@ -146,6 +146,9 @@ pub trait LedgerStore: Send + Sync {
 }
 
 /// Claims payments once, over a [`LedgerStore`]. Cheap to clone (the store is shared).
+/// Its calls block (a Redis store waits on the network, and [`Held::commit`] pauses
+/// between retries): from async code, call them inside `tokio::task::block_in_place` or
+/// `spawn_blocking`.
 #[derive(Clone)]
 pub struct Ledger {
     store: Arc<dyn LedgerStore>,
