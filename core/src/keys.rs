@@ -3,52 +3,68 @@
 //! SwiftPass `RSA_1_256`). Private keys print as `***` and are zeroized on drop.
 
 use crate::verify::VerifyError;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{
+    KeyPair as _, ParsedPublicKey, RsaKeyPair, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256,
+};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
-use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
-use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
-use rsa::signature::{Keypair, SignatureEncoding, Signer, Verifier};
-use rsa::{RsaPrivateKey, RsaPublicKey};
-use sha2::Sha256;
 use std::fmt;
+use std::sync::Arc;
+use zeroize::Zeroizing;
 
 /// Why a key could not be loaded. The message never contains key material.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct KeyError(String);
 
-/// The merchant's RSA private key.
+/// The merchant's RSA private key (2048 to 8192 bits), held by AWS-LC, which signs in
+/// constant time and clears the key when the last clone is dropped.
 #[derive(Clone)]
 pub struct MerchantKey {
-    signing: SigningKey<Sha256>,
+    pair: Arc<RsaKeyPair>,
 }
 
 impl MerchantKey {
     /// Loads a PEM private key: PKCS#8 (`BEGIN PRIVATE KEY`, what WeChat Pay issues as
-    /// `apiclient_key.pem`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`).
+    /// `apiclient_key.pem`, and what Alipay's key tool writes) or PKCS#1
+    /// (`BEGIN RSA PRIVATE KEY`).
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
-        let key = RsaPrivateKey::from_pkcs8_pem(pem)
-            .or_else(|_| RsaPrivateKey::from_pkcs1_pem(pem))
-            .map_err(|_| {
-                KeyError("not an RSA private key in PKCS#8 or PKCS#1 PEM (BEGIN PRIVATE KEY / BEGIN RSA PRIVATE KEY)".into())
-            })?;
+        const WANTED: &str = "not an RSA private key in PKCS#8 or PKCS#1 PEM (BEGIN PRIVATE KEY / BEGIN RSA PRIVATE KEY)";
+        let (label, der) = pem_der(pem).ok_or_else(|| KeyError(WANTED.into()))?;
+        let pair = match label {
+            "PRIVATE KEY" => RsaKeyPair::from_pkcs8(&der),
+            "RSA PRIVATE KEY" => RsaKeyPair::from_der(&der),
+            _ => return Err(KeyError(WANTED.into())),
+        }
+        .map_err(|e| KeyError(format!("{WANTED}: {e}")))?;
         Ok(MerchantKey {
-            signing: SigningKey::new(key),
+            pair: Arc::new(pair),
         })
     }
 
     /// SHA256withRSA (PKCS#1 v1.5) over `message`, base64. Deterministic: the same key and
     /// message always give the same signature.
     pub fn sign_base64(&self, message: &[u8]) -> String {
-        BASE64.encode(self.signing.sign(message).to_vec())
+        let mut signature = vec![0; self.pair.public_modulus_len()];
+        // PKCS#1 v1.5 uses no randomness, and a loaded key of a supported size always
+        // signs: the only failure is an output buffer of the wrong length.
+        match self.pair.sign(
+            &RSA_PKCS1_SHA256,
+            &SystemRandom::new(),
+            message,
+            &mut signature,
+        ) {
+            Ok(()) => BASE64.encode(signature),
+            Err(_) => String::new(),
+        }
     }
 
     /// The matching public key (to give to a sandbox, or to check a round trip).
     pub fn public_key(&self) -> PublicKey {
-        PublicKey {
-            verifying: self.signing.verifying_key(),
-        }
+        let der = self.pair.public_key().as_ref();
+        // The key pair's own public key (PKCS#1 DER) always parses.
+        PublicKey::from_der(der).unwrap_or_else(|_| unreachable!("a key pair's public key parses"))
     }
 }
 
@@ -64,21 +80,36 @@ impl fmt::Display for MerchantKey {
     }
 }
 
-/// A gateway's RSA public key.
-#[derive(Debug, Clone)]
+/// A gateway's RSA public key (2048 to 8192 bits).
+#[derive(Clone)]
 pub struct PublicKey {
-    verifying: VerifyingKey<Sha256>,
+    parsed: Arc<ParsedPublicKey>,
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PublicKey(RSA)")
+    }
 }
 
 impl PublicKey {
-    /// Loads a PEM public key: SPKI (`BEGIN PUBLIC KEY`, WeChat Pay's public-key mode) or
-    /// PKCS#1 (`BEGIN RSA PUBLIC KEY`).
+    /// Loads a PEM public key: SPKI (`BEGIN PUBLIC KEY`, WeChat Pay's public-key mode and
+    /// Alipay's public key) or PKCS#1 (`BEGIN RSA PUBLIC KEY`).
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
-        let key = RsaPublicKey::from_public_key_pem(pem)
-            .or_else(|_| RsaPublicKey::from_pkcs1_pem(pem))
-            .map_err(|_| KeyError("not an RSA public key in SPKI or PKCS#1 PEM".into()))?;
+        const WANTED: &str =
+            "not an RSA public key in SPKI or PKCS#1 PEM (BEGIN PUBLIC KEY / BEGIN RSA PUBLIC KEY)";
+        match pem_der(pem) {
+            Some(("PUBLIC KEY" | "RSA PUBLIC KEY", der)) => {
+                Self::from_der(&der).map_err(|e| KeyError(format!("{WANTED}: {e}")))
+            }
+            _ => Err(KeyError(WANTED.into())),
+        }
+    }
+
+    /// Loads a DER public key, SPKI or PKCS#1.
+    fn from_der(der: &[u8]) -> Result<Self, aws_lc_rs::error::KeyRejected> {
         Ok(PublicKey {
-            verifying: VerifyingKey::new(key),
+            parsed: Arc::new(ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der)?),
         })
     }
 
@@ -94,20 +125,16 @@ impl PublicKey {
             .subject_public_key_info
             .to_der()
             .map_err(|e| KeyError(format!("certificate public key: {e}")))?;
-        let key = RsaPublicKey::from_public_key_der(&spki)
-            .map_err(|_| KeyError("the certificate's key is not an RSA key".into()))?;
+        let key = Self::from_der(&spki).map_err(|_| {
+            KeyError("the certificate's key is not an RSA key of 2048 to 8192 bits".into())
+        })?;
         let serial_bytes = cert.tbs_certificate.serial_number.as_bytes();
         let significant = serial_bytes
             .iter()
             .position(|b| *b != 0)
             .map_or(&serial_bytes[..0], |i| &serial_bytes[i..]);
         let serial = crate::sign::hex(significant, crate::schema::HexCase::Upper);
-        Ok((
-            serial,
-            PublicKey {
-                verifying: VerifyingKey::new(key),
-            },
-        ))
+        Ok((serial, key))
     }
 
     /// Checks a base64 SHA256withRSA (PKCS#1 v1.5) signature over `message`.
@@ -120,10 +147,23 @@ impl PublicKey {
         let bytes = BASE64
             .decode(signature.trim())
             .map_err(|_| VerifyError::SignatureMismatch)?;
-        let signature =
-            Signature::try_from(bytes.as_slice()).map_err(|_| VerifyError::SignatureMismatch)?;
-        self.verifying
-            .verify(message, &signature)
+        self.parsed
+            .verify_sig(message, &bytes)
             .map_err(|_| VerifyError::SignatureMismatch)
     }
+}
+
+/// The label and DER bytes of the PEM block in `pem` (surrounding whitespace allowed);
+/// the bytes are cleared when dropped, since they may be a private key.
+fn pem_der(pem: &str) -> Option<(&str, Zeroizing<Vec<u8>>)> {
+    let (label, der) = pem_rfc7468::decode_vec(pem.trim().as_bytes()).ok()?;
+    let label = [
+        "PRIVATE KEY",
+        "RSA PRIVATE KEY",
+        "PUBLIC KEY",
+        "RSA PUBLIC KEY",
+    ]
+    .into_iter()
+    .find(|known| *known == label)?;
+    Some((label, Zeroizing::new(der)))
 }
