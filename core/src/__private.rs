@@ -16,11 +16,13 @@ pub use crate::schema::{
     LenBounds, Location, Rule, Schema, SignEntry, SignScheme, SignSpec, TextFormat,
 };
 pub use crate::serde_support::{deserialize_object, serialize_object};
-pub use crate::sign::{HexDigest, SignWriter};
+#[cfg(feature = "rsa")]
+pub use crate::sign::RsaSha256;
+pub use crate::sign::{Custom, Digest, SignWriter, Signature, Signing};
 pub use crate::validate::fast;
 pub use crate::value::FieldAccess;
 pub use crate::value::{Wire, WireValue};
-pub use crate::verify::PayResponse;
+pub use crate::verify::{PayResponse, Verifying};
 pub use ::core::option::Option::{self, None, Some};
 pub use ::core::result::Result::{self, Err, Ok};
 pub use serde;

@@ -1,5 +1,6 @@
 //! Error types: [`SchemaErrors`] from validation and [`Error`] from `to_body`.
 
+use crate::decode::problem::DecodeErrors;
 use crate::decode::DecodeError;
 use crate::schema::{Condition, Rule, TextFormat};
 use std::fmt;
@@ -291,4 +292,78 @@ pub enum Error {
     /// A received body could not be decoded.
     #[error(transparent)]
     Decode(#[from] DecodeError),
+}
+
+/// Why a response or notification was not accepted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum VerifyError {
+    /// The body is malformed or hostile (see [`DecodeError`]); nothing was verified.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// No signature where one is required: never treated as a pass.
+    #[error(
+        "no signature: `{field}` is missing or empty, and an unsigned message is never accepted"
+    )]
+    SignatureMissing {
+        /// Where the signature should have been.
+        field: String,
+    },
+    /// The signature does not match the received fields and the configured key.
+    #[error("the signature does not match: check the key, and that the message was not altered")]
+    SignatureMismatch,
+    /// The message names a signature type other than the one configured.
+    #[error("the message is signed with {received:?}, but {expected:?} is configured; refusing to switch")]
+    SignTypeMismatch {
+        /// The configured type.
+        expected: &'static str,
+        /// The received `sign_type`.
+        received: String,
+    },
+    /// A timestamp outside the accepted window (replayed or delayed message, or a clock problem).
+    #[error("timestamp {timestamp} is {skew} s from now; at most {window} s are accepted")]
+    Stale {
+        /// The received timestamp (Unix seconds).
+        timestamp: i64,
+        /// Its distance from now, in seconds.
+        skew: i64,
+        /// The accepted window.
+        window: i64,
+    },
+    /// Authentic, but a member breaks the message's declared rules (a format, a length, a
+    /// member required when the status says paid). A valid signature over an ambiguous
+    /// string is not an unambiguous message, so nothing of it is used.
+    #[error("the message breaks its declared rules: {0}")]
+    Rules(SchemaErrors),
+    /// No platform key with the serial the message names.
+    #[error("no platform key with serial {serial:?}: download the current platform certificates")]
+    UnknownSerial {
+        /// The `Wechatpay-Serial` received.
+        serial: String,
+    },
+    /// A required header is missing or not valid text.
+    #[error("the header {name} is missing or not valid text")]
+    MissingHeader {
+        /// The header's name.
+        name: &'static str,
+    },
+    /// A key of the wrong size or format.
+    #[error("{0}")]
+    Key(String),
+    /// An encrypted resource that does not decrypt (wrong APIv3 key, or tampered).
+    #[error("the encrypted resource does not decrypt: {0}")]
+    Decrypt(String),
+}
+
+impl VerifyError {
+    /// Whether the input itself was malformed or hostile (as opposed to well-formed but
+    /// not authentic or stale).
+    pub fn is_malformed(&self) -> bool {
+        matches!(self, VerifyError::Decode(_) | VerifyError::Rules(_))
+    }
+}
+
+impl From<DecodeErrors> for VerifyError {
+    fn from(errors: DecodeErrors) -> Self {
+        VerifyError::Decode(DecodeError::Fields(errors))
+    }
 }

@@ -2,7 +2,7 @@
 //! request signing, JSAPI `paySign`) and gateways' public keys (v3 platform keys,
 //! SwiftPass `RSA_1_256`). Private keys print as `***` and are zeroized on drop.
 
-use crate::verify::VerifyError;
+use crate::error::VerifyError;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{
     KeyPair as _, ParsedPublicKey, RsaKeyPair, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256,
@@ -27,15 +27,16 @@ pub struct MerchantKey {
 
 impl MerchantKey {
     /// Loads a PEM private key: PKCS#8 (`BEGIN PRIVATE KEY`, what WeChat Pay issues as
-    /// `apiclient_key.pem`, and what Alipay's key tool writes) or PKCS#1
-    /// (`BEGIN RSA PRIVATE KEY`).
+    /// `apiclient_key.pem`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`), with lines of any length,
+    /// or the bare base64 of either (how Alipay's key tool shows a key).
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
         const WANTED: &str = "not an RSA private key in PKCS#8 or PKCS#1 PEM (BEGIN PRIVATE KEY / BEGIN RSA PRIVATE KEY)";
         let (label, der) = pem_der(pem).ok_or_else(|| KeyError(WANTED.into()))?;
         let pair = match label {
-            "PRIVATE KEY" => RsaKeyPair::from_pkcs8(&der),
-            "RSA PRIVATE KEY" => RsaKeyPair::from_der(&der),
-            _ => return Err(KeyError(WANTED.into())),
+            Some("PRIVATE KEY") => RsaKeyPair::from_pkcs8(&der),
+            Some("RSA PRIVATE KEY") => RsaKeyPair::from_der(&der),
+            None => RsaKeyPair::from_pkcs8(&der).or_else(|_| RsaKeyPair::from_der(&der)),
+            Some(_) => return Err(KeyError(WANTED.into())),
         }
         .map_err(|e| KeyError(format!("{WANTED}: {e}")))?;
         Ok(MerchantKey {
@@ -94,12 +95,13 @@ impl fmt::Debug for PublicKey {
 
 impl PublicKey {
     /// Loads a PEM public key: SPKI (`BEGIN PUBLIC KEY`, WeChat Pay's public-key mode and
-    /// Alipay's public key) or PKCS#1 (`BEGIN RSA PUBLIC KEY`).
+    /// Alipay's public key) or PKCS#1 (`BEGIN RSA PUBLIC KEY`), with lines of any length,
+    /// or the bare base64 of either.
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
         const WANTED: &str =
             "not an RSA public key in SPKI or PKCS#1 PEM (BEGIN PUBLIC KEY / BEGIN RSA PUBLIC KEY)";
         match pem_der(pem) {
-            Some(("PUBLIC KEY" | "RSA PUBLIC KEY", der)) => {
+            Some((Some("PUBLIC KEY" | "RSA PUBLIC KEY") | None, der)) => {
                 Self::from_der(&der).map_err(|e| KeyError(format!("{WANTED}: {e}")))
             }
             _ => Err(KeyError(WANTED.into())),
@@ -133,7 +135,7 @@ impl PublicKey {
             .iter()
             .position(|b| *b != 0)
             .map_or(&serial_bytes[..0], |i| &serial_bytes[i..]);
-        let serial = crate::sign::hex(significant, crate::schema::HexCase::Upper);
+        let serial = crate::words::hex(significant, crate::schema::HexCase::Upper);
         Ok((serial, key))
     }
 
@@ -153,17 +155,30 @@ impl PublicKey {
     }
 }
 
-/// The label and DER bytes of the PEM block in `pem` (surrounding whitespace allowed);
-/// the bytes are cleared when dropped, since they may be a private key.
-fn pem_der(pem: &str) -> Option<(&str, Zeroizing<Vec<u8>>)> {
-    let (label, der) = pem_rfc7468::decode_vec(pem.trim().as_bytes()).ok()?;
-    let label = [
+/// The label and DER bytes of the PEM block in `text`, or of bare base64 (the "no
+/// wrapper" form Alipay's key tool shows; the label is then `None`). Lines may be of any
+/// length (Alipay writes one long line) and surrounding whitespace is ignored; the bytes
+/// are cleared when dropped, since they may be a private key.
+fn pem_der(text: &str) -> Option<(Option<&'static str>, Zeroizing<Vec<u8>>)> {
+    const LABELS: [&str; 4] = [
         "PRIVATE KEY",
         "RSA PRIVATE KEY",
         "PUBLIC KEY",
         "RSA PUBLIC KEY",
-    ]
-    .into_iter()
-    .find(|known| *known == label)?;
+    ];
+    let text = text.trim();
+    let (label, body) = match text.strip_prefix("-----BEGIN ") {
+        Some(rest) => {
+            let (label, rest) = rest.split_once("-----")?;
+            let label = LABELS.into_iter().find(|known| *known == label)?;
+            let end = format!("-----END {label}-----");
+            let body = rest.trim_end().strip_suffix(end.as_str())?;
+            (Some(label), body)
+        }
+        None => (None, text),
+    };
+    let compact: Zeroizing<Vec<u8>> =
+        Zeroizing::new(body.bytes().filter(|b| !b.is_ascii_whitespace()).collect());
+    let der = BASE64.decode(compact.as_slice()).ok()?;
     Some((label, Zeroizing::new(der)))
 }

@@ -48,6 +48,11 @@ pub enum SignScheme {
     HmacSha256Sorted,
     /// Values of the `#[pay(sign = N)]` fields in N order, then the secret, MD5, hex.
     Md5Concat,
+    /// The sorted string without a key suffix, SHA256withRSA (PKCS#1 v1.5), base64:
+    /// Alipay's `RSA2`, SwiftPass's `RSA_1_256`.
+    RsaSha256Sorted,
+    /// A scheme written by the user (`sign = custom(Type)`), named by its type.
+    Custom(&'static str),
 }
 
 impl SignScheme {
@@ -58,6 +63,29 @@ impl SignScheme {
             SignScheme::Md5Sorted => "md5-sorted",
             SignScheme::HmacSha256Sorted => "hmac-sha256-sorted",
             SignScheme::Md5Concat => "md5-concat",
+            SignScheme::RsaSha256Sorted => "rsa-sha256-sorted",
+            SignScheme::Custom(_) => "custom",
+        }
+    }
+
+    /// Whether the canonical string is every signed member as sorted `k=v` pairs (every
+    /// scheme but `md5-concat` and `none`).
+    pub const fn is_sorted(self) -> bool {
+        matches!(
+            self,
+            SignScheme::Md5Sorted
+                | SignScheme::HmacSha256Sorted
+                | SignScheme::RsaSha256Sorted
+                | SignScheme::Custom(_)
+        )
+    }
+}
+
+impl fmt::Display for SignScheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SignScheme::Custom(name) => write!(f, "custom({name})"),
+            other => f.write_str(other.name()),
         }
     }
 }
@@ -78,7 +106,7 @@ pub struct SignSpec {
     pub scheme: SignScheme,
     /// Sorted schemes: the name of the secret's suffix pair (`key` in `&key=SECRET`).
     pub key_name: &'static str,
-    /// Hex case of the signature.
+    /// Hex case of the signature (digest schemes).
     pub case: HexCase,
     /// Wire name the signature travels in.
     pub field: &'static str,

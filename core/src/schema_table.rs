@@ -100,23 +100,35 @@ fn table(
         }
     }
     if schema.sign.scheme != SignScheme::None {
-        let how = match schema.sign.scheme {
-            SignScheme::Md5Concat => {
-                "MD5 of the signed values in order, then the secret".to_owned()
-            }
-            scheme => format!(
-                "{} over the sorted fields, then `&{}=SECRET`",
-                scheme.name(),
-                schema.sign.key_name
-            ),
-        };
         let case = match schema.sign.case {
-            crate::schema::HexCase::Upper => "upper",
-            crate::schema::HexCase::Lower => "lower",
+            crate::schema::HexCase::Upper => "upper-case hex",
+            crate::schema::HexCase::Lower => "lower-case hex",
+        };
+        let (shape, how) = match schema.sign.scheme {
+            SignScheme::Md5Concat => (
+                case,
+                "MD5 of the signed values in order, then the secret".to_owned(),
+            ),
+            SignScheme::RsaSha256Sorted => (
+                "base64",
+                "SHA256withRSA (PKCS#1 v1.5) over the sorted fields, no key suffix".to_owned(),
+            ),
+            SignScheme::Custom(name) => (
+                "text",
+                format!("`{name}` (a custom scheme) over the sorted fields"),
+            ),
+            scheme => (
+                case,
+                format!(
+                    "{} over the sorted fields, then `&{}=SECRET`",
+                    scheme.name(),
+                    schema.sign.key_name
+                ),
+            ),
         };
         let _ = writeln!(
             out,
-            "| `{}` | string | computed | {case}-case hex | {how} |",
+            "| `{}` | string | computed | {shape} | {how} |",
             schema.sign.field
         );
     }
@@ -132,7 +144,7 @@ pub fn markdown(schema: &'static Schema) -> String {
             "## {}\n\nformat: {} · signature: {}\n",
             schema.name,
             format.name(),
-            schema.sign.scheme.name()
+            schema.sign.scheme
         );
     }
     let mut pending = vec![(schema.name.to_owned(), schema)];
@@ -188,7 +200,7 @@ pub fn json(schema: &'static Schema) -> serde_json::Value {
     let mut v = json_object(schema);
     v["format"] = schema.format.map(|f| f.name()).into();
     v["signature"] = serde_json::json!({
-        "scheme": schema.sign.scheme.name(),
+        "scheme": schema.sign.scheme.to_string(),
         "field": schema.sign.field,
         "key_name": schema.sign.key_name,
         "case": match schema.sign.case { crate::schema::HexCase::Upper => "upper", crate::schema::HexCase::Lower => "lower" },

@@ -189,6 +189,21 @@ pub(crate) fn each_byte_in_each_position() -> impl Iterator<Item = (u8, usize, u
     })
 }
 
+/// Hex-encodes `bytes` in `case`.
+pub fn hex(bytes: &[u8], case: crate::schema::HexCase) -> String {
+    let digits: &[u8; 16] = match case {
+        crate::schema::HexCase::Upper => b"0123456789ABCDEF",
+        crate::schema::HexCase::Lower => b"0123456789abcdef",
+    };
+    let mut out = Vec::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(digits[usize::from(b >> 4)]);
+        out.push(digits[usize::from(b & 0x0f)]);
+    }
+    // Only ASCII hex digits were written.
+    String::from_utf8(out).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

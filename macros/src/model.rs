@@ -40,10 +40,22 @@ pub enum Scheme {
     Md5Sorted,
     HmacSha256Sorted,
     Md5Concat,
+    RsaSha256Sorted,
+    /// `custom(Type)`; the type is `Container::custom_scheme`.
+    Custom,
 }
 
 impl Scheme {
+    /// Every signed member as sorted `k=v`.
     pub fn is_sorted(self) -> bool {
+        matches!(
+            self,
+            Scheme::Md5Sorted | Scheme::HmacSha256Sorted | Scheme::RsaSha256Sorted | Scheme::Custom
+        )
+    }
+
+    /// A `&key=SECRET` suffix (what `sign_key` names).
+    pub fn has_key_suffix(self) -> bool {
         matches!(self, Scheme::Md5Sorted | Scheme::HmacSha256Sorted)
     }
 }
@@ -121,9 +133,10 @@ impl Field {
         match scheme {
             Scheme::None => false,
             Scheme::Md5Concat => self.sign_position.is_some(),
-            Scheme::Md5Sorted | Scheme::HmacSha256Sorted => {
-                self.location == Location::Body && self.no_sign.is_none()
-            }
+            Scheme::Md5Sorted
+            | Scheme::HmacSha256Sorted
+            | Scheme::RsaSha256Sorted
+            | Scheme::Custom => self.location == Location::Body && self.no_sign.is_none(),
         }
     }
 }
@@ -141,6 +154,8 @@ pub struct Container {
     pub format: Option<Format>,
     pub scheme: Scheme,
     pub scheme_span: Span,
+    /// The type of `sign = custom(Type)`.
+    pub custom_scheme: Option<syn::Path>,
     pub key_name: String,
     pub case: Case,
     pub sign_field: Spanned<String>,
@@ -151,6 +166,9 @@ pub struct Container {
     pub sign_order: Vec<SignEntry>,
     pub validate_with: Option<syn::Path>,
 }
+
+/// What people call SHA256withRSA, answered with the scheme's name.
+const RSA_ALIASES: &[&str] = &["rsa", "rsa2", "rsa_1_256", "sha256withrsa", "rsa-sha256"];
 
 const RANGE_HELP: &str =
     "expected a range such as `1..=32`, `..=32`, `18..` or a single number such as `14`";
@@ -443,6 +461,15 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
     // known one, so a typo does not also draw a second, wrong error.
     let mut sign_known = true;
     let scheme = match (&attrs.sign, derive) {
+        (Some(s), _) if attrs.sign_custom.is_some() && s.value == "custom" => Scheme::Custom,
+        (Some(s), _) if RSA_ALIASES.contains(&s.value.to_ascii_lowercase().as_str()) => {
+            cx.error(
+                s.span,
+                format!("unknown sign \"{}\"; SHA256withRSA over the sorted members is `sign = \"rsa-sha256-sorted\"`", s.value),
+            );
+            sign_known = false;
+            Scheme::None
+        }
         (Some(s), _) => parse_choice(
             cx,
             s,
@@ -451,6 +478,7 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
                 ("md5-sorted", Scheme::Md5Sorted),
                 ("hmac-sha256-sorted", Scheme::HmacSha256Sorted),
                 ("md5-concat", Scheme::Md5Concat),
+                ("rsa-sha256-sorted", Scheme::RsaSha256Sorted),
                 ("none", Scheme::None),
             ],
         )
@@ -458,10 +486,14 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
             sign_known = false;
             Scheme::None
         }),
+        (None, Derive::Request | Derive::Response) if attrs.sign_unparsed => {
+            sign_known = false;
+            Scheme::None
+        }
         (None, Derive::Request | Derive::Response) => {
             cx.error(
                 input.ident.span(),
-                "missing `#[pay(sign = \"...\")]`: write \"md5-sorted\", \"hmac-sha256-sorted\", \"md5-concat\" or \"none\"",
+                "missing `#[pay(sign = \"...\")]`: write \"md5-sorted\", \"hmac-sha256-sorted\", \"md5-concat\", \"rsa-sha256-sorted\", \"none\" or custom(Type)",
             );
             Scheme::None
         }
@@ -469,8 +501,23 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
     };
     let scheme_span = attrs.sign.as_ref().map_or(input.ident.span(), |s| s.span);
     if let Some(k) = &attrs.sign_key {
-        if sign_known && !scheme.is_sorted() && derive != Derive::Object {
-            cx.error(k.span, "`sign_key` names the `&key=SECRET` suffix of sorted schemes; remove it for this `sign`");
+        if sign_known && !scheme.has_key_suffix() && derive != Derive::Object {
+            let why = match scheme {
+                Scheme::RsaSha256Sorted => {
+                    "; rsa-sha256-sorted signs with the private key and appends nothing: remove it"
+                }
+                Scheme::Custom => "; a custom scheme appends its key itself: remove it",
+                _ => "; remove it for this `sign`",
+            };
+            cx.error(k.span, format!("`sign_key` names the `&key=SECRET` suffix of md5-sorted and hmac-sha256-sorted{why}"));
+        }
+    }
+    if let Some(c) = &attrs.sign_case {
+        if sign_known
+            && matches!(scheme, Scheme::RsaSha256Sorted | Scheme::Custom)
+            && derive != Derive::Object
+        {
+            cx.error(c.span, "`sign_case` sets the hex case of a digest; this scheme's signature is not hex: remove it");
         }
     }
     if sign_known && scheme == Scheme::None && derive != Derive::Object {
@@ -531,6 +578,7 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
         format,
         scheme,
         scheme_span,
+        custom_scheme: attrs.sign_custom,
         key_name: attrs.sign_key.map_or_else(|| "key".to_owned(), |k| k.value),
         case,
         sign_field_explicit: attrs.sign_field.is_some(),

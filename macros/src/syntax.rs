@@ -63,6 +63,10 @@ pub const FORMAT_KEYS: &[&str] = &[
 pub struct ContainerAttrs {
     pub format: Option<Spanned<String>>,
     pub sign: Option<Spanned<String>>,
+    /// `sign = custom(Type)`: the type (then `sign` holds `"custom"`).
+    pub sign_custom: Option<syn::Path>,
+    /// A `sign = ...` that did not parse (already reported).
+    pub sign_unparsed: bool,
     pub sign_key: Option<Spanned<String>>,
     pub sign_case: Option<Spanned<String>>,
     pub sign_field: Option<Spanned<String>>,
@@ -217,6 +221,25 @@ fn skip_value(meta: &syn::meta::ParseNestedMeta) -> syn::Result<()> {
     Ok(())
 }
 
+/// `custom(Type)` after `sign =`.
+fn custom_scheme(input: syn::parse::ParseStream<'_>) -> syn::Result<(Spanned<String>, syn::Path)> {
+    const HELP: &str = "expected a scheme in quotes (\"md5-sorted\", \"rsa-sha256-sorted\", ...) or `custom(Type)` naming a type that implements `paywire::sign::Scheme`";
+    let word: syn::Ident = input
+        .call(<syn::Ident as syn::ext::IdentExt>::parse_any)
+        .map_err(|e| syn::Error::new(e.span(), HELP))?;
+    if word != "custom" {
+        return Err(syn::Error::new(word.span(), HELP));
+    }
+    let content;
+    parenthesized!(content in input);
+    let path: syn::Path = content.parse()?;
+    let value = Spanned {
+        value: "custom".to_owned(),
+        span: word.span(),
+    };
+    Ok((value, path))
+}
+
 fn string_value(meta: &syn::meta::ParseNestedMeta) -> syn::Result<Spanned<String>> {
     let lit: LitStr = meta.value()?.parse()?;
     Ok(Spanned {
@@ -274,9 +297,25 @@ pub fn parse_container(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ContainerAttr
                     set_once(cx, &mut out.format, v, span, "format", |f| f.span);
                 }
                 // sign = "md5-sorted" | "hmac-sha256-sorted" | "md5-concat" | "none"
+                //      | "rsa-sha256-sorted" | custom(Type)
                 "sign" => {
-                    let v = string_value(&meta)?;
-                    set_once(cx, &mut out.sign, v, span, "sign", |f| f.span);
+                    let input = meta.value()?;
+                    if input.peek(LitStr) {
+                        let lit: LitStr = input.parse()?;
+                        let v = Spanned {
+                            value: lit.value(),
+                            span: lit.span(),
+                        };
+                        set_once(cx, &mut out.sign, v, span, "sign", |f| f.span);
+                    } else {
+                        let (v, path) = custom_scheme(input).inspect_err(|_| {
+                            out.sign_unparsed = true;
+                        })?;
+                        if out.sign.is_none() {
+                            out.sign_custom = Some(path);
+                        }
+                        set_once(cx, &mut out.sign, v, span, "sign", |f| f.span);
+                    }
                 }
                 // sign_key = "key"
                 "sign_key" => {

@@ -19,7 +19,7 @@ fn md5_floor(canonical: &[u8]) -> [u8; 16] {
     md5::Md5::digest(canonical).into()
 }
 
-fn request_group<T: PayRequest>(
+fn request_group<T: PayRequest<Key = Secret>>(
     c: &mut Criterion,
     name: &str,
     request: &T,
@@ -104,7 +104,7 @@ fn interleaved_best<const N: usize>(mut fs: [&mut dyn FnMut(); N]) -> [f64; N] {
     best
 }
 
-fn ratio_row<T: PayRequest>(
+fn ratio_row<T: PayRequest<Key = Secret>>(
     name: &str,
     request: &T,
     handwritten: impl Fn(&T, &str) -> Result<String, String>,

@@ -4,7 +4,7 @@
 use paywire::{PayRequest, Secret};
 use paywire_providers::samples;
 
-fn show<T: PayRequest>(gateway: &str, request: &T, key: &Secret) {
+fn show<T: PayRequest<Key = Secret>>(gateway: &str, request: &T, key: &Secret) {
     println!("== {gateway} ({})", T::SCHEMA.name);
     match request.to_body(key) {
         Ok(body) => {

@@ -25,7 +25,7 @@ pub const TARGETS: &[Target] = &[
 ];
 
 /// Whatever `T` decodes and validates encodes again to a body that decodes to the same.
-fn round_trip<T: PayRequest + PartialEq + std::fmt::Debug>(
+fn round_trip<T: PayRequest<Key = paywire::Secret> + PartialEq + std::fmt::Debug>(
     data: &[u8],
     path: &[(&str, &str)],
     key: &str,

@@ -40,7 +40,9 @@ struct WechatV2HmacExample {
 
 /// Decodes the vector's input (a JSON object keyed by wire names) into `T`, then checks
 /// the sign string, signature and, if given, the body against the independent values.
-fn check_vector<T: PayRequest + serde::de::DeserializeOwned>(name: &str) -> T {
+fn check_vector<T: PayRequest<Key = paywire::Secret> + serde::de::DeserializeOwned>(
+    name: &str,
+) -> T {
     let v = vector(name);
     let request: T =
         serde_json::from_value(v["input"].clone()).unwrap_or_else(|e| panic!("{name}: {e}"));

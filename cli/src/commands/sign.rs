@@ -70,7 +70,10 @@ fn decode<T: PayRequest>(input: &[u8]) -> Result<T, SignFailure> {
     }
 }
 
-fn signed<T: PayRequest>(request: &T, key: &Secret) -> Result<Value, SignFailure> {
+fn signed<T: PayRequest<Key = paywire::Secret>>(
+    request: &T,
+    key: &Secret,
+) -> Result<Value, SignFailure> {
     request.validate().map_err(|e| problems_from_schema(&e))?;
     let body = request
         .to_body(key)

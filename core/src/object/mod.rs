@@ -10,8 +10,7 @@ use crate::encode::BodyWriter;
 use crate::error::{Error, SchemaErrors};
 use crate::path::Path;
 use crate::schema::{Format, Schema};
-use crate::secret::Secret;
-use crate::sign::{self, HexDigest, SignWriter};
+use crate::sign::{SignWriter, Signature, Signing};
 use crate::validate;
 use crate::value::{FieldAccess, WireValue};
 
@@ -69,29 +68,45 @@ pub trait PayRequest: PayObject {
         validate(self)
     }
 
-    /// The canonical string that is digested, **including the secret** (for md5-concat
-    /// the secret is its tail). Use [`PayRequest::sign_string_redacted`] to show it.
-    fn sign_string(&self, key: &Secret) -> String {
-        sign::sign_string(&Self::SCHEMA.sign, key.expose(), &|w| self.__write_sign(w))
+    /// What signs this request: a [`crate::Secret`] for the digest schemes,
+    /// `paywire::keys::MerchantKey` for `rsa-sha256-sorted`, the scheme's `Key` for
+    /// `custom(...)`.
+    type Key: ?Sized;
+
+    /// The declared scheme (emitted by the derive).
+    type Scheme: Signing<Key = Self::Key>;
+
+    /// The canonical string that is signed. For the digest schemes it **includes the
+    /// secret** (for md5-concat the secret is its tail); use
+    /// [`PayRequest::sign_string_redacted`] to show it. A custom scheme shows its redacted
+    /// string here too.
+    fn sign_string(&self, key: &Self::Key) -> String {
+        Self::Scheme::sign_string(
+            &Self::SCHEMA.sign,
+            self,
+            &|w| self.__write_sign(w),
+            Some(key),
+        )
     }
 
-    /// The canonical string with the secret written as `***`, safe to log.
+    /// The canonical string with any secret written as `***`, safe to log.
     fn sign_string_redacted(&self) -> String {
-        sign::sign_string(&Self::SCHEMA.sign, "***", &|w| self.__write_sign(w))
+        Self::Scheme::sign_string(&Self::SCHEMA.sign, self, &|w| self.__write_sign(w), None)
     }
 
-    /// The signature in the declared hex case (empty for `sign = "none"`).
-    fn signature(&self, key: &Secret) -> String {
-        sign::signature(&Self::SCHEMA.sign, key.expose(), &|w| self.__write_sign(w))
+    /// The signature as it travels: hex in the declared case for digests (empty for
+    /// `sign = "none"`), base64 for RSA, the scheme's text for custom schemes.
+    fn signature(&self, key: &Self::Key) -> String {
+        Self::Scheme::sign(&Self::SCHEMA.sign, self, &|w| self.__write_sign(w), key)
             .as_str()
             .to_owned()
     }
 
     /// Validates, signs and encodes the body.
-    fn to_body(&self, key: &Secret) -> Result<crate::body::Body, Error> {
+    fn to_body(&self, key: &Self::Key) -> Result<crate::body::Body, Error> {
         self.validate().map_err(Error::Invalid)?;
         let signature =
-            sign::signature(&Self::SCHEMA.sign, key.expose(), &|w| self.__write_sign(w));
+            Self::Scheme::sign(&Self::SCHEMA.sign, self, &|w| self.__write_sign(w), key);
         let mut body = BodyWriter::new(Self::SCHEMA.format.unwrap_or(Format::Json));
         self.__write_body(&mut body, &signature);
         body.finish()
@@ -104,7 +119,7 @@ pub trait PayRequest: PayObject {
 
     /// Writes the body members and the signature (emitted by the derive).
     #[doc(hidden)]
-    fn __write_body(&self, body: &mut BodyWriter, signature: &HexDigest);
+    fn __write_body(&self, body: &mut BodyWriter, signature: &Signature);
 
     /// Reads a request back from its wire form (the format declared on the type), with
     /// the default [`Limits`]. Constants must be present with their declared values.

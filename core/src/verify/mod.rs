@@ -6,94 +6,22 @@ mod raw;
 
 pub use raw::{concat_sign_string, node_text, sorted_sign_string, sorted_string};
 
+use crate::decode::node::Node;
 use crate::decode::node::NodeObject;
 use crate::decode::problem::DecodeErrors;
-use crate::decode::{self, DecodeError, Limits};
-use crate::error::SchemaErrors;
+use crate::decode::{self, Limits};
+pub use crate::error::VerifyError;
 use crate::object::typed::{decode_members, Constants};
 use crate::object::PayObject;
 use crate::path::Path;
-use crate::schema::{Format, Schema, SignEntry, SignScheme};
+use crate::schema::{Format, Location, Schema, SignEntry, SignScheme};
 use crate::secret::Secret;
-use crate::sign::hex;
+use crate::sign::{Custom, Digest, Members, Verify};
+use crate::words::hex;
 use hmac::{Hmac, Mac};
-use md5::{Digest, Md5};
+use md5::{Digest as _, Md5};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
-
-/// Why a response or notification was not accepted.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum VerifyError {
-    /// The body is malformed or hostile (see [`DecodeError`]); nothing was verified.
-    #[error(transparent)]
-    Decode(#[from] DecodeError),
-    /// No signature where one is required: never treated as a pass.
-    #[error(
-        "no signature: `{field}` is missing or empty, and an unsigned message is never accepted"
-    )]
-    SignatureMissing {
-        /// Where the signature should have been.
-        field: String,
-    },
-    /// The signature does not match the received fields and the configured key.
-    #[error("the signature does not match: check the key, and that the message was not altered")]
-    SignatureMismatch,
-    /// The message names a signature type other than the one configured.
-    #[error("the message is signed with {received:?}, but {expected:?} is configured; refusing to switch")]
-    SignTypeMismatch {
-        /// The configured type.
-        expected: &'static str,
-        /// The received `sign_type`.
-        received: String,
-    },
-    /// A timestamp outside the accepted window (replayed or delayed message, or a clock problem).
-    #[error("timestamp {timestamp} is {skew} s from now; at most {window} s are accepted")]
-    Stale {
-        /// The received timestamp (Unix seconds).
-        timestamp: i64,
-        /// Its distance from now, in seconds.
-        skew: i64,
-        /// The accepted window.
-        window: i64,
-    },
-    /// Authentic, but a member breaks the message's declared rules (a format, a length, a
-    /// member required when the status says paid). A valid signature over an ambiguous
-    /// string is not an unambiguous message, so nothing of it is used.
-    #[error("the message breaks its declared rules: {0}")]
-    Rules(SchemaErrors),
-    /// No platform key with the serial the message names.
-    #[error("no platform key with serial {serial:?}: download the current platform certificates")]
-    UnknownSerial {
-        /// The `Wechatpay-Serial` received.
-        serial: String,
-    },
-    /// A required header is missing or not valid text.
-    #[error("the header {name} is missing or not valid text")]
-    MissingHeader {
-        /// The header's name.
-        name: &'static str,
-    },
-    /// A key of the wrong size or format.
-    #[error("{0}")]
-    Key(String),
-    /// An encrypted resource that does not decrypt (wrong APIv3 key, or tampered).
-    #[error("the encrypted resource does not decrypt: {0}")]
-    Decrypt(String),
-}
-
-impl VerifyError {
-    /// Whether the input itself was malformed or hostile (as opposed to well-formed but
-    /// not authentic or stale).
-    pub fn is_malformed(&self) -> bool {
-        matches!(self, VerifyError::Decode(_) | VerifyError::Rules(_))
-    }
-}
-
-impl From<DecodeErrors> for VerifyError {
-    fn from(errors: DecodeErrors) -> Self {
-        VerifyError::Decode(DecodeError::Fields(errors))
-    }
-}
 
 /// A verified message: the typed value and every signed field exactly as received
 /// (unknown ones included, the signature excluded), with the members the signature does
@@ -112,26 +40,35 @@ pub struct Verified<T> {
 }
 
 /// Splits off the members `schema`'s signature does not cover: under `md5-concat`, those
-/// without a position; every other scheme signs every received member.
+/// without a position; under the sorted schemes, the declared `no_sign` fields (Alipay's
+/// `sign_type`); every other received member is signed.
 pub fn split_unsigned(schema: &Schema, fields: &mut NodeObject) -> NodeObject {
     let mut unsigned = NodeObject::default();
-    if schema.sign.scheme != SignScheme::Md5Concat {
-        return unsigned;
-    }
-    let signed: Vec<&str> = schema
-        .sign
-        .order
-        .iter()
-        .map(|entry| match *entry {
-            SignEntry::Field(i) => schema.fields[usize::from(i)].wire_name,
-            SignEntry::Constant(i) => schema.constants[usize::from(i)].wire_name,
-        })
-        .collect();
-    let names: Vec<String> = fields
-        .iter()
-        .map(|(name, _)| name.to_owned())
-        .filter(|name| !signed.contains(&name.as_str()))
-        .collect();
+    let names: Vec<String> = match schema.sign.scheme {
+        SignScheme::None => return unsigned,
+        SignScheme::Md5Concat => {
+            let signed: Vec<&str> = schema
+                .sign
+                .order
+                .iter()
+                .map(|entry| match *entry {
+                    SignEntry::Field(i) => schema.fields[usize::from(i)].wire_name,
+                    SignEntry::Constant(i) => schema.constants[usize::from(i)].wire_name,
+                })
+                .collect();
+            fields
+                .iter()
+                .map(|(name, _)| name.to_owned())
+                .filter(|name| !signed.contains(&name.as_str()))
+                .collect()
+        }
+        _ => schema
+            .fields
+            .iter()
+            .filter(|f| !f.signed && f.location == Location::Body)
+            .map(|f| f.wire_name.to_owned())
+            .collect(),
+    };
     for name in names {
         if let Some(node) = fields.remove(&name) {
             // Names come from one object, so they are unique and the insert cannot refuse.
@@ -184,6 +121,8 @@ pub fn expected_signature(schema: &Schema, fields: &NodeObject, secret: &str) ->
             let text = concat_sign_string(schema, fields, secret);
             hex(&Md5::digest(text.as_bytes()), spec.case)
         }
+        // Not digests: checked by their own `Verifying` impls.
+        SignScheme::RsaSha256Sorted | SignScheme::Custom(_) => String::new(),
     }
 }
 
@@ -237,39 +176,52 @@ pub trait PayResponse: PayObject {
     /// The message's table: fields, format and signature rule.
     const SCHEMA: &'static Schema;
 
+    /// What verifies this message: a [`Secret`] for the digest schemes,
+    /// `paywire::keys::PublicKey` for `rsa-sha256-sorted`, the scheme's
+    /// [`crate::sign::Verify::Key`] for `custom(...)`.
+    type Key: ?Sized;
+
+    /// The declared scheme (emitted by the derive).
+    type Scheme: Verifying<Key = Self::Key>;
+
     /// Parses `body` (strictly, in the declared format), verifies the declared signature
-    /// over every received field, then decodes. Unknown fields are kept in
-    /// [`Verified::fields`].
-    fn verify_body(body: &[u8], key: &Secret) -> Result<Verified<Self>, VerifyError> {
+    /// over every received field, then decodes and checks the declared rules. Unknown
+    /// fields are kept in [`Verified::fields`]; members the signature does not cover are
+    /// in [`Verified::unsigned`].
+    fn verify_body(body: &[u8], key: &Self::Key) -> Result<Verified<Self>, VerifyError> {
         Self::verify_body_with(body, key, &Limits::default())
     }
 
     /// [`PayResponse::verify_body`] with explicit limits.
     fn verify_body_with(
         body: &[u8],
-        key: &Secret,
+        key: &Self::Key,
         limits: &Limits,
     ) -> Result<Verified<Self>, VerifyError> {
-        let mut fields =
-            decode::parse_body(Self::SCHEMA.format.unwrap_or(Format::Json), body, limits)?;
-        check_signature(Self::SCHEMA, &mut fields, key)?;
-        let unsigned = split_unsigned(Self::SCHEMA, &mut fields);
-        let verified = decode_checked(fields)?;
+        let schema = Self::SCHEMA;
+        let mut fields = decode::parse_body(schema.format.unwrap_or(Format::Json), body, limits)?;
+        if schema.sign.scheme == SignScheme::None {
+            return decode_checked(fields);
+        }
+        let received = take_signature(&mut fields, schema.sign.field)?;
+        let unsigned = split_unsigned(schema, &mut fields);
+        Self::Scheme::check(schema, &fields, &received, key)?;
+        let value = decode_with_unsigned::<Self>(schema, &fields, &unsigned)?;
         Ok(Verified {
+            value,
+            fields,
             unsigned,
-            ..verified
         })
     }
 
     /// Parses and decodes a message whose type declares `sign = "none"`. For a signed
-    /// type this refuses with [`VerifyError::SignatureMissing`]-like safety: it returns
-    /// an error rather than skip the check.
+    /// type this returns an error rather than skip the check.
     fn decode_unsigned(body: &[u8]) -> Result<Verified<Self>, VerifyError> {
         if Self::SCHEMA.sign.scheme != SignScheme::None {
             return Err(VerifyError::Key(format!(
                 "{} is signed ({}); use verify_body with the key",
                 Self::SCHEMA.name,
-                Self::SCHEMA.sign.scheme.name()
+                Self::SCHEMA.sign.scheme
             )));
         }
         let fields = decode::parse_body(
@@ -278,5 +230,110 @@ pub trait PayResponse: PayObject {
             &Limits::default(),
         )?;
         decode_fields(fields)
+    }
+}
+
+/// Decodes `T` from the signed members plus the declared fields the signature does not
+/// cover (`no_sign`), then checks `T`'s rules.
+fn decode_with_unsigned<T: PayObject>(
+    schema: &Schema,
+    signed: &NodeObject,
+    unsigned: &NodeObject,
+) -> Result<T, VerifyError> {
+    let declared: Vec<(&str, &Node)> = unsigned
+        .iter()
+        .filter(|(name, _)| schema.field(name).is_some())
+        .collect();
+    let merged;
+    let from = if declared.is_empty() {
+        signed
+    } else {
+        let mut all = signed.clone();
+        for (name, node) in declared {
+            // The names were removed from `signed`, so they are not there twice.
+            let _ = all.insert(name.to_owned(), node.clone());
+        }
+        merged = all;
+        &merged
+    };
+    let mut errors = DecodeErrors::new();
+    let value = decode_members::<T>(from, &Path::Root, &mut errors, Constants::Optional);
+    match value {
+        Some(value) if errors.is_empty() => {
+            value.validate_object().map_err(VerifyError::Rules)?;
+            Ok(value)
+        }
+        _ => Err(errors.into()),
+    }
+}
+
+/// What `PayResponse::Scheme` names: how a received message's signature is checked.
+/// Implemented by the built-in schemes' types and by `Custom<S>` for every
+/// [`crate::sign::Verify`]; implement `Verify` (or `Scheme`) to add one, not this.
+pub trait Verifying {
+    /// What verifies.
+    type Key: ?Sized;
+
+    /// Checks `signature` over `signed`: the received members, the sign field and the
+    /// members the signature does not cover already taken out.
+    fn check(
+        schema: &Schema,
+        signed: &NodeObject,
+        signature: &str,
+        key: &Self::Key,
+    ) -> Result<(), VerifyError>;
+}
+
+impl Verifying for Digest {
+    type Key = Secret;
+
+    fn check(
+        schema: &Schema,
+        signed: &NodeObject,
+        signature: &str,
+        key: &Secret,
+    ) -> Result<(), VerifyError> {
+        let expected = expected_signature(schema, signed, key.expose());
+        if signatures_match(&expected, signature) {
+            Ok(())
+        } else {
+            Err(VerifyError::SignatureMismatch)
+        }
+    }
+}
+
+#[cfg(feature = "rsa")]
+impl Verifying for crate::sign::RsaSha256 {
+    type Key = crate::keys::PublicKey;
+
+    fn check(
+        _: &Schema,
+        signed: &NodeObject,
+        signature: &str,
+        key: &crate::keys::PublicKey,
+    ) -> Result<(), VerifyError> {
+        key.verify_base64(sorted_string(signed).as_bytes(), signature)
+    }
+}
+
+impl<S: Verify> Verifying for Custom<S> {
+    type Key = S::Key;
+
+    fn check(
+        _: &Schema,
+        signed: &NodeObject,
+        signature: &str,
+        key: &S::Key,
+    ) -> Result<(), VerifyError> {
+        let members = Members::new(
+            signed
+                .iter()
+                .filter_map(|(name, node)| node_text(node).map(|text| (name, text))),
+        );
+        if S::verify(&members, signature, key) {
+            Ok(())
+        } else {
+            Err(VerifyError::SignatureMismatch)
+        }
     }
 }

@@ -15,13 +15,17 @@ pub fn fallback(input: &syn::DeriveInput, derive: Derive) -> TokenStream {
     let request = match derive {
         Derive::Request => Some(quote! {
             impl _pw::__private::PayRequest for #ident {
+                type Key = _pw::Secret;
+                type Scheme = _pw::__private::Digest;
                 const SCHEMA: &'static _pw::__private::Schema = &_pw::__private::EMPTY_SCHEMA;
                 fn __write_sign(&self, _: &mut _pw::__private::SignWriter) -> ::core::primitive::usize { ::core::unreachable!() }
-                fn __write_body(&self, _: &mut _pw::__private::BodyWriter, _: &_pw::__private::HexDigest) { ::core::unreachable!() }
+                fn __write_body(&self, _: &mut _pw::__private::BodyWriter, _: &_pw::__private::Signature) { ::core::unreachable!() }
             }
         }),
         Derive::Response => Some(quote! {
             impl _pw::__private::PayResponse for #ident {
+                type Key = _pw::Secret;
+                type Scheme = _pw::__private::Digest;
                 const SCHEMA: &'static _pw::__private::Schema = &_pw::__private::EMPTY_SCHEMA;
             }
         }),

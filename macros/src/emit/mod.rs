@@ -15,10 +15,22 @@ mod writers;
 
 pub use fallback::fallback;
 
-use crate::model::{Container, Derive};
+use crate::model::{Container, Derive, Scheme};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
+
+/// The type that names the declared scheme (`PayRequest::Scheme`): the custom type's
+/// adapter is spelled at the type's span, so a type that is not a scheme is pointed at.
+fn scheme_type(c: &Container) -> TokenStream {
+    match (c.scheme, &c.custom_scheme) {
+        (Scheme::RsaSha256Sorted, _) => quote!(_pw::__private::RsaSha256),
+        (Scheme::Custom, Some(path)) => {
+            quote_spanned!(path.span()=> _pw::__private::Custom<#path>)
+        }
+        _ => quote!(_pw::__private::Digest),
+    }
+}
 
 /// The impls for a checked model.
 pub fn expand(c: &Container) -> TokenStream {
@@ -39,6 +51,13 @@ pub fn expand(c: &Container) -> TokenStream {
         }
     });
     let is_valid = check::is_valid(c);
+    let scheme = scheme_type(c);
+    let span = c
+        .custom_scheme
+        .as_ref()
+        .map_or_else(proc_macro2::Span::call_site, |p| p.span());
+    let request_key = quote_spanned!(span=> <#scheme as _pw::__private::Signing>::Key);
+    let response_key = quote_spanned!(span=> <#scheme as _pw::__private::Verifying>::Key);
     let request = match c.derive {
         Derive::Request => {
             let write_sign = writers::write_sign(c);
@@ -46,12 +65,14 @@ pub fn expand(c: &Container) -> TokenStream {
             Some(quote! {
                 #[automatically_derived]
                 impl _pw::__private::PayRequest for #ident {
+                    type Key = #request_key;
+                    type Scheme = #scheme;
                     const SCHEMA: &'static _pw::__private::Schema = <Self as _pw::__private::PayObject>::OBJECT_SCHEMA;
                     #[inline]
                     fn __write_sign(&self, writer: &mut _pw::__private::SignWriter) -> ::core::primitive::usize {
                         #write_sign
                     }
-                    fn __write_body(&self, body: &mut _pw::__private::BodyWriter, signature: &_pw::__private::HexDigest) {
+                    fn __write_body(&self, body: &mut _pw::__private::BodyWriter, signature: &_pw::__private::Signature) {
                         #write_body
                     }
                 }
@@ -60,6 +81,8 @@ pub fn expand(c: &Container) -> TokenStream {
         Derive::Response => Some(quote! {
             #[automatically_derived]
             impl _pw::__private::PayResponse for #ident {
+                type Key = #response_key;
+                type Scheme = #scheme;
                 const SCHEMA: &'static _pw::__private::Schema = <Self as _pw::__private::PayObject>::OBJECT_SCHEMA;
             }
         }),

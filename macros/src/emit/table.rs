@@ -88,12 +88,24 @@ pub(crate) fn schema(c: &Container) -> TokenStream {
         Scheme::Md5Sorted => quote!(Md5Sorted),
         Scheme::HmacSha256Sorted => quote!(HmacSha256Sorted),
         Scheme::Md5Concat => quote!(Md5Concat),
+        Scheme::RsaSha256Sorted => quote!(RsaSha256Sorted),
+        Scheme::Custom => {
+            let name = c
+                .custom_scheme
+                .as_ref()
+                .map_or_else(String::new, |p| quote!(#p).to_string().replace(' ', ""));
+            quote!(Custom(#name))
+        }
     };
     let case = match c.case {
         Case::Upper => quote!(Upper),
         Case::Lower => quote!(Lower),
     };
-    let key_name = &c.key_name;
+    let key_name = if c.scheme.has_key_suffix() {
+        c.key_name.as_str()
+    } else {
+        ""
+    };
     let sign_field = &c.sign_field.value;
     let order = c.sign_order.iter().map(|e| match e {
         SignEntry::Field(i) => {

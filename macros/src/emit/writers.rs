@@ -45,7 +45,8 @@ pub(crate) fn write_sign(c: &Container) -> TokenStream {
         }
     });
     let calls: Vec<_> = calls.collect();
-    if c.scheme == Scheme::None || calls.is_empty() {
+    // A custom scheme reads the members from the table instead (`sign::Members`).
+    if matches!(c.scheme, Scheme::None | Scheme::Custom) || calls.is_empty() {
         return quote!(let _ = writer; 0);
     }
     // The length written so far travels by value (see `SignWriter`).
@@ -86,11 +87,14 @@ pub(crate) fn write_body(c: &Container) -> TokenStream {
                 quote!(let at = _pw::__private::form_member(#value, body, at, #prefix);)
             }
         });
-    // Hex digits: XML takes them as bytes, without a UTF-8 check.
+    // Hex digits and base64: XML takes them as bytes, without a UTF-8 check; what a
+    // custom scheme returns is escaped like any text.
     let sign = (c.scheme != Scheme::None).then(|| {
         let (open, close) = tags(&c.sign_field.value);
         let prefix = format!("{}=", c.sign_field.value);
-        if xml {
+        if xml && c.scheme == Scheme::Custom {
+            quote!(let at = body.xml_text(at, #open, #close, signature.as_str(), _pw::__private::Markup::Possible);)
+        } else if xml {
             quote!(let at = body.xml_trusted(at, #open, #close, signature.as_bytes());)
         } else {
             quote!(let at = body.form_text(at, #prefix, signature.as_str());)

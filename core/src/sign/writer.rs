@@ -1,10 +1,10 @@
-//! Canonical sign strings and digests. The order is fixed at compile time: the derive
-//! emits one `SignWriter` call per signed field, already sorted, and the values are
-//! streamed into the hasher, never collected into a map or sorted at run time.
+//! The streamed canonical string of the built-in schemes. The order is fixed at compile
+//! time: the derive emits one `SignWriter` call per signed field, already sorted, and the
+//! values are streamed into the hasher, never collected into a map or sorted at run time.
 
 use crate::schema::{HexCase, SignScheme, SignSpec};
 use crate::value::Wire;
-use crate::words::{copy_short, hex16};
+use crate::words::{copy_short, hex, hex16};
 use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
 use sha2::Sha256;
@@ -50,10 +50,7 @@ impl SignWriter {
     fn new(target: Target, spec: &SignSpec) -> Self {
         SignWriter {
             target,
-            skip: usize::from(matches!(
-                spec.scheme,
-                SignScheme::Md5Sorted | SignScheme::HmacSha256Sorted
-            )),
+            skip: usize::from(spec.scheme.is_sorted()),
             buf: [0; BUFFER],
         }
     }
@@ -127,7 +124,7 @@ impl SignWriter {
     /// it would copy them).
     fn finish(&mut self, at: usize, spec: &SignSpec, secret: &str) {
         let at = match spec.scheme {
-            SignScheme::None => at,
+            SignScheme::None | SignScheme::RsaSha256Sorted | SignScheme::Custom(_) => at,
             SignScheme::Md5Sorted | SignScheme::HmacSha256Sorted => {
                 let at = self.put(at, b"&");
                 let at = self.put(at, spec.key_name.as_bytes());
@@ -141,6 +138,7 @@ impl SignWriter {
 }
 
 /// A hex digest on the stack (at most SHA-256's 64 digits).
+#[derive(Debug, Clone)]
 pub struct HexDigest {
     digits: [u8; 64],
     len: usize,
@@ -193,15 +191,17 @@ pub(crate) fn sign_string(
     }
 }
 
-/// The signature over what `write` writes, hex in the declared case; empty for
-/// `SignScheme::None`.
+/// The digest over what `write` writes, hex in the declared case; empty for the schemes
+/// that are not digests.
 pub(crate) fn signature(
     spec: &SignSpec,
     secret: &str,
     write: &dyn Fn(&mut SignWriter) -> usize,
 ) -> HexDigest {
     let target = match spec.scheme {
-        SignScheme::None => return HexDigest::new(&[], spec.case),
+        SignScheme::None | SignScheme::RsaSha256Sorted | SignScheme::Custom(_) => {
+            return HexDigest::new(&[], spec.case)
+        }
         SignScheme::Md5Sorted | SignScheme::Md5Concat => Target::Md5(Md5::new()),
         SignScheme::HmacSha256Sorted => match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
             Ok(mac) => Target::HmacSha256(mac),
@@ -218,21 +218,6 @@ pub(crate) fn signature(
         Target::HmacSha256(mac) => HexDigest::new(&mac.finalize_reset().into_bytes(), spec.case),
         Target::Text(_) => HexDigest::new(&[], spec.case),
     }
-}
-
-/// Hex-encodes `bytes` in `case`.
-pub fn hex(bytes: &[u8], case: HexCase) -> String {
-    let digits: &[u8; 16] = match case {
-        HexCase::Upper => b"0123456789ABCDEF",
-        HexCase::Lower => b"0123456789abcdef",
-    };
-    let mut out = Vec::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(digits[usize::from(b >> 4)]);
-        out.push(digits[usize::from(b & 0x0f)]);
-    }
-    // Only ASCII hex digits were written.
-    String::from_utf8(out).unwrap_or_default()
 }
 
 /// MD5 of `bytes`, hex in `case`.

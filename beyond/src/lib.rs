@@ -1,0 +1,12 @@
+//! Three gateways paywire does not ship, declared in a crate of their own with nothing
+//! but paywire's public API, as a merchant would declare the next gateway:
+//!
+//! - [`alipay`]: Alipay's open platform, `RSA2` (sorted `k=v`, SHA256withRSA, base64),
+//!   a request and the asynchronous notification;
+//! - [`douyin`]: Douyin's guaranteed payment (values only, the salt sorted in, MD5),
+//!   through `sign = custom(...)`.
+//!
+//! The tests check each against vectors from the gateways' public SDKs.
+
+pub mod alipay;
+pub mod douyin;
