@@ -269,3 +269,13 @@ fn paywire_beyond_b64_encode(bytes: &[u8]) -> String {
     }
     out
 }
+
+#[test]
+fn the_schema_table_names_the_scheme() {
+    let table = paywire::schema_table::markdown(<TradeQuery as PayRequest>::SCHEMA);
+    assert!(table.contains("signature: rsa-sha256-sorted"), "{table}");
+    assert!(
+        table.contains("| `sign` | string | computed | base64 | SHA256withRSA"),
+        "{table}"
+    );
+}

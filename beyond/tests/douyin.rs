@@ -104,3 +104,19 @@ fn the_signature_verifies_and_any_flipped_byte_or_other_salt_does_not() {
     let altered = Members::new([("out_order_no", "A1"), ("total_amount", "101")]);
     assert!(!GuaranteedPaySign::verify(&altered, &signature, &salt));
 }
+
+#[test]
+fn the_schema_table_names_the_scheme() {
+    let table = paywire::schema_table::markdown(<CreateOrder as PayRequest>::SCHEMA);
+    assert!(
+        table.contains("signature: custom(GuaranteedPaySign)"),
+        "{table}"
+    );
+    assert!(
+        table.contains("`GuaranteedPaySign` (a custom scheme)"),
+        "{table}"
+    );
+    let json = paywire::schema_table::json(<CreateOrder as PayRequest>::SCHEMA);
+    assert_eq!(json["signature"]["scheme"], "custom(GuaranteedPaySign)");
+    assert_eq!(json["signature"]["key_name"], "");
+}

@@ -117,6 +117,7 @@ pub enum Signature {
 
 impl Signature {
     /// The signature's text.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Signature::Digest(digest) => digest.as_str(),
@@ -125,6 +126,7 @@ impl Signature {
     }
 
     /// The signature's bytes.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         match self {
             Signature::Digest(digest) => digest.as_bytes(),
