@@ -14,16 +14,7 @@ use std::time::{Duration, Instant};
 const KEY: &str = include_str!("../tests/fixtures/alipay-sdk-app-private-key.pem");
 
 fn query() -> TradeQuery {
-    TradeQuery {
-        app_id: "2014072300007148".into(),
-        method: "alipay.trade.query".into(),
-        charset: "utf-8".into(),
-        sign_type: "RSA2".into(),
-        timestamp: "2014-07-24 03:07:50".into(),
-        version: "1.0".into(),
-        biz_content:
-            r#"{"out_trade_no":"20150320010101001","query_options":["trade_settle_info"]}"#.into(),
-    }
+    TradeQuery::example()
 }
 
 fn benches(c: &mut Criterion) {

@@ -30,6 +30,24 @@ pub struct TradeQuery {
     pub biz_content: String,
 }
 
+impl TradeQuery {
+    /// The query the tests and the benchmark sign: `alipay.trade.query` with Alipay's
+    /// documentation's app id and order number.
+    pub fn example() -> Self {
+        TradeQuery {
+            app_id: "2014072300007148".into(),
+            method: "alipay.trade.query".into(),
+            charset: "utf-8".into(),
+            sign_type: "RSA2".into(),
+            timestamp: "2014-07-24 03:07:50".into(),
+            version: "1.0".into(),
+            biz_content:
+                r#"{"out_trade_no":"20150320010101001","query_options":["trade_settle_info"]}"#
+                    .into(),
+        }
+    }
+}
+
 /// The asynchronous notification of a paid order. Alipay signs every member except
 /// `sign` and `sign_type`.
 #[derive(Debug, Clone, PayResponse)]

@@ -17,16 +17,7 @@ const APP_PRIVATE_KEY: &str = include_str!("fixtures/alipay-sdk-app-private-key.
 const APP_PUBLIC_KEY: &str = include_str!("fixtures/alipay-sdk-app-public-key.pem");
 
 fn query() -> TradeQuery {
-    TradeQuery {
-        app_id: "2014072300007148".into(),
-        method: "alipay.trade.query".into(),
-        charset: "utf-8".into(),
-        sign_type: "RSA2".into(),
-        timestamp: "2014-07-24 03:07:50".into(),
-        version: "1.0".into(),
-        biz_content:
-            r#"{"out_trade_no":"20150320010101001","query_options":["trade_settle_info"]}"#.into(),
-    }
+    TradeQuery::example()
 }
 
 const QUERY_SIGN_STRING: &str = r#"app_id=2014072300007148&biz_content={"out_trade_no":"20150320010101001","query_options":["trade_settle_info"]}&charset=utf-8&method=alipay.trade.query&sign_type=RSA2&timestamp=2014-07-24 03:07:50&version=1.0"#;

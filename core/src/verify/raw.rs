@@ -3,6 +3,7 @@
 
 use crate::decode::node::{Node, NodeObject};
 use crate::schema::{Schema, SignEntry};
+use crate::sign::Members;
 
 /// The text a received value is signed as: strings as-is, numbers as written, nested
 /// values as compact JSON; `None` for `null` (treated as empty).
@@ -15,21 +16,12 @@ pub fn node_text(node: &Node) -> Option<String> {
 
 /// `k=v&k=v` over every non-empty field, sorted by name (byte order).
 pub fn sorted_string(fields: &NodeObject) -> String {
-    let mut pairs: Vec<(&str, String)> = fields
-        .iter()
-        .filter_map(|(k, v)| node_text(v).filter(|t| !t.is_empty()).map(|t| (k, t)))
-        .collect();
-    pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let mut out = String::new();
-    for (i, (k, v)) in pairs.iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        out.push_str(k);
-        out.push('=');
-        out.push_str(v);
-    }
-    out
+    Members::new(
+        fields
+            .iter()
+            .filter_map(|(name, node)| node_text(node).map(|text| (name, text))),
+    )
+    .to_sorted_string()
 }
 
 /// [`sorted_string`] followed by `&{key_name}={secret}`.
