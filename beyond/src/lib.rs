@@ -3,6 +3,7 @@
 //!
 //! - [`alipay`]: Alipay's open platform, `RSA2` (sorted `k=v`, SHA256withRSA, base64),
 //!   a request and the asynchronous notification;
+//! - [`unionpay`]: UnionPay's QR-code front, the SwiftPass protocol (sorted MD5);
 //! - [`douyin`]: Douyin's guaranteed payment (values only, the salt sorted in, MD5),
 //!   through `sign = custom(...)`.
 //!
@@ -10,3 +11,4 @@
 
 pub mod alipay;
 pub mod douyin;
+pub mod unionpay;
