@@ -447,6 +447,42 @@ fn keys_never_print_and_bad_pem_is_refused_without_echoing_it() {
 }
 
 #[test]
+fn keys_load_from_any_line_length_or_bare_base64_and_malformed_pem_is_refused() {
+    let f = rsa_fixtures();
+    let pem = text(&f, "/merchant/private_key_pkcs8");
+    let reference = MerchantKey::from_pem(pem).unwrap().sign_base64(b"message");
+    let body: String = pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<Vec<_>>()
+        .concat();
+    let one_line = format!("-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----");
+    let crlf = pem.replace('\n', "\r\n");
+    for form in [one_line.as_str(), body.as_str(), crlf.as_str()] {
+        let key = MerchantKey::from_pem(form).expect("the same key in another layout");
+        assert_eq!(key.sign_base64(b"message"), reference);
+    }
+    let refused = [
+        String::new(),
+        "-----BEGIN PRIVATE KEY-----".to_owned(),
+        format!("-----BEGIN PRIVATE KEY-----\n{body}\n"),
+        format!("-----BEGIN PRIVATE KEY-----\n{body}\n-----END PUBLIC KEY-----"),
+        format!("-----BEGIN EC PRIVATE KEY-----\n{body}\n-----END EC PRIVATE KEY-----"),
+        format!("-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n\n{body}\n-----END RSA PRIVATE KEY-----"),
+        format!("-----BEGIN PUBLIC KEY-----\n{body}\n-----END PUBLIC KEY-----"),
+        "\u{0}\u{ff}]]>".to_owned(),
+    ];
+    for bad in &refused {
+        let err = MerchantKey::from_pem(bad).unwrap_err().to_string();
+        assert!(!err.contains(&body[..40]), "no key material in {err}");
+    }
+    assert!(
+        PublicKey::from_pem(&body).is_err(),
+        "a private key is not a public key"
+    );
+}
+
+#[test]
 fn notification_tampered_or_unsigned_and_hostile_answers() {
     let f = rsa_fixtures();
     let keys = platform_keys(&f);
