@@ -4,12 +4,15 @@
 //! the floor with `openssl speed rsa2048` on the same machine. Run:
 //! `cargo bench -p paywire-beyond --bench rsa`.
 
+#[path = "../../providers/benches/interleave.rs"]
+mod interleave;
+
 use criterion::{criterion_group, Criterion};
 use paywire::keys::MerchantKey;
 use paywire::PayRequest;
 use paywire_beyond::alipay::TradeQuery;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const KEY: &str = include_str!("../tests/fixtures/alipay-sdk-app-private-key.pem");
 
@@ -31,34 +34,22 @@ fn benches(c: &mut Criterion) {
     group.finish();
 }
 
-/// Best-of-rounds microseconds per call of each contender, the rounds interleaved.
-fn interleaved_best(fs: &mut [&mut dyn FnMut()]) -> Vec<f64> {
-    const BATCH: u32 = 200;
-    let mut best = vec![f64::INFINITY; fs.len()];
-    for _ in 0..15 {
-        for (f, best) in fs.iter_mut().zip(&mut best) {
-            let start = Instant::now();
-            for _ in 0..BATCH {
-                f();
-            }
-            *best = best.min(start.elapsed().as_secs_f64() * 1e6 / f64::from(BATCH));
-        }
-    }
-    best
-}
-
 fn summary() {
     let key = MerchantKey::from_pem(KEY).unwrap();
     let request = query();
     let canonical = request.sign_string_redacted().into_bytes();
-    let best = interleaved_best(&mut [
-        &mut || {
-            black_box(black_box(&request).to_body(&key).ok());
-        },
-        &mut || {
-            black_box(key.sign_base64(black_box(&canonical)));
-        },
-    ]);
+    let best = interleave::best_micros(
+        15,
+        200,
+        &mut [
+            &mut || {
+                black_box(black_box(&request).to_body(&key).ok());
+            },
+            &mut || {
+                black_box(key.sign_base64(black_box(&canonical)));
+            },
+        ],
+    );
     println!(
         "\nalipay RSA2 to_body {:.0} us | floor (sign alone) {:.0} us ({:.2}x) | canonical {} bytes",
         best[0],

@@ -6,13 +6,15 @@
 //!
 //! Keys are the sandbox's throwaway ones. Run: `cargo bench -p paywire-providers --bench wechat_v3`.
 
+mod interleave;
+
 use criterion::{criterion_group, Criterion};
 use paywire::keys::{MerchantKey, PublicKey};
 use paywire::wechat_v3::{self, MerchantSigner, PlatformKeys};
 use paywire::{PayRequest, Secret};
 use paywire_providers::samples;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const MERCHANT_KEY: &str = include_str!("../../sandbox/keys/merchant_private_key.pem");
 const PLATFORM_KEY: &str = include_str!("../../sandbox/keys/platform_private_key.pem");
@@ -97,15 +99,33 @@ fn open_floor(f: &Fixture, message: &[u8], signature: &str) -> Option<String> {
     wechat_v3::decrypt_resource(&f.apiv3, &f.resource).ok()
 }
 
+/// What the floors work on: the request message the `Authorization` signs, and the
+/// notification's signature and signed message.
+struct Floors {
+    message: Vec<u8>,
+    signature: String,
+    received: Vec<u8>,
+}
+
+fn floors(f: &Fixture) -> Floors {
+    let (body, _) = request(f);
+    Floors {
+        message: wechat_v3::request_message("POST", PATH, NOW, "n0nce", body.as_bytes()),
+        signature: f.headers["Wechatpay-Signature"]
+            .to_str()
+            .unwrap()
+            .to_owned(),
+        received: wechat_v3::response_message(&NOW.to_string(), "n0nce", &f.notification),
+    }
+}
+
 fn benches(c: &mut Criterion) {
     let f = fixture();
-    let (body, _) = request(&f);
-    let message = wechat_v3::request_message("POST", PATH, NOW, "n0nce", body.as_bytes());
-    let signature = f.headers["Wechatpay-Signature"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let received = wechat_v3::response_message(&NOW.to_string(), "n0nce", &f.notification);
+    let Floors {
+        message,
+        signature,
+        received,
+    } = floors(&f);
     assert!(open(&f).is_some() && open_floor(&f, &received, &signature).is_some());
     let mut group = c.benchmark_group("wechat_v3");
     group.bench_function("paywire/request", |b| b.iter(|| request(black_box(&f))));
@@ -121,45 +141,31 @@ fn benches(c: &mut Criterion) {
     group.finish();
 }
 
-/// Best-of-rounds microseconds per call, the contenders interleaved.
-fn interleaved_best(fs: &mut [&mut dyn FnMut()]) -> Vec<f64> {
-    const BATCH: u32 = 200;
-    let mut best = vec![f64::INFINITY; fs.len()];
-    for _ in 0..15 {
-        for (f, best) in fs.iter_mut().zip(&mut best) {
-            let start = Instant::now();
-            for _ in 0..BATCH {
-                f();
-            }
-            *best = best.min(start.elapsed().as_secs_f64() * 1e6 / f64::from(BATCH));
-        }
-    }
-    best
-}
-
 fn summary() {
     let f = fixture();
-    let (body, _) = request(&f);
-    let message = wechat_v3::request_message("POST", PATH, NOW, "n0nce", body.as_bytes());
-    let signature = f.headers["Wechatpay-Signature"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let received = wechat_v3::response_message(&NOW.to_string(), "n0nce", &f.notification);
-    let best = interleaved_best(&mut [
-        &mut || {
-            black_box(request(black_box(&f)));
-        },
-        &mut || {
-            black_box(request_floor(&f, black_box(&message)));
-        },
-        &mut || {
-            black_box(open(black_box(&f)));
-        },
-        &mut || {
-            black_box(open_floor(&f, black_box(&received), &signature));
-        },
-    ]);
+    let Floors {
+        message,
+        signature,
+        received,
+    } = floors(&f);
+    let best = interleave::best_micros(
+        15,
+        200,
+        &mut [
+            &mut || {
+                black_box(request(black_box(&f)));
+            },
+            &mut || {
+                black_box(request_floor(&f, black_box(&message)));
+            },
+            &mut || {
+                black_box(open(black_box(&f)));
+            },
+            &mut || {
+                black_box(open_floor(&f, black_box(&received), &signature));
+            },
+        ],
+    );
     println!(
         "\nwechat v3 request (to_body + Authorization) {:.1} us | RSA sign alone {:.1} us ({:.2}x)",
         best[0],
