@@ -16,7 +16,7 @@ use crate::object::PayObject;
 use crate::path::Path;
 use crate::schema::{Format, Location, Schema, SignEntry, SignScheme};
 use crate::secret::Secret;
-use crate::sign::{Custom, Digest, Members, Verify};
+use crate::sign::{Custom, Digest, Verify};
 use crate::words::hex;
 use hmac::{Hmac, Mac};
 use md5::{Digest as _, Md5};
@@ -136,12 +136,7 @@ pub fn check_signature(
         return Ok(());
     }
     let received = take_signature(fields, schema.sign.field)?;
-    let expected = expected_signature(schema, fields, key.expose());
-    if signatures_match(&expected, &received) {
-        Ok(())
-    } else {
-        Err(VerifyError::SignatureMismatch)
-    }
+    Digest::check(schema, fields, &received, key)
 }
 
 /// Decodes already-verified fields into `T` and checks `T`'s declared rules: what every
@@ -159,14 +154,19 @@ pub fn decode_checked<T: PayObject>(fields: NodeObject) -> Result<Verified<T>, V
 
 /// Decodes fields into `T`, keeping them raw beside it (no rule is checked).
 pub fn decode_fields<T: PayObject>(fields: NodeObject) -> Result<Verified<T>, VerifyError> {
+    let value = decode_value(&fields)?;
+    Ok(Verified {
+        value,
+        fields,
+        unsigned: NodeObject::default(),
+    })
+}
+
+/// `T` from received members (no rule is checked).
+fn decode_value<T: PayObject>(fields: &NodeObject) -> Result<T, VerifyError> {
     let mut errors = DecodeErrors::new();
-    let value = decode_members::<T>(&fields, &Path::Root, &mut errors, Constants::Optional);
-    match value {
-        Some(value) if errors.is_empty() => Ok(Verified {
-            value,
-            fields,
-            unsigned: NodeObject::default(),
-        }),
+    match decode_members::<T>(fields, &Path::Root, &mut errors, Constants::Optional) {
+        Some(value) if errors.is_empty() => Ok(value),
         _ => Err(errors.into()),
     }
 }
@@ -256,15 +256,9 @@ fn decode_with_unsigned<T: PayObject>(
         merged = all;
         &merged
     };
-    let mut errors = DecodeErrors::new();
-    let value = decode_members::<T>(from, &Path::Root, &mut errors, Constants::Optional);
-    match value {
-        Some(value) if errors.is_empty() => {
-            value.validate_object().map_err(VerifyError::Rules)?;
-            Ok(value)
-        }
-        _ => Err(errors.into()),
-    }
+    let value = decode_value::<T>(from)?;
+    value.validate_object().map_err(VerifyError::Rules)?;
+    Ok(value)
 }
 
 /// What `PayResponse::Scheme` names: how a received message's signature is checked.
@@ -325,12 +319,7 @@ impl<S: Verify> Verifying for Custom<S> {
         signature: &str,
         key: &S::Key,
     ) -> Result<(), VerifyError> {
-        let members = Members::new(
-            signed
-                .iter()
-                .filter_map(|(name, node)| node_text(node).map(|text| (name, text))),
-        );
-        if S::verify(&members, signature, key) {
+        if S::verify(&raw::received_members(signed), signature, key) {
             Ok(())
         } else {
             Err(VerifyError::SignatureMismatch)

@@ -16,12 +16,16 @@ pub fn node_text(node: &Node) -> Option<String> {
 
 /// `k=v&k=v` over every non-empty field, sorted by name (byte order).
 pub fn sorted_string(fields: &NodeObject) -> String {
+    received_members(fields).to_sorted_string()
+}
+
+/// The received fields as a sorted scheme signs them: non-empty, in name byte order.
+pub(crate) fn received_members(fields: &NodeObject) -> Members<'_> {
     Members::new(
         fields
             .iter()
             .filter_map(|(name, node)| node_text(node).map(|text| (name, text))),
     )
-    .to_sorted_string()
 }
 
 /// [`sorted_string`] followed by `&{key_name}={secret}`.
