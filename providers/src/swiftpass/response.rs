@@ -4,7 +4,8 @@ use paywire::decode::{self, Limits};
 use paywire::keys::PublicKey;
 use paywire::ledger::{OrderKey, Payment};
 use paywire::schema::Format;
-use paywire::verify::{self, signatures_match, sorted_string, take_signature};
+use paywire::sign::{Digest, RsaSha256};
+use paywire::verify::{self, take_signature, Verifying};
 use paywire::NodeObject;
 use paywire::{Fen, PayResponse, Secret, Verified, VerifyError};
 
@@ -40,18 +41,12 @@ pub fn check_signature(fields: &mut NodeObject, key: &VerifyKey) -> Result<(), V
         });
     }
     let received = take_signature(fields, "sign")?;
+    // Responses and notifications share one rule: the sorted members, then MD5 with
+    // `&key=` or SHA256withRSA.
+    let schema = WapPayResponse::SCHEMA;
     match key {
-        VerifyKey::Md5(secret) => {
-            // Responses and notifications share one rule: sorted MD5 with `&key=`, upper.
-            let expected =
-                verify::expected_signature(WapPayResponse::SCHEMA, fields, secret.expose());
-            if signatures_match(&expected, &received) {
-                Ok(())
-            } else {
-                Err(VerifyError::SignatureMismatch)
-            }
-        }
-        VerifyKey::Rsa(public) => public.verify_base64(sorted_string(fields).as_bytes(), &received),
+        VerifyKey::Md5(secret) => Digest::check(schema, fields, &received, secret),
+        VerifyKey::Rsa(public) => RsaSha256::check(schema, fields, &received, public),
     }
 }
 
