@@ -242,7 +242,8 @@ fn sign_order(c: &Container) -> Vec<SignEntry> {
                 .map(|(_, i)| SignEntry::Field(i))
                 .collect()
         }
-        Scheme::Md5Sorted | Scheme::HmacSha256Sorted | Scheme::RsaSha256Sorted | Scheme::Custom => {
+        // Every other scheme is sorted (`Scheme::is_sorted`).
+        _ => {
             let mut entries: Vec<(&[u8], SignEntry)> = c
                 .fields
                 .iter()

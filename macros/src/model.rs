@@ -130,13 +130,10 @@ pub struct Field {
 
 impl Field {
     pub fn signed(&self, scheme: Scheme) -> bool {
-        match scheme {
-            Scheme::None => false,
-            Scheme::Md5Concat => self.sign_position.is_some(),
-            Scheme::Md5Sorted
-            | Scheme::HmacSha256Sorted
-            | Scheme::RsaSha256Sorted
-            | Scheme::Custom => self.location == Location::Body && self.no_sign.is_none(),
+        if scheme == Scheme::Md5Concat {
+            self.sign_position.is_some()
+        } else {
+            scheme.is_sorted() && self.location == Location::Body && self.no_sign.is_none()
         }
     }
 }

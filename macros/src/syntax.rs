@@ -241,7 +241,12 @@ fn custom_scheme(input: syn::parse::ParseStream<'_>) -> syn::Result<(Spanned<Str
 }
 
 fn string_value(meta: &syn::meta::ParseNestedMeta) -> syn::Result<Spanned<String>> {
-    let lit: LitStr = meta.value()?.parse()?;
+    string_literal(meta.value()?)
+}
+
+/// A string literal with its span.
+fn string_literal(input: syn::parse::ParseStream<'_>) -> syn::Result<Spanned<String>> {
+    let lit: LitStr = input.parse()?;
     Ok(Spanned {
         value: lit.value(),
         span: lit.span(),
@@ -301,11 +306,7 @@ pub fn parse_container(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ContainerAttr
                 "sign" => {
                     let input = meta.value()?;
                     if input.peek(LitStr) {
-                        let lit: LitStr = input.parse()?;
-                        let v = Spanned {
-                            value: lit.value(),
-                            span: lit.span(),
-                        };
+                        let v = string_literal(input)?;
                         set_once(cx, &mut out.sign, v, span, "sign", |f| f.span);
                     } else {
                         let (v, path) = custom_scheme(input).inspect_err(|_| {
