@@ -5,7 +5,7 @@
 //! Where Chromium is not installed the test says so and passes, except under CI
 //! (`CI` set), where a missing browser is a failure.
 
-use paywire::client::Client;
+use paywire::client::{Client, ClientOptions};
 use paywire_cli::demo::{send, Demo};
 use paywire_sandbox::Gateway;
 use serde_json::{json, Value};
@@ -44,7 +44,13 @@ impl Driver {
         let driver = Driver {
             process,
             url: format!("http://127.0.0.1:{port}"),
-            client: Client::new().unwrap(),
+            // Starting Chromium for a session can take well over the gateway client's
+            // default 15 s when the machine's two cores are busy with other tests.
+            client: Client::with_options(ClientOptions {
+                timeout: Duration::from_secs(90),
+                ..ClientOptions::default()
+            })
+            .unwrap(),
         };
         for _ in 0..100 {
             if driver.call("GET", "/status", None).await.is_some() {
