@@ -25,6 +25,7 @@ pub use crate::value::{Wire, WireValue};
 pub use crate::verify::{PayResponse, Verifying};
 pub use ::core::option::Option::{self, None, Some};
 pub use ::core::result::Result::{self, Err, Ok};
+pub use ::std::vec::Vec;
 pub use serde;
 
 /// Types whose text `len`, `chars` and the text formats can measure.
@@ -177,6 +178,16 @@ pub fn xml_member(
         }
         Wire::Int(i) => body.xml_trusted(at, open, close, itoa::Buffer::new().format(i).as_bytes()),
         other => body.xml_wire(at, open, close, &other),
+    }
+}
+
+/// JSON: one member as `,"name":value` appended to `out`, left out when absent (the
+/// object's writer turns the first comma into `{`).
+#[inline(always)]
+pub fn json_member(value: Wire<'_>, out: &mut Vec<u8>, prefix: &'static str) {
+    if !value.is_absent() {
+        out.extend_from_slice(prefix.as_bytes());
+        crate::value::json::write_value(out, &value);
     }
 }
 

@@ -210,6 +210,17 @@ pub mod fast {
         text(value, |t| allowed.contains(&t))
     }
 
+    /// [`one_of`] where every allowed value is an integer (`numbers`, the same values as
+    /// `texts`): integers are compared as numbers, anything else by its text.
+    #[inline(always)]
+    pub fn one_of_int(value: &Wire<'_>, numbers: &[i128], texts: &[&str]) -> bool {
+        match value {
+            Wire::UInt(u) => numbers.contains(&i128::from(*u)),
+            Wire::Int(i) => numbers.contains(&i128::from(*i)),
+            other => one_of(other, texts),
+        }
+    }
+
     /// A named text format.
     #[inline(always)]
     pub fn format(value: &Wire<'_>, format: TextFormat) -> bool {

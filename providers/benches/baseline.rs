@@ -392,6 +392,14 @@ pub fn wechat_global(r: &wechat_global::JsapiOrder, _: &str) -> Result<String, S
     if r.amount.total == 0 {
         return Err("amount.total".into());
     }
+    // JSAPI needs the payer, identified the way the merchant mode says.
+    let set = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.is_empty());
+    let identified = r.payer.as_ref().is_some_and(|p| {
+        (direct && set(&p.openid)) || (institution && (set(&p.sp_openid) || set(&p.sub_openid)))
+    });
+    if !identified {
+        return Err("payer".into());
+    }
     let body = Jsapi {
         mchid: r.mchid.as_deref(),
         appid: r.appid.as_deref(),
@@ -437,14 +445,27 @@ struct FeatBody<'a> {
 
 /// featapi order pay: JSON, unsigned.
 pub fn feat(r: &feat::OrderPay, _: &str) -> Result<String, String> {
-    if ![0, 100, 200].contains(&r.pay_method) || ![0, 100, 200, 300].contains(&r.end_type) {
+    // The declaration's rules: pay_method 200 only, end_type 0 / 100 / 200, the app type
+    // listed and paired with the end type, JSAPI with an open_id.
+    if r.pay_method != 200 || ![0, 100, 200].contains(&r.end_type) {
         return Err("pay_method / end_type".into());
     }
+    let extra = r.extra_params.as_ref();
+    let app_type = extra
+        .and_then(|e| e.wx_app_type.as_deref())
+        .unwrap_or("official_account");
+    let expected = if r.end_type == 100 {
+        "feat_ios_app"
+    } else {
+        "official_account"
+    };
+    if app_type != expected {
+        return Err("wx_app_type".into());
+    }
     if r.end_type == 200
-        && r.extra_params
-            .as_ref()
+        && extra
             .and_then(|e| e.open_id.as_deref())
-            .is_none()
+            .is_none_or(str::is_empty)
     {
         return Err("open_id".into());
     }

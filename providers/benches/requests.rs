@@ -111,6 +111,15 @@ fn ratio_row<T: PayRequest<Key = Secret>>(
 ) {
     let key = Secret::new(KEY);
     let canonical = request.sign_string(&key).into_bytes();
+    // Both must do the whole job on this sample: a baseline that refuses early, or
+    // writes a different body, would make the ratio meaningless.
+    let body = request.to_body(&key).expect("paywire accepts the sample");
+    let theirs = handwritten(request, KEY).expect("the baseline accepts the sample");
+    assert_eq!(
+        body.as_str(),
+        theirs,
+        "{name}: the baseline writes another body"
+    );
     let [ours, theirs, floor] = interleaved_best([
         &mut || {
             black_box(black_box(request).to_body(&key).ok());

@@ -476,3 +476,109 @@ fn serde_input_keyed_by_wire_names_is_strict() {
     v["service"] = "pay.other".into();
     assert!(serde_json::from_value::<swiftpass::WapPay>(v).is_err());
 }
+
+/// A JSON request with everything the member writer has to get right: an absent first
+/// member, wire names and constants that need escaping, integer and amount constants,
+/// nested objects (one with every member absent), arrays and escaped text.
+mod odd_json {
+    use paywire::{Fen, PayObject, PayRequest};
+
+    #[derive(Debug, Clone, PayObject)]
+    pub struct Inner {
+        pub a: Option<String>,
+        #[pay(rename = "b\\c")]
+        pub b: Option<i64>,
+    }
+
+    #[derive(Debug, Clone, PayRequest)]
+    #[pay(
+        format = "json",
+        sign = "none",
+        constant(kind = "say \"hi\"\n", level = -3)
+    )]
+    pub struct Odd {
+        pub first: Option<String>,
+        #[pay(rename = "quo\"te\u{1}")]
+        pub quoted: String,
+        pub total: Fen,
+        pub empty: Option<Inner>,
+        pub full: Option<Inner>,
+        pub list: Option<Vec<Inner>>,
+        pub last: Option<String>,
+    }
+}
+
+fn serde_member(name: &str, value: serde_json::Value) -> String {
+    format!(
+        "{}:{}",
+        serde_json::to_string(name).unwrap(),
+        serde_json::to_string(&value).unwrap()
+    )
+}
+
+#[test]
+fn json_bodies_are_written_exactly_as_serde_json_writes_them() {
+    use odd_json::{Inner, Odd};
+    use serde_json::json;
+    let inner = |a: Option<&str>, b: Option<i64>| Inner {
+        a: a.map(Into::into),
+        b,
+    };
+    let order = Odd {
+        first: None,
+        quoted: "tab\there \"q\" back\\slash \u{7f} 中文 \u{2028}".into(),
+        total: Fen::new(990),
+        empty: Some(inner(None, None)),
+        full: Some(inner(Some("x\ny"), Some(-7))),
+        list: Some(vec![
+            inner(Some("1"), None),
+            inner(None, Some(2)),
+            inner(None, None),
+        ]),
+        last: Some(String::new()),
+    };
+    let body = order.to_body(&Secret::new("")).unwrap();
+    let expected = format!(
+        "{{{}}}",
+        [
+            serde_member("kind", json!("say \"hi\"\n")),
+            serde_member("level", json!(-3)),
+            serde_member("quo\"te\u{1}", json!(order.quoted)),
+            serde_member("total", json!(990)),
+            serde_member("empty", json!({})),
+            format!(
+                "{}:{{{},{}}}",
+                serde_json::to_string("full").unwrap(),
+                serde_member("a", json!("x\ny")),
+                serde_member("b\\c", json!(-7))
+            ),
+            format!(
+                "{}:[{{{}}},{{{}}},{{}}]",
+                serde_json::to_string("list").unwrap(),
+                serde_member("a", json!("1")),
+                serde_member("b\\c", json!(2))
+            ),
+            serde_member("last", json!("")),
+        ]
+        .join(",")
+    );
+    assert_eq!(body.as_str(), expected);
+    // serde_json reads it back as the same document.
+    let parsed: serde_json::Value = serde_json::from_str(body.as_str()).unwrap();
+    assert_eq!(parsed["quo\"te\u{1}"], json!(order.quoted));
+    assert_eq!(parsed["full"]["b\\c"], json!(-7));
+}
+
+#[test]
+fn a_json_request_with_every_member_absent_is_an_empty_object() {
+    #[derive(Debug, Clone, PayRequest)]
+    #[pay(format = "json", sign = "none")]
+    struct Nothing {
+        a: Option<String>,
+        b: Option<u32>,
+    }
+    let body = Nothing { a: None, b: None }
+        .to_body(&Secret::new(""))
+        .unwrap();
+    assert_eq!(body.as_str(), "{}");
+}

@@ -11,11 +11,17 @@ fn needs_escape(word: u64) -> u64 {
     bytes_below(word, 0x20) | bytes_equal(word, b'"') | bytes_equal(word, b'\\')
 }
 
+/// Whether `s` holds `"`, `\\` or a control character, which a JSON string escapes.
+#[inline(always)]
+fn needs_escaping(s: &str) -> bool {
+    any_word(s.as_bytes(), |w| needs_escape(w) & HIGHS != 0)
+}
+
 /// `s` as a JSON string. Text without `"`, `\\` or control characters (nearly all of
 /// it) is copied whole between its quotes, exactly as serde_json writes it; anything
 /// else is escaped by serde_json.
-fn write_str(out: &mut Vec<u8>, s: &str) {
-    if any_word(s.as_bytes(), |w| needs_escape(w) & HIGHS != 0) {
+pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
+    if needs_escaping(s) {
         // Writing a &str into a Vec cannot fail.
         let _ = serde_json::to_writer(&mut *out, s);
     } else {
@@ -49,30 +55,35 @@ pub(crate) fn write_value(out: &mut Vec<u8>, value: &Wire<'_>) {
     }
 }
 
+/// Writes `object` as a JSON object, with the signature member last when given.
 pub(crate) fn write_object(
     out: &mut Vec<u8>,
     object: &dyn FieldAccess,
     sign: Option<(&str, &str)>,
 ) {
-    out.push(b'{');
-    let mut first = true;
-    let mut member = |out: &mut Vec<u8>, name: &str, value: &Wire<'_>| {
-        if !first {
+    // Every member is written as `,"name":value`; the first comma becomes `{`.
+    let start = out.len();
+    if !object.__write_json_members(out) {
+        let _ = for_each_member::<()>(object, |name, value| {
             out.push(b',');
-        }
-        first = false;
+            write_str(out, name);
+            out.push(b':');
+            write_value(out, &value);
+            Ok(())
+        });
+    }
+    if let Some((name, signature)) = sign {
+        out.push(b',');
         write_str(out, name);
         out.push(b':');
-        write_value(out, value);
-    };
-    let _ = for_each_member::<()>(object, |name, value| {
-        member(out, name, &value);
-        Ok(())
-    });
-    if let Some((name, signature)) = sign {
-        member(out, name, &Wire::Str(signature));
+        write_str(out, signature);
     }
-    out.push(b'}');
+    if out.len() == start {
+        out.extend_from_slice(b"{}");
+    } else {
+        out[start] = b'{';
+        out.push(b'}');
+    }
 }
 
 #[cfg(test)]

@@ -366,6 +366,14 @@ pub trait FieldAccess {
     fn __is_valid(&self) -> bool {
         false
     }
+    /// Appends `,"name":value` for every member that travels in the body (constants, then
+    /// fields in declaration order), emitted straight-line by the derive; `false` (not
+    /// emitted) has the JSON writer walk the schema instead.
+    #[doc(hidden)]
+    fn __write_json_members(&self, out: &mut Vec<u8>) -> bool {
+        let _ = out;
+        false
+    }
 }
 
 /// The wire view of a declared constant.

@@ -33,7 +33,17 @@ pub(crate) fn rule_checks(f: &Field) -> Vec<TokenStream> {
     }
     if !f.one_of.is_empty() {
         let values = &f.one_of;
-        checks.push(quote!(_pw::__private::fast::one_of(&__v, &[#(#values),*])));
+        // Integers listed as integers are compared as numbers, not formatted first.
+        let numbers: Option<Vec<i128>> = values
+            .iter()
+            .map(|v| v.parse::<i128>().ok().filter(|n| n.to_string() == *v))
+            .collect();
+        match numbers {
+            Some(numbers) => checks.push(
+                quote!(_pw::__private::fast::one_of_int(&__v, &[#(#numbers),*], &[#(#values),*])),
+            ),
+            None => checks.push(quote!(_pw::__private::fast::one_of(&__v, &[#(#values),*]))),
+        }
     }
     for format in &f.formats {
         let variant = format_ident!("{}", camel(format.value));

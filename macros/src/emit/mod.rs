@@ -51,6 +51,7 @@ pub fn expand(c: &Container) -> TokenStream {
         }
     });
     let is_valid = check::is_valid(c);
+    let json_members = writers::write_json_members(c);
     let scheme = scheme_type(c);
     let span = c
         .custom_scheme
@@ -108,6 +109,9 @@ pub fn expand(c: &Container) -> TokenStream {
                 #custom
                 fn __is_valid(&self) -> ::core::primitive::bool {
                     #is_valid
+                }
+                fn __write_json_members(&self, out: &mut _pw::__private::Vec<u8>) -> ::core::primitive::bool {
+                    #json_members
                 }
             }
 

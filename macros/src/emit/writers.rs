@@ -109,6 +109,54 @@ pub(crate) fn write_body(c: &Container) -> TokenStream {
     }
 }
 
+/// Body of `FieldAccess::__write_json_members`: `,"name":value` per member (constants,
+/// then the body fields in declaration order), prefixes and constants spelled out here;
+/// the writer turns the first comma into `{`.
+pub(crate) fn write_json_members(c: &Container) -> TokenStream {
+    let constants = c.constants.iter().map(|k| {
+        let value = match &k.value {
+            ConstValue::Str(s) => json_string(s),
+            ConstValue::Int(i) => i.to_string(),
+        };
+        let member = format!(",{}:{value}", json_string(&k.wire));
+        quote!(out.extend_from_slice(#member.as_bytes());)
+    });
+    let fields = c
+        .fields
+        .iter()
+        .filter(|f| f.location == crate::model::Location::Body)
+        .map(|f| {
+            let value = wire(f);
+            let prefix = format!(",{}:", json_string(&f.wire.value));
+            quote!(_pw::__private::json_member(#value, out, #prefix);)
+        });
+    quote! {
+        #(#constants)* #(#fields)*
+        true
+    }
+}
+
+/// `text` as a JSON string, escaped exactly as serde_json escapes it.
+pub(crate) fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for ch in text.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// Text XML can carry as it is: no markup characters and no control characters.
 pub(crate) fn is_markup_free(text: &str) -> bool {
     !text
