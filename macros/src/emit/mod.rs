@@ -39,7 +39,8 @@ pub fn expand(c: &Container) -> TokenStream {
     let schema = table::schema(c);
     let arms = c.fields.iter().enumerate().map(|(i, f)| {
         let id = &f.ident;
-        quote_spanned!(f.ty.span()=> #i => _pw::__private::WireValue::wire(&self.#id),)
+        let this = quote!(self);
+        quote_spanned!(f.ty.span()=> #i => _pw::__private::WireValue::wire(&#this.#id),)
     });
     let decode = access::decode_fields(c);
     let assertions = c.fields.iter().map(assertions::type_assertions);

@@ -66,8 +66,12 @@ pub(crate) fn type_at(ty: &syn::Type, span: Span) -> TokenStream {
 }
 
 /// `WireValue::wire(&self.field)`, spanned exactly like the field-access arm in `emit`,
-/// so a field type that is not a wire value is reported once, not once per use.
+/// so a field type that is not a wire value is reported once, not once per use. `self`
+/// keeps the derive's own span: with the type's span it would take the hygiene of
+/// whatever wrote the type, and a field passed into a user's `macro_rules!` would not
+/// find it.
 pub(crate) fn wire(f: &Field) -> TokenStream {
     let id = &f.ident;
-    quote_spanned!(f.ty.span()=> _pw::__private::WireValue::wire(&self.#id))
+    let this = quote!(self);
+    quote_spanned!(f.ty.span()=> _pw::__private::WireValue::wire(&#this.#id))
 }
