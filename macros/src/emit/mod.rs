@@ -38,9 +38,10 @@ pub fn expand(c: &Container) -> TokenStream {
     let krate = &c.crate_path;
     let schema = table::schema(c);
     let arms = c.fields.iter().enumerate().map(|(i, f)| {
-        let id = &f.ident;
-        let this = quote!(self);
-        quote_spanned!(f.ty.span()=> #i => _pw::__private::WireValue::wire(&#this.#id),)
+        let at = tokens::at_type(f);
+        let mut id = f.ident.clone();
+        id.set_span(at);
+        quote_spanned!(at=> #i => _pw::__private::WireValue::wire(&self.#id),)
     });
     let decode = access::decode_fields(c);
     let assertions = c.fields.iter().map(assertions::type_assertions);

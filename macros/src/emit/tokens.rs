@@ -66,12 +66,17 @@ pub(crate) fn type_at(ty: &syn::Type, span: Span) -> TokenStream {
 }
 
 /// `WireValue::wire(&self.field)`, spanned exactly like the field-access arm in `emit`,
-/// so a field type that is not a wire value is reported once, not once per use. `self`
-/// keeps the derive's own span: with the type's span it would take the hygiene of
-/// whatever wrote the type, and a field passed into a user's `macro_rules!` would not
-/// find it.
+/// so a field type that is not a wire value is reported once, not once per use.
 pub(crate) fn wire(f: &Field) -> TokenStream {
-    let id = &f.ident;
-    let this = quote!(self);
-    quote_spanned!(f.ty.span()=> _pw::__private::WireValue::wire(&#this.#id))
+    let at = at_type(f);
+    let mut id = f.ident.clone();
+    id.set_span(at);
+    quote_spanned!(at=> _pw::__private::WireValue::wire(&self.#id))
+}
+
+/// Where the emitted access to a field is reported: at its type, but resolved where the
+/// derive runs. (With the type's own span, `self` would take the hygiene of whatever
+/// wrote the type, and a field passed into a user's `macro_rules!` would not find it.)
+pub(crate) fn at_type(f: &Field) -> Span {
+    Span::call_site().located_at(f.ty.span())
 }
