@@ -18,7 +18,7 @@ struct Cli {
 enum Command {
     /// Validates, signs and encodes a request given as JSON keyed by the gateway document's wire names.
     Sign {
-        /// feat/pay, weidoufu/miniapp, swiftpass/wap, wechat-global/jsapi or xorpay/jsapi.
+        /// feat/pay, weidoufu/miniapp, swiftpass/wap, swiftpass/wap-rsa, wechat-global/jsapi or xorpay/jsapi.
         endpoint: String,
         /// Signing key (weidoufu, swiftpass, xorpay).
         #[arg(long)]
@@ -77,7 +77,7 @@ enum Command {
     },
     /// Prints an endpoint's parameter table.
     Schema {
-        /// feat/pay, weidoufu/miniapp, swiftpass/wap, wechat-global/jsapi or xorpay/jsapi.
+        /// feat/pay, weidoufu/miniapp, swiftpass/wap, swiftpass/wap-rsa, wechat-global/jsapi or xorpay/jsapi.
         endpoint: String,
         /// markdown or json.
         #[arg(long, default_value = "markdown")]

@@ -187,6 +187,43 @@ fn sign_v3_and_feat_carry_an_authorization() {
 }
 
 #[test]
+fn sign_swiftpass_rsa_matches_the_independent_signer() {
+    let f = fixtures("wechat_v3.json");
+    let key = temp_file(
+        "swiftpass-merchant.pem",
+        f["merchant"]["private_key_pkcs8"].as_str().unwrap(),
+    );
+    let v = &f["swiftpass_rsa_request"];
+    let mut input = v["fields"].clone();
+    let fields = input.as_object_mut().unwrap();
+    for constant in ["service", "sign_type"] {
+        fields.remove(constant);
+    }
+    fields.insert("total_fee".into(), 1.into());
+    let output = paywire(
+        &["sign", "swiftpass/wap-rsa", "--private-key", &key],
+        input.to_string().as_bytes(),
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let out = json_out(&output);
+    assert_eq!(out["sign_string"], v["sign_string"]);
+    assert_eq!(out["signature"], v["signature"]);
+    assert!(out["body"]
+        .as_str()
+        .unwrap()
+        .contains("<sign_type>RSA_1_256</sign_type>"));
+    // Without the key it says which option is missing.
+    let output = paywire(&["sign", "swiftpass/wap-rsa"], input.to_string().as_bytes());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--private-key"));
+}
+
+#[test]
 fn verify_exit_codes_for_each_kind() {
     let cases = [
         (

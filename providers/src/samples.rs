@@ -59,6 +59,30 @@ pub fn swiftpass_wap() -> swiftpass::WapPay {
     }
 }
 
+/// SwiftPass with `sign_type` RSA_1_256: the same request example of SwiftPass's document.
+pub fn swiftpass_wap_rsa() -> swiftpass::WapPayRsa {
+    let md5 = swiftpass_wap();
+    swiftpass::WapPayRsa {
+        version: md5.version,
+        charset: md5.charset,
+        out_trade_no: md5.out_trade_no,
+        mch_id: md5.mch_id,
+        sub_appid: md5.sub_appid,
+        device_info: md5.device_info,
+        nonce_str: md5.nonce_str,
+        body: md5.body,
+        attach: md5.attach,
+        mch_create_ip: md5.mch_create_ip,
+        notify_url: md5.notify_url,
+        time_start: md5.time_start,
+        time_expire: md5.time_expire,
+        goods_tag: md5.goods_tag,
+        limit_credit_pay: md5.limit_credit_pay,
+        sub_openid: md5.sub_openid,
+        total_fee: md5.total_fee,
+    }
+}
+
 /// WeChat Pay Global: a direct-mode JSAPI order (the direct example of WeChat Pay Global's document, with a payer).
 pub fn wechat_global_direct() -> wg::JsapiOrder {
     let mut order = wg::JsapiOrder::new(

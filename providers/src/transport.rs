@@ -39,11 +39,12 @@ pub fn weidoufu(
     )
 }
 
-/// SwiftPass: the signed XML body.
-pub fn swiftpass(
+/// SwiftPass: the signed XML body; `key` is the MD5 key for [`swiftpass::WapPay`], the
+/// merchant's RSA key for [`swiftpass::WapPayRsa`].
+pub fn swiftpass<O: swiftpass::WapOrder>(
     base_url: &str,
-    order: &swiftpass::WapPay,
-    key: &Secret,
+    order: &O,
+    key: &O::Key,
 ) -> Result<HttpRequest, Error> {
     post(&join(base_url, swiftpass::PATH), order.to_body(key)?, &[])
 }

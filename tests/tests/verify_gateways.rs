@@ -213,6 +213,50 @@ fn swiftpass_notification_refusals() {
     assert_malformed(swiftpass::verify_notification(huge.as_bytes(), &key));
 }
 
+/// A SwiftPass request with `sign_type` RSA_1_256 signs exactly as Python's
+/// `cryptography` signs the same sorted string with the same key
+/// (`tests/fixtures/wechat_v3.py`), and travels as the XML SwiftPass reads.
+#[test]
+fn swiftpass_rsa_1_256_request_signs_as_an_independent_signer_does() {
+    use paywire::keys::MerchantKey;
+    let fixtures = rsa_fixtures();
+    let order = paywire_providers::samples::swiftpass_wap_rsa();
+    let expected = text(&fixtures, "/swiftpass_rsa_request/signature");
+    assert_eq!(
+        order.sign_string_redacted(),
+        text(&fixtures, "/swiftpass_rsa_request/sign_string")
+    );
+    for pem in ["/merchant/private_key_pkcs8", "/merchant/private_key_pkcs1"] {
+        let key = MerchantKey::from_pem(text(&fixtures, pem)).unwrap();
+        assert_eq!(order.signature(&key), expected, "{pem}");
+    }
+    let key = MerchantKey::from_pem(text(&fixtures, "/merchant/private_key_pkcs8")).unwrap();
+    let body = order.to_body(&key).unwrap();
+    let received = swiftpass::WapPayRsa::from_body(body.as_bytes()).unwrap();
+    assert_eq!(received.request, order);
+    assert_eq!(received.signature.as_deref(), Some(expected));
+    // Every member the independent signer signed travels, with the same text.
+    let fields = fixtures["swiftpass_rsa_request"]["fields"]
+        .as_object()
+        .unwrap();
+    assert_eq!(received.fields.len(), fields.len());
+    for (name, value) in fields {
+        let got = received.fields.get(name).map(|n| n.to_string());
+        assert_eq!(got.as_deref(), value.as_str(), "{name}");
+    }
+    // The gateway's side: the merchant's public key accepts the sorted string, and
+    // refuses a changed amount or a flipped signature byte.
+    let public = PublicKey::from_pem(text(&fixtures, "/merchant/public_key")).unwrap();
+    let string = text(&fixtures, "/swiftpass_rsa_request/sign_string");
+    assert_eq!(public.verify_base64(string.as_bytes(), expected), Ok(()));
+    let tampered = string.replace("total_fee=1", "total_fee=2");
+    assert!(public.verify_base64(tampered.as_bytes(), expected).is_err());
+    let mut flipped = expected.as_bytes().to_vec();
+    flipped[10] = if flipped[10] == b'A' { b'B' } else { b'A' };
+    let flipped = String::from_utf8(flipped).unwrap();
+    assert!(public.verify_base64(string.as_bytes(), &flipped).is_err());
+}
+
 #[test]
 fn swiftpass_rsa_1_256_notification_from_an_independent_signer() {
     let fixtures = rsa_fixtures();

@@ -610,7 +610,12 @@ fn a_request_declared_inside_macro_rules_encodes() {
         out_trade_no: "A1".into(),
         total_fee: Fen::new(5),
     };
-    assert_eq!(order.sign_string_redacted(), "out_trade_no=A1&total_fee=5&key=***");
+    assert_eq!(
+        order.sign_string_redacted(),
+        "out_trade_no=A1&total_fee=5&key=***"
+    );
     let body = order.to_body(&Secret::new("k")).unwrap();
-    assert!(body.as_str().starts_with("out_trade_no=A1&total_fee=5&sign="));
+    assert!(body
+        .as_str()
+        .starts_with("out_trade_no=A1&total_fee=5&sign="));
 }

@@ -6,7 +6,7 @@ pub mod verify;
 
 use std::io::Read;
 
-/// The five request endpoints, by their command-line names.
+/// The request endpoints, by their command-line names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Endpoint {
     /// `feat/pay`
@@ -15,6 +15,8 @@ pub enum Endpoint {
     WeidoufuMiniapp,
     /// `swiftpass/wap`
     SwiftpassWap,
+    /// `swiftpass/wap-rsa` (`sign_type` RSA_1_256)
+    SwiftpassWapRsa,
     /// `wechat-global/jsapi`
     WechatGlobalJsapi,
     /// `xorpay/jsapi`
@@ -27,6 +29,7 @@ impl Endpoint {
         "feat/pay",
         "weidoufu/miniapp",
         "swiftpass/wap",
+        "swiftpass/wap-rsa",
         "wechat-global/jsapi",
         "xorpay/jsapi",
     ];
@@ -37,6 +40,7 @@ impl Endpoint {
             "feat/pay" => Endpoint::FeatPay,
             "weidoufu/miniapp" => Endpoint::WeidoufuMiniapp,
             "swiftpass/wap" => Endpoint::SwiftpassWap,
+            "swiftpass/wap-rsa" => Endpoint::SwiftpassWapRsa,
             "wechat-global/jsapi" => Endpoint::WechatGlobalJsapi,
             "xorpay/jsapi" => Endpoint::XorpayJsapi,
             other => {

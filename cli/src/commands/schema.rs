@@ -12,6 +12,7 @@ pub fn schema_of(endpoint: Endpoint) -> &'static Schema {
         Endpoint::FeatPay => feat::OrderPay::SCHEMA,
         Endpoint::WeidoufuMiniapp => weidoufu::MiniappPay::SCHEMA,
         Endpoint::SwiftpassWap => swiftpass::WapPay::SCHEMA,
+        Endpoint::SwiftpassWapRsa => swiftpass::WapPayRsa::SCHEMA,
         Endpoint::WechatGlobalJsapi => wechat_global::JsapiOrder::SCHEMA,
         Endpoint::XorpayJsapi => xorpay::JsapiPay::SCHEMA,
     }

@@ -21,7 +21,7 @@ pub struct SignOptions {
     pub mchid: Option<String>,
     /// `--serial` (v3).
     pub serial: Option<String>,
-    /// `--private-key PEM` file (v3).
+    /// `--private-key PEM` file (WeChat Pay v3, SwiftPass RSA_1_256).
     pub private_key: Option<String>,
     /// `--timestamp` (v3; default now).
     pub timestamp: Option<i64>,
@@ -70,10 +70,7 @@ fn decode<T: PayRequest>(input: &[u8]) -> Result<T, SignFailure> {
     }
 }
 
-fn signed<T: PayRequest<Key = paywire::Secret>>(
-    request: &T,
-    key: &Secret,
-) -> Result<Value, SignFailure> {
+fn signed<T: PayRequest>(request: &T, key: &T::Key) -> Result<Value, SignFailure> {
     request.validate().map_err(|e| problems_from_schema(&e))?;
     let body = request
         .to_body(key)
@@ -100,6 +97,17 @@ fn required(option: &Option<String>, name: &str, endpoint: &str) -> Result<Strin
         .ok_or_else(|| SignFailure::Usage(format!("{endpoint} needs {name}")))
 }
 
+/// The merchant's RSA key from `--private-key PEM`.
+fn merchant_key(options: &SignOptions, endpoint: &str) -> Result<MerchantKey, SignFailure> {
+    let pem = read_text(&required(
+        &options.private_key,
+        "--private-key PEM",
+        endpoint,
+    )?)
+    .map_err(SignFailure::Usage)?;
+    MerchantKey::from_pem(&pem).map_err(|e| SignFailure::Usage(e.to_string()))
+}
+
 /// Signs `input` for `endpoint`.
 pub fn run(endpoint: Endpoint, input: &[u8], options: &SignOptions) -> Result<Value, SignFailure> {
     let key = || required(&options.key, "--key", "this endpoint").map(Secret::new);
@@ -117,19 +125,17 @@ pub fn run(endpoint: Endpoint, input: &[u8], options: &SignOptions) -> Result<Va
         }
         Endpoint::WeidoufuMiniapp => signed(&decode::<weidoufu::MiniappPay>(input)?, &key()?),
         Endpoint::SwiftpassWap => signed(&decode::<swiftpass::WapPay>(input)?, &key()?),
+        Endpoint::SwiftpassWapRsa => {
+            let request: swiftpass::WapPayRsa = decode(input)?;
+            signed(&request, &merchant_key(options, "swiftpass/wap-rsa")?)
+        }
         Endpoint::XorpayJsapi => signed(&decode::<xorpay::JsapiPay>(input)?, &key()?),
         Endpoint::WechatGlobalJsapi => {
             let request: wechat_global::JsapiOrder = decode(input)?;
             let mut out = signed(&request, &Secret::new(""))?;
             let mchid = required(&options.mchid, "--mchid", "wechat-global/jsapi")?;
             let serial = required(&options.serial, "--serial", "wechat-global/jsapi")?;
-            let pem = read_text(&required(
-                &options.private_key,
-                "--private-key PEM",
-                "wechat-global/jsapi",
-            )?)
-            .map_err(SignFailure::Usage)?;
-            let key = MerchantKey::from_pem(&pem).map_err(|e| SignFailure::Usage(e.to_string()))?;
+            let key = merchant_key(options, "wechat-global/jsapi")?;
             let timestamp = options
                 .timestamp
                 .unwrap_or_else(paywire_sandbox::state::unix_now);
