@@ -7,6 +7,8 @@ use std::fmt;
 use std::str::FromStr;
 
 /// An amount in fen (1/100 yuan), the unit WeChat-family gateways use for `total_fee`.
+/// It travels as a JSON number or decimal digits in XML and forms; read from JSON, a
+/// string of digits alone (`"990"`) is accepted too, and nothing else in quotes.
 ///
 /// ```
 /// use paywire::Fen;

@@ -425,6 +425,32 @@ fn weidoufu_notification_is_verified_over_the_raw_content_text() {
     assert_malformed(weidoufu::verify_notification(b"[]", &secret));
 }
 
+/// An authentic notification whose `total_fee` arrives quoted (`"990"`, as PHP-built
+/// gateways often send integers) is an exact amount: refusing it after the signature
+/// passed would have the gateway retry it for ever and the payment never applied.
+/// Quoted text that is not a whole number of fen is still refused.
+#[test]
+fn weidoufu_quoted_total_fee_is_applied_and_other_text_refused() {
+    let secret = Secret::new("sk_quoted");
+    let signed = |fee: &str| {
+        let content = format!(
+            r#"{{"mch_trade_no":"W2024030112000001","out_order_no":"180901620895069445","transaction_id":"4200000985202103031441826015","total_fee":{fee},"status":1}}"#
+        );
+        let node =
+            paywire::decode::json::parse_object(content.as_bytes(), &Default::default()).unwrap();
+        weidoufu::sign_notification(&node, &secret)
+    };
+    let verified = weidoufu::verify_notification(signed("\"990\"").as_bytes(), &secret).unwrap();
+    assert_eq!(verified.value.total_fee, Fen::new(990));
+    assert_eq!(verified.value.payment().unwrap().amount, Fen::new(990));
+    for bad in [
+        "\"9.90\"", "\"-1\"", "\"+990\"", "\" 990\"", "\"\"", "\"99O\"", "9.9",
+    ] {
+        let err = weidoufu::verify_notification(signed(bad).as_bytes(), &secret).unwrap_err();
+        assert!(err.is_malformed(), "{bad}: {err:?}");
+    }
+}
+
 #[test]
 fn weidoufu_answers() {
     let ok = r#"{"code":1,"message":"成功","data":{"mch_trade_no":"202105135513716648486662",

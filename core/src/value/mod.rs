@@ -306,9 +306,24 @@ impl WireValue for Fen {
         Wire::UInt(self.get())
     }
     fn decode(node: Option<&Node>, at: &Path<'_>, errors: &mut DecodeErrors) -> Option<Self> {
-        decode_integer(node, 0, i128::from(u64::MAX), at, errors)
-            .and_then(|v| u64::try_from(v).ok())
-            .map(Fen::new)
+        // A JSON string of decimal digits is an exact amount too: some gateways quote
+        // their integers, and refusing an authentic notification for it would have it
+        // retried for ever. Anything else in quotes (a sign, a point, spaces) is refused.
+        let quoted_digits = match node {
+            Some(Node::Str(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(Node::Text(s.clone()))
+            }
+            _ => None,
+        };
+        decode_integer(
+            quoted_digits.as_ref().or(node),
+            0,
+            i128::from(u64::MAX),
+            at,
+            errors,
+        )
+        .and_then(|v| u64::try_from(v).ok())
+        .map(Fen::new)
     }
 }
 

@@ -1,6 +1,13 @@
 //! featapi's OAuth2 token: a sans-IO token request and answer, the [`TokenSource`] the
 //! pay call takes its bearer token from, and (feature `client`) a caching
 //! client-credentials source.
+//!
+//! **Not in featapi's document, which names only the scope and the RFC 6749 error
+//! shape:** the token endpoint's path ([`TOKEN_PATH`]), the client credentials sent in
+//! the form body (RFC 6749 §2.3.1) rather than HTTP Basic, and the grants. They follow
+//! RFC 6749 §4.3 / §4.4 and are a guess; pass your provider's token URL if it differs. A
+//! token answered without `expires_in` is not cached (fetched again for every call), the
+//! one choice that never sends a stale token.
 
 use super::response::{FeatError, OAuthError};
 use super::SCOPE;

@@ -9,8 +9,8 @@ use paywire::wechat_v2::BridgeParams;
 use paywire::{Fen, Path, PayResponse, Secret, TextOrNumber, VerifyError, Wire, WireValue};
 use paywire::{Node, NodeObject};
 
-/// What the merchant answers a notification with once it is handled. The document does
-/// not say; `success` is what WeChat-family aggregators expect.
+/// What the merchant answers a notification with once it is handled. **A guess:** the
+/// document does not say; `success` is what WeChat-family aggregators expect.
 pub const NOTIFY_ACK: &str = "success";
 
 /// weidoufu's JSON answer.
