@@ -119,6 +119,11 @@ impl AppParams {
 
 /// JSAPI parameters as a gateway returns them, `paySign` included (featapi's JSAPI
 /// response, XorPay's `info`). [`SignedBridgeParams::verify`] checks the `paySign`.
+///
+/// Serialised with serde, it is exactly the object `WeixinJSBridge.invoke(
+/// 'getBrandWCPayRequest', …)` takes (`appId, timeStamp, nonceStr, package, signType,
+/// paySign`), so a page can pass the JSON on unchanged; for `uni.requestPayment` use
+/// [`SignedBridgeParams::uni_request_payment`].
 #[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
 #[pay(crate = "crate", format = "json", sign = "none")]
 pub struct SignedBridgeParams {
@@ -153,6 +158,20 @@ impl SignedBridgeParams {
         }
     }
 
+    /// The object a uni-app page passes to `uni.requestPayment` for WeChat Pay (the
+    /// parameters under uni-app's names, without `appId`, which the mini-program implies).
+    pub fn uni_request_payment(&self) -> UniRequestPayment {
+        UniRequestPayment {
+            provider: "wxpay",
+            order_info: "wx",
+            time_stamp: self.time_stamp.as_str().to_owned(),
+            nonce_str: self.nonce_str.clone(),
+            package: self.package.clone(),
+            sign_type: self.sign_type.clone(),
+            pay_sign: self.pay_sign.clone(),
+        }
+    }
+
     /// Checks `paySign` with the WeChat merchant key (MD5 `signType` only; for `RSA`, the
     /// v3 scheme, see [`crate::wechat_v3`]).
     pub fn verify(&self, key: &Secret) -> Result<(), VerifyError> {
@@ -164,4 +183,27 @@ impl SignedBridgeParams {
         }
         self.params().verify_pay_sign(&self.pay_sign, key)
     }
+}
+
+/// The argument of `uni.requestPayment({...})` for WeChat Pay, as the uni-app demo of
+/// weidoufu's document writes it: serialised with serde, it is
+/// `{"provider":"wxpay","orderInfo":"wx","timeStamp":…,"nonceStr":…,"package":…,
+/// "signType":…,"paySign":…}`; add the callbacks on the page.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UniRequestPayment {
+    /// `wxpay`.
+    pub provider: &'static str,
+    /// `wx`, as the demo passes it (read by uni-app's App platform only).
+    pub order_info: &'static str,
+    /// 时间戳, as a string (WeChat takes it as one, whichever the gateway sent).
+    pub time_stamp: String,
+    /// 随机串.
+    pub nonce_str: String,
+    /// `prepay_id=...`.
+    pub package: String,
+    /// 签名方式.
+    pub sign_type: String,
+    /// 签名.
+    pub pay_sign: String,
 }

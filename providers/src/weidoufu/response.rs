@@ -5,7 +5,7 @@ use paywire::ledger::{OrderKey, Payment};
 use paywire::schema::{HexCase, Kind};
 use paywire::sign;
 use paywire::verify::{self, signatures_match, Verified};
-use paywire::wechat_v2::BridgeParams;
+use paywire::wechat_v2::{BridgeParams, SignedBridgeParams, UniRequestPayment};
 use paywire::{Fen, Path, PayResponse, Secret, TextOrNumber, VerifyError, Wire, WireValue};
 use paywire::{Node, NodeObject};
 
@@ -60,8 +60,11 @@ impl WireValue for Jsapi {
     }
     fn decode(node: Option<&Node>, at: &Path<'_>, errors: &mut DecodeErrors) -> Option<Self> {
         match node {
+            // Failures carry `''`; PHP-built answers also send `[]` or `{}` for nothing.
             None | Some(Node::Null) => Some(Jsapi::Empty),
             Some(Node::Str(s) | Node::Text(s)) if s.is_empty() => Some(Jsapi::Empty),
+            Some(Node::Array(items)) if items.is_empty() => Some(Jsapi::Empty),
+            Some(Node::Object(o)) if o.is_empty() => Some(Jsapi::Empty),
             Some(Node::Object(o)) if o.get("trade_no").is_some() => {
                 AlipayJsapi::decode(node, at, errors).map(Jsapi::Alipay)
             }
@@ -99,6 +102,26 @@ pub struct WechatJsapi {
 }
 
 impl WechatJsapi {
+    /// The parameters under WeChat's names with `paySign`: serialised with serde, the
+    /// object `WeixinJSBridge.invoke('getBrandWCPayRequest', …)` takes.
+    pub fn signed_bridge_params(&self) -> SignedBridgeParams {
+        SignedBridgeParams {
+            app_id: self.app_id.clone(),
+            time_stamp: self.timestamp.clone(),
+            nonce_str: self.nonce_str.clone(),
+            package: self.package.clone(),
+            sign_type: self.sign_type.clone(),
+            pay_sign: self.pay_sign.clone(),
+        }
+    }
+
+    /// The argument of `uni.requestPayment`, as the document's uni-app demo passes it
+    /// (`timeStamp` from `timestamp`, `nonceStr` from `nonce_str`, ... `paySign` from
+    /// `pay_sign`).
+    pub fn request_payment(&self) -> UniRequestPayment {
+        self.signed_bridge_params().uni_request_payment()
+    }
+
     /// The parameters under WeChat's names, without the signature.
     pub fn bridge_params(&self) -> BridgeParams {
         BridgeParams {
@@ -140,8 +163,29 @@ pub enum WeidoufuError {
     },
 }
 
-/// Reads weidoufu's answer: `code: 1` gives its data, `code: 0` a typed refusal.
+/// The members every answer carries, whatever `data` holds.
+#[derive(Debug, Clone, PayResponse)]
+#[pay(format = "json", sign = "none")]
+struct AnswerHead {
+    #[pay(one_of(0, 1))]
+    code: u8,
+    message: String,
+}
+
+/// Reads weidoufu's answer: `code: 1` gives its data, `code: 0` a typed refusal. A
+/// refusal keeps its message whatever `data` is (an object, `""`, `[]`, `null`); its
+/// `data` comes along when it is a readable object.
 pub fn read_answer(body: &[u8]) -> Result<AnswerData, WeidoufuError> {
+    let head = AnswerHead::decode_unsigned(body)?.value;
+    if head.code != 1 {
+        let data = PayAnswer::decode_unsigned(body)
+            .ok()
+            .and_then(|a| a.value.data);
+        return Err(WeidoufuError::Refused {
+            message: head.message,
+            data: data.map(Box::new),
+        });
+    }
     let answer = PayAnswer::decode_unsigned(body)?.value;
     match (answer.code, answer.data) {
         (1, Some(data)) => Ok(data),
