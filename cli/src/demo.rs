@@ -298,9 +298,12 @@ impl Demo {
         );
         let answer = async {
             let key = Secret::new(config.swiftpass.key.as_str());
-            let request =
-                transport::swiftpass(&self.sandbox.base_url(Gateway::Swiftpass), &order, &key)
-                    .map_err(|e| e.to_string())?;
+            let request = transport::swiftpass(
+                &swiftpass::gateway_url(&self.sandbox.base_url(Gateway::Swiftpass)),
+                &order,
+                &key,
+            )
+            .map_err(|e| e.to_string())?;
             let reply = send(&self.client, request).await?;
             let verified = swiftpass::verify_response(&reply.body, &swiftpass::VerifyKey::Md5(key))
                 .map_err(|e| e.to_string())?;

@@ -39,14 +39,16 @@ pub fn weidoufu(
     )
 }
 
-/// SwiftPass: the signed XML body; `key` is the MD5 key for [`swiftpass::WapPay`], the
-/// merchant's RSA key for [`swiftpass::WapPayRsa`].
+/// SwiftPass: the signed XML body, posted to `gateway_url` exactly as the provider
+/// assigned it (for a base URL with the usual path, [`swiftpass::gateway_url`]); `key` is
+/// the MD5 key for [`swiftpass::WapPay`], the merchant's RSA key for
+/// [`swiftpass::WapPayRsa`].
 pub fn swiftpass<O: swiftpass::WapOrder>(
-    base_url: &str,
+    gateway_url: &str,
     order: &O,
     key: &O::Key,
 ) -> Result<HttpRequest, Error> {
-    post(&join(base_url, swiftpass::PATH), order.to_body(key)?, &[])
+    post(gateway_url, order.to_body(key)?, &[])
 }
 
 /// XorPay: the signed form body, to `/api/pay/{aid}`.
@@ -90,4 +92,29 @@ pub fn wechat_global(
             (http::header::ACCEPT, "application/json".to_owned()),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::samples;
+
+    /// SwiftPass-style providers assign the whole gateway URL; it is posted to as given.
+    #[test]
+    fn swiftpass_posts_to_the_gateway_url_the_provider_assigned() {
+        let order = samples::swiftpass_wap();
+        let key = Secret::new("61307e5f2aebcacecbcca6fe5296df9c");
+        for url in [
+            "https://pay.example-provider.cn/gateway.do",
+            "https://pay.swiftpass.cn/pay/gateway",
+            "http://127.0.0.1:8080/swiftpass/pay/gateway",
+        ] {
+            let request = swiftpass(url, &order, &key).unwrap();
+            assert_eq!(request.uri().to_string(), url);
+        }
+        assert_eq!(
+            swiftpass::gateway_url("http://127.0.0.1:8080/swiftpass/"),
+            "http://127.0.0.1:8080/swiftpass/pay/gateway"
+        );
+    }
 }

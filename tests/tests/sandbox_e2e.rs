@@ -153,7 +153,12 @@ async fn swiftpass_documented_errors() {
     order.out_trade_no = demo.order_number();
     let reply = send(
         &pw,
-        transport::swiftpass(&base, &order, &Secret::new("wrong")).unwrap(),
+        transport::swiftpass(
+            &swiftpass::gateway_url(&base),
+            &order,
+            &Secret::new("wrong"),
+        )
+        .unwrap(),
     )
     .await
     .unwrap();
@@ -165,14 +170,20 @@ async fn swiftpass_documented_errors() {
         }
     );
     let good = Secret::new(config.swiftpass.key.as_str());
-    let reply = send(&pw, transport::swiftpass(&base, &order, &good).unwrap())
-        .await
-        .unwrap();
+    let reply = send(
+        &pw,
+        transport::swiftpass(&swiftpass::gateway_url(&base), &order, &good).unwrap(),
+    )
+    .await
+    .unwrap();
     swiftpass::verify_response(&reply.body, &key).unwrap();
     order.total_fee = Fen::new(2);
-    let reply = send(&pw, transport::swiftpass(&base, &order, &good).unwrap())
-        .await
-        .unwrap();
+    let reply = send(
+        &pw,
+        transport::swiftpass(&swiftpass::gateway_url(&base), &order, &good).unwrap(),
+    )
+    .await
+    .unwrap();
     match swiftpass::verify_response(&reply.body, &key).unwrap_err() {
         swiftpass::SwiftpassError::Business(response) => {
             assert_eq!(response.err_code.as_deref(), Some("OUT_TRADE_NO_USED"))

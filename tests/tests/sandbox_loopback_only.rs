@@ -112,7 +112,7 @@ async fn inside_a_fresh_network_namespace() {
         order.out_trade_no = format!("NS{n}");
         order.notify_url = url.clone();
         let request = transport::swiftpass(
-            &sandbox.base_url(Gateway::Swiftpass),
+            &swiftpass::gateway_url(&sandbox.base_url(Gateway::Swiftpass)),
             &order,
             &swiftpass_key,
         )

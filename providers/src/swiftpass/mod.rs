@@ -12,8 +12,14 @@ use paywire::{Fen, PayRequest};
 
 /// A common production base URL; SwiftPass-style providers assign their own, so pass yours.
 pub const BASE_URL: &str = "https://pay.swiftpass.cn";
-/// The gateway path below the base URL.
+/// The gateway path most SwiftPass-style providers use below their base URL (the
+/// document gives none: the provider assigns the whole URL).
 pub const PATH: &str = "/pay/gateway";
+
+/// `base_url` with [`PATH`] below it, for providers that use the usual path.
+pub fn gateway_url(base_url: &str) -> String {
+    paywire::transport::join(base_url, PATH)
+}
 
 /// A `pay.weixin.wap` request under either sign type: what the transport accepts.
 pub trait WapOrder: PayRequest + sealed::Sealed {}
@@ -58,7 +64,7 @@ macro_rules! wap_pay {
             /// 商品简单描述,该字段须严格按照规范传递
             #[pay(len = 1..=128)]
             pub body: String,
-            /// 商户附加信息,可做扩展参数
+            /// 商户附加信息,可做扩展参数 (String(128) as the table says; not its text's "255 字符内")
             #[pay(len = 1..=128)]
             pub attach: Option<String>,
             /// 订单生成的机器 IP
