@@ -514,3 +514,36 @@ fn notification_tampered_or_unsigned_and_hostile_answers() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A member a gateway adds inside a nested object of its answer (`detail`, `resource`)
+/// is ignored as it is at the top level: refusing it would hide the error code, or stop
+/// every notification the day the gateway adds a field. Requests read back stay strict.
+#[test]
+fn members_a_gateway_adds_inside_nested_answer_objects_are_ignored() {
+    use paywire::verify::PayResponse as _;
+    let f = rsa_fixtures();
+    let keys = platform_keys(&f);
+    let at = ts(&f, "/timestamp");
+    let error = r##"{"code": "PARAM_ERROR", "message": "参数格式校验错误",
+        "detail": {"field": "#/payer", "value": "", "issue": "missing", "location": "body", "hint": "new member"}}"##;
+    match wechat_global::read_answer(&keys, 400, &HeaderMap::new(), error.as_bytes(), at)
+        .unwrap_err()
+    {
+        wechat_global::WechatGlobalError::Refused { answer, .. } => {
+            assert_eq!(answer.code, wechat_global::ErrorCode::ParamError);
+            assert_eq!(answer.detail.unwrap().field.as_deref(), Some("#/payer"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let envelope = r#"{"id": "EV-2018022511223320873", "create_time": "2018-06-08T10:34:56+08:00",
+        "event_type": "TRANSACTION.SUCCESS", "resource_type": "encrypt-resource",
+        "resource": {"algorithm": "AEAD_AES_256_GCM", "ciphertext": "c2VjcmV0", "nonce": "fdasflkja484",
+            "original_type": "transaction", "associated_data": "transaction", "key_version": "2"}}"#;
+    let notification = wechat_v3::Notification::decode_unsigned(envelope.as_bytes()).unwrap();
+    assert_eq!(notification.value.resource.nonce, "fdasflkja484");
+    // The same unknown member in a request's nested object is still refused.
+    let mut order = serde_json::to_value(samples::wechat_global_direct()).unwrap();
+    order["amount"]["extra"] = "1".into();
+    let err = wechat_global::JsapiOrder::from_body(order.to_string().as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("#/amount/extra"), "{err}");
+}

@@ -97,15 +97,42 @@ pub struct FieldProblem {
 }
 
 /// Every problem found while decoding, in document order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// It also carries what the decoding is of: a gateway's answer or notification ignores
+/// members it does not declare at every depth (a gateway may add one any day), a request
+/// read back refuses them.
+#[derive(Debug, Clone, Default)]
 pub struct DecodeErrors {
     problems: Vec<FieldProblem>,
+    answer: bool,
 }
+
+impl PartialEq for DecodeErrors {
+    fn eq(&self, other: &Self) -> bool {
+        self.problems == other.problems
+    }
+}
+
+impl Eq for DecodeErrors {}
 
 impl DecodeErrors {
     /// No problems yet.
     pub fn new() -> Self {
         DecodeErrors::default()
+    }
+
+    /// No problems yet, decoding a gateway's answer or notification: undeclared members
+    /// are ignored in nested objects too.
+    pub(crate) fn for_answer() -> Self {
+        DecodeErrors {
+            problems: Vec::new(),
+            answer: true,
+        }
+    }
+
+    /// Whether undeclared members are ignored (an answer) rather than refused.
+    pub(crate) fn ignores_unknown(&self) -> bool {
+        self.answer
     }
 
     /// Records a problem at `at`.

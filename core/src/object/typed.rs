@@ -49,7 +49,7 @@ fn check_members(
             }
         } else if name == schema.sign.field && schema.sign.scheme != SignScheme::None {
             errors.push(&path, Problem::SignatureNotExpected);
-        } else if !schema.allow_unknown {
+        } else if !schema.allow_unknown && !errors.ignores_unknown() {
             errors.push(&path, Problem::Unknown);
         }
     }

@@ -164,7 +164,13 @@ pub fn decode_fields<T: PayObject>(fields: NodeObject) -> Result<Verified<T>, Ve
 
 /// `T` from received members (no rule is checked).
 fn decode_value<T: PayObject>(fields: &NodeObject) -> Result<T, VerifyError> {
-    let mut errors = DecodeErrors::new();
+    // A gateway's answer (a `PayResponse`) ignores undeclared members at every depth;
+    // anything else decoded here (a request read from JSON) refuses them.
+    let mut errors = if T::OBJECT_SCHEMA.allow_unknown {
+        DecodeErrors::for_answer()
+    } else {
+        DecodeErrors::new()
+    };
     match decode_members::<T>(fields, &Path::Root, &mut errors, Constants::Optional) {
         Some(value) if errors.is_empty() => Ok(value),
         _ => Err(errors.into()),
