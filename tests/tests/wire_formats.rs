@@ -619,3 +619,30 @@ fn a_request_declared_inside_macro_rules_encodes() {
         .as_str()
         .starts_with("out_trade_no=A1&total_fee=5&sign="));
 }
+
+/// What XML 1.0 cannot carry is refused whether it arrives as a character reference or
+/// raw: NUL, other controls, U+FFFE and U+FFFF, in text and in CDATA. Tab, newline and
+/// carriage return are not refused.
+#[test]
+fn xml_refuses_raw_characters_it_does_not_allow_as_it_refuses_their_references() {
+    for bad in ['\0', '\u{1}', '\u{8}', '\u{1f}', '\u{fffe}', '\u{ffff}'] {
+        for body in [
+            format!("<xml><attach>a{bad}b</attach></xml>"),
+            format!("<xml><attach><![CDATA[a{bad}b]]></attach></xml>"),
+            format!("<xml><attach>&#x{:x};</attach></xml>", u32::from(bad)),
+        ] {
+            let err = paywire::decode::parse_body(Format::Xml, body.as_bytes(), &Limits::default())
+                .unwrap_err();
+            assert!(
+                matches!(err, DecodeError::Malformed { format: "xml", .. }),
+                "{body:?}: {err:?}"
+            );
+        }
+    }
+    // A raw carriage return is a line end, normalised to a newline as XML 1.0 says; the
+    // reference `&#13;` (what paywire writes) keeps it.
+    let kept = "<xml><attach>a\tb\nc\rd&#13;</attach></xml>";
+    let fields =
+        paywire::decode::parse_body(Format::Xml, kept.as_bytes(), &Limits::default()).unwrap();
+    assert_eq!(fields.get("attach").unwrap().to_string(), "a\tb\nc\nd\r");
+}

@@ -20,12 +20,6 @@ pub fn parse(body: &[u8], limits: &Limits) -> Result<NodeObject, DecodeError> {
     }
     let mut reader = Reader::from_str(text);
     reader.config_mut().check_end_names = true;
-    let malformed = |reader: &Reader<&[u8]>, what: &str| {
-        DecodeError::malformed(
-            Format::Xml,
-            format!("{what} at byte {}", reader.buffer_position()),
-        )
-    };
 
     let mut fields = NodeObject::new();
     let mut root_seen = false;
@@ -99,12 +93,12 @@ pub fn parse(body: &[u8], limits: &Limits) -> Result<NodeObject, DecodeError> {
                 }
             },
             Event::Text(t) => match &mut current {
-                Some((_, value)) => value.push_str(&t.xml10_content()),
+                Some((_, value)) => push_checked(&reader, value, &t.xml10_content())?,
                 None if t.trim().is_empty() => {}
                 None => return Err(malformed(&reader, "text outside a field")),
             },
             Event::CData(c) => match &mut current {
-                Some((_, value)) => value.push_str(&c.xml10_content()),
+                Some((_, value)) => push_checked(&reader, value, &c.xml10_content())?,
                 None => return Err(malformed(&reader, "CDATA outside a field")),
             },
             Event::GeneralRef(r) => {
@@ -155,6 +149,27 @@ fn insert(fields: &mut NodeObject, name: String, value: String) -> Result<(), De
         .map_err(|(name, _)| DecodeError::Duplicate {
             path: format!("#/{name}"),
         })
+}
+
+/// A malformed-XML error at the reader's position.
+fn malformed(reader: &Reader<&[u8]>, what: &str) -> DecodeError {
+    DecodeError::malformed(
+        Format::Xml,
+        format!("{what} at byte {}", reader.buffer_position()),
+    )
+}
+
+/// Appends received text, refusing what XML 1.0 does not allow in a document (NUL and
+/// other controls, U+FFFE, U+FFFF), as their character references are refused.
+fn push_checked(reader: &Reader<&[u8]>, value: &mut String, text: &str) -> Result<(), DecodeError> {
+    if let Some(c) = text.chars().find(|&c| !is_xml_char(c)) {
+        return Err(malformed(
+            reader,
+            &format!("a character XML does not allow (U+{:04X})", u32::from(c)),
+        ));
+    }
+    value.push_str(text);
+    Ok(())
 }
 
 /// The characters XML 1.0 allows in a document.
