@@ -3,7 +3,7 @@
 //! failed, 2 invalid input or usage).
 
 use clap::{Parser, Subcommand};
-use paywire_cli::commands::{self, schema, sign, verify, Endpoint};
+use paywire_cli::commands::{self, schema, sign, verify, Endpoint, SecretSource};
 use std::process::ExitCode;
 
 /// Chinese payment gateways, declared once: sign, verify and try them locally.
@@ -20,9 +20,15 @@ enum Command {
     Sign {
         /// feat/pay, weidoufu/miniapp, swiftpass/wap, swiftpass/wap-rsa, wechat-global/jsapi or xorpay/jsapi.
         endpoint: String,
-        /// Signing key (weidoufu, swiftpass, xorpay).
+        /// Signing key (weidoufu, swiftpass, xorpay); on the command line `ps` shows it.
         #[arg(long)]
         key: Option<String>,
+        /// A file whose first line is the signing key.
+        #[arg(long)]
+        key_file: Option<String>,
+        /// An environment variable holding the signing key.
+        #[arg(long)]
+        key_env: Option<String>,
         /// Input file, or `-` for standard input (the default).
         #[arg(long)]
         input: Option<String>,
@@ -32,6 +38,12 @@ enum Command {
         /// featapi bearer token.
         #[arg(long)]
         token: Option<String>,
+        /// A file whose first line is the featapi bearer token.
+        #[arg(long)]
+        token_file: Option<String>,
+        /// An environment variable holding the featapi bearer token.
+        #[arg(long)]
+        token_env: Option<String>,
         /// WeChat Pay Global merchant id.
         #[arg(long)]
         mchid: Option<String>,
@@ -53,9 +65,15 @@ enum Command {
         /// swiftpass/response, swiftpass/notify, weidoufu/notify, xorpay/notify,
         /// wechat-global/response or wechat-global/notify.
         kind: String,
-        /// Key (MD5 / HMAC / concat schemes).
+        /// Key (MD5 / HMAC / concat schemes); on the command line `ps` shows it.
         #[arg(long)]
         key: Option<String>,
+        /// A file whose first line is the key.
+        #[arg(long)]
+        key_file: Option<String>,
+        /// An environment variable holding the key.
+        #[arg(long)]
+        key_env: Option<String>,
         /// Input file, or `-` for standard input (the default).
         #[arg(long)]
         input: Option<String>,
@@ -71,6 +89,12 @@ enum Command {
         /// WeChat Pay APIv3 key (32 bytes).
         #[arg(long)]
         apiv3_key: Option<String>,
+        /// A file whose first line is the APIv3 key.
+        #[arg(long)]
+        apiv3_key_file: Option<String>,
+        /// An environment variable holding the APIv3 key.
+        #[arg(long)]
+        apiv3_key_env: Option<String>,
         /// The time to check v3 timestamps against (Unix seconds; default now).
         #[arg(long)]
         now: Option<i64>,
@@ -172,9 +196,13 @@ fn main() -> ExitCode {
         Command::Sign {
             endpoint,
             key,
+            key_file,
+            key_env,
             input,
             json,
             token,
+            token_file,
+            token_env,
             mchid,
             serial,
             private_key,
@@ -187,6 +215,25 @@ fn main() -> ExitCode {
             };
             let body = match commands::read_input(input.as_deref()) {
                 Ok(b) => b,
+                Err(e) => return fail(e),
+            };
+            let secrets = (|| {
+                let key = SecretSource {
+                    value: key,
+                    file: key_file,
+                    env: key_env,
+                }
+                .resolve("key")?;
+                let token = SecretSource {
+                    value: token,
+                    file: token_file,
+                    env: token_env,
+                }
+                .resolve("token")?;
+                Ok::<_, String>((key, token))
+            })();
+            let (key, token) = match secrets {
+                Ok(s) => s,
                 Err(e) => return fail(e),
             };
             let options = sign::SignOptions {
@@ -219,13 +266,36 @@ fn main() -> ExitCode {
         Command::Verify {
             kind,
             key,
+            key_file,
+            key_env,
             input,
             headers,
             platform_cert,
             platform_public_key,
             apiv3_key,
+            apiv3_key_file,
+            apiv3_key_env,
             now,
         } => {
+            let secrets = (|| {
+                let key = SecretSource {
+                    value: key,
+                    file: key_file,
+                    env: key_env,
+                }
+                .resolve("key")?;
+                let apiv3 = SecretSource {
+                    value: apiv3_key,
+                    file: apiv3_key_file,
+                    env: apiv3_key_env,
+                }
+                .resolve("apiv3-key")?;
+                Ok::<_, String>((key, apiv3))
+            })();
+            let (key, apiv3_key) = match secrets {
+                Ok(s) => s,
+                Err(e) => return fail(e),
+            };
             let body = match commands::read_input(input.as_deref()) {
                 Ok(b) => b,
                 Err(e) => return fail(e),

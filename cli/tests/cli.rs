@@ -223,6 +223,96 @@ fn sign_swiftpass_rsa_matches_the_independent_signer() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("--private-key"));
 }
 
+/// Keys need not sit on the command line (where `ps` shows them): `--key-file` and
+/// `--key-env` sign exactly as `--key` does, and `--key @file` (a common habit from other
+/// tools) is refused instead of signing with the text `@file`.
+#[test]
+fn keys_come_from_a_file_or_the_environment_and_never_from_an_at_sign() {
+    let v = vector("swiftpass_wap");
+    let secret = v["secret"].as_str().unwrap();
+    let input = v["input"].to_string();
+    let file = temp_file("swiftpass.key", &format!("{secret}\n"));
+    let by_file = paywire(
+        &["sign", "swiftpass/wap", "--key-file", &file],
+        input.as_bytes(),
+    );
+    assert_eq!(
+        by_file.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&by_file.stderr)
+    );
+    assert_eq!(json_out(&by_file)["signature"], v["signature"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_paywire"))
+        .args(["sign", "swiftpass/wap", "--key-env", "PAYWIRE_TEST_KEY"])
+        .env("PAYWIRE_TEST_KEY", secret)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let by_env = child.wait_with_output().unwrap();
+    assert_eq!(
+        by_env.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&by_env.stderr)
+    );
+    assert_eq!(json_out(&by_env)["signature"], v["signature"]);
+
+    for args in [
+        vec!["sign", "swiftpass/wap", "--key", "@/etc/paywire.key"],
+        vec![
+            "sign",
+            "swiftpass/wap",
+            "--key",
+            secret,
+            "--key-file",
+            &file,
+        ],
+        vec![
+            "sign",
+            "swiftpass/wap",
+            "--key-env",
+            "PAYWIRE_TEST_KEY_UNSET",
+        ],
+        vec![
+            "sign",
+            "swiftpass/wap",
+            "--key-file",
+            "/nonexistent/paywire.key",
+        ],
+    ] {
+        let output = paywire(&args, input.as_bytes());
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--key"), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains(secret),
+            "{args:?}: the key is never printed"
+        );
+    }
+    let notify = vector("swiftpass_notify");
+    let notify_key = temp_file("notify.key", notify["secret"].as_str().unwrap());
+    let output = paywire(
+        &["verify", "swiftpass/notify", "--key-file", &notify_key],
+        notify["body"].as_str().unwrap().as_bytes(),
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[test]
 fn verify_exit_codes_for_each_kind() {
     let cases = [
