@@ -86,6 +86,9 @@ enum Command {
         /// WeChat Pay platform public key, or SwiftPass RSA public key (PEM file).
         #[arg(long)]
         platform_public_key: Option<String>,
+        /// The id WeChat Pay gave with its public key (`PUB_KEY_ID_...`).
+        #[arg(long)]
+        platform_key_id: Option<String>,
         /// WeChat Pay APIv3 key (32 bytes).
         #[arg(long)]
         apiv3_key: Option<String>,
@@ -272,6 +275,7 @@ fn main() -> ExitCode {
             headers,
             platform_cert,
             platform_public_key,
+            platform_key_id,
             apiv3_key,
             apiv3_key_file,
             apiv3_key_env,
@@ -305,6 +309,7 @@ fn main() -> ExitCode {
                 headers,
                 platform_cert,
                 platform_public_key,
+                platform_key_id,
                 apiv3_key,
                 now,
             };

@@ -422,13 +422,74 @@ fn verify_wechat_global_response_and_notification() {
         json_out(&ok)["fields"]["prepay_id"],
         "wx201411101639507cbf6ffd8b0779950874"
     );
+    // A public key is registered under the id WeChat Pay gave with it, never under
+    // whatever serial the message announces.
+    let serial = response["headers"]["Wechatpay-Serial"].as_str().unwrap();
     let public_mode = run(
+        "wechat-global/response",
+        response,
+        &[
+            "--platform-public-key",
+            &public,
+            "--platform-key-id",
+            serial,
+            "--now",
+            now,
+        ],
+        response["body"].as_str().unwrap(),
+    );
+    assert_eq!(public_mode.status.code(), Some(0));
+    let other_id = run(
+        "wechat-global/response",
+        response,
+        &[
+            "--platform-public-key",
+            &public,
+            "--platform-key-id",
+            "PUB_KEY_ID_0114232134912410000000000000",
+            "--now",
+            now,
+        ],
+        response["body"].as_str().unwrap(),
+    );
+    assert_eq!(
+        other_id.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&other_id.stdout)
+    );
+    let no_id = run(
         "wechat-global/response",
         response,
         &["--platform-public-key", &public, "--now", now],
         response["body"].as_str().unwrap(),
     );
-    assert_eq!(public_mode.status.code(), Some(0));
+    assert_eq!(no_id.status.code(), Some(2));
+    assert!(json_out(&no_id)["reason"]
+        .as_str()
+        .unwrap()
+        .contains("--platform-key-id"));
+    // An authentic error answer is not a plain "valid": its own exit code, and said so.
+    let error = &f["error_response"];
+    let refused = run(
+        "wechat-global/response",
+        error,
+        &["--platform-cert", &cert, "--now", now],
+        error["body"].as_str().unwrap(),
+    );
+    assert_eq!(
+        refused.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&refused.stdout)
+    );
+    let report = json_out(&refused);
+    assert_eq!(report["valid"], true);
+    assert_eq!(report["error_answer"], true);
+    assert!(
+        report["reason"].as_str().unwrap().contains("SIGN_ERROR"),
+        "{report}"
+    );
     let stale = run(
         "wechat-global/response",
         response,

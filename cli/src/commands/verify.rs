@@ -1,6 +1,7 @@
 //! `paywire verify KIND`: runs a verifier over raw bytes (and headers), prints
-//! `{"valid", "reason", "fields"}`; exit 0 valid, 1 not authentic / stale / replayed,
-//! 2 malformed or hostile input.
+//! `{"valid", "reason", "fields"}`; exit 0 valid, 1 not authentic / stale, 2 malformed or
+//! hostile input, 3 authentic but an error answer (`"error_answer": true`: the gateway
+//! refused the request).
 
 use super::read_text;
 use paywire::keys::PublicKey;
@@ -31,6 +32,9 @@ pub struct VerifyOptions {
     pub platform_cert: Option<String>,
     /// `--platform-public-key PEM` file (RSA_1_256, or v3 public-key mode).
     pub platform_public_key: Option<String>,
+    /// `--platform-key-id ID`: the id WeChat Pay gave with its public key
+    /// (`PUB_KEY_ID_...`), which messages name in `Wechatpay-Serial`.
+    pub platform_key_id: Option<String>,
     /// `--apiv3-key`.
     pub apiv3_key: Option<String>,
     /// `--now UNIX` (v3 timestamp window; default now).
@@ -39,7 +43,7 @@ pub struct VerifyOptions {
 
 /// The outcome: exit code and the JSON to print.
 pub struct Outcome {
-    /// 0, 1 or 2.
+    /// 0, 1, 2 or 3.
     pub code: u8,
     /// `{"valid", "reason", "fields"}`.
     pub report: Value,
@@ -59,6 +63,14 @@ fn outcome(result: Result<Value, VerifyError>) -> Outcome {
             code: if e.is_malformed() { 2 } else { 1 },
             report: json!({"valid": false, "reason": e.to_string(), "fields": null}),
         },
+    }
+}
+
+/// An authentic answer in which the gateway refused the request: exit 3.
+fn error_answer(reason: String, fields: Value) -> Outcome {
+    Outcome {
+        code: 3,
+        report: json!({"valid": true, "error_answer": true, "reason": reason, "fields": fields}),
     }
 }
 
@@ -84,21 +96,19 @@ fn headers(lines: &[String]) -> Result<http::HeaderMap, String> {
     Ok(map)
 }
 
-fn platform_keys(
-    options: &VerifyOptions,
-    headers: &http::HeaderMap,
-) -> Result<PlatformKeys, String> {
+fn platform_keys(options: &VerifyOptions) -> Result<PlatformKeys, String> {
     let mut keys = PlatformKeys::new();
     if let Some(path) = &options.platform_cert {
         keys.add_certificate_pem(&read_text(path)?)
             .map_err(|e| e.to_string())?;
     }
     if let Some(path) = &options.platform_public_key {
-        let serial = headers
-            .get("Wechatpay-Serial")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        keys.add_public_key_pem(serial, &read_text(path)?)
+        // Registered under the id WeChat Pay gave with the key: taking the serial the
+        // message announces would accept any message signed by this key for any id.
+        let id = options.platform_key_id.as_deref().ok_or(
+            "--platform-public-key needs --platform-key-id (the PUB_KEY_ID_... shown with the key)",
+        )?;
+        keys.add_public_key_pem(id, &read_text(path)?)
             .map_err(|e| e.to_string())?;
     }
     if keys.is_empty() {
@@ -134,12 +144,18 @@ pub fn run(kind: &str, body: &[u8], options: &VerifyOptions) -> Outcome {
             Ok(key) => match swiftpass::verify_response(body, &key) {
                 Ok(v) => Ok(fields_json(&v.fields)),
                 Err(swiftpass::SwiftpassError::Verify(e)) => Err(e),
-                // Authentic, but a business failure: report it, still valid.
+                // Authentic, but a business failure: said so, with its own exit code.
                 Err(swiftpass::SwiftpassError::Business(response)) => {
-                    let report = json!({"valid": true, "reason": format!("result_code {}: {} {}", response.result_code,
-                        response.err_code.as_deref().unwrap_or(""), response.err_msg.as_deref().unwrap_or("")),
-                        "fields": serde_json::to_value(&*response).unwrap_or(Value::Null)});
-                    return Outcome { code: 0, report };
+                    let reason = format!(
+                        "result_code {}: {} {}",
+                        response.result_code,
+                        response.err_code.as_deref().unwrap_or(""),
+                        response.err_msg.as_deref().unwrap_or("")
+                    );
+                    return error_answer(
+                        reason,
+                        serde_json::to_value(&*response).unwrap_or(Value::Null),
+                    );
                 }
                 Err(status @ swiftpass::SwiftpassError::Status { .. }) => {
                     return Outcome {
@@ -174,15 +190,23 @@ pub fn run(kind: &str, body: &[u8], options: &VerifyOptions) -> Outcome {
                 Ok(h) => h,
                 Err(e) => return usage(e),
             };
-            let keys = match platform_keys(options, &headers) {
+            let keys = match platform_keys(options) {
                 Ok(k) => k,
                 Err(e) => return usage(e),
             };
             if kind == "wechat-global/response" {
-                wechat_v3::verify_message(&keys, &headers, body, now).and_then(|()| {
+                let fields = wechat_v3::verify_message(&keys, &headers, body, now).and_then(|()| {
                     let object = paywire::decode::json::parse(body, &paywire::Limits::default())?;
-                    Ok(serde_json::from_str(&object.to_string()).unwrap_or(Value::Null))
-                })
+                    Ok(serde_json::from_str::<Value>(&object.to_string()).unwrap_or(Value::Null))
+                });
+                // An error answer (`code`, `message`) is signed like any other.
+                if let Ok(fields) = &fields {
+                    if let Some(code) = fields["code"].as_str() {
+                        let message = fields["message"].as_str().unwrap_or_default();
+                        return error_answer(format!("{code}: {message}"), fields.clone());
+                    }
+                }
+                fields
             } else {
                 let Some(apiv3) = options.apiv3_key.as_deref() else {
                     return usage("wechat-global/notify needs --apiv3-key".into());
