@@ -164,6 +164,31 @@ impl RetryConfig {
     }
 }
 
+/// How much the HTTP server takes on: a client that opens connections and sends nothing,
+/// or sends a body a byte a minute, holds a connection for a bounded time only.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Connections served at once; more wait in the listener's queue until one closes.
+    pub max_connections: usize,
+    /// Time a connection has to send a request's headers (also between requests on a
+    /// kept-alive connection), in milliseconds.
+    pub header_timeout_ms: u64,
+    /// Time a request has from its headers to its answer, body reading included, in
+    /// milliseconds; past it the answer is 408.
+    pub request_timeout_ms: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            max_connections: 4096,
+            header_timeout_ms: 10_000,
+            request_timeout_ms: 30_000,
+        }
+    }
+}
+
 /// Faults the sandbox injects, to test a merchant's error handling.
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -190,6 +215,8 @@ pub struct SandboxConfig {
     pub retry: RetryConfig,
     /// Injected faults (none by default).
     pub faults: FaultConfig,
+    /// Bounds of the HTTP server.
+    pub server: ServerConfig,
 }
 
 /// Why a configuration was refused.
@@ -242,6 +269,16 @@ impl SandboxConfig {
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
         let config: SandboxConfig = serde_json::from_str(text)?;
         config.load_keys()?;
+        let server = &config.server;
+        if server.max_connections == 0
+            || server.header_timeout_ms == 0
+            || server.request_timeout_ms == 0
+        {
+            return Err(ConfigError::Invalid(
+                "server.max_connections, header_timeout_ms and request_timeout_ms must be above 0"
+                    .into(),
+            ));
+        }
         Ok(config)
     }
 

@@ -24,6 +24,7 @@ mod gateways;
 pub mod loopback;
 pub mod notify;
 pub mod redis_server;
+pub mod server;
 pub mod state;
 
 pub use config::SandboxConfig;
@@ -177,14 +178,8 @@ impl Sandbox {
             system_errors_left: std::sync::atomic::AtomicU32::new(system_errors),
         });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let service = router(app.clone());
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, service)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let limits = app.config.server;
+        tokio::spawn(server::serve(listener, router(app.clone()), limits, rx));
         Ok(Sandbox {
             addr,
             app,
