@@ -49,6 +49,37 @@ fn swiftpass_published_response_verifies_with_its_unlisted_field_signed() {
     );
 }
 
+/// A success must carry what the buyer pays with: the document's `trade_type`,
+/// `prepay_id` and `mweb_url` (its success example), or the `pay_info` URL real SwiftPass
+/// gateways send instead (the published response). An authentic success with neither is
+/// refused, not returned as `Ok` with nothing to redirect to.
+#[test]
+fn swiftpass_success_carries_a_pay_url_or_is_refused() {
+    let document = body_of("swiftpass_response_document_success");
+    let verified = swiftpass::verify_response(document.as_bytes(), &swiftpass_key()).unwrap();
+    assert!(verified
+        .value
+        .pay_url()
+        .unwrap()
+        .starts_with("https://wx.tenpay.com/"));
+    assert_eq!(
+        verified.value.prepay_id.as_deref(),
+        Some("wx201411101639507cbf6ffd8b0779950874")
+    );
+    let published = body_of("swiftpass_response_published");
+    let verified = swiftpass::verify_response(published.as_bytes(), &swiftpass_key()).unwrap();
+    assert!(verified
+        .value
+        .pay_url()
+        .unwrap()
+        .starts_with("https://statecheck.swiftpass.cn/"));
+    let empty = body_of("swiftpass_response_success_without_pay_url");
+    match swiftpass::verify_response(empty.as_bytes(), &swiftpass_key()).unwrap_err() {
+        swiftpass::SwiftpassError::Verify(e) => assert!(e.is_malformed(), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn swiftpass_response_refuses_tampering_wrong_key_and_no_signature() {
     let body = body_of("swiftpass_response_published");

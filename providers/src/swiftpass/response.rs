@@ -85,9 +85,21 @@ pub struct WapPayResponse {
     pub prepay_id: Option<String>,
     /// 支付跳转链接 (status 和 result_code 都为 0 时返回)
     pub mweb_url: Option<String>,
+    /// The payment page URL real SwiftPass gateways send in place of `mweb_url` (not in
+    /// the document's table; in the published response).
+    pub pay_info: Option<String>,
 }
 
 impl WapPayResponse {
+    /// Where to send the buyer: `mweb_url` (the document), else `pay_info` (what real
+    /// gateways send). A verified success always has one.
+    pub fn pay_url(&self) -> Option<&str> {
+        self.mweb_url
+            .as_deref()
+            .or(self.pay_info.as_deref())
+            .filter(|url| !url.is_empty())
+    }
+
     /// A business success: `result_code` 0, or `SUCCESS` as the document's success
     /// example sends it.
     pub fn is_success(&self) -> bool {
@@ -139,6 +151,19 @@ pub fn verify_response(
     let verified = verify::decode_checked::<WapPayResponse>(fields)?;
     if !verified.value.is_success() {
         return Err(SwiftpassError::Business(Box::new(verified.value)));
+    }
+    // A success with nothing to pay with cannot be acted on: the document requires
+    // trade_type, prepay_id and mweb_url; real gateways send pay_info instead.
+    let value = &verified.value;
+    let documented =
+        value.trade_type.is_some() && value.prepay_id.is_some() && value.mweb_url.is_some();
+    if value.pay_url().is_none() || (value.mweb_url.is_some() && !documented) {
+        return Err(SwiftpassError::Verify(VerifyError::Decode(
+            paywire::DecodeError::malformed(
+                Format::Xml,
+                "a success without its payment URL: the document requires trade_type, prepay_id and mweb_url (or pay_info, as gateways send)",
+            ),
+        )));
     }
     Ok(verified)
 }
