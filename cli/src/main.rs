@@ -106,7 +106,7 @@ enum Command {
     Schema {
         /// feat/pay, weidoufu/miniapp, swiftpass/wap, swiftpass/wap-rsa, wechat-global/jsapi or xorpay/jsapi.
         endpoint: String,
-        /// markdown or json.
+        /// markdown, json (the table) or json-schema (the request's JSON form).
         #[arg(long, default_value = "markdown")]
         format: String,
     },

@@ -557,6 +557,18 @@ fn schema_qr_and_usage_errors() {
         .unwrap()
         .iter()
         .any(|f| f["wire_name"] == "amount" && f["type"] == "object"));
+    let exported = paywire(&["schema", "xorpay/jsapi", "--format", "json-schema"], b"");
+    assert_eq!(exported.status.code(), Some(0));
+    let exported = json_out(&exported);
+    assert_eq!(
+        exported["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    assert_eq!(
+        exported["properties"]["pay_type"]["enum"],
+        serde_json::json!(["jsapi"])
+    );
+    assert_eq!(exported["additionalProperties"], false);
     assert_eq!(
         paywire(&["schema", "swiftpass/wap", "--format", "yaml"], b"")
             .status

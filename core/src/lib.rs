@@ -42,6 +42,7 @@ pub mod client;
 pub mod decode;
 mod encode;
 mod error;
+pub mod json_schema;
 pub mod json_text;
 #[cfg(feature = "rsa")]
 pub mod keys;

@@ -1,4 +1,4 @@
-//! `paywire schema ENDPOINT [--format markdown|json]`.
+//! `paywire schema ENDPOINT [--format markdown|json|json-schema]`.
 
 use super::Endpoint;
 use paywire::schema::Schema;
@@ -18,7 +18,7 @@ pub fn schema_of(endpoint: Endpoint) -> &'static Schema {
     }
 }
 
-/// The table as markdown or JSON.
+/// The table as markdown, JSON, or a JSON Schema of the request's JSON form.
 pub fn render(endpoint: Endpoint, format: &str) -> Result<String, String> {
     let schema = schema_of(endpoint);
     match format {
@@ -26,6 +26,10 @@ pub fn render(endpoint: Endpoint, format: &str) -> Result<String, String> {
         "json" => {
             serde_json::to_string_pretty(&schema_table::json(schema)).map_err(|e| e.to_string())
         }
-        other => Err(format!("unknown format {other:?}; use markdown or json")),
+        "json-schema" => serde_json::to_string_pretty(&paywire::json_schema::json_schema(schema))
+            .map_err(|e| e.to_string()),
+        other => Err(format!(
+            "unknown format {other:?}; use markdown, json or json-schema"
+        )),
     }
 }

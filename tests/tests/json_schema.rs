@@ -1,0 +1,124 @@
+//! The exported JSON Schema, checked by an independent validator (the `jsonschema`
+//! crate): every shipped sample passes it, and orders that break a declared rule fail it
+//! as they fail paywire's validation.
+
+use paywire::json_schema::json_schema;
+use paywire::schema::Schema;
+use paywire::PayRequest;
+use paywire_providers::{feat, samples, swiftpass, wechat_global, weidoufu, xorpay};
+use serde_json::{json, Value};
+
+fn validator(schema: &'static Schema) -> jsonschema::Validator {
+    jsonschema::draft202012::new(&json_schema(schema)).expect("a valid JSON Schema")
+}
+
+/// A request's JSON form, keyed by wire names, as serde writes it.
+fn json_form<T: PayRequest + serde::Serialize>(request: &T) -> Value {
+    serde_json::to_value(request).unwrap()
+}
+
+#[test]
+fn every_sample_passes_its_schema() {
+    let cases: [(&'static Schema, Value); 6] = [
+        (feat::OrderPay::SCHEMA, json_form(&samples::feat_native())),
+        (
+            weidoufu::MiniappPay::SCHEMA,
+            json_form(&samples::weidoufu_wechat()),
+        ),
+        (
+            swiftpass::WapPay::SCHEMA,
+            json_form(&samples::swiftpass_wap()),
+        ),
+        (
+            swiftpass::WapPayRsa::SCHEMA,
+            json_form(&samples::swiftpass_wap_rsa()),
+        ),
+        (
+            wechat_global::JsapiOrder::SCHEMA,
+            json_form(&samples::wechat_global_direct()),
+        ),
+        (
+            xorpay::JsapiPay::SCHEMA,
+            json_form(&samples::xorpay_jsapi()),
+        ),
+    ];
+    for (schema, value) in cases {
+        let errors: Vec<String> = validator(schema)
+            .iter_errors(&value)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}\n{value}", schema.name);
+    }
+}
+
+/// A change to an order's JSON form.
+type Mutation = Box<dyn Fn(&mut Value)>;
+
+/// Each mutation breaks one declared rule: the independent validator refuses it, and so
+/// does paywire (the schema says nothing paywire does not).
+#[test]
+fn orders_breaking_a_rule_fail_the_schema_and_paywire_alike() {
+    let base = json_form(&samples::swiftpass_wap());
+    let schema = validator(swiftpass::WapPay::SCHEMA);
+    let mutations: Vec<(&str, Mutation)> = vec![
+        (
+            "required member missing",
+            Box::new(|v| {
+                v.as_object_mut().unwrap().remove("out_trade_no");
+            }),
+        ),
+        (
+            "required member empty",
+            Box::new(|v| v["nonce_str"] = json!("")),
+        ),
+        ("one_of", Box::new(|v| v["charset"] = json!("GBK"))),
+        ("too long", Box::new(|v| v["body"] = json!("x".repeat(129)))),
+        ("range", Box::new(|v| v["total_fee"] = json!(0))),
+        (
+            "compact_time",
+            Box::new(|v| v["time_start"] = json!("2024-03-01 12:00")),
+        ),
+        ("undeclared member", Box::new(|v| v["extra"] = json!("1"))),
+        (
+            "wrong constant",
+            Box::new(|v| v["service"] = json!("pay.weixin.native")),
+        ),
+        ("a float amount", Box::new(|v| v["total_fee"] = json!(1.5))),
+        (
+            "a negative amount",
+            Box::new(|v| v["total_fee"] = json!(-1)),
+        ),
+        (
+            "a text amount",
+            Box::new(|v| v["total_fee"] = json!("9.90")),
+        ),
+        ("a number for text", Box::new(|v| v["body"] = json!(5))),
+    ];
+    for (what, mutate) in mutations {
+        let mut value = base.clone();
+        mutate(&mut value);
+        assert!(
+            !schema.is_valid(&value),
+            "{what}: the schema accepted {value}"
+        );
+        let paywire_refuses = match serde_json::from_value::<swiftpass::WapPay>(value.clone()) {
+            Ok(order) => order.validate().is_err(),
+            Err(_) => true,
+        };
+        assert!(paywire_refuses, "{what}: paywire accepted {value}");
+    }
+    // required_if as if/then: XorPay's openid is required for pay_type jsapi.
+    let xorpay = validator(xorpay::JsapiPay::SCHEMA);
+    let mut order = json_form(&samples::xorpay_jsapi());
+    assert!(xorpay.is_valid(&order));
+    order.as_object_mut().unwrap().remove("openid");
+    assert!(!xorpay.is_valid(&order));
+    // Nested objects are closed and checked too (WeChat's amount).
+    let wechat = validator(wechat_global::JsapiOrder::SCHEMA);
+    let mut order = json_form(&samples::wechat_global_direct());
+    order["amount"]["total"] = json!(0);
+    assert!(!wechat.is_valid(&order));
+    let mut order = json_form(&samples::wechat_global_direct());
+    order["amount"]["extra"] = json!(1);
+    assert!(!wechat.is_valid(&order));
+}
