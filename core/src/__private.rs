@@ -99,6 +99,12 @@ pub const fn kind_of<T: WireValue>() -> Kind {
     T::KIND
 }
 
+/// Whether a field type travels as one text value (not a nested object or array), as
+/// XML and form bodies need.
+pub const fn is_flat<T: WireValue>() -> bool {
+    !matches!(T::KIND, Kind::Object(_) | Kind::Array(_))
+}
+
 /// Whether a field type may be absent.
 pub const fn is_optional<T: WireValue>() -> bool {
     T::OPTIONAL

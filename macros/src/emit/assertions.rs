@@ -1,6 +1,6 @@
 //! Compile-time checks that each rule fits its field's type, spanned at the rule's key.
 
-use crate::model::Field;
+use crate::model::{Container, Derive, Field, Format, Location};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
@@ -41,4 +41,32 @@ pub(crate) fn type_assertions(f: &Field) -> TokenStream {
         out.push(quote_spanned!(span=> const _: () = _pw::__private::assert_optional::<#ty>();));
     }
     quote!(#(#out)*)
+}
+
+/// A request in a flat format (XML, form) cannot carry a nested object or array: checked
+/// at compile time, at the field's type, rather than when the first body is written.
+pub(crate) fn flat_format_assertions(c: &Container) -> TokenStream {
+    let flat = matches!(c.format, Some(Format::Xml | Format::Form));
+    if c.derive != Derive::Request || !flat {
+        return quote!();
+    }
+    let format = if c.format == Some(Format::Xml) {
+        "an XML"
+    } else {
+        "a form"
+    };
+    let checks = c
+        .fields
+        .iter()
+        .filter(|f| f.location == Location::Body)
+        .map(|f| {
+            let span = syn::spanned::Spanned::span(&f.ty);
+            let ty = type_at(&f.ty, span);
+            let message = format!(
+                "`{}` is a nested object or array, which {format} body cannot carry: use format = \"json\", or a JsonText<T> field (the object as JSON text)",
+                f.wire.value
+            );
+            quote_spanned!(span=> const _: () = ::core::assert!(_pw::__private::is_flat::<#ty>(), #message);)
+        });
+    quote!(#(#checks)*)
 }

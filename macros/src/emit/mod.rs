@@ -45,6 +45,7 @@ pub fn expand(c: &Container) -> TokenStream {
     });
     let decode = access::decode_fields(c);
     let assertions = c.fields.iter().map(assertions::type_assertions);
+    let flat_format = assertions::flat_format_assertions(c);
     let custom = c.validate_with.as_ref().map(|path| {
         quote! {
             fn custom_checks(&self, at: &_pw::__private::Path<'_>, errors: &mut _pw::__private::SchemaErrors) {
@@ -167,6 +168,7 @@ pub fn expand(c: &Container) -> TokenStream {
             }
 
             #(#assertions)*
+            #flat_format
         };
     }
 }
