@@ -220,21 +220,12 @@ fn main() -> ExitCode {
                 Ok(b) => b,
                 Err(e) => return fail(e),
             };
-            let secrets = (|| {
-                let key = SecretSource {
-                    value: key,
-                    file: key_file,
-                    env: key_env,
-                }
-                .resolve("key")?;
-                let token = SecretSource {
-                    value: token,
-                    file: token_file,
-                    env: token_env,
-                }
-                .resolve("token")?;
-                Ok::<_, String>((key, token))
-            })();
+            let secrets = SecretSource::new(key, key_file, key_env)
+                .resolve("key")
+                .and_then(|key| {
+                    let token = SecretSource::new(token, token_file, token_env).resolve("token")?;
+                    Ok((key, token))
+                });
             let (key, token) = match secrets {
                 Ok(s) => s,
                 Err(e) => return fail(e),
@@ -281,21 +272,13 @@ fn main() -> ExitCode {
             apiv3_key_env,
             now,
         } => {
-            let secrets = (|| {
-                let key = SecretSource {
-                    value: key,
-                    file: key_file,
-                    env: key_env,
-                }
-                .resolve("key")?;
-                let apiv3 = SecretSource {
-                    value: apiv3_key,
-                    file: apiv3_key_file,
-                    env: apiv3_key_env,
-                }
-                .resolve("apiv3-key")?;
-                Ok::<_, String>((key, apiv3))
-            })();
+            let secrets = SecretSource::new(key, key_file, key_env)
+                .resolve("key")
+                .and_then(|key| {
+                    let apiv3 = SecretSource::new(apiv3_key, apiv3_key_file, apiv3_key_env)
+                        .resolve("apiv3-key")?;
+                    Ok((key, apiv3))
+                });
             let (key, apiv3_key) = match secrets {
                 Ok(s) => s,
                 Err(e) => return fail(e),

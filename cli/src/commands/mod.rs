@@ -87,6 +87,11 @@ pub struct SecretSource {
 }
 
 impl SecretSource {
+    /// The three options of one secret.
+    pub fn new(value: Option<String>, file: Option<String>, env: Option<String>) -> Self {
+        SecretSource { value, file, env }
+    }
+
     /// The secret, if one was given; `name` is the option's name (`key`, `token`).
     pub fn resolve(&self, name: &str) -> Result<Option<String>, String> {
         let given = [&self.value, &self.file, &self.env]
