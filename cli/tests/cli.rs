@@ -243,6 +243,19 @@ fn keys_come_from_a_file_or_the_environment_and_never_from_an_at_sign() {
         String::from_utf8_lossy(&by_file.stderr)
     );
     assert_eq!(json_out(&by_file)["signature"], v["signature"]);
+    assert!(
+        by_file.stderr.is_empty(),
+        "no warning for a key from a file"
+    );
+    let by_argv = paywire(
+        &["sign", "swiftpass/wap", "--key", secret],
+        input.as_bytes(),
+    );
+    let warning = String::from_utf8_lossy(&by_argv.stderr);
+    assert!(
+        warning.contains("visible to other users") && !warning.contains(secret),
+        "{warning}"
+    );
     let mut child = Command::new(env!("CARGO_BIN_EXE_paywire"))
         .args(["sign", "swiftpass/wap", "--key-env", "PAYWIRE_TEST_KEY"])
         .env("PAYWIRE_TEST_KEY", secret)

@@ -109,6 +109,9 @@ impl SecretSource {
                     "--{name} starts with '@': to read it from a file, write --{name}-file PATH"
                 ));
             }
+            eprintln!(
+                "paywire: --{name} on the command line is visible to other users (ps); prefer --{name}-file or --{name}-env"
+            );
             return Ok(Some(value.clone()));
         }
         if let Some(path) = &self.file {
