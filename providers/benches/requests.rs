@@ -5,12 +5,13 @@
 //! criterion groups, a summary prints the ratios. Run: `cargo bench -p paywire-providers`.
 
 mod baseline;
+mod interleave;
 
 use criterion::{criterion_group, Criterion};
 use paywire::{PayRequest, Secret};
 use paywire_providers::samples;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const KEY: &str = "61307e5f2aebcacecbcca6fe5296df9c";
 
@@ -81,27 +82,11 @@ const BATCH: u32 = 5_000;
 /// Batches per contender, interleaved.
 const ROUNDS: usize = 31;
 
-/// Nanoseconds per call of one batch.
-fn batch_ns(f: &mut impl FnMut()) -> f64 {
-    let iterations = BATCH;
-    let start = Instant::now();
-    for _ in 0..iterations {
-        f();
-    }
-    start.elapsed().as_nanos() as f64 / f64::from(iterations)
-}
-
-/// Best-of-rounds nanoseconds per call for each of `fs`, the rounds interleaved so a
-/// change in the machine's speed during the run (shared cores, frequency) reaches every
-/// contender alike.
-fn interleaved_best<const N: usize>(mut fs: [&mut dyn FnMut(); N]) -> [f64; N] {
-    let mut best = [f64::INFINITY; N];
-    for _ in 0..ROUNDS {
-        for (f, best) in fs.iter_mut().zip(&mut best) {
-            *best = best.min(batch_ns(f));
-        }
-    }
-    best
+/// Best-of-rounds nanoseconds per call for each of `fs`, interleaved.
+fn interleaved_best<const N: usize>(fs: [&mut dyn FnMut(); N]) -> [f64; N] {
+    let mut fs = fs;
+    let micros = interleave::best_micros(ROUNDS, BATCH, &mut fs);
+    std::array::from_fn(|i| micros[i] * 1_000.0)
 }
 
 fn ratio_row<T: PayRequest<Key = Secret>>(
