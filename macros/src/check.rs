@@ -3,7 +3,7 @@
 //! sign order is computed here, at compile time.
 
 use crate::ctxt::{did_you_mean, Ctxt};
-use crate::model::{Condition, Container, Derive, Format, Location, Scheme, SignEntry};
+use crate::model::{Condition, Container, Derive, Format, Scheme, SignEntry};
 use proc_macro2::Span;
 use std::collections::BTreeMap;
 
@@ -71,9 +71,7 @@ fn check_wire_names(cx: &mut Ctxt, c: &Container) {
     }
     if c.format == Some(Format::Xml) {
         let names = c
-            .fields
-            .iter()
-            .filter(|f| f.location == Location::Body)
+            .body_fields()
             .map(|f| (f.wire.value.as_str(), f.wire.span))
             .chain(c.constants.iter().map(|k| (k.wire.as_str(), k.span)))
             .chain(

@@ -164,6 +164,13 @@ pub struct Container {
     pub validate_with: Option<syn::Path>,
 }
 
+impl Container {
+    /// The fields that travel in the body (not `#[pay(path)]`), in declaration order.
+    pub fn body_fields(&self) -> impl Iterator<Item = &Field> {
+        self.fields.iter().filter(|f| f.location == Location::Body)
+    }
+}
+
 /// What people call SHA256withRSA, answered with the scheme's name.
 const RSA_ALIASES: &[&str] = &["rsa", "rsa2", "rsa_1_256", "sha256withrsa", "rsa-sha256"];
 

@@ -1,6 +1,6 @@
 //! Compile-time checks that each rule fits its field's type, spanned at the rule's key.
 
-use crate::model::{Container, Derive, Field, Format, Location};
+use crate::model::{Container, Derive, Field, Format};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
@@ -55,10 +55,7 @@ pub(crate) fn flat_format_assertions(c: &Container) -> TokenStream {
     } else {
         "a form"
     };
-    let checks = c
-        .fields
-        .iter()
-        .filter(|f| f.location == Location::Body)
+    let checks = c.body_fields()
         .map(|f| {
             let span = syn::spanned::Spanned::span(&f.ty);
             let ty = type_at(&f.ty, span);

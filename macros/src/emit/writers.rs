@@ -72,10 +72,7 @@ pub(crate) fn write_body(c: &Container) -> TokenStream {
             (false, _) => quote!(let at = body.form_text(at, #prefix, #text);),
         }
     });
-    let fields = c
-        .fields
-        .iter()
-        .filter(|f| f.location == crate::model::Location::Body)
+    let fields = c.body_fields()
         .map(|f| {
             let value = wire(f);
             let (open, close) = tags(&f.wire.value);
@@ -121,15 +118,11 @@ pub(crate) fn write_json_members(c: &Container) -> TokenStream {
         let member = format!(",{}:{value}", json_string(&k.wire));
         quote!(out.extend_from_slice(#member.as_bytes());)
     });
-    let fields = c
-        .fields
-        .iter()
-        .filter(|f| f.location == crate::model::Location::Body)
-        .map(|f| {
-            let value = wire(f);
-            let prefix = format!(",{}:", json_string(&f.wire.value));
-            quote!(_pw::__private::json_member(#value, out, #prefix);)
-        });
+    let fields = c.body_fields().map(|f| {
+        let value = wire(f);
+        let prefix = format!(",{}:", json_string(&f.wire.value));
+        quote!(_pw::__private::json_member(#value, out, #prefix);)
+    });
     quote! {
         #(#constants)* #(#fields)*
         true
