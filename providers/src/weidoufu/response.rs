@@ -176,17 +176,20 @@ struct AnswerHead {
 /// refusal keeps its message whatever `data` is (an object, `""`, `[]`, `null`); its
 /// `data` comes along when it is a readable object.
 pub fn read_answer(body: &[u8]) -> Result<AnswerData, WeidoufuError> {
-    let head = AnswerHead::decode_unsigned(body)?.value;
-    if head.code != 1 {
-        let data = PayAnswer::decode_unsigned(body)
-            .ok()
-            .and_then(|a| a.value.data);
-        return Err(WeidoufuError::Refused {
-            message: head.message,
-            data: data.map(Box::new),
-        });
-    }
-    let answer = PayAnswer::decode_unsigned(body)?.value;
+    let answer = match PayAnswer::decode_unsigned(body) {
+        Ok(answer) => answer.value,
+        // Only a refusal may carry a `data` that does not decode: read its head alone.
+        Err(error) => {
+            let head = AnswerHead::decode_unsigned(body)?.value;
+            if head.code == 1 {
+                return Err(error.into());
+            }
+            return Err(WeidoufuError::Refused {
+                message: head.message,
+                data: None,
+            });
+        }
+    };
     match (answer.code, answer.data) {
         (1, Some(data)) => Ok(data),
         (1, None) => Err(WeidoufuError::Decode(VerifyError::Decode(
