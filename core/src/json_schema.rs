@@ -17,15 +17,9 @@ use serde_json::{json, Map, Value};
 /// with their fixed value; path parameters are members like the others).
 pub fn json_schema(schema: &'static Schema) -> Value {
     let mut root = object(schema);
-    let root_map = root.as_object_mut().expect("an object schema");
-    let mut out = Map::new();
-    out.insert(
-        "$schema".into(),
-        "https://json-schema.org/draft/2020-12/schema".into(),
-    );
-    out.insert("title".into(), schema.name.into());
-    out.append(root_map);
-    Value::Object(out)
+    root["$schema"] = "https://json-schema.org/draft/2020-12/schema".into();
+    root["title"] = schema.name.into();
+    root
 }
 
 fn object(schema: &'static Schema) -> Value {
