@@ -23,6 +23,7 @@ pub const DEMO_RETRY: RetryConfig = RetryConfig {
     max_delay_ms: 400,
     max_attempts: 10,
     timeout_ms: 3_000,
+    workers: 8,
 };
 
 /// The shortest wait for a notification to be applied.

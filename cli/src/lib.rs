@@ -6,3 +6,4 @@ pub mod demo;
 pub mod merchant;
 pub mod qr;
 pub mod soak;
+pub mod sockets;

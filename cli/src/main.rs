@@ -414,6 +414,13 @@ fn main() -> ExitCode {
                             "faults: before {}  after {}  slow {}  drop {}  apply_failed {}  crashed {}  (redis restarted: {})",
                             f.before, f.after, f.slow, f.drop, f.apply_failed, f.crashed, report.redis_restarted
                         ));
+                        let peak = report
+                            .peak_notify_connections
+                            .map_or("not measurable here".to_owned(), |p| p.to_string());
+                        out(&format!(
+                            "notify connections: at most {peak} open at once (pool of {})",
+                            report.delivery_workers
+                        ));
                         for f in &report.failures {
                             out(&format!("  failed: {f}"));
                         }

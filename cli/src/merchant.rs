@@ -539,6 +539,11 @@ impl Merchant {
         })
     }
 
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// The notify URL for a gateway.
     pub fn notify_url(&self, gateway: Gateway) -> String {
         format!("http://{}/notify/{}", self.addr, gateway.name())

@@ -8,6 +8,7 @@
 
 use crate::demo::{Demo, Row};
 use crate::merchant::{Fault, FaultCounts, MerchantOptions};
+use crate::sockets::PeakConnections;
 use paywire::ledger::Ledger;
 use paywire_sandbox::config::RetryConfig;
 use paywire_sandbox::redis_server::RedisServer;
@@ -99,6 +100,11 @@ pub struct SoakReport {
     pub gateways: BTreeMap<&'static str, GatewayReport>,
     /// Notification delivery attempts the sandbox made.
     pub deliveries: usize,
+    /// The sandbox's delivery pool size.
+    pub delivery_workers: usize,
+    /// The most connections open to the merchant at once during the run, counted in the
+    /// kernel's socket tables (`null` where they cannot be read); at most the pool size.
+    pub peak_notify_connections: Option<usize>,
     /// Whether Redis was killed and restarted during the run.
     pub redis_restarted: bool,
     /// Median time from placing an order to its payment being applied.
@@ -118,6 +124,9 @@ impl SoakReport {
             && self.applied_twice == 0
             && self.amount_mismatch == 0
             && self.failures.is_empty()
+            && self
+                .peak_notify_connections
+                .is_none_or(|peak| peak <= self.delivery_workers)
     }
 }
 
@@ -141,6 +150,7 @@ fn retry_for(options: &SoakOptions) -> RetryConfig {
         max_delay_ms,
         max_attempts: 30u32.max((span_ms / max_delay_ms) as u32 + 6),
         timeout_ms: 300,
+        ..RetryConfig::default()
     }
 }
 
@@ -224,6 +234,7 @@ pub async fn run(options: &SoakOptions) -> Result<SoakReport, String> {
         ..MerchantOptions::default()
     };
     let demo = Arc::new(Demo::start_with(retry, merchant).await?);
+    let connections = PeakConnections::start(demo.merchant.addr().port());
     let placed = Arc::new(AtomicU32::new(0));
     let outage = match (&own_redis, options.redis_outage) {
         (Some(server), Some(pause)) => Some(tokio::spawn(restart_mid_run(
@@ -264,7 +275,11 @@ pub async fn run(options: &SoakOptions) -> Result<SoakReport, String> {
         None => false,
     };
     settle(&demo, retry).await;
-    Ok(report(options, &demo, &rows, redis_restarted, started))
+    let peak_notify_connections = connections.finish();
+    let mut report = report(options, &demo, &rows, redis_restarted, started);
+    report.delivery_workers = retry.workers;
+    report.peak_notify_connections = peak_notify_connections;
+    Ok(report)
 }
 
 /// Kills the soak's Redis once `after` orders are placed and starts it again `pause`
@@ -387,6 +402,8 @@ fn report(
         faults: merchant.faults(),
         gateways,
         deliveries: orders.iter().map(|o| o.deliveries.len()).sum(),
+        delivery_workers: 0,
+        peak_notify_connections: None,
         redis_restarted,
         p50_ms: percentile(0.50),
         p99_ms: percentile(0.99),

@@ -136,6 +136,8 @@ pub struct RetryConfig {
     pub max_attempts: u32,
     /// Timeout of one delivery, in milliseconds.
     pub timeout_ms: u64,
+    /// Deliveries in flight at once, each on one connection; the rest wait their turn.
+    pub workers: usize,
 }
 
 impl Default for RetryConfig {
@@ -148,6 +150,7 @@ impl Default for RetryConfig {
             max_delay_ms: 10_000,
             max_attempts: 16,
             timeout_ms: 5_000,
+            workers: 32,
         }
     }
 }
@@ -277,6 +280,11 @@ impl SandboxConfig {
             return Err(ConfigError::Invalid(
                 "server.max_connections, header_timeout_ms and request_timeout_ms must be above 0"
                     .into(),
+            ));
+        }
+        if config.retry.workers == 0 || config.retry.max_attempts == 0 {
+            return Err(ConfigError::Invalid(
+                "retry.workers and retry.max_attempts must be above 0".into(),
             ));
         }
         Ok(config)

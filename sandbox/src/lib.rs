@@ -49,6 +49,8 @@ pub struct App {
     pub keys: LoadedKeys,
     /// Orders and deliveries.
     pub orders: Arc<Orders>,
+    /// The notification sender.
+    pub deliveries: notify::Deliveries,
     /// The sandbox's own base URL.
     pub base_url: String,
     /// `SYSTEM_ERROR`s still to inject.
@@ -107,12 +109,7 @@ async fn pay(
             Gateway::Xorpay => gateways::xorpay::notification(&app, &order),
         };
         if let Some(outgoing) = outgoing {
-            notify::spawn(
-                app.orders.clone(),
-                app.config.retry,
-                order.id.clone(),
-                outgoing,
-            );
+            app.deliveries.send(order.id.clone(), outgoing);
         }
     }
     if q.redirect.is_some() {
@@ -170,10 +167,12 @@ impl Sandbox {
             .local_addr()
             .map_err(|source| StartError::Bind { addr, source })?;
         let system_errors = config.faults.wechat_global_system_errors;
+        let orders = Arc::new(Orders::default());
         let app = Arc::new(App {
+            deliveries: notify::Deliveries::start(orders.clone(), config.retry),
             config,
             keys,
-            orders: Arc::new(Orders::default()),
+            orders,
             base_url: format!("http://{addr}"),
             system_errors_left: std::sync::atomic::AtomicU32::new(system_errors),
         });

@@ -1,11 +1,14 @@
 //! Notification delivery: POST to the merchant's `notify_url`, retrying with back-off
-//! until the merchant acknowledges the way the gateway expects.
+//! until the merchant acknowledges the way the gateway expects, from a bounded pool.
 
 use crate::config::RetryConfig;
 use crate::state::{Delivery, Orders};
 use paywire::client::{Client, ClientOptions};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
 
 /// How the merchant acknowledges.
 #[derive(Debug, Clone, Copy)]
@@ -31,33 +34,157 @@ pub struct Outgoing {
     pub ack: Ack,
 }
 
-/// Delivers `outgoing` for order `id` in the background, recording every attempt.
-pub fn spawn(orders: Arc<Orders>, retry: RetryConfig, id: String, outgoing: Outgoing) {
-    tokio::spawn(async move {
+/// One attempt waiting to be made.
+struct Job {
+    id: String,
+    outgoing: Arc<Outgoing>,
+    attempt: u32,
+}
+
+/// A job and when it is due; ordered by that time, then by arrival.
+struct Due {
+    at: Instant,
+    seq: u64,
+    job: Job,
+}
+
+impl PartialEq for Due {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+impl Eq for Due {}
+impl PartialOrd for Due {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Due {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
+/// The notification sender: a fixed pool of `retry.workers` tasks sharing one HTTP client,
+/// so at most that many deliveries, and connections, are in flight however many orders
+/// are paid at once. Attempts waiting for their back-off sit in one timer queue, not each
+/// in a task or a connection of its own. Dropping it stops every delivery not yet made.
+pub struct Deliveries {
+    schedule: mpsc::UnboundedSender<(Instant, Job)>,
+}
+
+impl Deliveries {
+    /// Starts the pool; deliveries are recorded in `orders`.
+    pub fn start(orders: Arc<Orders>, retry: RetryConfig) -> Deliveries {
+        let (schedule, scheduled) = mpsc::unbounded_channel();
+        let workers = retry.workers.max(1);
+        let (work, jobs) = mpsc::channel::<Job>(workers);
+        let jobs = Arc::new(tokio::sync::Mutex::new(jobs));
         let options = ClientOptions {
             timeout: Duration::from_millis(retry.timeout_ms),
             // A proxy from the environment would carry deliveries off the machine.
             proxy_from_env: false,
             ..ClientOptions::default()
         };
-        let client = match Client::with_options(options) {
-            Ok(c) => c,
-            Err(e) => {
-                let answer = format!("cannot build the HTTP client: {e}");
-                orders.record(&id, Delivery::unanswered(0, answer));
-                return;
-            }
-        };
-        for attempt in 1..=retry.max_attempts {
-            let delivery = attempt_once(&client, &outgoing, attempt).await;
-            let done = delivery.acknowledged;
-            orders.record(&id, delivery);
-            if done {
-                return;
-            }
-            tokio::time::sleep(retry.delay_after(attempt)).await;
+        let client = Client::with_options(options).map_err(|e| e.to_string());
+        for _ in 0..workers {
+            let worker = Worker {
+                orders: orders.clone(),
+                retry,
+                client: client.clone(),
+                retries: schedule.downgrade(),
+            };
+            tokio::spawn(worker.run(jobs.clone()));
         }
-    });
+        tokio::spawn(dispatch(scheduled, work));
+        Deliveries { schedule }
+    }
+
+    /// Queues the first attempt of `outgoing`, the notification of order `id`.
+    pub fn send(&self, id: String, outgoing: Outgoing) {
+        let job = Job {
+            id,
+            outgoing: Arc::new(outgoing),
+            attempt: 1,
+        };
+        // The dispatcher ends only once this sender is gone.
+        let _ = self.schedule.send((Instant::now(), job));
+    }
+}
+
+/// Hands each job to a worker once it is due, earliest first, until the [`Deliveries`]
+/// is dropped.
+async fn dispatch(mut scheduled: mpsc::UnboundedReceiver<(Instant, Job)>, work: mpsc::Sender<Job>) {
+    let mut waiting: BinaryHeap<Reverse<Due>> = BinaryHeap::new();
+    let mut seq = 0u64;
+    loop {
+        let next_due = waiting.peek().map(|Reverse(due)| due.at);
+        tokio::select! {
+            received = scheduled.recv() => match received {
+                Some((at, job)) => {
+                    seq += 1;
+                    waiting.push(Reverse(Due { at, seq, job }));
+                }
+                None => return,
+            },
+            () = sleep_until(next_due), if next_due.is_some() => {
+                while let Some(Reverse(due)) = waiting.peek() {
+                    if due.at > Instant::now() {
+                        break;
+                    }
+                    let Some(Reverse(due)) = waiting.pop() else { break };
+                    if work.send(due.job).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    if let Some(at) = at {
+        tokio::time::sleep_until(at.into()).await;
+    }
+}
+
+/// One of the pool's tasks: takes a due attempt, makes it, records it, and queues the
+/// next attempt when the merchant did not acknowledge.
+struct Worker {
+    orders: Arc<Orders>,
+    retry: RetryConfig,
+    client: Result<Client, String>,
+    retries: mpsc::WeakUnboundedSender<(Instant, Job)>,
+}
+
+impl Worker {
+    async fn run(self, jobs: Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>) {
+        loop {
+            let Some(job) = jobs.lock().await.recv().await else {
+                return;
+            };
+            let delivery = match &self.client {
+                Ok(client) => attempt_once(client, &job.outgoing, job.attempt).await,
+                Err(e) => {
+                    Delivery::unanswered(job.attempt, format!("cannot build the HTTP client: {e}"))
+                }
+            };
+            let done = delivery.acknowledged;
+            self.orders.record(&job.id, delivery);
+            if done || job.attempt >= self.retry.max_attempts {
+                continue;
+            }
+            let Some(retries) = self.retries.upgrade() else {
+                return;
+            };
+            let at = Instant::now() + self.retry.delay_after(job.attempt);
+            let next = Job {
+                attempt: job.attempt + 1,
+                ..job
+            };
+            let _ = retries.send((at, next));
+        }
+    }
 }
 
 async fn attempt_once(client: &Client, outgoing: &Outgoing, attempt: u32) -> Delivery {

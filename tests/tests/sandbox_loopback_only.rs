@@ -147,6 +147,14 @@ async fn inside_a_fresh_network_namespace() {
     // A delivery aimed off the machine directly (as if an order had slipped through) is
     // not made; one to localhost is made, to 127.0.0.1.
     let orders = Arc::new(Orders::default());
+    let retry = paywire_sandbox::config::RetryConfig {
+        first_delay_ms: 10,
+        max_delay_ms: 10,
+        max_attempts: 2,
+        timeout_ms: 300,
+        workers: 2,
+    };
+    let deliveries = notify::Deliveries::start(orders.clone(), retry);
     for (id, url) in [
         ("off", format!("http://{elsewhere}/notify")),
         ("local", format!("http://localhost:{local_port}/notify")),
@@ -166,12 +174,6 @@ async fn inside_a_fresh_network_namespace() {
             fingerprint: id.into(),
         };
         let _ = orders.place(order);
-        let retry = paywire_sandbox::config::RetryConfig {
-            first_delay_ms: 10,
-            max_delay_ms: 10,
-            max_attempts: 2,
-            timeout_ms: 300,
-        };
         let outgoing = Outgoing {
             url,
             content_type: "text/plain",
@@ -179,7 +181,7 @@ async fn inside_a_fresh_network_namespace() {
             body: b"x".to_vec(),
             ack: Ack::Text("success"),
         };
-        notify::spawn(orders.clone(), retry, id.into(), outgoing);
+        deliveries.send(id.into(), outgoing);
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let off = orders.get("off").unwrap();

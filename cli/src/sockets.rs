@@ -1,0 +1,130 @@
+//! Counts TCP connections to a local port from the kernel's socket tables
+//! (`/proc/net/tcp` and `/proc/net/tcp6`, Linux), so the number of connections a component
+//! opens is measured from outside it rather than reported by it.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Client-side sockets connected or connecting to `port` on this host's network
+/// namespace; `None` where the socket tables cannot be read (not Linux).
+pub fn connections_to(port: u16) -> Option<usize> {
+    let mut count = 0;
+    let mut read_any = false;
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        read_any = true;
+        count += text
+            .lines()
+            .skip(1)
+            .filter(|l| is_client_of(l, port))
+            .count();
+    }
+    read_any.then_some(count)
+}
+
+/// Whether one socket-table line is a socket whose remote end is `port`, established or
+/// still connecting (`01`, `02`); a server-side socket has `port` as its local end.
+fn is_client_of(line: &str, port: u16) -> bool {
+    let mut columns = line.split_whitespace();
+    let (Some(_slot), Some(_local), Some(remote), Some(state)) = (
+        columns.next(),
+        columns.next(),
+        columns.next(),
+        columns.next(),
+    ) else {
+        return false;
+    };
+    let remote_port = remote
+        .rsplit_once(':')
+        .and_then(|(_, hex)| u16::from_str_radix(hex, 16).ok());
+    remote_port == Some(port) && matches!(state, "01" | "02")
+}
+
+/// The largest [`connections_to`] seen while it runs, sampled every millisecond or so.
+pub struct PeakConnections {
+    peak: Arc<AtomicUsize>,
+    readable: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl PeakConnections {
+    /// Starts sampling connections to `port` on a thread of its own.
+    pub fn start(port: u16) -> PeakConnections {
+        let peak = Arc::new(AtomicUsize::new(0));
+        let readable = Arc::new(AtomicBool::new(false));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (peak, readable, stop) = (peak.clone(), readable.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if let Some(now) = connections_to(port) {
+                        readable.store(true, Ordering::Relaxed);
+                        peak.fetch_max(now, Ordering::Relaxed);
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            })
+        };
+        PeakConnections {
+            peak,
+            readable,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops sampling: the peak, or `None` if the socket tables could not be read.
+    pub fn finish(mut self) -> Option<usize> {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        self.readable
+            .load(Ordering::Relaxed)
+            .then(|| self.peak.load(Ordering::Relaxed))
+    }
+}
+
+impl Drop for PeakConnections {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_counts_when_its_remote_end_is_the_port_and_it_is_open() {
+        // Lines as the kernel prints them: 127.0.0.1:40000 -> 127.0.0.1:8080 (0x1F90).
+        let established =
+            "   0: 0100007F:9C40 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  0 0 1 1";
+        let time_wait =
+            "   1: 0100007F:9C41 0100007F:1F90 06 00000000:00000000 00:00000000 00000000  0 0 0 1";
+        let server_side =
+            "   2: 0100007F:1F90 0100007F:9C40 01 00000000:00000000 00:00000000 00000000  0 0 2 1";
+        let v6 = "   3: 00000000000000000000000001000000:9C42 00000000000000000000000001000000:1F90 02 0:0 0:0 0 0 0 3 1";
+        assert!(is_client_of(established, 8080));
+        assert!(!is_client_of(time_wait, 8080));
+        assert!(!is_client_of(server_side, 8080));
+        assert!(is_client_of(v6, 8080));
+        assert!(!is_client_of("", 8080));
+        assert!(!is_client_of("garbage", 8080));
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn an_open_connection_is_seen_in_the_tables() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        assert_eq!(connections_to(port), Some(0));
+        let _a = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let _b = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        assert_eq!(connections_to(port), Some(2));
+    }
+}
