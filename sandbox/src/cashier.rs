@@ -3,7 +3,7 @@
 
 use crate::state::Order;
 use crate::App;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use http::StatusCode;
 use std::sync::Arc;
@@ -60,15 +60,39 @@ fn row(order: &Order) -> String {
     )
 }
 
-/// `GET /`.
-pub async fn page(State(app): State<Arc<App>>) -> Html<String> {
-    let rows: String = app.orders.all().iter().map(row).collect();
+/// Orders one cashier page shows.
+const PER_PAGE: usize = 50;
+
+#[derive(serde::Deserialize)]
+pub struct PageQuery {
+    page: Option<usize>,
+}
+
+/// Links to the newer and older pages around page `at` of `total` orders.
+fn page_links(at: usize, total: usize) -> String {
+    let mut links = Vec::new();
+    if at > 0 {
+        links.push(format!("<a href=\"/?page={}\">newer</a>", at - 1));
+    }
+    if (at + 1).saturating_mul(PER_PAGE) < total {
+        links.push(format!("<a href=\"/?page={}\">older</a>", at + 1));
+    }
+    links.join(" ")
+}
+
+/// `GET /?page=N`: the newest orders first, [`PER_PAGE`] at a time.
+pub async fn page(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Html<String> {
+    let at = q.page.unwrap_or(0);
+    let shown = app.orders.newest(at.saturating_mul(PER_PAGE), PER_PAGE);
+    let rows: String = shown.orders.iter().map(row).collect();
+    let links = page_links(at, shown.total);
+    let total = shown.total;
     Html(format!(
         "<!doctype html><html lang=\"zh\"><head><meta charset=\"utf-8\"><title>paywire sandbox cashier</title>\
          <style>body{{font-family:sans-serif}}td,th{{border:1px solid #ccc;padding:4px 8px}}table{{border-collapse:collapse}}</style>\
-         </head><body><h1>paywire sandbox cashier</h1><p>Orders placed with the sandbox. Pay one to send the gateway's notification.</p>\
+         </head><body><h1>paywire sandbox cashier</h1><p>Orders placed with the sandbox, newest first ({total} kept). Pay one to send the gateway's notification.</p>\
          <table><thead><tr><th>order</th><th>gateway</th><th>out_trade_no</th><th>amount (yuan)</th><th>status</th>\
-         <th>notification</th><th></th><th>QR</th></tr></thead><tbody>{rows}</tbody></table></body></html>"
+         <th>notification</th><th></th><th>QR</th></tr></thead><tbody>{rows}</tbody></table><p>{links}</p></body></html>"
     ))
 }
 

@@ -220,6 +220,8 @@ pub struct SandboxConfig {
     pub faults: FaultConfig,
     /// Bounds of the HTTP server.
     pub server: ServerConfig,
+    /// Bounds of the orders kept in memory.
+    pub storage: crate::state::StorageConfig,
 }
 
 /// Why a configuration was refused.
@@ -285,6 +287,11 @@ impl SandboxConfig {
         if config.retry.workers == 0 || config.retry.max_attempts == 0 {
             return Err(ConfigError::Invalid(
                 "retry.workers and retry.max_attempts must be above 0".into(),
+            ));
+        }
+        if config.storage.max_orders == 0 || config.storage.max_bytes == 0 {
+            return Err(ConfigError::Invalid(
+                "storage.max_orders and storage.max_bytes must be above 0".into(),
             ));
         }
         Ok(config)

@@ -108,8 +108,9 @@ async fn pay(
             Gateway::WechatGlobal => gateways::wechat_global::notification(&app, &order),
             Gateway::Xorpay => gateways::xorpay::notification(&app, &order),
         };
-        if let Some(outgoing) = outgoing {
-            app.deliveries.send(order.id.clone(), outgoing);
+        match outgoing {
+            Some(outgoing) => app.deliveries.send(order.id.clone(), outgoing),
+            None => app.orders.settle(&order.id),
         }
     }
     if q.redirect.is_some() {
@@ -118,8 +119,20 @@ async fn pay(
     axum::Json(order).into_response()
 }
 
-async fn list(State(app): State<Arc<App>>) -> axum::Json<Vec<Order>> {
-    axum::Json(app.orders.all())
+/// The most orders one listing returns.
+const MAX_PAGE: usize = 1000;
+
+#[derive(serde::Deserialize)]
+struct PageQuery {
+    offset: Option<usize>,
+    limit: Option<usize>,
+}
+
+/// `GET /_sandbox/orders?offset=N&limit=M`: a page of orders, oldest first (100 by
+/// default, at most 1 000), with the total kept.
+async fn list(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> axum::Json<state::Page> {
+    let limit = q.limit.unwrap_or(100).min(MAX_PAGE);
+    axum::Json(app.orders.page(q.offset.unwrap_or(0), limit))
 }
 
 async fn one(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
@@ -167,7 +180,7 @@ impl Sandbox {
             .local_addr()
             .map_err(|source| StartError::Bind { addr, source })?;
         let system_errors = config.faults.wechat_global_system_errors;
-        let orders = Arc::new(Orders::default());
+        let orders = Arc::new(Orders::new(config.storage));
         let app = Arc::new(App {
             deliveries: notify::Deliveries::start(orders.clone(), config.retry),
             config,

@@ -172,6 +172,7 @@ impl Worker {
             let done = delivery.acknowledged;
             self.orders.record(&job.id, delivery);
             if done || job.attempt >= self.retry.max_attempts {
+                self.orders.settle(&job.id);
                 continue;
             }
             let Some(retries) = self.retries.upgrade() else {

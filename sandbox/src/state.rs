@@ -1,7 +1,7 @@
 //! Orders in memory, and the record of every notification delivery.
 
-use serde::Serialize;
-use std::collections::BTreeMap;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -86,16 +86,114 @@ pub struct Order {
     /// Gateway-specific fields the notification needs (attach, pay_type, ...).
     #[serde(skip)]
     pub extra: BTreeMap<String, String>,
-    /// The exact request, to tell a retry from a different order with the same number.
+    /// A digest of the exact request ([`fingerprint`]), to tell a retry from a different
+    /// order with the same number.
     #[serde(skip)]
     pub fingerprint: String,
 }
 
-/// The sandbox's memory.
+/// How much the sandbox keeps in memory.
+///
+/// When a new order would pass either bound, the orders settled longest ago (paid and
+/// acknowledged, paid and out of delivery attempts, or paid at a gateway that sends no
+/// notification) are forgotten to make room; when every kept order is still open, the
+/// new order is refused with the gateway's own system error, and nothing kept is lost.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Orders kept at most.
+    pub max_orders: usize,
+    /// Bytes of order text (identifiers, URLs, echoed fields, delivery records) kept at
+    /// most; a measure of the sandbox's memory, not an exact one.
+    pub max_bytes: usize,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            max_orders: 50_000,
+            max_bytes: 64 << 20,
+        }
+    }
+}
+
+/// One kept order and what the bounds count of it.
+#[derive(Debug)]
+struct Entry {
+    order: Order,
+    seq: u64,
+    bytes: usize,
+    settled: bool,
+}
+
+/// The orders, their indexes and their running size.
+#[derive(Debug, Default)]
+struct Book {
+    by_id: HashMap<String, Entry>,
+    by_number: HashMap<(Gateway, String), String>,
+    /// Every kept id by when it was placed.
+    placed: BTreeMap<u64, String>,
+    placed_count: u64,
+    /// Ids of settled orders, settled longest ago first; may name forgotten ones.
+    settled: VecDeque<String>,
+    bytes: usize,
+}
+
+impl Book {
+    /// Copies of the orders `ids` name.
+    fn copies<'a>(&self, ids: impl Iterator<Item = &'a String>) -> Vec<Order> {
+        ids.filter_map(|id| self.by_id.get(id).map(|e| e.order.clone()))
+            .collect()
+    }
+
+    /// Forgets the order settled longest ago; `false` if none is settled.
+    fn evict_one(&mut self) -> bool {
+        while let Some(id) = self.settled.pop_front() {
+            let Some(entry) = self.by_id.get(&id) else {
+                continue;
+            };
+            if !entry.settled {
+                continue;
+            }
+            let entry = self.by_id.remove(&id).expect("looked up above");
+            self.by_number
+                .remove(&(entry.order.gateway, entry.order.out_trade_no.clone()));
+            self.bytes -= entry.bytes;
+            self.placed.remove(&entry.seq);
+            return true;
+        }
+        false
+    }
+}
+
+/// What the bounds count of an order: its text, roughly as much as it holds in memory.
+fn size_of(order: &Order) -> usize {
+    let text = order.id.len()
+        + order.out_trade_no.len()
+        + order.notify_url.as_ref().map_or(0, String::len)
+        + order.code_url.as_ref().map_or(0, String::len)
+        + order.transaction_id.len()
+        + order.fingerprint.len()
+        + order
+            .extra
+            .iter()
+            .map(|(k, v)| k.len() + v.len())
+            .sum::<usize>()
+        + order
+            .deliveries
+            .iter()
+            .map(|d| d.answer.len())
+            .sum::<usize>();
+    text + std::mem::size_of::<Order>() + order.deliveries.len() * std::mem::size_of::<Delivery>()
+}
+
+/// The sandbox's memory: orders by id and by merchant order number, within
+/// [`StorageConfig`]'s bounds.
 #[derive(Debug, Default)]
 pub struct Orders {
     next: AtomicU64,
-    orders: Mutex<BTreeMap<String, Order>>,
+    limits: StorageConfig,
+    book: Mutex<Book>,
 }
 
 /// What placing an order found.
@@ -106,11 +204,35 @@ pub enum Placed {
     Same(Order),
     /// The same order number with different parameters.
     Conflict,
+    /// No room: every kept order is still open (see [`StorageConfig`]).
+    Full,
+}
+
+/// The message of a refusal for want of room, in every gateway's error shape.
+pub const FULL: &str = "系统繁忙: the sandbox keeps no more open orders (storage.max_orders / storage.max_bytes); pay or let settle the ones it has, or raise the bounds";
+
+/// A page of orders, oldest first.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    /// Orders kept in all.
+    pub total: usize,
+    /// The position of the first order shown among them.
+    pub offset: usize,
+    /// The orders shown.
+    pub orders: Vec<Order>,
 }
 
 impl Orders {
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Order>> {
-        self.orders.lock().unwrap_or_else(|p| p.into_inner())
+    /// An empty store within `limits`.
+    pub fn new(limits: StorageConfig) -> Orders {
+        Orders {
+            limits,
+            ..Orders::default()
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Book> {
+        self.book.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// A fresh identifier with a prefix.
@@ -119,50 +241,131 @@ impl Orders {
         format!("{prefix}{}{n:06}", unix_now())
     }
 
-    /// Places an order unless the gateway already has one with this number.
+    /// Places an order unless the gateway already has one with this number, forgetting
+    /// settled orders if it needs the room.
     pub fn place(&self, order: Order) -> Placed {
-        let mut orders = self.lock();
-        if let Some(existing) = orders
-            .values()
-            .find(|o| o.gateway == order.gateway && o.out_trade_no == order.out_trade_no)
+        let mut book = self.lock();
+        let number = (order.gateway, order.out_trade_no.clone());
+        if let Some(existing) = book
+            .by_number
+            .get(&number)
+            .and_then(|id| book.by_id.get(id))
         {
-            return if existing.fingerprint == order.fingerprint {
-                Placed::Same(existing.clone())
+            return if existing.order.fingerprint == order.fingerprint {
+                Placed::Same(existing.order.clone())
             } else {
                 Placed::Conflict
             };
         }
-        orders.insert(order.id.clone(), order.clone());
+        let bytes = size_of(&order);
+        while book.by_id.len() >= self.limits.max_orders
+            || book.bytes + bytes > self.limits.max_bytes
+        {
+            if !book.evict_one() {
+                return Placed::Full;
+            }
+        }
+        book.bytes += bytes;
+        book.placed_count += 1;
+        let seq = book.placed_count;
+        book.by_number.insert(number, order.id.clone());
+        book.placed.insert(seq, order.id.clone());
+        let entry = Entry {
+            order: order.clone(),
+            seq,
+            bytes,
+            settled: false,
+        };
+        book.by_id.insert(order.id.clone(), entry);
         Placed::New(order)
     }
 
     /// Marks an order paid; `None` if unknown, otherwise the order and whether this call
     /// changed it.
     pub fn pay(&self, id: &str) -> Option<(Order, bool)> {
-        let mut orders = self.lock();
-        let order = orders.get_mut(id)?;
-        let changed = !order.paid;
-        order.paid = true;
-        Some((order.clone(), changed))
+        let mut book = self.lock();
+        let entry = book.by_id.get_mut(id)?;
+        let changed = !entry.order.paid;
+        entry.order.paid = true;
+        Some((entry.order.clone(), changed))
     }
 
     /// Records a delivery attempt.
     pub fn record(&self, id: &str, delivery: Delivery) {
-        if let Some(order) = self.lock().get_mut(id) {
-            order.acknowledged |= delivery.acknowledged;
-            order.deliveries.push(delivery);
+        let mut book = self.lock();
+        let Some(entry) = book.by_id.get_mut(id) else {
+            return;
+        };
+        let added = delivery.answer.len() + std::mem::size_of::<Delivery>();
+        entry.order.acknowledged |= delivery.acknowledged;
+        entry.order.deliveries.push(delivery);
+        entry.bytes += added;
+        book.bytes += added;
+    }
+
+    /// Marks a paid order settled: nothing more will happen to it, so it may be forgotten
+    /// when room is needed.
+    pub fn settle(&self, id: &str) {
+        let mut book = self.lock();
+        let Some(entry) = book.by_id.get_mut(id) else {
+            return;
+        };
+        if entry.order.paid && !entry.settled {
+            entry.settled = true;
+            book.settled.push_back(id.to_owned());
         }
     }
 
     /// One order.
     pub fn get(&self, id: &str) -> Option<Order> {
-        self.lock().get(id).cloned()
+        self.lock().by_id.get(id).map(|e| e.order.clone())
     }
 
-    /// Every order, oldest first.
-    pub fn all(&self) -> Vec<Order> {
-        self.lock().values().cloned().collect()
+    /// Up to `limit` orders from position `offset`, oldest first.
+    pub fn page(&self, offset: usize, limit: usize) -> Page {
+        let book = self.lock();
+        let ids = book.placed.values().skip(offset).take(limit);
+        Page {
+            total: book.placed.len(),
+            offset,
+            orders: book.copies(ids),
+        }
     }
+
+    /// Up to `limit` orders after skipping the `offset` newest, newest first.
+    pub fn newest(&self, offset: usize, limit: usize) -> Page {
+        let book = self.lock();
+        let ids = book.placed.values().rev().skip(offset).take(limit);
+        Page {
+            total: book.placed.len(),
+            offset,
+            orders: book.copies(ids),
+        }
+    }
+
+    /// How many orders are kept.
+    pub fn len(&self) -> usize {
+        self.lock().by_id.len()
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every order, oldest first: a copy of them all, for tests and tools in the same
+    /// process (the HTTP listing is paged).
+    pub fn all(&self) -> Vec<Order> {
+        self.page(0, usize::MAX).orders
+    }
+}
+
+/// What tells a retry of a request from a different order with the same number: a
+/// SHA-256 of the request's printed form, so a large request is not kept twice.
+pub fn fingerprint(request: &impl std::fmt::Debug) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("{request:?}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Unix seconds now.
@@ -177,4 +380,130 @@ pub fn unix_now_nanos() -> u128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(n: u32) -> Order {
+        Order {
+            id: format!("ID{n}"),
+            gateway: Gateway::Swiftpass,
+            out_trade_no: format!("N{n}"),
+            amount_fen: 1,
+            notify_url: None,
+            code_url: None,
+            transaction_id: String::new(),
+            paid: false,
+            deliveries: Vec::new(),
+            acknowledged: false,
+            extra: BTreeMap::new(),
+            fingerprint: format!("F{n}"),
+        }
+    }
+
+    fn ids(orders: &Orders) -> Vec<String> {
+        orders.all().into_iter().map(|o| o.id).collect()
+    }
+
+    fn limits(max_orders: usize) -> StorageConfig {
+        StorageConfig {
+            max_orders,
+            ..StorageConfig::default()
+        }
+    }
+
+    #[test]
+    fn a_full_store_forgets_the_order_settled_longest_ago_and_never_an_open_one() {
+        let orders = Orders::new(limits(3));
+        for n in 1..=3 {
+            assert!(matches!(orders.place(order(n)), Placed::New(_)));
+        }
+        assert!(matches!(orders.place(order(4)), Placed::Full));
+        // Settling needs a payment first: an open order is never settled.
+        orders.settle("ID3");
+        assert!(matches!(orders.place(order(4)), Placed::Full));
+        orders.pay("ID3").unwrap();
+        orders.settle("ID3");
+        orders.pay("ID2").unwrap();
+        orders.settle("ID2");
+        assert!(matches!(orders.place(order(4)), Placed::New(_)));
+        assert_eq!(
+            ids(&orders),
+            ["ID1", "ID2", "ID4"],
+            "ID3 settled first, went first"
+        );
+        assert!(matches!(orders.place(order(5)), Placed::New(_)));
+        assert_eq!(ids(&orders), ["ID1", "ID4", "ID5"]);
+        assert!(matches!(orders.place(order(6)), Placed::Full));
+        // A forgotten order's number is free again; a kept one's still conflicts.
+        let mut again = order(7);
+        again.out_trade_no = "N3".into();
+        orders.pay("ID5").unwrap();
+        orders.settle("ID5");
+        assert!(matches!(orders.place(again), Placed::New(_)));
+        let mut taken = order(8);
+        taken.out_trade_no = "N1".into();
+        assert!(matches!(orders.place(taken), Placed::Conflict));
+        assert!(matches!(orders.place(order(1)), Placed::Same(_)));
+    }
+
+    #[test]
+    fn the_byte_bound_counts_echoed_fields_and_delivery_records() {
+        let one = size_of(&order(1));
+        let orders = Orders::new(StorageConfig {
+            max_orders: 100,
+            max_bytes: one * 3 + 10,
+        });
+        let mut big = order(1);
+        big.extra.insert("more".into(), "m".repeat(one * 3));
+        assert!(
+            matches!(orders.place(big), Placed::Full),
+            "larger than the bound"
+        );
+        assert!(orders.is_empty());
+        for n in 2..=4 {
+            assert!(matches!(orders.place(order(n)), Placed::New(_)));
+        }
+        assert!(matches!(orders.place(order(5)), Placed::Full));
+        orders.pay("ID2").unwrap();
+        orders.record("ID2", Delivery::unanswered(1, "x".repeat(200)));
+        orders.settle("ID2");
+        assert!(matches!(orders.place(order(5)), Placed::New(_)));
+        assert_eq!(ids(&orders), ["ID3", "ID4", "ID5"]);
+    }
+
+    #[test]
+    fn pages_go_oldest_first_and_newest_first_without_copying_the_rest() {
+        let orders = Orders::default();
+        for n in 1..=5 {
+            let _ = orders.place(order(n));
+        }
+        let page = orders.page(1, 2);
+        assert_eq!((page.total, page.offset), (5, 1));
+        let shown: Vec<_> = page.orders.iter().map(|o| o.id.as_str()).collect();
+        assert_eq!(shown, ["ID2", "ID3"]);
+        let newest: Vec<_> = orders
+            .newest(0, 2)
+            .orders
+            .into_iter()
+            .map(|o| o.id)
+            .collect();
+        assert_eq!(newest, ["ID5", "ID4"]);
+        assert!(orders.page(9, 2).orders.is_empty());
+    }
+
+    #[test]
+    fn a_fingerprint_is_a_fixed_size_digest_that_tells_requests_apart() {
+        let long = "x".repeat(200 * 1024);
+        assert_eq!(fingerprint(&long).len(), 64);
+        assert_eq!(fingerprint(&"a"), fingerprint(&"a"));
+        assert_ne!(fingerprint(&"a"), fingerprint(&"b"));
+        // The digest of the printed form `"abc"`, as `sha256sum` gives it.
+        assert_eq!(
+            fingerprint(&"abc"),
+            "6cc43f858fbb763301637b5af970e2a46b46f461f27e5a0f41e009c59b827b25"
+        );
+    }
 }

@@ -130,12 +130,22 @@ pub async fn pay(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -
         extra: BTreeMap::new(),
         fingerprint: id.clone(),
     };
-    let Placed::New(order) = app.orders.place(order) else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            Some("duplicate order"),
-        );
+    let order = match app.orders.place(order) {
+        Placed::New(order) => order,
+        Placed::Full => {
+            return oauth_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                Some(crate::state::FULL),
+            )
+        }
+        Placed::Same(_) | Placed::Conflict => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                Some("duplicate order"),
+            )
+        }
     };
     let wechat_key = Secret::new(config.wechat_key.as_str());
     // One reading of the clock: the signed timestamp and the sent one must be the same.

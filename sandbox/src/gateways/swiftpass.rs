@@ -81,7 +81,7 @@ pub async fn gateway(State(app): State<Arc<App>>, body: Bytes) -> Response {
             "attach".to_owned(),
             request.attach.clone().unwrap_or_default(),
         )]),
-        fingerprint: format!("{fingerprint:?}"),
+        fingerprint: crate::state::fingerprint(&fingerprint),
     };
     let common = |result_code: &str| {
         vec![
@@ -97,6 +97,7 @@ pub async fn gateway(State(app): State<Arc<App>>, body: Bytes) -> Response {
     };
     let order = match app.orders.place(order) {
         Placed::New(o) | Placed::Same(o) => o,
+        Placed::Full => return failure(crate::state::FULL),
         Placed::Conflict => {
             let mut fields = common("1");
             fields.push(("err_code", "OUT_TRADE_NO_USED".into()));

@@ -213,7 +213,7 @@ pub async fn jsapi(
         deliveries: Vec::new(),
         acknowledged: false,
         extra,
-        fingerprint: format!("{order:?}"),
+        fingerprint: crate::state::fingerprint(&order),
     });
     match placed {
         Placed::New(o) | Placed::Same(o) => signed(
@@ -226,6 +226,13 @@ pub async fn jsapi(
             StatusCode::BAD_REQUEST,
             "OUT_TRADE_NO_USED",
             "商户订单号重复",
+            None,
+        ),
+        Placed::Full => error(
+            &app,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "SYSTEM_ERROR",
+            crate::state::FULL,
             None,
         ),
     }

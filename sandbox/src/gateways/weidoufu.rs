@@ -75,11 +75,12 @@ pub async fn miniapp(State(app): State<Arc<App>>, body: Bytes) -> Response {
         deliveries: Vec::new(),
         acknowledged: false,
         extra,
-        fingerprint: format!("{request:?}"),
+        fingerprint: crate::state::fingerprint(&request),
     };
     let order = match app.orders.place(order) {
         Placed::New(o) | Placed::Same(o) => o,
         Placed::Conflict => return refuse("订单号重复", &request.out_order_no, &app),
+        Placed::Full => return refuse(crate::state::FULL, &request.out_order_no, &app),
     };
     let jsapi = if request.pay_type == 1 {
         let params = BridgeParams::md5(

@@ -75,11 +75,14 @@ pub async fn pay(State(app): State<Arc<App>>, Path(aid): Path<String>, body: Byt
         deliveries: Vec::new(),
         acknowledged: false,
         extra: BTreeMap::from([("more".to_owned(), request.more.clone().unwrap_or_default())]),
-        fingerprint: format!("{request:?}"),
+        fingerprint: crate::state::fingerprint(&request),
     };
     let order = match app.orders.place(order) {
         Placed::New(o) | Placed::Same(o) => o,
         Placed::Conflict => return status("order_exist"),
+        // No documented status says "try again later"; this is the closest, and names no
+        // fault of the request.
+        Placed::Full => return status("wechat_api_error"),
     };
     let params = BridgeParams::md5(
         "wxeeeeeeeeeeeeeeee",

@@ -1,0 +1,211 @@
+//! The sandbox's memory stays bounded, measured on the real `paywire sandbox` process
+//! (its `VmRSS` and peak `VmHWM` in `/proc`): 20 000 orders with a 128-byte `attach` and
+//! a cashier page load after them, and 400 XorPay orders each carrying 200 KB in `more`,
+//! stay under 150 MB; orders past the storage bounds are refused with the gateway's own
+//! error, and every order accepted is still listed.
+
+use paywire::client::Client;
+use paywire::Secret;
+use paywire_providers::{samples, swiftpass, transport, xorpay};
+use paywire_sandbox::SandboxConfig;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+
+/// The memory limit the sandbox must stay under, in kB.
+const LIMIT_KB: u64 = 150 * 1024;
+
+/// A `paywire sandbox` process on a free port, killed on drop.
+struct SandboxProcess {
+    child: Child,
+    url: String,
+}
+
+impl SandboxProcess {
+    fn start() -> SandboxProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_paywire"))
+            .args(["sandbox", "--addr", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let url = first
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {first:?}"))
+            .to_owned();
+        SandboxProcess { child, url }
+    }
+
+    /// `VmRSS` and `VmHWM` (the peak) of the process, in kB.
+    fn memory_kb(&self) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|kb| kb.parse::<u64>().ok())
+                .unwrap_or_else(|| panic!("no {name} in /proc status"))
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `count` calls of `call(n)`, `parallel` at a time; the answers' bodies in order.
+async fn in_parallel<F, Fut>(count: usize, parallel: usize, call: F) -> Vec<Vec<u8>>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Vec<u8>> + Send,
+{
+    let call = Arc::new(call);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..parallel {
+        let (call, next) = (call.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut done = Vec::new();
+            loop {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if n >= count {
+                    return done;
+                }
+                done.push((n, call(n).await));
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    all.sort_by_key(|(n, _)| *n);
+    all.into_iter().map(|(_, body)| body).collect()
+}
+
+/// `GET url`: the status and body.
+async fn get(client: &Client, url: &str) -> (u16, Vec<u8>) {
+    let request = http::Request::get(url).body(Vec::new()).unwrap();
+    let answer = client.send(request).await.unwrap();
+    (answer.status().as_u16(), answer.body().clone())
+}
+
+fn listed_total(body: &[u8]) -> u64 {
+    let page: serde_json::Value = serde_json::from_slice(body).unwrap();
+    page["total"].as_u64().unwrap()
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn twenty_thousand_orders_and_the_cashier_page_stay_under_150_mb() {
+    let sandbox = SandboxProcess::start();
+    let config = SandboxConfig::default();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = Client::new().unwrap();
+    let gateway = swiftpass::gateway_url(&format!("{}/swiftpass", sandbox.url));
+    let key = Secret::new(config.swiftpass.key.as_str());
+    let mch_id = config.swiftpass.mch_id.clone();
+    let count = 20_000;
+    let answers = runtime.block_on({
+        let client = client.clone();
+        in_parallel(count, 8, move |n| {
+            let mut order = samples::swiftpass_wap();
+            order.mch_id = mch_id.clone();
+            order.out_trade_no = format!("MEM{n:08}");
+            order.notify_url = "http://127.0.0.1:9/notify".into();
+            order.attach = Some(format!("{n:0>128}"));
+            let request = transport::swiftpass(&gateway, &order, &key).unwrap();
+            let client = client.clone();
+            let key = key.clone();
+            async move {
+                let answer = client.send(request).await.unwrap();
+                let verified =
+                    swiftpass::verify_response(answer.body(), &swiftpass::VerifyKey::Md5(key));
+                assert!(verified.is_ok(), "{verified:?}");
+                answer.body().clone()
+            }
+        })
+    });
+    assert_eq!(answers.len(), count);
+    let (after_orders, _) = sandbox.memory_kb();
+    let (status, page) = runtime.block_on(get(&client, &format!("{}/", sandbox.url)));
+    assert_eq!(status, 200);
+    let (_, peak) = sandbox.memory_kb();
+    let (_, listing) = runtime.block_on(get(
+        &client,
+        &format!("{}/_sandbox/orders?limit=1", sandbox.url),
+    ));
+    println!(
+        "{count} orders with a 128-byte attach: RSS {} MB; peak after the cashier page ({} KB of HTML) {} MB",
+        after_orders / 1024,
+        page.len() / 1024,
+        peak / 1024
+    );
+    assert!(
+        after_orders < LIMIT_KB,
+        "RSS {after_orders} kB after the orders"
+    );
+    assert!(peak < LIMIT_KB, "peak {peak} kB with the cashier page");
+    assert_eq!(listed_total(&listing), count as u64, "every order kept");
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn large_orders_are_refused_past_the_bound_and_none_accepted_is_lost() {
+    let sandbox = SandboxProcess::start();
+    let config = SandboxConfig::default();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = Client::new().unwrap();
+    let base = format!("{}/xorpay", sandbox.url);
+    let secret = Secret::new(config.xorpay.app_secret.as_str());
+    let aid = config.xorpay.aid.clone();
+    let more = "m".repeat(200 * 1024);
+    let count = 400;
+    let answers = runtime.block_on({
+        let client = client.clone();
+        in_parallel(count, 4, move |n| {
+            let mut order = samples::xorpay_jsapi();
+            order.aid = aid.clone();
+            order.order_id = format!("BIG{n:05}");
+            order.notify_url = "http://127.0.0.1:9/notify".into();
+            order.more = Some(more.clone());
+            let request = transport::xorpay(&base, &order, &secret).unwrap();
+            let client = client.clone();
+            async move { client.send(request).await.unwrap().body().clone() }
+        })
+    });
+    let mut accepted = 0;
+    for body in &answers {
+        match xorpay::read_answer(body) {
+            Ok(_) => accepted += 1,
+            Err(e) => assert!(e.to_string().contains("wechat_api_error"), "{e}"),
+        }
+    }
+    let (rss, peak) = sandbox.memory_kb();
+    let (_, listing) = runtime.block_on(get(
+        &client,
+        &format!("{}/_sandbox/orders?limit=1", sandbox.url),
+    ));
+    println!(
+        "{count} orders with 200 KB in `more`: {accepted} accepted, the rest refused; RSS {} MB, peak {} MB",
+        rss / 1024,
+        peak / 1024
+    );
+    assert!(peak < LIMIT_KB, "peak {peak} kB");
+    assert_eq!(
+        listed_total(&listing),
+        accepted,
+        "every accepted order kept"
+    );
+    assert!(accepted > 0);
+}
