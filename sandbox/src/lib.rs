@@ -23,6 +23,7 @@ pub mod config;
 mod gateways;
 pub mod loopback;
 pub mod notify;
+pub mod origin;
 pub mod redis_server;
 pub mod server;
 pub mod state;
@@ -146,7 +147,7 @@ async fn one(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
     }
 }
 
-fn router(app: Arc<App>) -> Router {
+fn router(app: Arc<App>, port: u16) -> Router {
     Router::new()
         .route("/", get(cashier::page))
         .route("/_sandbox/orders", get(list))
@@ -163,6 +164,9 @@ fn router(app: Arc<App>) -> Router {
         )
         .route("/xorpay/api/pay/{aid}", post(gateways::xorpay::pay))
         .layer(DefaultBodyLimit::max(paywire::Limits::default().max_bytes))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            origin::same_origin_only(port, request, next)
+        }))
         .with_state(app)
 }
 
@@ -191,7 +195,12 @@ impl Sandbox {
         });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let limits = app.config.server;
-        tokio::spawn(server::serve(listener, router(app.clone()), limits, rx));
+        tokio::spawn(server::serve(
+            listener,
+            router(app.clone(), addr.port()),
+            limits,
+            rx,
+        ));
         Ok(Sandbox {
             addr,
             app,

@@ -61,6 +61,32 @@ impl Driver {
         panic!("chromedriver did not answer on port {port}");
     }
 
+    /// A headless Chromium session: its id.
+    async fn session(&self) -> String {
+        let profile = std::env::temp_dir().join(format!(
+            "paywire-chromium-{}-{}",
+            std::process::id(),
+            paywire_sandbox::state::unix_now_nanos()
+        ));
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": CHROMIUM, "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage",
+                format!("--user-data-dir={}", profile.display()),
+            ]},
+        }}});
+        let session = self
+            .call("POST", "/session", Some(capabilities))
+            .await
+            .expect("a WebDriver session");
+        session["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{session}"))
+            .to_owned()
+    }
+
     async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Option<Value> {
         let request = http::Request::builder()
             .method(method)
@@ -73,18 +99,22 @@ impl Driver {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cashier_page_pay_button_delivers_a_verified_notification() {
-    if !std::path::Path::new(CHROMIUM).exists() || !std::path::Path::new(CHROMEDRIVER).exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install chromium and chromium-driver (see .ci/run)"
-        );
-        eprintln!("skipped: {CHROMIUM} or {CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)");
-        return;
+/// Whether Chromium and ChromeDriver are here; under CI their absence fails the test.
+fn browser_installed() -> bool {
+    if std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists() {
+        return true;
     }
-    let demo = Demo::start(0).await.unwrap();
-    // Place an order without paying it: the browser pays.
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must install chromium and chromium-driver (see .ci/run)"
+    );
+    eprintln!("skipped: {CHROMIUM} or {CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)");
+    false
+}
+
+/// Places a weidoufu order the merchant expects, unpaid: its merchant order number and
+/// the sandbox's id for it.
+async fn unpaid_order(demo: &Demo) -> (String, String) {
     let config = demo.sandbox.config().clone();
     let mut order = paywire_providers::samples::weidoufu_wechat();
     order.access_key = config.weidoufu.access_key.clone();
@@ -108,26 +138,20 @@ async fn cashier_page_pay_button_delivers_a_verified_notification() {
     .unwrap();
     let reply = send(&Client::new().unwrap(), request).await.unwrap();
     let data = paywire_providers::weidoufu::read_answer(&reply.body).unwrap();
-    let sandbox_id = data.mch_trade_no;
+    (order.out_order_no, data.mch_trade_no)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cashier_page_pay_button_delivers_a_verified_notification() {
+    if !browser_installed() {
+        return;
+    }
+    let demo = Demo::start(0).await.unwrap();
+    // Place an order without paying it: the browser pays.
+    let (out_order_no, sandbox_id) = unpaid_order(&demo).await;
 
     let driver = Driver::start().await;
-    let capabilities = json!({"capabilities": {"alwaysMatch": {
-        "browserName": "chrome",
-        "goog:chromeOptions": {"binary": CHROMIUM, "args": [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-dev-shm-usage",
-            format!("--user-data-dir={}", std::env::temp_dir().join(format!("paywire-chromium-{}", std::process::id())).display()),
-        ]},
-    }}});
-    let session = driver
-        .call("POST", "/session", Some(capabilities))
-        .await
-        .expect("a WebDriver session");
-    let id = session["value"]["sessionId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{session}"))
-        .to_owned();
+    let id = driver.session().await;
     let s = |path: &str| format!("/session/{id}{path}");
 
     driver
@@ -164,11 +188,7 @@ async fn cashier_page_pay_button_delivers_a_verified_notification() {
 
     let applied = demo
         .merchant
-        .wait_applied(
-            Gateway::Weidoufu,
-            &order.out_order_no,
-            Duration::from_secs(15),
-        )
+        .wait_applied(Gateway::Weidoufu, &out_order_no, Duration::from_secs(15))
         .await;
     assert!(
         applied.is_some(),
@@ -191,5 +211,80 @@ async fn cashier_page_pay_button_delivers_a_verified_notification() {
         source.contains(&format!("id=\"order-{sandbox_id}\" data-status=\"paid\"")),
         "{source}"
     );
+    let _ = driver.call("DELETE", &s(""), None).await;
+}
+
+/// A page on another origin (another port of 127.0.0.1: cross-origin, same site) that
+/// tries to pay two sandbox orders: a form it submits and a `no-cors` fetch.
+async fn hostile_page(sandbox: &str, form_order: &str, fetch_order: &str) -> String {
+    let page = format!(
+        "<!doctype html><html><body><form id=\"f\" method=\"post\" action=\"{sandbox}/_sandbox/orders/{form_order}/pay?redirect=1\"></form>\
+         <script>fetch('{sandbox}/_sandbox/orders/{fetch_order}/pay', {{method: 'POST', mode: 'no-cors'}})\
+         .finally(() => document.getElementById('f').submit());</script></body></html>"
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let page = page.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf).await;
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+                    page.len()
+                );
+                let _ = stream.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_on_another_origin_cannot_pay_sandbox_orders() {
+    if !browser_installed() {
+        return;
+    }
+    let demo = Demo::start(0).await.unwrap();
+    let (_, by_form) = unpaid_order(&demo).await;
+    let (_, by_fetch) = unpaid_order(&demo).await;
+    let page = hostile_page(&demo.sandbox.url(), &by_form, &by_fetch).await;
+
+    let driver = Driver::start().await;
+    let id = driver.session().await;
+    let s = |path: &str| format!("/session/{id}{path}");
+    driver
+        .call("POST", &s("/url"), Some(json!({"url": page})))
+        .await
+        .unwrap();
+    // The form submission navigates away from the page once the fetch has settled.
+    let mut navigated = false;
+    for _ in 0..100 {
+        let url = driver.call("GET", &s("/url"), None).await.unwrap()["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if url.starts_with(&demo.sandbox.url()) {
+            navigated = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(navigated, "the hostile page submitted its form");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for order in [&by_form, &by_fetch] {
+        let kept = demo
+            .sandbox
+            .orders()
+            .into_iter()
+            .find(|o| &o.id == order)
+            .unwrap();
+        assert!(!kept.paid, "a cross-origin request paid {order}");
+    }
     let _ = driver.call("DELETE", &s(""), None).await;
 }
