@@ -194,8 +194,37 @@ fn print_json(value: &serde_json::Value) {
     out(&serde_json::to_string_pretty(value).unwrap_or_default());
 }
 
+/// The command line, or exit 2 with clap's message, every argument value in it starred.
+fn parse_arguments() -> Result<Cli, ExitCode> {
+    use clap::{error::ErrorKind, CommandFactory};
+    let error = match Cli::try_parse() {
+        Ok(cli) => return Ok(cli),
+        Err(error) => error,
+    };
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        error.exit();
+    }
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let command = Cli::command();
+    let subcommands: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
+    let message = error.render().to_string();
+    eprint!("{}", commands::usage::redact(&message, &args, &subcommands));
+    Err(ExitCode::from(2))
+}
+
 fn main() -> ExitCode {
-    match Cli::parse().command {
+    let cli = match parse_arguments() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    match cli.command {
         Command::Sign {
             endpoint,
             key,

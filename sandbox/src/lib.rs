@@ -250,35 +250,62 @@ impl Sandbox {
         }
     }
 
-    /// One line per gateway: `NAME  URL  credentials`, as printed at start.
+    /// One line per gateway: `NAME  URL  credentials`, as printed at start. The built-in
+    /// throwaway credentials are shown, so a developer can copy them; a secret set in the
+    /// configuration is shown as `***`, since it may be a real one.
     pub fn banner(&self) -> Vec<String> {
         let c = &self.app.config;
+        let d = SandboxConfig::default();
         let url = |g| self.base_url(g);
+        let shown = |value: &str, default: &str| -> String {
+            if value == default {
+                value.to_owned()
+            } else {
+                "***".to_owned()
+            }
+        };
         vec![
             format!(
                 "feat           {}  client_id={} client_secret={} token={} (POST {}/oauth/token)",
                 url(Gateway::Feat),
                 c.feat.client_id,
-                c.feat.client_secret,
-                c.feat.access_token,
+                shown(&c.feat.client_secret, &d.feat.client_secret),
+                shown(&c.feat.access_token, &d.feat.access_token),
                 url(Gateway::Feat)
             ),
             format!(
                 "weidoufu       {}  access_key={} secret_key={}",
                 url(Gateway::Weidoufu),
                 c.weidoufu.access_key,
-                c.weidoufu.secret_key
+                shown(&c.weidoufu.secret_key, &d.weidoufu.secret_key)
             ),
-            format!("swiftpass      {}  mch_id={} key={}", url(Gateway::Swiftpass), c.swiftpass.mch_id, c.swiftpass.key),
             format!(
-                "wechat-global  {}  mchid={} serial_no={} apiv3_key={} platform_serial={} keys=sandbox/keys/",
+                "swiftpass      {}  mch_id={} key={}",
+                url(Gateway::Swiftpass),
+                c.swiftpass.mch_id,
+                shown(&c.swiftpass.key, &d.swiftpass.key)
+            ),
+            format!(
+                "wechat-global  {}  mchid={} serial_no={} apiv3_key={} platform_serial={} keys={}",
                 url(Gateway::WechatGlobal),
                 c.wechat_global.mchid,
                 c.wechat_global.merchant_serial,
-                c.wechat_global.apiv3_key,
-                self.app.keys.platform_serial
+                shown(&c.wechat_global.apiv3_key, &d.wechat_global.apiv3_key),
+                self.app.keys.platform_serial,
+                if c.wechat_global.platform_private_key_pem
+                    == d.wechat_global.platform_private_key_pem
+                {
+                    "sandbox/keys/"
+                } else {
+                    "from the config"
+                }
             ),
-            format!("xorpay         {}  aid={} app_secret={}", url(Gateway::Xorpay), c.xorpay.aid, c.xorpay.app_secret),
+            format!(
+                "xorpay         {}  aid={} app_secret={}",
+                url(Gateway::Xorpay),
+                c.xorpay.aid,
+                shown(&c.xorpay.app_secret, &d.xorpay.app_secret)
+            ),
             format!("cashier        {}/", self.app.base_url),
         ]
     }

@@ -2,6 +2,7 @@
 
 pub mod schema;
 pub mod sign;
+pub mod usage;
 pub mod verify;
 
 use std::io::Read;
