@@ -19,6 +19,11 @@ pub struct ClientOptions {
     /// Whether `HTTP_PROXY`, `HTTPS_PROXY` and `ALL_PROXY` from the environment are used
     /// (as reqwest does by default); `false` connects directly.
     pub proxy_from_env: bool,
+    /// How long an idle kept-alive connection is kept for the next call. Shorter than
+    /// the server keeps it, so a call never goes out on a connection the server is
+    /// closing at that moment (a pay call sent so fails with no way to tell whether it
+    /// arrived). The default, 50 s, is under nginx's default 75 s and the sandbox's 60 s.
+    pub idle_timeout: Duration,
 }
 
 impl Default for ClientOptions {
@@ -28,6 +33,7 @@ impl Default for ClientOptions {
             timeout: Duration::from_secs(15),
             max_answer_bytes: Limits::default().max_bytes,
             proxy_from_env: true,
+            idle_timeout: Duration::from_secs(50),
         }
     }
 }
@@ -78,6 +84,7 @@ impl Client {
         let http = builder
             .connect_timeout(options.connect_timeout)
             .timeout(options.timeout)
+            .pool_idle_timeout(options.idle_timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| TransportError::Http(e.to_string()))?;

@@ -175,7 +175,9 @@ pub struct ServerConfig {
     /// Connections served at once; more wait in the listener's queue until one closes.
     pub max_connections: usize,
     /// Time a connection has to send a request's headers (also between requests on a
-    /// kept-alive connection), in milliseconds.
+    /// kept-alive connection), in milliseconds. Longer than clients keep idle connections
+    /// (paywire's client: 50 s), or a client may send a request on a connection just as
+    /// the sandbox closes it.
     pub header_timeout_ms: u64,
     /// Time a request has from its headers to its answer, body reading included, in
     /// milliseconds; past it the answer is 408.
@@ -186,7 +188,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             max_connections: 4096,
-            header_timeout_ms: 10_000,
+            header_timeout_ms: 60_000,
             request_timeout_ms: 30_000,
         }
     }

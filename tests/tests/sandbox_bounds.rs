@@ -165,3 +165,56 @@ async fn a_legitimate_request_is_answered_promptly_beside_two_thousand_idle_conn
     );
     drop(idle);
 }
+
+/// Calls `GET /_sandbox/orders` `rounds` times, pausing around the server's idle timeout
+/// between calls: how many calls failed to be sent.
+async fn calls_failed_around_idle_close(
+    sandbox: &Sandbox,
+    client: &paywire::client::Client,
+    rounds: u64,
+) -> usize {
+    let mut failed = 0;
+    for n in 0..rounds {
+        let request = http::Request::get(format!("{}/_sandbox/orders", sandbox.url()))
+            .body(Vec::new())
+            .unwrap();
+        failed += usize::from(client.send(request).await.is_err());
+        // 99.0 to 100.9 ms against a 100 ms idle timeout.
+        tokio::time::sleep(Duration::from_micros(99_000 + (n % 20) * 100)).await;
+    }
+    failed
+}
+
+/// A kept-alive connection the server closes as idle just as the client reuses it loses
+/// the call (for a pay call: sent or not, nobody knows). paywire's client drops idle
+/// connections before the sandbox does, so no call is lost that way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_drops_idle_connections_first_never_meets_a_closing_one() {
+    let sandbox = sandbox(ServerConfig {
+        header_timeout_ms: 100,
+        ..ServerConfig::default()
+    })
+    .await;
+    let keeps_longer = paywire::client::Client::with_options(paywire::client::ClientOptions {
+        idle_timeout: Duration::from_secs(90),
+        ..Default::default()
+    })
+    .unwrap();
+    // Measured, not asserted: how often it shows depends on the machine's timing.
+    let lost = calls_failed_around_idle_close(&sandbox, &keeps_longer, 60).await;
+    println!("a client keeping idle connections longer than the server: {lost} of 60 calls lost");
+    let drops_first = paywire::client::Client::with_options(paywire::client::ClientOptions {
+        idle_timeout: Duration::from_millis(60),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(
+        calls_failed_around_idle_close(&sandbox, &drops_first, 60).await,
+        0
+    );
+    let defaults = (
+        paywire::client::ClientOptions::default().idle_timeout,
+        Duration::from_millis(ServerConfig::default().header_timeout_ms),
+    );
+    assert!(defaults.0 < defaults.1, "{defaults:?}");
+}
