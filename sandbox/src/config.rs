@@ -276,27 +276,60 @@ impl SandboxConfig {
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
         let config: SandboxConfig = serde_json::from_str(text)?;
         config.load_keys()?;
-        let server = &config.server;
-        if server.max_connections == 0
-            || server.header_timeout_ms == 0
-            || server.request_timeout_ms == 0
-        {
-            return Err(ConfigError::Invalid(
-                "server.max_connections, header_timeout_ms and request_timeout_ms must be above 0"
-                    .into(),
-            ));
-        }
-        if config.retry.workers == 0 || config.retry.max_attempts == 0 {
-            return Err(ConfigError::Invalid(
-                "retry.workers and retry.max_attempts must be above 0".into(),
-            ));
-        }
-        if config.storage.max_orders == 0 || config.storage.max_bytes == 0 {
-            return Err(ConfigError::Invalid(
-                "storage.max_orders and storage.max_bytes must be above 0".into(),
-            ));
-        }
+        config.check()?;
         Ok(config)
+    }
+
+    /// Checks every number against its range: `Invalid` naming the first field outside.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        const DAY_MS: u64 = 24 * 3600 * 1000;
+        let (server, retry, storage) = (&self.server, &self.retry, &self.storage);
+        let as_u64 = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        let ranges: [(&str, u64, u64, u64); 10] = [
+            (
+                "server.max_connections",
+                as_u64(server.max_connections),
+                1,
+                1_000_000,
+            ),
+            (
+                "server.header_timeout_ms",
+                server.header_timeout_ms,
+                1,
+                DAY_MS,
+            ),
+            (
+                "server.request_timeout_ms",
+                server.request_timeout_ms,
+                1,
+                DAY_MS,
+            ),
+            ("retry.workers", as_u64(retry.workers), 1, 4096),
+            ("retry.first_delay_ms", retry.first_delay_ms, 0, DAY_MS),
+            ("retry.max_delay_ms", retry.max_delay_ms, 0, DAY_MS),
+            ("retry.timeout_ms", retry.timeout_ms, 1, DAY_MS),
+            (
+                "retry.max_attempts",
+                u64::from(retry.max_attempts),
+                1,
+                10_000,
+            ),
+            (
+                "storage.max_orders",
+                as_u64(storage.max_orders),
+                1,
+                10_000_000,
+            ),
+            ("storage.max_bytes", as_u64(storage.max_bytes), 1, 16 << 30),
+        ];
+        for (name, value, min, max) in ranges {
+            if !(min..=max).contains(&value) {
+                return Err(ConfigError::Invalid(format!(
+                    "{name} is {value}, outside {min}..={max}"
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Loads and checks the v3 keys.

@@ -176,6 +176,7 @@ impl Sandbox {
         if !addr.ip().is_loopback() {
             return Err(StartError::NotLoopback(addr));
         }
+        config.check()?;
         let keys = config.load_keys()?;
         let listener = tokio::net::TcpListener::bind(addr)
             .await

@@ -178,7 +178,12 @@ impl Worker {
             let Some(retries) = self.retries.upgrade() else {
                 return;
             };
-            let at = Instant::now() + self.retry.delay_after(job.attempt);
+            // The configuration bounds the delay to a day; a clock that cannot add even
+            // that gives up rather than panics.
+            let Some(at) = Instant::now().checked_add(self.retry.delay_after(job.attempt)) else {
+                self.orders.settle(&job.id);
+                continue;
+            };
             let next = Job {
                 attempt: job.attempt + 1,
                 ..job

@@ -218,3 +218,47 @@ async fn a_client_that_drops_idle_connections_first_never_meets_a_closing_one() 
     );
     assert!(defaults.0 < defaults.1, "{defaults:?}");
 }
+
+/// Every number of the configuration has a range: the extremes a JSON file can hold are
+/// refused with the field's name and range, never a panic when the sandbox starts (a
+/// connection cap of `u64::MAX` overflowed the semaphore, a worker count spawned
+/// without end, a delay overflowed the clock).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_range_numbers_in_the_configuration_are_refused_not_panicked_on() {
+    for (section, field, value) in [
+        ("server", "max_connections", u64::MAX),
+        ("server", "header_timeout_ms", u64::MAX),
+        ("server", "request_timeout_ms", u64::MAX),
+        ("retry", "workers", u64::MAX),
+        ("retry", "first_delay_ms", u64::MAX),
+        ("retry", "max_delay_ms", u64::MAX),
+        ("retry", "timeout_ms", u64::MAX),
+        ("retry", "max_attempts", u64::from(u32::MAX)),
+        ("storage", "max_orders", u64::MAX),
+        ("storage", "max_bytes", u64::MAX),
+        ("server", "max_connections", 0),
+        ("retry", "workers", 0),
+    ] {
+        let text = format!(r#"{{"{section}": {{"{field}": {value}}}}}"#);
+        let err = SandboxConfig::from_json(&text).unwrap_err().to_string();
+        assert!(err.contains(&format!("{section}.{field}")), "{text}: {err}");
+        // The same numbers set in code are refused when the sandbox starts.
+        let mut config = SandboxConfig::default();
+        let v = value;
+        match (section, field) {
+            ("server", "max_connections") => config.server.max_connections = v as usize,
+            ("server", "header_timeout_ms") => config.server.header_timeout_ms = v,
+            ("server", "request_timeout_ms") => config.server.request_timeout_ms = v,
+            ("retry", "workers") => config.retry.workers = v as usize,
+            ("retry", "first_delay_ms") => config.retry.first_delay_ms = v,
+            ("retry", "max_delay_ms") => config.retry.max_delay_ms = v,
+            ("retry", "timeout_ms") => config.retry.timeout_ms = v,
+            ("retry", "max_attempts") => config.retry.max_attempts = v as u32,
+            ("storage", "max_orders") => config.storage.max_orders = v as usize,
+            ("storage", "max_bytes") => config.storage.max_bytes = v as usize,
+            _ => unreachable!(),
+        }
+        let started = Sandbox::start(config, "127.0.0.1:0".parse().unwrap()).await;
+        assert!(started.is_err(), "{section}.{field} = {value} started");
+    }
+}
