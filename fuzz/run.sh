@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 SECONDS_EACH=${1:-600}
 LOG_DIR=${LOG_DIR:-/tmp}
 export RUSTC_BOOTSTRAP=1
-targets=(xml json form swiftpass_notify weidoufu_notify xorpay_notify wechat_global_notify)
+targets=(xml json form swiftpass_notify weidoufu_notify xorpay_notify wechat_global_notify feat_answers)
 cargo fuzz build -O
 run() {
     for t in "$@"; do
@@ -17,7 +17,7 @@ run() {
     done
 }
 run xml form swiftpass_notify wechat_global_notify &
-run json weidoufu_notify xorpay_notify &
+run json weidoufu_notify xorpay_notify feat_answers &
 wait
 for t in "${targets[@]}"; do
     cargo fuzz cmin -O "$t" > "$LOG_DIR/fuzz-cmin-$t.log" 2>&1

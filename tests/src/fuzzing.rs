@@ -8,7 +8,7 @@
 use paywire::decode::{form, json, xml, Limits};
 use paywire::wechat_v3::PlatformKeys;
 use paywire::{PayRequest, Secret, VerifyError};
-use paywire_providers::{swiftpass, wechat_global, weidoufu, xorpay};
+use paywire_providers::{feat, swiftpass, wechat_global, weidoufu, xorpay};
 
 /// A fuzz target: its name and its body.
 pub type Target = (&'static str, fn(&[u8]));
@@ -22,6 +22,7 @@ pub const TARGETS: &[Target] = &[
     ("weidoufu_notify", weidoufu_notify),
     ("xorpay_notify", xorpay_notify),
     ("wechat_global_notify", wechat_global_notify),
+    ("feat_answers", feat_answers),
 ];
 
 /// Whatever `T` decodes and validates encodes again to a body that decodes to the same.
@@ -113,4 +114,39 @@ pub fn wechat_global_notify(data: &[u8]) {
     let now = 1_700_000_000;
     pure(|| wechat_global::open_notification(&keys, &headers, body, now, &apiv3));
     let _ = wechat_global::read_answer(&keys, 400, &headers, body, now);
+}
+
+/// featapi's token and order answers: the first line of the input is the HTTP status
+/// (200 when it is not a number), the rest the body. Every order shape the document
+/// describes reads the same body, and a token read has a cache time (the huge
+/// `expires_in` once panicked there).
+pub fn feat_answers(data: &[u8]) {
+    let (status, body) = match data.iter().position(|b| *b == b'\n') {
+        Some(i) => (
+            std::str::from_utf8(&data[..i])
+                .ok()
+                .and_then(|s| s.trim().parse::<u16>().ok())
+                .unwrap_or(200),
+            &data[i + 1..],
+        ),
+        None => (200, data),
+    };
+    if let Ok(token) = feat::read_token(status, body) {
+        let _ = token.cache_for();
+    }
+    for (end_type, app) in [
+        (feat::end_type::NATIVE, "official_account"),
+        (feat::end_type::JSAPI, "official_account"),
+        (feat::end_type::APP, "feat_ios_app"),
+    ] {
+        let order = feat::OrderPay {
+            end_type,
+            extra_params: Some(feat::ExtraParams {
+                wx_app_type: Some(app.into()),
+                open_id: None,
+            }),
+            ..paywire_providers::samples::feat_native()
+        };
+        let _ = feat::read_answer(&order, status, body);
+    }
 }
