@@ -281,6 +281,16 @@ async fn wechat_global_documented_errors() {
         (status, answer.code),
         (401, wechat_global::ErrorCode::SignError)
     );
+    // Timestamps at the ends of i64, signed with the right key: stale, not an overflow.
+    for (at, nonce) in [(i64::MIN, "n3"), (i64::MAX, "n4")] {
+        let (status, answer) =
+            refused(place(&pw, &base, &platform, &order, &signer(&config), at, nonce).await);
+        assert_eq!(
+            (status, answer.code),
+            (401, wechat_global::ErrorCode::SignError),
+            "{at}"
+        );
+    }
 
     // An invalid field, sent around paywire's own validation: PARAM_ERROR with a JSON pointer.
     let mut invalid = order.clone();

@@ -113,7 +113,8 @@ pub async fn jsapi(
     {
         return sign_error("签名错误");
     }
-    if (unix_now() - timestamp).abs() > wechat_v3::TIMESTAMP_WINDOW {
+    // A signed timestamp is still input: its distance from now is taken without overflow.
+    if unix_now().abs_diff(timestamp) > wechat_v3::TIMESTAMP_WINDOW.unsigned_abs() {
         return sign_error("请求时间戳超出5分钟");
     }
     let order = match JsapiOrder::from_body(&body) {
