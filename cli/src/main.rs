@@ -131,33 +131,33 @@ enum Command {
     Demo,
     /// Many orders over all five gateways with a merchant that fails deliveries on purpose.
     Soak {
-        /// Orders in all.
-        #[arg(long, default_value_t = 200)]
+        /// Orders in all (1 to 1 000 000).
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
         orders: u32,
-        /// Orders in flight at once.
-        #[arg(long, default_value_t = 8)]
+        /// Orders in flight at once (1 to 4096).
+        #[arg(long, default_value_t = 8, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=4096))]
         concurrency: usize,
         /// Fraction of notification deliveries the merchant fails (0 to 0.95).
-        #[arg(long, default_value_t = 0.3)]
+        #[arg(long, default_value_t = 0.3, value_parser = fail_rate)]
         fail_rate: f64,
         /// Faults to spread failures over: `all`, or a comma-separated list of before,
         /// after, slow, drop, apply-error, crash.
         #[arg(long, default_value = "before,after,slow,drop")]
         faults: String,
         /// Merchant instances behind the one notify URL, sharing one ledger.
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = 1, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
         instances: usize,
         /// The instances' shared ledger in Redis: a redis:// URL, or `auto` for a
         /// redis-server the soak starts on loopback (in memory without this option).
         #[arg(long)]
         redis: Option<String>,
         /// With `--redis auto`: kill Redis a quarter of the way through, and start it
-        /// again after this many milliseconds.
-        #[arg(long)]
+        /// again after this many milliseconds (at most 600 000).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(0..=600_000))]
         redis_outage_ms: Option<u64>,
         /// The ledger's claim lease in milliseconds (how long a dead instance's claim
-        /// blocks its order).
-        #[arg(long, default_value_t = 4000)]
+        /// blocks its order; 1 to 3 600 000).
+        #[arg(long, default_value_t = 4000, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
         lease_ms: u64,
         /// Seed of the merchant's fault choices.
         #[arg(long, default_value_t = 1)]
@@ -192,6 +192,14 @@ fn out(text: &str) {
 
 fn print_json(value: &serde_json::Value) {
     out(&serde_json::to_string_pretty(value).unwrap_or_default());
+}
+
+/// `--fail-rate`: a number from 0 to 0.95 (the merchant must acknowledge some deliveries).
+fn fail_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if (0.0..=0.95).contains(&rate) => Ok(rate),
+        _ => Err("a number from 0 to 0.95".into()),
+    }
 }
 
 /// The command line, or exit 2 with clap's message, every argument value in it starred.

@@ -611,6 +611,23 @@ fn schema_qr_and_usage_errors() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(&std::fs::read(&png).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
     assert_eq!(paywire(&["nonsense"], b"").status.code(), Some(2));
+    // Numbers out of range are usage errors, not overflows later.
+    for args in [
+        ["soak", "--lease-ms", "18446744073709551615"],
+        ["soak", "--redis-outage-ms", "18446744073709551615"],
+        ["soak", "--orders", "0"],
+        ["soak", "--concurrency", "18446744073709551615"],
+        ["soak", "--instances", "100000"],
+        ["soak", "--fail-rate", "NaN"],
+        ["soak", "--fail-rate", "1.5"],
+    ] {
+        let refused = paywire(&args, b"");
+        assert_eq!(refused.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&refused.stderr).contains(args[1]),
+            "{args:?}"
+        );
+    }
 }
 
 #[test]
