@@ -4,6 +4,8 @@
 //! (`check`), emit code (`emit/`, one file per thing emitted).
 //! Every mistake is reported at once on its own span; on error a stub impl is emitted
 //! so one mistake does not cascade.
+//!
+#![doc = include_str!("../ATTRIBUTES.md")]
 
 mod check;
 mod ctxt;
