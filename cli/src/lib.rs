@@ -4,6 +4,7 @@
 pub mod commands;
 pub mod demo;
 pub mod merchant;
+pub mod progress;
 pub mod qr;
 pub mod soak;
 pub mod sockets;

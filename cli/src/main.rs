@@ -433,6 +433,7 @@ fn main() -> ExitCode {
                 redis_outage: redis_outage_ms.map(std::time::Duration::from_millis),
                 lease: std::time::Duration::from_millis(lease_ms),
                 seed,
+                progress: paywire_cli::progress::Progress::for_stderr(),
             };
             match rt.block_on(paywire_cli::soak::run(&options)) {
                 Err(e) => fail(e),

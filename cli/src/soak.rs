@@ -42,6 +42,8 @@ pub struct SoakOptions {
     pub lease: Duration,
     /// Seed of the merchant's fault choices.
     pub seed: u64,
+    /// How progress is shown on stderr.
+    pub progress: crate::progress::Progress,
 }
 
 impl Default for SoakOptions {
@@ -52,6 +54,7 @@ impl Default for SoakOptions {
             fail_rate: 0.3,
             faults: vec![Fault::Before, Fault::After, Fault::Slow, Fault::Drop],
             instances: 1,
+            progress: crate::progress::Progress::Quiet,
             redis: None,
             redis_outage: None,
             lease: Duration::from_secs(4),
@@ -245,10 +248,17 @@ pub async fn run(options: &SoakOptions) -> Result<SoakReport, String> {
         ))),
         _ => None,
     };
+    let reporter = Arc::new(crate::progress::Reporter::new(
+        options.progress,
+        u64::from(options.orders),
+        "orders",
+        Box::new(std::io::stderr()),
+    ));
     let semaphore = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
     let mut tasks = Vec::with_capacity(options.orders as usize);
     for i in 0..options.orders {
         let demo = demo.clone();
+        let reporter = reporter.clone();
         let permit = semaphore
             .clone()
             .acquire_owned()
@@ -257,13 +267,15 @@ pub async fn run(options: &SoakOptions) -> Result<SoakReport, String> {
         placed.fetch_add(1, Ordering::Relaxed);
         tasks.push(tokio::spawn(async move {
             let _permit = permit;
-            match GATEWAYS[i as usize % GATEWAYS.len()] {
+            let row = match GATEWAYS[i as usize % GATEWAYS.len()] {
                 Gateway::Feat => demo.feat(&mut std::io::sink()).await,
                 Gateway::Weidoufu => demo.weidoufu().await,
                 Gateway::Swiftpass => demo.swiftpass().await,
                 Gateway::WechatGlobal => demo.wechat_global().await,
                 Gateway::Xorpay => demo.xorpay().await,
-            }
+            };
+            reporter.advance();
+            row
         }));
     }
     let mut rows: Vec<Row> = Vec::with_capacity(tasks.len());
@@ -274,7 +286,9 @@ pub async fn run(options: &SoakOptions) -> Result<SoakReport, String> {
         Some(task) => task.await.map_err(|e| e.to_string())??,
         None => false,
     };
+    reporter.phase("settling the last deliveries");
     settle(&demo, retry).await;
+    reporter.finish();
     let peak_notify_connections = connections.finish();
     let mut report = report(options, &demo, &rows, redis_restarted, started);
     report.delivery_workers = retry.workers;
