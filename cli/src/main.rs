@@ -1,172 +1,13 @@
-//! `paywire`: sign, verify, schema, sandbox, qr and demo. Output meant for programs is
-//! JSON on stdout; exit codes are part of the interface (0 ok, 1 not authentic / a flow
-//! failed, 2 invalid input or usage).
+//! `paywire`: sign, verify, call, schema, sandbox, qr, demo and soak. Output meant for
+//! programs is JSON on stdout; exit codes are part of the interface (0 ok, 1 not authentic
+//! / a flow failed, 2 invalid input or usage, 3 an authentic error answer, 4 no answer).
 
-use clap::{Parser, Subcommand};
-use paywire_cli::commands::{self, schema, sign, verify, Endpoint, SecretSource};
+mod args;
+
+use args::{Cli, Command};
+use clap::Parser;
+use paywire_cli::commands::{self, call, schema, sign, verify, Endpoint};
 use std::process::ExitCode;
-
-/// Chinese payment gateways, declared once: sign, verify and try them locally.
-#[derive(Parser)]
-#[command(name = "paywire", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Validates, signs and encodes a request given as JSON keyed by the gateway document's wire names.
-    Sign {
-        /// feat/pay, weidoufu/miniapp, swiftpass/wap, swiftpass/wap-rsa, wechat-global/jsapi or xorpay/jsapi.
-        endpoint: String,
-        /// Signing key (weidoufu, swiftpass, xorpay); on the command line `ps` shows it.
-        #[arg(long)]
-        key: Option<String>,
-        /// A file whose first line is the signing key.
-        #[arg(long)]
-        key_file: Option<String>,
-        /// An environment variable holding the signing key.
-        #[arg(long)]
-        key_env: Option<String>,
-        /// Input file, or `-` for standard input (the default).
-        #[arg(long)]
-        input: Option<String>,
-        /// Print validation problems as JSON instead of one line each.
-        #[arg(long)]
-        json: bool,
-        /// featapi bearer token.
-        #[arg(long)]
-        token: Option<String>,
-        /// A file whose first line is the featapi bearer token.
-        #[arg(long)]
-        token_file: Option<String>,
-        /// An environment variable holding the featapi bearer token.
-        #[arg(long)]
-        token_env: Option<String>,
-        /// WeChat Pay Global merchant id.
-        #[arg(long)]
-        mchid: Option<String>,
-        /// WeChat Pay Global merchant certificate serial.
-        #[arg(long)]
-        serial: Option<String>,
-        /// WeChat Pay Global merchant private key (PEM file).
-        #[arg(long)]
-        private_key: Option<String>,
-        /// Unix timestamp to sign with (WeChat Pay Global; default now).
-        #[arg(long)]
-        timestamp: Option<i64>,
-        /// Nonce to sign with (WeChat Pay Global).
-        #[arg(long)]
-        nonce: Option<String>,
-    },
-    /// Verifies a response or notification from raw bytes (and headers).
-    Verify {
-        /// swiftpass/response, swiftpass/notify, weidoufu/notify, xorpay/notify,
-        /// wechat-global/response or wechat-global/notify.
-        kind: String,
-        /// Key (MD5 / HMAC / concat schemes); on the command line `ps` shows it.
-        #[arg(long)]
-        key: Option<String>,
-        /// A file whose first line is the key.
-        #[arg(long)]
-        key_file: Option<String>,
-        /// An environment variable holding the key.
-        #[arg(long)]
-        key_env: Option<String>,
-        /// Input file, or `-` for standard input (the default).
-        #[arg(long)]
-        input: Option<String>,
-        /// A received header, `Name: value`; repeat for each.
-        #[arg(long = "header")]
-        headers: Vec<String>,
-        /// WeChat Pay platform certificate (PEM file).
-        #[arg(long)]
-        platform_cert: Option<String>,
-        /// WeChat Pay platform public key, or SwiftPass RSA public key (PEM file).
-        #[arg(long)]
-        platform_public_key: Option<String>,
-        /// The id WeChat Pay gave with its public key (`PUB_KEY_ID_...`).
-        #[arg(long)]
-        platform_key_id: Option<String>,
-        /// WeChat Pay APIv3 key (32 bytes).
-        #[arg(long)]
-        apiv3_key: Option<String>,
-        /// A file whose first line is the APIv3 key.
-        #[arg(long)]
-        apiv3_key_file: Option<String>,
-        /// An environment variable holding the APIv3 key.
-        #[arg(long)]
-        apiv3_key_env: Option<String>,
-        /// The time to check v3 timestamps against (Unix seconds; default now).
-        #[arg(long)]
-        now: Option<i64>,
-    },
-    /// Prints an endpoint's parameter table.
-    Schema {
-        /// feat/pay, weidoufu/miniapp, swiftpass/wap, swiftpass/wap-rsa, wechat-global/jsapi or xorpay/jsapi.
-        endpoint: String,
-        /// markdown, json (the table) or json-schema (the request's JSON form).
-        #[arg(long, default_value = "markdown")]
-        format: String,
-    },
-    /// Runs the sandbox gateway until interrupted.
-    Sandbox {
-        /// Loopback address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: String,
-        /// JSON file overriding the sandbox credentials.
-        #[arg(long)]
-        config: Option<String>,
-    },
-    /// Prints a QR code (a NATIVE code_url) in the terminal, or writes a PNG.
-    Qr {
-        /// The text to encode.
-        text: String,
-        /// Write a PNG file instead.
-        #[arg(long)]
-        png: Option<String>,
-    },
-    /// Runs all five gateways end to end against an in-process sandbox.
-    Demo,
-    /// Many orders over all five gateways with a merchant that fails deliveries on purpose.
-    Soak {
-        /// Orders in all (1 to 1 000 000).
-        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-        orders: u32,
-        /// Orders in flight at once (1 to 4096).
-        #[arg(long, default_value_t = 8, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=4096))]
-        concurrency: usize,
-        /// Fraction of notification deliveries the merchant fails (0 to 0.95).
-        #[arg(long, default_value_t = 0.3, value_parser = fail_rate)]
-        fail_rate: f64,
-        /// Faults to spread failures over: `all`, or a comma-separated list of before,
-        /// after, slow, drop, apply-error, crash.
-        #[arg(long, default_value = "before,after,slow,drop")]
-        faults: String,
-        /// Merchant instances behind the one notify URL, sharing one ledger.
-        #[arg(long, default_value_t = 1, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
-        instances: usize,
-        /// The instances' shared ledger in Redis: a redis:// URL, or `auto` for a
-        /// redis-server the soak starts on loopback (in memory without this option).
-        #[arg(long)]
-        redis: Option<String>,
-        /// With `--redis auto`: kill Redis a quarter of the way through, and start it
-        /// again after this many milliseconds (at most 600 000).
-        #[arg(long, value_parser = clap::value_parser!(u64).range(0..=600_000))]
-        redis_outage_ms: Option<u64>,
-        /// The ledger's claim lease in milliseconds (how long a dead instance's claim
-        /// blocks its order; 1 to 3 600 000).
-        #[arg(long, default_value_t = 4000, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
-        lease_ms: u64,
-        /// Seed of the merchant's fault choices.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Print the report as JSON.
-        #[arg(long)]
-        json: bool,
-    },
-}
 
 fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
     tokio::runtime::Builder::new_multi_thread()
@@ -192,14 +33,6 @@ fn out(text: &str) {
 
 fn print_json(value: &serde_json::Value) {
     out(&serde_json::to_string_pretty(value).unwrap_or_default());
-}
-
-/// `--fail-rate`: a number from 0 to 0.95 (the merchant must acknowledge some deliveries).
-fn fail_rate(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(rate) if (0.0..=0.95).contains(&rate) => Ok(rate),
-        _ => Err("a number from 0 to 0.95".into()),
-    }
 }
 
 /// The command line, or exit 2 with clap's message, every argument value in it starred.
@@ -235,19 +68,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Sign {
             endpoint,
-            key,
-            key_file,
-            key_env,
             input,
             json,
-            token,
-            token_file,
-            token_env,
-            mchid,
-            serial,
-            private_key,
-            timestamp,
-            nonce,
+            signing,
         } => {
             let endpoint = match Endpoint::parse(&endpoint) {
                 Ok(e) => e,
@@ -257,24 +80,9 @@ fn main() -> ExitCode {
                 Ok(b) => b,
                 Err(e) => return fail(e),
             };
-            let secrets = SecretSource::new(key, key_file, key_env)
-                .resolve("key")
-                .and_then(|key| {
-                    let token = SecretSource::new(token, token_file, token_env).resolve("token")?;
-                    Ok((key, token))
-                });
-            let (key, token) = match secrets {
-                Ok(s) => s,
+            let options = match signing.resolve() {
+                Ok(o) => o,
                 Err(e) => return fail(e),
-            };
-            let options = sign::SignOptions {
-                key,
-                token,
-                mchid,
-                serial,
-                private_key,
-                timestamp,
-                nonce,
             };
             match sign::run(endpoint, &body, &options) {
                 Ok(out) => {
@@ -297,25 +105,12 @@ fn main() -> ExitCode {
         Command::Verify {
             kind,
             key,
-            key_file,
-            key_env,
             input,
             headers,
-            platform_cert,
-            platform_public_key,
-            platform_key_id,
-            apiv3_key,
-            apiv3_key_file,
-            apiv3_key_env,
-            now,
+            platform,
+            apiv3,
         } => {
-            let secrets = SecretSource::new(key, key_file, key_env)
-                .resolve("key")
-                .and_then(|key| {
-                    let apiv3 = SecretSource::new(apiv3_key, apiv3_key_file, apiv3_key_env)
-                        .resolve("apiv3-key")?;
-                    Ok((key, apiv3))
-                });
+            let secrets = key.resolve().and_then(|key| Ok((key, apiv3.resolve()?)));
             let (key, apiv3_key) = match secrets {
                 Ok(s) => s,
                 Err(e) => return fail(e),
@@ -327,13 +122,45 @@ fn main() -> ExitCode {
             let options = verify::VerifyOptions {
                 key,
                 headers,
-                platform_cert,
-                platform_public_key,
-                platform_key_id,
                 apiv3_key,
-                now,
+                ..platform.options()
             };
             let outcome = verify::run(&kind, &body, &options);
+            print_json(&outcome.report);
+            ExitCode::from(outcome.code)
+        }
+        Command::Call {
+            endpoint,
+            base_url,
+            input,
+            signing,
+            platform,
+        } => {
+            let endpoint = match Endpoint::parse(&endpoint) {
+                Ok(e) => e,
+                Err(e) => return fail(e),
+            };
+            let body = match commands::read_input(input.as_deref()) {
+                Ok(b) => b,
+                Err(e) => return fail(e),
+            };
+            let sign = match signing.resolve() {
+                Ok(o) => o,
+                Err(e) => return fail(e),
+            };
+            let options = call::CallOptions {
+                base_url,
+                verify: verify::VerifyOptions {
+                    key: sign.key.clone(),
+                    ..platform.options()
+                },
+                sign,
+            };
+            let rt = match runtime() {
+                Ok(rt) => rt,
+                Err(code) => return code,
+            };
+            let outcome = rt.block_on(call::run(endpoint, &body, &options));
             print_json(&outcome.report);
             ExitCode::from(outcome.code)
         }

@@ -1,7 +1,7 @@
 //! The `paywire` binary: every subcommand and exit code, with the independent vectors
 //! in `tests/fixtures/` as input.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Output, Stdio};
 
@@ -719,4 +719,217 @@ fn soak_loses_nothing_and_applies_nothing_twice() {
         report["deliveries"].as_u64().unwrap() > 48,
         "a 30 % failure rate forces retries"
     );
+}
+
+/// A `paywire sandbox` on a free port: the process and its base URL.
+fn sandbox_process() -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_paywire"))
+        .args(["sandbox", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_owned();
+    (child, url)
+}
+
+/// `paywire call` signs, sends with the real client, and verifies the answer: against the
+/// sandbox every gateway's order comes back valid (exit 0), a refused one as an authentic
+/// error answer (3), and no answer at all as 4; the bearer token is never printed.
+#[test]
+fn call_sends_and_verifies_against_the_sandbox() {
+    let (mut sandbox, url) = sandbox_process();
+    let config = paywire_sandbox::SandboxConfig::default();
+    let keys = format!("{}/../sandbox/keys", env!("CARGO_MANIFEST_DIR"));
+    let notify = "http://127.0.0.1:9/notify";
+    let swiftpass_order = json!({"out_trade_no": "CALL1", "mch_id": config.swiftpass.mch_id, "sub_appid": "wx2421b1c4370ec43b",
+        "nonce_str": "1add1a30ac87aa2db72f57a2375d8fec", "body": "H5支付测试", "mch_create_ip": "14.23.150.211",
+        "notify_url": notify, "sub_openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "total_fee": 1});
+    let swiftpass_url = format!("{url}/swiftpass/pay/gateway");
+    let wechat_order = json!({"appid": "wx2421b1c4370ec43b", "mchid": config.wechat_global.mchid, "description": "QQ公仔",
+        "out_trade_no": "CALL2", "notify_url": notify, "trade_type": "JSAPI", "merchant_category_code": "4111",
+        "amount": {"total": 10, "currency": "HKD"}, "payer": {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}});
+    let private_key = format!("{keys}/merchant_private_key.pem");
+    let certificate = format!("{keys}/platform_certificate.pem");
+    let xorpay_order = json!({"aid": config.xorpay.aid, "name": "充值", "pay_type": "jsapi", "price": "0.01",
+        "order_id": "CALL3", "notify_url": notify, "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"});
+    let weidoufu_order = json!({"access_key": config.weidoufu.access_key, "body": "QQ 会员充值", "out_order_no": "180901620895069445",
+        "pay_type": 1, "total_fee": 1, "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "notify_url": notify});
+    let base = |g: &str| format!("{url}/{g}");
+    let runs: Vec<(Vec<String>, Value, &str)> = vec![
+        (
+            vec![
+                "swiftpass/wap".into(),
+                "--base-url".into(),
+                swiftpass_url.clone(),
+                "--key".into(),
+                config.swiftpass.key.clone(),
+            ],
+            swiftpass_order.clone(),
+            "prepay_id",
+        ),
+        (
+            vec![
+                "wechat-global/jsapi".into(),
+                "--base-url".into(),
+                base("wechat-global"),
+                "--mchid".into(),
+                config.wechat_global.mchid.clone(),
+                "--serial".into(),
+                config.wechat_global.merchant_serial.clone(),
+                "--private-key".into(),
+                private_key.clone(),
+                "--platform-cert".into(),
+                certificate.clone(),
+            ],
+            wechat_order,
+            "prepay_id",
+        ),
+        (
+            vec![
+                "xorpay/jsapi".into(),
+                "--base-url".into(),
+                base("xorpay"),
+                "--key".into(),
+                config.xorpay.app_secret.clone(),
+            ],
+            xorpay_order,
+            "aoid",
+        ),
+        (
+            vec![
+                "weidoufu/miniapp".into(),
+                "--base-url".into(),
+                base("weidoufu"),
+                "--key".into(),
+                config.weidoufu.secret_key.clone(),
+            ],
+            weidoufu_order,
+            "data",
+        ),
+        (
+            vec![
+                "feat/pay".into(),
+                "--base-url".into(),
+                base("feat"),
+                "--token".into(),
+                config.feat.access_token.clone(),
+            ],
+            json!({"pay_method": 200, "end_type": 0}),
+            "data",
+        ),
+    ];
+    for (args, input, member) in &runs {
+        let mut all = vec!["call"];
+        all.extend(args.iter().map(String::as_str));
+        let output = paywire(&all, input.to_string().as_bytes());
+        let report = json_out(&output);
+        assert_eq!(output.status.code(), Some(0), "{}: {report:#}", args[0]);
+        assert_eq!(report["valid"], true, "{report:#}");
+        assert!(
+            !report["fields"][*member].is_null(),
+            "{}: {report:#}",
+            args[0]
+        );
+        assert_eq!(report["answer"]["status"], 200);
+        assert!(report["request"]["body"]
+            .as_str()
+            .is_some_and(|b| !b.is_empty()));
+    }
+    // featapi's token is sent, not shown.
+    let feat = paywire(
+        &[
+            "call",
+            "feat/pay",
+            "--base-url",
+            &base("feat"),
+            "--token",
+            &config.feat.access_token,
+        ],
+        br#"{"pay_method":200,"end_type":0}"#,
+    );
+    let report = json_out(&feat);
+    assert_eq!(report["request"]["headers"]["authorization"], "Bearer ***");
+    assert!(!String::from_utf8_lossy(&feat.stdout).contains(&config.feat.access_token));
+
+    // The same SwiftPass order number with other parameters: an authentic refusal.
+    let mut conflicting = swiftpass_order.clone();
+    conflicting["total_fee"] = 2.into();
+    let refused = paywire(
+        &[
+            "call",
+            "swiftpass/wap",
+            "--base-url",
+            &swiftpass_url,
+            "--key",
+            &config.swiftpass.key,
+        ],
+        conflicting.to_string().as_bytes(),
+    );
+    let report = json_out(&refused);
+    assert_eq!(refused.status.code(), Some(3), "{report:#}");
+    assert_eq!(report["error_answer"], true);
+    // A wrong key: the sandbox answers 签名错误, which paywire reads as a status failure.
+    let wrong = paywire(
+        &[
+            "call",
+            "swiftpass/wap",
+            "--base-url",
+            &swiftpass_url,
+            "--key",
+            "0000",
+        ],
+        swiftpass_order.to_string().as_bytes(),
+    );
+    assert_eq!(
+        wrong.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&wrong.stdout)
+    );
+    // An invalid order is refused before anything is sent.
+    let invalid = paywire(
+        &[
+            "call",
+            "swiftpass/wap",
+            "--base-url",
+            &swiftpass_url,
+            "--key",
+            "k",
+        ],
+        br#"{"total_fee": 0}"#,
+    );
+    assert_eq!(invalid.status.code(), Some(2));
+    assert!(json_out(&invalid)["request"].is_null(), "nothing sent");
+    sandbox.kill().unwrap();
+    let _ = sandbox.wait();
+    // Nobody listening: no answer, exit 4.
+    let silent = paywire(
+        &[
+            "call",
+            "swiftpass/wap",
+            "--base-url",
+            "http://127.0.0.1:9/pay/gateway",
+            "--key",
+            "k",
+        ],
+        swiftpass_order.to_string().as_bytes(),
+    );
+    assert_eq!(
+        silent.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&silent.stdout)
+    );
+    assert!(json_out(&silent)["reason"]
+        .as_str()
+        .unwrap()
+        .contains("no answer"));
 }

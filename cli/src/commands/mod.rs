@@ -1,5 +1,6 @@
 //! The subcommands other than `demo`.
 
+pub mod call;
 pub mod schema;
 pub mod sign;
 pub mod usage;

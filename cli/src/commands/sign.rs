@@ -61,7 +61,7 @@ fn problems_from_schema(errors: &SchemaErrors) -> SignFailure {
     )
 }
 
-fn decode<T: PayRequest>(input: &[u8]) -> Result<T, SignFailure> {
+pub(crate) fn decode<T: PayRequest>(input: &[u8]) -> Result<T, SignFailure> {
     let object = json::parse_object(input, &Limits::default()).map_err(problems_from_decode)?;
     match decode_fields::<T>(object) {
         Ok(verified) => Ok(verified.value),
@@ -91,14 +91,21 @@ fn signed<T: PayRequest>(request: &T, key: &T::Key) -> Result<Value, SignFailure
     }))
 }
 
-fn required(option: &Option<String>, name: &str, endpoint: &str) -> Result<String, SignFailure> {
+pub(crate) fn required(
+    option: &Option<String>,
+    name: &str,
+    endpoint: &str,
+) -> Result<String, SignFailure> {
     option
         .clone()
         .ok_or_else(|| SignFailure::Usage(format!("{endpoint} needs {name}")))
 }
 
 /// The merchant's RSA key from `--private-key PEM`.
-fn merchant_key(options: &SignOptions, endpoint: &str) -> Result<MerchantKey, SignFailure> {
+pub(crate) fn merchant_key(
+    options: &SignOptions,
+    endpoint: &str,
+) -> Result<MerchantKey, SignFailure> {
     let pem = read_text(&required(
         &options.private_key,
         "--private-key PEM",

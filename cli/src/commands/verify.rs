@@ -67,14 +67,14 @@ fn outcome(result: Result<Value, VerifyError>) -> Outcome {
 }
 
 /// An authentic answer in which the gateway refused the request: exit 3.
-fn error_answer(reason: String, fields: Value) -> Outcome {
+pub(crate) fn error_answer(reason: String, fields: Value) -> Outcome {
     Outcome {
         code: 3,
         report: json!({"valid": true, "error_answer": true, "reason": reason, "fields": fields}),
     }
 }
 
-fn usage(message: String) -> Outcome {
+pub(crate) fn usage(message: String) -> Outcome {
     Outcome {
         code: 2,
         report: json!({"valid": false, "reason": message, "fields": null}),
