@@ -20,6 +20,7 @@ async fn soak_with_every_fault_and_a_redis_restart_loses_nothing_and_doubles_not
         redis_outage: Some(Duration::from_millis(1500)),
         lease: Duration::from_millis(1500),
         seed: 7,
+        progress: paywire_cli::progress::Progress::Quiet,
     };
     let report = run(&options).await.unwrap();
     assert!(report.passed(), "{report:#?}");
