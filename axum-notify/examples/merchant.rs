@@ -1,0 +1,53 @@
+//! A merchant's notification server for all four notifying gateways. Run `paywire
+//! sandbox`, then `cargo run -p paywire-axum --example merchant`, and give orders
+//! `http://127.0.0.1:3000/notify/GATEWAY` as their notify_url.
+
+use paywire::ledger::{Ledger, Payment};
+use paywire::wechat_v3::PlatformKeys;
+use paywire::{Fen, Secret};
+use paywire_axum::{Notifications, Order, Shop};
+use paywire_providers::swiftpass::VerifyKey;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Orders by number: amount and whether paid. A real shop reads and writes its database.
+#[derive(Default)]
+pub struct Orders(pub Mutex<HashMap<String, (Fen, bool)>>);
+
+impl Shop for Orders {
+    async fn order(&self, payment: &Payment) -> Option<Order> {
+        let orders = self.0.lock().ok()?;
+        orders
+            .get(&payment.order)
+            .map(|(amount, _)| Order::for_amount(*amount))
+    }
+
+    async fn apply(&self, payment: &Payment) -> Result<(), String> {
+        let mut orders = self.0.lock().map_err(|e| e.to_string())?;
+        let order = orders.get_mut(&payment.order).ok_or("no such order")?;
+        order.1 = true;
+        Ok(())
+    }
+}
+
+/// The four endpoints with the sandbox's credentials (`paywire sandbox` prints them).
+pub fn notify_routes<S: Shop>(shop: S) -> axum::Router {
+    let c = paywire_sandbox::SandboxConfig::default();
+    let mut platform = PlatformKeys::new();
+    platform
+        .add_certificate_pem(&c.wechat_global.platform_certificate_pem)
+        .expect("the sandbox's certificate");
+    let notifications = Notifications::new(shop, Ledger::in_memory())
+        .swiftpass(VerifyKey::Md5(Secret::new(c.swiftpass.key)))
+        .weidoufu(Secret::new(c.weidoufu.secret_key))
+        .xorpay(Secret::new(c.xorpay.app_secret))
+        .wechat_global(platform, Secret::new(c.wechat_global.apiv3_key));
+    axum::Router::new().nest("/notify", notifications.router())
+}
+
+#[allow(dead_code)] // the tests use the routes only
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+    axum::serve(listener, notify_routes(Orders::default())).await
+}

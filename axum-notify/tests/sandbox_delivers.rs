@@ -1,0 +1,207 @@
+//! The example merchant server's routes, with the sandbox delivering to them: a
+//! notification of each of the four notifying gateways is verified and applied exactly
+//! once, the first write of every order failing (answered 500 and applied on the
+//! sandbox's retry), and an order the shop does not know is never applied.
+
+#[path = "../examples/merchant.rs"]
+mod merchant;
+
+use paywire::client::Client;
+use paywire::keys::MerchantKey;
+use paywire::ledger::Payment;
+use paywire::wechat_v3::MerchantSigner;
+use paywire::{Fen, Secret};
+use paywire_axum::{Order, Shop};
+use paywire_providers::{samples, swiftpass, transport};
+use paywire_sandbox::config::RetryConfig;
+use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// The example's shop, with every order's first write failing; counts the writes.
+#[derive(Default)]
+struct Flaky {
+    orders: merchant::Orders,
+    writes: Mutex<HashMap<String, u32>>,
+}
+
+impl Shop for Flaky {
+    async fn order(&self, payment: &Payment) -> Option<Order> {
+        self.orders.order(payment).await
+    }
+
+    async fn apply(&self, payment: &Payment) -> Result<(), String> {
+        let first = {
+            let mut writes = self.writes.lock().unwrap();
+            let n = writes.entry(payment.order.clone()).or_default();
+            *n += 1;
+            *n == 1
+        };
+        if first {
+            return Err("deadlock detected".into());
+        }
+        self.orders.apply(payment).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_gateway_s_notification_is_applied_once_after_a_failed_write() {
+    let shop = std::sync::Arc::new(Flaky::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let notify = format!("http://{}/notify", listener.local_addr().unwrap());
+    let routes = merchant::notify_routes(shop.clone());
+    tokio::spawn(async move { axum::serve(listener, routes).await });
+
+    let config = SandboxConfig {
+        retry: RetryConfig {
+            first_delay_ms: 20,
+            max_delay_ms: 100,
+            ..RetryConfig::default()
+        },
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start(config.clone(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let client = Client::new().unwrap();
+    let known = |number: &str, fen: u64| {
+        let mut orders = shop.orders.0.lock().unwrap();
+        orders.insert(number.to_owned(), (Fen::new(fen), false));
+    };
+
+    let mut swift = samples::swiftpass_wap();
+    swift.mch_id = config.swiftpass.mch_id.clone();
+    swift.notify_url = format!("{notify}/swiftpass");
+    known(&swift.out_trade_no, swift.total_fee.get());
+    let gateway = swiftpass::gateway_url(&sandbox.base_url(Gateway::Swiftpass));
+    let key = Secret::new(config.swiftpass.key.as_str());
+    let mut requests = vec![transport::swiftpass(&gateway, &swift, &key).unwrap()];
+
+    let mut weidoufu = samples::weidoufu_wechat();
+    weidoufu.access_key = config.weidoufu.access_key.clone();
+    weidoufu.notify_url = format!("{notify}/weidoufu");
+    known(&weidoufu.out_order_no, weidoufu.total_fee.get());
+    let secret = Secret::new(config.weidoufu.secret_key.as_str());
+    requests.push(
+        transport::weidoufu(&sandbox.base_url(Gateway::Weidoufu), &weidoufu, &secret).unwrap(),
+    );
+
+    let mut xorpay = samples::xorpay_jsapi();
+    xorpay.aid = config.xorpay.aid.clone();
+    xorpay.notify_url = format!("{notify}/xorpay");
+    known(&xorpay.order_id, xorpay.price.0.get());
+    let secret = Secret::new(config.xorpay.app_secret.as_str());
+    requests.push(transport::xorpay(&sandbox.base_url(Gateway::Xorpay), &xorpay, &secret).unwrap());
+
+    let mut wechat = samples::wechat_global_direct();
+    wechat.mchid = Some(config.wechat_global.mchid.clone());
+    wechat.notify_url = format!("{notify}/wechat-global");
+    known(&wechat.out_trade_no, wechat.amount.total);
+    let key = MerchantKey::from_pem(paywire_sandbox::keys::MERCHANT_PRIVATE_KEY_PEM).unwrap();
+    let signer = MerchantSigner::new(
+        &config.wechat_global.mchid,
+        &config.wechat_global.merchant_serial,
+        key,
+    );
+    let now = paywire_sandbox::state::unix_now();
+    requests.push(
+        transport::wechat_global(
+            &sandbox.base_url(Gateway::WechatGlobal),
+            &wechat,
+            &signer,
+            now,
+            "N1",
+        )
+        .unwrap(),
+    );
+
+    // One more SwiftPass order the shop never placed: delivered, refused, never applied.
+    let mut stranger = swift.clone();
+    stranger.out_trade_no = "NOT-OURS-1".into();
+    let key = Secret::new(config.swiftpass.key.as_str());
+    requests.push(transport::swiftpass(&gateway, &stranger, &key).unwrap());
+
+    for request in requests {
+        let answer = client.send(request).await.unwrap();
+        assert_eq!(
+            answer.status(),
+            200,
+            "{}",
+            String::from_utf8_lossy(answer.body())
+        );
+    }
+    for order in sandbox.orders() {
+        let pay = http::Request::post(format!(
+            "{}/_sandbox/orders/{}/pay",
+            sandbox.url(),
+            order.id
+        ))
+        .body(Vec::new())
+        .unwrap();
+        assert_eq!(client.send(pay).await.unwrap().status(), 200);
+    }
+
+    let numbers = [
+        &swift.out_trade_no,
+        &weidoufu.out_order_no,
+        &xorpay.order_id,
+        &wechat.out_trade_no,
+    ];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let paid = shop
+            .orders
+            .0
+            .lock()
+            .unwrap()
+            .values()
+            .filter(|(_, paid)| *paid)
+            .count();
+        if paid == numbers.len() || tokio::time::Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let orders = shop.orders.0.lock().unwrap().clone();
+    let writes = shop.writes.lock().unwrap().clone();
+    for number in numbers {
+        assert!(orders[number.as_str()].1, "{number} applied: {orders:?}");
+        assert_eq!(
+            writes[number.as_str()],
+            2,
+            "{number}: one failed write, one that stood"
+        );
+    }
+    assert!(
+        !writes.contains_key("NOT-OURS-1"),
+        "an unknown order is never written"
+    );
+    // The sandbox saw 500 for the failed write, then the acknowledgement.
+    for order in sandbox
+        .orders()
+        .iter()
+        .filter(|o| o.out_trade_no != "NOT-OURS-1")
+    {
+        let statuses: Vec<_> = order.deliveries.iter().map(|d| d.status).collect();
+        assert_eq!(statuses.first(), Some(&Some(500)), "{order:?}");
+        assert!(order.acknowledged, "{order:?}");
+    }
+    let stranger = sandbox
+        .orders()
+        .into_iter()
+        .find(|o| o.out_trade_no == "NOT-OURS-1")
+        .unwrap();
+    let stranger = sandbox
+        .wait_acknowledged(&stranger.id, Duration::from_millis(500))
+        .await
+        .unwrap();
+    assert!(
+        !stranger.deliveries.is_empty() && !stranger.acknowledged,
+        "{stranger:?}"
+    );
+    assert!(
+        stranger.deliveries.iter().all(|d| d.status == Some(400)),
+        "{stranger:?}"
+    );
+}
