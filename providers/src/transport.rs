@@ -94,6 +94,50 @@ pub fn wechat_global(
     )
 }
 
+/// WeChat Pay Global: the platform certificate download, `GET /v3/global/certificates`
+/// signed over the path the gateway sees (an empty body). Read the answer with
+/// [`paywire::wechat_v3::read_certificates`].
+pub fn wechat_global_certificates(
+    base_url: &str,
+    signer: &MerchantSigner,
+    timestamp: i64,
+    nonce: &str,
+) -> Result<HttpRequest, Error> {
+    let path = paywire::wechat_v3::GLOBAL_CERTIFICATES_PATH;
+    let url = join(base_url, path);
+    let authorization =
+        paywire::wechat_v3::certificates_authorization(signer, path, timestamp, nonce);
+    let mut value =
+        http::HeaderValue::from_str(&authorization).map_err(|_| Error::Unencodable {
+            path: "Authorization".into(),
+            format: "header",
+            reason: "a header value must be visible ASCII",
+        })?;
+    value.set_sensitive(true);
+    http::Request::get(&url)
+        .header(AUTHORIZATION, value)
+        .header(http::header::ACCEPT, "application/json")
+        .body(Vec::new())
+        .map_err(|_| Error::Unencodable {
+            path: "url".into(),
+            format: "url",
+            reason: "not a valid absolute URL; check the base URL",
+        })
+}
+
+/// Names the platform key a v3 request was prepared for (`Wechatpay-Serial`): WeChat Pay
+/// reads it when a request carries fields encrypted with a platform key, and in
+/// public-key mode (`PUB_KEY_ID_...`). The header is not part of the signed message.
+pub fn name_platform_key(request: &mut HttpRequest, serial: &str) -> Result<(), Error> {
+    let value = http::HeaderValue::from_str(serial).map_err(|_| Error::Unencodable {
+        path: "Wechatpay-Serial".into(),
+        format: "header",
+        reason: "a header value must be visible ASCII",
+    })?;
+    request.headers_mut().insert("Wechatpay-Serial", value);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -87,6 +87,10 @@ pub struct WechatGlobalConfig {
     pub platform_certificate_pem: String,
     /// APIv3 key, 32 bytes (encrypts notification resources).
     pub apiv3_key: String,
+    /// PEM of the platform key the sandbox rotates to (`POST /_sandbox/wechat-global/rotate`).
+    pub next_platform_private_key_pem: String,
+    /// PEM of its certificate.
+    pub next_platform_certificate_pem: String,
 }
 
 impl Default for WechatGlobalConfig {
@@ -98,6 +102,10 @@ impl Default for WechatGlobalConfig {
             platform_private_key_pem: include_str!("../keys/platform_private_key.pem").into(),
             platform_certificate_pem: include_str!("../keys/platform_certificate.pem").into(),
             apiv3_key: "a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb".into(),
+            next_platform_private_key_pem: include_str!("../keys/platform_next_private_key.pem")
+                .into(),
+            next_platform_certificate_pem: include_str!("../keys/platform_next_certificate.pem")
+                .into(),
         }
     }
 }
@@ -269,6 +277,10 @@ pub struct LoadedKeys {
     pub platform_private: MerchantKey,
     /// The platform certificate's serial.
     pub platform_serial: String,
+    /// The key rotated to.
+    pub next_platform_private: MerchantKey,
+    /// Its certificate's serial.
+    pub next_platform_serial: String,
 }
 
 impl SandboxConfig {
@@ -342,10 +354,14 @@ impl SandboxConfig {
             )));
         }
         let (platform_serial, _) = PublicKey::from_certificate_pem(&w.platform_certificate_pem)?;
+        let (next_platform_serial, _) =
+            PublicKey::from_certificate_pem(&w.next_platform_certificate_pem)?;
         Ok(LoadedKeys {
             merchant_public: PublicKey::from_pem(&w.merchant_public_key_pem)?,
             platform_private: MerchantKey::from_pem(&w.platform_private_key_pem)?,
             platform_serial,
+            next_platform_private: MerchantKey::from_pem(&w.next_platform_private_key_pem)?,
+            next_platform_serial,
         })
     }
 }
@@ -383,7 +399,9 @@ redacted_debug!(WechatGlobalConfig {
         merchant_public_key_pem,
         platform_private_key_pem,
         platform_certificate_pem,
-        apiv3_key
+        apiv3_key,
+        next_platform_private_key_pem,
+        next_platform_certificate_pem
     ]
 });
 redacted_debug!(XorpayConfig {

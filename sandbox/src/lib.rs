@@ -56,6 +56,8 @@ pub struct App {
     pub base_url: String,
     /// `SYSTEM_ERROR`s still to inject.
     pub system_errors_left: std::sync::atomic::AtomicU32,
+    /// The WeChat Pay platform key in use (rotated by `POST /_sandbox/wechat-global/rotate`).
+    pub platform: std::sync::RwLock<gateways::wechat_global::Platform>,
 }
 
 /// Why the sandbox did not start.
@@ -147,6 +149,13 @@ async fn one(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
     }
 }
 
+/// `POST /_sandbox/wechat-global/rotate`: signs with the other platform key from now on,
+/// publishing both certificates; `{"serial": ...}` of the key now in use.
+async fn rotate(State(app): State<Arc<App>>) -> axum::Json<serde_json::Value> {
+    let serial = gateways::wechat_global::rotate(&app);
+    axum::Json(serde_json::json!({ "serial": serial }))
+}
+
 fn router(app: Arc<App>, port: u16) -> Router {
     Router::new()
         .route("/", get(cashier::page))
@@ -162,6 +171,11 @@ fn router(app: Arc<App>, port: u16) -> Router {
             "/wechat-global/v3/global/transactions/jsapi",
             post(gateways::wechat_global::jsapi),
         )
+        .route(
+            "/wechat-global/v3/global/certificates",
+            get(gateways::wechat_global::certificates),
+        )
+        .route("/_sandbox/wechat-global/rotate", post(rotate))
         .route("/xorpay/api/pay/{aid}", post(gateways::xorpay::pay))
         .layer(DefaultBodyLimit::max(paywire::Limits::default().max_bytes))
         .layer(axum::middleware::from_fn(move |request, next| {
@@ -186,7 +200,9 @@ impl Sandbox {
             .map_err(|source| StartError::Bind { addr, source })?;
         let system_errors = config.faults.wechat_global_system_errors;
         let orders = Arc::new(Orders::new(config.storage));
+        let platform = std::sync::RwLock::new(gateways::wechat_global::Platform::new(&keys));
         let app = Arc::new(App {
+            platform,
             deliveries: notify::Deliveries::start(orders.clone(), config.retry),
             config,
             keys,
@@ -229,9 +245,16 @@ impl Sandbox {
         &self.app.config
     }
 
-    /// The platform certificate's serial (v3).
-    pub fn platform_serial(&self) -> &str {
-        &self.app.keys.platform_serial
+    /// The serial of the platform key the sandbox signs with now (v3).
+    pub fn platform_serial(&self) -> String {
+        let platform = self.app.platform.read().unwrap_or_else(|p| p.into_inner());
+        platform.serial().to_owned()
+    }
+
+    /// Rotates to the other platform key, as `POST /_sandbox/wechat-global/rotate` does:
+    /// its serial.
+    pub fn rotate_platform_key(&self) -> String {
+        gateways::wechat_global::rotate(&self.app)
     }
 
     /// Every order.

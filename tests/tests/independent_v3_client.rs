@@ -1,8 +1,9 @@
 //! An off-the-shelf WeChat Pay v3 client against the sandbox: `tests/fixtures/v3_client.py`,
 //! written from WeChat Pay's published signing rules with Python's `cryptography` and no
 //! paywire code, pointed at the sandbox's prefixed base URL. Its order is accepted, it
-//! verifies the answer's signature, verifies and decrypts the notification, and a
-//! 200-byte `description` comes back `PARAM_ERROR` naming the field.
+//! verifies the answer's signature, verifies and decrypts the notification, a 200-byte
+//! `description` comes back `PARAM_ERROR` naming the field, and the platform certificate
+//! download verifies and decrypts.
 //!
 //! Where `python3` or its `cryptography` package is missing the test says so and passes,
 //! except under CI (`CI` set; `.ci/run` installs the package).
@@ -102,4 +103,16 @@ async fn a_v3_client_written_from_the_published_rules_works_against_the_sandbox(
     assert_eq!(too_long["answer"]["code"], "PARAM_ERROR");
     assert_eq!(too_long["answer"]["detail"]["field"], "#/description");
     assert_eq!(too_long["answer_verified"], true);
+
+    let certificates = &report["certificates"];
+    assert_eq!(certificates["status"], 200, "{certificates}");
+    assert_eq!(certificates["answer_verified"], true);
+    assert_eq!(
+        certificates["serials"],
+        serde_json::json!([sandbox.platform_serial()])
+    );
+    assert_eq!(
+        certificates["serials_match"], true,
+        "decrypted by the client"
+    );
 }

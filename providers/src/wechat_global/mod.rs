@@ -9,8 +9,12 @@
 //! exclusive groups, so validation refuses a mix or neither; [`Merchant`] builds an
 //! order in exactly one mode, so the typed path cannot produce a mix at all.
 
+#[cfg(feature = "client")]
+mod refresh;
 mod response;
 
+#[cfg(feature = "client")]
+pub use refresh::{PlatformKeysRefresh, RefreshError};
 pub use response::*;
 
 use paywire::{Actual, Path, PayObject, PayRequest, SchemaErrors};

@@ -3,6 +3,7 @@
 //! encrypted with the APIv3 key, signed, and acknowledged with any 2xx.
 
 use super::nonce;
+use crate::config::LoadedKeys;
 use crate::notify::{Ack, Outgoing};
 use crate::state::{unix_now, Gateway, Order, Placed};
 use crate::{clock, App};
@@ -12,6 +13,7 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use paywire::decode::DecodeError;
+use paywire::keys::MerchantKey;
 use paywire::wechat_v3::{self, Authorization};
 use paywire::{PayRequest, Secret};
 use paywire_providers::wechat_global::JsapiOrder;
@@ -19,16 +21,66 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// The platform key the sandbox signs with now, and the certificates it publishes.
+pub struct Platform {
+    /// The signing key.
+    key: MerchantKey,
+    /// Its certificate's serial.
+    serial: String,
+    /// Whether the sandbox has rotated to the next key (both certificates are published
+    /// from then on, as during a real rotation).
+    rotated: bool,
+}
+
+impl Platform {
+    /// The serial of the key in use.
+    pub fn serial(&self) -> &str {
+        &self.serial
+    }
+
+    /// The configured platform key, not yet rotated.
+    pub fn new(keys: &LoadedKeys) -> Platform {
+        Platform {
+            key: keys.platform_private.clone(),
+            serial: keys.platform_serial.clone(),
+            rotated: false,
+        }
+    }
+}
+
+/// `Wechatpay-*` headers over `body`, signed with the current platform key.
+fn sign_headers(app: &App, timestamp: i64, body: &[u8]) -> Vec<(&'static str, String)> {
+    let platform = app.platform.read().unwrap_or_else(|p| p.into_inner());
+    wechat_v3::sign_message_headers(
+        &platform.key,
+        &platform.serial,
+        timestamp,
+        &nonce(app),
+        body,
+    )
+}
+
+/// Switches to the next platform key; its serial.
+pub fn rotate(app: &App) -> String {
+    let mut platform = app.platform.write().unwrap_or_else(|p| p.into_inner());
+    let next = if platform.serial == app.keys.platform_serial {
+        (
+            &app.keys.next_platform_private,
+            &app.keys.next_platform_serial,
+        )
+    } else {
+        (&app.keys.platform_private, &app.keys.platform_serial)
+    };
+    platform.key = next.0.clone();
+    platform.serial = next.1.clone();
+    platform.rotated = true;
+    platform.serial.clone()
+}
+
 /// An answer with its `Wechatpay-*` signature headers.
 fn signed(app: &App, status: StatusCode, body: &Value) -> Response {
     let body = body.to_string();
-    let headers = wechat_v3::sign_message_headers(
-        &app.keys.platform_private,
-        &app.keys.platform_serial,
-        unix_now(),
-        &nonce(app),
-        body.as_bytes(),
-    );
+    let headers = sign_headers(app, unix_now(), body.as_bytes());
     let mut response = (
         status,
         [(
@@ -60,6 +112,99 @@ fn error(
     signed(app, status, &body)
 }
 
+/// Checks the merchant's `Authorization` over `method`, the path the real gateway sees
+/// and `body`: the gateway's `SIGN_ERROR` answer if it does not hold.
+fn sign_refusal(
+    app: &App,
+    method: &str,
+    headers: &HeaderMap,
+    uri: &Uri,
+    body: &[u8],
+) -> Option<Response> {
+    let config = &app.config.wechat_global;
+    let sign_error =
+        |message: &str| error(app, StatusCode::UNAUTHORIZED, "SIGN_ERROR", message, None);
+    let Some(auth) = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Authorization::parse)
+    else {
+        return Some(sign_error("Authorization 缺失或格式错误: WECHATPAY2-SHA256-RSA2048 mchid=\"..\",nonce_str=\"..\",timestamp=\"..\",serial_no=\"..\",signature=\"..\""));
+    };
+    if auth.mchid != config.mchid {
+        return Some(sign_error("商户号与签名不匹配"));
+    }
+    if auth.serial_no != config.merchant_serial {
+        return Some(sign_error("商户证书序列号不正确"));
+    }
+    // Clients sign the path the real gateway sees (`/v3/global/transactions/jsapi`), not
+    // the sandbox's per-gateway prefix in front of it.
+    let full = uri.path_and_query().map_or("/", |p| p.as_str());
+    let path = full.strip_prefix("/wechat-global").unwrap_or(full);
+    let Ok(timestamp) = auth.timestamp.parse::<i64>() else {
+        return Some(sign_error("timestamp 格式错误"));
+    };
+    let message = wechat_v3::request_message(method, path, timestamp, &auth.nonce_str, body);
+    if app
+        .keys
+        .merchant_public
+        .verify_base64(&message, &auth.signature)
+        .is_err()
+    {
+        return Some(sign_error("签名错误"));
+    }
+    // A signed timestamp is still input: its distance from now is taken without overflow.
+    if unix_now().abs_diff(timestamp) > wechat_v3::TIMESTAMP_WINDOW.unsigned_abs() {
+        return Some(sign_error("请求时间戳超出5分钟"));
+    }
+    None
+}
+
+/// `GET /wechat-global/v3/global/certificates`: the platform certificates in use, each
+/// encrypted with the APIv3 key, the answer signed with the current platform key.
+pub async fn certificates(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Response {
+    if let Some(refused) = sign_refusal(&app, "GET", &headers, &uri, b"") {
+        return refused;
+    }
+    let config = &app.config.wechat_global;
+    let (serial, rotated) = {
+        let platform = app.platform.read().unwrap_or_else(|p| p.into_inner());
+        (platform.serial.clone(), platform.rotated)
+    };
+    let mut published = vec![(&app.keys.platform_serial, &config.platform_certificate_pem)];
+    if rotated {
+        published.push((
+            &app.keys.next_platform_serial,
+            &config.next_platform_certificate_pem,
+        ));
+    }
+    let apiv3 = Secret::new(config.apiv3_key.as_str());
+    let mut data = Vec::new();
+    for (published_serial, pem) in published {
+        let resource_nonce: String = nonce(&app).chars().take(12).collect();
+        let Ok(encrypted) =
+            wechat_v3::encrypt_resource(&apiv3, &resource_nonce, "certificate", "certificate", pem)
+        else {
+            return error(
+                &app,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "SYSTEM_ERROR",
+                "系统错误",
+                None,
+            );
+        };
+        let current = *published_serial == serial;
+        data.push(json!({
+            "serial_no": published_serial,
+            "effective_time": if current { "2026-01-01T00:00:00+08:00" } else { "2024-01-01T00:00:00+08:00" },
+            "expire_time": "2035-12-30T00:00:00+08:00",
+            "encrypt_certificate": {"algorithm": encrypted.algorithm, "nonce": encrypted.nonce,
+                                    "associated_data": encrypted.associated_data, "ciphertext": encrypted.ciphertext},
+        }));
+    }
+    signed(&app, StatusCode::OK, &json!({ "data": data }))
+}
+
 /// `POST /wechat-global/v3/global/transactions/jsapi`.
 pub async fn jsapi(
     State(app): State<Arc<App>>,
@@ -82,40 +227,8 @@ pub async fn jsapi(
             None,
         );
     }
-    let sign_error =
-        |message: &str| error(&app, StatusCode::UNAUTHORIZED, "SIGN_ERROR", message, None);
-    let Some(auth) = headers
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(Authorization::parse)
-    else {
-        return sign_error("Authorization 缺失或格式错误: WECHATPAY2-SHA256-RSA2048 mchid=\"..\",nonce_str=\"..\",timestamp=\"..\",serial_no=\"..\",signature=\"..\"");
-    };
-    if auth.mchid != config.mchid {
-        return sign_error("商户号与签名不匹配");
-    }
-    if auth.serial_no != config.merchant_serial {
-        return sign_error("商户证书序列号不正确");
-    }
-    // Clients sign the path the real gateway sees (`/v3/global/transactions/jsapi`), not
-    // the sandbox's per-gateway prefix in front of it.
-    let full = uri.path_and_query().map_or("/", |p| p.as_str());
-    let path = full.strip_prefix("/wechat-global").unwrap_or(full);
-    let Ok(timestamp) = auth.timestamp.parse::<i64>() else {
-        return sign_error("timestamp 格式错误");
-    };
-    let message = wechat_v3::request_message("POST", path, timestamp, &auth.nonce_str, &body);
-    if app
-        .keys
-        .merchant_public
-        .verify_base64(&message, &auth.signature)
-        .is_err()
-    {
-        return sign_error("签名错误");
-    }
-    // A signed timestamp is still input: its distance from now is taken without overflow.
-    if unix_now().abs_diff(timestamp) > wechat_v3::TIMESTAMP_WINDOW.unsigned_abs() {
-        return sign_error("请求时间戳超出5分钟");
+    if let Some(refused) = sign_refusal(&app, "POST", &headers, &uri, &body) {
+        return refused;
     }
     let order = match JsapiOrder::from_body(&body) {
         Ok(r) => r.request,
@@ -170,7 +283,8 @@ pub async fn jsapi(
         .as_deref()
         .or(order.sp_mchid.as_deref())
         .unwrap_or_default();
-    if merchant != auth.mchid {
+    // The Authorization named the configured merchant (checked above).
+    if merchant != config.mchid {
         return error(
             &app,
             StatusCode::BAD_REQUEST,
@@ -269,13 +383,7 @@ pub fn notification(app: &App, order: &Order) -> Option<Outgoing> {
                      "nonce": resource.nonce},
     })
     .to_string();
-    let headers = wechat_v3::sign_message_headers(
-        &app.keys.platform_private,
-        &app.keys.platform_serial,
-        now,
-        &nonce(app),
-        body.as_bytes(),
-    );
+    let headers = sign_headers(app, now, body.as_bytes());
     Some(Outgoing {
         url: order.notify_url.clone()?,
         content_type: "application/json; charset=utf-8",

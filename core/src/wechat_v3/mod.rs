@@ -4,6 +4,13 @@
 //!
 //! Sans-IO: callers pass the time (`now`, Unix seconds) and the headers they received.
 
+mod certificates;
+
+pub use certificates::{
+    certificates_authorization, read_certificates, CertificateEntry, CertificateList,
+    EncryptedCertificate, GLOBAL_PATH as GLOBAL_CERTIFICATES_PATH, PATH as CERTIFICATES_PATH,
+};
+
 use crate::keys::{MerchantKey, PublicKey};
 use crate::secret::Secret;
 use crate::verify::PayResponse;
@@ -150,6 +157,21 @@ impl PlatformKeys {
     /// Adds a key under `serial`.
     pub fn insert(&mut self, serial: impl Into<String>, key: PublicKey) {
         self.keys.insert(serial.into(), key);
+    }
+
+    /// Adds every key of `other`, replacing any under the same serial.
+    pub fn merge(&mut self, other: PlatformKeys) {
+        self.keys.extend(other.keys);
+    }
+
+    /// Whether a key is held under `serial`.
+    pub fn contains(&self, serial: &str) -> bool {
+        self.keys.contains_key(serial)
+    }
+
+    /// The serials held.
+    pub fn serials(&self) -> impl Iterator<Item = &str> {
+        self.keys.keys().map(String::as_str)
     }
 
     /// Number of keys.
