@@ -88,7 +88,11 @@ pub enum Command {
         png: Option<String>,
     },
     /// Runs all five gateways end to end against an in-process sandbox.
-    Demo,
+    Demo {
+        /// Show each request's sign string (key as ***), body, answer and notification.
+        #[arg(long)]
+        verbose: bool,
+    },
     /// Many orders over all five gateways with a merchant that fails deliveries on purpose.
     Soak {
         /// Orders in all (1 to 1 000 000).

@@ -8,7 +8,7 @@ use crate::qr;
 use paywire::client::Client;
 use paywire::keys::MerchantKey;
 use paywire::wechat_v3::{MerchantSigner, PlatformKeys};
-use paywire::{Fen, Secret, Yuan};
+use paywire::{Fen, PayRequest, Secret, Yuan};
 use paywire_providers::{feat, samples, swiftpass, transport, wechat_global, weidoufu, xorpay};
 use paywire_sandbox::config::RetryConfig;
 use paywire_sandbox::state::unix_now;
@@ -94,6 +94,8 @@ pub struct Demo {
     counter: AtomicU32,
     /// How long a flow waits for its notification to be applied.
     notify_timeout: Duration,
+    /// Where `--verbose` writes each exchange, if it does.
+    trace: Option<std::sync::Mutex<Box<dyn Write + Send>>>,
 }
 
 impl Demo {
@@ -142,6 +144,7 @@ impl Demo {
             platform,
             counter: AtomicU32::new(0),
             notify_timeout: NOTIFY_TIMEOUT.max(delivery_span(&retry) + Duration::from_secs(5)),
+            trace: None,
         })
     }
 
@@ -154,6 +157,50 @@ impl Demo {
             std::process::id() % 10_000,
             n
         )
+    }
+
+    /// Writes every request (its sign string with the key as `***`, method, URL, body),
+    /// answer and received notification to `out`.
+    pub fn with_trace(mut self, out: Box<dyn Write + Send>) -> Self {
+        self.trace = Some(std::sync::Mutex::new(out));
+        self
+    }
+
+    fn trace(&self, label: &str, text: &str) {
+        if let Some(out) = &self.trace {
+            let mut out = out.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = writeln!(out, "  {label}: {text}");
+        }
+    }
+
+    /// Sends `request`, tracing it (with `sign_string`) and its answer.
+    async fn exchange(
+        &self,
+        sign_string: Option<String>,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<Reply, String> {
+        if let Some(sign_string) = sign_string {
+            self.trace("sign string", &sign_string);
+        }
+        self.trace(
+            "request",
+            &format!(
+                "{} {} {}",
+                request.method(),
+                request.uri(),
+                String::from_utf8_lossy(request.body())
+            ),
+        );
+        let reply = send(&self.client, request).await?;
+        self.trace(
+            "answer",
+            &format!(
+                "HTTP {} {}",
+                reply.status,
+                String::from_utf8_lossy(&reply.body)
+            ),
+        );
+        Ok(reply)
     }
 
     /// Pays the sandbox order placed for `out_trade_no` with `gateway`, as a payer would.
@@ -214,7 +261,7 @@ impl Demo {
                 &Secret::new(config.feat.access_token.as_str()),
             )
             .map_err(|e| e.to_string())?;
-            let reply = send(&self.client, request).await?;
+            let reply = self.exchange(None, request).await?;
             match feat::read_answer(&order, reply.status, &reply.body).map_err(|e| e.to_string())? {
                 feat::PayResult::Native(data) => Ok(data.code_url),
                 other => Err(format!("expected the NATIVE shape, got {other:?}")),
@@ -267,7 +314,9 @@ impl Demo {
             let request =
                 transport::weidoufu(&self.sandbox.base_url(Gateway::Weidoufu), &order, &secret)
                     .map_err(|e| e.to_string())?;
-            let reply = send(&self.client, request).await?;
+            let reply = self
+                .exchange(Some(order.sign_string_redacted()), request)
+                .await?;
             let data = weidoufu::read_answer(&reply.body).map_err(|e| e.to_string())?;
             match &data.jsapi {
                 weidoufu::Jsapi::Wechat(jsapi) => {
@@ -305,7 +354,9 @@ impl Demo {
                 &key,
             )
             .map_err(|e| e.to_string())?;
-            let reply = send(&self.client, request).await?;
+            let reply = self
+                .exchange(Some(order.sign_string_redacted()), request)
+                .await?;
             let verified = swiftpass::verify_response(&reply.body, &swiftpass::VerifyKey::Md5(key))
                 .map_err(|e| e.to_string())?;
             match verified.value.mweb_url {
@@ -348,7 +399,7 @@ impl Demo {
                 &nonce,
             )
             .map_err(|e| e.to_string())?;
-            let reply = send(&self.client, request).await?;
+            let reply = self.exchange(None, request).await?;
             wechat_global::read_answer(
                 &self.platform,
                 reply.status,
@@ -378,7 +429,9 @@ impl Demo {
             let request =
                 transport::xorpay(&self.sandbox.base_url(Gateway::Xorpay), &order, &secret)
                     .map_err(|e| e.to_string())?;
-            let reply = send(&self.client, request).await?;
+            let reply = self
+                .exchange(Some(order.sign_string_redacted()), request)
+                .await?;
             let answer = xorpay::read_answer(&reply.body).map_err(|e| e.to_string())?;
             // The aoid XorPay gave the order: its notification must carry the same one.
             let aoid = answer.aoid.clone().ok_or("status ok without aoid")?;
@@ -410,8 +463,13 @@ impl Demo {
         let notification = match &answer {
             Ok(_) => match self.pay(gateway, &out_trade_no).await {
                 Ok(sandbox_id) => {
-                    self.await_notification(gateway, &out_trade_no, &sandbox_id)
-                        .await
+                    let applied = self
+                        .await_notification(gateway, &out_trade_no, &sandbox_id)
+                        .await;
+                    if let Some(body) = self.merchant.last_notification(gateway) {
+                        self.trace("notification", &String::from_utf8_lossy(&body));
+                    }
+                    applied
                 }
                 Err(e) => Err(e),
             },

@@ -226,8 +226,8 @@ fn main() -> ExitCode {
                 }
             }
         },
-        Command::Demo => match runtime() {
-            Ok(rt) => rt.block_on(demo()),
+        Command::Demo { verbose } => match runtime() {
+            Ok(rt) => rt.block_on(demo(verbose)),
             Err(code) => code,
         },
         Command::Soak {
@@ -301,8 +301,9 @@ fn main() -> ExitCode {
     }
 }
 
-async fn demo() -> ExitCode {
+async fn demo(verbose: bool) -> ExitCode {
     let demo = match paywire_cli::demo::Demo::start(0).await {
+        Ok(d) if verbose => d.with_trace(Box::new(std::io::stdout())),
         Ok(d) => d,
         Err(e) => return fail(e),
     };

@@ -220,6 +220,8 @@ struct Front {
     options: MerchantOptions,
     instances: Vec<Instance>,
     next: AtomicUsize,
+    /// The last notification body received per gateway (for `demo --verbose`).
+    last: Mutex<HashMap<Gateway, Vec<u8>>>,
 }
 
 /// The answer a delivery gets before any deliberate fault on the way out.
@@ -426,6 +428,7 @@ async fn notify(
     let Some(gateway) = gateway_of(&name) else {
         return (StatusCode::NOT_FOUND, "unknown gateway").into_response();
     };
+    lock(&front.last).insert(gateway, body.to_vec());
     if gateway == Gateway::Feat {
         return (StatusCode::NOT_FOUND, "featapi sends no notification").into_response();
     }
@@ -520,6 +523,7 @@ impl Merchant {
             options,
             instances,
             next: AtomicUsize::new(0),
+            last: Mutex::new(HashMap::new()),
         });
         let app = Router::new()
             .route("/notify/{gateway}", post(notify))
@@ -552,6 +556,11 @@ impl Merchant {
     /// Records an order the merchant placed, before its notification can arrive.
     pub fn placed(&self, gateway: Gateway, out_trade_no: &str, order: PlacedOrder) {
         lock(&self.front.shop.placed).insert((gateway, out_trade_no.to_owned()), order);
+    }
+
+    /// The last notification body `gateway` delivered, as received.
+    pub fn last_notification(&self, gateway: Gateway) -> Option<Vec<u8>> {
+        lock(&self.front.last).get(&gateway).cloned()
     }
 
     /// Payments applied so far (each once).

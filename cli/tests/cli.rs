@@ -682,6 +682,35 @@ fn demo_passes_all_five_gateways() {
             "{gateway}: {stdout}"
         );
     }
+    assert!(!stdout.contains("  request: "), "quiet without --verbose");
+}
+
+/// `demo --verbose` shows every exchange: sign strings with the key as `***`, each
+/// request and answer, and the four notifications as the merchant received them.
+#[test]
+fn demo_verbose_shows_each_exchange_with_keys_starred() {
+    let output = paywire(&["demo", "--verbose"], b"");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let count = |label: &str| {
+        stdout
+            .lines()
+            .filter(|l| l.starts_with(&format!("  {label}: ")))
+            .count()
+    };
+    assert_eq!(count("request"), 5, "{stdout}");
+    assert_eq!(count("answer"), 5, "{stdout}");
+    assert_eq!(count("notification"), 4, "featapi sends none: {stdout}");
+    assert_eq!(
+        count("sign string"),
+        3,
+        "weidoufu, SwiftPass, XorPay sign their bodies"
+    );
+    let swiftpass = stdout
+        .lines()
+        .find(|l| l.starts_with("  sign string: ") && l.contains("mch_create_ip="))
+        .unwrap();
+    assert!(swiftpass.ends_with("&key=***"), "{swiftpass}");
 }
 
 #[test]
