@@ -35,6 +35,19 @@ fn print_json(value: &serde_json::Value) {
     out(&serde_json::to_string_pretty(value).unwrap_or_default());
 }
 
+/// What `sign` and `call` start from: the endpoint, the request's JSON and the signing
+/// options with their secrets resolved; exit 2 with the reason otherwise.
+fn request_input(
+    endpoint: &str,
+    input: Option<String>,
+    signing: args::SigningArgs,
+) -> Result<(Endpoint, Vec<u8>, sign::SignOptions), ExitCode> {
+    let endpoint = Endpoint::parse(endpoint).map_err(fail)?;
+    let body = commands::read_input(input.as_deref()).map_err(fail)?;
+    let options = signing.resolve().map_err(fail)?;
+    Ok((endpoint, body, options))
+}
+
 /// The command line, or exit 2 with clap's message, every argument value in it starred.
 fn parse_arguments() -> Result<Cli, ExitCode> {
     use clap::{error::ErrorKind, CommandFactory};
@@ -72,17 +85,9 @@ fn main() -> ExitCode {
             json,
             signing,
         } => {
-            let endpoint = match Endpoint::parse(&endpoint) {
-                Ok(e) => e,
-                Err(e) => return fail(e),
-            };
-            let body = match commands::read_input(input.as_deref()) {
-                Ok(b) => b,
-                Err(e) => return fail(e),
-            };
-            let options = match signing.resolve() {
-                Ok(o) => o,
-                Err(e) => return fail(e),
+            let (endpoint, body, options) = match request_input(&endpoint, input, signing) {
+                Ok(parts) => parts,
+                Err(code) => return code,
             };
             match sign::run(endpoint, &body, &options) {
                 Ok(out) => {
@@ -136,17 +141,9 @@ fn main() -> ExitCode {
             signing,
             platform,
         } => {
-            let endpoint = match Endpoint::parse(&endpoint) {
-                Ok(e) => e,
-                Err(e) => return fail(e),
-            };
-            let body = match commands::read_input(input.as_deref()) {
-                Ok(b) => b,
-                Err(e) => return fail(e),
-            };
-            let sign = match signing.resolve() {
-                Ok(o) => o,
-                Err(e) => return fail(e),
+            let (endpoint, body, sign) = match request_input(&endpoint, input, signing) {
+                Ok(parts) => parts,
+                Err(code) => return code,
             };
             let options = call::CallOptions {
                 base_url,

@@ -2,6 +2,8 @@
 //! in `tests/fixtures/` as input.
 
 use serde_json::{json, Value};
+
+mod common;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Output, Stdio};
 
@@ -21,17 +23,7 @@ fn vector(name: &str) -> Value {
 }
 
 fn paywire(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_paywire"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A child that refuses its arguments exits without reading its input; the write
-    // may then meet a closed pipe, which is not the test's concern.
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    child.wait_with_output().unwrap()
+    common::run(args, stdin, &[])
 }
 
 fn json_out(output: &Output) -> Value {
@@ -750,31 +742,13 @@ fn soak_loses_nothing_and_applies_nothing_twice() {
     );
 }
 
-/// A `paywire sandbox` on a free port: the process and its base URL.
-fn sandbox_process() -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_paywire"))
-        .args(["sandbox", "--addr", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let url = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .to_owned();
-    (child, url)
-}
-
 /// `paywire call` signs, sends with the real client, and verifies the answer: against the
 /// sandbox every gateway's order comes back valid (exit 0), a refused one as an authentic
 /// error answer (3), and no answer at all as 4; the bearer token is never printed.
 #[test]
 fn call_sends_and_verifies_against_the_sandbox() {
-    let (mut sandbox, url) = sandbox_process();
+    let sandbox = common::SandboxProcess::start();
+    let url = sandbox.url.clone();
     let config = paywire_sandbox::SandboxConfig::default();
     let keys = format!("{}/../sandbox/keys", env!("CARGO_MANIFEST_DIR"));
     let notify = "http://127.0.0.1:9/notify";
@@ -937,8 +911,7 @@ fn call_sends_and_verifies_against_the_sandbox() {
     );
     assert_eq!(invalid.status.code(), Some(2));
     assert!(json_out(&invalid)["request"].is_null(), "nothing sent");
-    sandbox.kill().unwrap();
-    let _ = sandbox.wait();
+    drop(sandbox);
     // Nobody listening: no answer, exit 4.
     let silent = paywire(
         &[

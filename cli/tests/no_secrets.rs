@@ -10,8 +10,10 @@ use paywire::Secret;
 use paywire_providers::{feat, samples, swiftpass, transport};
 use paywire_sandbox::SandboxConfig;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
+
+mod common;
 
 const SWIFTPASS_KEY: &str = "S3cr3t-swiftpass-7f3a9c1e5b2d4a68";
 const WEIDOUFU_KEY: &str = "S3cr3t-weidoufu-0b9e8d7c6a5f4e3d";
@@ -78,20 +80,14 @@ fn temp_file(name: &str, contents: &str) -> String {
 
 /// Runs `paywire args` with `stdin` and the planted secrets in the environment.
 fn paywire(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_paywire"))
-        .args(args)
-        .env("T_SWIFTPASS", SWIFTPASS_KEY)
-        .env("T_WEIDOUFU", WEIDOUFU_KEY)
-        .env("T_XORPAY", XORPAY_KEY)
-        .env("T_TOKEN", FEAT_TOKEN)
-        .env("T_APIV3", APIV3_KEY)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    child.wait_with_output().unwrap()
+    let env = [
+        ("T_SWIFTPASS", SWIFTPASS_KEY),
+        ("T_WEIDOUFU", WEIDOUFU_KEY),
+        ("T_XORPAY", XORPAY_KEY),
+        ("T_TOKEN", FEAT_TOKEN),
+        ("T_APIV3", APIV3_KEY),
+    ];
+    common::run(args, stdin, &env)
 }
 
 fn both(output: &Output) -> String {

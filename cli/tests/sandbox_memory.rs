@@ -8,59 +8,26 @@ use paywire::client::Client;
 use paywire::Secret;
 use paywire_providers::{samples, swiftpass, transport, xorpay};
 use paywire_sandbox::SandboxConfig;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
+
+mod common;
+use common::SandboxProcess;
 
 /// The memory limit the sandbox must stay under, in kB.
 const LIMIT_KB: u64 = 150 * 1024;
 
-/// A `paywire sandbox` process on a free port, killed on drop.
-struct SandboxProcess {
-    child: Child,
-    url: String,
-}
-
-impl SandboxProcess {
-    fn start() -> SandboxProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_paywire"))
-            .args(["sandbox", "--addr", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let url = first
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in {first:?}"))
-            .to_owned();
-        SandboxProcess { child, url }
-    }
-
-    /// `VmRSS` and `VmHWM` (the peak) of the process, in kB.
-    fn memory_kb(&self) -> (u64, u64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|rest| rest.split_whitespace().next())
-                .and_then(|kb| kb.parse::<u64>().ok())
-                .unwrap_or_else(|| panic!("no {name} in /proc status"))
-        };
-        (field("VmRSS:"), field("VmHWM:"))
-    }
-}
-
-impl Drop for SandboxProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `VmRSS` and `VmHWM` (the peak) of the process, in kB.
+fn memory_kb(sandbox: &SandboxProcess) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", sandbox.child.id())).unwrap();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .unwrap_or_else(|| panic!("no {name} in /proc status"))
+    };
+    (field("VmRSS:"), field("VmHWM:"))
 }
 
 /// Runs `count` calls of `call(n)`, `parallel` at a time; the answers' bodies in order.
@@ -137,10 +104,10 @@ fn twenty_thousand_orders_and_the_cashier_page_stay_under_150_mb() {
         })
     });
     assert_eq!(answers.len(), count);
-    let (after_orders, _) = sandbox.memory_kb();
+    let (after_orders, _) = memory_kb(&sandbox);
     let (status, page) = runtime.block_on(get(&client, &format!("{}/", sandbox.url)));
     assert_eq!(status, 200);
-    let (_, peak) = sandbox.memory_kb();
+    let (_, peak) = memory_kb(&sandbox);
     let (_, listing) = runtime.block_on(get(
         &client,
         &format!("{}/_sandbox/orders?limit=1", sandbox.url),
@@ -191,7 +158,7 @@ fn large_orders_are_refused_past_the_bound_and_none_accepted_is_lost() {
             Err(e) => assert!(e.to_string().contains("wechat_api_error"), "{e}"),
         }
     }
-    let (rss, peak) = sandbox.memory_kb();
+    let (rss, peak) = memory_kb(&sandbox);
     let (_, listing) = runtime.block_on(get(
         &client,
         &format!("{}/_sandbox/orders?limit=1", sandbox.url),

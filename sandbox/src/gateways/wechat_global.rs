@@ -112,6 +112,17 @@ fn error(
     signed(app, status, &body)
 }
 
+/// The gateway's `SYSTEM_ERROR` (HTTP 500): try again later.
+fn system_error(app: &App) -> Response {
+    error(
+        app,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "SYSTEM_ERROR",
+        "系统错误",
+        None,
+    )
+}
+
 /// Checks the merchant's `Authorization` over `method`, the path the real gateway sees
 /// and `body`: the gateway's `SIGN_ERROR` answer if it does not hold.
 fn sign_refusal(
@@ -185,13 +196,7 @@ pub async fn certificates(State(app): State<Arc<App>>, headers: HeaderMap, uri: 
         let Ok(encrypted) =
             wechat_v3::encrypt_resource(&apiv3, &resource_nonce, "certificate", "certificate", pem)
         else {
-            return error(
-                &app,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "SYSTEM_ERROR",
-                "系统错误",
-                None,
-            );
+            return system_error(&app);
         };
         let current = *published_serial == serial;
         data.push(json!({
@@ -219,13 +224,7 @@ pub async fn jsapi(
         |n| n.checked_sub(1),
     );
     if injected.is_ok() {
-        return error(
-            &app,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "SYSTEM_ERROR",
-            "系统错误",
-            None,
-        );
+        return system_error(&app);
     }
     if let Some(refused) = sign_refusal(&app, "POST", &headers, &uri, &body) {
         return refused;
