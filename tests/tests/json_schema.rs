@@ -1,6 +1,6 @@
-//! The exported JSON Schema, checked by an independent validator (the `jsonschema`
-//! crate): every shipped sample passes it, and orders that break a declared rule fail it
-//! as they fail paywire's validation.
+//! The exported JSON Schema, checked by independent validators (the `jsonschema` crate,
+//! and Python's `jsonschema`): every shipped sample passes it, and orders that break a
+//! declared rule fail it as they fail paywire's validation.
 
 use paywire::json_schema::json_schema;
 use paywire::schema::Schema;
@@ -17,9 +17,9 @@ fn json_form<T: PayRequest + serde::Serialize>(request: &T) -> Value {
     serde_json::to_value(request).unwrap()
 }
 
-#[test]
-fn every_sample_passes_its_schema() {
-    let cases: [(&'static Schema, Value); 6] = [
+/// Every shipped sample, with its schema.
+fn sample_cases() -> Vec<(&'static Schema, Value)> {
+    vec![
         (feat::OrderPay::SCHEMA, json_form(&samples::feat_native())),
         (
             weidoufu::MiniappPay::SCHEMA,
@@ -41,7 +41,12 @@ fn every_sample_passes_its_schema() {
             xorpay::JsapiPay::SCHEMA,
             json_form(&samples::xorpay_jsapi()),
         ),
-    ];
+    ]
+}
+
+#[test]
+fn every_sample_passes_its_schema() {
+    let cases = sample_cases();
     for (schema, value) in cases {
         let errors: Vec<String> = validator(schema)
             .iter_errors(&value)
@@ -54,13 +59,9 @@ fn every_sample_passes_its_schema() {
 /// A change to an order's JSON form.
 type Mutation = Box<dyn Fn(&mut Value)>;
 
-/// Each mutation breaks one declared rule: the independent validator refuses it, and so
-/// does paywire (the schema says nothing paywire does not).
-#[test]
-fn orders_breaking_a_rule_fail_the_schema_and_paywire_alike() {
-    let base = json_form(&samples::swiftpass_wap());
-    let schema = validator(swiftpass::WapPay::SCHEMA);
-    let mutations: Vec<(&str, Mutation)> = vec![
+/// Changes to SwiftPass's sample, each breaking one declared rule.
+fn mutations() -> Vec<(&'static str, Mutation)> {
+    vec![
         (
             "required member missing",
             Box::new(|v| {
@@ -93,7 +94,16 @@ fn orders_breaking_a_rule_fail_the_schema_and_paywire_alike() {
             Box::new(|v| v["total_fee"] = json!("9.90")),
         ),
         ("a number for text", Box::new(|v| v["body"] = json!(5))),
-    ];
+    ]
+}
+
+/// Each mutation breaks one declared rule: the independent validator refuses it, and so
+/// does paywire (the schema says nothing paywire does not).
+#[test]
+fn orders_breaking_a_rule_fail_the_schema_and_paywire_alike() {
+    let base = json_form(&samples::swiftpass_wap());
+    let schema = validator(swiftpass::WapPay::SCHEMA);
+    let mutations = mutations();
     for (what, mutate) in mutations {
         let mut value = base.clone();
         mutate(&mut value);
@@ -121,4 +131,53 @@ fn orders_breaking_a_rule_fail_the_schema_and_paywire_alike() {
     let mut order = json_form(&samples::wechat_global_direct());
     order["amount"]["extra"] = json!(1);
     assert!(!wechat.is_valid(&order));
+}
+
+/// The same cases through Python's `jsonschema`, a third implementation: every sample
+/// valid, every rule-breaking mutation invalid. Where python3 or the package is missing
+/// the test says so and passes, except under CI (`.ci/run` installs it).
+#[test]
+fn python_jsonschema_agrees_on_every_case() {
+    let available = std::process::Command::new("python3")
+        .args(["-c", "import jsonschema"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !available {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install jsonschema (see .ci/run)"
+        );
+        eprintln!("skipped: python3 with the jsonschema package is not installed");
+        return;
+    }
+    let mut cases = Vec::new();
+    let mut expected = Vec::new();
+    for (schema, value) in sample_cases() {
+        cases.push(json!({"schema": json_schema(schema), "instance": value}));
+        expected.push(true);
+    }
+    let base = json_form(&samples::swiftpass_wap());
+    let swiftpass = json_schema(swiftpass::WapPay::SCHEMA);
+    for (_, mutate) in mutations() {
+        let mut value = base.clone();
+        mutate(&mut value);
+        cases.push(json!({"schema": swiftpass, "instance": value}));
+        expected.push(false);
+    }
+    let file =
+        std::env::temp_dir().join(format!("paywire-json-schema-{}.json", std::process::id()));
+    std::fs::write(&file, serde_json::to_vec(&cases).unwrap()).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/json_schema_check.py");
+    let output = std::process::Command::new("python3")
+        .arg(script)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results: Vec<bool> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(results, expected);
 }
