@@ -278,7 +278,7 @@ fn xorpay_info_is_the_weixin_js_bridge_object_of_the_page_demo() {
     });
     let answer = json!({"status": "ok", "aoid": "1a2b", "expire_in": 7200, "info": demo});
     let read = xorpay::read_answer(answer.to_string().as_bytes()).unwrap();
-    let info = serde_json::to_string(read.info.as_ref().unwrap()).unwrap();
+    let info = serde_json::to_string(&read.info).unwrap();
     let keys: Vec<String> = serde_json::from_str::<serde_json::Map<String, Value>>(&info)
         .unwrap()
         .keys()

@@ -379,11 +379,8 @@ fn xorpay_answers_are_typed() {
         "package":"prepay_id=wx2415323785101221eb9b6f10663d3b0000","signType":"MD5","paySign":"1E20E52787F74158FE0683EE63357DF3"}}"#;
     let answer = xorpay::read_answer(ok).unwrap();
     assert_eq!(answer.expires_in, Some(7200));
-    answer
-        .info
-        .unwrap()
-        .verify(&secret_of("v2_jsapi_pay_sign"))
-        .unwrap();
+    assert_eq!(answer.aoid, "2c56a1c8");
+    answer.info.verify(&secret_of("v2_jsapi_pay_sign")).unwrap();
     for (code, status) in [
         ("sign_error", xorpay::Status::SignError),
         ("order_exist", xorpay::Status::OrderExist),
@@ -397,6 +394,39 @@ fn xorpay_answers_are_typed() {
         );
     }
     assert_eq!(xorpay::Status::KNOWN.len(), 12);
+}
+
+/// `ok` comes with the rest ("只有在 ok 的情况下才有后面的参数"): an `ok` without `aoid`
+/// (needed to check the notification) or without `info` (needed to pay) cannot be acted
+/// on, and the two spellings of the expiry may not disagree.
+#[test]
+fn xorpay_ok_without_what_it_needs_is_malformed() {
+    let info = r#"{"appId":"wx4444aa5566666777","timeStamp":"1653377557","nonceStr":"n",
+        "package":"prepay_id=wx1","signType":"MD5","paySign":"1E20E52787F74158FE0683EE63357DF3"}"#;
+    for body in [
+        r#"{"status":"ok"}"#.to_owned(),
+        format!(r#"{{"status":"ok","info":{info}}}"#),
+        r#"{"status":"ok","aoid":"2c56a1c8"}"#.to_owned(),
+        r#"{"status":"ok","aoid":"","info":{}}"#.to_owned(),
+        format!(
+            r#"{{"status":"ok","aoid":"2c56a1c8","expires_in":7200,"expire_in":60,"info":{info}}}"#
+        ),
+    ] {
+        match xorpay::read_answer(body.as_bytes()) {
+            Err(xorpay::XorpayError::Decode(e)) => assert!(e.is_malformed(), "{body}: {e:?}"),
+            other => panic!("{body}: {other:?}"),
+        }
+    }
+    // Either spelling alone, or both agreeing, is read.
+    for expiry in [
+        r#""expire_in":60,"#,
+        r#""expires_in":60,"#,
+        r#""expire_in":60,"expires_in":60,"#,
+    ] {
+        let body = format!(r#"{{"status":"ok","aoid":"2c56a1c8",{expiry}"info":{info}}}"#);
+        let placed = xorpay::read_answer(body.as_bytes()).unwrap();
+        assert_eq!(format!("{placed:?}").matches("60").count(), 1, "{body}");
+    }
 }
 
 // ---------------------------------------------------------------- weidoufu
@@ -516,6 +546,21 @@ fn weidoufu_answers() {
             assert_eq!(data.unwrap().jsapi, weidoufu::Jsapi::Empty);
         }
         other => panic!("{other:?}"),
+    }
+}
+
+/// `code: 1` is a success only with its payment parameters: a `jsapi` sent empty with it
+/// leaves nothing to call `uni.requestPayment` with, and is refused as malformed.
+#[test]
+fn weidoufu_success_without_jsapi_is_malformed() {
+    for jsapi in [r#""""#, "[]", "{}", "null"] {
+        let body = format!(
+            r#"{{"code":1,"message":"成功","data":{{"mch_trade_no":"1","out_order_no":"180901620895069445","jsapi":{jsapi}}}}}"#
+        );
+        match weidoufu::read_answer(body.as_bytes()) {
+            Err(weidoufu::WeidoufuError::Decode(e)) => assert!(e.is_malformed(), "{body}: {e:?}"),
+            other => panic!("{body}: {other:?}"),
+        }
     }
 }
 

@@ -172,7 +172,8 @@ struct AnswerHead {
     message: String,
 }
 
-/// Reads weidoufu's answer: `code: 1` gives its data, `code: 0` a typed refusal. A
+/// Reads weidoufu's answer: `code: 1` gives its data (a `jsapi` with the payment
+/// parameters required), `code: 0` a typed refusal. A
 /// refusal keeps its message whatever `data` is (an object, `""`, `[]`, `null`); its
 /// `data` comes along when it is a readable object.
 pub fn read_answer(body: &[u8]) -> Result<AnswerData, WeidoufuError> {
@@ -190,14 +191,17 @@ pub fn read_answer(body: &[u8]) -> Result<AnswerData, WeidoufuError> {
             });
         }
     };
+    let malformed = |reason: &str| {
+        WeidoufuError::Decode(VerifyError::Decode(paywire::DecodeError::malformed(
+            paywire::schema::Format::Json,
+            reason,
+        )))
+    };
     match (answer.code, answer.data) {
+        // A success is paid through its `jsapi`: without one there is nothing to pay with.
+        (1, Some(data)) if data.jsapi == Jsapi::Empty => Err(malformed("code 1 without jsapi")),
         (1, Some(data)) => Ok(data),
-        (1, None) => Err(WeidoufuError::Decode(VerifyError::Decode(
-            paywire::DecodeError::Malformed {
-                format: "json",
-                reason: "code 1 without data".into(),
-            },
-        ))),
+        (1, None) => Err(malformed("code 1 without data")),
         (_, data) => Err(WeidoufuError::Refused {
             message: answer.message,
             data: data.map(Box::new),

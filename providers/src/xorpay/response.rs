@@ -1,6 +1,7 @@
 //! XorPay's answer to a pay request, and its payment notification.
 
 use paywire::ledger::{OrderKey, Payment};
+use paywire::schema::Format;
 use paywire::verify::Verified;
 use paywire::wechat_v2::SignedBridgeParams;
 use paywire::{PayResponse, Secret, VerifyError, Yuan};
@@ -61,15 +62,16 @@ impl Status {
     }
 }
 
-/// XorPay's JSON answer: `{status, aoid, expires_in, info}` (the later fields only with
-/// `ok`). The document's table spells `expire_in`; XorPay sends `expires_in`, and both
-/// are accepted.
+/// XorPay's JSON answer as received: `{status, aoid, expires_in, info}` (the later
+/// fields only with `ok`). The document's table spells `expire_in`; XorPay sends
+/// `expires_in`, and both are accepted. [`read_answer`] turns an `ok` into [`Placed`].
 #[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
 #[pay(format = "json", sign = "none")]
 pub struct PayAnswer {
     /// 状态
     pub status: Status,
-    /// XorPay 平台统一订单号
+    /// XorPay 平台统一订单号 (the notification's rule: letters and digits)
+    #[pay(len = 1..=64, alphanumeric)]
     pub aoid: Option<String>,
     /// 订单过期秒数
     pub expires_in: Option<u64>,
@@ -79,10 +81,21 @@ pub struct PayAnswer {
     pub info: Option<SignedBridgeParams>,
 }
 
+/// An order XorPay accepted: everything its `ok` answer must carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    /// XorPay 平台统一订单号: the notification for this order must carry the same one.
+    pub aoid: String,
+    /// 订单过期秒数, under either spelling, when sent.
+    pub expires_in: Option<u64>,
+    /// The `WeixinJSBridge` parameters to pay with.
+    pub info: SignedBridgeParams,
+}
+
 /// A refusal by XorPay.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum XorpayError {
-    /// The answer is malformed or hostile.
+    /// The answer is malformed or hostile, or an `ok` without what paying needs.
     #[error(transparent)]
     Decode(#[from] VerifyError),
     /// A status other than `ok`.
@@ -93,15 +106,39 @@ pub enum XorpayError {
     },
 }
 
-/// Reads XorPay's answer; `ok` gives the answer, any other status a typed error. XorPay
-/// does not sign its answer; check `info.paySign` with [`SignedBridgeParams::verify`] if
-/// you hold the WeChat key.
-pub fn read_answer(body: &[u8]) -> Result<PayAnswer, XorpayError> {
+fn malformed(reason: &'static str) -> XorpayError {
+    XorpayError::Decode(VerifyError::Decode(paywire::DecodeError::malformed(
+        Format::Json,
+        reason,
+    )))
+}
+
+/// Reads XorPay's answer; `ok` gives the placed order, any other status a typed error.
+/// An `ok` without `aoid` (needed to check the notification) or `info` (needed to pay),
+/// or whose two expiry spellings disagree, is malformed. XorPay does not sign its answer;
+/// check `info.paySign` with [`SignedBridgeParams::verify`] if you hold the WeChat key.
+pub fn read_answer(body: &[u8]) -> Result<Placed, XorpayError> {
     let answer = PayAnswer::decode_unsigned(body)?.value;
-    match answer.status {
-        Status::Ok => Ok(answer),
-        status => Err(XorpayError::Status { status }),
+    if answer.status != Status::Ok {
+        return Err(XorpayError::Status {
+            status: answer.status,
+        });
     }
+    let expires_in = match (answer.expires_in, answer.expire_in) {
+        (Some(a), Some(b)) if a != b => {
+            return Err(malformed("expires_in and expire_in disagree"));
+        }
+        (a, b) => a.or(b),
+    };
+    Ok(Placed {
+        aoid: answer
+            .aoid
+            .ok_or_else(|| malformed("status ok without aoid"))?,
+        expires_in,
+        info: answer
+            .info
+            .ok_or_else(|| malformed("status ok without info"))?,
+    })
 }
 
 /// The name payments of this gateway are keyed under in a [`Ledger`](paywire::Ledger).
