@@ -625,6 +625,37 @@ fn feat_three_success_shapes() {
     );
 }
 
+/// A 2xx answer is read in the shape its request asked for: the JSAPI object at the top
+/// level answering a NATIVE order, a NATIVE `data` answering a JSAPI order, or a shape
+/// missing a member, is malformed, never a success.
+#[test]
+fn feat_answer_in_another_shape_is_malformed() {
+    let native_req = paywire_providers::samples::feat_native();
+    let jsapi_req = feat::OrderPay {
+        pay_method: 200,
+        end_type: feat::end_type::JSAPI,
+        extra_params: Some(feat::ExtraParams {
+            wx_app_type: None,
+            open_id: Some("o1".into()),
+        }),
+    };
+    let jsapi = r#"{"appId":"wx4444aa5566666777","timeStamp":1653377557,"nonceStr":"n",
+        "package":"prepay_id=wx1","signType":"MD5","paySign":"9147CA32DE4278800CDFF927203348E9"}"#;
+    let native = r#"{"data":{"trade_type":"NATIVE","code_url":"weixin://wxpay/bizpayurl?pr=1","prepay_id":"wx1"}}"#;
+    let without_code_url = r#"{"data":{"trade_type":"NATIVE","prepay_id":"wx1"}}"#;
+    for (request, body) in [
+        (&native_req, jsapi),
+        (&jsapi_req, native),
+        (&native_req, without_code_url),
+        (&native_req, "{}"),
+    ] {
+        match feat::read_answer(request, 200, body.as_bytes()) {
+            Err(feat::FeatError::Decode(e)) => assert!(e.is_malformed(), "{body}: {e:?}"),
+            other => panic!("{body}: {other:?}"),
+        }
+    }
+}
+
 #[test]
 fn feat_oauth_errors_are_typed_with_their_statuses() {
     let req = paywire_providers::samples::feat_native();

@@ -266,9 +266,9 @@ fn provider_reads_a_verified_prepay_answer_and_typed_errors() {
         ))
     ));
 
-    let seed_error = r##"{"code": "INVALID_REQUEST", "message": "Parameter format verification error",
+    let document_error = r##"{"code": "INVALID_REQUEST", "message": "Parameter format verification error",
         "detail": {"field": "#/properties/payer", "value": "1346177081915535577", "issue": "与ALLOF schema不符", "location": "body"}}"##;
-    match wechat_global::read_answer(&keys, 400, &HeaderMap::new(), seed_error.as_bytes(), at)
+    match wechat_global::read_answer(&keys, 400, &HeaderMap::new(), document_error.as_bytes(), at)
         .unwrap_err()
     {
         wechat_global::WechatGlobalError::Refused {
@@ -307,6 +307,55 @@ fn provider_reads_a_verified_prepay_answer_and_typed_errors() {
         );
         assert!(!parsed.solution().is_empty());
         assert_eq!(parsed.retry_same_request(), code == "SYSTEM_ERROR");
+    }
+}
+
+/// An error answer never becomes unreadable over what it explains: an unknown code is
+/// kept, `detail` members may be missing, unknown or numeric. A 2xx answer's `prepay_id`
+/// is `string[1,64]` as the table says, and required.
+#[test]
+fn error_answers_are_read_tolerantly_and_prepay_id_strictly() {
+    let f = rsa_fixtures();
+    let keys = platform_keys(&f);
+    let at = ts(&f["response"], "/headers/Wechatpay-Timestamp");
+    let refused = |body: &str| match wechat_global::read_answer(
+        &keys,
+        400,
+        &HeaderMap::new(),
+        body.as_bytes(),
+        at,
+    ) {
+        Err(wechat_global::WechatGlobalError::Refused { answer, .. }) => answer,
+        other => panic!("{body}: {other:?}"),
+    };
+    let answer = refused(r#"{"code":"BRAND_NEW","message":"m","detail":{"value":12,"hint":"x"}}"#);
+    assert_eq!(
+        answer.code,
+        wechat_global::ErrorCode::Other("BRAND_NEW".into())
+    );
+    let detail = answer.detail.unwrap();
+    assert_eq!(detail.field, None);
+    assert_eq!(
+        detail.value.map(|v| v.as_str().to_owned()),
+        Some("12".to_owned())
+    );
+    assert_eq!(
+        refused(r#"{"code":"PARAM_ERROR","message":"m","detail":{}}"#).code,
+        wechat_global::ErrorCode::ParamError
+    );
+
+    // The 2xx shape is checked before the signature, so no headers are needed to see it.
+    for body in [
+        "{}".to_owned(),
+        r#"{"prepay_id":""}"#.to_owned(),
+        format!(r#"{{"prepay_id":"{}"}}"#, "w".repeat(65)),
+    ] {
+        match wechat_global::read_answer(&keys, 200, &HeaderMap::new(), body.as_bytes(), at) {
+            Err(wechat_global::WechatGlobalError::Verify(e)) => {
+                assert!(e.is_malformed(), "{body}: {e:?}")
+            }
+            other => panic!("{body}: {other:?}"),
+        }
     }
 }
 

@@ -140,7 +140,8 @@ impl<T: WireValue> WireArray for Vec<T> {
 pub trait WireValue: Sized {
     /// The wire shape, shown in `SCHEMA`.
     const KIND: Kind;
-    /// Whether the field may be absent (only `Option<T>`).
+    /// Whether the field may be absent: `Option<T>`, or a type whose own value stands
+    /// for "nothing sent".
     const OPTIONAL: bool = false;
     /// The value as it goes on the wire.
     fn wire(&self) -> Wire<'_>;

@@ -220,8 +220,9 @@ pub trait PayResponse: PayObject {
         })
     }
 
-    /// Parses and decodes a message whose type declares `sign = "none"`. For a signed
-    /// type this returns an error rather than skip the check.
+    /// Parses and decodes a message whose type declares `sign = "none"`, then checks its
+    /// declared rules, as `verify_body` does for a signed one. For a signed type this
+    /// returns an error rather than skip the check.
     fn decode_unsigned(body: &[u8]) -> Result<Verified<Self>, VerifyError> {
         if Self::SCHEMA.sign.scheme != SignScheme::None {
             return Err(VerifyError::Key(format!(
@@ -235,7 +236,7 @@ pub trait PayResponse: PayObject {
             body,
             &Limits::default(),
         )?;
-        decode_fields(fields)
+        decode_checked(fields)
     }
 }
 

@@ -51,6 +51,8 @@ pub enum Jsapi {
 
 impl WireValue for Jsapi {
     const KIND: Kind = Kind::Str;
+    // The table's 否: a refusal sends it empty, and `Jsapi::Empty` is that state.
+    const OPTIONAL: bool = true;
     fn wire(&self) -> Wire<'_> {
         match self {
             Jsapi::Wechat(w) => Wire::Object(w),
