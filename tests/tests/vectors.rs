@@ -294,6 +294,26 @@ fn wechat_global_direct_example_decodes_and_validates_once_it_names_the_payer() 
     assert_eq!(order.amount.total, 10);
 }
 
+/// The page also prints two fragments, `{"stock_id": ".NET", "limit": 10,}` and one with
+/// `stock_creator_mchid`, whose members belong to none of this endpoint's tables (they
+/// are WeChat Pay's coupon-stock members). As printed they are not JSON (a trailing
+/// comma); with it removed, they are refused as JSAPI orders, `stock_id` named unknown.
+#[test]
+fn wechat_global_stock_fragments_are_not_orders() {
+    for printed in [
+        "{\n\"stock_id\": \".NET\",\n\"limit\": 10,\n}",
+        "{\n\"stock_id\": \"Python\",\n\"stock_creator_mchid\": \"123456\",\n\"limit\": 10,\n}",
+    ] {
+        assert!(wechat_global::JsapiOrder::from_body(printed.as_bytes()).is_err());
+        let corrected = printed.replace(",\n}", "\n}");
+        let error = wechat_global::JsapiOrder::from_body(corrected.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("#/stock_id"), "{error}");
+        assert!(error.contains("unknown field"), "{error}");
+    }
+}
+
 #[test]
 fn wechat_global_examples_survive_encode_and_decode_unchanged() {
     for (example, payer) in [
