@@ -18,7 +18,7 @@ pub use crate::schema::{
 pub use crate::serde_support::{deserialize_object, serialize_object};
 #[cfg(feature = "rsa")]
 pub use crate::sign::RsaSha256;
-pub use crate::sign::{Custom, Digest, SignWriter, Signature, Signing};
+pub use crate::sign::{Custom, Digest, SignWriter, Signature, Signing, Unsigned};
 pub use crate::validate::fast;
 pub use crate::value::FieldAccess;
 pub use crate::value::{Wire, WireValue};

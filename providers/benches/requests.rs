@@ -20,17 +20,17 @@ fn md5_floor(canonical: &[u8]) -> [u8; 16] {
     md5::Md5::digest(canonical).into()
 }
 
-fn request_group<T: PayRequest<Key = Secret>>(
+fn request_group<T: PayRequest>(
     c: &mut Criterion,
     name: &str,
     request: &T,
+    key: &T::Key,
     handwritten: impl Fn(&T, &str) -> Result<String, String>,
 ) {
-    let key = Secret::new(KEY);
-    let canonical = request.sign_string(&key).into_bytes();
+    let canonical = request.sign_string(key).into_bytes();
     assert_eq!(
         handwritten(request, KEY).unwrap(),
-        request.to_body(&key).unwrap().as_str(),
+        request.to_body(key).unwrap().as_str(),
         "{name}: same body"
     );
     let mut group = c.benchmark_group(name);
@@ -38,13 +38,13 @@ fn request_group<T: PayRequest<Key = Secret>>(
         b.iter(|| black_box(request).validate())
     });
     group.bench_function("paywire/sign_string", |b| {
-        b.iter(|| black_box(request).sign_string(&key))
+        b.iter(|| black_box(request).sign_string(key))
     });
     group.bench_function("paywire/signature", |b| {
-        b.iter(|| black_box(request).signature(&key))
+        b.iter(|| black_box(request).signature(key))
     });
     group.bench_function("paywire/to_body", |b| {
-        b.iter(|| black_box(request).to_body(&key))
+        b.iter(|| black_box(request).to_body(key))
     });
     group.bench_function("handwritten/to_body", |b| {
         b.iter(|| handwritten(black_box(request), KEY))
@@ -54,26 +54,36 @@ fn request_group<T: PayRequest<Key = Secret>>(
 }
 
 fn benches(c: &mut Criterion) {
+    let key = Secret::new(KEY);
     request_group(
         c,
         "swiftpass",
         &samples::swiftpass_wap(),
+        &key,
         baseline::swiftpass,
     );
     request_group(
         c,
         "weidoufu",
         &samples::weidoufu_wechat(),
+        &key,
         baseline::weidoufu,
     );
-    request_group(c, "xorpay", &samples::xorpay_jsapi(), baseline::xorpay);
+    request_group(
+        c,
+        "xorpay",
+        &samples::xorpay_jsapi(),
+        &key,
+        baseline::xorpay,
+    );
     request_group(
         c,
         "wechat_global",
         &samples::wechat_global_direct(),
+        &(),
         baseline::wechat_global,
     );
-    request_group(c, "feat", &samples::feat_native(), baseline::feat);
+    request_group(c, "feat", &samples::feat_native(), &(), baseline::feat);
 }
 
 /// Calls per batch: a few milliseconds, short enough that many batches fit in a quiet
@@ -89,16 +99,16 @@ fn interleaved_best<const N: usize>(fs: [&mut dyn FnMut(); N]) -> [f64; N] {
     std::array::from_fn(|i| micros[i] * 1_000.0)
 }
 
-fn ratio_row<T: PayRequest<Key = Secret>>(
+fn ratio_row<T: PayRequest>(
     name: &str,
     request: &T,
+    key: &T::Key,
     handwritten: impl Fn(&T, &str) -> Result<String, String>,
 ) {
-    let key = Secret::new(KEY);
-    let canonical = request.sign_string(&key).into_bytes();
+    let canonical = request.sign_string(key).into_bytes();
     // Both must do the whole job on this sample: a baseline that refuses early, or
     // writes a different body, would make the ratio meaningless.
-    let body = request.to_body(&key).expect("paywire accepts the sample");
+    let body = request.to_body(key).expect("paywire accepts the sample");
     let theirs = handwritten(request, KEY).expect("the baseline accepts the sample");
     assert_eq!(
         body.as_str(),
@@ -107,7 +117,7 @@ fn ratio_row<T: PayRequest<Key = Secret>>(
     );
     let [ours, theirs, floor] = interleaved_best([
         &mut || {
-            black_box(black_box(request).to_body(&key).ok());
+            black_box(black_box(request).to_body(key).ok());
         },
         &mut || {
             black_box(handwritten(black_box(request), KEY).ok());
@@ -126,15 +136,27 @@ fn ratio_row<T: PayRequest<Key = Secret>>(
 
 fn summary() {
     println!("\nvalidate + sign + encode, best of {ROUNDS} interleaved rounds x {BATCH} calls (ratio = paywire / baseline):");
-    ratio_row("swiftpass", &samples::swiftpass_wap(), baseline::swiftpass);
-    ratio_row("weidoufu", &samples::weidoufu_wechat(), baseline::weidoufu);
-    ratio_row("xorpay", &samples::xorpay_jsapi(), baseline::xorpay);
+    let key = Secret::new(KEY);
+    ratio_row(
+        "swiftpass",
+        &samples::swiftpass_wap(),
+        &key,
+        baseline::swiftpass,
+    );
+    ratio_row(
+        "weidoufu",
+        &samples::weidoufu_wechat(),
+        &key,
+        baseline::weidoufu,
+    );
+    ratio_row("xorpay", &samples::xorpay_jsapi(), &key, baseline::xorpay);
     ratio_row(
         "wechat_global",
         &samples::wechat_global_direct(),
+        &(),
         baseline::wechat_global,
     );
-    ratio_row("feat", &samples::feat_native(), baseline::feat);
+    ratio_row("feat", &samples::feat_native(), &(), baseline::feat);
 }
 
 criterion_group! {

@@ -77,7 +77,7 @@ fn fixture() -> Fixture {
 }
 
 fn request(f: &Fixture) -> (String, String) {
-    let body = f.order.to_body(&Secret::new("")).unwrap();
+    let body = f.order.to_unsigned_body().unwrap();
     let auth = f
         .signer
         .authorization("POST", PATH, NOW, "n0nce", body.as_str().as_bytes());

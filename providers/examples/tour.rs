@@ -4,7 +4,9 @@
 use paywire::{PayRequest, Secret};
 use paywire_providers::samples;
 
-fn show<T: PayRequest<Key = Secret>>(gateway: &str, request: &T, key: &Secret) {
+/// Encodes `request` with `key`: a `Secret` for the signed gateways, `()` for the unsigned
+/// ones (featapi authenticates with a bearer token, WeChat Pay Global in a header).
+fn show<T: PayRequest>(gateway: &str, request: &T, key: &T::Key) {
     println!("== {gateway} ({})", T::SCHEMA.name);
     match request.to_body(key) {
         Ok(body) => {
@@ -22,18 +24,18 @@ fn show<T: PayRequest<Key = Secret>>(gateway: &str, request: &T, key: &Secret) {
 
 fn main() {
     let key = Secret::new("192006250b4c09247ec02edce69f6a2d");
-    show("featapi", &samples::feat_native(), &key);
+    show("featapi", &samples::feat_native(), &());
     show("weidoufu", &samples::weidoufu_wechat(), &key);
     show("swiftpass", &samples::swiftpass_wap(), &key);
     show(
         "wechat_global, direct mode",
         &samples::wechat_global_direct(),
-        &key,
+        &(),
     );
     show(
         "wechat_global, institution mode",
         &samples::wechat_global_institution(),
-        &key,
+        &(),
     );
     show("xorpay", &samples::xorpay_jsapi(), &key);
 

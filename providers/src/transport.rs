@@ -17,7 +17,7 @@ pub fn feat(
     order: &feat::OrderPay,
     access_token: &Secret,
 ) -> Result<HttpRequest, Error> {
-    let body = order.to_body(&Secret::new(""))?;
+    let body = order.to_unsigned_body()?;
     let bearer = format!("Bearer {}", access_token.expose());
     post(
         &join(base_url, feat::PATH),
@@ -74,7 +74,7 @@ pub fn wechat_global(
     nonce: &str,
 ) -> Result<HttpRequest, Error> {
     let url = join(base_url, wechat_global::PATH);
-    let body = order.to_body(&Secret::new(""))?;
+    let body = order.to_unsigned_body()?;
     // Signed over the path the gateway sees, whatever prefix the base URL carries (the
     // sandbox's `/wechat-global`, a proxy's): WeChat Pay verifies `/v3/...` itself.
     let authorization = signer.authorization(

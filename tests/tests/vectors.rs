@@ -329,7 +329,7 @@ fn wechat_global_examples_survive_encode_and_decode_unchanged() {
         let order = wechat_global::JsapiOrder::from_body(example.as_bytes())
             .unwrap()
             .request;
-        let body = order.to_body(&Secret::new("unused: sign = none")).unwrap();
+        let body = order.to_unsigned_body().unwrap();
         assert_eq!(body.content_type(), "application/json; charset=utf-8");
         let encoded: Value = serde_json::from_slice(body.as_bytes()).unwrap();
         assert_eq!(encoded, original, "same members and values as the document");

@@ -81,9 +81,7 @@ fn provider_authorization_signs_the_encoded_body() {
         text(&f, "/merchant/serial_no"),
         key.clone(),
     );
-    let body = samples::wechat_global_direct()
-        .to_body(&Secret::new(""))
-        .unwrap();
+    let body = samples::wechat_global_direct().to_unsigned_body().unwrap();
     let header = wechat_global::authorization(
         &signer,
         &body,

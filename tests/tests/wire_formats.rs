@@ -247,7 +247,7 @@ fn each_provider_body_and_sign_string_snapshot() {
         }),
     };
     assert_eq!(req.sign_string_redacted(), "", "featapi signs nothing");
-    insta::assert_snapshot!("feat_body", req.to_body(&key()).unwrap().as_str());
+    insta::assert_snapshot!("feat_body", req.to_unsigned_body().unwrap().as_str());
 }
 
 // ------------------------------------------------------------ hostile and malformed input
@@ -537,7 +537,7 @@ fn json_bodies_are_written_exactly_as_serde_json_writes_them() {
         ]),
         last: Some(String::new()),
     };
-    let body = order.to_body(&Secret::new("")).unwrap();
+    let body = order.to_unsigned_body().unwrap();
     let expected = format!(
         "{{{}}}",
         [
@@ -577,9 +577,7 @@ fn a_json_request_with_every_member_absent_is_an_empty_object() {
         a: Option<String>,
         b: Option<u32>,
     }
-    let body = Nothing { a: None, b: None }
-        .to_body(&Secret::new(""))
-        .unwrap();
+    let body = Nothing { a: None, b: None }.to_unsigned_body().unwrap();
     assert_eq!(body.as_str(), "{}");
 }
 

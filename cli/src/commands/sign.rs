@@ -121,7 +121,7 @@ pub fn run(endpoint: Endpoint, input: &[u8], options: &SignOptions) -> Result<Va
     match endpoint {
         Endpoint::FeatPay => {
             let request: feat::OrderPay = decode(input)?;
-            let mut out = signed(&request, &Secret::new(""))?;
+            let mut out = signed(&request, &())?;
             required(
                 &options.token,
                 "--token (the OAuth2 bearer token)",
@@ -139,7 +139,7 @@ pub fn run(endpoint: Endpoint, input: &[u8], options: &SignOptions) -> Result<Va
         Endpoint::XorpayJsapi => signed(&decode::<xorpay::JsapiPay>(input)?, &key()?),
         Endpoint::WechatGlobalJsapi => {
             let request: wechat_global::JsapiOrder = decode(input)?;
-            let mut out = signed(&request, &Secret::new(""))?;
+            let mut out = signed(&request, &())?;
             let mchid = required(&options.mchid, "--mchid", "wechat-global/jsapi")?;
             let serial = required(&options.serial, "--serial", "wechat-global/jsapi")?;
             let key = merchant_key(options, "wechat-global/jsapi")?;

@@ -70,7 +70,7 @@ pub trait PayRequest: PayObject {
 
     /// What signs this request: a [`crate::Secret`] for the digest schemes,
     /// `paywire::keys::MerchantKey` for `rsa-sha256-sorted`, the scheme's `Key` for
-    /// `custom(...)`.
+    /// `custom(...)`, and `()` for `none`.
     type Key: ?Sized;
 
     /// The declared scheme (emitted by the derive).
@@ -120,6 +120,14 @@ pub trait PayRequest: PayObject {
     /// Writes the body members and the signature (emitted by the derive).
     #[doc(hidden)]
     fn __write_body(&self, body: &mut BodyWriter, signature: &Signature);
+
+    /// Validates and encodes a request declared `sign = "none"`, which needs no key.
+    fn to_unsigned_body(&self) -> Result<crate::body::Body, Error>
+    where
+        Self: PayRequest<Key = ()>,
+    {
+        self.to_body(&())
+    }
 
     /// Reads a request back from its wire form (the format declared on the type), with
     /// the default [`Limits`]. Constants must be present with their declared values.

@@ -185,6 +185,33 @@ impl Signing for Digest {
     }
 }
 
+/// `sign = "none"`: nothing is signed, so nothing signs it; the key is `()`
+/// (`to_body(&())`, or [`crate::PayRequest::to_unsigned_body`]).
+pub struct Unsigned;
+
+impl Signing for Unsigned {
+    type Key = ();
+
+    #[inline]
+    fn sign(
+        spec: &SignSpec,
+        _: &dyn FieldAccess,
+        write: &dyn Fn(&mut SignWriter) -> usize,
+        _: &(),
+    ) -> Signature {
+        Signature::Digest(writer::signature(spec, "", write))
+    }
+
+    fn sign_string(
+        _: &SignSpec,
+        _: &dyn FieldAccess,
+        _: &dyn Fn(&mut SignWriter) -> usize,
+        _: Option<&()>,
+    ) -> String {
+        String::new()
+    }
+}
+
 #[cfg(feature = "rsa")]
 pub use rsa::RsaSha256;
 

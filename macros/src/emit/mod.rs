@@ -25,6 +25,7 @@ use syn::spanned::Spanned;
 fn scheme_type(c: &Container) -> TokenStream {
     match (c.scheme, &c.custom_scheme) {
         (Scheme::RsaSha256Sorted, _) => quote!(_pw::__private::RsaSha256),
+        (Scheme::None, _) => quote!(_pw::__private::Unsigned),
         (Scheme::Custom, Some(path)) => {
             quote_spanned!(path.span()=> _pw::__private::Custom<#path>)
         }
