@@ -102,7 +102,24 @@ pub const fn kind_of<T: WireValue>() -> Kind {
 /// Whether a field type travels as one text value (not a nested object or array), as
 /// XML and form bodies need.
 pub const fn is_flat<T: WireValue>() -> bool {
-    !matches!(T::KIND, Kind::Object(_) | Kind::Array(_))
+    is_flat_kind(&T::KIND)
+}
+
+const fn is_flat_kind(kind: &Kind) -> bool {
+    match kind {
+        Kind::Object(_) | Kind::Array(_) => false,
+        Kind::OneOf(kinds) => {
+            let mut i = 0;
+            while i < kinds.len() {
+                if !is_flat_kind(&kinds[i]) {
+                    return false;
+                }
+                i += 1;
+            }
+            true
+        }
+        _ => true,
+    }
 }
 
 /// Whether a field type may be absent.

@@ -80,6 +80,7 @@ fn kind(kind: &Kind) -> Value {
         Kind::JsonText => json!({ "type": "string", "contentMediaType": "application/json" }),
         Kind::Object(inner) => object(inner),
         Kind::Array(inner) => json!({ "type": "array", "items": self::kind(inner) }),
+        Kind::OneOf(kinds) => json!({ "anyOf": kinds.iter().map(self::kind).collect::<Vec<_>>() }),
     }
 }
 

@@ -181,6 +181,9 @@ pub enum Kind {
     Object(&'static Schema),
     /// A JSON array of the inner kind.
     Array(&'static Kind),
+    /// Any one of these shapes: a member a gateway sends in several forms (weidoufu's
+    /// `jsapi`: WeChat's parameters, Alipay's trade number, or `""` on failure).
+    OneOf(&'static [Kind]),
 }
 
 impl fmt::Display for Kind {
@@ -193,6 +196,16 @@ impl fmt::Display for Kind {
             Kind::JsonText => f.write_str("string (JSON text)"),
             Kind::Object(s) => write!(f, "object ({})", s.name),
             Kind::Array(k) => write!(f, "array of {k}"),
+            Kind::OneOf(kinds) => {
+                f.write_str("one of ")?;
+                for (i, k) in kinds.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" | ")?;
+                    }
+                    write!(f, "{k}")?;
+                }
+                Ok(())
+            }
         }
     }
 }

@@ -49,11 +49,13 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-fn nested(kind: &Kind) -> Option<&'static Schema> {
+/// The objects a field's kind holds, each with whether it sits in an array.
+fn nested(kind: &Kind, in_array: bool, out: &mut Vec<(&'static Schema, bool)>) {
     match kind {
-        Kind::Object(s) => Some(s),
-        Kind::Array(inner) => nested(inner),
-        _ => None,
+        Kind::Object(s) => out.push((s, in_array)),
+        Kind::Array(inner) => nested(inner, true, out),
+        Kind::OneOf(kinds) => kinds.iter().for_each(|k| nested(k, in_array, out)),
+        _ => {}
     }
 }
 
@@ -85,18 +87,24 @@ fn table(
             cell(&limits(field)),
             cell(field.doc)
         );
-        if let Some(inner) = nested(&field.kind) {
-            let suffix = if matches!(field.kind, Kind::Array(_)) {
-                "[]"
-            } else {
-                ""
-            };
-            let path = if title.starts_with('`') {
-                format!("{}.{}{suffix}", title.trim_matches('`'), field.wire_name)
+        let mut objects = Vec::new();
+        nested(&field.kind, false, &mut objects);
+        // A member of several shapes names each object after its table's path.
+        let several = objects.len() > 1;
+        for (inner, in_array) in objects {
+            let suffix = if in_array { "[]" } else { "" };
+            let parent = title.split(' ').next().unwrap_or(title);
+            let path = if parent.starts_with('`') {
+                format!("{}.{}{suffix}", parent.trim_matches('`'), field.wire_name)
             } else {
                 format!("{}{suffix}", field.wire_name)
             };
-            pending.push((format!("`{path}`"), inner));
+            let title = if several {
+                format!("`{path}` ({})", inner.name)
+            } else {
+                format!("`{path}`")
+            };
+            pending.push((title, inner));
         }
     }
     if schema.sign.scheme != SignScheme::None {
@@ -161,6 +169,9 @@ fn kind_json(kind: &Kind) -> serde_json::Value {
     match kind {
         Kind::Object(s) => json_object(s),
         Kind::Array(inner) => serde_json::json!({ "type": "array", "items": kind_json(inner) }),
+        Kind::OneOf(kinds) => {
+            serde_json::json!({ "one_of": kinds.iter().map(kind_json).collect::<Vec<_>>() })
+        }
         other => serde_json::json!({ "type": other.to_string() }),
     }
 }

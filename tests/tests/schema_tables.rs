@@ -123,3 +123,28 @@ fn xorpay_table() {
         ["name", "pay_type", "price", "order_id", "notify_url"]
     );
 }
+
+/// weidoufu's `jsapi` is one of three shapes (WeChat's parameters, Alipay's trade number,
+/// or `''` on failure): its schema says so, and the table shows both objects' members.
+#[test]
+fn weidoufu_answer_jsapi_kind_names_each_shape() {
+    use paywire::PayResponse;
+    let schema = weidoufu::AnswerData::SCHEMA;
+    let Kind::OneOf(shapes) = schema.field("jsapi").unwrap().kind else {
+        panic!("jsapi is one of several shapes")
+    };
+    let names: Vec<String> = shapes.iter().map(|k| k.to_string()).collect();
+    assert_eq!(
+        names,
+        ["object (WechatJsapi)", "object (AlipayJsapi)", "string"]
+    );
+    let table = markdown(schema);
+    assert!(table.contains("### `jsapi` (WechatJsapi)"), "{table}");
+    assert!(table.contains("| `pay_sign` |"), "{table}");
+    assert!(table.contains("### `jsapi` (AlipayJsapi)"), "{table}");
+    assert!(table.contains("| `trade_no` |"), "{table}");
+    let json = paywire::json_schema::json_schema(schema);
+    let any_of = json["properties"]["jsapi"]["anyOf"].as_array().unwrap();
+    assert_eq!(any_of.len(), 3, "{json}");
+    assert_eq!(any_of[2]["type"], "string");
+}

@@ -50,7 +50,11 @@ pub enum Jsapi {
 }
 
 impl WireValue for Jsapi {
-    const KIND: Kind = Kind::Str;
+    const KIND: Kind = Kind::OneOf(&[
+        Kind::Object(WechatJsapi::SCHEMA),
+        Kind::Object(AlipayJsapi::SCHEMA),
+        Kind::Str,
+    ]);
     // The table's 否: a refusal sends it empty, and `Jsapi::Empty` is that state.
     const OPTIONAL: bool = true;
     fn wire(&self) -> Wire<'_> {
