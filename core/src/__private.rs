@@ -89,9 +89,16 @@ pub const fn assert_text<T: TextValue>() {}
 /// Compile-time check that a field is an `Option`.
 pub const fn assert_optional<T: OptionalValue>() {}
 
-/// Whether a declared `range` lies within the field type's own bounds.
-pub const fn range_fits<T: IntegerValue>(min: i128, max: i128) -> bool {
-    min >= T::MIN && max <= T::MAX
+/// Which bound of a declared `range` the field's type cannot hold: 0 neither, 1 the
+/// lower, 2 the upper.
+pub const fn range_misfit<T: IntegerValue>(min: i128, max: i128) -> u8 {
+    if min < T::MIN {
+        1
+    } else if max > T::MAX {
+        2
+    } else {
+        0
+    }
 }
 
 /// The `Kind` of a field type.

@@ -88,8 +88,8 @@ pub struct RangeRule {
     pub bounds: Bounds,
     /// The key (`len`), where type mismatches are reported.
     pub key: Span,
-    /// The range expression, where bound problems are reported.
-    pub expr: Span,
+    /// The range expression's first and last tokens, where bound problems are reported.
+    pub expr: (Span, Span),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -227,7 +227,7 @@ fn parse_bounds(cx: &mut Ctxt, attr: &RangeAttr, key: &str, lengths: bool) -> Op
     Some(RangeRule {
         bounds,
         key: attr.key,
-        expr: span,
+        expr: (span, attr.end),
     })
 }
 

@@ -86,7 +86,10 @@ pub struct ConstantAttr {
 #[derive(Clone)]
 pub struct RangeAttr {
     pub key: Span,
+    /// The first token of the range expression.
     pub span: Span,
+    /// The last token of the range expression.
+    pub end: Span,
     pub value: RangeSyntax,
 }
 
@@ -147,9 +150,15 @@ fn parse_range_tokens(input: syn::parse::ParseStream) -> syn::Result<RangeSyntax
 fn range_value(meta: &syn::meta::ParseNestedMeta, key: Span) -> syn::Result<RangeAttr> {
     let tokens = take_value_tokens(meta.value()?)?;
     let span = tokens.clone().into_iter().next().map_or(key, |t| t.span());
+    let end = tokens.clone().into_iter().last().map_or(span, |t| t.span());
     let value =
         syn::parse::Parser::parse2(parse_range_tokens, tokens).unwrap_or(RangeSyntax::Invalid);
-    Ok(RangeAttr { key, span, value })
+    Ok(RangeAttr {
+        key,
+        span,
+        end,
+        value,
+    })
 }
 
 /// The tokens of one value, up to the next top-level comma.

@@ -1,8 +1,8 @@
 //! Compile-time checks that each rule fits its field's type, spanned at the rule's key.
 
-use crate::model::{Container, Derive, Field, Format};
-use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use crate::model::{Bounds, Container, Derive, Field, Format};
+use proc_macro2::{Delimiter, Group, Punct, Spacing, Span, TokenStream, TokenTree};
+use quote::{quote, quote_spanned, ToTokens};
 
 use super::tokens::{int_bound, type_at};
 
@@ -20,15 +20,20 @@ pub(crate) fn type_assertions(f: &Field) -> TokenStream {
         out.push(quote_spanned!(span=> const _: () = _pw::__private::assert_text::<#ty>();));
     }
     if let Some(r) = &f.range {
-        // One check: `range_fits` requires an integer type, then compares the bounds.
+        // One call: `range_misfit` requires an integer type, then names the bound that
+        // does not fit, reported over the whole range expression.
         let ty = type_at(&f.ty, r.key);
         let min = int_bound(r.bounds.min, &ty, "MIN");
         let max = int_bound(r.bounds.max, &ty, "MAX");
-        out.push(quote_spanned!(r.expr=>
-            const _: () = ::core::assert!(
-                _pw::__private::range_fits::<#ty>(#min, #max),
-                "`range` reaches beyond what the field's integer type can hold; narrow the range or widen the type"
-            );
+        let (low, high) = range_messages(f, r.bounds);
+        let low = panic_over(r.expr, &low);
+        let high = panic_over(r.expr, &high);
+        out.push(quote_spanned!(r.key=>
+            const _: () = match _pw::__private::range_misfit::<#ty>(#min, #max) {
+                1 => #low,
+                2 => #high,
+                _ => (),
+            };
         ));
     }
     for span in f
@@ -66,4 +71,80 @@ pub(crate) fn flat_format_assertions(c: &Container) -> TokenStream {
             quote_spanned!(span=> const _: () = ::core::assert!(_pw::__private::is_flat::<#ty>(), #message);)
         });
     quote!(#(#checks)*)
+}
+
+/// The integer limits of a field whose type is a primitive integer (or an `Option` of
+/// one), to name in the message; `None` for any other type.
+fn primitive_limits(ty: &syn::Type) -> Option<(String, i128, i128)> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident == "Option" {
+        if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+            if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
+                return primitive_limits(inner);
+            }
+        }
+        return None;
+    }
+    let name = last.ident.to_string();
+    let (min, max) = match name.as_str() {
+        "u8" => (0, u8::MAX as i128),
+        "u16" => (0, u16::MAX as i128),
+        "u32" => (0, u32::MAX as i128),
+        "u64" | "Fen" | "Yuan" => (0, u64::MAX as i128),
+        "i8" => (i8::MIN as i128, i8::MAX as i128),
+        "i16" => (i16::MIN as i128, i16::MAX as i128),
+        "i32" => (i32::MIN as i128, i32::MAX as i128),
+        "i64" => (i64::MIN as i128, i64::MAX as i128),
+        _ => return None,
+    };
+    Some((name, min, max))
+}
+
+/// The two messages: the lower bound below the type's, the upper above it.
+fn range_messages(f: &Field, bounds: Bounds) -> (String, String) {
+    let limits = primitive_limits(&f.ty);
+    let (name, low_limit, high_limit) = match &limits {
+        Some((name, min, max)) => (
+            format!("`{name}`"),
+            format!(" (at least {min})"),
+            format!(" (at most {max})"),
+        ),
+        None => (
+            "the field's integer type".to_owned(),
+            String::new(),
+            String::new(),
+        ),
+    };
+    let low = format!(
+        "`range` starts at {}, below what {name} can hold{low_limit}; raise the lower bound or use a signed type",
+        bounds.min.unwrap_or(0)
+    );
+    let high = format!(
+        "`range` reaches {}, beyond what {name} can hold{high_limit}; lower the upper bound or widen the type",
+        bounds.max.unwrap_or(0)
+    );
+    (low, high)
+}
+
+/// `::core::panic!("message")` whose path starts at `first` and whose parentheses end at
+/// `last`, so a compile-time panic underlines everything between them.
+fn panic_over((first, last): (Span, Span), message: &str) -> TokenStream {
+    let mut out = TokenStream::new();
+    for (i, tt) in quote!(::core::panic).into_iter().enumerate() {
+        let mut tt = tt;
+        tt.set_span(if i == 0 { first } else { last });
+        out.extend([tt]);
+    }
+    let mut bang = Punct::new('!', Spacing::Alone);
+    bang.set_span(last);
+    out.extend([TokenTree::Punct(bang)]);
+    let mut literal = proc_macro2::Literal::string(message);
+    literal.set_span(last);
+    let mut group = Group::new(Delimiter::Parenthesis, literal.into_token_stream());
+    group.set_span(last);
+    out.extend([TokenTree::Group(group)]);
+    out
 }
