@@ -534,3 +534,25 @@ pub fn parse_field(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
     }
     out
 }
+
+/// The `crate = "..."` path of a container's `#[pay(...)]`, read leniently (any other
+/// mistake in the attribute is ignored): the fallback impls after an error need it, so
+/// a crate that re-exports paywire sees only the one error.
+pub fn lenient_crate_path(attrs: &[syn::Attribute]) -> Option<syn::Path> {
+    use proc_macro2::TokenTree;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("pay")) {
+        let Ok(list) = attr.meta.require_list() else {
+            continue;
+        };
+        let tokens: Vec<TokenTree> = list.tokens.clone().into_iter().collect();
+        for window in tokens.windows(3) {
+            if let [TokenTree::Ident(key), TokenTree::Punct(eq), TokenTree::Literal(lit)] = window {
+                if key == "crate" && eq.as_char() == '=' {
+                    let lit: LitStr = syn::parse2(TokenTree::Literal(lit.clone()).into()).ok()?;
+                    return lit.parse().ok();
+                }
+            }
+        }
+    }
+    None
+}

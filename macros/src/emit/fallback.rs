@@ -12,6 +12,8 @@ pub fn fallback(input: &syn::DeriveInput, derive: Derive) -> TokenStream {
         return quote!();
     }
     let ident = &input.ident;
+    let krate = crate::syntax::lenient_crate_path(&input.attrs)
+        .unwrap_or_else(|| syn::parse_quote!(::paywire));
     let request = match derive {
         Derive::Request => Some(quote! {
             impl _pw::__private::PayRequest for #ident {
@@ -34,7 +36,7 @@ pub fn fallback(input: &syn::DeriveInput, derive: Derive) -> TokenStream {
     quote! {
         #[doc(hidden)]
         const _: () = {
-            use ::paywire as _pw;
+            use #krate as _pw;
             impl _pw::__private::FieldAccess for #ident {
                 fn object_schema(&self) -> &'static _pw::__private::Schema { ::core::unreachable!() }
                 fn field(&self, _: usize) -> _pw::__private::Wire<'_> { ::core::unreachable!() }
@@ -66,5 +68,33 @@ pub fn fallback(input: &syn::DeriveInput, derive: Derive) -> TokenStream {
                     -> _pw::__private::Result<Self, __D::Error> { ::core::unreachable!() }
             }
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stub(input: &str) -> String {
+        let input: syn::DeriveInput = syn::parse_str(input).unwrap();
+        fallback(&input, Derive::Request).to_string()
+    }
+
+    #[test]
+    fn the_stub_uses_the_declared_crate_path_despite_other_mistakes() {
+        let out = stub(
+            r#"#[pay(format = "jsn", crate = "crate::vendored::payments", sign = 3)] struct Order { id: String }"#,
+        );
+        assert!(
+            out.contains("use crate :: vendored :: payments as _pw"),
+            "{out}"
+        );
+        assert!(!out.contains(":: paywire"), "{out}");
+    }
+
+    #[test]
+    fn without_a_crate_path_the_stub_uses_paywire() {
+        let out = stub(r#"#[pay(format = "jsn")] struct Order { id: String }"#);
+        assert!(out.contains("use :: paywire as _pw"), "{out}");
     }
 }
