@@ -259,6 +259,13 @@ fn parse_choice<T: Copy>(
 
 fn build_field(cx: &mut Ctxt, field: &syn::Field, attrs: FieldAttrs) -> Field {
     let ident = field.ident.clone().expect("named fields");
+    if let Some(float) = float_in(&field.ty) {
+        // Reported here, once, rather than as every use of the type failing its trait.
+        cx.error(
+            float.span(),
+            format!("`{float}` cannot be a paywire field: money is never a float; use `paywire::Fen` (integer fen) or `paywire::Yuan` (fen written as yuan, \"50.00\"), and an integer type for other numbers"),
+        );
+    }
     let wire = match &attrs.rename {
         Some(r) if r.value.is_empty() => {
             cx.error(
@@ -596,3 +603,25 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
 }
 
 use syn::ext::IdentExt as _;
+
+/// The `f32` / `f64` in a field type, directly or inside `Option<_>` / `Vec<_>`.
+fn float_in(ty: &syn::Type) -> Option<&Ident> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident == "f32" || last.ident == "f64" {
+        return Some(&last.ident);
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(args)
+            if last.ident == "Option" || last.ident == "Vec" =>
+        {
+            match args.args.first()? {
+                syn::GenericArgument::Type(inner) => float_in(inner),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}

@@ -3,7 +3,7 @@ use paywire::PayRequest;
 #[derive(PayRequest)]
 #[pay(format = "json", sign = "none")]
 struct Order {
-    price: f64,
+    created: std::time::SystemTime,
 }
 
 fn main() {}
