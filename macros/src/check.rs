@@ -164,6 +164,9 @@ fn check_sign_positions(cx: &mut Ctxt, c: &Container) {
         }
         return;
     }
+    if !c.scheme_known {
+        return;
+    }
     match c.scheme {
         Scheme::Md5Concat => {
             let mut by_position: BTreeMap<u32, Span> = BTreeMap::new();

@@ -150,6 +150,9 @@ pub struct Container {
     pub doc: String,
     pub format: Option<Format>,
     pub scheme: Scheme,
+    /// False after an unknown `sign`, already reported: checks that depend on the
+    /// scheme are skipped rather than run against a stand-in.
+    pub scheme_known: bool,
     pub scheme_span: Span,
     /// The type of `sign = custom(Type)`.
     pub custom_scheme: Option<syn::Path>,
@@ -506,6 +509,7 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
                 input.ident.span(),
                 "missing `#[pay(sign = \"...\")]`: write \"md5-sorted\", \"hmac-sha256-sorted\", \"md5-concat\", \"rsa-sha256-sorted\", \"none\" or custom(Type)",
             );
+            sign_known = false;
             Scheme::None
         }
         (None, Derive::Object) => Scheme::None,
@@ -588,6 +592,7 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
         doc: attrs.doc,
         format,
         scheme,
+        scheme_known: sign_known,
         scheme_span,
         custom_scheme: attrs.sign_custom,
         key_name: attrs.sign_key.map_or_else(|| "key".to_owned(), |k| k.value),

@@ -1,0 +1,9 @@
+use paywire::PayRequest;
+
+#[derive(PayRequest)]
+#[pay(format = "xml", sign = "md5", sign_key = "key")]
+struct Order {
+    out_trade_no: String,
+}
+
+fn main() {}
