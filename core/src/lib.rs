@@ -43,7 +43,7 @@ pub mod decode;
 mod encode;
 mod error;
 pub mod json_schema;
-pub mod json_text;
+mod json_text;
 #[cfg(feature = "rsa")]
 pub mod keys;
 pub mod ledger;

@@ -9,7 +9,7 @@
 pub mod form;
 pub mod json;
 pub(crate) mod node;
-pub mod problem;
+pub(crate) mod problem;
 pub mod xml;
 
 use crate::schema::Format;
