@@ -566,6 +566,18 @@ fn weidoufu_success_without_jsapi_is_malformed() {
 
 // ---------------------------------------------------------------- featapi and v2 paySign
 
+/// A featapi JSAPI order (`official_account`, the default app type).
+fn feat_jsapi_order() -> feat::OrderPay {
+    feat::OrderPay {
+        pay_method: 200,
+        end_type: feat::end_type::JSAPI,
+        extra_params: Some(feat::ExtraParams {
+            wx_app_type: None,
+            open_id: Some("o1".into()),
+        }),
+    }
+}
+
 #[test]
 fn feat_three_success_shapes() {
     let native_req = paywire_providers::samples::feat_native();
@@ -601,14 +613,7 @@ fn feat_three_success_shapes() {
         "a JSON number keeps its digits"
     );
 
-    let jsapi_req = feat::OrderPay {
-        pay_method: 200,
-        end_type: feat::end_type::JSAPI,
-        extra_params: Some(feat::ExtraParams {
-            wx_app_type: None,
-            open_id: Some("o1".into()),
-        }),
-    };
+    let jsapi_req = feat_jsapi_order();
     let jsapi = br#"{"appId":"wx4444aa5566666777","timeStamp":1653377557,"nonceStr":"70041f30d95a41cdb42d07e8e5056a09",
         "package":"prepay_id=wx2415323785101221eb9b6f10663d3b0000","signType":"MD5","paySign":"9147CA32DE4278800CDFF927203348E9"}"#;
     let feat::PayResult::Jsapi(params) = feat::read_answer(&jsapi_req, 200, jsapi).unwrap() else {
@@ -631,14 +636,7 @@ fn feat_three_success_shapes() {
 #[test]
 fn feat_answer_in_another_shape_is_malformed() {
     let native_req = paywire_providers::samples::feat_native();
-    let jsapi_req = feat::OrderPay {
-        pay_method: 200,
-        end_type: feat::end_type::JSAPI,
-        extra_params: Some(feat::ExtraParams {
-            wx_app_type: None,
-            open_id: Some("o1".into()),
-        }),
-    };
+    let jsapi_req = feat_jsapi_order();
     let jsapi = r#"{"appId":"wx4444aa5566666777","timeStamp":1653377557,"nonceStr":"n",
         "package":"prepay_id=wx1","signType":"MD5","paySign":"9147CA32DE4278800CDFF927203348E9"}"#;
     let native = r#"{"data":{"trade_type":"NATIVE","code_url":"weixin://wxpay/bizpayurl?pr=1","prepay_id":"wx1"}}"#;
