@@ -2,7 +2,7 @@
 
 use crate::decode::problem::DecodeErrors;
 use crate::decode::DecodeError;
-use crate::schema::{Condition, Rule, TextFormat};
+use crate::schema::{Condition, Format, Rule, TextFormat};
 use std::fmt;
 
 /// Which rule a value broke.
@@ -355,6 +355,12 @@ pub enum VerifyError {
 }
 
 impl VerifyError {
+    /// A message that parsed but is not what it must be (such as a success without the
+    /// members paying needs): [`DecodeError::Malformed`], so `is_malformed` is true.
+    pub fn malformed(format: Format, reason: impl Into<String>) -> Self {
+        VerifyError::Decode(DecodeError::malformed(format, reason))
+    }
+
     /// Whether the input itself was malformed or hostile (as opposed to well-formed but
     /// not authentic or stale).
     pub fn is_malformed(&self) -> bool {

@@ -158,11 +158,9 @@ pub fn verify_response(
     let documented =
         value.trade_type.is_some() && value.prepay_id.is_some() && value.mweb_url.is_some();
     if value.pay_url().is_none() || (value.mweb_url.is_some() && !documented) {
-        return Err(SwiftpassError::Verify(VerifyError::Decode(
-            paywire::DecodeError::malformed(
-                Format::Xml,
-                "a success without its payment URL: the document requires trade_type, prepay_id and mweb_url (or pay_info, as gateways send)",
-            ),
+        return Err(SwiftpassError::Verify(VerifyError::malformed(
+            Format::Xml,
+            "a success without its payment URL: the document requires trade_type, prepay_id and mweb_url (or pay_info, as gateways send)",
         )));
     }
     Ok(verified)

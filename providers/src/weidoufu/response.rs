@@ -197,12 +197,8 @@ pub fn read_answer(body: &[u8]) -> Result<AnswerData, WeidoufuError> {
             });
         }
     };
-    let malformed = |reason: &str| {
-        WeidoufuError::Decode(VerifyError::Decode(paywire::DecodeError::malformed(
-            paywire::schema::Format::Json,
-            reason,
-        )))
-    };
+    let malformed =
+        |reason: &str| WeidoufuError::Decode(VerifyError::malformed(paywire::Format::Json, reason));
     match (answer.code, answer.data) {
         // A success is paid through its `jsapi`: without one there is nothing to pay with.
         (1, Some(data)) if data.jsapi == Jsapi::Empty => Err(malformed("code 1 without jsapi")),

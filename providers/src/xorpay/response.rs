@@ -107,10 +107,7 @@ pub enum XorpayError {
 }
 
 fn malformed(reason: &'static str) -> XorpayError {
-    XorpayError::Decode(VerifyError::Decode(paywire::DecodeError::malformed(
-        Format::Json,
-        reason,
-    )))
+    XorpayError::Decode(VerifyError::malformed(Format::Json, reason))
 }
 
 /// Reads XorPay's answer; `ok` gives the placed order, any other status a typed error.
