@@ -609,24 +609,34 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
 
 use syn::ext::IdentExt as _;
 
+/// The type inside any of `wrappers` (`Option<T>`, `Vec<T>`, ...), as often as they nest,
+/// and its last path segment: `Option<Vec<f64>>` with both gives `f64`.
+pub(crate) fn innermost<'a>(
+    mut ty: &'a syn::Type,
+    wrappers: &[&str],
+) -> Option<&'a syn::PathSegment> {
+    loop {
+        let syn::Type::Path(path) = ty else {
+            return None;
+        };
+        let last = path.path.segments.last()?;
+        let inner = match &last.arguments {
+            syn::PathArguments::AngleBracketed(args)
+                if wrappers.iter().any(|w| last.ident == w) =>
+            {
+                args.args.first()
+            }
+            _ => return Some(last),
+        };
+        match inner? {
+            syn::GenericArgument::Type(inner) => ty = inner,
+            _ => return None,
+        }
+    }
+}
+
 /// The `f32` / `f64` in a field type, directly or inside `Option<_>` / `Vec<_>`.
 fn float_in(ty: &syn::Type) -> Option<&Ident> {
-    let syn::Type::Path(path) = ty else {
-        return None;
-    };
-    let last = path.path.segments.last()?;
-    if last.ident == "f32" || last.ident == "f64" {
-        return Some(&last.ident);
-    }
-    match &last.arguments {
-        syn::PathArguments::AngleBracketed(args)
-            if last.ident == "Option" || last.ident == "Vec" =>
-        {
-            match args.args.first()? {
-                syn::GenericArgument::Type(inner) => float_in(inner),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
+    let last = innermost(ty, &["Option", "Vec"])?;
+    (last.ident == "f32" || last.ident == "f64").then_some(&last.ident)
 }

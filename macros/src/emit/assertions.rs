@@ -76,18 +76,7 @@ pub(crate) fn flat_format_assertions(c: &Container) -> TokenStream {
 /// The integer limits of a field whose type is a primitive integer (or an `Option` of
 /// one), to name in the message; `None` for any other type.
 fn primitive_limits(ty: &syn::Type) -> Option<(String, i128, i128)> {
-    let syn::Type::Path(path) = ty else {
-        return None;
-    };
-    let last = path.path.segments.last()?;
-    if last.ident == "Option" {
-        if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
-            if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
-                return primitive_limits(inner);
-            }
-        }
-        return None;
-    }
+    let last = crate::model::innermost(ty, &["Option"])?;
     let name = last.ident.to_string();
     let (min, max) = match name.as_str() {
         "u8" => (0, u8::MAX as i128),
