@@ -59,11 +59,16 @@ fn nested(kind: &Kind, in_array: bool, out: &mut Vec<(&'static Schema, bool)>) {
     }
 }
 
+/// A table still to print: its heading, the member path of the object (empty for the
+/// top level), and the object's schema.
+type Pending = (String, String, &'static Schema);
+
 fn table(
     out: &mut String,
     schema: &'static Schema,
     title: &str,
-    pending: &mut Vec<(String, &'static Schema)>,
+    at: &str,
+    pending: &mut Vec<Pending>,
 ) {
     let _ = writeln!(out, "### {title}\n");
     if !schema.doc.is_empty() {
@@ -93,18 +98,17 @@ fn table(
         let several = objects.len() > 1;
         for (inner, in_array) in objects {
             let suffix = if in_array { "[]" } else { "" };
-            let parent = title.split(' ').next().unwrap_or(title);
-            let path = if parent.starts_with('`') {
-                format!("{}.{}{suffix}", parent.trim_matches('`'), field.wire_name)
-            } else {
+            let path = if at.is_empty() {
                 format!("{}{suffix}", field.wire_name)
+            } else {
+                format!("{at}.{}{suffix}", field.wire_name)
             };
             let title = if several {
                 format!("`{path}` ({})", inner.name)
             } else {
                 format!("`{path}`")
             };
-            pending.push((title, inner));
+            pending.push((title, path, inner));
         }
     }
     if schema.sign.scheme != SignScheme::None {
@@ -155,11 +159,11 @@ pub fn markdown(schema: &'static Schema) -> String {
             schema.sign.scheme
         );
     }
-    let mut pending = vec![(schema.name.to_owned(), schema)];
+    let mut pending: Vec<Pending> = vec![(schema.name.to_owned(), String::new(), schema)];
     let mut i = 0;
     while i < pending.len() {
-        let (title, s) = pending[i].clone();
-        table(&mut out, s, &title, &mut pending);
+        let (title, at, s) = pending[i].clone();
+        table(&mut out, s, &title, &at, &mut pending);
         i += 1;
     }
     out
