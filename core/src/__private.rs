@@ -12,8 +12,9 @@ pub use crate::money::{Fen, Yuan};
 pub use crate::object::{decode_object, PayObject, PayRequest};
 pub use crate::path::Path;
 pub use crate::schema::{
-    Condition, ConstValue, Constant, FieldSchema, Format, GroupMember, HexCase, IntBounds, Kind,
-    LenBounds, Location, Rule, Schema, SignEntry, SignScheme, SignSpec, TextFormat,
+    Condition, ConstValue, Constant, EmptyValues, FieldSchema, Format, GroupMember, HexCase,
+    IntBounds, Kind, LenBounds, Location, Rule, Schema, SignEntry, SignScheme, SignSpec,
+    TextFormat,
 };
 pub use crate::serde_support::{deserialize_object, serialize_object};
 #[cfg(feature = "rsa")]
@@ -145,6 +146,7 @@ pub const EMPTY_SCHEMA: Schema = Schema {
         case: HexCase::Upper,
         field: "",
         order: &[],
+        empty: EmptyValues::Skip,
     },
     fields: &[],
     constants: &[],

@@ -112,6 +112,34 @@ pub struct SignSpec {
     pub field: &'static str,
     /// What goes into the digest, in order (computed at compile time).
     pub order: &'static [SignEntry],
+    /// Sorted schemes: whether members whose value is empty are signed (`sign_empty`).
+    pub empty: EmptyValues,
+}
+
+/// Whether a sorted scheme signs members whose value is empty (`#[pay(sign_empty = ...)]`).
+///
+/// An absent member (a `None` field, a member that did not arrive) is never signed; this
+/// decides only about a member that is present with the empty string as its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EmptyValues {
+    /// Left out of the canonical string, as WeChat Pay, Alipay and SwiftPass document
+    /// (the default).
+    #[default]
+    Skip,
+    /// Signed as `name=`: UnionPay's full-channel (ACP) gateway signs every member it
+    /// sends, empty ones included, so a verifier that skipped them would refuse genuine
+    /// notifications.
+    Keep,
+}
+
+impl EmptyValues {
+    /// The attribute value that selects it: `"skip"` or `"keep"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            EmptyValues::Skip => "skip",
+            EmptyValues::Keep => "keep",
+        }
+    }
 }
 
 /// One element of the canonical sign order.

@@ -138,9 +138,16 @@ fn table(
                 ),
             ),
         };
+        let empties = if schema.sign.empty == crate::schema::EmptyValues::Keep
+            && schema.sign.scheme.is_sorted()
+        {
+            "; empty values signed as `name=`"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
-            "| `{}` | string | computed | {shape} | {how} |",
+            "| `{}` | string | computed | {shape} | {how}{empties} |",
             schema.sign.field
         );
     }
@@ -218,6 +225,7 @@ pub fn json(schema: &'static Schema) -> serde_json::Value {
         "scheme": schema.sign.scheme.to_string(),
         "field": schema.sign.field,
         "key_name": schema.sign.key_name,
+        "empty_values": schema.sign.empty.name(),
         "case": match schema.sign.case { crate::schema::HexCase::Upper => "upper", crate::schema::HexCase::Lower => "lower" },
     });
     v

@@ -158,6 +158,8 @@ pub struct Container {
     pub custom_scheme: Option<syn::Path>,
     pub key_name: String,
     pub case: Case,
+    /// `sign_empty = "keep"`: sorted schemes sign members whose value is empty.
+    pub keep_empty: bool,
     pub sign_field: Spanned<String>,
     pub sign_field_explicit: bool,
     pub constants: Vec<Constant>,
@@ -439,6 +441,7 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
         ("sign_key", attrs.sign_key.as_ref().map(|v| v.span)),
         ("sign_case", attrs.sign_case.as_ref().map(|v| v.span)),
         ("sign_field", attrs.sign_field.as_ref().map(|v| v.span)),
+        ("sign_empty", attrs.sign_empty.as_ref().map(|v| v.span)),
         ("constant", attrs.constants.first().map(|c| c.name.span())),
     ];
     if derive == Derive::Object {
@@ -548,6 +551,20 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
             }
         }
     }
+    let keep_empty = attrs.sign_empty.as_ref().is_some_and(|e| {
+        let keep = parse_choice(cx, e, "sign_empty", &[("skip", false), ("keep", true)]);
+        if keep.is_some() && sign_known && !scheme.is_sorted() && derive != Derive::Object {
+            let why = match scheme {
+                Scheme::Md5Concat => "md5-concat joins the values of its `sign = N` fields, where an empty one adds nothing",
+                _ => "this request is not signed",
+            };
+            cx.error(
+                e.span,
+                format!("`sign_empty` decides whether a sorted scheme signs an empty member as `name=`; {why}: remove it"),
+            );
+        }
+        keep.unwrap_or(false)
+    });
     let default_case = if scheme == Scheme::Md5Concat {
         Case::Lower
     } else {
@@ -597,6 +614,7 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
         custom_scheme: attrs.sign_custom,
         key_name: attrs.sign_key.map_or_else(|| "key".to_owned(), |k| k.value),
         case,
+        keep_empty,
         sign_field_explicit: attrs.sign_field.is_some(),
         sign_field,
         constants,

@@ -20,6 +20,7 @@ pub const CONTAINER_KEYS: &[&str] = &[
     "sign_key",
     "sign_case",
     "sign_field",
+    "sign_empty",
     "constant",
     "crate",
     "validate_with",
@@ -70,6 +71,7 @@ pub struct ContainerAttrs {
     pub sign_key: Option<Spanned<String>>,
     pub sign_case: Option<Spanned<String>>,
     pub sign_field: Option<Spanned<String>>,
+    pub sign_empty: Option<Spanned<String>>,
     pub constants: Vec<ConstantAttr>,
     pub crate_path: Option<Spanned<syn::Path>>,
     pub validate_with: Option<Spanned<syn::Path>>,
@@ -341,6 +343,11 @@ pub fn parse_container(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ContainerAttr
                 "sign_field" => {
                     let v = string_value(&meta)?;
                     set_once(cx, &mut out.sign_field, v, span, "sign_field", |f| f.span);
+                }
+                // sign_empty = "skip" | "keep"
+                "sign_empty" => {
+                    let v = string_value(&meta)?;
+                    set_once(cx, &mut out.sign_empty, v, span, "sign_empty", |f| f.span);
                 }
                 // constant(service = "pay.weixin.wap", pay_method = 200)
                 "constant" => {

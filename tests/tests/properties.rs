@@ -237,7 +237,7 @@ fn wechat_global_request() -> impl Strategy<Value = wg::JsapiOrder> {
 /// run time.
 fn independent_sign_string<T: PayRequest>(body: &[u8], path: &[(&str, &str)]) -> String {
     let received = T::from_parts(body, path, &paywire::Limits::default()).unwrap();
-    sorted_sign_string(&received.fields, T::SCHEMA.sign.key_name, "***")
+    sorted_sign_string(&received.fields, &T::SCHEMA.sign, "***")
 }
 
 proptest! {

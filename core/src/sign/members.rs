@@ -1,11 +1,12 @@
 //! What a sorted scheme signs, collected for schemes written by the user.
 
-use crate::schema::{ConstValue, SignEntry, SignSpec};
+use crate::schema::{ConstValue, EmptyValues, SignEntry, SignSpec};
 use crate::value::{FieldAccess, Wire};
 use std::borrow::Cow;
 
 /// The members a sorted scheme signs: every field and constant whose wire value is not
-/// empty, except the sign field and `no_sign` fields, in wire-name byte order. Values
+/// empty (every present one under `sign_empty = "keep"`), except the sign field and
+/// `no_sign` fields, in wire-name byte order. Values
 /// are their wire text: integers in decimal, `Fen` in fen, `Yuan` as `"50.00"`, JSON text
 /// and nested objects as compact JSON.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -22,10 +23,32 @@ impl<'a> Members<'a> {
         N: Into<Cow<'a, str>>,
         V: Into<Cow<'a, str>>,
     {
+        Self::sorted(pairs, EmptyValues::Skip)
+    }
+
+    /// Members from `(name, value)` pairs with the empty values kept, sorted by name, as
+    /// the derive collects them under `sign_empty = "keep"`. For testing a scheme by hand.
+    pub fn keeping_empty<I, N, V>(pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (N, V)>,
+        N: Into<Cow<'a, str>>,
+        V: Into<Cow<'a, str>>,
+    {
+        Self::sorted(pairs, EmptyValues::Keep)
+    }
+
+    /// `pairs` sorted by name (byte order), the empty values left out unless `empty` keeps
+    /// them.
+    pub(crate) fn sorted<I, N, V>(pairs: I, empty: EmptyValues) -> Self
+    where
+        I: IntoIterator<Item = (N, V)>,
+        N: Into<Cow<'a, str>>,
+        V: Into<Cow<'a, str>>,
+    {
         let mut pairs: Vec<(Cow<'a, str>, Cow<'a, str>)> = pairs
             .into_iter()
             .map(|(n, v)| (n.into(), v.into()))
-            .filter(|(_, v)| !v.is_empty())
+            .filter(|(_, v)| empty == EmptyValues::Keep || !v.is_empty())
             .collect();
         pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
         Members { pairs }
@@ -34,6 +57,7 @@ impl<'a> Members<'a> {
     /// The signed members of a declared request, in the compile-time order of `spec`.
     pub(crate) fn of_object(spec: &SignSpec, object: &'a dyn FieldAccess) -> Self {
         let schema = object.object_schema();
+        let keep = |value: &str| spec.empty == EmptyValues::Keep || !value.is_empty();
         let mut pairs = Vec::with_capacity(spec.order.len());
         for entry in spec.order {
             match *entry {
@@ -43,7 +67,7 @@ impl<'a> Members<'a> {
                         Wire::Str(s) => Some(Cow::Borrowed(s)),
                         other => other.with_text(|t| Cow::Owned(t.to_owned())),
                     };
-                    if let Some(value) = value.filter(|v| !v.is_empty()) {
+                    if let Some(value) = value.filter(|v| keep(v)) {
                         pairs.push((Cow::Borrowed(name), value));
                     }
                 }
@@ -53,7 +77,7 @@ impl<'a> Members<'a> {
                         ConstValue::Str(s) => Cow::Borrowed(s),
                         ConstValue::Int(n) => Cow::Owned(n.to_string()),
                     };
-                    if !value.is_empty() {
+                    if keep(&value) {
                         pairs.push((Cow::Borrowed(constant.wire_name), value));
                     }
                 }

@@ -2,7 +2,7 @@
 //! time: the derive emits one `SignWriter` call per signed field, already sorted, and the
 //! values are streamed into the hasher, never collected into a map or sorted at run time.
 
-use crate::schema::{HexCase, SignScheme, SignSpec};
+use crate::schema::{EmptyValues, HexCase, SignScheme, SignSpec};
 use crate::value::Wire;
 use crate::words::{copy_short, hex, hex16};
 use hmac::{Hmac, Mac};
@@ -33,7 +33,8 @@ impl Target {
 
 /// Receives a request's canonical sign string, piece by piece, in signing order. The
 /// derive emits the calls (see `PayRequest`); the writer owns the separators, the
-/// skipping of empty values and the secret's suffix, so every request signs alike.
+/// skipping (or, under `sign_empty = "keep"`, the signing) of empty values and the
+/// secret's suffix, so every request signs alike.
 ///
 /// How much of the buffer is filled travels by value: each call takes it as `at` and
 /// returns the new length, so the emitted code keeps it in a register instead of
@@ -43,6 +44,8 @@ pub struct SignWriter {
     /// Bytes at the front of the buffer that are not part of the string: sorted
     /// schemes write every pair with its `&`, and the first one is dropped here.
     skip: usize,
+    /// Sorted schemes: whether an empty value is written as `&name=` (`sign_empty`).
+    keep_empty: bool,
     buf: [u8; BUFFER],
 }
 
@@ -51,6 +54,7 @@ impl SignWriter {
         SignWriter {
             target,
             skip: usize::from(spec.scheme.is_sorted()),
+            keep_empty: spec.empty == EmptyValues::Keep,
             buf: [0; BUFFER],
         }
     }
@@ -87,11 +91,12 @@ impl SignWriter {
         }
     }
 
-    /// Sorted schemes: `&name=value`, written only when `value` is not empty; `prefix`
-    /// is `&name=` (the first `&` of the string is dropped). Returns the new length.
+    /// Sorted schemes: `&name=value`, written only when `value` is not empty (or when the
+    /// request signs empty values, `sign_empty = "keep"`); `prefix` is `&name=` (the first
+    /// `&` of the string is dropped). Returns the new length.
     #[inline(always)]
     pub fn pair(&mut self, at: usize, prefix: &'static str, value: &str) -> usize {
-        if value.is_empty() {
+        if value.is_empty() && !self.keep_empty {
             return at;
         }
         let at = self.put(at, prefix.as_bytes());

@@ -106,11 +106,11 @@ pub fn expected_signature(schema: &Schema, fields: &NodeObject, secret: &str) ->
     match spec.scheme {
         SignScheme::None => String::new(),
         SignScheme::Md5Sorted => {
-            let text = sorted_sign_string(fields, spec.key_name, secret);
+            let text = sorted_sign_string(fields, spec, secret);
             hex(&Md5::digest(text.as_bytes()), spec.case)
         }
         SignScheme::HmacSha256Sorted => {
-            let text = sorted_sign_string(fields, spec.key_name, secret);
+            let text = sorted_sign_string(fields, spec, secret);
             let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
                 return String::new();
             };
@@ -317,12 +317,15 @@ impl Verifying for crate::sign::RsaSha256 {
     type Key = crate::keys::PublicKey;
 
     fn check(
-        _: &Schema,
+        schema: &Schema,
         signed: &NodeObject,
         signature: &str,
         key: &crate::keys::PublicKey,
     ) -> Result<(), VerifyError> {
-        key.verify_base64(sorted_string(signed).as_bytes(), signature)
+        key.verify_base64(
+            sorted_string(signed, schema.sign.empty).as_bytes(),
+            signature,
+        )
     }
 }
 
@@ -330,12 +333,16 @@ impl<S: Verify> Verifying for Custom<S> {
     type Key = S::Key;
 
     fn check(
-        _: &Schema,
+        schema: &Schema,
         signed: &NodeObject,
         signature: &str,
         key: &S::Key,
     ) -> Result<(), VerifyError> {
-        if S::verify(&raw::received_members(signed), signature, key) {
+        if S::verify(
+            &raw::received_members(signed, schema.sign.empty),
+            signature,
+            key,
+        ) {
             Ok(())
         } else {
             Err(VerifyError::SignatureMismatch)

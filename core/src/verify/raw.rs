@@ -2,7 +2,7 @@
 //! (unknown fields are signed too), so they are sorted here.
 
 use crate::decode::node::{Node, NodeObject};
-use crate::schema::{Schema, SignEntry};
+use crate::schema::{EmptyValues, Schema, SignEntry, SignSpec};
 use crate::sign::Members;
 
 /// The text a received value is signed as: strings as-is, numbers as written, nested
@@ -14,27 +14,31 @@ pub fn node_text(node: &Node) -> Option<String> {
     }
 }
 
-/// `k=v&k=v` over every non-empty field, sorted by name (byte order).
-pub fn sorted_string(fields: &NodeObject) -> String {
-    received_members(fields).to_sorted_string()
+/// `k=v&k=v` over every field, sorted by name (byte order); fields with an empty value
+/// are left out unless `empty` keeps them.
+pub fn sorted_string(fields: &NodeObject, empty: EmptyValues) -> String {
+    received_members(fields, empty).to_sorted_string()
 }
 
-/// The received fields as a sorted scheme signs them: non-empty, in name byte order.
-pub(crate) fn received_members(fields: &NodeObject) -> Members<'_> {
-    Members::new(
+/// The received fields as a sorted scheme signs them, in name byte order (`null` is
+/// never signed; an empty string only when `empty` keeps it).
+pub(crate) fn received_members(fields: &NodeObject, empty: EmptyValues) -> Members<'_> {
+    Members::sorted(
         fields
             .iter()
             .filter_map(|(name, node)| node_text(node).map(|text| (name, text))),
+        empty,
     )
 }
 
-/// [`sorted_string`] followed by `&{key_name}={secret}`.
-pub fn sorted_sign_string(fields: &NodeObject, key_name: &str, secret: &str) -> String {
-    let mut out = sorted_string(fields);
+/// [`sorted_string`] under `spec`'s rule for empty values, followed by
+/// `&{key_name}={secret}`.
+pub fn sorted_sign_string(fields: &NodeObject, spec: &SignSpec, secret: &str) -> String {
+    let mut out = sorted_string(fields, spec.empty);
     if !out.is_empty() {
         out.push('&');
     }
-    out.push_str(key_name);
+    out.push_str(spec.key_name);
     out.push('=');
     out.push_str(secret);
     out

@@ -107,6 +107,11 @@ pub(crate) fn schema(c: &Container) -> TokenStream {
         ""
     };
     let sign_field = &c.sign_field.value;
+    let empty = if c.keep_empty {
+        quote!(Keep)
+    } else {
+        quote!(Skip)
+    };
     let order = c.sign_order.iter().map(|e| match e {
         SignEntry::Field(i) => {
             let i = *i as u16;
@@ -139,6 +144,7 @@ pub(crate) fn schema(c: &Container) -> TokenStream {
                 case: _pw::__private::HexCase::#case,
                 field: #sign_field,
                 order: &[#(#order),*],
+                empty: _pw::__private::EmptyValues::#empty,
             },
             fields: &[#(#fields),*],
             constants: &[#(#constants),*],
