@@ -12,6 +12,7 @@ mod ctxt;
 mod emit;
 mod model;
 mod syntax;
+mod text_format;
 
 use model::Derive;
 use proc_macro::TokenStream;

@@ -6,6 +6,7 @@ use crate::ctxt::{did_you_mean, Ctxt};
 use crate::syntax::{
     self, ConstantAttr, FieldAttrs, RangeAttr, RangeSyntax, RequiredIfAttr, Spanned,
 };
+use crate::text_format::TextFormat;
 use proc_macro2::Span;
 use syn::spanned::Spanned as _;
 use syn::{Ident, Lit, Type};
@@ -119,7 +120,7 @@ pub struct Field {
     pub chars: Option<RangeRule>,
     pub range: Option<RangeRule>,
     pub one_of: Vec<String>,
-    pub formats: Vec<Spanned<&'static str>>,
+    pub formats: Vec<Spanned<TextFormat>>,
     pub raw_required_if: Vec<RequiredIfAttr>,
     pub required_if: Vec<Condition>,
     pub group: Option<Group>,
@@ -318,19 +319,7 @@ fn build_field(cx: &mut Ctxt, field: &syn::Field, attrs: FieldAttrs) -> Field {
         Some(list) => list.value.iter().map(|v| v.value.clone()).collect(),
         None => Vec::new(),
     };
-    let formats = attrs
-        .formats
-        .iter()
-        .filter_map(|f| {
-            syntax::FORMAT_KEYS
-                .iter()
-                .find(|k| **k == f.value)
-                .map(|k| Spanned {
-                    value: *k,
-                    span: f.span,
-                })
-        })
-        .collect();
+    let formats = attrs.formats.clone();
     let group = attrs.group.as_ref().map(|g| Group {
         name: g.value.clone(),
         required: attrs.optional.is_none(),

@@ -2,6 +2,7 @@
 //! `parse_nested_meta`, one branch per key, the user-facing syntax above each branch.
 
 use crate::ctxt::{did_you_mean, Ctxt};
+use crate::text_format::TextFormat;
 use proc_macro2::Span;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned as _;
@@ -26,6 +27,7 @@ pub const CONTAINER_KEYS: &[&str] = &[
     "validate_with",
 ];
 
+/// The field keys that are not text formats (those are `TextFormat::ALL`).
 pub const FIELD_KEYS: &[&str] = &[
     "len",
     "chars",
@@ -38,26 +40,6 @@ pub const FIELD_KEYS: &[&str] = &[
     "path",
     "group",
     "optional",
-    "rfc3339",
-    "compact_time",
-    "ip",
-    "url",
-    "https_url",
-    "alphanumeric",
-    "trade_no",
-    "utf8mb3",
-];
-
-/// The text-format keys, which take no value.
-pub const FORMAT_KEYS: &[&str] = &[
-    "rfc3339",
-    "compact_time",
-    "ip",
-    "url",
-    "https_url",
-    "alphanumeric",
-    "trade_no",
-    "utf8mb3",
 ];
 
 #[derive(Default)]
@@ -198,8 +180,17 @@ pub struct FieldAttrs {
     pub path: Option<Span>,
     pub group: Option<Spanned<String>>,
     pub optional: Option<Span>,
-    pub formats: Vec<Spanned<String>>,
+    pub formats: Vec<Spanned<TextFormat>>,
     pub doc: String,
+}
+
+/// Every key a field takes, the text formats included.
+fn field_keys() -> Vec<&'static str> {
+    FIELD_KEYS
+        .iter()
+        .copied()
+        .chain(TextFormat::ALL.map(TextFormat::key))
+        .collect()
 }
 
 fn set_once<T>(
@@ -385,7 +376,7 @@ pub fn parse_container(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ContainerAttr
                 }
                 _ => {
                     let hint = did_you_mean(&key, CONTAINER_KEYS);
-                    let field_hint = if FIELD_KEYS.contains(&key.as_str()) {
+                    let field_hint = if field_keys().contains(&key.as_str()) {
                         format!("; `{key}` goes on a field, not on the struct")
                     } else {
                         hint
@@ -513,24 +504,29 @@ pub fn parse_field(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                 // optional   (with `group`: not required when the group is in use)
                 "optional" => set_once(cx, &mut out.optional, span, span, "optional", |s| *s),
                 // rfc3339 | compact_time | ip | url | https_url | alphanumeric | trade_no | utf8mb3
-                k if FORMAT_KEYS.contains(&k) => {
-                    if let Some(first) = out.formats.iter().find(|f| f.value == k) {
-                        cx.duplicate(span, format!("duplicate pay attribute `{k}`"), first.span);
+                k => {
+                    if let Some(format) = TextFormat::from_key(k) {
+                        if let Some(first) = out.formats.iter().find(|f| f.value == format) {
+                            cx.duplicate(
+                                span,
+                                format!("duplicate pay attribute `{k}`"),
+                                first.span,
+                            );
+                        } else {
+                            out.formats.push(Spanned {
+                                value: format,
+                                span,
+                            });
+                        }
                     } else {
-                        out.formats.push(Spanned {
-                            value: k.to_owned(),
-                            span,
-                        });
+                        let hint = if CONTAINER_KEYS.contains(&key.as_str()) && key != "sign" {
+                            format!("; `{key}` goes on the struct, not on a field")
+                        } else {
+                            did_you_mean(&key, &field_keys())
+                        };
+                        cx.error(span, format!("unknown pay attribute `{key}`{hint}"));
+                        skip_value(&meta)?;
                     }
-                }
-                _ => {
-                    let hint = if CONTAINER_KEYS.contains(&key.as_str()) && key != "sign" {
-                        format!("; `{key}` goes on the struct, not on a field")
-                    } else {
-                        did_you_mean(&key, FIELD_KEYS)
-                    };
-                    cx.error(span, format!("unknown pay attribute `{key}`{hint}"));
-                    skip_value(&meta)?;
                 }
             }
             Ok(())

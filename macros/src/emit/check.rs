@@ -5,7 +5,7 @@ use crate::model::{Container, Field};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::tokens::{camel, int_bound, wire};
+use super::tokens::{int_bound, wire};
 
 /// The rule checks of one field on its wire value `__v`.
 pub(crate) fn rule_checks(f: &Field) -> Vec<TokenStream> {
@@ -46,7 +46,7 @@ pub(crate) fn rule_checks(f: &Field) -> Vec<TokenStream> {
         }
     }
     for format in &f.formats {
-        let variant = format_ident!("{}", camel(format.value));
+        let variant = format.value.variant();
         checks
             .push(quote!(_pw::__private::fast::format(&__v, _pw::__private::TextFormat::#variant)));
     }

@@ -5,9 +5,9 @@ use crate::model::{
     Case, ConstValue, Container, Derive, Field, Format, Location, Scheme, SignEntry,
 };
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 
-use super::tokens::{camel, int_bound, len_bounds, opt, type_at};
+use super::tokens::{int_bound, len_bounds, opt, type_at};
 
 pub(crate) fn rules(f: &Field) -> TokenStream {
     let ty = &f.ty;
@@ -31,7 +31,7 @@ pub(crate) fn rules(f: &Field) -> TokenStream {
         out.push(quote!(_pw::__private::Rule::OneOf(&[#(#values),*])));
     }
     for format in &f.formats {
-        let variant = format_ident!("{}", camel(format.value));
+        let variant = format.value.variant();
         out.push(quote!(_pw::__private::Rule::Format(_pw::__private::TextFormat::#variant)));
     }
     quote!(&[#(#out),*])

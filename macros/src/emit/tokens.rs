@@ -29,19 +29,6 @@ pub(crate) fn int_bound(v: Option<i128>, ty: &TokenStream, which: &str) -> Token
     }
 }
 
-pub(crate) fn camel(snake: &str) -> String {
-    snake
-        .split('_')
-        .map(|part| {
-            let mut chars = part.chars();
-            chars
-                .next()
-                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
 /// The field's type with every token re-spanned to `span`, so a trait error about the
 /// type is reported at the attribute that required the trait.
 pub(crate) fn type_at(ty: &syn::Type, span: Span) -> TokenStream {

@@ -3,8 +3,9 @@
 //! out here, so nothing is looked up, sorted or formatted at run time.
 
 use crate::model::{ConstValue, Container, Field, Format, Scheme, SignEntry};
+use crate::text_format::Markup;
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
 use super::tokens::wire;
 
@@ -158,30 +159,18 @@ pub(crate) fn is_markup_free(text: &str) -> bool {
 }
 
 /// What a field that has passed validation can hold that XML must escape: the name of
-/// a `paywire::__private::Markup` variant.
+/// a `paywire::__private::Markup` variant. The cleanest of what its formats and its
+/// `one_of` list prove.
 pub(crate) fn validated_markup(f: &Field) -> proc_macro2::Ident {
-    let name = if validated_markup_free(f) {
-        "Free"
-    } else if f
-        .formats
-        .iter()
-        .any(|x| matches!(x.value, "url" | "https_url"))
-    {
-        "AmpersandOnly"
+    let listed = (!f.one_of.is_empty() && f.one_of.iter().all(|v| is_markup_free(v)))
+        .then_some(Markup::Free);
+    let proven = f.formats.iter().map(|x| x.value.markup()).chain(listed);
+    let markup = if proven.clone().any(|m| m == Markup::Free) {
+        Markup::Free
+    } else if proven.into_iter().any(|m| m == Markup::AmpersandOnly) {
+        Markup::AmpersandOnly
     } else {
-        "Possible"
+        Markup::Possible
     };
-    format_ident!("{name}")
-}
-
-/// Whether a field that has passed validation can only hold markup-free text.
-pub(crate) fn validated_markup_free(f: &Field) -> bool {
-    let format_only_clean = f.formats.iter().any(|x| {
-        matches!(
-            x.value,
-            "ip" | "compact_time" | "rfc3339" | "alphanumeric" | "trade_no"
-        )
-    });
-    let listed_clean = !f.one_of.is_empty() && f.one_of.iter().all(|v| is_markup_free(v));
-    format_only_clean || listed_clean
+    markup.variant()
 }
