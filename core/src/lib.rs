@@ -72,18 +72,16 @@ pub mod __private;
 
 pub use body::Body;
 pub use decode::node::{Node, NodeObject};
-pub use decode::{DecodeError, Limits};
+pub use error::VerifyError;
 pub use error::{Actual, Error, SchemaError, SchemaErrors, Violation};
 pub use json_text::JsonText;
-pub use ledger::{Claim, Ledger, OrderKey};
 pub use money::{Fen, MoneyError, Yuan};
 pub use object::{PayObject, PayRequest, Received};
 pub use path::Path;
-pub use schema::{Format, Schema};
 pub use secret::Secret;
 pub use text_or_number::TextOrNumber;
 pub use value::{FieldAccess, Wire, WireArray, WireValue};
-pub use verify::{PayResponse, Verified, VerifyError};
+pub use verify::response::{PayResponse, Verified};
 
 /// Derives [`PayRequest`] (and [`PayObject`], serde `Serialize`/`Deserialize`) for a struct
 /// that mirrors a gateway's parameter table. See the crate docs for the attribute language.

@@ -3,10 +3,11 @@
 //! `paySign`, and the APP parameters signed with `sign`. Both are sorted MD5 with
 //! `&key=KEY`, upper-case; paywire can produce them and verify them.
 
+use crate::error::VerifyError;
 use crate::object::PayRequest;
 use crate::secret::Secret;
 use crate::text_or_number::TextOrNumber;
-use crate::verify::{signatures_match, VerifyError};
+use crate::verify::signatures_match;
 // The derives, from their own crate (the traits of the same names come from `object` and `verify`).
 use paywire_macros::{PayRequest, PayResponse};
 

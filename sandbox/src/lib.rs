@@ -177,7 +177,9 @@ fn router(app: Arc<App>, port: u16) -> Router {
         )
         .route("/_sandbox/wechat-global/rotate", post(rotate))
         .route("/xorpay/api/pay/{aid}", post(gateways::xorpay::pay))
-        .layer(DefaultBodyLimit::max(paywire::Limits::default().max_bytes))
+        .layer(DefaultBodyLimit::max(
+            paywire::decode::Limits::default().max_bytes,
+        ))
         .layer(axum::middleware::from_fn(move |request, next| {
             origin::same_origin_only(port, request, next)
         }))

@@ -238,7 +238,7 @@ fn xorpay_post_body_example() {
     let received = xorpay::JsapiPay::from_parts(
         corrected.as_bytes(),
         &[("aid", "8e1d2b")],
-        &paywire::Limits::default(),
+        &paywire::decode::Limits::default(),
     )
     .unwrap();
     let order = received.request;

@@ -236,7 +236,7 @@ fn wechat_global_request() -> impl Strategy<Value = wg::JsapiOrder> {
 /// The sign string computed the other way: decode the body, then sort its raw fields at
 /// run time.
 fn independent_sign_string<T: PayRequest>(body: &[u8], path: &[(&str, &str)]) -> String {
-    let received = T::from_parts(body, path, &paywire::Limits::default()).unwrap();
+    let received = T::from_parts(body, path, &paywire::decode::Limits::default()).unwrap();
     sorted_sign_string(&received.fields, &T::SCHEMA.sign, "***")
 }
 
@@ -271,7 +271,7 @@ proptest! {
         let key = Secret::new("secret");
         prop_assert!(req.validate().is_ok(), "{:?}", req.validate());
         let body = req.to_body(&key).unwrap();
-        let back = xorpay::JsapiPay::from_parts(body.as_bytes(), &[("aid", &req.aid)], &paywire::Limits::default()).unwrap();
+        let back = xorpay::JsapiPay::from_parts(body.as_bytes(), &[("aid", &req.aid)], &paywire::decode::Limits::default()).unwrap();
         prop_assert_eq!(&back.request, &req);
         let concat = format!("{}{}{}{}{}secret", req.name, req.pay_type, req.price, req.order_id, req.notify_url);
         prop_assert_eq!(req.sign_string(&key), concat);

@@ -153,7 +153,10 @@ fn swiftpass_request_example_as_printed_is_refused_for_its_mismatched_tag() {
     let printed = SWIFTPASS_XML.replace("</sub_openid>", "</openid>");
     let err = swiftpass::WapPay::from_body(printed.as_bytes()).unwrap_err();
     assert!(
-        matches!(err, paywire::DecodeError::Malformed { format: "xml", .. }),
+        matches!(
+            err,
+            paywire::decode::DecodeError::Malformed { format: "xml", .. }
+        ),
         "{err}"
     );
 }

@@ -1,9 +1,10 @@
 //! Every verifier against independently computed vectors: valid, tampered value,
 //! tampered unknown field, wrong key, missing signature, replayed, hostile input.
 
+use paywire::decode::DecodeError;
 use paywire::keys::PublicKey;
 use paywire::wechat_v2::{AppParams, BridgeParams};
-use paywire::{DecodeError, Fen, PayRequest, Secret, VerifyError, Yuan};
+use paywire::{Fen, PayRequest, Secret, VerifyError, Yuan};
 use paywire_providers::{feat, swiftpass, weidoufu, xorpay};
 use paywire_tests::{rsa_fixtures, text, vector};
 
@@ -149,9 +150,9 @@ fn swiftpass_document_success_example_repeats_appid_which_is_kept_once() {
     let documented = "<xml><status>0</status><appid><![CDATA[wx2421b1c4370ec43b]]></appid>\
                 <mch_id><![CDATA[10000100]]></mch_id><appid><![CDATA[wx2421b1c4370ec43b]]></appid></xml>";
     let fields = paywire::decode::parse_body(
-        paywire::Format::Xml,
+        paywire::schema::Format::Xml,
         documented.as_bytes(),
-        &paywire::Limits::default(),
+        &paywire::decode::Limits::default(),
     )
     .unwrap();
     let names: Vec<&str> = fields.iter().map(|(k, _)| k).collect();

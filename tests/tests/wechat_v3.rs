@@ -567,7 +567,7 @@ fn notification_tampered_or_unsigned_and_hostile_answers() {
 /// every notification the day the gateway adds a field. Requests read back stay strict.
 #[test]
 fn members_a_gateway_adds_inside_nested_answer_objects_are_ignored() {
-    use paywire::verify::PayResponse as _;
+    use paywire::PayResponse as _;
     let f = rsa_fixtures();
     let keys = platform_keys(&f);
     let at = ts(&f, "/timestamp");

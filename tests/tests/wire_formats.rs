@@ -2,7 +2,9 @@
 //! every format, hostile and malformed input refused with typed errors, and snapshots of
 //! what each provider sends.
 
-use paywire::{DecodeError, Fen, Format, Limits, PayRequest, Secret, Yuan};
+use paywire::decode::{DecodeError, Limits};
+use paywire::schema::Format;
+use paywire::{Fen, PayRequest, Secret, Yuan};
 use paywire_providers::{feat, samples, swiftpass, weidoufu, xorpay};
 use quick_xml::events::Event;
 
@@ -394,7 +396,7 @@ fn form_refuses_duplicates_and_bad_escapes() {
 #[test]
 fn exact_repeats_are_kept_once_and_differing_repeats_refused_in_every_format() {
     use paywire::decode::parse_body;
-    let limits = paywire::Limits::default();
+    let limits = paywire::decode::Limits::default();
     for (format, same, differing) in [
         (
             Format::Xml,

@@ -4,8 +4,9 @@
 use super::{read_text, Endpoint};
 use paywire::decode::{json, DecodeError, Limits};
 use paywire::keys::MerchantKey;
-use paywire::verify::{decode_fields, VerifyError};
+use paywire::verify::decode_fields;
 use paywire::wechat_v3::MerchantSigner;
+use paywire::VerifyError;
 use paywire::{PayRequest, SchemaErrors, Secret};
 use paywire_providers::{feat, swiftpass, wechat_global, weidoufu, xorpay};
 use serde_json::{json, Value};

@@ -196,7 +196,8 @@ pub fn run(kind: &str, body: &[u8], options: &VerifyOptions) -> Outcome {
             };
             if kind == "wechat-global/response" {
                 let fields = wechat_v3::verify_message(&keys, &headers, body, now).and_then(|()| {
-                    let object = paywire::decode::json::parse(body, &paywire::Limits::default())?;
+                    let object =
+                        paywire::decode::json::parse(body, &paywire::decode::Limits::default())?;
                     Ok(serde_json::from_str::<Value>(&object.to_string()).unwrap_or(Value::Null))
                 });
                 // An error answer (`code`, `message`) is signed like any other.

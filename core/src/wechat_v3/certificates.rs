@@ -9,9 +9,10 @@
 //! with one of the certificates it carries.
 
 use super::{decrypt_resource, verify_message, MerchantSigner, PlatformKeys, Resource};
+use crate::error::VerifyError;
 use crate::keys::PublicKey;
 use crate::secret::Secret;
-use crate::verify::{PayResponse, VerifyError};
+use crate::verify::response::PayResponse;
 use paywire_macros::{PayObject, PayResponse};
 
 /// The certificate list of WeChat Pay Global.

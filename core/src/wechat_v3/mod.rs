@@ -11,10 +11,10 @@ pub use certificates::{
     EncryptedCertificate, GLOBAL_PATH as GLOBAL_CERTIFICATES_PATH, PATH as CERTIFICATES_PATH,
 };
 
+use crate::error::VerifyError;
 use crate::keys::{MerchantKey, PublicKey};
 use crate::secret::Secret;
-use crate::verify::PayResponse;
-use crate::verify::VerifyError;
+use crate::verify::response::PayResponse;
 // The derives, from their own crate (the traits of the same names come from `object` and `verify`).
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};

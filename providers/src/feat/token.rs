@@ -122,7 +122,7 @@ pub fn read_token(status: u16, body: &[u8]) -> Result<AccessToken, FeatError> {
     let token = TokenAnswer::decode_unsigned(body)?.value;
     if !token.token_type.eq_ignore_ascii_case("bearer") {
         return Err(FeatError::Decode(VerifyError::Decode(
-            paywire::DecodeError::Malformed {
+            paywire::decode::DecodeError::Malformed {
                 format: "json",
                 reason: format!("token_type {:?}, expected Bearer", token.token_type),
             },

@@ -166,7 +166,7 @@ pub fn verify_response(
     Ok(verified)
 }
 
-/// The name payments of this gateway are keyed under in a [`Ledger`](paywire::Ledger).
+/// The name payments of this gateway are keyed under in a [`Ledger`](paywire::ledger::Ledger).
 pub const GATEWAY: &str = "swiftpass";
 
 /// A payment notification. Its sorted `k=v` signature does not escape values, so a
@@ -253,7 +253,7 @@ impl PayNotification {
 /// Verifies a payment notification: the signature over every received field, under the
 /// configured sign type, then the declared rules. Pure: it records nothing, so a
 /// redelivery verifies again; apply the [`PayNotification::payment`] once through a
-/// [`Ledger`](paywire::Ledger), then answer [`NOTIFY_ACK`].
+/// [`Ledger`](paywire::ledger::Ledger), then answer [`NOTIFY_ACK`].
 pub fn verify_notification(
     body: &[u8],
     key: &VerifyKey,

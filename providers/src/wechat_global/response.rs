@@ -165,7 +165,7 @@ pub fn read_answer(
     })
 }
 
-/// The name payments of this gateway are keyed under in a [`Ledger`](paywire::Ledger).
+/// The name payments of this gateway are keyed under in a [`Ledger`](paywire::ledger::Ledger).
 pub const GATEWAY: &str = "wechat-global";
 
 /// `amount` of a notified transaction.
@@ -258,7 +258,7 @@ impl Transaction {
 /// Verifies (signature, 300 s window) and decrypts a payment notification, and decodes
 /// its transaction. Pure: it records nothing, so WeChat Pay's redelivery of the same
 /// notification with fresh headers verifies again; apply the [`Transaction::payment`]
-/// once through a [`Ledger`](paywire::Ledger), then answer HTTP 200 or 204.
+/// once through a [`Ledger`](paywire::ledger::Ledger), then answer HTTP 200 or 204.
 pub fn open_notification(
     keys: &PlatformKeys,
     headers: &http::HeaderMap,
@@ -269,9 +269,9 @@ pub fn open_notification(
     let opened = wechat_v3::open_notification(keys, headers, body, now, apiv3_key)?;
     // Decrypted means authentic; the declared rules are checked all the same.
     let fields = paywire::decode::parse_body(
-        paywire::Format::Json,
+        paywire::schema::Format::Json,
         opened.plaintext.as_bytes(),
-        &paywire::Limits::default(),
+        &paywire::decode::Limits::default(),
     )?;
     let transaction = paywire::verify::decode_checked::<Transaction>(fields)?.value;
     Ok((opened, transaction))

@@ -4,9 +4,11 @@ use paywire::decode::{json, DecodeErrors, Limits, Problem};
 use paywire::ledger::{OrderKey, Payment};
 use paywire::schema::{HexCase, Kind};
 use paywire::sign;
-use paywire::verify::{self, signatures_match, Verified};
+use paywire::verify::{self, signatures_match};
 use paywire::wechat_v2::{BridgeParams, SignedBridgeParams, UniRequestPayment};
-use paywire::{Fen, Path, PayResponse, Secret, TextOrNumber, VerifyError, Wire, WireValue};
+use paywire::{
+    Fen, Path, PayResponse, Secret, TextOrNumber, Verified, VerifyError, Wire, WireValue,
+};
 use paywire::{Node, NodeObject};
 
 /// What the merchant answers a notification with once it is handled. **A guess:** the
@@ -197,8 +199,12 @@ pub fn read_answer(body: &[u8]) -> Result<AnswerData, WeidoufuError> {
             });
         }
     };
-    let malformed =
-        |reason: &str| WeidoufuError::Decode(VerifyError::malformed(paywire::Format::Json, reason));
+    let malformed = |reason: &str| {
+        WeidoufuError::Decode(VerifyError::malformed(
+            paywire::schema::Format::Json,
+            reason,
+        ))
+    };
     match (answer.code, answer.data) {
         // A success is paid through its `jsapi`: without one there is nothing to pay with.
         (1, Some(data)) if data.jsapi == Jsapi::Empty => Err(malformed("code 1 without jsapi")),
@@ -211,7 +217,7 @@ pub fn read_answer(body: &[u8]) -> Result<AnswerData, WeidoufuError> {
     }
 }
 
-/// The name payments of this gateway are keyed under in a [`Ledger`](paywire::Ledger).
+/// The name payments of this gateway are keyed under in a [`Ledger`](paywire::ledger::Ledger).
 pub const GATEWAY: &str = "weidoufu";
 
 /// The `content` of a payment notification.
@@ -284,7 +290,7 @@ impl NotifyContent {
 /// Verifies a notification `{"sign": ..., "content": {...}}` over the raw `content` text
 /// (never a re-serialisation), decodes it and checks its declared rules. Pure: it records
 /// nothing; apply the [`NotifyContent::payment`] once through a
-/// [`Ledger`](paywire::Ledger), then answer [`NOTIFY_ACK`].
+/// [`Ledger`](paywire::ledger::Ledger), then answer [`NOTIFY_ACK`].
 pub fn verify_notification(
     body: &[u8],
     secret: &Secret,
@@ -293,13 +299,15 @@ pub fn verify_notification(
     let mut envelope = json::parse_object(body, &Limits::default())?;
     let received = verify::take_signature(&mut envelope, "sign")?;
     let Some(Node::Object(content)) = envelope.remove("content") else {
-        return Err(VerifyError::Decode(paywire::DecodeError::Malformed {
-            format: "json",
-            reason: "`content` must be an object".into(),
-        }));
+        return Err(VerifyError::Decode(
+            paywire::decode::DecodeError::Malformed {
+                format: "json",
+                reason: "`content` must be an object".into(),
+            },
+        ));
     };
     let raw: RawEnvelope<'_> = serde_json::from_slice(body).map_err(|e| {
-        VerifyError::Decode(paywire::DecodeError::Malformed {
+        VerifyError::Decode(paywire::decode::DecodeError::Malformed {
             format: "json",
             reason: e.to_string(),
         })

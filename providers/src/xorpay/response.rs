@@ -2,8 +2,8 @@
 
 use paywire::ledger::{OrderKey, Payment};
 use paywire::schema::Format;
-use paywire::verify::Verified;
 use paywire::wechat_v2::SignedBridgeParams;
+use paywire::Verified;
 use paywire::{PayResponse, Secret, VerifyError, Yuan};
 
 /// What the merchant answers a notification with, as plain text, once it is handled.
@@ -138,7 +138,7 @@ pub fn read_answer(body: &[u8]) -> Result<Placed, XorpayError> {
     })
 }
 
-/// The name payments of this gateway are keyed under in a [`Ledger`](paywire::Ledger).
+/// The name payments of this gateway are keyed under in a [`Ledger`](paywire::ledger::Ledger).
 pub const GATEWAY: &str = "xorpay";
 
 /// A payment notification: `sign = md5(aoid + order_id + pay_price + pay_time + app_secret)`.
@@ -187,7 +187,7 @@ impl PayNotification {
 /// Verifies a notification with the app secret, then its declared rules. Pure: it records
 /// nothing. `more` and `detail` come back in [`Verified::unsigned`], outside the verified
 /// value; check [`PayNotification::payment`] against the order (amount and `aoid`) before
-/// applying it once through a [`Ledger`](paywire::Ledger), then answer [`NOTIFY_ACK`].
+/// applying it once through a [`Ledger`](paywire::ledger::Ledger), then answer [`NOTIFY_ACK`].
 pub fn verify_notification(
     body: &[u8],
     app_secret: &Secret,
