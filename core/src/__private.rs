@@ -162,7 +162,7 @@ pub fn report(object: &dyn FieldAccess) -> Result<(), SchemaErrors> {
 
 /// Sorted schemes: one signed field after the first `at` bytes, `prefix` being `&name=`
 /// (empty values are skipped). Returns the new length.
-#[inline(always)]
+#[inline]
 pub fn sign_pair(
     value: Wire<'_>,
     writer: &mut SignWriter,
@@ -180,7 +180,7 @@ pub fn sign_pair(
 }
 
 /// `md5-concat`: one signed field's value after the first `at` bytes.
-#[inline(always)]
+#[inline]
 pub fn sign_value(value: Wire<'_>, writer: &mut SignWriter, at: usize) -> usize {
     match value {
         Wire::Absent => at,
@@ -193,7 +193,11 @@ pub fn sign_value(value: Wire<'_>, writer: &mut SignWriter, at: usize) -> usize 
 
 /// XML bodies: one member as `<name>value</name>` after the first `at` bytes, left out
 /// when absent.
-#[inline(always)]
+///
+/// These per-member writers are shared by every member rather than inlined into each: a
+/// copy per member made a crate of 50 SwiftPass requests build 3.3 times as long as
+/// with serde's derive (docs/PERFORMANCE.md, "Compile cost").
+#[inline]
 pub fn xml_member(
     value: Wire<'_>,
     body: &mut BodyWriter,
@@ -216,7 +220,7 @@ pub fn xml_member(
 
 /// JSON: one member as `,"name":value` appended to `out`, left out when absent (the
 /// object's writer turns the first comma into `{`).
-#[inline(always)]
+#[inline]
 pub fn json_member(value: Wire<'_>, out: &mut Vec<u8>, prefix: &'static str) {
     if !value.is_absent() {
         out.extend_from_slice(prefix.as_bytes());
@@ -226,7 +230,7 @@ pub fn json_member(value: Wire<'_>, out: &mut Vec<u8>, prefix: &'static str) {
 
 /// Form bodies: one member as `name=value` after the first `at` bytes, left out when
 /// absent.
-#[inline(always)]
+#[inline]
 pub fn form_member(
     value: Wire<'_>,
     body: &mut BodyWriter,

@@ -165,7 +165,7 @@ impl BodyWriter {
     ) -> (usize, bool) {
         let (o, t, c) = (open.len(), text.len(), close.len());
         let room = self.room(at, o + t + c);
-        room[..o].copy_from_slice(open.as_bytes());
+        copy_short(&mut room[..o], open.as_bytes());
         let value = &mut room[o..o + t];
         let needs_look = match SCAN {
             SCAN_ALL => copy_scanning(value, text, attention),
@@ -175,7 +175,7 @@ impl BodyWriter {
                 false
             }
         };
-        room[o + t..].copy_from_slice(close.as_bytes());
+        copy_short(&mut room[o + t..], close.as_bytes());
         (at + o + t + c, needs_look)
     }
 
