@@ -9,6 +9,8 @@
 //!   `test/alipay.test.ts` verifies (`checkNotifySign()`, "verify sign should delete
 //!   sign_type"): a real notification signed by Alipay.
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use paywire::keys::{MerchantKey, PublicKey};
 use paywire::{PayRequest, PayResponse, VerifyError};
 use paywire_beyond::alipay::{TradeNotify, TradeNotifyByCustomCheck, TradeQuery};
@@ -59,9 +61,9 @@ fn the_request_signature_verifies_with_the_public_key_and_a_flipped_byte_does_no
         public.verify_base64(&altered, &signature),
         Err(VerifyError::SignatureMismatch)
     );
-    let mut flipped = paywire_beyond_b64(&signature);
+    let mut flipped = STANDARD.decode(&signature).unwrap();
     flipped[100] ^= 0x01;
-    let flipped = paywire_beyond_b64_encode(&flipped);
+    let flipped = STANDARD.encode(&flipped);
     assert_eq!(
         public.verify_base64(text.as_bytes(), &flipped),
         Err(VerifyError::SignatureMismatch)
@@ -171,94 +173,16 @@ fn a_custom_scheme_verifies_with_a_public_key_too() {
     );
 }
 
-// Small helpers on the standard library alone: this crate uses nothing but paywire.
-
 fn form_encode(members: &[(&str, &str)]) -> String {
-    let mut out = String::new();
-    for (i, (k, v)) in members.iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        out.push_str(&percent(k));
-        out.push('=');
-        out.push_str(&percent(v));
-    }
-    out
-}
-
-fn percent(text: &str) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._*".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(members)
+        .finish()
 }
 
 fn paywire_beyond_form(body: &str) -> Vec<(String, String)> {
-    body.split('&')
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap();
-            (unpercent(k), unpercent(v))
-        })
+    form_urlencoded::parse(body.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
-}
-
-fn unpercent(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                out.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap());
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).unwrap()
-}
-
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-fn paywire_beyond_b64(text: &str) -> Vec<u8> {
-    let mut bits = 0u32;
-    let mut count = 0;
-    let mut out = Vec::new();
-    for c in text.bytes().filter(|c| *c != b'=') {
-        let v = B64.iter().position(|x| *x == c).unwrap() as u32;
-        bits = (bits << 6) | v;
-        count += 6;
-        if count >= 8 {
-            count -= 8;
-            out.push((bits >> count) as u8);
-        }
-    }
-    out
-}
-
-fn paywire_beyond_b64_encode(bytes: &[u8]) -> String {
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk.len();
-        let v = (u32::from(chunk[0]) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= n {
-                out.push(char::from(B64[((v >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 #[test]
