@@ -12,7 +12,7 @@ use paywire::ledger::Payment;
 use paywire::wechat_v3::MerchantSigner;
 use paywire::{Fen, Secret};
 use paywire_axum::{Order, Shop};
-use paywire_providers::{samples, swiftpass, transport};
+use paywire_providers::swiftpass;
 use paywire_sandbox::config::RetryConfig;
 use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
 use std::collections::HashMap;
@@ -70,31 +70,39 @@ async fn every_gateway_s_notification_is_applied_once_after_a_failed_write() {
         orders.insert(number.to_owned(), (Fen::new(fen), false));
     };
 
-    let mut swift = samples::swiftpass_wap();
+    let mut swift = paywire_providers::swiftpass::sample();
     swift.mch_id = config.swiftpass.mch_id.clone();
     swift.notify_url = format!("{notify}/swiftpass");
     known(&swift.out_trade_no, swift.total_fee.get());
     let gateway = swiftpass::gateway_url(&sandbox.base_url(Gateway::Swiftpass));
     let key = Secret::new(config.swiftpass.key.as_str());
-    let mut requests = vec![transport::swiftpass(&gateway, &swift, &key).unwrap()];
+    let mut requests = vec![paywire_providers::swiftpass::request(&gateway, &swift, &key).unwrap()];
 
-    let mut weidoufu = samples::weidoufu_wechat();
+    let mut weidoufu = paywire_providers::weidoufu::sample();
     weidoufu.access_key = config.weidoufu.access_key.clone();
     weidoufu.notify_url = format!("{notify}/weidoufu");
     known(&weidoufu.out_order_no, weidoufu.total_fee.get());
     let secret = Secret::new(config.weidoufu.secret_key.as_str());
     requests.push(
-        transport::weidoufu(&sandbox.base_url(Gateway::Weidoufu), &weidoufu, &secret).unwrap(),
+        paywire_providers::weidoufu::request(
+            &sandbox.base_url(Gateway::Weidoufu),
+            &weidoufu,
+            &secret,
+        )
+        .unwrap(),
     );
 
-    let mut xorpay = samples::xorpay_jsapi();
+    let mut xorpay = paywire_providers::xorpay::sample();
     xorpay.aid = config.xorpay.aid.clone();
     xorpay.notify_url = format!("{notify}/xorpay");
     known(&xorpay.order_id, xorpay.price.0.get());
     let secret = Secret::new(config.xorpay.app_secret.as_str());
-    requests.push(transport::xorpay(&sandbox.base_url(Gateway::Xorpay), &xorpay, &secret).unwrap());
+    requests.push(
+        paywire_providers::xorpay::request(&sandbox.base_url(Gateway::Xorpay), &xorpay, &secret)
+            .unwrap(),
+    );
 
-    let mut wechat = samples::wechat_global_direct();
+    let mut wechat = paywire_providers::wechat_global::sample_direct();
     wechat.mchid = Some(config.wechat_global.mchid.clone());
     wechat.notify_url = format!("{notify}/wechat-global");
     known(&wechat.out_trade_no, wechat.amount.total);
@@ -106,7 +114,7 @@ async fn every_gateway_s_notification_is_applied_once_after_a_failed_write() {
     );
     let now = paywire_sandbox::state::unix_now();
     requests.push(
-        transport::wechat_global(
+        paywire_providers::wechat_global::request(
             &sandbox.base_url(Gateway::WechatGlobal),
             &wechat,
             &signer,
@@ -120,7 +128,7 @@ async fn every_gateway_s_notification_is_applied_once_after_a_failed_write() {
     let mut stranger = swift.clone();
     stranger.out_trade_no = "NOT-OURS-1".into();
     let key = Secret::new(config.swiftpass.key.as_str());
-    requests.push(transport::swiftpass(&gateway, &stranger, &key).unwrap());
+    requests.push(paywire_providers::swiftpass::request(&gateway, &stranger, &key).unwrap());
 
     for request in requests {
         let answer = client.send(request).await.unwrap();

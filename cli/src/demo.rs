@@ -9,7 +9,7 @@ use paywire::client::Client;
 use paywire::keys::MerchantKey;
 use paywire::wechat_v3::{MerchantSigner, PlatformKeys};
 use paywire::{Fen, PayRequest, Secret, Yuan};
-use paywire_providers::{feat, samples, swiftpass, transport, wechat_global, weidoufu, xorpay};
+use paywire_providers::{feat, swiftpass, wechat_global, weidoufu, xorpay};
 use paywire_sandbox::config::RetryConfig;
 use paywire_sandbox::state::unix_now;
 use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
@@ -253,9 +253,9 @@ impl Demo {
     pub async fn feat(&self, out: &mut (dyn Write + Send)) -> Row {
         let start = Instant::now();
         let config = self.sandbox.config();
-        let order = samples::feat_native();
+        let order = paywire_providers::feat::sample();
         let answer = async {
-            let request = transport::feat(
+            let request = paywire_providers::feat::request(
                 &self.sandbox.base_url(Gateway::Feat),
                 &order,
                 &Secret::new(config.feat.access_token.as_str()),
@@ -300,7 +300,7 @@ impl Demo {
     pub async fn weidoufu(&self) -> Row {
         let start = Instant::now();
         let config = self.sandbox.config();
-        let mut order = samples::weidoufu_wechat();
+        let mut order = paywire_providers::weidoufu::sample();
         order.access_key = config.weidoufu.access_key.clone();
         order.out_order_no = self.order_number();
         order.notify_url = self.merchant.notify_url(Gateway::Weidoufu);
@@ -311,9 +311,12 @@ impl Demo {
         );
         let answer = async {
             let secret = Secret::new(config.weidoufu.secret_key.as_str());
-            let request =
-                transport::weidoufu(&self.sandbox.base_url(Gateway::Weidoufu), &order, &secret)
-                    .map_err(|e| e.to_string())?;
+            let request = paywire_providers::weidoufu::request(
+                &self.sandbox.base_url(Gateway::Weidoufu),
+                &order,
+                &secret,
+            )
+            .map_err(|e| e.to_string())?;
             let reply = self
                 .exchange(Some(order.sign_string_redacted()), request)
                 .await?;
@@ -337,7 +340,7 @@ impl Demo {
     pub async fn swiftpass(&self) -> Row {
         let start = Instant::now();
         let config = self.sandbox.config();
-        let mut order = samples::swiftpass_wap();
+        let mut order = paywire_providers::swiftpass::sample();
         order.mch_id = config.swiftpass.mch_id.clone();
         order.out_trade_no = self.order_number();
         order.notify_url = self.merchant.notify_url(Gateway::Swiftpass);
@@ -348,7 +351,7 @@ impl Demo {
         );
         let answer = async {
             let key = Secret::new(config.swiftpass.key.as_str());
-            let request = transport::swiftpass(
+            let request = paywire_providers::swiftpass::request(
                 &swiftpass::gateway_url(&self.sandbox.base_url(Gateway::Swiftpass)),
                 &order,
                 &key,
@@ -374,7 +377,7 @@ impl Demo {
     pub async fn wechat_global(&self) -> Row {
         let start = Instant::now();
         let config = self.sandbox.config();
-        let mut order = samples::wechat_global_direct();
+        let mut order = paywire_providers::wechat_global::sample_direct();
         order.mchid = Some(config.wechat_global.mchid.clone());
         order.out_trade_no = self.order_number();
         order.notify_url = self.merchant.notify_url(Gateway::WechatGlobal);
@@ -391,7 +394,7 @@ impl Demo {
                 order.out_trade_no.as_bytes(),
                 paywire::schema::HexCase::Upper,
             );
-            let request = transport::wechat_global(
+            let request = paywire_providers::wechat_global::request(
                 &self.sandbox.base_url(Gateway::WechatGlobal),
                 &order,
                 &self.signer,
@@ -419,16 +422,19 @@ impl Demo {
     pub async fn xorpay(&self) -> Row {
         let start = Instant::now();
         let config = self.sandbox.config();
-        let mut order = samples::xorpay_jsapi();
+        let mut order = paywire_providers::xorpay::sample();
         order.aid = config.xorpay.aid.clone();
         order.order_id = self.order_number();
         order.price = Yuan(Fen::new(1));
         order.notify_url = self.merchant.notify_url(Gateway::Xorpay);
         let answer = async {
             let secret = Secret::new(config.xorpay.app_secret.as_str());
-            let request =
-                transport::xorpay(&self.sandbox.base_url(Gateway::Xorpay), &order, &secret)
-                    .map_err(|e| e.to_string())?;
+            let request = paywire_providers::xorpay::request(
+                &self.sandbox.base_url(Gateway::Xorpay),
+                &order,
+                &secret,
+            )
+            .map_err(|e| e.to_string())?;
             let reply = self
                 .exchange(Some(order.sign_string_redacted()), request)
                 .await?;

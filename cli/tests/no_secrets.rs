@@ -7,7 +7,7 @@ use paywire::keys::MerchantKey;
 use paywire::ledger::{Ledger, RedisLedger};
 use paywire::wechat_v3::MerchantSigner;
 use paywire::Secret;
-use paywire_providers::{feat, samples, swiftpass, transport};
+use paywire_providers::{feat, swiftpass};
 use paywire_sandbox::SandboxConfig;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
@@ -123,9 +123,9 @@ fn no_public_type_prints_a_secret_in_debug() {
             .as_bytes(),
     )
     .unwrap();
-    let feat_request = transport::feat(
+    let feat_request = paywire_providers::feat::request(
         feat::BASE_URL,
-        &samples::feat_native(),
+        &paywire_providers::feat::sample(),
         &Secret::new(FEAT_TOKEN),
     )
     .unwrap();

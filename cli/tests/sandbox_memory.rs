@@ -6,7 +6,7 @@
 
 use paywire::client::Client;
 use paywire::Secret;
-use paywire_providers::{samples, swiftpass, transport, xorpay};
+use paywire_providers::{swiftpass, xorpay};
 use paywire_sandbox::SandboxConfig;
 use std::sync::Arc;
 
@@ -86,12 +86,12 @@ fn twenty_thousand_orders_and_the_cashier_page_stay_under_150_mb() {
     let answers = runtime.block_on({
         let client = client.clone();
         in_parallel(count, 8, move |n| {
-            let mut order = samples::swiftpass_wap();
+            let mut order = paywire_providers::swiftpass::sample();
             order.mch_id = mch_id.clone();
             order.out_trade_no = format!("MEM{n:08}");
             order.notify_url = "http://127.0.0.1:9/notify".into();
             order.attach = Some(format!("{n:0>128}"));
-            let request = transport::swiftpass(&gateway, &order, &key).unwrap();
+            let request = paywire_providers::swiftpass::request(&gateway, &order, &key).unwrap();
             let client = client.clone();
             let key = key.clone();
             async move {
@@ -141,12 +141,12 @@ fn large_orders_are_refused_past_the_bound_and_none_accepted_is_lost() {
     let answers = runtime.block_on({
         let client = client.clone();
         in_parallel(count, 4, move |n| {
-            let mut order = samples::xorpay_jsapi();
+            let mut order = paywire_providers::xorpay::sample();
             order.aid = aid.clone();
             order.order_id = format!("BIG{n:05}");
             order.notify_url = "http://127.0.0.1:9/notify".into();
             order.more = Some(more.clone());
-            let request = transport::xorpay(&base, &order, &secret).unwrap();
+            let request = paywire_providers::xorpay::request(&base, &order, &secret).unwrap();
             let client = client.clone();
             async move { client.send(request).await.unwrap().body().clone() }
         })

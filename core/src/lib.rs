@@ -42,6 +42,7 @@ pub mod client;
 pub mod decode;
 mod encode;
 mod error;
+pub mod http_request;
 pub mod json_schema;
 mod json_text;
 #[cfg(feature = "rsa")]
@@ -57,7 +58,6 @@ mod secret;
 mod serde_support;
 pub mod sign;
 mod text_or_number;
-pub mod transport;
 mod validate;
 mod value;
 pub mod verify;

@@ -9,7 +9,6 @@ mod interleave;
 
 use criterion::{criterion_group, Criterion};
 use paywire::{PayRequest, Secret};
-use paywire_providers::samples;
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -58,32 +57,38 @@ fn benches(c: &mut Criterion) {
     request_group(
         c,
         "swiftpass",
-        &samples::swiftpass_wap(),
+        &paywire_providers::swiftpass::sample(),
         &key,
         baseline::swiftpass,
     );
     request_group(
         c,
         "weidoufu",
-        &samples::weidoufu_wechat(),
+        &paywire_providers::weidoufu::sample(),
         &key,
         baseline::weidoufu,
     );
     request_group(
         c,
         "xorpay",
-        &samples::xorpay_jsapi(),
+        &paywire_providers::xorpay::sample(),
         &key,
         baseline::xorpay,
     );
     request_group(
         c,
         "wechat_global",
-        &samples::wechat_global_direct(),
+        &paywire_providers::wechat_global::sample_direct(),
         &(),
         baseline::wechat_global,
     );
-    request_group(c, "feat", &samples::feat_native(), &(), baseline::feat);
+    request_group(
+        c,
+        "feat",
+        &paywire_providers::feat::sample(),
+        &(),
+        baseline::feat,
+    );
 }
 
 /// Calls per batch: a few milliseconds, short enough that many batches fit in a quiet
@@ -139,24 +144,34 @@ fn summary() {
     let key = Secret::new(KEY);
     ratio_row(
         "swiftpass",
-        &samples::swiftpass_wap(),
+        &paywire_providers::swiftpass::sample(),
         &key,
         baseline::swiftpass,
     );
     ratio_row(
         "weidoufu",
-        &samples::weidoufu_wechat(),
+        &paywire_providers::weidoufu::sample(),
         &key,
         baseline::weidoufu,
     );
-    ratio_row("xorpay", &samples::xorpay_jsapi(), &key, baseline::xorpay);
+    ratio_row(
+        "xorpay",
+        &paywire_providers::xorpay::sample(),
+        &key,
+        baseline::xorpay,
+    );
     ratio_row(
         "wechat_global",
-        &samples::wechat_global_direct(),
+        &paywire_providers::wechat_global::sample_direct(),
         &(),
         baseline::wechat_global,
     );
-    ratio_row("feat", &samples::feat_native(), &(), baseline::feat);
+    ratio_row(
+        "feat",
+        &paywire_providers::feat::sample(),
+        &(),
+        baseline::feat,
+    );
 }
 
 criterion_group! {

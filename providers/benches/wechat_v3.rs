@@ -12,7 +12,6 @@ use criterion::{criterion_group, Criterion};
 use paywire::keys::{MerchantKey, PublicKey};
 use paywire::wechat_v3::{self, MerchantSigner, PlatformKeys};
 use paywire::{PayRequest, Secret};
-use paywire_providers::samples;
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -69,7 +68,7 @@ fn fixture() -> Fixture {
         platform_public: platform.public_key(),
         keys,
         apiv3,
-        order: samples::wechat_global_direct(),
+        order: paywire_providers::wechat_global::sample_direct(),
         headers,
         notification: body.into_bytes(),
         resource,

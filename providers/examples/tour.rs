@@ -2,7 +2,6 @@
 //! what a broken request reports. Run with `cargo run -p paywire-providers --example tour`.
 
 use paywire::{PayRequest, Secret};
-use paywire_providers::samples;
 
 /// Encodes `request` with `key`: a `Secret` for the signed gateways, `()` for the unsigned
 /// ones (featapi authenticates with a bearer token, WeChat Pay Global in a header).
@@ -24,22 +23,22 @@ fn show<T: PayRequest>(gateway: &str, request: &T, key: &T::Key) {
 
 fn main() {
     let key = Secret::new("192006250b4c09247ec02edce69f6a2d");
-    show("featapi", &samples::feat_native(), &());
-    show("weidoufu", &samples::weidoufu_wechat(), &key);
-    show("swiftpass", &samples::swiftpass_wap(), &key);
+    show("featapi", &paywire_providers::feat::sample(), &());
+    show("weidoufu", &paywire_providers::weidoufu::sample(), &key);
+    show("swiftpass", &paywire_providers::swiftpass::sample(), &key);
     show(
         "wechat_global, direct mode",
-        &samples::wechat_global_direct(),
+        &paywire_providers::wechat_global::sample_direct(),
         &(),
     );
     show(
         "wechat_global, institution mode",
-        &samples::wechat_global_institution(),
+        &paywire_providers::wechat_global::sample_institution(),
         &(),
     );
-    show("xorpay", &samples::xorpay_jsapi(), &key);
+    show("xorpay", &paywire_providers::xorpay::sample(), &key);
 
-    let mut broken = samples::weidoufu_wechat();
+    let mut broken = paywire_providers::weidoufu::sample();
     broken.out_order_no = "1809016208".into();
     broken.body = "会员充值".repeat(3);
     broken.openid = None;

@@ -12,9 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod feat;
-pub mod samples;
 pub mod swiftpass;
-pub mod transport;
 pub mod wechat_global;
 pub mod weidoufu;
 pub mod xorpay;

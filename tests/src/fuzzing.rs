@@ -145,7 +145,7 @@ pub fn feat_answers(data: &[u8]) {
                 wx_app_type: Some(app.into()),
                 open_id: None,
             }),
-            ..paywire_providers::samples::feat_native()
+            ..paywire_providers::feat::sample()
         };
         let _ = feat::read_answer(&order, status, body);
     }

@@ -116,7 +116,7 @@ fn browser_installed() -> bool {
 /// the sandbox's id for it.
 async fn unpaid_order(demo: &Demo) -> (String, String) {
     let config = demo.sandbox.config().clone();
-    let mut order = paywire_providers::samples::weidoufu_wechat();
+    let mut order = paywire_providers::weidoufu::sample();
     order.access_key = config.weidoufu.access_key.clone();
     order.out_order_no = demo.order_number();
     order.notify_url = demo.merchant.notify_url(Gateway::Weidoufu);
@@ -130,7 +130,7 @@ async fn unpaid_order(demo: &Demo) -> (String, String) {
             gateway_order: None,
         },
     );
-    let request = paywire_providers::transport::weidoufu(
+    let request = paywire_providers::weidoufu::request(
         &demo.sandbox.base_url(Gateway::Weidoufu),
         &order,
         &paywire::Secret::new(config.weidoufu.secret_key.as_str()),

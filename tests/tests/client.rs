@@ -7,7 +7,7 @@ use paywire::keys::MerchantKey;
 use paywire::wechat_v3::{MerchantSigner, PlatformKeys};
 use paywire::Secret;
 use paywire_providers::feat::{ClientCredentials, TokenSource};
-use paywire_providers::{feat, samples, transport, wechat_global};
+use paywire_providers::{feat, wechat_global};
 use paywire_sandbox::config::FaultConfig;
 use paywire_sandbox::state::unix_now;
 use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
@@ -32,7 +32,7 @@ fn order_and_signer(
     out_trade_no: &str,
 ) -> (wechat_global::JsapiOrder, MerchantSigner) {
     let config = sandbox.config();
-    let mut order = samples::wechat_global_direct();
+    let mut order = paywire_providers::wechat_global::sample_direct();
     // The sandbox delivers to loopback only (nothing listens on port 9).
     order.notify_url = "http://127.0.0.1:9/notify".into();
     order.mchid = Some(config.wechat_global.mchid.clone());
@@ -56,7 +56,13 @@ async fn system_error_is_repeated_with_a_fresh_signature_and_other_errors_are_no
     let calls = AtomicU32::new(0);
     let make = || {
         let n = calls.fetch_add(1, Ordering::SeqCst);
-        transport::wechat_global(&base, &order, &signer, unix_now(), &format!("nonce{n}"))
+        paywire_providers::wechat_global::request(
+            &base,
+            &order,
+            &signer,
+            unix_now(),
+            &format!("nonce{n}"),
+        )
     };
     let client = Client::new().unwrap();
     let answer = client
@@ -82,7 +88,7 @@ async fn system_error_is_repeated_with_a_fresh_signature_and_other_errors_are_no
     let calls = AtomicU32::new(0);
     let make = || {
         calls.fetch_add(1, Ordering::SeqCst);
-        transport::wechat_global(&base, &changed, &signer, unix_now(), "other")
+        paywire_providers::wechat_global::request(&base, &changed, &signer, unix_now(), "other")
     };
     let answer = client
         .send_repeatable(make, wechat_global::may_repeat, 5)
@@ -98,7 +104,8 @@ async fn repeating_stops_at_the_attempt_limit() {
     let (order, signer) = order_and_signer(&sandbox, "REPEAT0002");
     let base = sandbox.base_url(Gateway::WechatGlobal);
     let client = Client::new().unwrap();
-    let make = || transport::wechat_global(&base, &order, &signer, unix_now(), "n");
+    let make =
+        || paywire_providers::wechat_global::request(&base, &order, &signer, unix_now(), "n");
     let answer = client
         .send_repeatable(make, wechat_global::may_repeat, 3)
         .await
@@ -178,9 +185,9 @@ async fn feat_token_source_fetches_from_the_sandbox_and_the_pay_call_uses_it() {
         token.expose(),
         "cached"
     );
-    let order = samples::feat_native();
+    let order = paywire_providers::feat::sample();
     let answer = client
-        .send(transport::feat(&base, &order, &token).unwrap())
+        .send(paywire_providers::feat::request(&base, &order, &token).unwrap())
         .await
         .unwrap();
     assert!(matches!(
@@ -229,8 +236,9 @@ async fn a_token_that_claims_to_live_for_ever_is_cached_a_day_without_a_panic() 
 #[test]
 fn a_request_printed_with_debug_hides_its_authorization_header() {
     let token = Secret::new("tok-3f9a-do-not-print");
-    let order = samples::feat_native();
-    let request = transport::feat("http://127.0.0.1:9/feat", &order, &token).unwrap();
+    let order = paywire_providers::feat::sample();
+    let request =
+        paywire_providers::feat::request("http://127.0.0.1:9/feat", &order, &token).unwrap();
     let printed = format!("{request:?}");
     assert!(!printed.contains("tok-3f9a-do-not-print"), "{printed}");
     assert!(printed.contains("Sensitive"), "{printed}");

@@ -6,7 +6,7 @@
 //! characters, markup, near-miss IPs, URLs and times, modes mixed or missing.
 
 use paywire::{Fen, FieldAccess, Yuan};
-use paywire_providers::{feat, samples, wechat_global as wg, weidoufu};
+use paywire_providers::{feat, wechat_global as wg, weidoufu};
 use proptest::prelude::*;
 use std::fmt::Debug;
 
@@ -85,7 +85,7 @@ proptest! {
 
     #[test]
     fn swiftpass_fast_check_agrees_with_the_interpreter(changes in changes(18), fee in any::<u64>()) {
-        let mut r = samples::swiftpass_wap();
+        let mut r = paywire_providers::swiftpass::sample();
         for (field, v, some) in changes {
             match field {
                 0 => r.version = opt(v, some),
@@ -113,7 +113,7 @@ proptest! {
 
     #[test]
     fn xorpay_fast_check_agrees_with_the_interpreter(changes in changes(11), n in any::<u64>()) {
-        let mut r = samples::xorpay_jsapi();
+        let mut r = paywire_providers::xorpay::sample();
         for (field, v, some) in changes {
             match field {
                 0 => r.aid = v,
@@ -134,7 +134,7 @@ proptest! {
 
     #[test]
     fn weidoufu_fast_check_agrees_with_the_interpreter(changes in changes(11), n in any::<u64>()) {
-        let mut r = samples::weidoufu_wechat();
+        let mut r = paywire_providers::weidoufu::sample();
         for (field, v, some) in changes {
             match field {
                 0 => r.access_key = v,
@@ -161,7 +161,7 @@ proptest! {
 
     #[test]
     fn wechat_global_fast_check_agrees_with_the_interpreter(changes in changes(20), n in any::<u64>()) {
-        let mut r = if n % 2 == 0 { samples::wechat_global_direct() } else { samples::wechat_global_institution() };
+        let mut r = if n % 2 == 0 { paywire_providers::wechat_global::sample_direct() } else { paywire_providers::wechat_global::sample_institution() };
         for (field, v, some) in changes {
             match field {
                 0 => r.mchid = opt(v, some),
@@ -197,7 +197,7 @@ proptest! {
 
     #[test]
     fn feat_fast_check_agrees_with_the_interpreter(pay in 0u32..400, end in 0u32..400, kind in wild(), open_id in prop::option::of(wild())) {
-        let mut r = samples::feat_native();
+        let mut r = paywire_providers::feat::sample();
         r.pay_method = pay - pay % 100;
         r.end_type = end - end % 100;
         r.extra_params = Some(feat::ExtraParams { wx_app_type: Some(kind), open_id });

@@ -5,7 +5,7 @@
 use paywire::json_schema::json_schema;
 use paywire::schema::Schema;
 use paywire::PayRequest;
-use paywire_providers::{feat, samples, swiftpass, wechat_global, weidoufu, xorpay};
+use paywire_providers::{feat, swiftpass, wechat_global, weidoufu, xorpay};
 use serde_json::{json, Value};
 
 fn validator(schema: &'static Schema) -> jsonschema::Validator {
@@ -20,26 +20,29 @@ fn json_form<T: PayRequest + serde::Serialize>(request: &T) -> Value {
 /// Every shipped sample, with its schema.
 fn sample_cases() -> Vec<(&'static Schema, Value)> {
     vec![
-        (feat::OrderPay::SCHEMA, json_form(&samples::feat_native())),
+        (
+            feat::OrderPay::SCHEMA,
+            json_form(&paywire_providers::feat::sample()),
+        ),
         (
             weidoufu::MiniappPay::SCHEMA,
-            json_form(&samples::weidoufu_wechat()),
+            json_form(&paywire_providers::weidoufu::sample()),
         ),
         (
             swiftpass::WapPay::SCHEMA,
-            json_form(&samples::swiftpass_wap()),
+            json_form(&paywire_providers::swiftpass::sample()),
         ),
         (
             swiftpass::WapPayRsa::SCHEMA,
-            json_form(&samples::swiftpass_wap_rsa()),
+            json_form(&paywire_providers::swiftpass::sample_rsa()),
         ),
         (
             wechat_global::JsapiOrder::SCHEMA,
-            json_form(&samples::wechat_global_direct()),
+            json_form(&paywire_providers::wechat_global::sample_direct()),
         ),
         (
             xorpay::JsapiPay::SCHEMA,
-            json_form(&samples::xorpay_jsapi()),
+            json_form(&paywire_providers::xorpay::sample()),
         ),
     ]
 }
@@ -101,7 +104,7 @@ fn mutations() -> Vec<(&'static str, Mutation)> {
 /// does paywire (the schema says nothing paywire does not).
 #[test]
 fn orders_breaking_a_rule_fail_the_schema_and_paywire_alike() {
-    let base = json_form(&samples::swiftpass_wap());
+    let base = json_form(&paywire_providers::swiftpass::sample());
     let schema = validator(swiftpass::WapPay::SCHEMA);
     let mutations = mutations();
     for (what, mutate) in mutations {
@@ -119,16 +122,16 @@ fn orders_breaking_a_rule_fail_the_schema_and_paywire_alike() {
     }
     // required_if as if/then: XorPay's openid is required for pay_type jsapi.
     let xorpay = validator(xorpay::JsapiPay::SCHEMA);
-    let mut order = json_form(&samples::xorpay_jsapi());
+    let mut order = json_form(&paywire_providers::xorpay::sample());
     assert!(xorpay.is_valid(&order));
     order.as_object_mut().unwrap().remove("openid");
     assert!(!xorpay.is_valid(&order));
     // Nested objects are closed and checked too (WeChat's amount).
     let wechat = validator(wechat_global::JsapiOrder::SCHEMA);
-    let mut order = json_form(&samples::wechat_global_direct());
+    let mut order = json_form(&paywire_providers::wechat_global::sample_direct());
     order["amount"]["total"] = json!(0);
     assert!(!wechat.is_valid(&order));
-    let mut order = json_form(&samples::wechat_global_direct());
+    let mut order = json_form(&paywire_providers::wechat_global::sample_direct());
     order["amount"]["extra"] = json!(1);
     assert!(!wechat.is_valid(&order));
 }
@@ -156,7 +159,7 @@ fn python_jsonschema_agrees_on_every_case() {
         cases.push(json!({"schema": json_schema(schema), "instance": value}));
         expected.push(true);
     }
-    let base = json_form(&samples::swiftpass_wap());
+    let base = json_form(&paywire_providers::swiftpass::sample());
     let swiftpass = json_schema(swiftpass::WapPay::SCHEMA);
     for (_, mutate) in mutations() {
         let mut value = base.clone();

@@ -9,7 +9,6 @@ use paywire::keys::MerchantKey;
 use paywire::wechat_v3::{self, MerchantSigner, PlatformKeys};
 use paywire::Secret;
 use paywire_providers::wechat_global::{self, PlatformKeysRefresh, RefreshError};
-use paywire_providers::{samples, transport};
 use paywire_sandbox::state::unix_now;
 use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
 use std::time::Duration;
@@ -26,11 +25,11 @@ fn signer(config: &SandboxConfig) -> MerchantSigner {
 /// Places an order: the answer's headers and body.
 async fn place(sandbox: &Sandbox, client: &Client, n: u32) -> http::Response<Vec<u8>> {
     let config = sandbox.config();
-    let mut order = samples::wechat_global_direct();
+    let mut order = paywire_providers::wechat_global::sample_direct();
     order.mchid = Some(config.wechat_global.mchid.clone());
     order.notify_url = "http://127.0.0.1:9/notify".into();
     order.out_trade_no = format!("ROT{n}{}", unix_now());
-    let request = transport::wechat_global(
+    let request = paywire_providers::wechat_global::request(
         &sandbox.base_url(Gateway::WechatGlobal),
         &order,
         &signer(config),
@@ -117,7 +116,8 @@ async fn a_rotated_platform_key_is_fetched_once_and_verifies() {
     let now = unix_now();
     let nonce = "CERTNONCE";
     let request =
-        transport::wechat_global_certificates(&base, &signer(&config), now, nonce).unwrap();
+        paywire_providers::wechat_global::certificates_request(&base, &signer(&config), now, nonce)
+            .unwrap();
     let answer = client.send(request).await.unwrap();
     assert_eq!(answer.status(), 200);
     let empty = PlatformKeys::new();
@@ -156,22 +156,27 @@ async fn a_rotated_platform_key_is_fetched_once_and_verifies() {
         &config.wechat_global.merchant_serial,
         stranger,
     );
-    let request = transport::wechat_global_certificates(&base, &other, now, nonce).unwrap();
+    let request =
+        paywire_providers::wechat_global::certificates_request(&base, &other, now, nonce).unwrap();
     assert_eq!(client.send(request).await.unwrap().status(), 401);
 }
 
 #[test]
 fn a_v3_request_can_name_the_platform_key_without_changing_its_signature() {
     let signer = signer(&SandboxConfig::default());
-    let order = samples::wechat_global_direct();
+    let order = paywire_providers::wechat_global::sample_direct();
     let mut request =
-        transport::wechat_global(wechat_global::BASE_URL, &order, &signer, 1, "N").unwrap();
+        paywire_providers::wechat_global::request(wechat_global::BASE_URL, &order, &signer, 1, "N")
+            .unwrap();
     let authorization = request.headers()[http::header::AUTHORIZATION].clone();
-    transport::name_platform_key(&mut request, "PUB_KEY_ID_0112345").unwrap();
+    paywire_providers::wechat_global::name_platform_key(&mut request, "PUB_KEY_ID_0112345")
+        .unwrap();
     assert_eq!(request.headers()["Wechatpay-Serial"], "PUB_KEY_ID_0112345");
     assert_eq!(
         request.headers()[http::header::AUTHORIZATION],
         authorization
     );
-    assert!(transport::name_platform_key(&mut request, "bad\nvalue").is_err());
+    assert!(
+        paywire_providers::wechat_global::name_platform_key(&mut request, "bad\nvalue").is_err()
+    );
 }

@@ -7,7 +7,7 @@ use paywire::keys::MerchantKey;
 use paywire::wechat_v3::{MerchantSigner, PlatformKeys};
 use paywire::{Fen, PayRequest, Secret, Yuan};
 use paywire_cli::demo::{send, Demo};
-use paywire_providers::{feat, samples, swiftpass, transport, wechat_global, weidoufu, xorpay};
+use paywire_providers::{feat, swiftpass, wechat_global, weidoufu, xorpay};
 use paywire_sandbox::state::unix_now;
 use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
 
@@ -46,7 +46,7 @@ async fn all_five_gateways_pass_end_to_end() {
         .unwrap();
     assert_eq!(
         weidoufu.amount_fen,
-        samples::weidoufu_wechat().total_fee.get()
+        paywire_providers::weidoufu::sample().total_fee.get()
     );
 }
 
@@ -104,12 +104,13 @@ async fn weidoufu_documented_errors() {
     let config = demo.sandbox.config().clone();
     let base = demo.sandbox.base_url(Gateway::Weidoufu);
     let pw = paywire::client::Client::new().unwrap();
-    let mut order = samples::weidoufu_wechat();
+    let mut order = paywire_providers::weidoufu::sample();
     // The sandbox delivers to loopback only (nothing listens on port 9).
     order.notify_url = "http://127.0.0.1:9/notify".into();
     order.access_key = config.weidoufu.access_key.clone();
     order.out_order_no = demo.order_number();
-    let wrong = transport::weidoufu(&base, &order, &Secret::new("sk_wrong")).unwrap();
+    let wrong =
+        paywire_providers::weidoufu::request(&base, &order, &Secret::new("sk_wrong")).unwrap();
     let reply = send(&pw, wrong).await.unwrap();
     match weidoufu::read_answer(&reply.body).unwrap_err() {
         weidoufu::WeidoufuError::Refused { message, .. } => assert_eq!(message, "签名错误"),
@@ -146,14 +147,14 @@ async fn swiftpass_documented_errors() {
     let base = demo.sandbox.base_url(Gateway::Swiftpass);
     let pw = paywire::client::Client::new().unwrap();
     let key = swiftpass::VerifyKey::Md5(Secret::new(config.swiftpass.key.as_str()));
-    let mut order = samples::swiftpass_wap();
+    let mut order = paywire_providers::swiftpass::sample();
     // The sandbox delivers to loopback only (nothing listens on port 9).
     order.notify_url = "http://127.0.0.1:9/notify".into();
     order.mch_id = config.swiftpass.mch_id.clone();
     order.out_trade_no = demo.order_number();
     let reply = send(
         &pw,
-        transport::swiftpass(
+        paywire_providers::swiftpass::request(
             &swiftpass::gateway_url(&base),
             &order,
             &Secret::new("wrong"),
@@ -172,7 +173,8 @@ async fn swiftpass_documented_errors() {
     let good = Secret::new(config.swiftpass.key.as_str());
     let reply = send(
         &pw,
-        transport::swiftpass(&swiftpass::gateway_url(&base), &order, &good).unwrap(),
+        paywire_providers::swiftpass::request(&swiftpass::gateway_url(&base), &order, &good)
+            .unwrap(),
     )
     .await
     .unwrap();
@@ -180,7 +182,8 @@ async fn swiftpass_documented_errors() {
     order.total_fee = Fen::new(2);
     let reply = send(
         &pw,
-        transport::swiftpass(&swiftpass::gateway_url(&base), &order, &good).unwrap(),
+        paywire_providers::swiftpass::request(&swiftpass::gateway_url(&base), &order, &good)
+            .unwrap(),
     )
     .await
     .unwrap();
@@ -202,7 +205,8 @@ async fn place(
     timestamp: i64,
     nonce: &str,
 ) -> Result<wechat_global::PrepayAnswer, wechat_global::WechatGlobalError> {
-    let request = transport::wechat_global(base, order, signer, timestamp, nonce).unwrap();
+    let request =
+        paywire_providers::wechat_global::request(base, order, signer, timestamp, nonce).unwrap();
     let reply = send(pw, request).await.unwrap();
     wechat_global::read_answer(
         platform,
@@ -232,7 +236,7 @@ async fn wechat_global_documented_errors() {
     platform
         .add_certificate_pem(&config.wechat_global.platform_certificate_pem)
         .unwrap();
-    let mut order = samples::wechat_global_direct();
+    let mut order = paywire_providers::wechat_global::sample_direct();
     // The sandbox delivers to loopback only (nothing listens on port 9).
     order.notify_url = "http://127.0.0.1:9/notify".into();
     order.mchid = Some(config.wechat_global.mchid.clone());
@@ -383,7 +387,7 @@ async fn xorpay_documented_errors() {
     let base = demo.sandbox.base_url(Gateway::Xorpay);
     let pw = paywire::client::Client::new().unwrap();
     let secret = Secret::new(config.xorpay.app_secret.as_str());
-    let mut order = samples::xorpay_jsapi();
+    let mut order = paywire_providers::xorpay::sample();
     // The sandbox delivers to loopback only (nothing listens on port 9).
     order.notify_url = "http://127.0.0.1:9/notify".into();
     order.aid = config.xorpay.aid.clone();
@@ -394,23 +398,32 @@ async fn xorpay_documented_errors() {
     };
     let reply = send(
         &pw,
-        transport::xorpay(&base, &order, &Secret::new("wrong")).unwrap(),
+        paywire_providers::xorpay::request(&base, &order, &Secret::new("wrong")).unwrap(),
     )
     .await
     .unwrap();
     assert_eq!(status_of(&reply.body), xorpay::Status::SignError);
-    let reply = send(&pw, transport::xorpay(&base, &order, &secret).unwrap())
-        .await
-        .unwrap();
+    let reply = send(
+        &pw,
+        paywire_providers::xorpay::request(&base, &order, &secret).unwrap(),
+    )
+    .await
+    .unwrap();
     xorpay::read_answer(&reply.body).unwrap();
-    let reply = send(&pw, transport::xorpay(&base, &order, &secret).unwrap())
-        .await
-        .unwrap();
+    let reply = send(
+        &pw,
+        paywire_providers::xorpay::request(&base, &order, &secret).unwrap(),
+    )
+    .await
+    .unwrap();
     xorpay::read_answer(&reply.body).expect("the same request again is the same order");
     order.price = Yuan(Fen::new(1));
-    let reply = send(&pw, transport::xorpay(&base, &order, &secret).unwrap())
-        .await
-        .unwrap();
+    let reply = send(
+        &pw,
+        paywire_providers::xorpay::request(&base, &order, &secret).unwrap(),
+    )
+    .await
+    .unwrap();
     assert_eq!(status_of(&reply.body), xorpay::Status::OrderExist);
     // Requests paywire would refuse to encode, signed and sent anyway.
     let signed_form = |order: &paywire_providers::xorpay::JsapiPay| {
@@ -429,7 +442,7 @@ async fn xorpay_documented_errors() {
             .collect();
         form.push(("sign".into(), order.signature(&secret)));
         form.iter()
-            .map(|(k, v)| format!("{k}={}", paywire::transport::path_segment(v)))
+            .map(|(k, v)| format!("{k}={}", paywire::http_request::path_segment(v)))
             .collect::<Vec<_>>()
             .join("&")
     };
@@ -452,9 +465,12 @@ async fn xorpay_documented_errors() {
         );
     }
     order.aid = "unknown".into();
-    let reply = send(&pw, transport::xorpay(&base, &order, &secret).unwrap())
-        .await
-        .unwrap();
+    let reply = send(
+        &pw,
+        paywire_providers::xorpay::request(&base, &order, &secret).unwrap(),
+    )
+    .await
+    .unwrap();
     assert_eq!(status_of(&reply.body), xorpay::Status::AidNotExist);
 }
 
@@ -464,10 +480,10 @@ async fn feat_documented_errors_and_token_endpoint() {
     let config = demo.sandbox.config().clone();
     let base = demo.sandbox.base_url(Gateway::Feat);
     let pw = paywire::client::Client::new().unwrap();
-    let order = samples::feat_native();
+    let order = paywire_providers::feat::sample();
     let reply = send(
         &pw,
-        transport::feat(&base, &order, &Secret::new("expired")).unwrap(),
+        paywire_providers::feat::request(&base, &order, &Secret::new("expired")).unwrap(),
     )
     .await
     .unwrap();
@@ -562,7 +578,7 @@ async fn a_v3_client_signing_the_real_gateway_path_is_accepted_at_the_prefixed_b
         sandbox.base_url(Gateway::WechatGlobal)
     );
     assert!(url.contains("/wechat-global/v3/"), "{url}");
-    let mut order = samples::wechat_global_direct();
+    let mut order = paywire_providers::wechat_global::sample_direct();
     order.mchid = Some(config.wechat_global.mchid.clone());
     order.notify_url = "http://127.0.0.1:9/notify".into();
     let mut codes = Vec::new();

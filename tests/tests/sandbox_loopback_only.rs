@@ -7,7 +7,7 @@
 
 use paywire::client::Client;
 use paywire::{Fen, Secret};
-use paywire_providers::{samples, swiftpass, transport, weidoufu};
+use paywire_providers::{swiftpass, weidoufu};
 use paywire_sandbox::notify::{self, Ack, Outgoing};
 use paywire_sandbox::state::{Order, Orders};
 use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
@@ -107,11 +107,11 @@ async fn inside_a_fresh_network_namespace() {
     .into_iter()
     .enumerate()
     {
-        let mut order = samples::swiftpass_wap();
+        let mut order = paywire_providers::swiftpass::sample();
         order.mch_id = config.swiftpass.mch_id.clone();
         order.out_trade_no = format!("NS{n}");
         order.notify_url = url.clone();
-        let request = transport::swiftpass(
+        let request = paywire_providers::swiftpass::request(
             &swiftpass::gateway_url(&sandbox.base_url(Gateway::Swiftpass)),
             &order,
             &swiftpass_key,
@@ -129,13 +129,16 @@ async fn inside_a_fresh_network_namespace() {
             }
             other => panic!("{url}: {other:?}"),
         }
-        let mut order = samples::weidoufu_wechat();
+        let mut order = paywire_providers::weidoufu::sample();
         order.access_key = config.weidoufu.access_key.clone();
         order.out_order_no = format!("NSWEIDOUFU00000000{n}");
         order.notify_url = url.clone();
-        let request =
-            transport::weidoufu(&sandbox.base_url(Gateway::Weidoufu), &order, &weidoufu_key)
-                .unwrap();
+        let request = paywire_providers::weidoufu::request(
+            &sandbox.base_url(Gateway::Weidoufu),
+            &order,
+            &weidoufu_key,
+        )
+        .unwrap();
         let answer = client.send(request).await.unwrap();
         let err = weidoufu::read_answer(answer.body())
             .unwrap_err()

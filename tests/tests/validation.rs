@@ -2,7 +2,7 @@
 //! character crossing a byte limit, empty, missing, and the wrong mode mix.
 
 use paywire::{Actual, Fen, JsonText, PayRequest, SchemaErrors, Secret, Yuan};
-use paywire_providers::{feat, samples, swiftpass, wechat_global as wg, weidoufu, xorpay};
+use paywire_providers::{feat, swiftpass, wechat_global as wg, weidoufu, xorpay};
 
 /// `(path, rule, actual)` of each violation, for exact assertions.
 fn report(result: Result<(), SchemaErrors>) -> Vec<(String, &'static str, Actual)> {
@@ -22,7 +22,7 @@ fn one(path: &str, rule: &'static str, actual: Actual) -> Vec<(String, &'static 
 // ---------------------------------------------------------------- weidoufu
 
 fn weidoufu() -> weidoufu::MiniappPay {
-    let mut r = samples::weidoufu_wechat();
+    let mut r = paywire_providers::weidoufu::sample();
     r.ledger = None;
     r
 }
@@ -184,7 +184,7 @@ fn weidoufu_reports_every_violation_at_once() {
 // ---------------------------------------------------------------- swiftpass
 
 fn swiftpass() -> swiftpass::WapPay {
-    samples::swiftpass_wap()
+    paywire_providers::swiftpass::sample()
 }
 
 #[test]
@@ -273,11 +273,11 @@ fn swiftpass_required_fields_and_empty_optionals() {
 // ---------------------------------------------------------------- wechat_global
 
 fn direct() -> wg::JsapiOrder {
-    samples::wechat_global_direct()
+    paywire_providers::wechat_global::sample_direct()
 }
 
 fn institution() -> wg::JsapiOrder {
-    samples::wechat_global_institution()
+    paywire_providers::wechat_global::sample_institution()
 }
 
 #[test]
@@ -493,7 +493,7 @@ fn wechat_global_nested_errors_carry_json_pointers() {
 // ---------------------------------------------------------------- xorpay
 
 fn xorpay() -> xorpay::JsapiPay {
-    samples::xorpay_jsapi()
+    paywire_providers::xorpay::sample()
 }
 
 #[test]

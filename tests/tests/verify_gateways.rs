@@ -252,7 +252,7 @@ fn swiftpass_notification_refusals() {
 fn swiftpass_rsa_1_256_request_signs_as_an_independent_signer_does() {
     use paywire::keys::MerchantKey;
     let fixtures = rsa_fixtures();
-    let order = paywire_providers::samples::swiftpass_wap_rsa();
+    let order = paywire_providers::swiftpass::sample_rsa();
     let expected = text(&fixtures, "/swiftpass_rsa_request/signature");
     assert_eq!(
         order.sign_string_redacted(),
@@ -581,7 +581,7 @@ fn feat_jsapi_order() -> feat::OrderPay {
 
 #[test]
 fn feat_three_success_shapes() {
-    let native_req = paywire_providers::samples::feat_native();
+    let native_req = paywire_providers::feat::sample();
     let native =
         br#"{"data":{"trade_type":"NATIVE","code_url":"weixin://wxpay/bizpayurl?pr=123456",
         "prepay_id":"wx99999999999999999999999efbe47b00000"}}"#;
@@ -636,7 +636,7 @@ fn feat_three_success_shapes() {
 /// missing a member, is malformed, never a success.
 #[test]
 fn feat_answer_in_another_shape_is_malformed() {
-    let native_req = paywire_providers::samples::feat_native();
+    let native_req = paywire_providers::feat::sample();
     let jsapi_req = feat_jsapi_order();
     let jsapi = r#"{"appId":"wx4444aa5566666777","timeStamp":1653377557,"nonceStr":"n",
         "package":"prepay_id=wx1","signType":"MD5","paySign":"9147CA32DE4278800CDFF927203348E9"}"#;
@@ -657,7 +657,7 @@ fn feat_answer_in_another_shape_is_malformed() {
 
 #[test]
 fn feat_oauth_errors_are_typed_with_their_statuses() {
-    let req = paywire_providers::samples::feat_native();
+    let req = paywire_providers::feat::sample();
     // The document's example lacks a comma; the corrected body:
     let body = br#"{"error": "invalid_request", "error_description": "device_id is required"}"#;
     match feat::read_answer(&req, 400, body).unwrap_err() {

@@ -6,7 +6,7 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use paywire::keys::{MerchantKey, PublicKey};
 use paywire::wechat_v3::{self, MerchantSigner, PlatformKeys, Resource};
 use paywire::{Fen, PayRequest, Secret, VerifyError};
-use paywire_providers::{samples, wechat_global};
+use paywire_providers::wechat_global;
 use paywire_tests::{rsa_fixtures, text};
 use serde_json::Value;
 
@@ -81,7 +81,9 @@ fn provider_authorization_signs_the_encoded_body() {
         text(&f, "/merchant/serial_no"),
         key.clone(),
     );
-    let body = samples::wechat_global_direct().to_unsigned_body().unwrap();
+    let body = paywire_providers::wechat_global::sample_direct()
+        .to_unsigned_body()
+        .unwrap();
     let header = wechat_global::authorization(
         &signer,
         &body,
@@ -589,7 +591,8 @@ fn members_a_gateway_adds_inside_nested_answer_objects_are_ignored() {
     let notification = wechat_v3::Notification::decode_unsigned(envelope.as_bytes()).unwrap();
     assert_eq!(notification.value.resource.nonce, "fdasflkja484");
     // The same unknown member in a request's nested object is still refused.
-    let mut order = serde_json::to_value(samples::wechat_global_direct()).unwrap();
+    let mut order =
+        serde_json::to_value(paywire_providers::wechat_global::sample_direct()).unwrap();
     order["amount"]["extra"] = "1".into();
     let err = wechat_global::JsapiOrder::from_body(order.to_string().as_bytes()).unwrap_err();
     assert!(err.to_string().contains("#/amount/extra"), "{err}");

@@ -5,11 +5,11 @@
 use paywire::decode::{DecodeError, Limits};
 use paywire::schema::Format;
 use paywire::{Fen, PayRequest, Secret, Yuan};
-use paywire_providers::{feat, samples, swiftpass, weidoufu, xorpay};
+use paywire_providers::{feat, swiftpass, weidoufu, xorpay};
 use quick_xml::events::Event;
 
 fn swiftpass() -> swiftpass::WapPay {
-    let mut r = samples::swiftpass_wap();
+    let mut r = paywire_providers::swiftpass::sample();
     r.version = Some("2.0".into());
     r
 }

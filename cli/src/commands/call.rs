@@ -9,7 +9,7 @@ use super::verify::{self, Outcome, VerifyOptions};
 use paywire::client::Client;
 use paywire::wechat_v3::MerchantSigner;
 use paywire::Secret;
-use paywire_providers::{feat, swiftpass, transport, wechat_global, weidoufu, xorpay};
+use paywire_providers::{feat, swiftpass, wechat_global, weidoufu, xorpay};
 use serde_json::{json, Value};
 
 use super::Endpoint;
@@ -95,25 +95,41 @@ fn build(
         Endpoint::FeatPay => {
             let order: feat::OrderPay = sign::decode(input)?;
             let token = sign::required(&s.token, "--token", "feat/pay")?;
-            let request = built(transport::feat(base, &order, &Secret::new(token)))?;
+            let request = built(paywire_providers::feat::request(
+                base,
+                &order,
+                &Secret::new(token),
+            ))?;
             (request, Some(order))
         }
         Endpoint::WeidoufuMiniapp => {
             let order: weidoufu::MiniappPay = sign::decode(input)?;
-            (built(transport::weidoufu(base, &order, &key()?))?, None)
+            (
+                built(paywire_providers::weidoufu::request(base, &order, &key()?))?,
+                None,
+            )
         }
         Endpoint::SwiftpassWap => {
             let order: swiftpass::WapPay = sign::decode(input)?;
-            (built(transport::swiftpass(base, &order, &key()?))?, None)
+            (
+                built(paywire_providers::swiftpass::request(base, &order, &key()?))?,
+                None,
+            )
         }
         Endpoint::SwiftpassWapRsa => {
             let order: swiftpass::WapPayRsa = sign::decode(input)?;
             let key = sign::merchant_key(s, "swiftpass/wap-rsa")?;
-            (built(transport::swiftpass(base, &order, &key))?, None)
+            (
+                built(paywire_providers::swiftpass::request(base, &order, &key))?,
+                None,
+            )
         }
         Endpoint::XorpayJsapi => {
             let order: xorpay::JsapiPay = sign::decode(input)?;
-            (built(transport::xorpay(base, &order, &key()?))?, None)
+            (
+                built(paywire_providers::xorpay::request(base, &order, &key()?))?,
+                None,
+            )
         }
         Endpoint::WechatGlobalJsapi => {
             let order: wechat_global::JsapiOrder = sign::decode(input)?;
@@ -126,7 +142,8 @@ fn build(
                 let seed = format!("{timestamp}{}", paywire_sandbox::state::unix_now_nanos());
                 paywire::sign::md5_hex(seed.as_bytes(), paywire::schema::HexCase::Upper)
             });
-            let request = transport::wechat_global(base, &order, &signer, timestamp, &nonce);
+            let request =
+                paywire_providers::wechat_global::request(base, &order, &signer, timestamp, &nonce);
             (built(request)?, None)
         }
     })

@@ -11,7 +11,7 @@
 
 use super::response::{FeatError, OAuthError};
 use super::SCOPE;
-use paywire::transport::{join, post};
+use paywire::http_request::{join, post};
 use paywire::{PayResponse, Secret, VerifyError};
 use std::future::Future;
 
@@ -99,7 +99,7 @@ pub fn token_request(
     form.push(("scope", SCOPE.into()));
     let body: String = form
         .iter()
-        .map(|(k, v)| format!("{k}={}", paywire::transport::path_segment(v)))
+        .map(|(k, v)| format!("{k}={}", paywire::http_request::path_segment(v)))
         .collect::<Vec<_>>()
         .join("&");
     let body = paywire::Body::form(body.into_bytes());

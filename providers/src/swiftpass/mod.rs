@@ -4,8 +4,10 @@
 //! [`WapPayRsa`], SHA256withRSA over the same sorted string without a key, base64
 //! (`sign_type` RSA_1_256), signed with the merchant's private key.
 
+mod request;
 mod response;
 
+pub use request::{request, sample, sample_rsa};
 pub use response::*;
 
 use paywire::{Fen, PayRequest};
@@ -18,7 +20,7 @@ pub const PATH: &str = "/pay/gateway";
 
 /// `base_url` with [`PATH`] below it, for providers that use the usual path.
 pub fn gateway_url(base_url: &str) -> String {
-    paywire::transport::join(base_url, PATH)
+    paywire::http_request::join(base_url, PATH)
 }
 
 /// A `pay.weixin.wap` request under either sign type: what the transport accepts.

@@ -11,10 +11,14 @@
 
 #[cfg(feature = "client")]
 mod refresh;
+mod request;
 mod response;
 
 #[cfg(feature = "client")]
 pub use refresh::{PlatformKeysRefresh, RefreshError};
+pub use request::{
+    certificates_request, name_platform_key, request, sample_direct, sample_institution,
+};
 pub use response::*;
 
 use paywire::{Actual, Path, PayObject, PayRequest, SchemaErrors};

@@ -2,7 +2,6 @@
 //! serial the merchant does not hold (WeChat Pay rotated its key), download the
 //! certificates again, at most once per interval, and verify with the new ones.
 
-use crate::transport;
 use paywire::client::Client;
 use paywire::wechat_v3::{self, MerchantSigner, PlatformKeys};
 use paywire::{Secret, VerifyError};
@@ -106,7 +105,7 @@ impl PlatformKeysRefresh {
             paywire::schema::HexCase::Upper,
         );
         let request =
-            transport::wechat_global_certificates(&self.base_url, &self.signer, now, &nonce)
+            crate::wechat_global::certificates_request(&self.base_url, &self.signer, now, &nonce)
                 .map_err(|e| RefreshError::Transport(e.to_string()))?;
         let answer = self
             .client

@@ -1,8 +1,10 @@
 //! weidoufu mini-program pay (`POST https://open.weidoufu.com/pay/miniapp`), WeChat and
 //! Alipay. JSON; sorted MD5 with the `&secret_key=SECRET` suffix, upper-case hex.
 
+mod request;
 mod response;
 
+pub use request::{request, sample};
 pub use response::*;
 
 use paywire::{Fen, JsonText, PayObject, PayRequest};

@@ -1,8 +1,10 @@
 //! XorPay JSAPI pay (`POST https://xorpay.com/api/pay/{aid}`), form-encoded, signed with
 //! MD5 over `name + pay_type + price + order_id + notify_url + app_secret`, lower-case.
 
+mod request;
 mod response;
 
+pub use request::{request, sample};
 pub use response::*;
 
 use paywire::{PayRequest, Yuan};

@@ -1,4 +1,4 @@
-//! Sans-IO transport: a request becomes an `http::Request<Vec<u8>>` (method, URL with
+//! Sans-IO HTTP requests: a body becomes an `http::Request<Vec<u8>>` (method, URL with
 //! path parameters, headers, body) for whatever HTTP client the caller uses; nothing
 //! here opens a socket.
 
