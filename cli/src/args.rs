@@ -17,7 +17,7 @@ pub struct Cli {
 pub enum Command {
     /// Validates, signs and encodes a request given as JSON keyed by the gateway document's wire names.
     Sign {
-        /// feat/pay, weidoufu/miniapp, swiftpass/wap, swiftpass/wap-rsa, wechat-global/jsapi or xorpay/jsapi.
+        /// The endpoint, `gateway/name` (feat/pay, swiftpass/wap, ...; an unknown name lists them).
         endpoint: String,
         /// Input file, or `-` for standard input (the default).
         #[arg(long)]
@@ -30,8 +30,8 @@ pub enum Command {
     },
     /// Verifies a response or notification from raw bytes (and headers).
     Verify {
-        /// swiftpass/response, swiftpass/notify, weidoufu/notify, xorpay/notify,
-        /// wechat-global/response or wechat-global/notify.
+        /// The message, `gateway/response` or `gateway/notify` (swiftpass/notify, ...; an
+        /// unknown name lists them).
         kind: String,
         #[command(flatten)]
         key: KeyArgs,
@@ -48,7 +48,7 @@ pub enum Command {
     },
     /// Builds, signs and sends a request, then verifies the answer and prints both.
     Call {
-        /// feat/pay, weidoufu/miniapp, swiftpass/wap, swiftpass/wap-rsa, wechat-global/jsapi or xorpay/jsapi.
+        /// The endpoint, `gateway/name` (feat/pay, swiftpass/wap, ...; an unknown name lists them).
         endpoint: String,
         /// The gateway's base URL (a module's BASE_URL, or the sandbox's
         /// http://127.0.0.1:PORT/GATEWAY); SwiftPass: the full gateway URL, as assigned.
@@ -64,7 +64,7 @@ pub enum Command {
     },
     /// Prints an endpoint's parameter table.
     Schema {
-        /// feat/pay, weidoufu/miniapp, swiftpass/wap, swiftpass/wap-rsa, wechat-global/jsapi or xorpay/jsapi.
+        /// The endpoint, `gateway/name` (feat/pay, swiftpass/wap, ...; an unknown name lists them).
         endpoint: String,
         /// markdown, json (the table) or json-schema (the request's JSON form).
         #[arg(long, default_value = "markdown")]

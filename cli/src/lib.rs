@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod demo;
+pub mod gateways;
 pub mod merchant;
 pub mod progress;
 pub mod qr;

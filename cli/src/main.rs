@@ -6,7 +6,9 @@ mod args;
 
 use args::{Cli, Command};
 use clap::Parser;
-use paywire_cli::commands::{self, call, schema, sign, verify, Endpoint};
+use paywire_cli::commands::endpoint::Endpoint;
+use paywire_cli::commands::{self, call, schema, sign, verify};
+use paywire_cli::gateways::GATEWAYS;
 use std::process::ExitCode;
 
 fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
@@ -41,8 +43,8 @@ fn request_input(
     endpoint: &str,
     input: Option<String>,
     signing: args::SigningArgs,
-) -> Result<(Endpoint, Vec<u8>, sign::SignOptions), ExitCode> {
-    let endpoint = Endpoint::parse(endpoint).map_err(fail)?;
+) -> Result<(&'static Endpoint, Vec<u8>, sign::SignOptions), ExitCode> {
+    let endpoint = GATEWAYS.endpoint(endpoint).map_err(fail)?;
     let body = commands::read_input(input.as_deref()).map_err(fail)?;
     let options = signing.resolve().map_err(fail)?;
     Ok((endpoint, body, options))
@@ -67,9 +69,10 @@ fn parse_arguments() -> Result<Cli, ExitCode> {
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
     let command = Cli::command();
-    let subcommands: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
+    let mut words: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
+    words.extend(GATEWAYS.names());
     let message = error.render().to_string();
-    eprint!("{}", commands::usage::redact(&message, &args, &subcommands));
+    eprint!("{}", commands::usage::redact(&message, &args, &words));
     Err(ExitCode::from(2))
 }
 
@@ -89,7 +92,7 @@ fn main() -> ExitCode {
                 Ok(parts) => parts,
                 Err(code) => return code,
             };
-            match sign::run(endpoint, &body, &options) {
+            match (endpoint.sign)(endpoint.name, &body, &options) {
                 Ok(out) => {
                     print_json(&out);
                     ExitCode::SUCCESS
@@ -130,7 +133,10 @@ fn main() -> ExitCode {
                 apiv3_key,
                 ..platform.options()
             };
-            let outcome = verify::run(&kind, &body, &options);
+            let outcome = match GATEWAYS.message(&kind) {
+                Ok(message) => (message.verify)(&body, &options),
+                Err(e) => verify::usage(e),
+            };
             print_json(&outcome.report);
             ExitCode::from(outcome.code)
         }
@@ -162,7 +168,10 @@ fn main() -> ExitCode {
             ExitCode::from(outcome.code)
         }
         Command::Schema { endpoint, format } => {
-            match Endpoint::parse(&endpoint).and_then(|e| schema::render(e, &format)) {
+            match GATEWAYS
+                .endpoint(&endpoint)
+                .and_then(|e| schema::render(e.schema, &format))
+            {
                 Ok(text) => {
                     out(&text);
                     ExitCode::SUCCESS

@@ -1,59 +1,14 @@
-//! The subcommands other than `demo`.
+//! The subcommands other than `demo`, over any gateway: each looks its endpoint or
+//! message kind up in a [`endpoint::Table`] and runs what the gateway registered there.
 
 pub mod call;
+pub mod endpoint;
 pub mod schema;
 pub mod sign;
 pub mod usage;
 pub mod verify;
 
 use std::io::Read;
-
-/// The request endpoints, by their command-line names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    /// `feat/pay`
-    FeatPay,
-    /// `weidoufu/miniapp`
-    WeidoufuMiniapp,
-    /// `swiftpass/wap`
-    SwiftpassWap,
-    /// `swiftpass/wap-rsa` (`sign_type` RSA_1_256)
-    SwiftpassWapRsa,
-    /// `wechat-global/jsapi`
-    WechatGlobalJsapi,
-    /// `xorpay/jsapi`
-    XorpayJsapi,
-}
-
-impl Endpoint {
-    /// Every endpoint name.
-    pub const NAMES: &'static [&'static str] = &[
-        "feat/pay",
-        "weidoufu/miniapp",
-        "swiftpass/wap",
-        "swiftpass/wap-rsa",
-        "wechat-global/jsapi",
-        "xorpay/jsapi",
-    ];
-
-    /// Parses a name.
-    pub fn parse(name: &str) -> Result<Self, String> {
-        Ok(match name {
-            "feat/pay" => Endpoint::FeatPay,
-            "weidoufu/miniapp" => Endpoint::WeidoufuMiniapp,
-            "swiftpass/wap" => Endpoint::SwiftpassWap,
-            "swiftpass/wap-rsa" => Endpoint::SwiftpassWapRsa,
-            "wechat-global/jsapi" => Endpoint::WechatGlobalJsapi,
-            "xorpay/jsapi" => Endpoint::XorpayJsapi,
-            other => {
-                return Err(format!(
-                    "unknown endpoint {other:?}; use one of {}",
-                    Self::NAMES.join(", ")
-                ))
-            }
-        })
-    }
-}
 
 /// Reads `--input FILE` (or `-` / nothing for standard input).
 pub fn read_input(input: Option<&str>) -> Result<Vec<u8>, String> {

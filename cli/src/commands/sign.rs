@@ -1,14 +1,12 @@
 //! `paywire sign ENDPOINT`: validate, sign and encode a request given as JSON keyed by the
 //! gateway document's wire names. Secrets are never printed: the sign string shows the key as `***`.
 
-use super::{read_text, Endpoint};
+use crate::commands::read_text;
 use paywire::decode::{json, DecodeError, Limits};
 use paywire::keys::MerchantKey;
 use paywire::verify::decode_fields;
-use paywire::wechat_v3::MerchantSigner;
 use paywire::VerifyError;
 use paywire::{PayRequest, SchemaErrors, Secret};
-use paywire_providers::{feat, swiftpass, wechat_global, weidoufu, xorpay};
 use serde_json::{json, Value};
 
 /// Options of `paywire sign`.
@@ -62,7 +60,8 @@ fn problems_from_schema(errors: &SchemaErrors) -> SignFailure {
     )
 }
 
-pub(crate) fn decode<T: PayRequest>(input: &[u8]) -> Result<T, SignFailure> {
+/// The request from JSON keyed by wire names; each problem reported by its path.
+pub fn decode<T: PayRequest>(input: &[u8]) -> Result<T, SignFailure> {
     let object = json::parse_object(input, &Limits::default()).map_err(problems_from_decode)?;
     match decode_fields::<T>(object) {
         Ok(verified) => Ok(verified.value),
@@ -71,7 +70,9 @@ pub(crate) fn decode<T: PayRequest>(input: &[u8]) -> Result<T, SignFailure> {
     }
 }
 
-fn signed<T: PayRequest>(request: &T, key: &T::Key) -> Result<Value, SignFailure> {
+/// `paywire sign`'s report: validated, then the sign string (secret starred), signature,
+/// content type and body.
+pub fn signed<T: PayRequest>(request: &T, key: &T::Key) -> Result<Value, SignFailure> {
     request.validate().map_err(|e| problems_from_schema(&e))?;
     let body = request
         .to_body(key)
@@ -92,7 +93,8 @@ fn signed<T: PayRequest>(request: &T, key: &T::Key) -> Result<Value, SignFailure
     }))
 }
 
-pub(crate) fn required(
+/// An option `endpoint` cannot do without.
+pub fn required(
     option: &Option<String>,
     name: &str,
     endpoint: &str,
@@ -103,10 +105,7 @@ pub(crate) fn required(
 }
 
 /// The merchant's RSA key from `--private-key PEM`.
-pub(crate) fn merchant_key(
-    options: &SignOptions,
-    endpoint: &str,
-) -> Result<MerchantKey, SignFailure> {
+pub fn merchant_key(options: &SignOptions, endpoint: &str) -> Result<MerchantKey, SignFailure> {
     let pem = read_text(&required(
         &options.private_key,
         "--private-key PEM",
@@ -116,55 +115,42 @@ pub(crate) fn merchant_key(
     MerchantKey::from_pem(&pem).map_err(|e| SignFailure::Usage(e.to_string()))
 }
 
-/// Signs `input` for `endpoint`.
-pub fn run(endpoint: Endpoint, input: &[u8], options: &SignOptions) -> Result<Value, SignFailure> {
-    let key = || required(&options.key, "--key", "this endpoint").map(Secret::new);
-    match endpoint {
-        Endpoint::FeatPay => {
-            let request: feat::OrderPay = decode(input)?;
-            let mut out = signed(&request, &())?;
-            required(
-                &options.token,
-                "--token (the OAuth2 bearer token)",
-                "feat/pay",
-            )?;
-            out["authorization"] = "Bearer ***".into();
-            Ok(out)
-        }
-        Endpoint::WeidoufuMiniapp => signed(&decode::<weidoufu::MiniappPay>(input)?, &key()?),
-        Endpoint::SwiftpassWap => signed(&decode::<swiftpass::WapPay>(input)?, &key()?),
-        Endpoint::SwiftpassWapRsa => {
-            let request: swiftpass::WapPayRsa = decode(input)?;
-            signed(&request, &merchant_key(options, "swiftpass/wap-rsa")?)
-        }
-        Endpoint::XorpayJsapi => signed(&decode::<xorpay::JsapiPay>(input)?, &key()?),
-        Endpoint::WechatGlobalJsapi => {
-            let request: wechat_global::JsapiOrder = decode(input)?;
-            let mut out = signed(&request, &())?;
-            let mchid = required(&options.mchid, "--mchid", "wechat-global/jsapi")?;
-            let serial = required(&options.serial, "--serial", "wechat-global/jsapi")?;
-            let key = merchant_key(options, "wechat-global/jsapi")?;
-            let timestamp = options
-                .timestamp
-                .unwrap_or_else(paywire_sandbox::state::unix_now);
-            let body = out["body"].as_str().unwrap_or_default().to_owned();
-            let nonce = options.nonce.clone().unwrap_or_else(|| {
-                paywire::sign::md5_hex(
-                    format!("{timestamp}{body}").as_bytes(),
-                    paywire::schema::HexCase::Upper,
-                )
-            });
-            let signer = MerchantSigner::new(mchid, serial, key);
-            out["authorization"] = signer
-                .authorization(
-                    "POST",
-                    wechat_global::PATH,
-                    timestamp,
-                    &nonce,
-                    body.as_bytes(),
-                )
-                .into();
-            Ok(out)
-        }
+/// A key `paywire sign` and `call` take from the options: `--key` for the digest schemes,
+/// `--private-key PEM` for RSA.
+pub trait KeyOption: Sized {
+    /// The key, or which option `endpoint` needs.
+    fn from_options(options: &SignOptions, endpoint: &str) -> Result<Self, SignFailure>;
+}
+
+impl KeyOption for Secret {
+    fn from_options(options: &SignOptions, endpoint: &str) -> Result<Self, SignFailure> {
+        required(&options.key, "--key", endpoint).map(Secret::new)
     }
+}
+
+impl KeyOption for MerchantKey {
+    fn from_options(options: &SignOptions, endpoint: &str) -> Result<Self, SignFailure> {
+        merchant_key(options, endpoint)
+    }
+}
+
+/// `paywire sign` for a request whose own key signs it: decoded, then keyed from the
+/// options, then validated, signed and encoded.
+pub fn with_key<T: PayRequest>(
+    endpoint: &'static str,
+    input: &[u8],
+    options: &SignOptions,
+) -> Result<Value, SignFailure>
+where
+    T::Key: KeyOption,
+{
+    let request: T = decode(input)?;
+    signed(&request, &T::Key::from_options(options, endpoint)?)
+}
+
+/// A request builder's result, its error as a usage failure.
+pub fn built(
+    request: Result<http::Request<Vec<u8>>, paywire::Error>,
+) -> Result<http::Request<Vec<u8>>, SignFailure> {
+    request.map_err(|e| SignFailure::Usage(e.to_string()))
 }

@@ -4,34 +4,30 @@
 //! starts with dashes). Every argument is shown as `***` except option names, the
 //! subcommand and the endpoint names, which carry no secret.
 
-use super::{verify, Endpoint};
-
 /// Whether `arg` may be repeated in an error: an option's name (`--key`, `-h`, not
-/// `--key=VALUE`), or one of the command's fixed words.
-fn is_safe(arg: &str, subcommands: &[&str]) -> bool {
+/// `--key=VALUE`), or one of the command's fixed words (subcommands, endpoint and message
+/// names).
+fn is_safe(arg: &str, words: &[&str]) -> bool {
     let option_name = arg.starts_with('-')
         && arg.len() <= 40
         && !arg.contains('=')
         && arg[1..]
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-');
-    option_name
-        || subcommands.contains(&arg)
-        || Endpoint::NAMES.contains(&arg)
-        || verify::KINDS.contains(&arg)
+    option_name || words.contains(&arg)
 }
 
-/// `message` with every argument of `args` (program name excluded) that [`is_safe`] does
-/// not clear replaced by `***`; for `--name=value`, the value. A multi-line argument is
+/// `message` with every argument of `args` (program name excluded) that is neither an
+/// option's name nor one of `words` replaced by `***`; for `--name=value`, the value. A multi-line argument is
 /// replaced line by line as well, in case the message shows only part of it.
-pub fn redact(message: &str, args: &[String], subcommands: &[&str]) -> String {
+pub fn redact(message: &str, args: &[String], words: &[&str]) -> String {
     let mut secrets: Vec<&str> = Vec::new();
     for arg in args.iter().skip(1) {
-        if is_safe(arg, subcommands) {
+        if is_safe(arg, words) {
             continue;
         }
         if let Some((name, value)) = arg.split_once('=') {
-            if is_safe(name, subcommands) {
+            if is_safe(name, words) {
                 secrets.push(value);
                 continue;
             }
@@ -72,7 +68,7 @@ mod tests {
         let message = format!(
             "error: unexpected argument '{pem}' found; also 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC', '--kye', hunter2-secret, s3cr3t in sign swiftpass/wap-rsa --private-key"
         );
-        let shown = redact(&message, &argv, &["sign"]);
+        let shown = redact(&message, &argv, &["sign", "swiftpass/wap-rsa"]);
         assert!(
             !shown.contains("MIIE") && !shown.contains("BEGIN PRIVATE"),
             "{shown}"

@@ -1,0 +1,84 @@
+//! The gateways the command line knows, one file each: its endpoints and messages, built
+//! from the gateway's module in `paywire-providers`. A new gateway is a file here and one
+//! line in [`GATEWAYS`].
+
+mod feat;
+mod swiftpass;
+mod wechat_global;
+mod weidoufu;
+mod xorpay;
+
+use crate::commands::endpoint::Table;
+
+/// Every gateway, in the order `paywire` lists them.
+pub static GATEWAYS: Table = Table(&[
+    &feat::GATEWAY,
+    &weidoufu::GATEWAY,
+    &swiftpass::GATEWAY,
+    &wechat_global::GATEWAY,
+    &xorpay::GATEWAY,
+]);
+
+#[cfg(test)]
+mod tests {
+    use super::GATEWAYS;
+    use crate::commands::sign::{SignFailure, SignOptions};
+    use crate::commands::verify::VerifyOptions;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_name_is_gateway_slash_name_and_appears_once() {
+        let names = GATEWAYS.names();
+        let unique: HashSet<&str> = names.iter().copied().collect();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        for name in &names {
+            let (gateway, rest) = name.split_once('/').expect(name);
+            assert!(!gateway.is_empty() && !rest.is_empty() && !rest.contains('/'));
+        }
+        assert_eq!(GATEWAYS.endpoints().count(), 6);
+        assert_eq!(GATEWAYS.messages().count(), 6);
+    }
+
+    #[test]
+    fn an_unknown_name_lists_every_known_one() {
+        let endpoint = GATEWAYS.endpoint("swiftpass/wapp").err().unwrap();
+        for e in GATEWAYS.endpoints() {
+            assert!(endpoint.contains(e.name), "{endpoint}");
+        }
+        let message = GATEWAYS.message("xorpay/notice").err().unwrap();
+        for m in GATEWAYS.messages() {
+            assert!(message.contains(m.name), "{message}");
+        }
+        assert_eq!(
+            GATEWAYS.endpoint("swiftpass/wap").unwrap().name,
+            "swiftpass/wap"
+        );
+    }
+
+    #[test]
+    fn every_endpoint_reports_an_empty_order_field_by_field_before_asking_for_keys() {
+        for endpoint in GATEWAYS.endpoints() {
+            let failure = (endpoint.sign)(endpoint.name, b"{}", &SignOptions::default());
+            let Err(SignFailure::Invalid(problems)) = failure else {
+                panic!("{}: {failure:?}", endpoint.name);
+            };
+            assert!(!problems.is_empty(), "{}", endpoint.name);
+            assert!(
+                endpoint.schema.fields.iter().any(|f| problems
+                    .iter()
+                    .any(|p| p["path"] == format!("#/{}", f.wire_name))),
+                "{}: {problems:?}",
+                endpoint.name
+            );
+        }
+    }
+
+    #[test]
+    fn every_message_without_its_key_is_a_usage_error_not_a_forgery() {
+        for message in GATEWAYS.messages() {
+            let outcome = (message.verify)(b"{}", &VerifyOptions::default());
+            assert_eq!(outcome.code, 2, "{}: {}", message.name, outcome.report);
+            assert_eq!(outcome.report["valid"], false);
+        }
+    }
+}
