@@ -1,18 +1,60 @@
-//! Stage 3: checks that look across fields, and the derived parts of the model:
-//! `required_if` targets become field indices, groups are collected, and the canonical
-//! sign order is computed here, at compile time.
+//! Stage 3: checks that look across fields, and what they derive: `required_if` targets
+//! become field indices, groups are collected, and the canonical sign order is computed
+//! here, at compile time. The result is a [`Checked`] model, which is all `emit` reads.
 
 use crate::ctxt::{did_you_mean, Ctxt};
-use crate::model::{Condition, Container, Derive, Format, Scheme, SignEntry};
+use crate::model::{Container, Derive, Format, Scheme};
 use proc_macro2::Span;
 use std::collections::BTreeMap;
 
-pub fn check(cx: &mut Ctxt, c: &mut Container) {
-    check_wire_names(cx, c);
-    resolve_required_if(cx, c);
-    collect_groups(c);
-    check_sign_positions(cx, c);
-    c.sign_order = sign_order(c);
+/// A `required_if` resolved: the field it depends on and the value that demands it.
+pub struct Condition {
+    /// Index of the other field in `Container::fields`.
+    pub field: usize,
+    /// The other field's wire value that makes this one required.
+    pub value: String,
+}
+
+/// One member of the canonical sign string.
+pub enum SignEntry {
+    /// `Container::fields[i]`.
+    Field(usize),
+    /// `Container::constants[i]`.
+    Constant(usize),
+}
+
+/// A container checked across its fields, with what the checks derive. It reads as the
+/// container it holds (`Deref`), so emitting code names `c.fields` and `c.sign_order`
+/// alike.
+pub struct Checked {
+    pub container: Container,
+    /// Per field (same index), its resolved `required_if` conditions.
+    pub conditions: Vec<Vec<Condition>>,
+    /// The group names, in order of first use.
+    pub groups: Vec<String>,
+    /// The canonical sign order (empty for `sign = "none"`).
+    pub sign_order: Vec<SignEntry>,
+}
+
+impl std::ops::Deref for Checked {
+    type Target = Container;
+    fn deref(&self) -> &Container {
+        &self.container
+    }
+}
+
+/// Runs every cross-field check, reporting into `cx`, and derives the checked model.
+/// A model whose checks reported errors is returned too, but not emitted.
+pub fn check(cx: &mut Ctxt, container: Container) -> Checked {
+    check_wire_names(cx, &container);
+    let conditions = resolve_required_if(cx, &container);
+    check_sign_positions(cx, &container);
+    Checked {
+        groups: groups(&container),
+        sign_order: sign_order(&container),
+        conditions,
+        container,
+    }
 }
 
 fn is_xml_name(name: &str) -> bool {
@@ -89,42 +131,44 @@ fn check_wire_names(cx: &mut Ctxt, c: &Container) {
     }
 }
 
-fn resolve_required_if(cx: &mut Ctxt, c: &mut Container) {
+fn resolve_required_if(cx: &mut Ctxt, c: &Container) -> Vec<Vec<Condition>> {
     let names: Vec<String> = c.fields.iter().map(|f| f.ident.to_string()).collect();
-    let allowed: Vec<Vec<String>> = c.fields.iter().map(|f| f.one_of.clone()).collect();
-    for (index, field) in c.fields.iter_mut().enumerate() {
-        for raw in std::mem::take(&mut field.raw_required_if) {
-            let target = raw.field.to_string();
+    let mut resolved = Vec::with_capacity(c.fields.len());
+    for (index, field) in c.fields.iter().enumerate() {
+        let mut conditions = Vec::new();
+        for declared in &field.required_if {
+            let target = declared.field.to_string();
+            let value = &declared.value.value;
             match names.iter().position(|n| *n == target) {
                 Some(i) if i == index => {
                     cx.error(
-                        raw.field.span(),
+                        declared.field.span(),
                         "`required_if` cannot depend on the field itself",
                     );
                 }
                 // A condition on a value the other field can never hold would never fire.
-                Some(i) if !allowed[i].is_empty() && !allowed[i].contains(&raw.value.value) => {
-                    let listed: Vec<&str> = allowed[i].iter().map(String::as_str).collect();
+                Some(i)
+                    if !c.fields[i].one_of.is_empty() && !c.fields[i].one_of.contains(value) =>
+                {
+                    let listed: Vec<&str> = c.fields[i].one_of.iter().map(String::as_str).collect();
                     let quoted: Vec<String> = listed.iter().map(|v| format!("\"{v}\"")).collect();
                     cx.error(
-                        raw.value.span,
+                        declared.value.span,
                         format!(
-                            "`{target}` is `one_of({})`, so `required_if({target} = \"{}\")` would never apply{}",
+                            "`{target}` is `one_of({})`, so `required_if({target} = \"{value}\")` would never apply{}",
                             quoted.join(", "),
-                            raw.value.value,
-                            did_you_mean(&raw.value.value, &listed)
+                            did_you_mean(value, &listed)
                         ),
                     );
                 }
-                Some(i) => field.required_if.push(Condition {
+                Some(i) => conditions.push(Condition {
                     field: i,
-                    value: raw.value.value,
-                    key: raw.key,
+                    value: value.clone(),
                 }),
                 None => {
                     let known: Vec<&str> = names.iter().map(String::as_str).collect();
                     cx.error(
-                        raw.field.span(),
+                        declared.field.span(),
                         format!(
                             "`required_if` names `{target}`, which is not a field of this struct{}",
                             did_you_mean(&target, &known)
@@ -133,17 +177,22 @@ fn resolve_required_if(cx: &mut Ctxt, c: &mut Container) {
                 }
             }
         }
+        resolved.push(conditions);
     }
+    resolved
 }
 
-fn collect_groups(c: &mut Container) {
+/// The group names, in order of first use.
+fn groups(c: &Container) -> Vec<String> {
+    let mut groups: Vec<String> = Vec::new();
     for f in &c.fields {
         if let Some(g) = &f.group {
-            if !c.groups.contains(&g.name) {
-                c.groups.push(g.name.clone());
+            if !groups.contains(&g.name) {
+                groups.push(g.name.clone());
             }
         }
     }
+    groups
 }
 
 fn check_sign_positions(cx: &mut Ctxt, c: &Container) {

@@ -1,7 +1,7 @@
 //! Derive macros for [paywire](https://docs.rs/paywire): `#[derive(PayRequest)]`,
 //! `#[derive(PayResponse)]` and `#[derive(PayObject)]`. Each is a pipeline: parse the
 //! attributes (`syntax`), build a normalised model (`model`), check it across fields
-//! (`check`), emit code (`emit/`, one file per thing emitted).
+//! into a checked model (`check`), emit code (`emit/`, one file per thing emitted).
 //! Every mistake is reported at once on its own span; on error a stub impl is emitted
 //! so one mistake does not cascade.
 //!
@@ -10,6 +10,7 @@
 mod check;
 mod ctxt;
 mod emit;
+mod keys;
 mod model;
 mod syntax;
 mod text_format;
@@ -39,10 +40,7 @@ pub fn derive_pay_object(input: TokenStream) -> TokenStream {
 fn derive(input: TokenStream, derive: Derive) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     let mut cx = ctxt::Ctxt::default();
-    let model = model::build(&mut cx, &input, derive).map(|mut container| {
-        check::check(&mut cx, &mut container);
-        container
-    });
+    let model = model::build(&mut cx, &input, derive).map(|c| check::check(&mut cx, c));
     match (cx.into_error(), model) {
         (None, Some(container)) => emit::expand(&container).into(),
         (error, _) => {

@@ -99,12 +99,6 @@ pub enum Location {
     Path,
 }
 
-pub struct Condition {
-    pub field: usize,
-    pub value: String,
-    pub key: Span,
-}
-
 pub struct Group {
     pub name: String,
     pub required: bool,
@@ -121,8 +115,8 @@ pub struct Field {
     pub range: Option<RangeRule>,
     pub one_of: Vec<String>,
     pub formats: Vec<Spanned<TextFormat>>,
-    pub raw_required_if: Vec<RequiredIfAttr>,
-    pub required_if: Vec<Condition>,
+    /// `required_if(other = "value")` as written; `check` resolves `other` to a field.
+    pub required_if: Vec<RequiredIfAttr>,
     pub group: Option<Group>,
     pub location: Location,
     pub no_sign: Option<Span>,
@@ -137,11 +131,6 @@ impl Field {
             scheme.is_sorted() && self.location == Location::Body && self.no_sign.is_none()
         }
     }
-}
-
-pub enum SignEntry {
-    Field(usize),
-    Constant(usize),
 }
 
 pub struct Container {
@@ -165,8 +154,6 @@ pub struct Container {
     pub sign_field_explicit: bool,
     pub constants: Vec<Constant>,
     pub fields: Vec<Field>,
-    pub groups: Vec<String>,
-    pub sign_order: Vec<SignEntry>,
     pub validate_with: Option<syn::Path>,
 }
 
@@ -352,8 +339,7 @@ fn build_field(cx: &mut Ctxt, field: &syn::Field, attrs: FieldAttrs) -> Field {
         range,
         one_of,
         formats,
-        raw_required_if: attrs.required_if,
-        required_if: Vec::new(),
+        required_if: attrs.required_if,
         group,
         location: if attrs.path.is_some() {
             Location::Path
@@ -608,8 +594,6 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
         sign_field,
         constants,
         fields,
-        groups: Vec::new(),
-        sign_order: Vec::new(),
         validate_with: attrs.validate_with.map(|v| v.value),
     })
 }

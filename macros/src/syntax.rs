@@ -1,7 +1,9 @@
 //! Stage 1: `#[pay(...)]` attributes as written, with their spans. Parsed by hand with
-//! `parse_nested_meta`, one branch per key, the user-facing syntax above each branch.
+//! `parse_nested_meta`, one branch per `ContainerKey` / `FieldKey` (the names live in
+//! `keys`), the user-facing syntax above each branch.
 
 use crate::ctxt::{did_you_mean, Ctxt};
+use crate::keys::{ContainerKey, FieldKey};
 use crate::text_format::TextFormat;
 use proc_macro2::Span;
 use syn::punctuated::Punctuated;
@@ -14,33 +16,6 @@ pub struct Spanned<T> {
     pub value: T,
     pub span: Span,
 }
-
-pub const CONTAINER_KEYS: &[&str] = &[
-    "format",
-    "sign",
-    "sign_key",
-    "sign_case",
-    "sign_field",
-    "sign_empty",
-    "constant",
-    "crate",
-    "validate_with",
-];
-
-/// The field keys that are not text formats (those are `TextFormat::ALL`).
-pub const FIELD_KEYS: &[&str] = &[
-    "len",
-    "chars",
-    "range",
-    "one_of",
-    "required_if",
-    "rename",
-    "sign",
-    "no_sign",
-    "path",
-    "group",
-    "optional",
-];
 
 #[derive(Default)]
 pub struct ContainerAttrs {
@@ -186,11 +161,9 @@ pub struct FieldAttrs {
 
 /// Every key a field takes, the text formats included.
 fn field_keys() -> Vec<&'static str> {
-    FIELD_KEYS
-        .iter()
-        .copied()
-        .chain(TextFormat::ALL.map(TextFormat::key))
-        .collect()
+    let mut keys = FieldKey::names();
+    keys.extend(TextFormat::ALL.map(TextFormat::key));
+    keys
 }
 
 fn set_once<T>(
@@ -296,20 +269,30 @@ pub fn parse_container(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ContainerAttr
     for attr in attrs.iter().filter(|a| a.path().is_ident("pay")) {
         let result = attr.parse_nested_meta(|meta| {
             let span = meta.path.span();
-            let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
-            match key.as_str() {
+            let written = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+            let Some(key) = ContainerKey::from_name(&written) else {
+                let hint = if field_keys().contains(&written.as_str()) {
+                    format!("; `{written}` goes on a field, not on the struct")
+                } else {
+                    did_you_mean(&written, &ContainerKey::names())
+                };
+                cx.error(span, format!("unknown pay attribute `{written}`{hint}"));
+                return skip_value(&meta);
+            };
+            let name = key.name();
+            match key {
                 // format = "json" | "xml" | "form"
-                "format" => {
+                ContainerKey::Format => {
                     let v = string_value(&meta)?;
-                    set_once(cx, &mut out.format, v, span, "format", |f| f.span);
+                    set_once(cx, &mut out.format, v, span, name, |f| f.span);
                 }
                 // sign = "md5-sorted" | "hmac-sha256-sorted" | "md5-concat" | "none"
                 //      | "rsa-sha256-sorted" | custom(Type)
-                "sign" => {
+                ContainerKey::Sign => {
                     let input = meta.value()?;
                     if input.peek(LitStr) {
                         let v = string_literal(input)?;
-                        set_once(cx, &mut out.sign, v, span, "sign", |f| f.span);
+                        set_once(cx, &mut out.sign, v, span, name, |f| f.span);
                     } else {
                         let (v, path) = custom_scheme(input).inspect_err(|_| {
                             out.sign_unparsed = true;
@@ -317,31 +300,31 @@ pub fn parse_container(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ContainerAttr
                         if out.sign.is_none() {
                             out.sign_custom = Some(path);
                         }
-                        set_once(cx, &mut out.sign, v, span, "sign", |f| f.span);
+                        set_once(cx, &mut out.sign, v, span, name, |f| f.span);
                     }
                 }
                 // sign_key = "key"
-                "sign_key" => {
+                ContainerKey::SignKey => {
                     let v = string_value(&meta)?;
-                    set_once(cx, &mut out.sign_key, v, span, "sign_key", |f| f.span);
+                    set_once(cx, &mut out.sign_key, v, span, name, |f| f.span);
                 }
                 // sign_case = "upper" | "lower"
-                "sign_case" => {
+                ContainerKey::SignCase => {
                     let v = string_value(&meta)?;
-                    set_once(cx, &mut out.sign_case, v, span, "sign_case", |f| f.span);
+                    set_once(cx, &mut out.sign_case, v, span, name, |f| f.span);
                 }
                 // sign_field = "sign"
-                "sign_field" => {
+                ContainerKey::SignField => {
                     let v = string_value(&meta)?;
-                    set_once(cx, &mut out.sign_field, v, span, "sign_field", |f| f.span);
+                    set_once(cx, &mut out.sign_field, v, span, name, |f| f.span);
                 }
                 // sign_empty = "skip" | "keep"
-                "sign_empty" => {
+                ContainerKey::SignEmpty => {
                     let v = string_value(&meta)?;
-                    set_once(cx, &mut out.sign_empty, v, span, "sign_empty", |f| f.span);
+                    set_once(cx, &mut out.sign_empty, v, span, name, |f| f.span);
                 }
                 // constant(service = "pay.weixin.wap", pay_method = 200)
-                "constant" => {
+                ContainerKey::Constant => {
                     let content;
                     parenthesized!(content in meta.input);
                     let pairs = Punctuated::<syn::MetaNameValue, Token![,]>::parse_terminated(&content)?;
@@ -362,27 +345,17 @@ pub fn parse_container(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ContainerAttr
                     }
                 }
                 // crate = "::my_reexport::paywire"
-                "crate" => {
+                ContainerKey::Crate => {
                     let lit: LitStr = meta.value()?.parse()?;
                     let path = lit.parse::<syn::Path>()?;
                     let v = Spanned { value: path, span: lit.span() };
-                    set_once(cx, &mut out.crate_path, v, span, "crate", |f| f.span);
+                    set_once(cx, &mut out.crate_path, v, span, name, |f| f.span);
                 }
                 // validate_with = path::to::check  (fn(&Self, &Path, &mut SchemaErrors))
-                "validate_with" => {
+                ContainerKey::ValidateWith => {
                     let path: syn::Path = meta.value()?.parse()?;
                     let v = Spanned { span: path.span(), value: path };
-                    set_once(cx, &mut out.validate_with, v, span, "validate_with", |f| f.span);
-                }
-                _ => {
-                    let hint = did_you_mean(&key, CONTAINER_KEYS);
-                    let field_hint = if field_keys().contains(&key.as_str()) {
-                        format!("; `{key}` goes on a field, not on the struct")
-                    } else {
-                        hint
-                    };
-                    cx.error(span, format!("unknown pay attribute `{key}`{field_hint}"));
-                    skip_value(&meta)?;
+                    set_once(cx, &mut out.validate_with, v, span, name, |f| f.span);
                 }
             }
             Ok(())
@@ -402,26 +375,52 @@ pub fn parse_field(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
     for attr in attrs.iter().filter(|a| a.path().is_ident("pay")) {
         let result = attr.parse_nested_meta(|meta| {
             let span = meta.path.span();
-            let key = meta
+            let written = meta
                 .path
                 .get_ident()
                 .map(ToString::to_string)
                 .unwrap_or_default();
-            match key.as_str() {
+            let Some(key) = FieldKey::from_name(&written) else {
+                // rfc3339 | compact_time | ip | url | https_url | alphanumeric | trade_no | utf8mb3
+                if let Some(format) = TextFormat::from_key(&written) {
+                    if let Some(first) = out.formats.iter().find(|f| f.value == format) {
+                        cx.duplicate(
+                            span,
+                            format!("duplicate pay attribute `{written}`"),
+                            first.span,
+                        );
+                    } else {
+                        out.formats.push(Spanned {
+                            value: format,
+                            span,
+                        });
+                    }
+                    return Ok(());
+                }
+                let hint = if ContainerKey::from_name(&written).is_some() {
+                    format!("; `{written}` goes on the struct, not on a field")
+                } else {
+                    did_you_mean(&written, &field_keys())
+                };
+                cx.error(span, format!("unknown pay attribute `{written}`{hint}"));
+                return skip_value(&meta);
+            };
+            let name = key.name();
+            match key {
                 // len = 1..=32 | ..=32 | 18.. | 14     (UTF-8 bytes)
                 // chars = 1..=127                       (Unicode scalar values)
                 // range = 1..=999_999_999               (integers)
-                "len" | "chars" | "range" => {
+                FieldKey::Len | FieldKey::Chars | FieldKey::Range => {
                     let v = range_value(&meta, span)?;
-                    let slot = match key.as_str() {
-                        "len" => &mut out.len,
-                        "chars" => &mut out.chars,
+                    let slot = match key {
+                        FieldKey::Len => &mut out.len,
+                        FieldKey::Chars => &mut out.chars,
                         _ => &mut out.range,
                     };
-                    set_once(cx, slot, v, span, &key, |f| f.key);
+                    set_once(cx, slot, v, span, name, |f| f.key);
                 }
                 // one_of("0", "100", "200")
-                "one_of" => {
+                FieldKey::OneOf => {
                     let content;
                     parenthesized!(content in meta.input);
                     let mut values = Vec::new();
@@ -459,10 +458,10 @@ pub fn parse_field(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                         value: values,
                         span,
                     };
-                    set_once(cx, &mut out.one_of, v, span, "one_of", |f| f.span);
+                    set_once(cx, &mut out.one_of, v, span, name, |f| f.span);
                 }
                 // required_if(pay_type = "1")
-                "required_if" => {
+                FieldKey::RequiredIf => {
                     let content;
                     parenthesized!(content in meta.input);
                     let field: Ident = content.parse()?;
@@ -479,55 +478,30 @@ pub fn parse_field(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                     });
                 }
                 // rename = "subOpenId"
-                "rename" => {
+                FieldKey::Rename => {
                     let v = string_value(&meta)?;
-                    set_once(cx, &mut out.rename, v, span, "rename", |f| f.span);
+                    set_once(cx, &mut out.rename, v, span, name, |f| f.span);
                 }
                 // sign = 1   (md5-concat position)
-                "sign" => {
+                FieldKey::Sign => {
                     let lit: syn::LitInt = meta.value()?.parse()?;
                     let v = Spanned {
                         value: lit.base10_parse::<u32>()?,
                         span: lit.span(),
                     };
-                    set_once(cx, &mut out.sign_position, v, span, "sign", |f| f.span);
+                    set_once(cx, &mut out.sign_position, v, span, name, |f| f.span);
                 }
                 // no_sign
-                "no_sign" => set_once(cx, &mut out.no_sign, span, span, "no_sign", |s| *s),
+                FieldKey::NoSign => set_once(cx, &mut out.no_sign, span, span, name, |s| *s),
                 // path   (a URL path parameter: not in the body, not signed)
-                "path" => set_once(cx, &mut out.path, span, span, "path", |s| *s),
+                FieldKey::Path => set_once(cx, &mut out.path, span, span, name, |s| *s),
                 // group = "direct"
-                "group" => {
+                FieldKey::Group => {
                     let v = string_value(&meta)?;
-                    set_once(cx, &mut out.group, v, span, "group", |f| f.span);
+                    set_once(cx, &mut out.group, v, span, name, |f| f.span);
                 }
                 // optional   (with `group`: not required when the group is in use)
-                "optional" => set_once(cx, &mut out.optional, span, span, "optional", |s| *s),
-                // rfc3339 | compact_time | ip | url | https_url | alphanumeric | trade_no | utf8mb3
-                k => {
-                    if let Some(format) = TextFormat::from_key(k) {
-                        if let Some(first) = out.formats.iter().find(|f| f.value == format) {
-                            cx.duplicate(
-                                span,
-                                format!("duplicate pay attribute `{k}`"),
-                                first.span,
-                            );
-                        } else {
-                            out.formats.push(Spanned {
-                                value: format,
-                                span,
-                            });
-                        }
-                    } else {
-                        let hint = if CONTAINER_KEYS.contains(&key.as_str()) && key != "sign" {
-                            format!("; `{key}` goes on the struct, not on a field")
-                        } else {
-                            did_you_mean(&key, &field_keys())
-                        };
-                        cx.error(span, format!("unknown pay attribute `{key}`{hint}"));
-                        skip_value(&meta)?;
-                    }
-                }
+                FieldKey::Optional => set_once(cx, &mut out.optional, span, span, name, |s| *s),
             }
             Ok(())
         });
@@ -550,7 +524,7 @@ pub fn lenient_crate_path(attrs: &[syn::Attribute]) -> Option<syn::Path> {
         let tokens: Vec<TokenTree> = list.tokens.clone().into_iter().collect();
         for window in tokens.windows(3) {
             if let [TokenTree::Ident(key), TokenTree::Punct(eq), TokenTree::Literal(lit)] = window {
-                if key == "crate" && eq.as_char() == '=' {
+                if key == ContainerKey::Crate.name() && eq.as_char() == '=' {
                     let lit: LitStr = syn::parse2(TokenTree::Literal(lit.clone()).into()).ok()?;
                     return lit.parse().ok();
                 }

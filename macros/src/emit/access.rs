@@ -1,10 +1,10 @@
 //! Typed decoding: one body that builds the struct from received members by wire name.
 
-use crate::model::Container;
+use crate::check::Checked;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-pub(crate) fn decode_fields(c: &Container) -> TokenStream {
+pub(crate) fn decode_fields(c: &Checked) -> TokenStream {
     let vars: Vec<_> = (0..c.fields.len())
         .map(|i| format_ident!("__field{}", i))
         .collect();

@@ -1,6 +1,7 @@
 //! Compile-time checks that each rule fits its field's type, spanned at the rule's key.
 
-use crate::model::{Bounds, Container, Derive, Field, Format};
+use crate::check::Checked;
+use crate::model::{Bounds, Derive, Field, Format};
 use proc_macro2::{Delimiter, Group, Punct, Spacing, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
 
@@ -50,7 +51,7 @@ pub(crate) fn type_assertions(f: &Field) -> TokenStream {
 
 /// A request in a flat format (XML, form) cannot carry a nested object or array: checked
 /// at compile time, at the field's type, rather than when the first body is written.
-pub(crate) fn flat_format_assertions(c: &Container) -> TokenStream {
+pub(crate) fn flat_format_assertions(c: &Checked) -> TokenStream {
     let flat = matches!(c.format, Some(Format::Xml | Format::Form));
     if c.derive != Derive::Request || !flat {
         return quote!();

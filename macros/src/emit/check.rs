@@ -1,7 +1,8 @@
 //! The validity check: one `&&` chain per request that accepts exactly what the table
 //! interpreter in `paywire::validate` accepts, so reports run only when it says no.
 
-use crate::model::{Container, Field};
+use crate::check::Checked;
+use crate::model::Field;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -56,7 +57,7 @@ pub(crate) fn rule_checks(f: &Field) -> Vec<TokenStream> {
 
 /// Body of `FieldAccess::__is_valid`: one `&&` chain that accepts exactly what the
 /// interpreter in `paywire::validate` accepts.
-pub(crate) fn is_valid(c: &Container) -> TokenStream {
+pub(crate) fn is_valid(c: &Checked) -> TokenStream {
     let group_vars: Vec<_> = (0..c.groups.len())
         .map(|g| format_ident!("__group{}", g))
         .collect();
@@ -76,8 +77,7 @@ pub(crate) fn is_valid(c: &Container) -> TokenStream {
         (!group_vars.is_empty()).then(|| quote!(&& (0u32 #(+ #group_vars as u32)*) == 1));
     let fields = c.fields.iter().enumerate().map(|(index, f)| {
         let value = wire(f);
-        let mut demands: Vec<TokenStream> = f
-            .required_if
+        let mut demands: Vec<TokenStream> = c.conditions[index]
             .iter()
             .map(|cond| {
                 let other = wire(&c.fields[cond.field]);

@@ -15,14 +15,15 @@ mod writers;
 
 pub use fallback::fallback;
 
-use crate::model::{Container, Derive, Scheme};
+use crate::check::Checked;
+use crate::model::{Derive, Scheme};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 /// The type that names the declared scheme (`PayRequest::Scheme`): the custom type's
 /// adapter is spelled at the type's span, so a type that is not a scheme is pointed at.
-fn scheme_type(c: &Container) -> TokenStream {
+fn scheme_type(c: &Checked) -> TokenStream {
     match (c.scheme, &c.custom_scheme) {
         (Scheme::RsaSha256Sorted, _) => quote!(_pw::__private::RsaSha256),
         (Scheme::None, _) => quote!(_pw::__private::Unsigned),
@@ -34,7 +35,7 @@ fn scheme_type(c: &Container) -> TokenStream {
 }
 
 /// The impls for a checked model.
-pub fn expand(c: &Container) -> TokenStream {
+pub fn expand(c: &Checked) -> TokenStream {
     let ident = &c.ident;
     let krate = &c.crate_path;
     let schema = table::schema(c);

@@ -1,9 +1,8 @@
 //! The `'static` schema table: every field's wire name, type, rules, presence and doc
 //! line, which reports, decoders, serde, the JSON encoder and `paywire schema` read.
 
-use crate::model::{
-    Case, ConstValue, Container, Derive, Field, Format, Location, Scheme, SignEntry,
-};
+use crate::check::{Checked, SignEntry};
+use crate::model::{Case, ConstValue, Derive, Field, Format, Location, Scheme};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
@@ -37,7 +36,8 @@ pub(crate) fn rules(f: &Field) -> TokenStream {
     quote!(&[#(#out),*])
 }
 
-pub(crate) fn field_schema(c: &Container, f: &Field) -> TokenStream {
+pub(crate) fn field_schema(c: &Checked, index: usize) -> TokenStream {
+    let f = &c.fields[index];
     let ty = &f.ty;
     let rust_name = f.ident.to_string();
     let wire = &f.wire.value;
@@ -48,7 +48,7 @@ pub(crate) fn field_schema(c: &Container, f: &Field) -> TokenStream {
     };
     let signed = f.signed(c.scheme);
     let rules = rules(f);
-    let conditions = f.required_if.iter().map(|cond| {
+    let conditions = c.conditions[index].iter().map(|cond| {
         let index = cond.field as u16;
         let name = &c.fields[cond.field].wire.value;
         let value = &cond.value;
@@ -75,7 +75,7 @@ pub(crate) fn field_schema(c: &Container, f: &Field) -> TokenStream {
     }
 }
 
-pub(crate) fn schema(c: &Container) -> TokenStream {
+pub(crate) fn schema(c: &Checked) -> TokenStream {
     let name = c.ident.to_string();
     let doc = &c.doc;
     let format = opt(c.format.map(|f| match f {
@@ -122,7 +122,7 @@ pub(crate) fn schema(c: &Container) -> TokenStream {
             quote!(_pw::__private::SignEntry::Constant(#i))
         }
     });
-    let fields = c.fields.iter().map(|f| field_schema(c, f));
+    let fields = (0..c.fields.len()).map(|index| field_schema(c, index));
     let constants = c.constants.iter().map(|k| {
         let wire = &k.wire;
         let value = match &k.value {

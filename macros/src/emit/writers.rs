@@ -2,7 +2,8 @@
 //! one `#[inline(always)]` helper call per member with names, prefixes and tags spelled
 //! out here, so nothing is looked up, sorted or formatted at run time.
 
-use crate::model::{ConstValue, Container, Field, Format, Scheme, SignEntry};
+use crate::check::{Checked, SignEntry};
+use crate::model::{ConstValue, Field, Format, Scheme};
 use crate::text_format::Markup;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -18,7 +19,7 @@ pub(crate) fn constant_text(value: &ConstValue) -> String {
 }
 
 /// Body of `PayRequest::__write_sign`: the signed members in canonical order.
-pub(crate) fn write_sign(c: &Container) -> TokenStream {
+pub(crate) fn write_sign(c: &Checked) -> TokenStream {
     let calls = c.sign_order.iter().map(|entry| {
         let (wire, value) = match entry {
             SignEntry::Field(i) => {
@@ -56,7 +57,7 @@ pub(crate) fn write_sign(c: &Container) -> TokenStream {
 
 /// Body of `PayRequest::__write_body`: constants, body fields in declaration order, the
 /// signature last.
-pub(crate) fn write_body(c: &Container) -> TokenStream {
+pub(crate) fn write_body(c: &Checked) -> TokenStream {
     let format = c.format.unwrap_or(Format::Json);
     if format == Format::Json {
         return quote!(body.json_request(self, signature.as_str()););
@@ -110,7 +111,7 @@ pub(crate) fn write_body(c: &Container) -> TokenStream {
 /// Body of `FieldAccess::__write_json_members`: `,"name":value` per member (constants,
 /// then the body fields in declaration order), prefixes and constants spelled out here;
 /// the writer turns the first comma into `{`.
-pub(crate) fn write_json_members(c: &Container) -> TokenStream {
+pub(crate) fn write_json_members(c: &Checked) -> TokenStream {
     let constants = c.constants.iter().map(|k| {
         let value = match &k.value {
             ConstValue::Str(s) => json_string(s),
