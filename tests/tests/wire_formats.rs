@@ -166,6 +166,35 @@ fn ampersands_in_a_validated_url_are_escaped() {
     );
 }
 
+/// Short URLs are scanned for `&` a word at a time, long ones (64 bytes and more) with
+/// `memchr`: an ampersand anywhere in either, at every length around the switch, is
+/// escaped and reads back as sent.
+#[test]
+fn ampersands_in_urls_of_every_length_around_the_scan_switch_are_escaped() {
+    let base = "https://merchant.example/notify?a=";
+    for len in (base.len() + 2..=90).chain([127, 128, 129, 254, 255]) {
+        for amp in [base.len(), (base.len() + len) / 2, len - 1] {
+            let mut url: Vec<u8> = base.as_bytes().to_vec();
+            url.resize(len, b'x');
+            url[amp] = b'&';
+            let url = String::from_utf8(url).unwrap();
+            let mut req = swiftpass();
+            req.notify_url = url.clone();
+            let body = req.to_body(&key()).unwrap();
+            let escaped = url.replace('&', "&amp;");
+            assert!(
+                body.as_str()
+                    .contains(&format!("<notify_url>{escaped}</notify_url>")),
+                "{len} {amp}: {}",
+                body.as_str()
+            );
+            let fields = independent_xml_fields(body.as_str());
+            let notify_url = fields.iter().find(|(k, _)| k == "notify_url").unwrap();
+            assert_eq!(notify_url.1, url, "{len} {amp}");
+        }
+    }
+}
+
 #[test]
 fn xml_keeps_carriage_returns_and_refuses_what_xml_cannot_carry() {
     let mut req = swiftpass();
