@@ -155,7 +155,9 @@ fn check_rules(rules: &[Rule], value: &Wire<'_>, path: &Path<'_>, errors: &mut S
 /// checks, which answer only "valid or not". `validate` runs it first and falls back to
 /// the interpreter above, which reports every violation, when it says no. Each check
 /// accepts exactly what the interpreter accepts (tests compare the two on generated
-/// values), so an accepted request never reaches the interpreter.
+/// values), so an accepted request never reaches the interpreter. They are `#[inline]`
+/// rather than `#[inline(always)]`: release builds inline them all the same, and a debug
+/// build keeps one copy of each instead of one per member of every request.
 pub mod fast {
     use crate::error::SchemaErrors;
     use crate::path::Path;
@@ -165,20 +167,20 @@ pub mod fast {
     use crate::value::Wire;
 
     /// Neither absent nor an empty string.
-    #[inline(always)]
+    #[inline]
     pub fn present(value: &Wire<'_>) -> bool {
         !value.is_missing()
     }
 
     /// Whether a field's wire text equals `expected` (for `required_if`).
-    #[inline(always)]
+    #[inline]
     pub fn text_is(value: &Wire<'_>, expected: &str) -> bool {
         value.with_text(|t| t == expected).unwrap_or(false)
     }
 
     /// `check` on the value's text; values without text (absent) pass, as in the
     /// interpreter. Strings, nearly every field, skip the general formatter.
-    #[inline(always)]
+    #[inline]
     fn text(value: &Wire<'_>, check: impl FnOnce(&str) -> bool) -> bool {
         match value {
             Wire::Str(s) => check(s),
@@ -187,32 +189,32 @@ pub mod fast {
     }
 
     /// `len = min..=max` in bytes.
-    #[inline(always)]
+    #[inline]
     pub fn len(value: &Wire<'_>, min: u64, max: u64) -> bool {
         text(value, |t| (min..=max).contains(&(t.len() as u64)))
     }
 
     /// `chars = min..=max` in Unicode scalar values.
-    #[inline(always)]
+    #[inline]
     pub fn chars(value: &Wire<'_>, min: u64, max: u64) -> bool {
         text(value, |t| (min..=max).contains(&(t.chars().count() as u64)))
     }
 
     /// `range = min..=max`.
-    #[inline(always)]
+    #[inline]
     pub fn range(value: &Wire<'_>, min: i128, max: i128) -> bool {
         value.as_integer().is_none_or(|i| min <= i && i <= max)
     }
 
     /// `one_of(...)`.
-    #[inline(always)]
+    #[inline]
     pub fn one_of(value: &Wire<'_>, allowed: &[&str]) -> bool {
         text(value, |t| allowed.contains(&t))
     }
 
     /// [`one_of`] where every allowed value is an integer (`numbers`, the same values as
     /// `texts`): integers are compared as numbers, anything else by its text.
-    #[inline(always)]
+    #[inline]
     pub fn one_of_int(value: &Wire<'_>, numbers: &[i128], texts: &[&str]) -> bool {
         match value {
             Wire::UInt(u) => numbers.contains(&i128::from(*u)),
@@ -222,13 +224,13 @@ pub mod fast {
     }
 
     /// A named text format.
-    #[inline(always)]
+    #[inline]
     pub fn format(value: &Wire<'_>, format: TextFormat) -> bool {
         text(value, |t| rules::matches(format, t))
     }
 
     /// Nested objects, arrays of them and JSON text holding them.
-    #[inline(always)]
+    #[inline]
     pub fn nested(value: &Wire<'_>) -> bool {
         match value {
             Wire::Object(_) | Wire::JsonText(_) | Wire::Array(_) => nested_slow(value),

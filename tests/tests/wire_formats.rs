@@ -675,3 +675,37 @@ fn xml_refuses_raw_characters_it_does_not_allow_as_it_refuses_their_references()
         paywire::decode::parse_body(Format::Xml, kept.as_bytes(), &Limits::default()).unwrap();
     assert_eq!(fields.get("attach").unwrap().to_string(), "a\tb\nc\nd\r");
 }
+
+/// A nested object in an XML request is a compile error when its type is not spelled
+/// like a scalar; a type that is (a user's struct named `String`) passes that check, and
+/// writing the body refuses it instead of dropping or flattening it.
+mod lookalike {
+    use paywire::{PayObject, PayRequest, Secret};
+
+    #[derive(Debug, Clone, PayObject)]
+    pub struct String {
+        pub inner: std::string::String,
+    }
+
+    #[derive(Debug, Clone, PayRequest)]
+    #[pay(format = "xml", sign = "md5-sorted")]
+    pub struct Order {
+        pub out_trade_no: std::string::String,
+        pub detail: String,
+    }
+
+    #[test]
+    fn a_nested_object_spelled_like_a_scalar_is_refused_when_the_body_is_written() {
+        let order = Order {
+            out_trade_no: "T1".into(),
+            detail: String { inner: "x".into() },
+        };
+        let error = order.to_body(&Secret::new("k")).unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("detail"), "{text}");
+        assert!(
+            matches!(error, paywire::Error::Unencodable { .. }),
+            "{error:?}"
+        );
+    }
+}

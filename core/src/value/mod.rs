@@ -5,7 +5,7 @@
 
 pub(crate) mod json;
 
-use crate::decode::node::Node;
+use crate::decode::node::{Node, NodeObject};
 use crate::decode::problem::{DecodeErrors, Problem};
 use crate::error::SchemaErrors;
 use crate::money::{Fen, Yuan};
@@ -148,6 +148,19 @@ pub trait WireValue: Sized {
     /// Reads the value back from a received node (`None` when the member is missing).
     /// Problems are pushed to `errors`; `None` is returned after any problem.
     fn decode(node: Option<&Node>, at: &Path<'_>, errors: &mut DecodeErrors) -> Option<Self>;
+
+    /// Reads the member `name` of `object`: what the derived typed decoding calls once
+    /// per field, so one copy per field type serves every struct of a crate.
+    #[doc(hidden)]
+    #[inline]
+    fn __decode_member(
+        object: &NodeObject,
+        at: &Path<'_>,
+        name: &'static str,
+        errors: &mut DecodeErrors,
+    ) -> Option<Self> {
+        Self::decode(object.get(name), &at.key(name), errors)
+    }
 }
 
 /// Takes the node of a required value, reporting it missing otherwise.

@@ -1,4 +1,5 @@
-//! Typed decoding: one body that builds the struct from received members by wire name.
+//! Typed decoding: one body that builds the struct from received members by wire name,
+//! one shared generic call per member.
 
 use crate::check::Checked;
 use proc_macro2::TokenStream;
@@ -12,8 +13,10 @@ pub(crate) fn decode_fields(c: &Checked) -> TokenStream {
     let lets = c.fields.iter().zip(&vars).map(|(f, var)| {
         let ty = &f.ty;
         let wire = &f.wire.value;
-        quote!(let #var = <#ty as _pw::__private::WireValue>::decode(object.get(#wire), &at.key(#wire), errors);)
+        quote!(let #var = <#ty as _pw::__private::WireValue>::__decode_member(object, at, #wire, errors);)
     });
+    // Every member is decoded (and its problem recorded) before one check of them all:
+    // one exit, where a `?` per member would give each its own drop path.
     let destructure = if vars.is_empty() {
         quote!()
     } else {

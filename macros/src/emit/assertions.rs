@@ -8,8 +8,12 @@ use quote::{quote, quote_spanned, ToTokens};
 use super::tokens::{int_bound, type_at};
 
 /// Compile-time checks that a rule fits the field's type, spanned at the rule's key so
-/// the error points at the attribute that asked for it.
-pub(crate) fn type_assertions(f: &Field) -> TokenStream {
+/// the error points at the attribute that asked for it: the trait-bound checks as calls,
+/// which the caller gathers into one `const` per struct (a bound fails in type checking,
+/// each at its own span), and the checks that evaluate and may panic as `const` items of
+/// their own, so every one that fails is reported.
+pub(crate) fn type_assertions(f: &Field) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let mut bounds = Vec::new();
     let mut out = Vec::new();
     let text_keys = f
         .len
@@ -18,7 +22,7 @@ pub(crate) fn type_assertions(f: &Field) -> TokenStream {
         .chain(f.chars.iter().map(|r| r.key));
     for span in text_keys.chain(f.formats.iter().map(|x| x.span)) {
         let ty = type_at(&f.ty, span);
-        out.push(quote_spanned!(span=> const _: () = _pw::__private::assert_text::<#ty>();));
+        bounds.push(quote_spanned!(span=> _pw::__private::assert_text::<#ty>();));
     }
     if let Some(r) = &f.range {
         // One call: `range_misfit` requires an integer type, then names the bound that
@@ -44,9 +48,9 @@ pub(crate) fn type_assertions(f: &Field) -> TokenStream {
         .chain(f.group.iter().map(|g| g.span))
     {
         let ty = type_at(&f.ty, span);
-        out.push(quote_spanned!(span=> const _: () = _pw::__private::assert_optional::<#ty>();));
+        bounds.push(quote_spanned!(span=> _pw::__private::assert_optional::<#ty>();));
     }
-    quote!(#(#out)*)
+    (bounds, out)
 }
 
 /// A request in a flat format (XML, form) cannot carry a nested object or array: checked
@@ -62,6 +66,7 @@ pub(crate) fn flat_format_assertions(c: &Checked) -> TokenStream {
         "a form"
     };
     let checks = c.body_fields()
+        .filter(|f| !is_plain_scalar(&f.ty))
         .map(|f| {
             let span = syn::spanned::Spanned::span(&f.ty);
             let ty = type_at(&f.ty, span);
@@ -72,6 +77,19 @@ pub(crate) fn flat_format_assertions(c: &Checked) -> TokenStream {
             quote_spanned!(span=> const _: () = ::core::assert!(_pw::__private::is_flat::<#ty>(), #message);)
         });
     quote!(#(#checks)*)
+}
+
+/// `String` or a primitive integer, or an `Option` of one, written as such: flat by
+/// construction, so its field needs no evaluated check (one `const` fewer per field for
+/// the compiler). A type that only looks like one (a struct of the user's named
+/// `String`) is still refused when its body is written.
+fn is_plain_scalar(ty: &syn::Type) -> bool {
+    const SCALARS: &[&str] = &[
+        "String", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128",
+        "isize",
+    ];
+    crate::model::innermost(ty, &["Option"])
+        .is_some_and(|last| last.arguments.is_empty() && SCALARS.iter().any(|s| last.ident == s))
 }
 
 /// The integer limits of a field whose type is a primitive integer (or an `Option` of

@@ -86,18 +86,24 @@ pub(crate) fn is_valid(c: &Checked) -> TokenStream {
             })
             .collect();
         if let Some(g) = f.group.as_ref().filter(|g| g.required) {
-            let index = c.groups.iter().position(|name| name == &g.name).unwrap_or(0);
+            let index = c
+                .groups
+                .iter()
+                .position(|name| name == &g.name)
+                .unwrap_or(0);
             let var = &group_vars[index];
             demands.push(quote!(#var));
         }
-        let demanded = (!demands.is_empty()).then(|| {
-            quote!(&& (_pw::__private::fast::present(&__v) || !(false #(|| #demands)*)))
-        });
+        let demanded = (!demands.is_empty())
+            .then(|| quote!(&& (_pw::__private::fast::present(&__v) || !(false #(|| #demands)*))));
         let rules = rule_checks(f);
+        // The type's own constant, as the table's `optional` is: a path, not a `const`
+        // block per field for the compiler to evaluate.
+        let ty = &f.ty;
         quote! {
             && {
                 let __v = #value;
-                (const { <Self as _pw::__private::PayObject>::OBJECT_SCHEMA.fields[#index].optional }
+                (<#ty as _pw::__private::WireValue>::OPTIONAL
                     || _pw::__private::fast::present(&__v))
                     #demanded
                     && (__v.is_absent() || (#(#rules)&&*))

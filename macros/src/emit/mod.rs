@@ -46,7 +46,13 @@ pub fn expand(c: &Checked) -> TokenStream {
         quote_spanned!(at=> #i => _pw::__private::WireValue::wire(&self.#id),)
     });
     let decode = access::decode_fields(c);
-    let assertions = c.fields.iter().map(assertions::type_assertions);
+    let (bounds, evaluated): (Vec<_>, Vec<_>) =
+        c.fields.iter().map(assertions::type_assertions).unzip();
+    let (bounds, evaluated) = (bounds.concat(), evaluated.concat());
+    let assertions = quote! {
+        const _: () = { #(#bounds)* };
+        #(#evaluated)*
+    };
     let flat_format = assertions::flat_format_assertions(c);
     let custom = c.validate_with.as_ref().map(|path| {
         quote! {
@@ -169,7 +175,7 @@ pub fn expand(c: &Checked) -> TokenStream {
                 }
             }
 
-            #(#assertions)*
+            #assertions
             #flat_format
         };
     }

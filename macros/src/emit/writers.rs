@@ -1,5 +1,5 @@
 //! The per-call writers of requests: the canonical sign string and the XML or form body,
-//! one `#[inline(always)]` helper call per member with names, prefixes and tags spelled
+//! one call of a shared member writer per member with names, prefixes and tags spelled
 //! out here, so nothing is looked up, sorted or formatted at run time.
 
 use crate::check::{Checked, SignEntry};
@@ -40,10 +40,10 @@ pub(crate) fn write_sign(c: &Checked) -> TokenStream {
             }
             (true, true) => {
                 let prefix = format!("&{wire}=");
-                quote!(let at = writer.pair(at, #prefix, #value);)
+                quote!(let at = _pw::__private::sign_pair(_pw::__private::Wire::Str(#value), writer, at, #prefix);)
             }
             (false, false) => quote!(let at = _pw::__private::sign_value(#value, writer, at);),
-            (false, true) => quote!(let at = writer.value(at, #value);),
+            (false, true) => quote!(let at = _pw::__private::sign_value(_pw::__private::Wire::Str(#value), writer, at);),
         }
     });
     let calls: Vec<_> = calls.collect();
@@ -69,9 +69,9 @@ pub(crate) fn write_body(c: &Checked) -> TokenStream {
         let (open, close) = tags(&k.wire);
         let prefix = format!("{}=", k.wire);
         match (xml, is_markup_free(&text)) {
-            (true, true) => quote!(let at = body.xml_trusted(at, #open, #close, #text.as_bytes());),
-            (true, false) => quote!(let at = body.xml_text(at, #open, #close, #text, _pw::__private::Markup::Possible);),
-            (false, _) => quote!(let at = body.form_text(at, #prefix, #text);),
+            (true, true) => quote!(let at = _pw::__private::xml_member(_pw::__private::Wire::Str(#text), body, at, #open, #close, _pw::__private::Markup::Free);),
+            (true, false) => quote!(let at = _pw::__private::xml_member(_pw::__private::Wire::Str(#text), body, at, #open, #close, _pw::__private::Markup::Possible);),
+            (false, _) => quote!(let at = _pw::__private::form_member(_pw::__private::Wire::Str(#text), body, at, #prefix);),
         }
     });
     let fields = c.body_fields()
@@ -86,17 +86,18 @@ pub(crate) fn write_body(c: &Checked) -> TokenStream {
                 quote!(let at = _pw::__private::form_member(#value, body, at, #prefix);)
             }
         });
-    // Hex digits and base64: XML takes them as bytes, without a UTF-8 check; what a
-    // custom scheme returns is escaped like any text.
+    // Hex digits and base64 hold no markup; what a custom scheme returns is escaped like
+    // any text. Constants and the signature go through the same shared member writers
+    // as fields: a writer inlined here is a copy per request in every debug build.
     let sign = (c.scheme != Scheme::None).then(|| {
         let (open, close) = tags(&c.sign_field.value);
         let prefix = format!("{}=", c.sign_field.value);
         if xml && c.scheme == Scheme::Custom {
-            quote!(let at = body.xml_text(at, #open, #close, signature.as_str(), _pw::__private::Markup::Possible);)
+            quote!(let at = _pw::__private::xml_member(_pw::__private::Wire::Str(signature.as_str()), body, at, #open, #close, _pw::__private::Markup::Possible);)
         } else if xml {
-            quote!(let at = body.xml_trusted(at, #open, #close, signature.as_bytes());)
+            quote!(let at = _pw::__private::xml_member(_pw::__private::Wire::Str(signature.as_str()), body, at, #open, #close, _pw::__private::Markup::Free);)
         } else {
-            quote!(let at = body.form_text(at, #prefix, signature.as_str());)
+            quote!(let at = _pw::__private::form_member(_pw::__private::Wire::Str(signature.as_str()), body, at, #prefix);)
         }
     });
     let unused = sign.is_none().then(|| quote!(let _ = signature;));
