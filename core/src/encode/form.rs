@@ -9,12 +9,12 @@ impl BodyWriter {
     /// built at compile time (wire names are letters, digits, `_`, `-` and `.`, which form
     /// encoding leaves as they are). Returns the new length.
     #[inline]
-    pub fn form_text(&mut self, at: usize, prefix: &'static str, text: &str) -> usize {
+    pub fn form_text(&mut self, at: usize, prefix: &[u8], text: &str) -> usize {
         let (at, ()) = self.push_with(at, |out| {
             if !out.is_empty() {
                 out.push(b'&');
             }
-            out.extend_from_slice(prefix.as_bytes());
+            out.extend_from_slice(prefix);
             for piece in form_urlencoded::byte_serialize(text.as_bytes()) {
                 out.extend_from_slice(piece.as_bytes());
             }
@@ -25,9 +25,10 @@ impl BodyWriter {
     /// [`BodyWriter::form_text`] for a value that is not a plain string: numbers and JSON
     /// text are written as text; nested objects and arrays cannot be, and are reported.
     #[inline(never)]
-    pub fn form_wire(&mut self, at: usize, prefix: &'static str, value: &Wire<'_>) -> usize {
+    pub fn form_wire(&mut self, at: usize, prefix: &[u8], value: &Wire<'_>) -> usize {
         if matches!(value, Wire::Object(_) | Wire::Array(_)) {
-            self.fail(not_flat(prefix.trim_end_matches('='), Format::Form));
+            let name = std::str::from_utf8(prefix).unwrap_or_default();
+            self.fail(not_flat(name.trim_end_matches('='), Format::Form));
             return at;
         }
         value

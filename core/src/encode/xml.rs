@@ -119,8 +119,8 @@ impl BodyWriter {
     pub fn xml_text(
         &mut self,
         at: usize,
-        open: &'static str,
-        close: &'static str,
+        open: &[u8],
+        close: &[u8],
         text: &str,
         markup: Markup,
     ) -> usize {
@@ -143,13 +143,7 @@ impl BodyWriter {
     /// with clean values, `ip`, `compact_time`, `rfc3339`, `alphanumeric`). Bodies are
     /// written only after validation has passed.
     #[inline(always)]
-    pub fn xml_trusted(
-        &mut self,
-        at: usize,
-        open: &'static str,
-        close: &'static str,
-        text: &[u8],
-    ) -> usize {
+    pub fn xml_trusted(&mut self, at: usize, open: &[u8], close: &[u8], text: &[u8]) -> usize {
         let (end, _) = self.element::<COPY>(at, open, close, text);
         end
     }
@@ -161,13 +155,13 @@ impl BodyWriter {
     fn element<const SCAN: u8>(
         &mut self,
         at: usize,
-        open: &'static str,
-        close: &'static str,
+        open: &[u8],
+        close: &[u8],
         text: &[u8],
     ) -> (usize, bool) {
         let (o, t, c) = (open.len(), text.len(), close.len());
         let room = self.room(at, o + t + c);
-        copy_short(&mut room[..o], open.as_bytes());
+        copy_short(&mut room[..o], open);
         let value = &mut room[o..o + t];
         let needs_look = match SCAN {
             SCAN_ALL => copy_scanning(value, text, attention),
@@ -183,22 +177,16 @@ impl BodyWriter {
                 false
             }
         };
-        copy_short(&mut room[o + t..], close.as_bytes());
+        copy_short(&mut room[o + t..], close);
         (at + o + t + c, needs_look)
     }
 
     #[inline(never)]
-    fn xml_escaped(
-        &mut self,
-        at: usize,
-        open: &'static str,
-        close: &'static str,
-        text: &str,
-    ) -> usize {
+    fn xml_escaped(&mut self, at: usize, open: &[u8], close: &[u8], text: &str) -> usize {
         let (at, escaped) = self.push_with(at, |out| {
-            out.extend_from_slice(open.as_bytes());
+            out.extend_from_slice(open);
             let escaped = escape_into(out, text);
-            out.extend_from_slice(close.as_bytes());
+            out.extend_from_slice(close);
             escaped
         });
         if !escaped {
@@ -214,13 +202,7 @@ impl BodyWriter {
     /// [`BodyWriter::xml_text`] for a value that is not a plain string: numbers and JSON
     /// text are written as text; nested objects and arrays cannot be, and are reported.
     #[inline(never)]
-    pub fn xml_wire(
-        &mut self,
-        at: usize,
-        open: &'static str,
-        close: &'static str,
-        value: &Wire<'_>,
-    ) -> usize {
+    pub fn xml_wire(&mut self, at: usize, open: &[u8], close: &[u8], value: &Wire<'_>) -> usize {
         if matches!(value, Wire::Object(_) | Wire::Array(_)) {
             self.fail(not_flat(tag_name(open), Format::Xml));
             return at;
@@ -236,9 +218,12 @@ impl BodyWriter {
     }
 }
 
-/// `name` of `<name>`.
-fn tag_name(open: &str) -> &str {
-    open.trim_start_matches('<').trim_end_matches('>')
+/// `name` of `<name>` (tags are built from wire names, which are UTF-8).
+fn tag_name(open: &[u8]) -> &str {
+    std::str::from_utf8(open)
+        .unwrap_or_default()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
 }
 
 #[cfg(test)]
@@ -249,7 +234,7 @@ mod tests {
     /// One element written by the hot path, as the whole body.
     fn element(text: &str) -> Option<String> {
         let mut body = BodyWriter::new(Format::Xml);
-        let at = body.xml_text(body.written(), "<v>", "</v>", text, Markup::Possible);
+        let at = body.xml_text(body.written(), b"<v>", b"</v>", text, Markup::Possible);
         body.set_written(at);
         body.finish().ok().map(|b| b.as_str().to_owned())
     }
@@ -299,7 +284,13 @@ mod tests {
                 text[position] = b'&';
                 let text = String::from_utf8(text).unwrap();
                 let mut body = BodyWriter::new(Format::Xml);
-                let at = body.xml_text(body.written(), "<v>", "</v>", &text, Markup::AmpersandOnly);
+                let at = body.xml_text(
+                    body.written(),
+                    b"<v>",
+                    b"</v>",
+                    &text,
+                    Markup::AmpersandOnly,
+                );
                 body.set_written(at);
                 let written = body.finish().ok().map(|b| b.as_str().to_owned());
                 assert_eq!(written, spec(&text), "& at {position} of {len}");
@@ -316,8 +307,8 @@ mod tests {
         for i in 0..100 {
             at = body.xml_text(
                 at,
-                "<v>",
-                "</v>",
+                b"<v>",
+                b"</v>",
                 &format!("value {i} of a long body"),
                 Markup::Possible,
             );

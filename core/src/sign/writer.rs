@@ -96,19 +96,26 @@ impl SignWriter {
     /// `&` of the string is dropped). Returns the new length.
     #[inline(always)]
     pub fn pair(&mut self, at: usize, prefix: &'static str, value: &str) -> usize {
+        self.pair_bytes(at, prefix.as_bytes(), value)
+    }
+
+    /// [`SignWriter::pair`] with the prefix as bytes: the generated code passes it as an
+    /// array, whose length is then a constant where this is inlined.
+    #[inline(always)]
+    pub(crate) fn pair_bytes(&mut self, at: usize, prefix: &[u8], value: &str) -> usize {
         if value.is_empty() && !self.keep_empty {
             return at;
         }
-        let at = self.put(at, prefix.as_bytes());
+        let at = self.put(at, prefix);
         self.put(at, value.as_bytes())
     }
 
     /// [`SignWriter::pair`] for values that are not plain strings (numbers, amounts,
     /// JSON text), formatted on the stack.
     #[inline(never)]
-    pub fn pair_wire(&mut self, at: usize, prefix: &'static str, value: &Wire<'_>) -> usize {
+    pub fn pair_wire(&mut self, at: usize, prefix: &[u8], value: &Wire<'_>) -> usize {
         value
-            .with_text(|text| self.pair(at, prefix, text))
+            .with_text(|text| self.pair_bytes(at, prefix, text))
             .unwrap_or(at)
     }
 

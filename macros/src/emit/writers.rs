@@ -18,6 +18,12 @@ pub(crate) fn constant_text(value: &ConstValue) -> String {
     }
 }
 
+/// A tag or prefix as a byte-string literal (`b"<name>"`): an array, whose length the
+/// shared member writers take as a constant.
+fn bytes(text: &str) -> proc_macro2::Literal {
+    proc_macro2::Literal::byte_string(text.as_bytes())
+}
+
 /// Body of `PayRequest::__write_sign`: the signed members in canonical order.
 pub(crate) fn write_sign(c: &Checked) -> TokenStream {
     let calls = c.sign_order.iter().map(|entry| {
@@ -35,11 +41,11 @@ pub(crate) fn write_sign(c: &Checked) -> TokenStream {
         let constant = matches!(entry, SignEntry::Constant(_));
         match (c.scheme.is_sorted(), constant) {
             (true, false) => {
-                let prefix = format!("&{wire}=");
+                let prefix = bytes(&format!("&{wire}="));
                 quote!(let at = _pw::__private::sign_pair(#value, writer, at, #prefix);)
             }
             (true, true) => {
-                let prefix = format!("&{wire}=");
+                let prefix = bytes(&format!("&{wire}="));
                 quote!(let at = _pw::__private::sign_pair(_pw::__private::Wire::Str(#value), writer, at, #prefix);)
             }
             (false, false) => quote!(let at = _pw::__private::sign_value(#value, writer, at);),
@@ -63,11 +69,11 @@ pub(crate) fn write_body(c: &Checked) -> TokenStream {
         return quote!(body.json_request(self, signature.as_str()););
     }
     let xml = format == Format::Xml;
-    let tags = |wire: &str| (format!("<{wire}>"), format!("</{wire}>"));
+    let tags = |wire: &str| (bytes(&format!("<{wire}>")), bytes(&format!("</{wire}>")));
     let constants = c.constants.iter().map(|k| {
         let text = constant_text(&k.value);
         let (open, close) = tags(&k.wire);
-        let prefix = format!("{}=", k.wire);
+        let prefix = bytes(&format!("{}=", k.wire));
         match (xml, is_markup_free(&text)) {
             (true, true) => quote!(let at = _pw::__private::xml_member(_pw::__private::Wire::Str(#text), body, at, #open, #close, _pw::__private::Markup::Free);),
             (true, false) => quote!(let at = _pw::__private::xml_member(_pw::__private::Wire::Str(#text), body, at, #open, #close, _pw::__private::Markup::Possible);),
@@ -78,7 +84,7 @@ pub(crate) fn write_body(c: &Checked) -> TokenStream {
         .map(|f| {
             let value = wire(f);
             let (open, close) = tags(&f.wire.value);
-            let prefix = format!("{}=", f.wire.value);
+            let prefix = bytes(&format!("{}=", f.wire.value));
             if xml {
                 let markup = validated_markup(f);
                 quote!(let at = _pw::__private::xml_member(#value, body, at, #open, #close, _pw::__private::Markup::#markup);)
@@ -91,7 +97,7 @@ pub(crate) fn write_body(c: &Checked) -> TokenStream {
     // as fields: a writer inlined here is a copy per request in every debug build.
     let sign = (c.scheme != Scheme::None).then(|| {
         let (open, close) = tags(&c.sign_field.value);
-        let prefix = format!("{}=", c.sign_field.value);
+        let prefix = bytes(&format!("{}=", c.sign_field.value));
         if xml && c.scheme == Scheme::Custom {
             quote!(let at = _pw::__private::xml_member(_pw::__private::Wire::Str(signature.as_str()), body, at, #open, #close, _pw::__private::Markup::Possible);)
         } else if xml {
