@@ -166,7 +166,7 @@ pub fn report(object: &dyn FieldAccess) -> Result<(), SchemaErrors> {
 /// The prefix is an array so that its length `P` is a constant of the instantiation:
 /// the copy is one or two fixed moves, and members whose names are as long share one
 /// copy of this code (a request has tens of members, a crate a few dozen name lengths).
-#[inline]
+#[inline(always)]
 pub fn sign_pair<const P: usize>(
     value: Wire<'_>,
     writer: &mut SignWriter,
@@ -207,27 +207,56 @@ pub fn sign_value(value: Wire<'_>, writer: &mut SignWriter, at: usize) -> usize 
 /// These per-member writers are shared rather than inlined into each member: a copy per
 /// member made a crate of 50 SwiftPass requests build 3.3 times as long as with serde's
 /// derive (docs/PERFORMANCE.md, "Compile cost"), and this one is small enough that the
-/// optimizer would inline it again unless told not to. The tags are arrays, so their
-/// lengths are constants of an instantiation shared by every member whose name is as
-/// long.
+/// optimizer would inline it again unless told not to. The tags are arrays and the
+/// markup class a type, so the tags' lengths and the class are constants of an
+/// instantiation shared by every member whose name is as long and whose value is of the
+/// same class.
 #[inline(never)]
-pub fn xml_member<const O: usize, const C: usize>(
+pub fn xml_member<const O: usize, const C: usize, M: markup::Class>(
     value: Wire<'_>,
     body: &mut BodyWriter,
     at: usize,
     open: &'static [u8; O],
     close: &'static [u8; C],
-    markup: Markup,
+    _markup: M,
 ) -> usize {
     // Tests in order rather than a `match`, which compiled to a jump table (one indirect
     // jump shared by every member, whatever its kind). Text is the common case;
     // numbers and the rest are written apart.
     if let Wire::Str(s) = value {
-        body.xml_text(at, open, close, s, markup)
+        body.xml_text(at, open, close, s, M::MARKUP)
     } else if value.is_absent() {
         at
     } else {
         body.xml_wire(at, open, close, &value)
+    }
+}
+
+/// What a validated value can hold that XML must escape ([`Markup`]), as types: the
+/// derive names one per member, so `xml_member` is instantiated per class and the
+/// class's branch is decided when it is compiled.
+pub mod markup {
+    use super::Markup;
+
+    /// A [`Markup`] class as a type.
+    pub trait Class {
+        /// The class.
+        const MARKUP: Markup;
+    }
+    /// [`Markup::Possible`].
+    pub struct Possible;
+    impl Class for Possible {
+        const MARKUP: Markup = Markup::Possible;
+    }
+    /// [`Markup::AmpersandOnly`].
+    pub struct AmpersandOnly;
+    impl Class for AmpersandOnly {
+        const MARKUP: Markup = Markup::AmpersandOnly;
+    }
+    /// [`Markup::Free`].
+    pub struct Free;
+    impl Class for Free {
+        const MARKUP: Markup = Markup::Free;
     }
 }
 

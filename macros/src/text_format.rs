@@ -18,7 +18,8 @@ pub enum Markup {
 }
 
 impl Markup {
-    /// The `paywire::__private::Markup` variant.
+    /// Its name as a `paywire::__private::Markup` variant and as a type in
+    /// `paywire::__private::markup`.
     pub fn variant(self) -> Ident {
         match self {
             Markup::Free => format_ident!("Free"),

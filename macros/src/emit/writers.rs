@@ -75,8 +75,8 @@ pub(crate) fn write_body(c: &Checked) -> TokenStream {
         let (open, close) = tags(&k.wire);
         let prefix = bytes(&format!("{}=", k.wire));
         match (xml, is_markup_free(&text)) {
-            (true, true) => quote!(let at = _pw::__private::xml_member(_pw::__private::Wire::Str(#text), body, at, #open, #close, _pw::__private::Markup::Free);),
-            (true, false) => quote!(let at = _pw::__private::xml_member(_pw::__private::Wire::Str(#text), body, at, #open, #close, _pw::__private::Markup::Possible);),
+            (true, true) => quote!(let at = _pw::__private::xml_member(_pw::__private::Wire::Str(#text), body, at, #open, #close, _pw::__private::markup::Free);),
+            (true, false) => quote!(let at = _pw::__private::xml_member(_pw::__private::Wire::Str(#text), body, at, #open, #close, _pw::__private::markup::Possible);),
             (false, _) => quote!(let at = _pw::__private::form_member(_pw::__private::Wire::Str(#text), body, at, #prefix);),
         }
     });
@@ -87,7 +87,7 @@ pub(crate) fn write_body(c: &Checked) -> TokenStream {
             let prefix = bytes(&format!("{}=", f.wire.value));
             if xml {
                 let markup = validated_markup(f);
-                quote!(let at = _pw::__private::xml_member(#value, body, at, #open, #close, _pw::__private::Markup::#markup);)
+                quote!(let at = _pw::__private::xml_member(#value, body, at, #open, #close, _pw::__private::markup::#markup);)
             } else {
                 quote!(let at = _pw::__private::form_member(#value, body, at, #prefix);)
             }
@@ -99,9 +99,9 @@ pub(crate) fn write_body(c: &Checked) -> TokenStream {
         let (open, close) = tags(&c.sign_field.value);
         let prefix = bytes(&format!("{}=", c.sign_field.value));
         if xml && c.scheme == Scheme::Custom {
-            quote!(let at = _pw::__private::xml_member(_pw::__private::Wire::Str(signature.as_str()), body, at, #open, #close, _pw::__private::Markup::Possible);)
+            quote!(let at = _pw::__private::xml_member(_pw::__private::Wire::Str(signature.as_str()), body, at, #open, #close, _pw::__private::markup::Possible);)
         } else if xml {
-            quote!(let at = _pw::__private::xml_member(_pw::__private::Wire::Str(signature.as_str()), body, at, #open, #close, _pw::__private::Markup::Free);)
+            quote!(let at = _pw::__private::xml_member(_pw::__private::Wire::Str(signature.as_str()), body, at, #open, #close, _pw::__private::markup::Free);)
         } else {
             quote!(let at = _pw::__private::form_member(_pw::__private::Wire::Str(signature.as_str()), body, at, #prefix);)
         }
@@ -167,7 +167,7 @@ pub(crate) fn is_markup_free(text: &str) -> bool {
 }
 
 /// What a field that has passed validation can hold that XML must escape: the name of
-/// a `paywire::__private::Markup` variant. The cleanest of what its formats and its
+/// its class in `paywire::__private::markup`. The cleanest of what its formats and its
 /// `one_of` list prove.
 pub(crate) fn validated_markup(f: &Field) -> proc_macro2::Ident {
     let listed = (!f.one_of.is_empty() && f.one_of.iter().all(|v| is_markup_free(v)))
