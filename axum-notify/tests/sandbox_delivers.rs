@@ -185,12 +185,18 @@ async fn every_gateway_s_notification_is_applied_once_after_a_failed_write() {
         !writes.contains_key("NOT-OURS-1"),
         "an unknown order is never written"
     );
-    // The sandbox saw 500 for the failed write, then the acknowledgement.
+    // The sandbox saw 500 for the failed write, then the acknowledgement. The shop
+    // applies an order before its answer reaches the sandbox, so the sandbox's record
+    // of that answer is waited for.
     for order in sandbox
         .orders()
         .iter()
         .filter(|o| o.out_trade_no != "NOT-OURS-1")
     {
+        let order = sandbox
+            .wait_acknowledged(&order.id, Duration::from_secs(10))
+            .await
+            .unwrap();
         let statuses: Vec<_> = order.deliveries.iter().map(|d| d.status).collect();
         assert_eq!(statuses.first(), Some(&Some(500)), "{order:?}");
         assert!(order.acknowledged, "{order:?}");
