@@ -1,11 +1,11 @@
 //! weidoufu: the mini-program order (MD5), its unsigned answer and its signed
 //! notification.
 
-use crate::commands::call::read_unsigned;
+use crate::commands::call;
 use crate::commands::endpoint::{Built, Endpoint, Gateway, Message};
-use crate::commands::sign::{self, KeyOption, SignFailure, SignOptions};
+use crate::commands::sign::{self, SignFailure, SignOptions};
 use crate::commands::verify::{self, Outcome, VerifyOptions};
-use paywire::{PayRequest, Secret};
+use paywire::PayRequest;
 use paywire_providers::weidoufu;
 
 /// weidoufu's order endpoint and notification.
@@ -28,17 +28,12 @@ fn build(
     input: &[u8],
     options: &SignOptions,
 ) -> Result<Built, SignFailure> {
-    let order: weidoufu::MiniappPay = sign::decode(input)?;
-    let key = Secret::from_options(options, endpoint)?;
-    let request = sign::built(weidoufu::request(base_url, &order, &key))?;
-    Ok(Built::new(request, |answer, _| {
-        let body = answer.body();
-        read_unsigned(
-            weidoufu::read_answer(body),
-            |e| matches!(e, weidoufu::WeidoufuError::Refused { .. }),
-            body,
-        )
-    }))
+    call::keyed_unsigned(
+        (endpoint, base_url, input, options),
+        weidoufu::request,
+        weidoufu::read_answer,
+        |e| matches!(e, weidoufu::WeidoufuError::Refused { .. }),
+    )
 }
 
 fn notify(body: &[u8], options: &VerifyOptions) -> Outcome {

@@ -1,11 +1,11 @@
 //! xorpay: the JSAPI order (MD5 over values in a fixed order), its unsigned answer and its
 //! signed notification, whose `more` and `detail` are reported apart as unsigned.
 
-use crate::commands::call::read_unsigned;
+use crate::commands::call;
 use crate::commands::endpoint::{Built, Endpoint, Gateway, Message};
-use crate::commands::sign::{self, KeyOption, SignFailure, SignOptions};
+use crate::commands::sign::{self, SignFailure, SignOptions};
 use crate::commands::verify::{self, Outcome, VerifyOptions};
-use paywire::{PayRequest, Secret};
+use paywire::PayRequest;
 use paywire_providers::xorpay;
 
 /// xorpay's order endpoint and notification.
@@ -28,17 +28,12 @@ fn build(
     input: &[u8],
     options: &SignOptions,
 ) -> Result<Built, SignFailure> {
-    let order: xorpay::JsapiPay = sign::decode(input)?;
-    let key = Secret::from_options(options, endpoint)?;
-    let request = sign::built(xorpay::request(base_url, &order, &key))?;
-    Ok(Built::new(request, |answer, _| {
-        let body = answer.body();
-        read_unsigned(
-            xorpay::read_answer(body),
-            |e| matches!(e, xorpay::XorpayError::Status { .. }),
-            body,
-        )
-    }))
+    call::keyed_unsigned(
+        (endpoint, base_url, input, options),
+        xorpay::request,
+        xorpay::read_answer,
+        |e| matches!(e, xorpay::XorpayError::Status { .. }),
+    )
 }
 
 fn notify(body: &[u8], options: &VerifyOptions) -> Outcome {
