@@ -178,11 +178,11 @@ pub fn sign_pair<const P: usize>(
     // Tests in order rather than a jump table, as in `xml_member`; amounts are formatted
     // right here, on the stack.
     if let Wire::Str(s) = value {
-        writer.pair_bytes(at, prefix, s)
+        writer.pair(at, prefix, s)
     } else if value.is_absent() {
         at
     } else if let Wire::UInt(u) = value {
-        writer.pair_bytes(at, prefix, itoa::Buffer::new().format(u))
+        writer.pair(at, prefix, itoa::Buffer::new().format(u))
     } else {
         writer.pair_wire(at, prefix, &value)
     }

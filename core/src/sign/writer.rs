@@ -93,16 +93,10 @@ impl SignWriter {
 
     /// Sorted schemes: `&name=value`, written only when `value` is not empty (or when the
     /// request signs empty values, `sign_empty = "keep"`); `prefix` is `&name=` (the first
-    /// `&` of the string is dropped). Returns the new length.
+    /// `&` of the string is dropped), as bytes: the generated code passes an array, whose
+    /// length is then a constant where this is inlined. Returns the new length.
     #[inline(always)]
-    pub fn pair(&mut self, at: usize, prefix: &'static str, value: &str) -> usize {
-        self.pair_bytes(at, prefix.as_bytes(), value)
-    }
-
-    /// [`SignWriter::pair`] with the prefix as bytes: the generated code passes it as an
-    /// array, whose length is then a constant where this is inlined.
-    #[inline(always)]
-    pub(crate) fn pair_bytes(&mut self, at: usize, prefix: &[u8], value: &str) -> usize {
+    pub fn pair(&mut self, at: usize, prefix: &[u8], value: &str) -> usize {
         if value.is_empty() && !self.keep_empty {
             return at;
         }
@@ -115,7 +109,7 @@ impl SignWriter {
     #[inline(never)]
     pub fn pair_wire(&mut self, at: usize, prefix: &[u8], value: &Wire<'_>) -> usize {
         value
-            .with_text(|text| self.pair_bytes(at, prefix, text))
+            .with_text(|text| self.pair(at, prefix, text))
             .unwrap_or(at)
     }
 

@@ -30,26 +30,19 @@ pub(crate) fn write_sign(c: &Checked) -> TokenStream {
         let (wire, value) = match entry {
             SignEntry::Field(i) => {
                 let f = &c.fields[*i];
-                (f.wire.value.clone(), wire(f))
+                (f.wire.value.as_str(), wire(f))
             }
             SignEntry::Constant(i) => {
                 let k = &c.constants[*i];
                 let text = constant_text(&k.value);
-                (k.wire.clone(), quote!(#text))
+                (k.wire.as_str(), quote!(_pw::__private::Wire::Str(#text)))
             }
         };
-        let constant = matches!(entry, SignEntry::Constant(_));
-        match (c.scheme.is_sorted(), constant) {
-            (true, false) => {
-                let prefix = bytes(&format!("&{wire}="));
-                quote!(let at = _pw::__private::sign_pair(#value, writer, at, #prefix);)
-            }
-            (true, true) => {
-                let prefix = bytes(&format!("&{wire}="));
-                quote!(let at = _pw::__private::sign_pair(_pw::__private::Wire::Str(#value), writer, at, #prefix);)
-            }
-            (false, false) => quote!(let at = _pw::__private::sign_value(#value, writer, at);),
-            (false, true) => quote!(let at = _pw::__private::sign_value(_pw::__private::Wire::Str(#value), writer, at);),
+        if c.scheme.is_sorted() {
+            let prefix = bytes(&format!("&{wire}="));
+            quote!(let at = _pw::__private::sign_pair(#value, writer, at, #prefix);)
+        } else {
+            quote!(let at = _pw::__private::sign_value(#value, writer, at);)
         }
     });
     let calls: Vec<_> = calls.collect();
@@ -62,49 +55,47 @@ pub(crate) fn write_sign(c: &Checked) -> TokenStream {
 }
 
 /// Body of `PayRequest::__write_body`: constants, body fields in declaration order, the
-/// signature last.
+/// signature last, each through the same shared member writer (a writer inlined here
+/// would be a copy per request in every debug build).
 pub(crate) fn write_body(c: &Checked) -> TokenStream {
     let format = c.format.unwrap_or(Format::Json);
     if format == Format::Json {
         return quote!(body.json_request(self, signature.as_str()););
     }
-    let xml = format == Format::Xml;
-    let tags = |wire: &str| (bytes(&format!("<{wire}>")), bytes(&format!("</{wire}>")));
+    // One member: its value, its wire name, and what the value can hold that XML must
+    // escape.
+    let member = |value: TokenStream, wire: &str, markup: Markup| {
+        if format == Format::Xml {
+            let (open, close) = (bytes(&format!("<{wire}>")), bytes(&format!("</{wire}>")));
+            let markup = markup.variant();
+            quote!(let at = _pw::__private::xml_member(#value, body, at, #open, #close, _pw::__private::markup::#markup);)
+        } else {
+            let prefix = bytes(&format!("{wire}="));
+            quote!(let at = _pw::__private::form_member(#value, body, at, #prefix);)
+        }
+    };
     let constants = c.constants.iter().map(|k| {
         let text = constant_text(&k.value);
-        let (open, close) = tags(&k.wire);
-        let prefix = bytes(&format!("{}=", k.wire));
-        match (xml, is_markup_free(&text)) {
-            (true, true) => quote!(let at = _pw::__private::xml_member(_pw::__private::Wire::Str(#text), body, at, #open, #close, _pw::__private::markup::Free);),
-            (true, false) => quote!(let at = _pw::__private::xml_member(_pw::__private::Wire::Str(#text), body, at, #open, #close, _pw::__private::markup::Possible);),
-            (false, _) => quote!(let at = _pw::__private::form_member(_pw::__private::Wire::Str(#text), body, at, #prefix);),
-        }
-    });
-    let fields = c.body_fields()
-        .map(|f| {
-            let value = wire(f);
-            let (open, close) = tags(&f.wire.value);
-            let prefix = bytes(&format!("{}=", f.wire.value));
-            if xml {
-                let markup = validated_markup(f);
-                quote!(let at = _pw::__private::xml_member(#value, body, at, #open, #close, _pw::__private::markup::#markup);)
-            } else {
-                quote!(let at = _pw::__private::form_member(#value, body, at, #prefix);)
-            }
-        });
-    // Hex digits and base64 hold no markup; what a custom scheme returns is escaped like
-    // any text. Constants and the signature go through the same shared member writers
-    // as fields: a writer inlined here is a copy per request in every debug build.
-    let sign = (c.scheme != Scheme::None).then(|| {
-        let (open, close) = tags(&c.sign_field.value);
-        let prefix = bytes(&format!("{}=", c.sign_field.value));
-        if xml && c.scheme == Scheme::Custom {
-            quote!(let at = _pw::__private::xml_member(_pw::__private::Wire::Str(signature.as_str()), body, at, #open, #close, _pw::__private::markup::Possible);)
-        } else if xml {
-            quote!(let at = _pw::__private::xml_member(_pw::__private::Wire::Str(signature.as_str()), body, at, #open, #close, _pw::__private::markup::Free);)
+        let markup = if is_markup_free(&text) {
+            Markup::Free
         } else {
-            quote!(let at = _pw::__private::form_member(_pw::__private::Wire::Str(signature.as_str()), body, at, #prefix);)
-        }
+            Markup::Possible
+        };
+        member(quote!(_pw::__private::Wire::Str(#text)), &k.wire, markup)
+    });
+    let fields = c
+        .body_fields()
+        .map(|f| member(wire(f), &f.wire.value, validated_markup(f)));
+    // Hex digits and base64 hold no markup; what a custom scheme returns is escaped like
+    // any text.
+    let sign = (c.scheme != Scheme::None).then(|| {
+        let markup = if c.scheme == Scheme::Custom {
+            Markup::Possible
+        } else {
+            Markup::Free
+        };
+        let value = quote!(_pw::__private::Wire::Str(signature.as_str()));
+        member(value, &c.sign_field.value, markup)
     });
     let unused = sign.is_none().then(|| quote!(let _ = signature;));
     // The length written so far travels by value (see `BodyWriter`).
@@ -166,19 +157,17 @@ pub(crate) fn is_markup_free(text: &str) -> bool {
         .any(|b| b < 0x20 || matches!(b, b'&' | b'<' | b'>') || b == 0xef)
 }
 
-/// What a field that has passed validation can hold that XML must escape: the name of
-/// its class in `paywire::__private::markup`. The cleanest of what its formats and its
-/// `one_of` list prove.
-pub(crate) fn validated_markup(f: &Field) -> proc_macro2::Ident {
+/// What a field that has passed validation can hold that XML must escape: the cleanest
+/// of what its formats and its `one_of` list prove.
+pub(crate) fn validated_markup(f: &Field) -> Markup {
     let listed = (!f.one_of.is_empty() && f.one_of.iter().all(|v| is_markup_free(v)))
         .then_some(Markup::Free);
     let proven = f.formats.iter().map(|x| x.value.markup()).chain(listed);
-    let markup = if proven.clone().any(|m| m == Markup::Free) {
+    if proven.clone().any(|m| m == Markup::Free) {
         Markup::Free
     } else if proven.into_iter().any(|m| m == Markup::AmpersandOnly) {
         Markup::AmpersandOnly
     } else {
         Markup::Possible
-    };
-    markup.variant()
+    }
 }
