@@ -16,3 +16,7 @@ pub mod swiftpass;
 pub mod wechat_global;
 pub mod weidoufu;
 pub mod xorpay;
+
+/// A gateway request as each `request` function builds it, for whatever HTTP client sends
+/// it.
+type HttpRequest = http::Request<Vec<u8>>;

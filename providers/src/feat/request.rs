@@ -1,11 +1,10 @@
 //! featapi's HTTP request (sans-IO) and the document's example order.
 
 use crate::feat;
+use crate::HttpRequest;
 use http::header::AUTHORIZATION;
 use paywire::http_request::{join, post};
 use paywire::{Error, PayRequest, Secret};
-
-type HttpRequest = http::Request<Vec<u8>>;
 
 /// featapi: the order with `Authorization: Bearer TOKEN` (a token with scope `pay_trade_order`).
 pub fn request(

@@ -1,10 +1,9 @@
 //! SwiftPass's HTTP request (sans-IO) and the document's example order.
 
 use crate::swiftpass;
+use crate::HttpRequest;
 use paywire::http_request::post;
 use paywire::{Error, Fen};
-
-type HttpRequest = http::Request<Vec<u8>>;
 
 /// SwiftPass: the signed XML body, posted to `gateway_url` exactly as the provider
 /// assigned it (for a base URL with the usual path, [`swiftpass::gateway_url`]); `key` is

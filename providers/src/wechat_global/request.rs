@@ -3,12 +3,11 @@
 //! key; and the document's two example orders.
 
 use crate::wechat_global as wg;
+use crate::HttpRequest;
 use http::header::AUTHORIZATION;
 use paywire::http_request::{join, post};
 use paywire::wechat_v3::MerchantSigner;
 use paywire::{Error, PayRequest};
-
-type HttpRequest = http::Request<Vec<u8>>;
 
 /// WeChat Pay Global: the JSON body with its `WECHATPAY2-SHA256-RSA2048` `Authorization`,
 /// signed over the path actually requested.

@@ -1,10 +1,9 @@
 //! weidoufu's HTTP request (sans-IO) and the document's example order.
 
 use crate::weidoufu;
+use crate::HttpRequest;
 use paywire::http_request::{join, post};
 use paywire::{Error, Fen, JsonText, PayRequest, Secret};
-
-type HttpRequest = http::Request<Vec<u8>>;
 
 /// weidoufu: the signed JSON body.
 pub fn request(

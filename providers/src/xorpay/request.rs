@@ -1,10 +1,9 @@
 //! XorPay's HTTP request (sans-IO) and the document's example order.
 
 use crate::xorpay;
+use crate::HttpRequest;
 use paywire::http_request::{join, path_segment, post};
 use paywire::{Error, Fen, PayRequest, Secret, Yuan};
-
-type HttpRequest = http::Request<Vec<u8>>;
 
 /// XorPay: the signed form body, to `/api/pay/{aid}`.
 pub fn request(
