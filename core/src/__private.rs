@@ -204,34 +204,99 @@ pub fn sign_value(value: Wire<'_>, writer: &mut SignWriter, at: usize) -> usize 
 }
 
 /// XML bodies: one member as `<name>value</name>` after the first `at` bytes, left out
-/// when absent.
+/// when absent; `tags` is `<name></name>`, the two tags the derive spelled out.
 ///
 /// These per-member writers are shared rather than inlined into each member: a copy per
 /// member made a crate of 50 SwiftPass requests build 3.3 times as long as with serde's
 /// derive (docs/PERFORMANCE.md, "Compile cost"), and this one is small enough that the
-/// optimizer would inline it again unless told not to. The tags are arrays and the
-/// markup class a type, so the tags' lengths and the class are constants of an
+/// optimizer would inline it again unless told not to. The tags are an array and the
+/// markup class a type, so the tags' length and the class are constants of an
 /// instantiation shared by every member whose name is as long and whose value is of the
 /// same class.
 #[inline(never)]
-pub fn xml_member<const O: usize, const C: usize, M: markup::Class>(
+pub fn xml_member<const T: usize, M: markup::Class>(
     value: Wire<'_>,
     body: &mut BodyWriter,
     at: usize,
-    open: &'static [u8; O],
-    close: &'static [u8; C],
+    tags: &'static [u8; T],
     _markup: M,
 ) -> usize {
     // Tests in order rather than a `match`, which compiled to a jump table (one indirect
     // jump shared by every member, whatever its kind). Text is the common case;
     // numbers and the rest are written apart.
     if let Wire::Str(s) = value {
-        body.xml_text(at, open, close, s, M::MARKUP)
+        if let Some(end) = body.xml_text_leaf(at, tags, s.as_bytes(), M::MARKUP) {
+            return end;
+        }
     } else if value.is_absent() {
-        at
-    } else {
-        body.xml_wire(at, open, close, &value)
+        return at;
     }
+    body.xml_general(at, tags, &value, M::MARKUP)
+}
+
+/// XML bodies: one field, as [`xml_member`]; text goes to [`xml_text_member`] as it is,
+/// in two registers, instead of as a [`Wire`] on the stack, and an absent value costs
+/// a test here instead of a call.
+#[inline]
+pub fn xml_field<V: WireValue, const T: usize, M: markup::Class>(
+    value: &V,
+    body: &mut BodyWriter,
+    at: usize,
+    tags: &'static [u8; T],
+    markup: M,
+) -> usize {
+    match value.__text() {
+        Some(text) => xml_text_member(text, body, at, tags, markup),
+        None => match value.wire() {
+            Wire::Absent => at,
+            wire => xml_member(wire, body, at, tags, markup),
+        },
+    }
+}
+
+/// XML bodies: one text member, as [`xml_member`].
+#[inline(never)]
+pub fn xml_text_member<const T: usize, M: markup::Class>(
+    text: &str,
+    body: &mut BodyWriter,
+    at: usize,
+    tags: &'static [u8; T],
+    _markup: M,
+) -> usize {
+    match body.xml_text_leaf(at, tags, text.as_bytes(), M::MARKUP) {
+        Some(end) => end,
+        None => body.xml_general(at, tags, &Wire::Str(text), M::MARKUP),
+    }
+}
+
+/// XML bodies: the signature member, as [`xml_member`] with `markup` the class of what
+/// the scheme returns. Hex digests are copied as bytes: they are ASCII digits, and
+/// checking that they are UTF-8 cost more than writing them.
+#[inline(never)]
+pub fn xml_signature<const T: usize, M: markup::Class>(
+    signature: &Signature,
+    body: &mut BodyWriter,
+    at: usize,
+    tags: &'static [u8; T],
+    _markup: M,
+) -> usize {
+    if let Signature::Digest(digest) = signature {
+        if let Some(end) = body.xml_text_leaf(at, tags, digest.as_bytes(), Markup::Free) {
+            return end;
+        }
+    }
+    body.xml_general(at, tags, &Wire::Str(signature.as_str()), M::MARKUP)
+}
+
+/// XML bodies: members known when the code was generated (constants), written as they
+/// are: `elements` holds whole elements, tags and text without markup.
+#[inline(never)]
+pub fn xml_literal<const N: usize>(
+    body: &mut BodyWriter,
+    at: usize,
+    elements: &'static [u8; N],
+) -> usize {
+    body.literal(at, elements)
 }
 
 /// What a validated value can hold that XML must escape ([`Markup`]), as types: the
@@ -246,16 +311,19 @@ pub mod markup {
         const MARKUP: Markup;
     }
     /// [`Markup::Possible`].
+    #[derive(Clone, Copy, Debug)]
     pub struct Possible;
     impl Class for Possible {
         const MARKUP: Markup = Markup::Possible;
     }
     /// [`Markup::AmpersandOnly`].
+    #[derive(Clone, Copy, Debug)]
     pub struct AmpersandOnly;
     impl Class for AmpersandOnly {
         const MARKUP: Markup = Markup::AmpersandOnly;
     }
     /// [`Markup::Free`].
+    #[derive(Clone, Copy, Debug)]
     pub struct Free;
     impl Class for Free {
         const MARKUP: Markup = Markup::Free;

@@ -68,6 +68,28 @@ pub(crate) fn any_word(bytes: &[u8], hit: impl Fn(u64) -> bool) -> bool {
     hit(gathered)
 }
 
+/// [`any_word`] without a loop for up to 32 bytes: at most four overlapping words, all
+/// tested and the results combined, which needs few registers (see
+/// `BodyWriter::xml_text_leaf`). Longer slices take [`any_word`].
+#[inline(always)]
+pub(crate) fn any_word_short(bytes: &[u8], hits: impl Fn(u64) -> u64) -> bool {
+    let n = bytes.len();
+    let word = |at: usize| {
+        let mut eight = [0u8; 8];
+        eight.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(eight)
+    };
+    let found = match n {
+        0..=7 => return any_word(bytes, |w| hits(w) & HIGHS != 0),
+        8..=16 => hits(word(0)) | hits(word(n - 8)),
+        // Words at 0 and 8 cover the first sixteen bytes, the two ending at `n` the
+        // last sixteen.
+        17..=32 => hits(word(0)) | hits(word(8)) | hits(word(n - 16)) | hits(word(n - 8)),
+        _ => return any_word(bytes, |w| hits(w) & HIGHS != 0),
+    };
+    found & HIGHS != 0
+}
+
 /// The index of the first byte of `bytes` where `hits` sets the high bit, scanning eight
 /// bytes at a time (the last word overlapping the one before). `hits` must be exact in
 /// its lowest set bit, as the tests above are: they may only err above a true hit.
@@ -217,6 +239,19 @@ mod tests {
                 let mut bytes = vec![b'a'; len];
                 bytes[position] = b'x';
                 assert!(any_word(&bytes, has_x), "x at {position} of {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn any_word_short_sees_every_byte_of_every_length_and_nothing_else() {
+        let x = |w: u64| bytes_equal(w, b'x');
+        for len in 0..48 {
+            assert!(!any_word_short(&vec![b'a'; len], x), "length {len}");
+            for position in 0..len {
+                let mut bytes = vec![b'a'; len];
+                bytes[position] = b'x';
+                assert!(any_word_short(&bytes, x), "x at {position} of {len}");
             }
         }
     }

@@ -116,6 +116,86 @@ fn integers_are_decimal_in_sign_strings_and_xml_bodies() {
     }
 }
 
+/// A user's own XML request with every kind of member the body writer tells apart:
+/// constants with and without markup around each other, text of every rule class,
+/// absent and empty optional text, integers and amounts, and the signature.
+#[derive(Debug, Clone, PayRequest)]
+#[pay(
+    format = "xml",
+    sign = "md5-sorted",
+    constant(
+        service = "pay.weixin.wap",
+        version = 2,
+        note = "fish & <chips>",
+        mode = "A"
+    )
+)]
+struct Members {
+    plain: String,
+    absent: Option<String>,
+    empty: Option<String>,
+    #[pay(url)]
+    notify_url: String,
+    #[pay(one_of("JSAPI", "NATIVE"))]
+    trade_type: String,
+    #[pay(rename = "a_member_name_longer_than_thirty_two_bytes")]
+    long_name: Option<String>,
+    count: u32,
+    total_fee: Fen,
+}
+
+/// Every member reaches the body once, in declaration order after the constants, with
+/// its text as quick-xml reads it back.
+#[test]
+fn xml_bodies_carry_every_kind_of_member_in_order() {
+    let long_url = format!("https://example.com/notify?a=1&b={}", "x".repeat(40));
+    for (plain, url, long_name) in [
+        ("-", "http://a.cn/", None),
+        (
+            "中文 & <b>",
+            "https://example.com/n?a=1&b=2",
+            Some("x".repeat(33)),
+        ),
+        ("x", long_url.as_str(), Some("]]>".into())),
+    ] {
+        let request = Members {
+            plain: plain.into(),
+            absent: None,
+            empty: Some(String::new()),
+            notify_url: url.into(),
+            trade_type: "NATIVE".into(),
+            long_name: long_name.clone(),
+            count: 42,
+            total_fee: Fen::new(1999),
+        };
+        let body = request.to_body(&key()).unwrap();
+        let fields = independent_xml_fields(body.as_str());
+        let mut expected = vec![
+            ("service", "pay.weixin.wap".to_owned()),
+            ("version", "2".into()),
+            ("note", "fish & <chips>".into()),
+            ("mode", "A".into()),
+            ("plain", plain.into()),
+            ("empty", String::new()),
+            ("notify_url", url.into()),
+            ("trade_type", "NATIVE".into()),
+        ];
+        if let Some(text) = long_name {
+            expected.push(("a_member_name_longer_than_thirty_two_bytes", text));
+        }
+        expected.extend([
+            ("count", "42".into()),
+            ("total_fee", "1999".into()),
+            ("sign", request.signature(&key())),
+        ]);
+        let expected: Vec<(String, String)> = expected
+            .into_iter()
+            .map(|(name, text)| (name.to_owned(), text))
+            .collect();
+        assert_eq!(fields, expected, "{}", body.as_str());
+    }
+}
+
 #[test]
 fn xml_injection_stays_inside_its_element() {
     let hostile = "测试]]><total_fee>100000</total_fee><![CDATA[&<a>";

@@ -161,6 +161,17 @@ pub trait WireValue: Sized {
     ) -> Option<Self> {
         Self::decode(object.get(name), &at.key(name), errors)
     }
+
+    /// The value's text when it is plain text, the usual case, which the member writers
+    /// take without building a [`Wire`]: `None` for every other value (then [`wire`]
+    /// says what it is, absent included).
+    ///
+    /// [`wire`]: WireValue::wire
+    #[doc(hidden)]
+    #[inline]
+    fn __text(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// Takes the node of a required value, reporting it missing otherwise.
@@ -183,6 +194,10 @@ impl WireValue for String {
     const KIND: Kind = Kind::Str;
     fn wire(&self) -> Wire<'_> {
         Wire::Str(self)
+    }
+    #[inline]
+    fn __text(&self) -> Option<&str> {
+        Some(self)
     }
     fn decode(node: Option<&Node>, at: &Path<'_>, errors: &mut DecodeErrors) -> Option<Self> {
         match required(node, "a string", at, errors)? {
@@ -209,6 +224,10 @@ impl<T: WireValue> WireValue for Option<T> {
             Some(v) => v.wire(),
             None => Wire::Absent,
         }
+    }
+    #[inline]
+    fn __text(&self) -> Option<&str> {
+        self.as_ref().and_then(T::__text)
     }
     fn decode(node: Option<&Node>, at: &Path<'_>, errors: &mut DecodeErrors) -> Option<Self> {
         match node {

@@ -56,9 +56,16 @@ pub(crate) fn type_at(ty: &syn::Type, span: Span) -> TokenStream {
 /// so a field type that is not a wire value is reported once, not once per use.
 pub(crate) fn wire(f: &Field) -> TokenStream {
     let at = at_type(f);
+    let value = field_ref(f);
+    quote_spanned!(at=> _pw::__private::WireValue::wire(#value))
+}
+
+/// `&self.field`, reported at the field's type (see [`at_type`]).
+pub(crate) fn field_ref(f: &Field) -> TokenStream {
+    let at = at_type(f);
     let mut id = f.ident.clone();
     id.set_span(at);
-    quote_spanned!(at=> _pw::__private::WireValue::wire(&self.#id))
+    quote_spanned!(at=> &self.#id)
 }
 
 /// Where the emitted access to a field is reported: at its type, but resolved where the

@@ -8,7 +8,7 @@ use crate::text_format::Markup;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::tokens::wire;
+use super::tokens::{field_ref, wire};
 
 /// The text of a constant as it travels.
 pub(crate) fn constant_text(value: &ConstValue) -> String {
@@ -22,6 +22,12 @@ pub(crate) fn constant_text(value: &ConstValue) -> String {
 /// shared member writers take as a constant.
 fn bytes(text: &str) -> proc_macro2::Literal {
     proc_macro2::Literal::byte_string(text.as_bytes())
+}
+
+/// A member's two XML tags as one array, `b"<name></name>"`: the shared writers split it
+/// in the middle.
+fn xml_tags(wire: &str) -> proc_macro2::Literal {
+    bytes(&format!("<{wire}></{wire}>"))
 }
 
 /// Body of `PayRequest::__write_sign`: the signed members in canonical order.
@@ -66,26 +72,48 @@ pub(crate) fn write_body(c: &Checked) -> TokenStream {
     // escape.
     let member = |value: TokenStream, wire: &str, markup: Markup| {
         if format == Format::Xml {
-            let (open, close) = (bytes(&format!("<{wire}>")), bytes(&format!("</{wire}>")));
+            let tags = xml_tags(wire);
             let markup = markup.variant();
-            quote!(let at = _pw::__private::xml_member(#value, body, at, #open, #close, _pw::__private::markup::#markup);)
+            quote!(let at = _pw::__private::xml_member(#value, body, at, #tags, _pw::__private::markup::#markup);)
         } else {
             let prefix = bytes(&format!("{wire}="));
             quote!(let at = _pw::__private::form_member(#value, body, at, #prefix);)
         }
     };
-    let constants = c.constants.iter().map(|k| {
+    // XML constants without markup are whole elements known now: consecutive ones are
+    // written as one literal.
+    let mut constants = Vec::new();
+    let mut elements = String::new();
+    for k in &c.constants {
         let text = constant_text(&k.value);
+        if format == Format::Xml && is_markup_free(&text) {
+            elements.push_str(&format!("<{0}>{text}</{0}>", k.wire));
+            continue;
+        }
+        constants.push(literal_elements(&mut elements));
         let markup = if is_markup_free(&text) {
             Markup::Free
         } else {
             Markup::Possible
         };
-        member(quote!(_pw::__private::Wire::Str(#text)), &k.wire, markup)
+        constants.push(member(
+            quote!(_pw::__private::Wire::Str(#text)),
+            &k.wire,
+            markup,
+        ));
+    }
+    constants.push(literal_elements(&mut elements));
+    let fields = c.body_fields().map(|f| {
+        if format == Format::Xml {
+            let value = field_ref(f);
+            let wire = &f.wire.value;
+            let tags = xml_tags(wire);
+            let markup = validated_markup(f).variant();
+            quote!(let at = _pw::__private::xml_field(#value, body, at, #tags, _pw::__private::markup::#markup);)
+        } else {
+            member(wire(f), &f.wire.value, validated_markup(f))
+        }
     });
-    let fields = c
-        .body_fields()
-        .map(|f| member(wire(f), &f.wire.value, validated_markup(f)));
     // Hex digits and base64 hold no markup; what a custom scheme returns is escaped like
     // any text.
     let sign = (c.scheme != Scheme::None).then(|| {
@@ -94,8 +122,14 @@ pub(crate) fn write_body(c: &Checked) -> TokenStream {
         } else {
             Markup::Free
         };
+        let wire = &c.sign_field.value;
+        if format == Format::Xml {
+            let tags = xml_tags(wire);
+            let markup = markup.variant();
+            return quote!(let at = _pw::__private::xml_signature(signature, body, at, #tags, _pw::__private::markup::#markup););
+        }
         let value = quote!(_pw::__private::Wire::Str(signature.as_str()));
-        member(value, &c.sign_field.value, markup)
+        member(value, wire, markup)
     });
     let unused = sign.is_none().then(|| quote!(let _ = signature;));
     // The length written so far travels by value (see `BodyWriter`).
@@ -104,6 +138,16 @@ pub(crate) fn write_body(c: &Checked) -> TokenStream {
         #(#constants)* #(#fields)* #sign #unused
         body.set_written(at);
     }
+}
+
+/// The XML elements gathered in `elements`, written as one literal (nothing when there
+/// are none); `elements` is left empty.
+fn literal_elements(elements: &mut String) -> TokenStream {
+    if elements.is_empty() {
+        return TokenStream::new();
+    }
+    let literal = bytes(&std::mem::take(elements));
+    quote!(let at = _pw::__private::xml_literal(body, at, #literal);)
 }
 
 /// Body of `FieldAccess::__write_json_members`: `,"name":value` per member (constants,
