@@ -47,47 +47,84 @@ pub(crate) fn any_word(bytes: &[u8], hit: impl Fn(u64) -> bool) -> bool {
         }
         return hit(word(n - 8));
     }
-    let gathered = if n >= 4 {
+    if n == 0 {
+        return false;
+    }
+    hit(gather_short(bytes))
+}
+
+/// The bytes of a slice of one to seven bytes as one word, every byte of the word one
+/// of the slice's: two overlapping halves, or bytes 0, n/2 and n-1 (which cover a 1- to
+/// 3-byte slice) with the first repeated.
+#[inline(always)]
+fn gather_short(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    if n >= 4 {
         let half = |at: usize| {
             let mut four = [0u8; 4];
             four.copy_from_slice(&bytes[at..at + 4]);
             u64::from(u32::from_le_bytes(four))
         };
         half(0) | half(n - 4) << 32
-    } else if n > 0 {
-        // Bytes 0, n/2 and n-1 cover every byte of a 1- to 3-byte slice.
+    } else {
         let (a, b, c) = (
             u64::from(bytes[0]),
             u64::from(bytes[n / 2]),
             u64::from(bytes[n - 1]),
         );
         (ONES * a) & !0x00ff_ff00 | b << 8 | c << 16
-    } else {
-        return false;
-    };
-    hit(gathered)
+    }
 }
 
-/// [`any_word`] without a loop for up to 32 bytes: at most four overlapping words, all
-/// tested and the results combined, which needs few registers (see
-/// `BodyWriter::xml_text_leaf`). Longer slices take [`any_word`].
+/// Whether `hit` holds for any byte of `bytes`: 32 bytes at a time in a loop without
+/// branches the compiler turns into vector compares, the last 32 or fewer gathered into
+/// two 16-byte arrays (overlapping, or repeated for slices under 16 bytes, never filled
+/// with a byte that is not in the slice) and tested the same way. `hit` should be
+/// written with `|` rather than `||`, so that it stays branch-free.
 #[inline(always)]
-pub(crate) fn any_word_short(bytes: &[u8], hits: impl Fn(u64) -> u64) -> bool {
-    let n = bytes.len();
-    let word = |at: usize| {
-        let mut eight = [0u8; 8];
-        eight.copy_from_slice(&bytes[at..at + 8]);
-        u64::from_le_bytes(eight)
-    };
-    let found = match n {
-        0..=7 => return any_word(bytes, |w| hits(w) & HIGHS != 0),
-        8..=16 => hits(word(0)) | hits(word(n - 8)),
-        // Words at 0 and 8 cover the first sixteen bytes, the two ending at `n` the
-        // last sixteen.
-        17..=32 => hits(word(0)) | hits(word(8)) | hits(word(n - 16)) | hits(word(n - 8)),
-        _ => return any_word(bytes, |w| hits(w) & HIGHS != 0),
-    };
-    found & HIGHS != 0
+pub(crate) fn any_byte(bytes: &[u8], hit: impl Fn(u8) -> bool) -> bool {
+    let mut rest = bytes;
+    while rest.len() > 32 {
+        let (chunk, tail) = rest.split_at(32);
+        let (first, last) = chunk.split_at(16);
+        if any_of_pairs(first, last, &hit) {
+            return true;
+        }
+        rest = tail;
+    }
+    let n = rest.len();
+    let mut first = [0u8; 16];
+    let mut last = [0u8; 16];
+    match n {
+        0 => return false,
+        1..=7 => {
+            let word = gather_short(rest).to_le_bytes();
+            first[..8].copy_from_slice(&word);
+            first[8..].copy_from_slice(&word);
+            last = first;
+        }
+        8..=15 => {
+            first[..8].copy_from_slice(&rest[..8]);
+            first[8..].copy_from_slice(&rest[n - 8..]);
+            last = first;
+        }
+        _ => {
+            first.copy_from_slice(&rest[..16]);
+            last.copy_from_slice(&rest[n - 16..]);
+        }
+    }
+    any_of_pairs(&first, &last, &hit)
+}
+
+/// Whether `hit` holds for a byte of `first` or `last`, 16 bytes each: no early exit,
+/// so the loop becomes a handful of vector operations.
+#[inline(always)]
+fn any_of_pairs(first: &[u8], last: &[u8], hit: &impl Fn(u8) -> bool) -> bool {
+    let mut found = false;
+    for (&a, &b) in first.iter().zip(last) {
+        found |= hit(a) | hit(b);
+    }
+    found
 }
 
 /// The index of the first byte of `bytes` where `hits` sets the high bit, scanning eight
@@ -244,14 +281,14 @@ mod tests {
     }
 
     #[test]
-    fn any_word_short_sees_every_byte_of_every_length_and_nothing_else() {
-        let x = |w: u64| bytes_equal(w, b'x');
-        for len in 0..48 {
-            assert!(!any_word_short(&vec![b'a'; len], x), "length {len}");
+    fn any_byte_sees_every_byte_of_every_length_and_nothing_else() {
+        let x = |b: u8| b == b'x';
+        for len in 0..140 {
+            assert!(!any_byte(&vec![b'a'; len], x), "length {len}");
             for position in 0..len {
                 let mut bytes = vec![b'a'; len];
                 bytes[position] = b'x';
-                assert!(any_word_short(&bytes, x), "x at {position} of {len}");
+                assert!(any_byte(&bytes, x), "x at {position} of {len}");
             }
         }
     }

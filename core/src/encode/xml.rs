@@ -6,9 +6,7 @@ use super::{not_flat, BodyWriter};
 use crate::error::Error;
 use crate::schema::Format;
 use crate::value::Wire;
-use crate::words::{
-    any_word_short, bytes_below, bytes_equal, copy_scanning, copy_short, HIGHS, ONES,
-};
+use crate::words::{any_byte, bytes_below, bytes_equal, copy_scanning, copy_short, HIGHS, ONES};
 
 /// Bytes that need a look: markup (`&`, `<`, `>`), C0 controls (`\r` is written as a
 /// reference; other controls but tab and LF are refused), and `0xEF`, which starts
@@ -59,9 +57,16 @@ const SCAN_ALL: u8 = 1;
 const SCAN_AMPERSAND: u8 = 2;
 /// The length from which a value scanned for `&` alone is searched with `memchr`.
 const AMPERSAND_MEMCHR_FROM: usize = 64;
-/// The longest value [`BodyWriter::xml_text_leaf`] writes: what two fixed moves copy
-/// and four words scan.
+/// The longest value [`BodyWriter::xml_text_leaf`] scans: what two fixed moves copy
+/// and two sixteen-byte compares test.
 const LEAF_LONGEST: usize = 32;
+
+/// Whether a byte needs a look: the [`ATTENTION`] set, plus tab and LF (as
+/// [`attention`]), written as comparisons the compiler can make sixteen at a time.
+#[inline(always)]
+fn needs_look(b: u8) -> bool {
+    (b < 0x20) | (b == b'&') | (b == b'<') | (b == b'>') | (b == 0xef)
+}
 
 /// Whether any of the eight bytes needs a look.
 #[inline(always)]
@@ -160,14 +165,14 @@ impl BodyWriter {
     ) -> Option<usize> {
         let (open, close) = split_tags(tags);
         let t = bytes.len();
-        // Up to 32 bytes: scanned in four words, then copied in two moves. Longer URLs
+        // Up to 32 bytes: scanned sixteen bytes at a time, then copied in two moves. Longer URLs
         // (the notify URL of every request) and clean text up to 63 bytes: copied and
         // scanned word by word. Longer still: `memcpy` and `memchr`.
         let short = t <= LEAF_LONGEST;
         if short {
             let careful = match markup {
-                Markup::Possible => any_word_short(bytes, attention),
-                Markup::AmpersandOnly => any_word_short(bytes, |w| bytes_equal(w, b'&')),
+                Markup::Possible => any_byte(bytes, needs_look),
+                Markup::AmpersandOnly => any_byte(bytes, |b| b == b'&'),
                 Markup::Free => false,
             };
             if careful {
@@ -313,7 +318,7 @@ fn tag_name(open: &[u8]) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::{needs_attention, BodyWriter, Markup, ATTENTION};
+    use super::{needs_attention, needs_look, BodyWriter, Markup, ATTENTION};
     use crate::__private::{markup, xml_member, xml_text_member};
     use crate::schema::Format;
     use crate::value::Wire;
@@ -382,7 +387,8 @@ mod tests {
     #[test]
     fn the_member_writers_escape_what_matters_in_every_position_of_every_length() {
         let odd = ['&', '<', '>', '\r', '\t', '\n', '\u{1}', '\u{ffff}', '中'];
-        // Up to 32 bytes the value is scanned in four words; longer, by the general path.
+        // Up to 32 bytes the value is scanned sixteen bytes at a time; longer, by the
+        // general path.
         for len in 0..48 {
             let plain = "a".repeat(len);
             assert_eq!(
@@ -404,7 +410,7 @@ mod tests {
 
     #[test]
     fn the_member_writers_escape_a_url_s_ampersands_in_every_position_of_every_length() {
-        // Up to 32 bytes: four words; up to 63: word by word; from 64: `memchr`.
+        // Up to 32 bytes: sixteen at a time; up to 63: word by word; from 64: `memchr`.
         for len in 0..80 {
             let plain = "a".repeat(len);
             assert_eq!(
@@ -514,6 +520,14 @@ mod tests {
             body.finish().ok().map(|b| b.as_str().to_owned()),
             Some(format!("<xml>{expected}</xml>"))
         );
+    }
+
+    #[test]
+    fn the_byte_test_agrees_with_the_byte_table_for_every_byte() {
+        for b in 0..=255u8 {
+            let expected = ATTENTION[usize::from(b)] || b == b'\t' || b == b'\n';
+            assert_eq!(needs_look(b), expected, "byte {b:#x}");
+        }
     }
 
     #[test]
