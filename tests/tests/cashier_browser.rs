@@ -41,7 +41,7 @@ impl Driver {
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts");
-        let driver = Driver {
+        let mut driver = Driver {
             process,
             url: format!("http://127.0.0.1:{port}"),
             // Starting Chromium for a session can take well over the gateway client's
@@ -52,13 +52,18 @@ impl Driver {
             })
             .unwrap(),
         };
-        for _ in 0..100 {
+        // Up to a minute: on a loaded two-core machine chromedriver has been seen to take
+        // more than ten seconds to listen. A driver that exits fails at once.
+        for _ in 0..600 {
             if driver.call("GET", "/status", None).await.is_some() {
                 return driver;
             }
+            if let Ok(Some(status)) = driver.process.try_wait() {
+                panic!("chromedriver exited before it answered: {status}");
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("chromedriver did not answer on port {port}");
+        panic!("chromedriver did not answer on port {port} within a minute");
     }
 
     /// A headless Chromium session: its id.
