@@ -1,6 +1,9 @@
-//! Byte-class tests eight bytes at a time (SWAR), for the scans on every request's hot
-//! path: XML escaping and the URL check. Each test sets a byte's high bit where it holds
-//! (and possibly in bytes above a hit, through the borrow), so "is there any" is exact.
+//! Byte-class scans for every request's hot path: XML escaping and the URL check.
+//! Two kinds: tests of eight bytes at a time in one word (SWAR), where each test sets a
+//! byte's high bit where it holds (and possibly in bytes above a hit, through the
+//! borrow), so "is there any" is exact; and [`any_byte`], a branch-free loop of one
+//! comparison per byte that the compiler turns into vector compares, faster for the
+//! wider classes on values of 8 bytes and more (docs/PERFORMANCE.md, "Byte scans").
 
 /// `0x01` in every byte.
 pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
