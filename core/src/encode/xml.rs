@@ -150,7 +150,8 @@ impl BodyWriter {
     /// [`BodyWriter::xml_text`] when it needs no call: the room is there, the value is
     /// copied with fixed moves or a word loop, and holds nothing to escape. `None`
     /// otherwise (room to grow, a long value `memcpy` or `memchr` is better at, a
-    /// character to escape), and nothing is counted as written.
+    /// character to escape), and nothing is counted as written. `tags` is
+    /// `<name></name>`.
     ///
     /// A writer with no call on its common path keeps its work in the registers a
     /// call may clobber, so it saves and restores none of its caller's: that is most
@@ -165,9 +166,9 @@ impl BodyWriter {
     ) -> Option<usize> {
         let (open, close) = split_tags(tags);
         let t = bytes.len();
-        // Up to 32 bytes: scanned sixteen bytes at a time, then copied in two moves. Longer URLs
-        // (the notify URL of every request) and clean text up to 63 bytes: copied and
-        // scanned word by word. Longer still: `memcpy` and `memchr`.
+        // Up to 32 bytes: scanned sixteen bytes at a time, then copied in two moves.
+        // Longer URLs (the notify URL of every request) and clean text up to 63 bytes:
+        // copied and scanned word by word. Longer still: `memcpy` and `memchr`.
         let short = t <= LEAF_LONGEST;
         if short {
             let careful = match markup {
@@ -332,7 +333,8 @@ mod tests {
     }
 
     /// One element written by the member writers the derive calls, as the whole body,
-    /// after checking that the text writer and the general one write the same.
+    /// after checking that the writer of text fields and the writer of any value write
+    /// the same.
     fn member<M: markup::Class + Copy>(text: &str, class: M) -> Option<String> {
         let written = |write: &dyn Fn(&mut BodyWriter, usize) -> usize| {
             let mut body = BodyWriter::new(Format::Xml);

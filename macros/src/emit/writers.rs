@@ -80,29 +80,7 @@ pub(crate) fn write_body(c: &Checked) -> TokenStream {
             quote!(let at = _pw::__private::form_member(#value, body, at, #prefix);)
         }
     };
-    // XML constants without markup are whole elements known now: consecutive ones are
-    // written as one literal.
-    let mut constants = Vec::new();
-    let mut elements = String::new();
-    for k in &c.constants {
-        let text = constant_text(&k.value);
-        if format == Format::Xml && is_markup_free(&text) {
-            elements.push_str(&format!("<{0}>{text}</{0}>", k.wire));
-            continue;
-        }
-        constants.push(literal_elements(&mut elements));
-        let markup = if is_markup_free(&text) {
-            Markup::Free
-        } else {
-            Markup::Possible
-        };
-        constants.push(member(
-            quote!(_pw::__private::Wire::Str(#text)),
-            &k.wire,
-            markup,
-        ));
-    }
-    constants.push(literal_elements(&mut elements));
+    let constants = constant_members(c, format, member);
     let fields = c.body_fields().map(|f| {
         if format == Format::Xml {
             let value = field_ref(f);
@@ -138,6 +116,37 @@ pub(crate) fn write_body(c: &Checked) -> TokenStream {
         #(#constants)* #(#fields)* #sign #unused
         body.set_written(at);
     }
+}
+
+/// The body's constants, each through `member`, except that in XML consecutive constants
+/// without markup are whole elements known now, written as one literal.
+fn constant_members(
+    c: &Checked,
+    format: Format,
+    member: impl Fn(TokenStream, &str, Markup) -> TokenStream,
+) -> Vec<TokenStream> {
+    let mut calls = Vec::new();
+    let mut elements = String::new();
+    for k in &c.constants {
+        let text = constant_text(&k.value);
+        let markup = if is_markup_free(&text) {
+            Markup::Free
+        } else {
+            Markup::Possible
+        };
+        if format == Format::Xml && markup == Markup::Free {
+            elements.push_str(&format!("<{0}>{text}</{0}>", k.wire));
+            continue;
+        }
+        calls.push(literal_elements(&mut elements));
+        calls.push(member(
+            quote!(_pw::__private::Wire::Str(#text)),
+            &k.wire,
+            markup,
+        ));
+    }
+    calls.push(literal_elements(&mut elements));
+    calls
 }
 
 /// The XML elements gathered in `elements`, written as one literal (nothing when there
