@@ -79,6 +79,13 @@ fn gather_short(bytes: &[u8]) -> u64 {
     }
 }
 
+/// [`u8::is_ascii_alphanumeric`] as two range tests without a branch, for the byte
+/// classes [`any_byte`] tests.
+#[inline(always)]
+pub(crate) fn alphanumeric(b: u8) -> bool {
+    ((b | 0x20).wrapping_sub(b'a') < 26) | (b.wrapping_sub(b'0') < 10)
+}
+
 /// Whether `hit` holds for any byte of `bytes`: 32 bytes at a time in a loop without
 /// branches the compiler turns into vector compares, the last 32 or fewer gathered into
 /// two 16-byte arrays (overlapping, or repeated for slices under 16 bytes, never filled
@@ -270,29 +277,35 @@ pub fn hex(bytes: &[u8], case: crate::schema::HexCase) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn any_word_sees_every_byte_of_every_length_and_nothing_else() {
-        let has_x = |w: u64| bytes_equal(w, b'x') & HIGHS != 0;
-        for len in 0..40 {
-            assert!(!any_word(&vec![b'a'; len], has_x), "length {len}");
+    /// Whether `any` finds a lone `x` among `a`s in every position of every length up
+    /// to `longest`, and nothing in `a`s alone.
+    fn finds_every_x(longest: usize, any: impl Fn(&[u8]) -> bool) {
+        for len in 0..=longest {
+            assert!(!any(&vec![b'a'; len]), "length {len}");
             for position in 0..len {
                 let mut bytes = vec![b'a'; len];
                 bytes[position] = b'x';
-                assert!(any_word(&bytes, has_x), "x at {position} of {len}");
+                assert!(any(&bytes), "x at {position} of {len}");
             }
         }
     }
 
     #[test]
+    fn any_word_sees_every_byte_of_every_length_and_nothing_else() {
+        finds_every_x(40, |bytes| {
+            any_word(bytes, |w| bytes_equal(w, b'x') & HIGHS != 0)
+        });
+    }
+
+    #[test]
     fn any_byte_sees_every_byte_of_every_length_and_nothing_else() {
-        let x = |b: u8| b == b'x';
-        for len in 0..140 {
-            assert!(!any_byte(&vec![b'a'; len], x), "length {len}");
-            for position in 0..len {
-                let mut bytes = vec![b'a'; len];
-                bytes[position] = b'x';
-                assert!(any_byte(&bytes, x), "x at {position} of {len}");
-            }
+        finds_every_x(140, |bytes| any_byte(bytes, |b| b == b'x'));
+    }
+
+    #[test]
+    fn alphanumeric_is_the_standard_library_s_for_every_byte() {
+        for b in 0..=255u8 {
+            assert_eq!(alphanumeric(b), b.is_ascii_alphanumeric(), "byte {b:#x}");
         }
     }
 

@@ -3,19 +3,14 @@
 use super::{not_flat, BodyWriter};
 use crate::schema::Format;
 use crate::value::Wire;
-use crate::words::any_byte;
+use crate::words::{alphanumeric, any_byte};
 
 /// Whether form encoding writes a byte as it is: ASCII letters and digits, `*`, `-`,
 /// `.` and `_` (the WHATWG `application/x-www-form-urlencoded` serializer, which
 /// `form_urlencoded` follows), as comparisons the compiler can make sixteen at a time.
 #[inline(always)]
 fn form_keeps(b: u8) -> bool {
-    ((b | 0x20).wrapping_sub(b'a') < 26)
-        | (b.wrapping_sub(b'0') < 10)
-        | (b == b'*')
-        | (b == b'-')
-        | (b == b'.')
-        | (b == b'_')
+    alphanumeric(b) | (b == b'*') | (b == b'-') | (b == b'.') | (b == b'_')
 }
 
 impl BodyWriter {

@@ -3,7 +3,7 @@
 //! notify URL, so it is written for speed; `tests::spec` below is the same rule written
 //! plainly, and the tests hold the two to the same answers.
 
-use crate::words::{any_byte, any_word, bytes_equal, first_hit, HIGHS};
+use crate::words::{alphanumeric, any_byte, any_word, bytes_equal, first_hit, HIGHS};
 
 /// Whether a byte is outside the bytes a URL may hold anywhere: controls and space, DEL
 /// and non-ASCII, the characters RFC 3986 excludes (`<>"{}|\^` and backquote), and `#`,
@@ -29,11 +29,7 @@ fn url_forbids(b: u8) -> bool {
 /// [`Class::Host`] bytes), as comparisons the compiler can make sixteen at a time.
 #[inline(always)]
 fn host_byte(b: u8) -> bool {
-    ((b | 0x20).wrapping_sub(b'a') < 26)
-        | (b.wrapping_sub(b'0') < 10)
-        | (b == b'-')
-        | (b == b'.')
-        | (b == b'_')
+    alphanumeric(b) | (b == b'-') | (b == b'.') | (b == b'_')
 }
 
 /// The parts of an absolute http(s) URL that the rules need.
