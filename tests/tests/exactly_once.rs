@@ -232,6 +232,39 @@ fn a_commit_waits_out_a_short_outage() {
     assert!(matches!(ledger.claim(&key).unwrap(), Claim::Done));
 }
 
+/// A commit retried through an outage lands soon after the store is back, not up to a
+/// second later: the claim it commits lives only for its lease, and an outage that ends
+/// close to the commit patience must not make the commit give up (then a lost
+/// acknowledgement would bring a redelivery that applies the payment again).
+#[test]
+fn a_commit_lands_soon_after_the_store_comes_back() {
+    let down = Arc::new(AtomicBool::new(false));
+    let ledger = Ledger::new(Flaky {
+        down: down.clone(),
+        inner: MemoryLedger::new(),
+    })
+    .with_commit_patience(Duration::from_millis(1500));
+    let key = OrderKey::new("xorpay", "O2");
+    let Claim::Fresh(held) = ledger.claim(&key).unwrap() else {
+        panic!("fresh")
+    };
+    down.store(true, Ordering::SeqCst);
+    let flip = down.clone();
+    let back = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(1100));
+        flip.store(false, Ordering::SeqCst);
+    });
+    let started = std::time::Instant::now();
+    held.commit().unwrap();
+    let took = started.elapsed();
+    back.join().unwrap();
+    assert!(
+        took < Duration::from_millis(1400),
+        "committed after {took:?}"
+    );
+    assert!(matches!(ledger.claim(&key).unwrap(), Claim::Done));
+}
+
 #[test]
 fn a_merged_swiftpass_member_is_refused_though_its_signature_holds() {
     let genuine = swiftpass_body(&notification("0"));

@@ -204,7 +204,8 @@ impl Ledger {
     }
 
     /// The same ledger with commits retried for at most `patience` while the store cannot
-    /// answer. Keep it well under the lease.
+    /// answer: longer than the ledger outages you plan for, and well under the lease
+    /// (see [`Held::commit`]).
     pub fn with_commit_patience(mut self, patience: Duration) -> Ledger {
         self.commit_patience = patience;
         self
@@ -271,6 +272,13 @@ impl Held<'_> {
     /// answer is retried for the ledger's commit patience. If it still fails, your write
     /// stands: acknowledge the notification anyway (an error answer would bring a
     /// redelivery after the lease, which would apply it again) and alert someone.
+    ///
+    /// So exactly once holds through a ledger outage that ends within the commit
+    /// patience, which itself must end within the lease (the claim must still be this
+    /// holder's when the commit lands). If the ledger stays down longer and the
+    /// acknowledgement is lost too, the gateway's next delivery finds the order free
+    /// and applies it again: a write that is conditional on the order's state (README,
+    /// "Responses and notifications") closes that window as well.
     pub fn commit(mut self) -> Result<(), LedgerError> {
         self.open = false;
         let store = &self.ledger.store;
@@ -278,9 +286,13 @@ impl Held<'_> {
         let mut pause = Duration::from_millis(25);
         loop {
             match store.commit(self.key.as_str(), &self.token, self.ledger.retention) {
-                Err(LedgerError::Unavailable(_)) if Instant::now() + pause < deadline => {
-                    std::thread::sleep(pause);
-                    pause = (pause * 2).min(Duration::from_secs(1));
+                Err(LedgerError::Unavailable(_)) if Instant::now() < deadline => {
+                    // The last try is at the deadline; no pause is longer than a
+                    // quarter second, so the commit lands soon after the store is back,
+                    // while the claim is still this holder's.
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    std::thread::sleep(pause.min(left));
+                    pause = (pause * 2).min(Duration::from_millis(250));
                 }
                 other => return other,
             }
