@@ -120,9 +120,10 @@ pub enum Command {
         #[arg(long, value_parser = clap::value_parser!(u64).range(0..=600_000))]
         redis_outage_ms: Option<u64>,
         /// The ledger's claim lease in milliseconds (how long a dead instance's claim
-        /// blocks its order; 1 to 3 600 000).
-        #[arg(long, default_value_t = 4000, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
-        lease_ms: u64,
+        /// blocks its order; 1 to 3 600 000). Default 4000, or with --redis-outage-ms
+        /// the shortest lease that outlasts the outage, if that is longer.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+        lease_ms: Option<u64>,
         /// Seed of the merchant's fault choices.
         #[arg(long, default_value_t = 1)]
         seed: u64,

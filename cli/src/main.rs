@@ -256,6 +256,14 @@ fn main() -> ExitCode {
                 Ok(rt) => rt,
                 Err(code) => return code,
             };
+            let redis_outage = redis_outage_ms.map(std::time::Duration::from_millis);
+            let lease = match lease_ms {
+                Some(ms) => std::time::Duration::from_millis(ms),
+                None => redis_outage
+                    .map(paywire_cli::soak::shortest_lease_through)
+                    .unwrap_or_default()
+                    .max(std::time::Duration::from_secs(4)),
+            };
             let options = paywire_cli::soak::SoakOptions {
                 orders,
                 concurrency,
@@ -263,8 +271,8 @@ fn main() -> ExitCode {
                 faults,
                 instances,
                 redis,
-                redis_outage: redis_outage_ms.map(std::time::Duration::from_millis),
-                lease: std::time::Duration::from_millis(lease_ms),
+                redis_outage,
+                lease,
                 seed,
                 progress: paywire_cli::progress::Progress::for_stderr(),
             };

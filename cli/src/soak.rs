@@ -207,9 +207,30 @@ fn redis_ledger(url: &str, _: &str, _: Duration, _: Duration) -> Result<Ledger, 
     ))
 }
 
+/// The shortest lease with which exactly once holds through a Redis outage of `outage`:
+/// the commits the outage interrupts are retried for four fifths of the lease (see
+/// `ledgers`), which must outlast the outage, Redis's restart and the last retry pause
+/// (a second for those two).
+pub fn shortest_lease_through(outage: Duration) -> Duration {
+    (outage + Duration::from_secs(1)) * 5 / 4
+}
+
 /// Runs a soak.
 pub async fn run(options: &SoakOptions) -> Result<SoakReport, String> {
     let started = Instant::now();
+    if let Some(outage) = options.redis_outage {
+        let shortest = shortest_lease_through(outage);
+        if options.lease < shortest {
+            return Err(format!(
+                "a lease of {} ms does not outlast a Redis outage of {} ms: a commit the \
+                 outage interrupts would give up, and a redelivery could apply the payment \
+                 again; give --lease-ms {} or more",
+                options.lease.as_millis(),
+                outage.as_millis(),
+                shortest.as_millis()
+            ));
+        }
+    }
     let mut own_redis = None;
     let url = match options.redis.as_deref() {
         None => None,

@@ -18,7 +18,8 @@ async fn soak_with_every_fault_and_a_redis_restart_loses_nothing_and_doubles_not
         instances: 3,
         redis: Some("auto".into()),
         redis_outage: Some(Duration::from_millis(1500)),
-        lease: Duration::from_millis(1500),
+        // The shortest lease that outlasts the outage (a shorter one is refused).
+        lease: paywire_cli::soak::shortest_lease_through(Duration::from_millis(1500)),
         seed: 7,
         progress: paywire_cli::progress::Progress::Quiet,
     };
@@ -43,4 +44,19 @@ async fn soak_with_every_fault_and_a_redis_restart_loses_nothing_and_doubles_not
         report.faults.apply_failed > 0 && report.faults.crashed > 0,
         "{report:#?}"
     );
+}
+
+/// A lease the outage outlasts would let a commit the outage interrupts give up, and a
+/// redelivery apply the payment again (with lease and outage both 1.5 s, seed 1 of the
+/// command-line soak applied two payments twice): the soak refuses to run it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_the_redis_outage_outlasts_is_refused() {
+    let options = SoakOptions {
+        redis: Some("auto".into()),
+        redis_outage: Some(Duration::from_millis(1500)),
+        lease: Duration::from_millis(1500),
+        ..SoakOptions::default()
+    };
+    let err = run(&options).await.unwrap_err();
+    assert!(err.contains("--lease-ms 3125 or more"), "{err}");
 }
