@@ -24,10 +24,14 @@ fn bytes(text: &str) -> proc_macro2::Literal {
     proc_macro2::Literal::byte_string(text.as_bytes())
 }
 
-/// A member's two XML tags as one array, `b"<name></name>"`: the shared writers split it
-/// in the middle.
-fn xml_tags(wire: &str) -> proc_macro2::Literal {
-    bytes(&format!("<{wire}></{wire}>"))
+/// One XML member through the shared `writer` of `__private`: the value, the member's
+/// two tags as one array, `b"<name></name>"` (the writers split it in the middle), and
+/// the markup class as a type.
+fn xml_write(writer: &str, value: TokenStream, wire: &str, markup: Markup) -> TokenStream {
+    let writer = proc_macro2::Ident::new(writer, proc_macro2::Span::call_site());
+    let tags = bytes(&format!("<{wire}></{wire}>"));
+    let markup = markup.variant();
+    quote!(let at = _pw::__private::#writer(#value, body, at, #tags, _pw::__private::markup::#markup);)
 }
 
 /// Body of `PayRequest::__write_sign`: the signed members in canonical order.
@@ -72,9 +76,7 @@ pub(crate) fn write_body(c: &Checked) -> TokenStream {
     // escape.
     let member = |value: TokenStream, wire: &str, markup: Markup| {
         if format == Format::Xml {
-            let tags = xml_tags(wire);
-            let markup = markup.variant();
-            quote!(let at = _pw::__private::xml_member(#value, body, at, #tags, _pw::__private::markup::#markup);)
+            xml_write("xml_member", value, wire, markup)
         } else {
             let prefix = bytes(&format!("{wire}="));
             quote!(let at = _pw::__private::form_member(#value, body, at, #prefix);)
@@ -83,11 +85,12 @@ pub(crate) fn write_body(c: &Checked) -> TokenStream {
     let constants = constant_members(c, format, member);
     let fields = c.body_fields().map(|f| {
         if format == Format::Xml {
-            let value = field_ref(f);
-            let wire = &f.wire.value;
-            let tags = xml_tags(wire);
-            let markup = validated_markup(f).variant();
-            quote!(let at = _pw::__private::xml_field(#value, body, at, #tags, _pw::__private::markup::#markup);)
+            xml_write(
+                "xml_field",
+                field_ref(f),
+                &f.wire.value,
+                validated_markup(f),
+            )
         } else {
             member(wire(f), &f.wire.value, validated_markup(f))
         }
@@ -102,9 +105,7 @@ pub(crate) fn write_body(c: &Checked) -> TokenStream {
         };
         let wire = &c.sign_field.value;
         if format == Format::Xml {
-            let tags = xml_tags(wire);
-            let markup = markup.variant();
-            return quote!(let at = _pw::__private::xml_signature(signature, body, at, #tags, _pw::__private::markup::#markup););
+            return xml_write("xml_signature", quote!(signature), wire, markup);
         }
         let value = quote!(_pw::__private::Wire::Str(signature.as_str()));
         member(value, wire, markup)
