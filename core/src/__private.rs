@@ -219,19 +219,18 @@ pub fn xml_member<const T: usize, M: markup::Class>(
     body: &mut BodyWriter,
     at: usize,
     tags: &'static [u8; T],
-    _markup: M,
+    markup: M,
 ) -> usize {
     // Tests in order rather than a `match`, which compiled to a jump table (one indirect
     // jump shared by every member, whatever its kind). Text is the common case;
     // numbers and the rest are written apart.
     if let Wire::Str(s) = value {
-        if let Some(end) = body.xml_text_leaf(at, tags, s.as_bytes(), M::MARKUP) {
-            return end;
-        }
+        xml_text_member(s, body, at, tags, markup)
     } else if value.is_absent() {
-        return at;
+        at
+    } else {
+        body.xml_general(at, tags, &value, M::MARKUP)
     }
-    body.xml_general(at, tags, &value, M::MARKUP)
 }
 
 /// XML bodies: one field, as [`xml_member`]; text goes to [`xml_text_member`] as it is,
@@ -296,7 +295,7 @@ pub fn xml_literal<const N: usize>(
     at: usize,
     elements: &'static [u8; N],
 ) -> usize {
-    body.literal(at, elements)
+    body.put(at, elements)
 }
 
 /// What a validated value can hold that XML must escape ([`Markup`]), as types: the

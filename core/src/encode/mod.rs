@@ -89,13 +89,6 @@ impl BodyWriter {
         at + bytes.len()
     }
 
-    /// Appends `bytes` (whole members written when the code was generated) after the
-    /// first `at`; returns the new length.
-    #[inline(always)]
-    pub fn literal(&mut self, at: usize, bytes: &[u8]) -> usize {
-        self.put(at, bytes)
-    }
-
     /// Lets `write` push onto the first `at` bytes as a `Vec` (escaping, form encoding,
     /// JSON: the paths that are not copies); returns the new length and what `write` said.
     pub(crate) fn push_with<R>(

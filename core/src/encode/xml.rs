@@ -212,7 +212,6 @@ impl BodyWriter {
         let (open, close) = split_tags(tags);
         match value {
             Wire::Str(s) => self.xml_text(at, open, close, s, markup),
-            Wire::Absent => at,
             // Amounts and counts, the usual value that is not text: digits need no
             // escaping.
             Wire::UInt(u) => {
