@@ -332,7 +332,7 @@ impl Front {
             }
             Some(Fault::ApplyError) => {
                 self.count(Fault::ApplyError);
-                drop(held);
+                let _ = held.release();
                 let reason = "database write failed".to_owned();
                 return Outcome::Error(StatusCode::INTERNAL_SERVER_ERROR, reason);
             }

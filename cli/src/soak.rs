@@ -172,7 +172,7 @@ fn ledgers(
             let shared = Ledger::in_memory()
                 .with_lease(lease)
                 .with_commit_patience(patience);
-            Arc::new(move |_| Ok(shared.clone()))
+            Arc::new(move |_| shared.clone().map_err(|e| e.to_string()))
         }
         Some(url) => {
             let prefix = format!(
@@ -195,9 +195,10 @@ fn redis_ledger(
     let store = paywire::ledger::RedisLedger::new(url, prefix)
         .map_err(|e| e.to_string())?
         .with_timeout(Duration::from_millis(500));
-    Ok(Ledger::new(store)
+    Ledger::new(store)
         .with_lease(lease)
-        .with_commit_patience(patience))
+        .with_commit_patience(patience)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(not(feature = "redis"))]

@@ -84,7 +84,10 @@ fn deliver(body: &str, ledger: &Ledger, write: impl FnOnce() -> Result<(), ()>) 
                 held.commit().unwrap();
                 200
             }
-            Err(()) => 500, // the claim is dropped: released
+            Err(()) => {
+                held.release().unwrap(); // the write failed: free the order at once
+                500
+            }
         },
         Ok(Claim::Done) => 200,
         Ok(Claim::Busy) | Err(_) => 503,
@@ -123,6 +126,28 @@ fn a_non_paid_notification_first_never_blocks_the_paid_one() {
     let paid = swiftpass_body(&notification("0"));
     assert_eq!(apply(&paid, &ledger, &mut applied), 200);
     assert_eq!(applied, 1);
+}
+
+#[test]
+fn a_write_that_panics_after_it_happened_keeps_the_order_claimed_for_the_lease() {
+    let ledger = Ledger::in_memory().with_lease(Duration::from_millis(300));
+    let body = swiftpass_body(&notification("0"));
+    let mut applied = 0;
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        deliver(&body, &ledger, || {
+            applied += 1;
+            panic!("the merchant's code panics after its write")
+        })
+    }));
+    assert!(panicked.is_err());
+    // The write happened: the panic must not free the order for the next delivery.
+    assert_eq!(apply(&body, &ledger, &mut applied), 503, "held, not freed");
+    assert_eq!(applied, 1);
+    // After the lease the order is free again: the window a ledger outside the merchant's
+    // own transaction leaves (paywire-sqlx closes it).
+    std::thread::sleep(Duration::from_millis(350));
+    assert_eq!(apply(&body, &ledger, &mut applied), 200);
+    assert_eq!(applied, 2);
 }
 
 #[test]
@@ -217,7 +242,8 @@ fn commit_through_outage(order: &str, outage: Duration, patience: Duration) -> D
         down: down.clone(),
         inner: MemoryLedger::new(),
     })
-    .with_commit_patience(patience);
+    .with_commit_patience(patience)
+    .unwrap();
     let key = OrderKey::new("xorpay", order);
     let Claim::Fresh(held) = ledger.claim(&key).unwrap() else {
         panic!("fresh")

@@ -105,7 +105,8 @@ fn redis_down_is_unavailable_and_a_restart_keeps_every_commit() {
             .unwrap()
             .with_timeout(Duration::from_millis(300)),
     )
-    .with_commit_patience(Duration::from_millis(200));
+    .with_commit_patience(Duration::from_millis(200))
+    .unwrap();
     let done = OrderKey::new("weidoufu", "D1");
     let Claim::Fresh(held) = ledger.claim(&done).unwrap() else {
         panic!("fresh")

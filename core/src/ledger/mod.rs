@@ -6,11 +6,20 @@
 //! The [`Ledger`] answers, per order, one of three things:
 //!
 //! - [`Claim::Fresh`]: nobody has applied it; you hold a claim. Apply the payment, then
-//!   [`Held::commit`]. If your write fails, drop the claim (or [`Held::release`] it): the
-//!   key is free at once, answer an error, and the gateway's next delivery applies it.
+//!   [`Held::commit`]. If your write fails, [`Held::release`] the claim: the key is free
+//!   at once, answer an error, and the gateway's next delivery applies it.
 //! - [`Claim::Done`]: applied before. Acknowledge, do not apply.
 //! - [`Claim::Busy`]: another instance holds a live claim. Answer an error (5xx); the
 //!   gateway retries. A claim whose holder died expires after its lease.
+//!
+//! A claim that is neither committed nor released (dropped by a panic, by a cancelled
+//! handler, or by a process that died) is never freed early: its write may have happened,
+//! so the order stays claimed until the lease runs out. Only an explicit
+//! [`Held::release`], after the write is known to have failed, frees it at once. This
+//! ledger keeps its mark in another store than the merchant's write, so a write that
+//! happened and a commit that never came still leave one window: after the lease, the
+//! next delivery applies it again. `paywire-sqlx` keeps the mark in the merchant's own
+//! transaction and closes that window too.
 //!
 //! When the ledger cannot answer (its store is down, a timeout), [`Ledger::claim`] returns
 //! [`LedgerError::Unavailable`]: answer an error and let the gateway retry; never guess.
@@ -25,9 +34,9 @@
 //!
 //! let ledger = Ledger::in_memory();
 //! let key = OrderKey::new("swiftpass", "1415659990");
-//! // First delivery: the merchant's write fails, so the claim is dropped.
+//! // First delivery: the merchant's write fails, so the claim is released.
 //! match ledger.claim(&key).unwrap() {
-//!     Claim::Fresh(held) => drop(held),
+//!     Claim::Fresh(held) => held.release().unwrap(),
 //!     other => panic!("{other:?}"),
 //! }
 //! // The gateway's retry: fresh again; this time the write succeeds.
@@ -46,7 +55,7 @@ mod payment;
 mod redis;
 
 pub use memory::MemoryLedger;
-pub use payment::{Expected, Mismatch, Payment};
+pub use payment::{Expected, Mismatch, MustMatch, Payment};
 #[cfg(feature = "redis")]
 pub use redis::RedisLedger;
 
@@ -82,6 +91,21 @@ impl OrderKey {
     pub fn as_str(&self) -> &str {
         &self.text
     }
+
+    /// The gateway's name.
+    pub fn gateway(&self) -> &str {
+        self.split().0
+    }
+
+    /// The merchant's order number.
+    pub fn order(&self) -> &str {
+        self.split().1
+    }
+
+    fn split(&self) -> (&str, &str) {
+        // `new` refuses a gateway name with `:`, so the first one separates the two.
+        self.text.split_once(':').unwrap_or((&self.text, ""))
+    }
 }
 
 impl fmt::Display for OrderKey {
@@ -105,6 +129,10 @@ pub enum LedgerError {
         /// The order.
         key: String,
     },
+    /// The ledger's settings contradict each other (a commit patience as long as the
+    /// lease): fix the configuration.
+    #[error("ledger misconfigured: {0}")]
+    Misconfigured(String),
 }
 
 impl LedgerError {
@@ -191,9 +219,14 @@ impl Ledger {
     }
 
     /// The same ledger with claims that expire after `lease` (at least 1 ms). Make it
-    /// longer than your slowest write plus its commit.
+    /// longer than your slowest write plus its commit. A commit patience that would not
+    /// end within the new lease is shortened to four fifths of it, so a commit retried
+    /// through an outage still lands while the claim is this holder's.
     pub fn with_lease(mut self, lease: Duration) -> Ledger {
         self.lease = lease.max(Duration::from_millis(1));
+        if self.commit_patience >= self.lease {
+            self.commit_patience = self.lease * 4 / 5;
+        }
         self
     }
 
@@ -204,11 +237,25 @@ impl Ledger {
     }
 
     /// The same ledger with commits retried for at most `patience` while the store cannot
-    /// answer: longer than the ledger outages you plan for, and well under the lease
-    /// (see [`Held::commit`]).
-    pub fn with_commit_patience(mut self, patience: Duration) -> Ledger {
+    /// answer: longer than the ledger outages you plan for, and shorter than the lease
+    /// (see [`Held::commit`]). A patience of the lease or longer is
+    /// [`LedgerError::Misconfigured`]: a commit retried that long could land after the
+    /// claim expired and another delivery applied the payment again.
+    pub fn with_commit_patience(mut self, patience: Duration) -> Result<Ledger, LedgerError> {
+        if patience >= self.lease {
+            return Err(LedgerError::Misconfigured(format!(
+                "a commit patience of {patience:?} does not end within the lease of {:?}; \
+                 make the lease longer (with_lease first) or the patience shorter",
+                self.lease
+            )));
+        }
         self.commit_patience = patience;
-        self
+        Ok(self)
+    }
+
+    /// How long [`Held::commit`] retries a store that cannot answer.
+    pub fn commit_patience(&self) -> Duration {
+        self.commit_patience
     }
 
     /// The lease of a claim.
@@ -224,7 +271,6 @@ impl Ledger {
                 ledger: self,
                 key: key.clone(),
                 token,
-                open: true,
             }),
             ClaimState::Done => Claim::Done,
             ClaimState::Busy => Claim::Busy,
@@ -234,7 +280,7 @@ impl Ledger {
 
 /// The ledger's answer for one order.
 #[derive(Debug)]
-#[must_use = "a fresh claim is applied and committed, or dropped to free the order"]
+#[must_use = "a fresh claim is applied and committed, or released when the write failed"]
 pub enum Claim<'l> {
     /// Not applied yet, and now claimed by you: apply, then [`Held::commit`].
     Fresh(Held<'l>),
@@ -244,14 +290,14 @@ pub enum Claim<'l> {
     Busy,
 }
 
-/// A live claim on one order. Dropping it releases it (the order is free at once);
-/// [`Held::commit`] marks the order done.
-#[must_use = "a claim is committed after the write succeeds; dropping it releases the order"]
+/// A live claim on one order. [`Held::commit`] marks the order done, [`Held::release`]
+/// frees it after a failed write. Dropping it does neither: the write may have happened
+/// (a panic, a cancelled task), so the order stays claimed until the lease runs out.
+#[must_use = "a claim is committed after the write succeeds, released after it failed; dropped, it holds the order for its lease"]
 pub struct Held<'l> {
     ledger: &'l Ledger,
     key: OrderKey,
     token: String,
-    open: bool,
 }
 
 impl fmt::Debug for Held<'_> {
@@ -279,8 +325,7 @@ impl Held<'_> {
     /// acknowledgement is lost too, the gateway's next delivery finds the order free
     /// and applies it again: a write that is conditional on the order's state (README,
     /// "Responses and notifications") closes that window as well.
-    pub fn commit(mut self) -> Result<(), LedgerError> {
-        self.open = false;
+    pub fn commit(self) -> Result<(), LedgerError> {
         let store = &self.ledger.store;
         let deadline = Instant::now() + self.ledger.commit_patience;
         let mut pause = Duration::from_millis(25);
@@ -300,26 +345,15 @@ impl Held<'_> {
     }
 
     /// Frees the order now, because your write failed: the next delivery applies it.
-    /// (Dropping the claim does the same, ignoring a store error.)
-    pub fn release(mut self) -> Result<(), LedgerError> {
-        self.open = false;
+    /// Call it only when the write is known not to have happened (it returned an error,
+    /// its transaction rolled back).
+    pub fn release(self) -> Result<(), LedgerError> {
         self.ledger.store.release(self.key.as_str(), &self.token)
     }
 
     /// Leaves the claim to expire with its lease, neither committed nor released: what
-    /// happens when the holding process dies. For fault-injection tests.
-    pub fn abandon(mut self) {
-        self.open = false;
-    }
-}
-
-impl Drop for Held<'_> {
-    fn drop(&mut self) {
-        if self.open {
-            // Best effort: if the store cannot answer, the lease frees the order later.
-            let _ = self.ledger.store.release(self.key.as_str(), &self.token);
-        }
-    }
+    /// dropping it does, and what happens when the holding process dies.
+    pub fn abandon(self) {}
 }
 
 /// 128 random bits as hex: the claim's token, so only its holder can commit or release.

@@ -20,6 +20,22 @@ pub struct Payment {
     pub currency: Option<String>,
     /// The gateway's own order or transaction id, as notified.
     pub gateway_order: Option<String>,
+    /// What [`Payment::check`] refuses to leave unchecked for this gateway: the merchant's
+    /// order must name it in [`Expected`].
+    pub must_match: MustMatch,
+}
+
+/// What a gateway's payments must be checked against besides the amount, because the
+/// amount alone does not tie a notification to the order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MustMatch {
+    /// The gateway's order id returned when the order was placed: XorPay signs its
+    /// members concatenated without separators, so a signed notification can be re-split
+    /// into another order number and amount; only its `aoid` ties it to the order.
+    pub gateway_order: bool,
+    /// The currency: a gateway that settles in several currencies (WeChat Pay Global)
+    /// can notify the same number of another currency's units.
+    pub currency: bool,
 }
 
 /// What the merchant knows of its order before the notification arrives.
@@ -57,6 +73,15 @@ pub enum Mismatch {
         /// The notified currency.
         notified: Option<String>,
     },
+    /// The gateway's payments must be checked against something the merchant's order
+    /// does not name (see [`MustMatch`]): keep it when placing the order.
+    #[error("{key}: {needed} must be checked for this gateway, and the merchant's order does not name it; keep it when the order is placed")]
+    NotKnown {
+        /// The order.
+        key: String,
+        /// What the order must name.
+        needed: &'static str,
+    },
     /// Another gateway order id than the one the gateway gave when the order was placed.
     #[error("{key}: notified gateway order {notified:?}, the order was placed as {expected}")]
     GatewayOrder {
@@ -81,6 +106,15 @@ impl Payment {
                 expected: expected.amount,
                 notified: self.amount,
             });
+        }
+        let not_known = |needed| Mismatch::NotKnown { key: key(), needed };
+        if self.must_match.currency && expected.currency.is_none() {
+            return Err(not_known("the currency"));
+        }
+        if self.must_match.gateway_order && expected.gateway_order.is_none() {
+            return Err(not_known(
+                "the gateway's order id returned when it was placed",
+            ));
         }
         if let Some(currency) = expected.currency {
             if self.currency.as_deref() != Some(currency) {
@@ -115,6 +149,7 @@ mod tests {
             amount: Fen::new(100),
             currency: Some("HKD".into()),
             gateway_order: Some("4200".into()),
+            must_match: MustMatch::default(),
         }
     }
 
@@ -167,5 +202,48 @@ mod tests {
             none.check(&exact),
             Err(Mismatch::GatewayOrder { .. })
         ));
+    }
+
+    #[test]
+    fn what_a_gateway_must_match_cannot_be_left_unknown() {
+        let unknown = Expected {
+            amount: Fen::new(100),
+            currency: None,
+            gateway_order: None,
+        };
+        let needs_id = Payment {
+            must_match: MustMatch {
+                gateway_order: true,
+                currency: false,
+            },
+            ..payment()
+        };
+        let err = needs_id.check(&unknown).unwrap_err();
+        assert!(matches!(err, Mismatch::NotKnown { .. }), "{err:?}");
+        assert!(err.to_string().contains("order id"), "{err}");
+        let known = Expected {
+            gateway_order: Some("4200"),
+            ..unknown
+        };
+        assert_eq!(needs_id.check(&known), Ok(()));
+        let needs_currency = Payment {
+            must_match: MustMatch {
+                gateway_order: false,
+                currency: true,
+            },
+            ..payment()
+        };
+        assert!(matches!(
+            needs_currency.check(&known),
+            Err(Mismatch::NotKnown {
+                needed: "the currency",
+                ..
+            })
+        ));
+        let with_currency = Expected {
+            currency: Some("HKD"),
+            ..known
+        };
+        assert_eq!(needs_currency.check(&with_currency), Ok(()));
     }
 }

@@ -2,7 +2,7 @@
 
 use paywire::decode::{self, Limits};
 use paywire::keys::PublicKey;
-use paywire::ledger::{OrderKey, Payment};
+use paywire::ledger::{MustMatch, OrderKey, Payment};
 use paywire::schema::Format;
 use paywire::sign::{Digest, RsaSha256};
 use paywire::verify::{self, take_signature, Verifying};
@@ -246,6 +246,7 @@ impl PayNotification {
             amount: self.total_fee?,
             currency: None,
             gateway_order: self.transaction_id.clone(),
+            must_match: MustMatch::default(),
         })
     }
 }

@@ -1,7 +1,7 @@
 //! WeChat Pay Global v3: the JSAPI order's answer (verified by its `Wechatpay-*`
 //! headers), the typed error body, the request `Authorization`, and notifications.
 
-use paywire::ledger::{OrderKey, Payment};
+use paywire::ledger::{MustMatch, OrderKey, Payment};
 use paywire::wechat_v3::{self, MerchantSigner, OpenedNotification, PlatformKeys};
 use paywire::{Body, Fen, PayObject, PayResponse, Secret, TextOrNumber, VerifyError};
 
@@ -251,6 +251,10 @@ impl Transaction {
             amount: amount.total,
             currency: Some(amount.currency.clone()),
             gateway_order: Some(self.transaction_id.clone()),
+            must_match: MustMatch {
+                gateway_order: false,
+                currency: true,
+            },
         })
     }
 }

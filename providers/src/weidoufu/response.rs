@@ -1,7 +1,7 @@
 //! weidoufu's answer to a mini-program pay request, and its payment notification.
 
 use paywire::decode::{json, DecodeErrors, Limits, Problem};
-use paywire::ledger::{OrderKey, Payment};
+use paywire::ledger::{MustMatch, OrderKey, Payment};
 use paywire::schema::{HexCase, Kind};
 use paywire::sign;
 use paywire::verify::{self, signatures_match};
@@ -283,6 +283,7 @@ impl NotifyContent {
             amount: self.total_fee,
             currency: None,
             gateway_order: Some(self.mch_trade_no.clone()),
+            must_match: MustMatch::default(),
         })
     }
 }

@@ -1,6 +1,6 @@
 //! XorPay's answer to a pay request, and its payment notification.
 
-use paywire::ledger::{OrderKey, Payment};
+use paywire::ledger::{MustMatch, OrderKey, Payment};
 use paywire::schema::Format;
 use paywire::wechat_v2::SignedBridgeParams;
 use paywire::Verified;
@@ -180,6 +180,10 @@ impl PayNotification {
             amount: self.pay_price.fen(),
             currency: None,
             gateway_order: Some(self.aoid.clone()),
+            must_match: MustMatch {
+                gateway_order: true,
+                currency: false,
+            },
         })
     }
 }
