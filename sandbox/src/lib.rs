@@ -24,6 +24,7 @@ mod gateways;
 pub mod loopback;
 pub mod notify;
 pub mod origin;
+pub mod postgres_server;
 pub mod redis_server;
 pub mod server;
 pub mod state;

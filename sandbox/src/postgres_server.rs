@@ -1,0 +1,244 @@
+//! A PostgreSQL server of its own on a free loopback port, for tests and soaks of the SQL
+//! ledger: Debian's `postgresql` binaries, a cluster made by `initdb` in a private folder,
+//! listening on 127.0.0.1 only (no Unix socket), with the server's durable defaults
+//! (`fsync`, `synchronous_commit`), so it can be killed and started again on the same
+//! port with every commit it acknowledged. PostgreSQL refuses to run as root: run as root,
+//! the cluster belongs to `nobody` and the server runs as that user.
+
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// Where Debian's `postgresql` package installs its servers, one folder per version.
+pub const DEBIAN_ROOT: &str = "/usr/lib/postgresql";
+
+/// The unprivileged user (uid and gid) the server runs as when started by root.
+const NOBODY: u32 = 65534;
+
+/// A running (or stopped) PostgreSQL server owned by this process; killed on drop.
+pub struct PostgresServer {
+    bin: PathBuf,
+    dir: PathBuf,
+    process: Option<Child>,
+    port: u16,
+    /// `postgres://paywire@127.0.0.1:PORT/postgres` (trust authentication, loopback only).
+    pub url: String,
+}
+
+/// Why no server could be started.
+#[derive(Debug, thiserror::Error)]
+pub enum PostgresServerError {
+    /// PostgreSQL's server binaries are not installed.
+    #[error(
+        "PostgreSQL is not installed (apt-get install postgresql): no {DEBIAN_ROOT}/*/bin/initdb"
+    )]
+    NotInstalled,
+    /// `initdb` failed.
+    #[error("initdb failed: {0}")]
+    Init(String),
+    /// The server did not come up.
+    #[error("postgres did not start: {0}")]
+    Start(String),
+}
+
+impl PostgresServer {
+    /// The newest installed server's `bin` folder (`/usr/lib/postgresql/15/bin`).
+    pub fn binaries() -> Option<PathBuf> {
+        let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(DEBIAN_ROOT)
+            .ok()?
+            .filter_map(|entry| {
+                let entry = entry.ok()?;
+                let version = entry.file_name().to_str()?.parse::<u32>().ok()?;
+                let bin = entry.path().join("bin");
+                bin.join("initdb").exists().then_some((version, bin))
+            })
+            .collect();
+        versions.sort();
+        versions.pop().map(|(_, bin)| bin)
+    }
+
+    /// Whether PostgreSQL's server binaries are installed.
+    pub fn installed() -> bool {
+        Self::binaries().is_some()
+    }
+
+    /// Makes a cluster in a fresh private folder and starts it on a free loopback port.
+    pub fn start() -> Result<PostgresServer, PostgresServerError> {
+        let bin = Self::binaries().ok_or(PostgresServerError::NotInstalled)?;
+        let dir = std::env::temp_dir().join(format!(
+            "paywire-postgres-{}-{}",
+            std::process::id(),
+            crate::state::unix_now_nanos()
+        ));
+        let data = dir.join("data");
+        std::fs::create_dir_all(&data).map_err(|e| PostgresServerError::Init(e.to_string()))?;
+        let mut server = PostgresServer {
+            bin,
+            dir,
+            process: None,
+            port: 0,
+            url: String::new(),
+        };
+        server.own(&server.dir)?;
+        server.own(&data)?;
+        let init = server
+            .command("initdb")
+            .args(["--auth=trust", "--username=paywire", "--no-sync", "-D"])
+            .arg(&data)
+            .stdout(Stdio::null())
+            .output()
+            .map_err(|e| PostgresServerError::Init(e.to_string()))?;
+        if !init.status.success() {
+            return Err(PostgresServerError::Init(
+                String::from_utf8_lossy(&init.stderr).into_owned(),
+            ));
+        }
+        // A port found free can be taken before postgres binds it: a fresh one per try.
+        let mut last = String::from("no attempt");
+        for _ in 0..5 {
+            server.port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map_err(|e| PostgresServerError::Start(e.to_string()))?
+                .port();
+            server.url = format!("postgres://paywire@127.0.0.1:{}/postgres", server.port);
+            match server.spawn() {
+                Ok(()) => return Ok(server),
+                Err(e) => last = e,
+            }
+        }
+        Err(PostgresServerError::Start(last))
+    }
+
+    /// A command of the installed server, run as `nobody` when this process is root.
+    fn command(&self, name: &str) -> Command {
+        let mut command = Command::new(self.bin.join(name));
+        if is_root() {
+            command.uid(NOBODY).gid(NOBODY);
+        }
+        command
+    }
+
+    /// Gives `path` to the user the server runs as (mode 0700, as PostgreSQL requires).
+    fn own(&self, path: &Path) -> Result<(), PostgresServerError> {
+        use std::os::unix::fs::PermissionsExt;
+        let failed =
+            |e: std::io::Error| PostgresServerError::Init(format!("{}: {e}", path.display()));
+        if is_root() {
+            std::os::unix::fs::chown(path, Some(NOBODY), Some(NOBODY)).map_err(failed)?;
+        }
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(failed)
+    }
+
+    fn spawn(&mut self) -> Result<(), String> {
+        let log = std::fs::File::create(self.dir.join("server.log")).map_err(|e| e.to_string())?;
+        let child = self
+            .command("postgres")
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-p", &self.port.to_string()])
+            .args([
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "unix_socket_directories=",
+            ])
+            .args(["-c", "max_connections=200"])
+            // Its own process group, so a kill takes its backends too, as a crash would.
+            .process_group(0)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        self.process = Some(child);
+        for _ in 0..300 {
+            let exited = self
+                .process
+                .as_mut()
+                .is_none_or(|p| !matches!(p.try_wait(), Ok(None)));
+            if exited {
+                self.process = None;
+                return Err(format!("exited: {}", self.log_tail()));
+            }
+            if self.ready() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.kill();
+        Err(format!("not ready within 15 s: {}", self.log_tail()))
+    }
+
+    /// Whether the server accepts connections (`pg_isready`).
+    fn ready(&self) -> bool {
+        Command::new(self.bin.join("pg_isready"))
+            .args([
+                "-q",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "paywire",
+            ])
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(5)..].join(" | ")
+    }
+
+    /// Kills the server at once, the postmaster and every backend (SIGKILL to its
+    /// process group, as in a crash of the machine): nothing it had not committed lands.
+    pub fn kill(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            let group = format!("-{}", process.id());
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+    }
+
+    /// Starts the killed server again on the same port; it recovers from its write-ahead
+    /// log, so every commit it acknowledged is there.
+    pub fn restart(&mut self) -> Result<(), PostgresServerError> {
+        self.kill();
+        let mut last = String::new();
+        // The killed server's backends may still hold its shared memory for a moment.
+        for _ in 0..50 {
+            match self.spawn() {
+                Ok(()) => return Ok(()),
+                Err(e) => last = e,
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        Err(PostgresServerError::Start(last))
+    }
+
+    /// Whether the server is running (not killed).
+    pub fn is_running(&self) -> bool {
+        self.process.is_some()
+    }
+}
+
+fn is_root() -> bool {
+    // The effective uid of this process, as the kernel reports it.
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+            line.split_whitespace().nth(2)?.parse::<u32>().ok()
+        })
+        == Some(0)
+}
+
+impl Drop for PostgresServer {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

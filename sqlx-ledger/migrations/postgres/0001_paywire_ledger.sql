@@ -1,0 +1,22 @@
+-- paywire's ledger: one row per payment applied, one per refund applied, written in the
+-- merchant's own transaction beside the merchant's own rows.
+CREATE TABLE IF NOT EXISTS paywire_payments (
+    gateway       TEXT        NOT NULL,
+    out_trade_no  TEXT        NOT NULL,
+    amount_fen    BIGINT      NOT NULL CHECK (amount_fen >= 0),
+    currency      TEXT,
+    gateway_order TEXT,
+    refunded_fen  BIGINT      NOT NULL DEFAULT 0 CHECK (refunded_fen >= 0 AND refunded_fen <= amount_fen),
+    applied_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (gateway, out_trade_no)
+);
+
+CREATE TABLE IF NOT EXISTS paywire_refunds (
+    gateway       TEXT        NOT NULL,
+    out_refund_no TEXT        NOT NULL,
+    out_trade_no  TEXT        NOT NULL,
+    amount_fen    BIGINT      NOT NULL CHECK (amount_fen > 0),
+    applied_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (gateway, out_refund_no),
+    FOREIGN KEY (gateway, out_trade_no) REFERENCES paywire_payments (gateway, out_trade_no)
+);

@@ -1,0 +1,268 @@
+//! The statements each database runs. PostgreSQL numbers its parameters `$1`, SQLite
+//! `?1`; everything else is the same SQL, so one macro writes both implementations.
+
+use sqlx::Database;
+
+/// A payment row as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPayment {
+    pub amount_fen: i64,
+    pub currency: Option<String>,
+    pub gateway_order: Option<String>,
+    pub refunded_fen: i64,
+}
+
+/// A refund row as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRefund {
+    pub out_trade_no: String,
+    pub amount_fen: i64,
+}
+
+/// A payment row to insert.
+pub struct NewPayment<'a> {
+    pub gateway: &'a str,
+    pub out_trade_no: &'a str,
+    pub amount_fen: i64,
+    pub currency: Option<&'a str>,
+    pub gateway_order: Option<&'a str>,
+}
+
+/// A database the ledger runs in: PostgreSQL (feature `postgres`) or SQLite (feature
+/// `sqlite`). Sealed: the statements are written for these two.
+pub trait Backend: Database + Statements {
+    /// The ledger's tables, as `CREATE TABLE IF NOT EXISTS` statements (the file in
+    /// `migrations/` for this database).
+    const SCHEMA: &'static str;
+
+    /// The statement that begins a ledger transaction, where it is not a plain `BEGIN`.
+    const BEGIN: Option<&'static str>;
+}
+
+pub(crate) use sealed::Statements;
+
+mod sealed {
+    use super::{NewPayment, StoredPayment, StoredRefund};
+    use sqlx::Database;
+    use std::future::Future;
+
+    /// The ledger's statements for one database; private, which seals [`super::Backend`].
+    pub trait Statements: Database {
+        fn create_tables(
+            conn: &mut Self::Connection,
+        ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+        /// Inserts the payment unless its key is there; whether it inserted.
+        fn insert_payment(
+            conn: &mut Self::Connection,
+            row: &NewPayment<'_>,
+        ) -> impl Future<Output = Result<bool, sqlx::Error>> + Send;
+
+        fn find_payment(
+            conn: &mut Self::Connection,
+            gateway: &str,
+            out_trade_no: &str,
+        ) -> impl Future<Output = Result<Option<StoredPayment>, sqlx::Error>> + Send;
+
+        /// Takes the payment row's write lock (a no-op update); whether the row exists.
+        fn lock_payment(
+            conn: &mut Self::Connection,
+            gateway: &str,
+            out_trade_no: &str,
+        ) -> impl Future<Output = Result<bool, sqlx::Error>> + Send;
+
+        fn find_refund(
+            conn: &mut Self::Connection,
+            gateway: &str,
+            out_refund_no: &str,
+        ) -> impl Future<Output = Result<Option<StoredRefund>, sqlx::Error>> + Send;
+
+        /// Records the refund and adds it to the payment's refunded sum.
+        fn insert_refund(
+            conn: &mut Self::Connection,
+            gateway: &str,
+            out_trade_no: &str,
+            out_refund_no: &str,
+            amount_fen: i64,
+        ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+    }
+}
+
+/// The statements of a schema file: split at each `;` that ends a line.
+fn statements(schema: &str) -> impl Iterator<Item = &str> {
+    schema.split(";\n").map(str::trim).filter(|s| {
+        s.lines()
+            .any(|line| !line.trim().is_empty() && !line.trim_start().starts_with("--"))
+    })
+}
+
+macro_rules! backend {
+    ($db:ty, $schema:literal, $begin:expr, [$p1:literal, $p2:literal, $p3:literal, $p4:literal, $p5:literal]) => {
+        impl Backend for $db {
+            const SCHEMA: &'static str = include_str!($schema);
+            const BEGIN: Option<&'static str> = $begin;
+        }
+
+        impl Statements for $db {
+            async fn create_tables(conn: &mut Self::Connection) -> Result<(), sqlx::Error> {
+                for statement in statements(Self::SCHEMA) {
+                    sqlx::query(statement).execute(&mut *conn).await?;
+                }
+                Ok(())
+            }
+
+            async fn insert_payment(
+                conn: &mut Self::Connection,
+                row: &NewPayment<'_>,
+            ) -> Result<bool, sqlx::Error> {
+                let done = sqlx::query(concat!(
+                    "INSERT INTO paywire_payments ",
+                    "(gateway, out_trade_no, amount_fen, currency, gateway_order) VALUES (",
+                    $p1,
+                    ", ",
+                    $p2,
+                    ", ",
+                    $p3,
+                    ", ",
+                    $p4,
+                    ", ",
+                    $p5,
+                    ") ON CONFLICT (gateway, out_trade_no) DO NOTHING"
+                ))
+                .bind(row.gateway)
+                .bind(row.out_trade_no)
+                .bind(row.amount_fen)
+                .bind(row.currency)
+                .bind(row.gateway_order)
+                .execute(&mut *conn)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn find_payment(
+                conn: &mut Self::Connection,
+                gateway: &str,
+                out_trade_no: &str,
+            ) -> Result<Option<StoredPayment>, sqlx::Error> {
+                let row: Option<(i64, Option<String>, Option<String>, i64)> =
+                    sqlx::query_as(concat!(
+                        "SELECT amount_fen, currency, gateway_order, refunded_fen ",
+                        "FROM paywire_payments WHERE gateway = ",
+                        $p1,
+                        " AND out_trade_no = ",
+                        $p2
+                    ))
+                    .bind(gateway)
+                    .bind(out_trade_no)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                Ok(row.map(
+                    |(amount_fen, currency, gateway_order, refunded_fen)| StoredPayment {
+                        amount_fen,
+                        currency,
+                        gateway_order,
+                        refunded_fen,
+                    },
+                ))
+            }
+
+            async fn lock_payment(
+                conn: &mut Self::Connection,
+                gateway: &str,
+                out_trade_no: &str,
+            ) -> Result<bool, sqlx::Error> {
+                let done = sqlx::query(concat!(
+                    "UPDATE paywire_payments SET refunded_fen = refunded_fen ",
+                    "WHERE gateway = ",
+                    $p1,
+                    " AND out_trade_no = ",
+                    $p2
+                ))
+                .bind(gateway)
+                .bind(out_trade_no)
+                .execute(&mut *conn)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn find_refund(
+                conn: &mut Self::Connection,
+                gateway: &str,
+                out_refund_no: &str,
+            ) -> Result<Option<StoredRefund>, sqlx::Error> {
+                let row: Option<(String, i64)> = sqlx::query_as(concat!(
+                    "SELECT out_trade_no, amount_fen FROM paywire_refunds ",
+                    "WHERE gateway = ",
+                    $p1,
+                    " AND out_refund_no = ",
+                    $p2
+                ))
+                .bind(gateway)
+                .bind(out_refund_no)
+                .fetch_optional(&mut *conn)
+                .await?;
+                Ok(row.map(|(out_trade_no, amount_fen)| StoredRefund {
+                    out_trade_no,
+                    amount_fen,
+                }))
+            }
+
+            async fn insert_refund(
+                conn: &mut Self::Connection,
+                gateway: &str,
+                out_trade_no: &str,
+                out_refund_no: &str,
+                amount_fen: i64,
+            ) -> Result<(), sqlx::Error> {
+                sqlx::query(concat!(
+                    "INSERT INTO paywire_refunds ",
+                    "(gateway, out_refund_no, out_trade_no, amount_fen) VALUES (",
+                    $p1,
+                    ", ",
+                    $p2,
+                    ", ",
+                    $p3,
+                    ", ",
+                    $p4,
+                    ")"
+                ))
+                .bind(gateway)
+                .bind(out_refund_no)
+                .bind(out_trade_no)
+                .bind(amount_fen)
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query(concat!(
+                    "UPDATE paywire_payments SET refunded_fen = refunded_fen + ",
+                    $p3,
+                    " WHERE gateway = ",
+                    $p1,
+                    " AND out_trade_no = ",
+                    $p2
+                ))
+                .bind(gateway)
+                .bind(out_trade_no)
+                .bind(amount_fen)
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+#[cfg(feature = "postgres")]
+backend!(
+    sqlx::Postgres,
+    "../migrations/postgres/0001_paywire_ledger.sql",
+    None,
+    ["$1", "$2", "$3", "$4", "$5"]
+);
+
+#[cfg(feature = "sqlite")]
+backend!(
+    sqlx::Sqlite,
+    "../migrations/sqlite/0001_paywire_ledger.sql",
+    Some("BEGIN IMMEDIATE"),
+    ["?1", "?2", "?3", "?4", "?5"]
+);

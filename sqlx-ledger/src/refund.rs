@@ -1,0 +1,99 @@
+//! Refunds applied once per refund number, and never above what was paid.
+
+use crate::backend::Backend;
+use crate::{column, Error};
+use paywire::Fen;
+use sqlx::Transaction;
+
+/// A refund the merchant is about to request (or has been notified of), keyed on the
+/// merchant's own refund number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refund<'a> {
+    /// The gateway's name, as in the payment's [`paywire::ledger::OrderKey`].
+    pub gateway: &'a str,
+    /// The merchant's order number the refund is for.
+    pub out_trade_no: &'a str,
+    /// The merchant's refund number: the same number for every retry of one refund.
+    pub out_refund_no: &'a str,
+    /// How much this refund returns.
+    pub amount: Fen,
+}
+
+/// What [`refund_once`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "a fresh refund is committed with the merchant's write; the others are not applied"]
+pub enum Refunded {
+    /// Recorded in your transaction: the order has now `refunded` of `paid` refunded.
+    /// Write your side in the same transaction and commit.
+    Fresh {
+        /// The order's paid amount.
+        paid: Fen,
+        /// Refunded so far, this refund included.
+        refunded: Fen,
+    },
+    /// This refund number was recorded before with the same order and amount.
+    Done,
+    /// This refund would take the order above what was paid: refused, nothing recorded.
+    AbovePaid {
+        /// The order's paid amount.
+        paid: Fen,
+        /// Refunded so far, before this refund.
+        refunded: Fen,
+        /// This refund's amount.
+        requested: Fen,
+    },
+    /// The order has no payment applied: nothing to refund.
+    NotPaid,
+    /// This refund number was recorded before for another order or amount: a refund
+    /// number reused by mistake, or a forgery. Refused, nothing recorded.
+    Conflict,
+}
+
+/// Records `refund` in `tx` unless its refund number was recorded before, holding the
+/// order's payment row locked so that concurrent refunds of one order (from several
+/// instances) are counted one after the other: refunded so far + this refund <= paid.
+/// A refund of 0 fen is refused by the table's check, as an [`Error::Database`].
+pub async fn refund_once<DB: Backend>(
+    tx: &mut Transaction<'_, DB>,
+    refund: &Refund<'_>,
+) -> Result<Refunded, Error> {
+    let requested = column(refund.amount)?;
+    // The row's write lock first (PostgreSQL: this row; SQLite: the database), so what
+    // is read next cannot change before this transaction ends.
+    if !DB::lock_payment(&mut *tx, refund.gateway, refund.out_trade_no).await? {
+        return Ok(Refunded::NotPaid);
+    }
+    let payment = DB::find_payment(&mut *tx, refund.gateway, refund.out_trade_no)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    if let Some(before) = DB::find_refund(&mut *tx, refund.gateway, refund.out_refund_no).await? {
+        return Ok(
+            if before.out_trade_no == refund.out_trade_no && before.amount_fen == requested {
+                Refunded::Done
+            } else {
+                Refunded::Conflict
+            },
+        );
+    }
+    let fen = |n: i64| Fen::new(u64::try_from(n).unwrap_or(0));
+    let refunded = payment.refunded_fen.saturating_add(requested);
+    if refunded > payment.amount_fen {
+        return Ok(Refunded::AbovePaid {
+            paid: fen(payment.amount_fen),
+            refunded: fen(payment.refunded_fen),
+            requested: refund.amount,
+        });
+    }
+    DB::insert_refund(
+        &mut *tx,
+        refund.gateway,
+        refund.out_trade_no,
+        refund.out_refund_no,
+        requested,
+    )
+    .await?;
+    Ok(Refunded::Fresh {
+        paid: fen(payment.amount_fen),
+        refunded: fen(refunded),
+    })
+}
