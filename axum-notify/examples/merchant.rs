@@ -4,22 +4,31 @@
 
 use paywire::ledger::{Ledger, Payment};
 use paywire::wechat_v3::PlatformKeys;
-use paywire::{Fen, Secret};
+use paywire::Secret;
 use paywire_axum::{Notifications, Order, Shop};
 use paywire_providers::swiftpass::VerifyKey;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// Orders by number: amount and whether paid. A real shop reads and writes its database.
+/// Orders by number: what the shop recorded when it placed each one (the amount, the
+/// currency where the gateway has one, XorPay's `aoid` from its answer) and whether it
+/// is paid. A real shop reads and writes its database.
 #[derive(Default)]
-pub struct Orders(pub Mutex<HashMap<String, (Fen, bool)>>);
+pub struct Orders(pub Mutex<HashMap<String, (Order, bool)>>);
+
+impl Orders {
+    /// Records an order when it is placed.
+    pub fn place(&self, number: &str, order: Order) {
+        if let Ok(mut orders) = self.0.lock() {
+            orders.insert(number.to_owned(), (order, false));
+        }
+    }
+}
 
 impl Shop for Orders {
     async fn order(&self, payment: &Payment) -> Option<Order> {
         let orders = self.0.lock().ok()?;
-        orders
-            .get(&payment.order)
-            .map(|(amount, _)| Order::for_amount(*amount))
+        orders.get(&payment.order).map(|(order, _)| order.clone())
     }
 
     async fn apply(&self, payment: &Payment) -> Result<(), String> {

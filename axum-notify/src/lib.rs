@@ -3,30 +3,52 @@
 //! Notification endpoints for [axum](https://docs.rs/axum): one route per notifying
 //! gateway (SwiftPass, weidoufu, XorPay, WeChat Pay Global) that verifies the
 //! notification, checks the payment against the merchant's own order, applies it exactly
-//! once through a [`Ledger`], and answers in the gateway's own format.
+//! once, and answers in the gateway's own format.
 //!
-//! The merchant writes a [`Shop`]: where its orders are, and how a payment is written.
+//! Where the "applied" mark lives decides what can go wrong; prefer the first row:
+//!
+//! | | crash after the write | panic after the write | write slower than the gateway waits | ledger down longer than the commit patience |
+//! |---|---|---|---|---|
+//! | [`Notifications::in_transaction`] (feature `sqlx`: PostgreSQL, SQLite), [`SqlShop`] | once | once | once | nothing applied; retried |
+//! | [`Notifications::new`] with a `Ledger` (memory, Redis), [`Shop`] | twice, after the lease | twice, after the lease | once | twice, if the acknowledgement is lost too |
+//!
+//! With the SQL ledger the payment row is written by the merchant's own transaction, so
+//! the write and the mark commit or roll back together. With a separate ledger, the
+//! claim → write → commit sequence runs in a task of its own that the gateway giving up
+//! does not cancel, and only a write that returned `Err` frees the order at once; a
+//! panic leaves the claim to its lease, after which the next delivery applies it again
+//! unless the merchant's write is itself conditional on the order's state.
 //!
 //! ```no_run
-//! use paywire::ledger::{Ledger, Payment};
+//! use paywire::ledger::Payment;
 //! use paywire::Fen;
-//! use paywire_axum::{Notifications, Order, Shop};
+//! use paywire_axum::{Notifications, Order, SqlShop};
+//! use sqlx::{Sqlite, SqlitePool, Transaction};
 //!
 //! struct MyShop;
 //!
-//! impl Shop for MyShop {
+//! impl SqlShop<Sqlite> for MyShop {
 //!     async fn order(&self, payment: &Payment) -> Option<Order> {
-//!         // Look the order up by payment.order in your database.
-//!         Some(Order::for_amount(Fen::new(100)))
+//!         // Look the order up by payment.order in your database; XorPay orders keep the
+//!         // aoid its answer gave (`.gateway_order(aoid)`).
+//!         Some(Order::new(Fen::new(100)))
 //!     }
-//!     async fn apply(&self, payment: &Payment) -> Result<(), String> {
-//!         // Mark it paid in your database; an error makes the gateway deliver again.
+//!     async fn apply(&self, tx: &mut Transaction<'static, Sqlite>, payment: &Payment)
+//!         -> Result<(), String>
+//!     {
+//!         sqlx::query("UPDATE orders SET paid = 1 WHERE out_trade_no = ?1")
+//!             .bind(&payment.order)
+//!             .execute(&mut **tx)
+//!             .await
+//!             .map_err(|e| e.to_string())?;
 //!         Ok(())
 //!     }
 //! }
 //!
 //! # async fn run() {
-//! let app = Notifications::new(MyShop, Ledger::in_memory())
+//! let pool = SqlitePool::connect("sqlite://shop.db").await.unwrap();
+//! paywire_sqlx::migrate(&pool).await.unwrap();
+//! let app = Notifications::in_transaction(MyShop, pool)
 //!     .xorpay(paywire::Secret::new("app-secret"))
 //!     .router(); // POST /xorpay (and one route per gateway configured)
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await.unwrap();
@@ -40,27 +62,36 @@
 //! |---|---|
 //! | authentic, a payment of a known order, applied now or before | the gateway's acknowledgement: `success` (SwiftPass, weidoufu), `ok` (XorPay), HTTP 200 (WeChat Pay v3) |
 //! | authentic, not a payment (a failure, a refund) | the acknowledgement; nothing applied |
-//! | malformed or hostile | 400 |
+//! | empty, malformed or hostile | 400 |
 //! | not authentic (wrong key, forged, stale) | 401 |
 //! | for an unknown order, or not matching it (amount, currency, gateway order) | 400; nothing applied |
-//! | the merchant's write failed, another instance holds the order, the ledger is down | 500 / 503: the gateway delivers again |
+//! | the merchant's write failed or panicked, another instance holds the order, the ledger is down | 500 / 503: the gateway delivers again |
 //!
 //! Failures carry `{"code": "FAIL", "message": ...}` (WeChat Pay v3's shape; the other
-//! gateways read only the status). v3 timestamps are checked against the system clock.
+//! gateways read only the status). The message is paywire's own: the merchant's error
+//! text goes to `tracing`, never to the gateway. v3 timestamps are checked against the
+//! system clock.
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod apply;
+
+#[cfg(feature = "sqlx")]
+pub use apply::{InTransaction, SqlShop};
+pub use apply::{Shop, WithLedger};
+
+use apply::{Applier, Outcome};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use http::{HeaderMap, StatusCode};
-use paywire::ledger::{Claim, Expected, Ledger, Payment};
+use paywire::ledger::{Expected, Ledger, Payment};
 use paywire::wechat_v3::PlatformKeys;
 use paywire::{Fen, Secret, VerifyError};
 use paywire_providers::{swiftpass, wechat_global, weidoufu, xorpay};
-use std::future::Future;
 use std::sync::Arc;
 
 /// What the merchant knows of an order before its notification arrives.
@@ -68,42 +99,50 @@ use std::sync::Arc;
 pub struct Order {
     /// The amount it was placed for.
     pub amount: Fen,
-    /// Its currency, where the gateway has one (WeChat Pay Global).
+    /// Its currency, where the gateway has one (WeChat Pay Global: required).
     pub currency: Option<String>,
-    /// The gateway's id for it, where one came back when it was placed (XorPay's `aoid`).
+    /// The gateway's id for it, where one came back when it was placed (XorPay's `aoid`:
+    /// required).
     pub gateway_order: Option<String>,
 }
 
 impl Order {
-    /// An order known by its amount alone.
-    pub fn for_amount(amount: Fen) -> Order {
+    /// An order placed for `amount`. Name what else its gateway returned or requires:
+    /// a payment that must be checked against something the order does not name is
+    /// refused (see [`paywire::ledger::MustMatch`]).
+    pub fn new(amount: Fen) -> Order {
         Order {
             amount,
             currency: None,
             gateway_order: None,
         }
     }
-}
 
-/// The merchant's side: its orders and its write.
-pub trait Shop: Send + Sync + 'static {
-    /// The order `payment` is for (`payment.key` names gateway and order number), or
-    /// `None` if the merchant placed no such order.
-    fn order(&self, payment: &Payment) -> impl Future<Output = Option<Order>> + Send;
-
-    /// Writes the payment (marks the order paid). Called at most once per order while it
-    /// succeeds; an `Err` is answered 500 and the gateway's next delivery calls it again.
-    fn apply(&self, payment: &Payment) -> impl Future<Output = Result<(), String>> + Send;
-}
-
-/// A shop shared with the rest of the merchant's program.
-impl<S: Shop> Shop for Arc<S> {
-    fn order(&self, payment: &Payment) -> impl Future<Output = Option<Order>> + Send {
-        S::order(self, payment)
+    /// An order known by its amount alone (no currency, no gateway order id).
+    pub fn for_amount(amount: Fen) -> Order {
+        Order::new(amount)
     }
 
-    fn apply(&self, payment: &Payment) -> impl Future<Output = Result<(), String>> + Send {
-        S::apply(self, payment)
+    /// The order's currency (`HKD`): WeChat Pay Global's payments are checked against it.
+    pub fn currency(mut self, currency: impl Into<String>) -> Order {
+        self.currency = Some(currency.into());
+        self
+    }
+
+    /// The gateway's id for the order, from its answer when the order was placed
+    /// (XorPay's `aoid`): XorPay's payments are checked against it.
+    pub fn gateway_order(mut self, id: impl Into<String>) -> Order {
+        self.gateway_order = Some(id.into());
+        self
+    }
+
+    /// What [`Payment::check`] compares.
+    fn expected(&self) -> Expected<'_> {
+        Expected {
+            amount: self.amount,
+            currency: self.currency.as_deref(),
+            gateway_order: self.gateway_order.as_deref(),
+        }
     }
 }
 
@@ -116,20 +155,14 @@ enum Gateway {
     WechatGlobal,
 }
 
-/// The notification endpoints of one merchant: its shop, its ledger and the keys of the
-/// gateways it uses.
-pub struct Notifications<S> {
-    shop: S,
-    ledger: Ledger,
+/// The notification endpoints of one merchant: how it applies payments (its shop and
+/// ledger, or its shop and database) and the keys of the gateways it uses.
+pub struct Notifications<A> {
+    applier: Arc<A>,
     swiftpass: Option<swiftpass::VerifyKey>,
     weidoufu: Option<Secret>,
     xorpay: Option<Secret>,
     wechat_global: Option<(PlatformKeys, Secret)>,
-}
-
-/// An answer: a status and a body.
-fn answer(status: StatusCode, body: &'static str) -> Response {
-    (status, body).into_response()
 }
 
 fn fail(status: StatusCode, message: impl std::fmt::Display) -> Response {
@@ -142,22 +175,36 @@ fn fail(status: StatusCode, message: impl std::fmt::Display) -> Response {
         .into_response()
 }
 
-/// Runs a ledger call, which may wait on the network (Redis), off the async workers
-/// where the runtime allows it.
-fn blocking<T>(call: impl FnOnce() -> T) -> T {
-    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(call),
-        _ => call(),
+impl<S: Shop> Notifications<WithLedger<S>> {
+    /// Endpoints applying payments to `shop` once through `ledger`, a mark kept apart
+    /// from the shop's own database (shared by every instance of the merchant: a
+    /// `RedisLedger` when there are several). Prefer [`Notifications::in_transaction`]
+    /// where the shop's database is SQL.
+    pub fn new(shop: S, ledger: Ledger) -> Self {
+        Self::with(WithLedger::new(shop, ledger))
     }
 }
 
-impl<S: Shop> Notifications<S> {
-    /// Endpoints applying payments to `shop` once, through `ledger` (shared by every
-    /// instance of the merchant: a `RedisLedger` when there are several).
-    pub fn new(shop: S, ledger: Ledger) -> Self {
+#[cfg(feature = "sqlx")]
+impl<S, DB> Notifications<InTransaction<S, DB>>
+where
+    S: SqlShop<DB>,
+    DB: paywire_sqlx::Backend,
+{
+    /// Endpoints applying payments to `shop` once, in its own database: each delivery
+    /// begins a transaction on `pool`, records the payment with
+    /// [`paywire_sqlx::apply_once`], lets the shop write in the same transaction, and
+    /// commits both before acknowledging. Create the ledger's tables once with
+    /// [`paywire_sqlx::migrate`].
+    pub fn in_transaction(shop: S, pool: sqlx::Pool<DB>) -> Self {
+        Self::with(InTransaction::new(shop, pool))
+    }
+}
+
+impl<A: Applier> Notifications<A> {
+    fn with(applier: A) -> Self {
         Notifications {
-            shop,
-            ledger,
+            applier: Arc::new(applier),
             swiftpass: None,
             weidoufu: None,
             xorpay: None,
@@ -177,14 +224,16 @@ impl<S: Shop> Notifications<S> {
         self
     }
 
-    /// XorPay notifications at `POST /xorpay`, verified with the app secret.
+    /// XorPay notifications at `POST /xorpay`, verified with the app secret. Its
+    /// payments are applied only to orders that name the `aoid` XorPay returned.
     pub fn xorpay(mut self, app_secret: Secret) -> Self {
         self.xorpay = Some(app_secret);
         self
     }
 
     /// WeChat Pay Global notifications at `POST /wechat-global`, verified with the
-    /// platform keys and decrypted with the APIv3 key.
+    /// platform keys and decrypted with the APIv3 key. Its payments are applied only to
+    /// orders that name their currency.
     pub fn wechat_global(mut self, platform: PlatformKeys, apiv3_key: Secret) -> Self {
         self.wechat_global = Some((platform, apiv3_key));
         self
@@ -253,51 +302,52 @@ impl<S: Shop> Notifications<S> {
 
     /// The gateway's acknowledgement.
     fn ack(gateway: Gateway) -> Response {
-        match gateway {
-            Gateway::Swiftpass => answer(StatusCode::OK, swiftpass::NOTIFY_ACK),
-            Gateway::Weidoufu => answer(StatusCode::OK, weidoufu::NOTIFY_ACK),
-            Gateway::Xorpay => answer(StatusCode::OK, xorpay::NOTIFY_ACK),
-            Gateway::WechatGlobal => answer(StatusCode::OK, ""),
-        }
+        let body = match gateway {
+            Gateway::Swiftpass => swiftpass::NOTIFY_ACK,
+            Gateway::Weidoufu => weidoufu::NOTIFY_ACK,
+            Gateway::Xorpay => xorpay::NOTIFY_ACK,
+            Gateway::WechatGlobal => "",
+        };
+        (StatusCode::OK, body).into_response()
     }
 
-    /// One delivery: verify, check, claim, apply, commit, answer.
+    /// One delivery: verify, then apply once in a task of its own, and answer.
     async fn handle(&self, gateway: Gateway, headers: &HeaderMap, body: &[u8]) -> Response {
+        if body.trim_ascii().is_empty() {
+            return fail(StatusCode::BAD_REQUEST, "the notification is empty");
+        }
         let payment = match self.verify(gateway, headers, body) {
             Ok(Some(payment)) => payment,
             Ok(None) => return Self::ack(gateway),
             Err(e) if e.is_malformed() => return fail(StatusCode::BAD_REQUEST, e),
             Err(e) => return fail(StatusCode::UNAUTHORIZED, e),
         };
-        let Some(order) = self.shop.order(&payment).await else {
-            return fail(StatusCode::BAD_REQUEST, format!("no order {}", payment.key));
+        // The gateway giving up on this connection drops this future, not the task: a
+        // write under way finishes and commits, and the next delivery finds it done.
+        let applier = self.applier.clone();
+        let key = payment.key.clone();
+        let outcome = match tokio::spawn(async move { applier.apply_once(payment).await }).await {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                tracing::error!(order = %key, error = %e, "applying the payment panicked");
+                Outcome::NotApplied
+            }
         };
-        let expected = Expected {
-            amount: order.amount,
-            currency: order.currency.as_deref(),
-            gateway_order: order.gateway_order.as_deref(),
-        };
-        if let Err(mismatch) = payment.check(&expected) {
-            return fail(StatusCode::BAD_REQUEST, mismatch);
-        }
-        match blocking(|| self.ledger.claim(&payment.key)) {
-            Ok(Claim::Fresh(held)) => match self.shop.apply(&payment).await {
-                Ok(()) => {
-                    // The write stands whether or not the commit lands: acknowledge.
-                    let _ = blocking(|| held.commit());
-                    Self::ack(gateway)
-                }
-                Err(e) => {
-                    let _ = blocking(|| held.release());
-                    fail(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        format!("not applied: {e}"),
-                    )
-                }
-            },
-            Ok(Claim::Done) => Self::ack(gateway),
-            Ok(Claim::Busy) => fail(StatusCode::SERVICE_UNAVAILABLE, "being applied elsewhere"),
-            Err(e) => fail(StatusCode::SERVICE_UNAVAILABLE, e),
+        match outcome {
+            Outcome::Applied => Self::ack(gateway),
+            Outcome::Refused(reason) => fail(StatusCode::BAD_REQUEST, reason),
+            Outcome::NotApplied => fail(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the payment was not applied; deliver it again",
+            ),
+            Outcome::Busy => fail(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the payment is being applied; deliver it again",
+            ),
+            Outcome::Unavailable => fail(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the ledger could not answer; deliver it again",
+            ),
         }
     }
 }

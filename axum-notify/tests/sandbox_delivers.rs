@@ -12,7 +12,7 @@ use paywire::ledger::Payment;
 use paywire::wechat_v3::MerchantSigner;
 use paywire::{Fen, Secret};
 use paywire_axum::{Order, Shop};
-use paywire_providers::swiftpass;
+use paywire_providers::{swiftpass, xorpay};
 use paywire_sandbox::config::RetryConfig;
 use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
 use std::collections::HashMap;
@@ -65,15 +65,12 @@ async fn every_gateway_s_notification_is_applied_once_after_a_failed_write() {
         .await
         .unwrap();
     let client = Client::new().unwrap();
-    let known = |number: &str, fen: u64| {
-        let mut orders = shop.orders.0.lock().unwrap();
-        orders.insert(number.to_owned(), (Fen::new(fen), false));
-    };
+    let known = |number: &str, order: Order| shop.orders.place(number, order);
 
     let mut swift = paywire_providers::swiftpass::sample();
     swift.mch_id = config.swiftpass.mch_id.clone();
     swift.notify_url = format!("{notify}/swiftpass");
-    known(&swift.out_trade_no, swift.total_fee.get());
+    known(&swift.out_trade_no, Order::new(swift.total_fee));
     let gateway = swiftpass::gateway_url(&sandbox.base_url(Gateway::Swiftpass));
     let key = Secret::new(config.swiftpass.key.as_str());
     let mut requests = vec![paywire_providers::swiftpass::request(&gateway, &swift, &key).unwrap()];
@@ -81,7 +78,7 @@ async fn every_gateway_s_notification_is_applied_once_after_a_failed_write() {
     let mut weidoufu = paywire_providers::weidoufu::sample();
     weidoufu.access_key = config.weidoufu.access_key.clone();
     weidoufu.notify_url = format!("{notify}/weidoufu");
-    known(&weidoufu.out_order_no, weidoufu.total_fee.get());
+    known(&weidoufu.out_order_no, Order::new(weidoufu.total_fee));
     let secret = Secret::new(config.weidoufu.secret_key.as_str());
     requests.push(
         paywire_providers::weidoufu::request(
@@ -95,17 +92,32 @@ async fn every_gateway_s_notification_is_applied_once_after_a_failed_write() {
     let mut xorpay = paywire_providers::xorpay::sample();
     xorpay.aid = config.xorpay.aid.clone();
     xorpay.notify_url = format!("{notify}/xorpay");
-    known(&xorpay.order_id, xorpay.price.0.get());
     let secret = Secret::new(config.xorpay.app_secret.as_str());
-    requests.push(
-        paywire_providers::xorpay::request(&sandbox.base_url(Gateway::Xorpay), &xorpay, &secret)
+    let placed = client
+        .send(
+            paywire_providers::xorpay::request(
+                &sandbox.base_url(Gateway::Xorpay),
+                &xorpay,
+                &secret,
+            )
             .unwrap(),
+        )
+        .await
+        .unwrap();
+    // XorPay's answer names the aoid its notification will carry: the order keeps it.
+    let aoid = xorpay::read_answer(placed.body()).unwrap().aoid;
+    known(
+        &xorpay.order_id,
+        Order::new(xorpay.price.fen()).gateway_order(aoid),
     );
 
     let mut wechat = paywire_providers::wechat_global::sample_direct();
     wechat.mchid = Some(config.wechat_global.mchid.clone());
     wechat.notify_url = format!("{notify}/wechat-global");
-    known(&wechat.out_trade_no, wechat.amount.total);
+    known(
+        &wechat.out_trade_no,
+        Order::new(Fen::new(wechat.amount.total)).currency(wechat.amount.currency.clone()),
+    );
     let key = MerchantKey::from_pem(paywire_sandbox::keys::MERCHANT_PRIVATE_KEY_PEM).unwrap();
     let signer = MerchantSigner::new(
         &config.wechat_global.mchid,

@@ -1,0 +1,198 @@
+//! Applying a verified payment once: through a separate ledger ([`WithLedger`]) or in the
+//! merchant's own SQL transaction ([`InTransaction`], feature `sqlx`).
+
+use crate::Order;
+use paywire::ledger::{Claim, Ledger, Payment};
+use std::future::Future;
+use std::sync::Arc;
+
+/// What applying one payment came to.
+pub enum Outcome {
+    /// Applied now, or before: acknowledge.
+    Applied,
+    /// Never to be applied (an unknown order, a payment that does not match it): 400,
+    /// with paywire's reason.
+    Refused(String),
+    /// The merchant's write failed or panicked: 500, the gateway delivers again.
+    NotApplied,
+    /// Another instance holds the order: 503.
+    Busy,
+    /// The ledger could not answer: 503.
+    Unavailable,
+}
+
+/// How a verified payment is applied once; what [`crate::Notifications`] runs in a task
+/// of its own for each delivery.
+pub trait Applier: Send + Sync + 'static {
+    /// Checks `payment` against the merchant's order and applies it at most once.
+    #[doc(hidden)]
+    fn apply_once(&self, payment: Payment) -> impl Future<Output = Outcome> + Send;
+}
+
+/// The merchant's side, with a ledger kept apart from its database: its orders and its
+/// write.
+pub trait Shop: Send + Sync + 'static {
+    /// The order `payment` is for (`payment.key` names gateway and order number), or
+    /// `None` if the merchant placed no such order.
+    fn order(&self, payment: &Payment) -> impl Future<Output = Option<Order>> + Send;
+
+    /// Writes the payment (marks the order paid). Called at most once per order while it
+    /// succeeds; an `Err` frees the order and is answered 500, and the gateway's next
+    /// delivery calls it again. The error is logged (`tracing`), never sent to the
+    /// gateway. A panic leaves the order claimed until the ledger's lease runs out.
+    fn apply(&self, payment: &Payment) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// A shop shared with the rest of the merchant's program.
+impl<S: Shop> Shop for Arc<S> {
+    fn order(&self, payment: &Payment) -> impl Future<Output = Option<Order>> + Send {
+        S::order(self, payment)
+    }
+
+    fn apply(&self, payment: &Payment) -> impl Future<Output = Result<(), String>> + Send {
+        S::apply(self, payment)
+    }
+}
+
+/// A [`Shop`] and a [`Ledger`]: claim, write, commit.
+pub struct WithLedger<S> {
+    shop: S,
+    ledger: Ledger,
+}
+
+impl<S> WithLedger<S> {
+    pub(crate) fn new(shop: S, ledger: Ledger) -> Self {
+        WithLedger { shop, ledger }
+    }
+}
+
+/// Runs a ledger call, which may wait on the network (Redis) or pause between commit
+/// retries, off the async workers where the runtime allows it.
+fn blocking<T>(call: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(call),
+        _ => call(),
+    }
+}
+
+/// The order `payment` is for, checked: `Err` is the outcome when it must not be applied.
+fn checked(payment: &Payment, order: Option<Order>) -> Result<Order, Outcome> {
+    let Some(order) = order else {
+        return Err(Outcome::Refused(format!("no order {}", payment.key)));
+    };
+    if let Err(mismatch) = payment.check(&order.expected()) {
+        tracing::error!(order = %payment.key, %mismatch, "an authentic payment does not match its order");
+        return Err(Outcome::Refused(mismatch.to_string()));
+    }
+    Ok(order)
+}
+
+impl<S: Shop> Applier for WithLedger<S> {
+    async fn apply_once(&self, payment: Payment) -> Outcome {
+        if let Err(outcome) = checked(&payment, self.shop.order(&payment).await) {
+            return outcome;
+        }
+        match blocking(|| self.ledger.claim(&payment.key)) {
+            Ok(Claim::Fresh(held)) => match self.shop.apply(&payment).await {
+                Ok(()) => {
+                    // The write stands whether or not the commit lands: acknowledge.
+                    if let Err(e) = blocking(|| held.commit()) {
+                        tracing::error!(order = %payment.key, error = %e, "applied, but the ledger did not take the commit");
+                    }
+                    Outcome::Applied
+                }
+                Err(e) => {
+                    tracing::warn!(order = %payment.key, error = %e, "the shop's write failed; the gateway will deliver again");
+                    if let Err(e) = blocking(|| held.release()) {
+                        tracing::warn!(order = %payment.key, error = %e, "the claim could not be released; it ends with its lease");
+                    }
+                    Outcome::NotApplied
+                }
+            },
+            Ok(Claim::Done) => Outcome::Applied,
+            Ok(Claim::Busy) => Outcome::Busy,
+            Err(e) => {
+                tracing::warn!(order = %payment.key, error = %e, "the ledger could not answer");
+                Outcome::Unavailable
+            }
+        }
+    }
+}
+
+#[cfg(feature = "sqlx")]
+pub use sql::{InTransaction, SqlShop};
+
+#[cfg(feature = "sqlx")]
+mod sql {
+    use super::{checked, Applier, Outcome};
+    use crate::Order;
+    use paywire::ledger::Payment;
+    use paywire_sqlx::{Applied, Backend};
+    use sqlx::{Pool, Transaction};
+    use std::future::Future;
+
+    /// The merchant's side, with the ledger in its own SQL database: its orders, and its
+    /// write inside the transaction that also records the payment.
+    pub trait SqlShop<DB: Backend>: Send + Sync + 'static {
+        /// The order `payment` is for, or `None` if the merchant placed no such order.
+        fn order(&self, payment: &Payment) -> impl Future<Output = Option<Order>> + Send;
+
+        /// Writes the payment through `tx` (marks the order paid). The ledger's row is
+        /// already in `tx`; both are committed after this returns `Ok`. An `Err` or a
+        /// panic rolls both back, and the gateway's next delivery calls it again.
+        fn apply(
+            &self,
+            tx: &mut Transaction<'static, DB>,
+            payment: &Payment,
+        ) -> impl Future<Output = Result<(), String>> + Send;
+    }
+
+    /// A [`SqlShop`] and its database: begin, record, write, commit.
+    pub struct InTransaction<S, DB: Backend> {
+        shop: S,
+        pool: Pool<DB>,
+    }
+
+    impl<S, DB: Backend> InTransaction<S, DB> {
+        pub(crate) fn new(shop: S, pool: Pool<DB>) -> Self {
+            InTransaction { shop, pool }
+        }
+    }
+
+    impl<S: SqlShop<DB>, DB: Backend> Applier for InTransaction<S, DB> {
+        async fn apply_once(&self, payment: Payment) -> Outcome {
+            let order = match checked(&payment, self.shop.order(&payment).await) {
+                Ok(order) => order,
+                Err(outcome) => return outcome,
+            };
+            let unavailable = |e: &dyn std::fmt::Display| {
+                tracing::warn!(order = %payment.key, error = %e, "the database could not answer");
+                Outcome::Unavailable
+            };
+            let mut tx = match paywire_sqlx::begin(&self.pool).await {
+                Ok(tx) => tx,
+                Err(e) => return unavailable(&e),
+            };
+            match paywire_sqlx::apply_once(&mut tx, &payment, &order.expected()).await {
+                Ok(Applied::Fresh) => {}
+                Ok(Applied::Done) => return Outcome::Applied,
+                Ok(Applied::Mismatch(mismatch)) => return Outcome::Refused(mismatch.to_string()),
+                Ok(Applied::Conflict(conflict)) => {
+                    tracing::error!(order = %payment.key, %conflict, "a second, different payment of an applied order");
+                    return Outcome::Refused(conflict.to_string());
+                }
+                Err(e) => return unavailable(&e),
+            }
+            if let Err(e) = self.shop.apply(&mut tx, &payment).await {
+                tracing::warn!(order = %payment.key, error = %e, "the shop's write failed; rolled back, the gateway will deliver again");
+                return Outcome::NotApplied; // `tx` dropped: rolled back
+            }
+            // A commit whose answer is lost may have landed: the next delivery finds it
+            // done, or applies it if it did not.
+            match tx.commit().await {
+                Ok(()) => Outcome::Applied,
+                Err(e) => unavailable(&e),
+            }
+        }
+    }
+}
