@@ -66,6 +66,14 @@ pub struct TradeNotify {
     pub total_amount: paywire::Yuan,
     /// The application the notification is for.
     pub app_id: String,
+    /// What the merchant received, in yuan.
+    pub receipt_amount: Option<paywire::Yuan>,
+    /// What may be invoiced, in yuan.
+    pub invoice_amount: Option<paywire::Yuan>,
+    /// What the buyer paid, in yuan.
+    pub buyer_pay_amount: Option<paywire::Yuan>,
+    /// What was paid with points, in yuan.
+    pub point_amount: Option<paywire::Yuan>,
     /// Travels with the notification but is not signed.
     #[pay(no_sign)]
     pub sign_type: Option<String>,
@@ -94,6 +102,9 @@ pub struct TradeNotifyByCustomCheck {
     pub out_trade_no: String,
     /// The order's amount in yuan.
     pub total_amount: paywire::Yuan,
+    /// What was paid with points, in yuan: declared so that a value holding
+    /// `&point_amount=` is recognised as ambiguous even when the member is absent.
+    pub point_amount: Option<paywire::Yuan>,
     /// Travels with the notification but is not signed.
     #[pay(no_sign)]
     pub sign_type: Option<String>,

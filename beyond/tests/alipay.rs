@@ -162,6 +162,30 @@ fn an_altered_amount_a_missing_signature_or_another_key_is_refused() {
 }
 
 #[test]
+fn a_member_merged_into_its_neighbour_is_refused_though_alipay_s_signature_holds() {
+    // `point_amount` sorts right after `out_trade_no`: folded into it, the sorted string
+    // (so Alipay's own signature) is unchanged, and the order number is not the order's.
+    let genuine = String::from_utf8(notification(true, "0.10")).unwrap();
+    let merged = genuine.replace("&point_amount=0.00", "").replace(
+        "out_trade_no=20190815155618536-564-57",
+        "out_trade_no=20190815155618536-564-57%26point_amount%3D0.00",
+    );
+    assert_ne!(merged, genuine);
+    let key = alipay_public_key();
+    for err in [
+        TradeNotify::verify_body(merged.as_bytes(), &key).unwrap_err(),
+        TradeNotifyByCustomCheck::verify_body(merged.as_bytes(), &key).unwrap_err(),
+    ] {
+        assert!(err.is_malformed(), "{err:?}");
+        assert!(
+            err.to_string()
+                .contains("`out_trade_no` holds `&point_amount=`"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn a_custom_scheme_verifies_with_a_public_key_too() {
     let key = alipay_public_key();
     let verified = TradeNotifyByCustomCheck::verify_body(&notification(true, "0.10"), &key)

@@ -2,9 +2,11 @@
 //! received fields (all of them, unknown ones included), never over a re-serialisation
 //! of the typed struct; comparison is constant-time; a missing signature is a failure.
 
+mod ambiguous;
 mod raw;
 pub(crate) mod response;
 
+pub use ambiguous::refuse_swallowed_members;
 pub use raw::{concat_sign_string, node_text, sorted_sign_string, sorted_string};
 pub use response::{decode_checked, decode_fields};
 
@@ -155,11 +157,13 @@ impl Verifying for Digest {
         key: &Secret,
     ) -> Result<(), VerifyError> {
         let expected = expected_signature(schema, signed, key.expose());
-        if signatures_match(&expected, signature) {
-            Ok(())
-        } else {
-            Err(VerifyError::SignatureMismatch)
+        if !signatures_match(&expected, signature) {
+            return Err(VerifyError::SignatureMismatch);
         }
+        if schema.sign.scheme.is_sorted() {
+            refuse_swallowed_members(schema, signed)?;
+        }
+        Ok(())
     }
 }
 
@@ -176,7 +180,8 @@ impl Verifying for crate::sign::RsaSha256 {
         key.verify_base64(
             sorted_string(signed, schema.sign.empty).as_bytes(),
             signature,
-        )
+        )?;
+        refuse_swallowed_members(schema, signed)
     }
 }
 
@@ -194,7 +199,7 @@ impl<S: Verify> Verifying for Custom<S> {
             signature,
             key,
         ) {
-            Ok(())
+            refuse_swallowed_members(schema, signed)
         } else {
             Err(VerifyError::SignatureMismatch)
         }
