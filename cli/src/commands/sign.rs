@@ -9,8 +9,8 @@ use paywire::VerifyError;
 use paywire::{PayRequest, SchemaErrors, Secret};
 use serde_json::{json, Value};
 
-/// Options of `paywire sign`.
-#[derive(Debug, Default, Clone)]
+/// Options of `paywire sign`. `Debug` shows the key and the token as `***`.
+#[derive(Default, Clone)]
 pub struct SignOptions {
     /// `--key`: the signing key for sorted and concat schemes.
     pub key: Option<String>,
@@ -26,6 +26,65 @@ pub struct SignOptions {
     pub timestamp: Option<i64>,
     /// `--nonce` (v3; default derived from the body and time).
     pub nonce: Option<String>,
+}
+
+/// `Some("***")` for a secret that is set: its presence, never its value.
+pub(crate) fn redacted(secret: &Option<String>) -> Option<&'static str> {
+    secret.as_ref().map(|_| "***")
+}
+
+impl std::fmt::Debug for SignOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignOptions")
+            .field("key", &redacted(&self.key))
+            .field("token", &redacted(&self.token))
+            .field("mchid", &self.mchid)
+            .field("serial", &self.serial)
+            .field("private_key", &self.private_key)
+            .field("timestamp", &self.timestamp)
+            .field("nonce", &self.nonce)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::verify::VerifyOptions;
+
+    #[test]
+    fn option_structs_never_print_keys_or_tokens() {
+        let sign = SignOptions {
+            key: Some("k-61307e5f2aebcace".into()),
+            token: Some("t-bearer-9f8e7d".into()),
+            ..SignOptions::default()
+        };
+        let verify = VerifyOptions {
+            key: Some("k-61307e5f2aebcace".into()),
+            apiv3_key: Some("a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb".into()),
+            ..VerifyOptions::default()
+        };
+        let call = crate::commands::call::CallOptions {
+            sign: sign.clone(),
+            verify: verify.clone(),
+            ..Default::default()
+        };
+        for printed in [
+            format!("{sign:?}"),
+            format!("{verify:?}"),
+            format!("{call:?}"),
+            format!("{sign:#?}"),
+        ] {
+            for secret in [
+                "61307e5f2aebcace",
+                "9f8e7d",
+                "a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb",
+            ] {
+                assert!(!printed.contains(secret), "{printed}");
+            }
+            assert!(printed.contains("***"), "{printed}");
+        }
+    }
 }
 
 /// Why nothing was signed.

@@ -7,8 +7,8 @@ use paywire::{Node, NodeObject};
 use paywire::{Secret, VerifyError};
 use serde_json::{json, Value};
 
-/// Options of `paywire verify`.
-#[derive(Debug, Default, Clone)]
+/// Options of `paywire verify`. `Debug` shows the keys as `***`.
+#[derive(Default, Clone)]
 pub struct VerifyOptions {
     /// `--key`.
     pub key: Option<String>,
@@ -25,6 +25,21 @@ pub struct VerifyOptions {
     pub apiv3_key: Option<String>,
     /// `--now UNIX` (v3 timestamp window; default now).
     pub now: Option<i64>,
+}
+
+impl std::fmt::Debug for VerifyOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::commands::sign::redacted;
+        f.debug_struct("VerifyOptions")
+            .field("key", &redacted(&self.key))
+            .field("headers", &self.headers)
+            .field("platform_cert", &self.platform_cert)
+            .field("platform_public_key", &self.platform_public_key)
+            .field("platform_key_id", &self.platform_key_id)
+            .field("apiv3_key", &redacted(&self.apiv3_key))
+            .field("now", &self.now)
+            .finish()
+    }
 }
 
 /// The outcome: exit code and the JSON to print.
