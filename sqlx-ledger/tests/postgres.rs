@@ -44,18 +44,31 @@ async fn applied(pool: &PgPool, order: &str) -> i64 {
         .unwrap()
 }
 
-/// One delivery: apply_once, the merchant's write, a pause (a slow database), commit.
-async fn deliver(pool: &PgPool, order: &str, pause: Duration) -> Applied {
-    let mut tx = begin(pool).await.unwrap();
-    let found = apply_once(&mut tx, &payment(order, 100, "42"), &expected(100))
+/// In `tx`: records the payment of `order` (`fen` notified, 100 expected) and, if fresh,
+/// the merchant's write.
+async fn record_and_write(
+    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    order: &str,
+    fen: u64,
+) -> Applied {
+    let found = apply_once(tx, &payment(order, fen, "42"), &expected(100))
         .await
         .unwrap();
     if found == Applied::Fresh {
         sqlx::query("UPDATE shop_orders SET applied = applied + 1 WHERE out_trade_no = $1")
             .bind(order)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await
             .unwrap();
+    }
+    found
+}
+
+/// One delivery: apply_once, the merchant's write, a pause (a slow database), commit.
+async fn deliver(pool: &PgPool, order: &str, pause: Duration) -> Applied {
+    let mut tx = begin(pool).await.unwrap();
+    let found = record_and_write(&mut tx, order, 100).await;
+    if found == Applied::Fresh {
         tokio::time::sleep(pause).await;
         tx.commit().await.unwrap();
     }
@@ -106,14 +119,7 @@ async fn a_transaction_that_rolls_back_leaves_the_payment_to_the_next_delivery()
         let pool = pool.clone();
         tokio::spawn(async move {
             let mut tx = begin(&pool).await.unwrap();
-            let found = apply_once(&mut tx, &payment("Q1", 100, "42"), &expected(100))
-                .await
-                .unwrap();
-            assert_eq!(found, Applied::Fresh);
-            sqlx::query("UPDATE shop_orders SET applied = applied + 1 WHERE out_trade_no = 'Q1'")
-                .execute(&mut *tx)
-                .await
-                .unwrap();
+            assert_eq!(record_and_write(&mut tx, "Q1", 100).await, Applied::Fresh);
             panic!("the merchant's code panics after its write");
         })
     };
@@ -132,14 +138,7 @@ async fn a_server_killed_between_the_write_and_the_commit_loses_nothing_and_doub
     // K1 committed before the crash; K2 written, not committed, when the server dies.
     assert_eq!(deliver(&pool, "K1", Duration::ZERO).await, Applied::Fresh);
     let mut tx = begin(&pool).await.unwrap();
-    let found = apply_once(&mut tx, &payment("K2", 100, "42"), &expected(100))
-        .await
-        .unwrap();
-    assert_eq!(found, Applied::Fresh);
-    sqlx::query("UPDATE shop_orders SET applied = applied + 1 WHERE out_trade_no = 'K2'")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    assert_eq!(record_and_write(&mut tx, "K2", 100).await, Applied::Fresh);
     server.kill();
     assert!(
         tx.commit().await.is_err(),

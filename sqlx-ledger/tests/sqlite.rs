@@ -49,18 +49,31 @@ async fn applied(pool: &SqlitePool, order: &str) -> i64 {
         .unwrap()
 }
 
-/// One delivery as the merchant handles it: apply_once, the merchant's write, commit.
-async fn deliver(pool: &SqlitePool, order: &str, fen: u64) -> Applied {
-    let mut tx = begin(pool).await.unwrap();
-    let found = apply_once(&mut tx, &payment(order, fen, "42"), &expected(100))
+/// In `tx`: records the payment of `order` (`fen` notified, 100 expected) and, if fresh,
+/// the merchant's write.
+async fn record_and_write(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    order: &str,
+    fen: u64,
+) -> Applied {
+    let found = apply_once(tx, &payment(order, fen, "42"), &expected(100))
         .await
         .unwrap();
     if found == Applied::Fresh {
         sqlx::query("UPDATE shop_orders SET applied = applied + 1 WHERE out_trade_no = ?1")
             .bind(order)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await
             .unwrap();
+    }
+    found
+}
+
+/// One delivery as the merchant handles it: apply_once, the merchant's write, commit.
+async fn deliver(pool: &SqlitePool, order: &str, fen: u64) -> Applied {
+    let mut tx = begin(pool).await.unwrap();
+    let found = record_and_write(&mut tx, order, fen).await;
+    if found == Applied::Fresh {
         tx.commit().await.unwrap();
     }
     found
@@ -90,14 +103,7 @@ async fn a_write_whose_transaction_never_commits_is_applied_once_by_the_next_del
     // the transaction is dropped, and the write and the ledger row roll back together.
     {
         let mut tx = begin(&pool).await.unwrap();
-        let found = apply_once(&mut tx, &payment("B1", 100, "42"), &expected(100))
-            .await
-            .unwrap();
-        assert_eq!(found, Applied::Fresh);
-        sqlx::query("UPDATE shop_orders SET applied = applied + 1 WHERE out_trade_no = 'B1'")
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        assert_eq!(record_and_write(&mut tx, "B1", 100).await, Applied::Fresh);
     }
     assert_eq!(
         applied(&pool, "B1").await,
@@ -117,14 +123,7 @@ async fn a_write_that_panics_after_it_happened_is_applied_once() {
         let pool = pool.clone();
         tokio::spawn(async move {
             let mut tx = begin(&pool).await.unwrap();
-            let found = apply_once(&mut tx, &payment("C1", 100, "42"), &expected(100))
-                .await
-                .unwrap();
-            assert_eq!(found, Applied::Fresh);
-            sqlx::query("UPDATE shop_orders SET applied = applied + 1 WHERE out_trade_no = 'C1'")
-                .execute(&mut *tx)
-                .await
-                .unwrap();
+            assert_eq!(record_and_write(&mut tx, "C1", 100).await, Applied::Fresh);
             panic!("the merchant's code panics after its write");
         })
     };
