@@ -170,6 +170,24 @@ mod tests {
     }
 
     #[test]
+    fn a_commit_patience_that_outlasts_the_lease_is_refused() {
+        let ledger = Ledger::in_memory().with_lease(Duration::from_secs(2));
+        let err = ledger
+            .clone()
+            .with_commit_patience(Duration::from_secs(2))
+            .unwrap_err();
+        assert!(matches!(err, LedgerError::Misconfigured(_)), "{err:?}");
+        assert!(err.to_string().contains("lease"), "{err}");
+        let ok = ledger
+            .with_commit_patience(Duration::from_millis(1999))
+            .unwrap();
+        assert_eq!(ok.commit_patience(), Duration::from_millis(1999));
+        // A lease shorter than the default patience (10 s) shortens the patience.
+        let short = Ledger::in_memory().with_lease(Duration::from_secs(1));
+        assert_eq!(short.commit_patience(), Duration::from_millis(800));
+    }
+
+    #[test]
     fn keeps_the_ledger_contract() {
         crate::ledger::contract::check(&MemoryLedger::new(), "memory:");
     }
