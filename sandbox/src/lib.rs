@@ -26,6 +26,7 @@ pub mod notify;
 pub mod origin;
 pub mod postgres_server;
 pub mod redis_server;
+mod retry;
 pub mod server;
 pub mod state;
 

@@ -207,16 +207,9 @@ impl PostgresServer {
     /// log, so every commit it acknowledged is there.
     pub fn restart(&mut self) -> Result<(), PostgresServerError> {
         self.kill();
-        let mut last = String::new();
         // The killed server's backends may still hold its shared memory for a moment.
-        for _ in 0..50 {
-            match self.spawn() {
-                Ok(()) => return Ok(()),
-                Err(e) => last = e,
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        Err(PostgresServerError::Start(last))
+        crate::retry::retry(50, Duration::from_millis(200), || self.spawn())
+            .map_err(PostgresServerError::Start)
     }
 
     /// Whether the server is running (not killed).

@@ -122,15 +122,8 @@ impl RedisServer {
     pub fn restart(&mut self) -> Result<(), RedisServerError> {
         self.kill();
         // The port was just released; retry briefly in case the kernel still holds it.
-        let mut last = String::new();
-        for _ in 0..20 {
-            match self.spawn() {
-                Ok(()) => return Ok(()),
-                Err(e) => last = e,
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Err(RedisServerError::Start(last))
+        crate::retry::retry(20, Duration::from_millis(100), || self.spawn())
+            .map_err(RedisServerError::Start)
     }
 
     /// Sends one inline command (`CLIENT KILL TYPE normal`) and returns the first line of
