@@ -105,23 +105,36 @@ pub enum Command {
         #[arg(long, default_value_t = 0.3, value_parser = parse_fail_rate)]
         fail_rate: f64,
         /// Faults to spread failures over: `all`, or a comma-separated list of before,
-        /// after, slow, drop, apply-error, crash.
+        /// after, slow, drop (around the delivery), apply-error, crash, slow-apply,
+        /// crash-after-write, panic-after-write (inside the shop's write). A ledger apart
+        /// from the shop's database (memory, redis) applies a payment again after a
+        /// crash-after-write or panic-after-write, and the soak reports it.
         #[arg(long, default_value = "before,after,slow,drop")]
         faults: String,
         /// Merchant instances behind the one notify URL, sharing one ledger.
         #[arg(long, default_value_t = 1, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
         instances: usize,
-        /// The instances' shared ledger in Redis: a redis:// URL, or `auto` for a
-        /// redis-server the soak starts on loopback (in memory without this option).
+        /// Where payments are applied: memory or redis (a ledger apart from the shop's
+        /// database), sqlite or postgres (inside the shop's own transaction). Without
+        /// --ledger-url, redis and postgres start a server of their own on loopback and
+        /// sqlite uses a file in a temporary folder.
+        #[arg(long, value_parser = ["memory", "redis", "sqlite", "postgres"])]
+        ledger: Option<String>,
+        /// The ledger's server: a redis:// or postgres:// URL.
         #[arg(long)]
+        ledger_url: Option<String>,
+        /// The same as --ledger redis --ledger-url URL (`auto`: a server of its own).
+        #[arg(long, conflicts_with_all = ["ledger", "ledger_url"])]
         redis: Option<String>,
-        /// With `--redis auto`: kill Redis a quarter of the way through, and start it
-        /// again after this many milliseconds (at most 600 000).
-        #[arg(long, value_parser = clap::value_parser!(u64).range(0..=600_000))]
-        redis_outage_ms: Option<u64>,
+        /// With a server the soak starts itself (--ledger redis or postgres): kill it a
+        /// quarter of the way through, and start it again after this many milliseconds
+        /// (at most 600 000).
+        #[arg(long, alias = "redis-outage-ms", value_parser = clap::value_parser!(u64).range(0..=600_000))]
+        outage_ms: Option<u64>,
         /// The ledger's claim lease in milliseconds (how long a dead instance's claim
-        /// blocks its order; 1 to 3 600 000). Default 4000, or with --redis-outage-ms
-        /// the shortest lease that outlasts the outage, if that is longer.
+        /// blocks its order; 1 to 3 600 000). Default 4000, or with --outage-ms and a
+        /// ledger apart from the database the shortest lease that outlasts the outage,
+        /// if that is longer.
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
         lease_ms: Option<u64>,
         /// Seed of the merchant's fault choices.

@@ -242,12 +242,25 @@ fn main() -> ExitCode {
             fail_rate,
             faults,
             instances,
+            ledger,
+            ledger_url,
             redis,
-            redis_outage_ms,
+            outage_ms,
             lease_ms,
             seed,
             json,
         } => {
+            let ledger = match (redis, ledger) {
+                (Some(url), _) => paywire_cli::soak::SoakLedger::parse("redis", Some(url)),
+                (None, name) => paywire_cli::soak::SoakLedger::parse(
+                    name.as_deref().unwrap_or("memory"),
+                    ledger_url,
+                ),
+            };
+            let ledger = match ledger {
+                Ok(l) => l,
+                Err(e) => return fail(e),
+            };
             let faults = match paywire_cli::merchant::Fault::parse_list(&faults) {
                 Ok(f) => f,
                 Err(e) => return fail(e),
@@ -256,10 +269,11 @@ fn main() -> ExitCode {
                 Ok(rt) => rt,
                 Err(code) => return code,
             };
-            let redis_outage = redis_outage_ms.map(std::time::Duration::from_millis);
+            let outage = outage_ms.map(std::time::Duration::from_millis);
             let lease = match lease_ms {
                 Some(ms) => std::time::Duration::from_millis(ms),
-                None => redis_outage
+                None => outage
+                    .filter(|_| ledger.is_separate())
                     .map(paywire_cli::soak::shortest_lease_through)
                     .unwrap_or_default()
                     .max(std::time::Duration::from_secs(4)),
@@ -270,8 +284,8 @@ fn main() -> ExitCode {
                 fail_rate,
                 faults,
                 instances,
-                redis,
-                redis_outage,
+                ledger,
+                outage,
                 lease,
                 seed,
                 progress: paywire_cli::progress::Progress::for_stderr(),
@@ -290,8 +304,9 @@ fn main() -> ExitCode {
                             report.guard_unavailable, report.p50_ms, report.p99_ms
                         ));
                         out(&format!(
-                            "faults: before {}  after {}  slow {}  drop {}  apply_failed {}  crashed {}  (redis restarted: {})",
-                            f.before, f.after, f.slow, f.drop, f.apply_failed, f.crashed, report.redis_restarted
+                            "faults: before {}  after {}  slow {}  drop {}  apply_failed {}  crashed {}  slow_apply {}  crashed_after_write {}  panicked_after_write {}  (ledger {}, restarted: {})",
+                            f.before, f.after, f.slow, f.drop, f.apply_failed, f.crashed, f.slow_apply,
+                            f.crashed_after_write, f.panicked_after_write, report.ledger, report.ledger_restarted
                         ));
                         let peak = report
                             .peak_notify_connections

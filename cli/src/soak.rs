@@ -1,16 +1,19 @@
 //! `paywire soak`: many orders over all five gateways against the sandbox, with a merchant
-//! (one or several instances behind one notify URL) that fails deliveries on purpose:
-//! HTTP 500 before verifying or after applying, slow answers, dropped connections, a
-//! database write that fails, an instance that dies holding a claim. Payments are applied
-//! through a ledger (in memory, or Redis shared by the instances, which the soak can kill
-//! and restart mid-run). The report counts what was lost, applied twice or mismatched;
-//! all three must be 0.
+//! on `paywire-axum` (one or several instances behind one notify URL) that fails
+//! deliveries on purpose: HTTP 500 before verifying or after applying, slow answers,
+//! dropped connections, and inside the write a failure, a death before or after it, a
+//! slow write, a panic after it. Payments are applied through a ledger apart from the
+//! shop's database (in memory, or Redis shared by the instances) or inside the shop's own
+//! SQL transaction (a SQLite file, or PostgreSQL shared by the instances); the soak can
+//! kill and restart its own Redis or PostgreSQL mid-run. The report counts what was lost,
+//! applied twice or mismatched; all three must be 0.
 
 use crate::demo::{Demo, Row};
-use crate::merchant::{Fault, FaultCounts, MerchantOptions};
+use crate::merchant::{Fault, FaultCounts, MerchantLedger, MerchantOptions};
 use crate::sockets::PeakConnections;
 use paywire::ledger::Ledger;
 use paywire_sandbox::config::RetryConfig;
+use paywire_sandbox::postgres_server::PostgresServer;
 use paywire_sandbox::redis_server::RedisServer;
 use paywire_sandbox::Gateway;
 use serde::Serialize;
@@ -32,12 +35,11 @@ pub struct SoakOptions {
     pub faults: Vec<Fault>,
     /// Merchant instances behind the one notify URL.
     pub instances: usize,
-    /// Where the shared ledger lives: a Redis URL, `auto` for a `redis-server` the soak
-    /// starts itself, or `None` for memory.
-    pub redis: Option<String>,
-    /// With `redis = auto`: kill Redis a quarter of the way through and start it again
-    /// after this long.
-    pub redis_outage: Option<Duration>,
+    /// Where payments are applied.
+    pub ledger: SoakLedger,
+    /// With a server the soak starts itself (Redis, PostgreSQL): kill it a quarter of the
+    /// way through and start it again after this long.
+    pub outage: Option<Duration>,
     /// The ledger's claim lease (how long an abandoned claim blocks its order).
     pub lease: Duration,
     /// Seed of the merchant's fault choices.
@@ -55,11 +57,57 @@ impl Default for SoakOptions {
             faults: vec![Fault::Before, Fault::After, Fault::Slow, Fault::Drop],
             instances: 1,
             progress: crate::progress::Progress::Quiet,
-            redis: None,
-            redis_outage: None,
+            ledger: SoakLedger::Memory,
+            outage: None,
             lease: Duration::from_secs(4),
             seed: 1,
         }
+    }
+}
+
+/// Where the soak's merchant applies payments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SoakLedger {
+    /// A ledger in the merchant's memory, shared by its instances.
+    Memory,
+    /// A ledger in Redis: a `redis://` URL, or `None` for a `redis-server` the soak
+    /// starts on loopback.
+    Redis(Option<String>),
+    /// Inside the shop's transaction on a SQLite file in a temporary folder.
+    Sqlite,
+    /// Inside the shop's transaction on PostgreSQL: a `postgres://` URL, or `None` for a
+    /// server the soak starts on loopback.
+    Postgres(Option<String>),
+}
+
+impl SoakLedger {
+    /// Parses `--ledger NAME` with its optional `--ledger-url`.
+    pub fn parse(name: &str, url: Option<String>) -> Result<SoakLedger, String> {
+        match (name, url) {
+            ("memory", None) => Ok(SoakLedger::Memory),
+            ("sqlite", None) => Ok(SoakLedger::Sqlite),
+            ("memory" | "sqlite", Some(_)) => Err(format!("--ledger {name} takes no --ledger-url")),
+            ("redis", url) => Ok(SoakLedger::Redis(url.filter(|u| u != "auto"))),
+            ("postgres", url) => Ok(SoakLedger::Postgres(url.filter(|u| u != "auto"))),
+            (other, _) => Err(format!(
+                "unknown ledger {other:?}: use memory, redis, sqlite or postgres"
+            )),
+        }
+    }
+
+    /// The name `--ledger` takes.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SoakLedger::Memory => "memory",
+            SoakLedger::Redis(_) => "redis",
+            SoakLedger::Sqlite => "sqlite",
+            SoakLedger::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Whether the "applied" mark is kept apart from the shop's write.
+    pub fn is_separate(&self) -> bool {
+        matches!(self, SoakLedger::Memory | SoakLedger::Redis(_))
     }
 }
 
@@ -93,10 +141,11 @@ pub struct SoakReport {
     pub amount_mismatch: u64,
     /// Merchant instances.
     pub instances: usize,
-    /// Deliveries answered 5xx because the ledger could not answer.
+    /// Deliveries answered 503 (the ledger could not answer, or another instance held
+    /// the order).
     pub guard_unavailable: u64,
-    /// Commits the ledger could not take after the write (acknowledged all the same).
-    pub commit_failed: u64,
+    /// Where payments were applied: `memory`, `redis`, `sqlite` or `postgres`.
+    pub ledger: &'static str,
     /// How many times each fault fired.
     pub faults: FaultCounts,
     /// Per gateway.
@@ -108,8 +157,9 @@ pub struct SoakReport {
     /// The most connections open to the merchant at once during the run, counted in the
     /// kernel's socket tables (`null` where they cannot be read); at most the pool size.
     pub peak_notify_connections: Option<usize>,
-    /// Whether Redis was killed and restarted during the run.
-    pub redis_restarted: bool,
+    /// Whether the ledger's server (Redis, PostgreSQL) was killed and restarted during
+    /// the run.
+    pub ledger_restarted: bool,
     /// Median time from placing an order to its payment being applied.
     pub p50_ms: u64,
     /// 99th percentile of the same.
@@ -146,7 +196,7 @@ const GATEWAYS: [Gateway; 5] = [
 /// attempts with odds of 0.3^30).
 fn retry_for(options: &SoakOptions) -> RetryConfig {
     let max_delay_ms = 400;
-    let outage = options.redis_outage.unwrap_or_default();
+    let outage = options.outage.unwrap_or_default();
     let span_ms = 10_000 + 3 * (options.lease + outage).as_millis() as u64;
     RetryConfig {
         first_delay_ms: 20,
@@ -216,10 +266,94 @@ pub fn shortest_lease_through(outage: Duration) -> Duration {
     (outage + Duration::from_secs(1)) * 5 / 4
 }
 
+/// A server the soak started itself and can kill and restart mid-run.
+trait OwnServer: Send {
+    fn kill(&mut self);
+    fn restart(&mut self) -> Result<(), String>;
+}
+
+impl OwnServer for RedisServer {
+    fn kill(&mut self) {
+        RedisServer::kill(self);
+    }
+    fn restart(&mut self) -> Result<(), String> {
+        RedisServer::restart(self).map_err(|e| e.to_string())
+    }
+}
+
+impl OwnServer for PostgresServer {
+    fn kill(&mut self) {
+        PostgresServer::kill(self);
+    }
+    fn restart(&mut self) -> Result<(), String> {
+        PostgresServer::restart(self).map_err(|e| e.to_string())
+    }
+}
+
+/// Where the merchant applies payments, and the server the soak started for it.
+struct Placement {
+    merchant: MerchantLedger,
+    server: Option<Arc<Mutex<dyn OwnServer>>>,
+    /// The temporary folder of a SQLite file, removed at the end.
+    folder: Option<std::path::PathBuf>,
+}
+
+fn placement(options: &SoakOptions) -> Result<Placement, String> {
+    let own = |server| Some(server);
+    let (merchant, server, folder): (MerchantLedger, Option<Arc<Mutex<dyn OwnServer>>>, _) =
+        match &options.ledger {
+            SoakLedger::Memory => (MerchantLedger::Separate(ledgers(options, None)), None, None),
+            SoakLedger::Redis(Some(url)) => (
+                MerchantLedger::Separate(ledgers(options, Some(url.clone()))),
+                None,
+                None,
+            ),
+            SoakLedger::Redis(None) => {
+                let server = RedisServer::start().map_err(|e| e.to_string())?;
+                let url = server.url.clone();
+                let server: Arc<Mutex<dyn OwnServer>> = Arc::new(Mutex::new(server));
+                (
+                    MerchantLedger::Separate(ledgers(options, Some(url))),
+                    own(server),
+                    None,
+                )
+            }
+            SoakLedger::Sqlite => {
+                let folder = std::env::temp_dir().join(format!(
+                    "paywire-soak-{}-{}",
+                    std::process::id(),
+                    paywire_sandbox::state::unix_now_nanos()
+                ));
+                std::fs::create_dir_all(&folder).map_err(|e| e.to_string())?;
+                let file = folder.join("shop.db");
+                (MerchantLedger::Sqlite(file), None, Some(folder))
+            }
+            SoakLedger::Postgres(Some(url)) => (MerchantLedger::Postgres(url.clone()), None, None),
+            SoakLedger::Postgres(None) => {
+                let server = PostgresServer::start().map_err(|e| e.to_string())?;
+                let url = server.url.clone();
+                let server: Arc<Mutex<dyn OwnServer>> = Arc::new(Mutex::new(server));
+                (MerchantLedger::Postgres(url), own(server), None)
+            }
+        };
+    if options.outage.is_some() && server.is_none() {
+        return Err(format!(
+            "--outage-ms needs a server the soak starts itself: --ledger redis or postgres \
+             without --ledger-url (not {})",
+            options.ledger.name()
+        ));
+    }
+    Ok(Placement {
+        merchant,
+        server,
+        folder,
+    })
+}
+
 /// Runs a soak.
 pub async fn run(options: &SoakOptions) -> Result<SoakReport, String> {
     let started = Instant::now();
-    if let Some(outage) = options.redis_outage {
+    if let (Some(outage), true) = (options.outage, options.ledger.is_separate()) {
         let shortest = shortest_lease_through(outage);
         if options.lease < shortest {
             return Err(format!(
@@ -232,22 +366,19 @@ pub async fn run(options: &SoakOptions) -> Result<SoakReport, String> {
             ));
         }
     }
-    let mut own_redis = None;
-    let url = match options.redis.as_deref() {
-        None => None,
-        Some("auto") => {
-            let server = RedisServer::start().map_err(|e| e.to_string())?;
-            let url = server.url.clone();
-            own_redis = Some(Arc::new(Mutex::new(server)));
-            Some(url)
-        }
-        Some(url) => {
-            if options.redis_outage.is_some() {
-                return Err("--redis-outage needs --redis auto (a server the soak owns)".into());
-            }
-            Some(url.to_owned())
-        }
-    };
+    let placement = placement(options)?;
+    let result = soak(options, &placement, started).await;
+    if let Some(folder) = &placement.folder {
+        let _ = std::fs::remove_dir_all(folder);
+    }
+    result
+}
+
+async fn soak(
+    options: &SoakOptions,
+    placement: &Placement,
+    started: Instant,
+) -> Result<SoakReport, String> {
     let retry = retry_for(options);
     let merchant = MerchantOptions {
         fail_rate: options.fail_rate.clamp(0.0, 0.95),
@@ -255,13 +386,13 @@ pub async fn run(options: &SoakOptions) -> Result<SoakReport, String> {
         seed: options.seed,
         hang: Duration::from_millis(retry.timeout_ms * 2),
         instances: options.instances.max(1),
-        ledger: ledgers(options, url),
+        ledger: placement.merchant.clone(),
         ..MerchantOptions::default()
     };
     let demo = Arc::new(Demo::start_with(retry, merchant).await?);
     let connections = PeakConnections::start(demo.merchant.addr().port());
     let placed = Arc::new(AtomicU32::new(0));
-    let outage = match (&own_redis, options.redis_outage) {
+    let outage = match (&placement.server, options.outage) {
         (Some(server), Some(pause)) => Some(tokio::spawn(restart_mid_run(
             server.clone(),
             pause,
@@ -304,24 +435,25 @@ pub async fn run(options: &SoakOptions) -> Result<SoakReport, String> {
     for task in tasks {
         rows.push(task.await.map_err(|e| e.to_string())?);
     }
-    let redis_restarted = match outage {
+    let ledger_restarted = match outage {
         Some(task) => task.await.map_err(|e| e.to_string())??,
         None => false,
     };
     reporter.phase("settling the last deliveries");
     settle(&demo, retry).await;
+    demo.merchant.refresh().await?;
     reporter.finish();
     let peak_notify_connections = connections.finish();
-    let mut report = report(options, &demo, &rows, redis_restarted, started);
+    let mut report = report(options, &demo, &rows, ledger_restarted, started);
     report.delivery_workers = retry.workers;
     report.peak_notify_connections = peak_notify_connections;
     Ok(report)
 }
 
-/// Kills the soak's Redis once `after` orders are placed and starts it again `pause`
-/// later; `true` once it is back.
+/// Kills the soak's Redis or PostgreSQL once `after` orders are placed and starts it
+/// again `pause` later; `true` once it is back.
 async fn restart_mid_run(
-    server: Arc<Mutex<RedisServer>>,
+    server: Arc<Mutex<dyn OwnServer>>,
     pause: Duration,
     placed: Arc<AtomicU32>,
     after: u32,
@@ -337,7 +469,6 @@ async fn restart_mid_run(
             .unwrap_or_else(|p| p.into_inner())
             .restart()
             .map(|()| true)
-            .map_err(|e| e.to_string())
     })
     .await
     .map_err(|e| e.to_string())?
@@ -369,7 +500,7 @@ fn report(
     options: &SoakOptions,
     demo: &Demo,
     rows: &[Row],
-    redis_restarted: bool,
+    ledger_restarted: bool,
     started: Instant,
 ) -> SoakReport {
     let orders = demo.sandbox.orders();
@@ -434,13 +565,13 @@ fn report(
         amount_mismatch: merchant.amount_mismatches(),
         instances: options.instances.max(1),
         guard_unavailable: merchant.ledger_unavailable(),
-        commit_failed: merchant.commit_failures(),
+        ledger: options.ledger.name(),
         faults: merchant.faults(),
         gateways,
         deliveries: orders.iter().map(|o| o.deliveries.len()).sum(),
         delivery_workers: 0,
         peak_notify_connections: None,
-        redis_restarted,
+        ledger_restarted,
         p50_ms: percentile(0.50),
         p99_ms: percentile(0.99),
         elapsed_ms: started.elapsed().as_millis() as u64,

@@ -1,0 +1,569 @@
+//! A merchant's notify endpoint on loopback, built on `paywire-axum` as a merchant would
+//! build theirs: each instance is a `paywire_axum::Notifications` router (verify, check
+//! the payment against the order, apply it once through the ledger or in the shop's own
+//! SQL transaction, acknowledge). Several instances stand behind its one URL, sharing one
+//! ledger or database. For soaks, faults are injected around it, never inside it: around
+//! the delivery (HTTP 500 before verifying or after applying, answers slower than the
+//! gateway waits, connections dropped mid-answer) and inside the shop's write (a failed
+//! write, a death before or after the write, a slow write, a panic after the write).
+
+mod faults;
+mod shop;
+
+pub use faults::{Fault, FaultCounts};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use faults::Draw;
+use http::StatusCode;
+use paywire::ledger::Ledger;
+use paywire::wechat_v3::PlatformKeys;
+use paywire::{Fen, Secret};
+use paywire_axum::Notifications;
+use paywire_providers::{swiftpass, weidoufu, xorpay};
+use paywire_sandbox::{Gateway, SandboxConfig};
+use shop::{Books, InstanceShop};
+use sqlx::{PgPool, SqlitePool};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tower::ServiceExt;
+
+/// The keys a merchant verifies notifications with.
+#[derive(Clone)]
+pub struct MerchantKeys {
+    swiftpass: Secret,
+    weidoufu: Secret,
+    xorpay: Secret,
+    wechat_platform: PlatformKeys,
+    apiv3: Secret,
+}
+
+impl MerchantKeys {
+    /// The keys that match a sandbox configuration.
+    pub fn for_sandbox(config: &SandboxConfig) -> Result<Self, String> {
+        let mut wechat_platform = PlatformKeys::new();
+        wechat_platform
+            .add_certificate_pem(&config.wechat_global.platform_certificate_pem)
+            .map_err(|e| e.to_string())?;
+        Ok(MerchantKeys {
+            swiftpass: Secret::new(config.swiftpass.key.as_str()),
+            weidoufu: Secret::new(config.weidoufu.secret_key.as_str()),
+            xorpay: Secret::new(config.xorpay.app_secret.as_str()),
+            wechat_platform,
+            apiv3: Secret::new(config.wechat_global.apiv3_key.as_str()),
+        })
+    }
+}
+
+/// The router of `notifications` for the four notifying gateways, verified with `keys`.
+macro_rules! routes {
+    ($keys:expr, $notifications:expr) => {
+        $notifications
+            .swiftpass(swiftpass::VerifyKey::Md5($keys.swiftpass.clone()))
+            .weidoufu($keys.weidoufu.clone())
+            .xorpay($keys.xorpay.clone())
+            .wechat_global($keys.wechat_platform.clone(), $keys.apiv3.clone())
+            .router()
+    };
+}
+
+/// Where the instances apply payments.
+#[derive(Clone)]
+pub enum MerchantLedger {
+    /// A ledger apart from the shop's database (memory, Redis): each instance's ledger
+    /// (`instance` from 0), its own connection to a shared store.
+    Separate(Arc<dyn Fn(usize) -> Result<Ledger, String> + Send + Sync>),
+    /// The shop's own SQLite file, the ledger inside its transactions.
+    Sqlite(std::path::PathBuf),
+    /// The shop's own PostgreSQL database (a URL), the ledger inside its transactions.
+    Postgres(String),
+}
+
+/// How the merchant behaves.
+#[derive(Clone)]
+pub struct MerchantOptions {
+    /// Fail the first this many deliveries with HTTP 500, whatever the rate.
+    pub fail_first: u32,
+    /// Fail this fraction of deliveries, spread over `faults`.
+    pub fail_rate: f64,
+    /// The faults to choose from.
+    pub faults: Vec<Fault>,
+    /// Seed of the fault choices, so a run can be repeated.
+    pub seed: u64,
+    /// How long a "slow" answer or write takes (longer than the gateway waits).
+    pub hang: Duration,
+    /// Instances behind the one notify URL.
+    pub instances: usize,
+    /// Where the instances apply payments.
+    pub ledger: MerchantLedger,
+}
+
+impl Default for MerchantOptions {
+    fn default() -> Self {
+        let shared = Ledger::in_memory();
+        MerchantOptions {
+            fail_first: 0,
+            fail_rate: 0.0,
+            faults: vec![Fault::Before, Fault::After, Fault::Slow, Fault::Drop],
+            seed: 1,
+            hang: Duration::from_millis(600),
+            instances: 1,
+            ledger: MerchantLedger::Separate(Arc::new(move |_| Ok(shared.clone()))),
+        }
+    }
+}
+
+/// One payment the merchant applied after verifying its notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// The gateway.
+    pub gateway: Gateway,
+    /// The merchant's order number.
+    pub out_trade_no: String,
+    /// The amount paid, in fen.
+    pub amount_fen: u64,
+}
+
+/// What the merchant knows of an order it placed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacedOrder {
+    /// The amount.
+    pub amount: Fen,
+    /// The currency, where the gateway has one.
+    pub currency: Option<String>,
+    /// The gateway's id for the order, where its answer carried one (XorPay's `aoid`).
+    pub gateway_order: Option<String>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The shop's SQL database, where its writes are counted.
+enum Database {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+struct Front {
+    books: Arc<Books>,
+    database: Option<Database>,
+    instances: Vec<(Router, Draw)>,
+    next: AtomicUsize,
+    hang: Duration,
+    fail_first: AtomicU32,
+    refused: Mutex<Vec<String>>,
+    refused_after_verifying: AtomicU64,
+    unavailable: AtomicU64,
+    /// The last notification body received per gateway (for `demo --verbose`).
+    last: Mutex<HashMap<Gateway, Vec<u8>>>,
+}
+
+impl Front {
+    fn fault(&self, draw: &Draw) -> Option<Fault> {
+        if self
+            .fail_first
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Some(Fault::Before);
+        }
+        draw.next()
+    }
+
+    fn count(&self, fault: Fault) {
+        lock(&self.books.faults).count(fault);
+    }
+}
+
+fn ack_text(gateway: Gateway) -> &'static str {
+    match gateway {
+        Gateway::Swiftpass => swiftpass::NOTIFY_ACK,
+        Gateway::Weidoufu => weidoufu::NOTIFY_ACK,
+        Gateway::Xorpay => xorpay::NOTIFY_ACK,
+        // WeChat Pay v3 takes any 2xx; featapi sends none.
+        Gateway::WechatGlobal | Gateway::Feat => "",
+    }
+}
+
+/// A body that fails after its first chunk: the server aborts the connection mid-answer,
+/// and the gateway sees a truncated response.
+fn dropped_connection() -> Response {
+    let chunks = vec![
+        Ok(Bytes::from_static(b"succ")),
+        Err(std::io::Error::other("connection dropped")),
+    ];
+    (
+        StatusCode::OK,
+        Body::from_stream(futures_util::stream::iter(chunks)),
+    )
+        .into_response()
+}
+
+async fn notify(
+    State(front): State<Arc<Front>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(gateway) = gateway_of(&name) else {
+        return (StatusCode::NOT_FOUND, "unknown gateway").into_response();
+    };
+    lock(&front.last).insert(gateway, body.to_vec());
+    if gateway == Gateway::Feat {
+        return (StatusCode::NOT_FOUND, "featapi sends no notification").into_response();
+    }
+    // The load balancer: deliveries spread over the instances in turn.
+    let index = front.next.fetch_add(1, Ordering::Relaxed) % front.instances.len();
+    let (router, draw) = &front.instances[index];
+    let fault = front.fault(draw);
+    if let Some(Fault::Before) = fault {
+        front.count(Fault::Before);
+        return (StatusCode::INTERNAL_SERVER_ERROR, "temporarily down").into_response();
+    }
+    let mut request = http::Request::post(format!("/{name}"));
+    if let Some(h) = request.headers_mut() {
+        *h = headers;
+    }
+    let Ok(request) = request.body(Body::from(body)) else {
+        return (StatusCode::BAD_REQUEST, "unreadable request").into_response();
+    };
+    let Ok(answer) = router.clone().oneshot(request).await;
+    let status = answer.status();
+    if status != StatusCode::OK {
+        let (parts, body) = answer.into_parts();
+        let text = axum::body::to_bytes(body, 64 * 1024)
+            .await
+            .unwrap_or_default();
+        let reason = String::from_utf8_lossy(&text).into_owned();
+        match status {
+            StatusCode::BAD_REQUEST => {
+                front
+                    .refused_after_verifying
+                    .fetch_add(1, Ordering::Relaxed);
+                lock(&front.refused).push(format!("{name}: {reason}"));
+            }
+            StatusCode::UNAUTHORIZED => lock(&front.refused).push(format!("{name}: {reason}")),
+            StatusCode::SERVICE_UNAVAILABLE => {
+                front.unavailable.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+        return Response::from_parts(parts, Body::from(text));
+    }
+    match fault {
+        Some(f @ Fault::After) => {
+            front.count(f);
+            (StatusCode::INTERNAL_SERVER_ERROR, "failed after applying").into_response()
+        }
+        Some(f @ Fault::Slow) => {
+            front.count(f);
+            tokio::time::sleep(front.hang).await;
+            (StatusCode::OK, ack_text(gateway)).into_response()
+        }
+        Some(f @ Fault::Drop) => {
+            front.count(f);
+            dropped_connection()
+        }
+        _ => answer,
+    }
+}
+
+/// The sandbox gateway a name (the notify URL's last segment, a payment key's gateway)
+/// names.
+fn gateway_of(name: &str) -> Option<Gateway> {
+    [
+        Gateway::Feat,
+        Gateway::Weidoufu,
+        Gateway::Swiftpass,
+        Gateway::WechatGlobal,
+        Gateway::Xorpay,
+    ]
+    .into_iter()
+    .find(|g| g.name() == name)
+}
+
+/// Keeps the panics the soak's faults cause out of the output; any other panic is
+/// reported as before.
+fn quiet_fault_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let message = info
+                .payload()
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| info.payload().downcast_ref::<&str>().copied())
+                .unwrap_or_default();
+            if !message.starts_with(shop::FAULT_PANIC) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// A running merchant notify endpoint.
+pub struct Merchant {
+    addr: SocketAddr,
+    front: Arc<Front>,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Merchant {
+    /// Starts the endpoint on a free loopback port; it fails the first `fail_first`
+    /// deliveries with HTTP 500.
+    pub async fn start(keys: MerchantKeys, fail_first: u32) -> std::io::Result<Merchant> {
+        Merchant::start_with(
+            keys,
+            MerchantOptions {
+                fail_first,
+                ..MerchantOptions::default()
+            },
+        )
+        .await
+    }
+
+    /// Starts the endpoint with explicit options.
+    pub async fn start_with(
+        keys: MerchantKeys,
+        options: MerchantOptions,
+    ) -> std::io::Result<Merchant> {
+        let books = Arc::new(Books::default());
+        let database = match &options.ledger {
+            MerchantLedger::Separate(_) => None,
+            MerchantLedger::Sqlite(file) => Some(Database::Sqlite(sqlite(file, true).await?)),
+            MerchantLedger::Postgres(url) => Some(Database::Postgres(postgres(url, true).await?)),
+        };
+        if options.faults.iter().any(|f| f.in_the_write()) && options.fail_rate > 0.0 {
+            quiet_fault_panics();
+        }
+        let mut instances = Vec::new();
+        for i in 0..options.instances.max(1) {
+            let seed = options.seed.wrapping_add(i as u64 * 0x9e37_79b9);
+            // The front draws the faults around a delivery, each shop those in its write.
+            let draw = |seed: u64, write: bool| {
+                Draw::new(seed, options.fail_rate, &options.faults, |f| {
+                    f.in_the_write() == write
+                })
+            };
+            let shop = InstanceShop::new(books.clone(), draw(seed ^ 0x5eed, true), options.hang);
+            let router = match &options.ledger {
+                MerchantLedger::Separate(ledgers) => {
+                    let ledger = ledgers(i).map_err(std::io::Error::other)?;
+                    routes!(keys, Notifications::new(shop, ledger))
+                }
+                MerchantLedger::Sqlite(file) => {
+                    let pool = sqlite(file, false).await?;
+                    routes!(keys, Notifications::in_transaction(shop, pool))
+                }
+                MerchantLedger::Postgres(url) => {
+                    let pool = postgres(url, false).await?;
+                    routes!(keys, Notifications::in_transaction(shop, pool))
+                }
+            };
+            instances.push((router, draw(seed, false)));
+        }
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let front = Arc::new(Front {
+            books,
+            database,
+            instances,
+            next: AtomicUsize::new(0),
+            hang: options.hang,
+            fail_first: AtomicU32::new(options.fail_first),
+            refused: Mutex::new(Vec::new()),
+            refused_after_verifying: AtomicU64::new(0),
+            unavailable: AtomicU64::new(0),
+            last: Mutex::new(HashMap::new()),
+        });
+        let app = Router::new()
+            .route("/notify/{gateway}", post(notify))
+            .with_state(front.clone());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(Merchant {
+            addr,
+            front,
+            _shutdown: tx,
+        })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The notify URL for a gateway.
+    pub fn notify_url(&self, gateway: Gateway) -> String {
+        format!("http://{}/notify/{}", self.addr, gateway.name())
+    }
+
+    /// Records an order the merchant placed, before its notification can arrive.
+    pub fn placed(&self, gateway: Gateway, out_trade_no: &str, order: PlacedOrder) {
+        lock(&self.front.books.placed).insert((gateway, out_trade_no.to_owned()), order);
+    }
+
+    /// The last notification body `gateway` delivered, as received.
+    pub fn last_notification(&self, gateway: Gateway) -> Option<Vec<u8>> {
+        lock(&self.front.last).get(&gateway).cloned()
+    }
+
+    /// Reads what the shop's SQL database committed into the counts `applied`,
+    /// `applied_twice` and `is_applied` report (a separate-ledger merchant counts in
+    /// memory as it writes).
+    pub async fn refresh(&self) -> Result<(), String> {
+        let rows: Vec<(String, String, i64, i64)> = match &self.front.database {
+            None => return Ok(()),
+            Some(Database::Sqlite(pool)) => {
+                sqlx::query_as("SELECT gateway, out_trade_no, amount_fen, writes FROM soak_applied")
+                    .fetch_all(pool)
+                    .await
+            }
+            Some(Database::Postgres(pool)) => {
+                sqlx::query_as("SELECT gateway, out_trade_no, amount_fen, writes FROM soak_applied")
+                    .fetch_all(pool)
+                    .await
+            }
+        }
+        .map_err(|e| e.to_string())?;
+        let mut applied = lock(&self.front.books.applied);
+        applied.clear();
+        for (gateway, out_trade_no, amount, writes) in rows {
+            let Some(gateway) = gateway_of(&gateway) else {
+                continue;
+            };
+            let written = Applied {
+                gateway,
+                out_trade_no: out_trade_no.clone(),
+                amount_fen: u64::try_from(amount).unwrap_or(0),
+            };
+            let writes = u32::try_from(writes).unwrap_or(u32::MAX);
+            applied.insert((gateway, out_trade_no), (written, writes));
+        }
+        Ok(())
+    }
+
+    /// Payments applied so far (each once).
+    pub fn applied(&self) -> Vec<Applied> {
+        lock(&self.front.books.applied)
+            .values()
+            .map(|(a, _)| a.clone())
+            .collect()
+    }
+
+    /// Payments applied more than once (a correct merchant has none).
+    pub fn applied_twice(&self) -> usize {
+        lock(&self.front.books.applied)
+            .values()
+            .filter(|(_, n)| *n > 1)
+            .count()
+    }
+
+    /// Notifications refused so far, with the reason.
+    pub fn refused(&self) -> Vec<String> {
+        lock(&self.front.refused).clone()
+    }
+
+    /// Authentic notifications refused after verifying (an unknown order, a payment that
+    /// does not match its order).
+    pub fn amount_mismatches(&self) -> u64 {
+        self.front.refused_after_verifying.load(Ordering::Relaxed)
+    }
+
+    /// Deliveries answered 503 (the ledger could not answer, or another instance held
+    /// the order).
+    pub fn ledger_unavailable(&self) -> u64 {
+        self.front.unavailable.load(Ordering::Relaxed)
+    }
+
+    /// How many times each fault fired.
+    pub fn faults(&self) -> FaultCounts {
+        lock(&self.front.books.faults).clone()
+    }
+
+    /// Whether the payment of `out_trade_no` was applied.
+    pub fn is_applied(&self, gateway: Gateway, out_trade_no: &str) -> bool {
+        lock(&self.front.books.applied).contains_key(&(gateway, out_trade_no.to_owned()))
+    }
+
+    /// Waits until the payment of `out_trade_no` is applied, or `timeout` passes.
+    pub async fn wait_applied(
+        &self,
+        gateway: Gateway,
+        out_trade_no: &str,
+        timeout: Duration,
+    ) -> Option<Applied> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if self.front.database.is_some() {
+                let _ = self.refresh().await;
+            }
+            let found = lock(&self.front.books.applied)
+                .get(&(gateway, out_trade_no.to_owned()))
+                .map(|(a, _)| a.clone());
+            if found.is_some() || tokio::time::Instant::now() >= deadline {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// A pool on the shop's SQLite file; `setup` creates the ledger's and the shop's tables.
+async fn sqlite(file: &std::path::Path, setup: bool) -> std::io::Result<SqlitePool> {
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(file)
+        .create_if_missing(true)
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+        .busy_timeout(Duration::from_secs(30));
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options)
+        .await
+        .map_err(std::io::Error::other)?;
+    if setup {
+        paywire_sqlx::migrate(&pool)
+            .await
+            .map_err(std::io::Error::other)?;
+        sqlx::query(shop::SOAK_TABLE)
+            .execute(&pool)
+            .await
+            .map_err(std::io::Error::other)?;
+    }
+    Ok(pool)
+}
+
+/// A pool on the shop's PostgreSQL database; `setup` creates the tables.
+async fn postgres(url: &str, setup: bool) -> std::io::Result<PgPool> {
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(2))
+        .connect(url)
+        .await
+        .map_err(std::io::Error::other)?;
+    if setup {
+        paywire_sqlx::migrate(&pool)
+            .await
+            .map_err(std::io::Error::other)?;
+        sqlx::query(shop::SOAK_TABLE)
+            .execute(&pool)
+            .await
+            .map_err(std::io::Error::other)?;
+    }
+    Ok(pool)
+}
