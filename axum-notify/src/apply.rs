@@ -66,9 +66,14 @@ impl<S> WithLedger<S> {
     }
 }
 
-/// Runs a ledger call, which may wait on the network (Redis) or pause between commit
-/// retries, off the async workers where the runtime allows it.
-fn blocking<T>(call: impl FnOnce() -> T) -> T {
+/// Runs a call of `ledger`, which may wait on the network (Redis) or pause between
+/// commit retries, off the async workers where the runtime allows it; a ledger in this
+/// process's memory answers at once and is called in place (handing the worker over
+/// costs more than the call).
+fn blocking<T>(ledger: &Ledger, call: impl FnOnce() -> T) -> T {
+    if !ledger.may_block() {
+        return call();
+    }
     match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
         Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(call),
         _ => call(),
@@ -92,18 +97,18 @@ impl<S: Shop> Applier for WithLedger<S> {
         if let Err(outcome) = checked(&payment, self.shop.order(&payment).await) {
             return outcome;
         }
-        match blocking(|| self.ledger.claim(&payment.key)) {
+        match blocking(&self.ledger, || self.ledger.claim(&payment.key)) {
             Ok(Claim::Fresh(held)) => match self.shop.apply(&payment).await {
                 Ok(()) => {
                     // The write stands whether or not the commit lands: acknowledge.
-                    if let Err(e) = blocking(|| held.commit()) {
+                    if let Err(e) = blocking(&self.ledger, || held.commit()) {
                         tracing::error!(order = %payment.key, error = %e, "applied, but the ledger did not take the commit");
                     }
                     Outcome::Applied
                 }
                 Err(e) => {
                     tracing::warn!(order = %payment.key, error = %e, "the shop's write failed; the gateway will deliver again");
-                    if let Err(e) = blocking(|| held.release()) {
+                    if let Err(e) = blocking(&self.ledger, || held.release()) {
                         tracing::warn!(order = %payment.key, error = %e, "the claim could not be released; it ends with its lease");
                     }
                     Outcome::NotApplied

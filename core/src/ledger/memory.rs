@@ -128,6 +128,10 @@ impl LedgerStore for MemoryLedger {
         }
         Ok(())
     }
+
+    fn may_block(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

@@ -171,6 +171,13 @@ pub trait LedgerStore: Send + Sync {
 
     /// Frees `key` if, and only if, `token` holds its claim.
     fn release(&self, key: &str, token: &str) -> Result<(), LedgerError>;
+
+    /// Whether a call may wait on something outside this process (the network, a
+    /// disk), so that async callers run it off their workers. A store in this process's
+    /// memory answers at once: `false`.
+    fn may_block(&self) -> bool {
+        true
+    }
 }
 
 /// Claims payments once, over a [`LedgerStore`]. Cheap to clone (the store is shared).
@@ -256,6 +263,13 @@ impl Ledger {
     /// How long [`Held::commit`] retries a store that cannot answer.
     pub fn commit_patience(&self) -> Duration {
         self.commit_patience
+    }
+
+    /// Whether its calls may wait on the network or a disk (see
+    /// [`LedgerStore::may_block`]); [`Held::commit`] also pauses between retries when the
+    /// store cannot answer, which only a store that may block does.
+    pub fn may_block(&self) -> bool {
+        self.store.may_block()
     }
 
     /// The lease of a claim.
