@@ -299,6 +299,17 @@ struct Placement {
 }
 
 fn placement(options: &SoakOptions) -> Result<Placement, String> {
+    let owns_server = matches!(
+        options.ledger,
+        SoakLedger::Redis(None) | SoakLedger::Postgres(None)
+    );
+    if options.outage.is_some() && !owns_server {
+        return Err(format!(
+            "--outage-ms needs a server the soak starts itself: --ledger redis or postgres \
+             without --ledger-url (not {})",
+            options.ledger.name()
+        ));
+    }
     let own = |server| Some(server);
     let (merchant, server, folder): (MerchantLedger, Option<Arc<Mutex<dyn OwnServer>>>, _) =
         match &options.ledger {
@@ -336,13 +347,6 @@ fn placement(options: &SoakOptions) -> Result<Placement, String> {
                 (MerchantLedger::Postgres(url), own(server), None)
             }
         };
-    if options.outage.is_some() && server.is_none() {
-        return Err(format!(
-            "--outage-ms needs a server the soak starts itself: --ledger redis or postgres \
-             without --ledger-url (not {})",
-            options.ledger.name()
-        ));
-    }
     Ok(Placement {
         merchant,
         server,

@@ -606,7 +606,7 @@ fn schema_qr_and_usage_errors() {
     // Numbers out of range are usage errors, not overflows later.
     for args in [
         ["soak", "--lease-ms", "18446744073709551615"],
-        ["soak", "--redis-outage-ms", "18446744073709551615"],
+        ["soak", "--outage-ms", "18446744073709551615"],
         ["soak", "--orders", "0"],
         ["soak", "--concurrency", "18446744073709551615"],
         ["soak", "--instances", "100000"],
@@ -619,6 +619,26 @@ fn schema_qr_and_usage_errors() {
             String::from_utf8_lossy(&refused.stderr).contains(args[1]),
             "{args:?}"
         );
+    }
+    // The older spelling is the same option, refused the same way.
+    let alias = paywire(&["soak", "--redis-outage-ms", "18446744073709551615"], b"");
+    assert_eq!(alias.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&alias.stderr).contains("outage-ms"));
+    // A ledger that is not one, or a URL where none is taken, is a usage error.
+    let misplaced: [&[&str]; 3] = [
+        &["soak", "--ledger", "mysql"],
+        &[
+            "soak",
+            "--ledger",
+            "memory",
+            "--ledger-url",
+            "redis://127.0.0.1:1/",
+        ],
+        &["soak", "--outage-ms", "100", "--ledger", "sqlite"],
+    ];
+    for args in misplaced {
+        let refused = paywire(args, b"");
+        assert_eq!(refused.status.code(), Some(2), "{args:?}");
     }
 }
 
