@@ -49,7 +49,7 @@ macro_rules! wap_pay {
             pub charset: Option<String>,
             $($sign_type)*
             /// 商户订单号
-            #[pay(len = 1..=45)]
+            #[pay(len = 1..=45, trade_no)]
             pub out_trade_no: String,
             /// 商户号, 由服务商提供
             #[pay(len = 1..=45)]

@@ -34,7 +34,7 @@ pub struct JsapiPay {
     #[pay(sign = 3, range = 1..)]
     pub price: Yuan,
     /// 你平台订单号,需要唯一
-    #[pay(sign = 4)]
+    #[pay(sign = 4, len = 1..=64, trade_no)]
     pub order_id: String,
     /// 订单用户,如邮箱
     pub order_uid: Option<String>,
