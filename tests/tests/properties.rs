@@ -47,6 +47,11 @@ fn alnum(min: usize, max: usize) -> impl Strategy<Value = String> {
     prop::string::string_regex(&format!("[A-Za-z0-9]{{{min},{max}}}")).unwrap()
 }
 
+/// A merchant order number as `#[pay(trade_no)]` allows it: letters, digits, `_ - | * @`.
+fn trade_no(min: usize, max: usize) -> impl Strategy<Value = String> {
+    prop::string::string_regex(&format!("[A-Za-z0-9_|*@-]{{{min},{max}}}")).unwrap()
+}
+
 fn url() -> impl Strategy<Value = String> {
     (alnum(1, 12), alnum(0, 20))
         .prop_map(|(host, path)| format!("https://{host}.example.com/{path}"))
@@ -60,7 +65,7 @@ fn swiftpass_request() -> impl Strategy<Value = swiftpass::WapPay> {
             prop::option::of(Just("MD5".to_owned())),
         ),
         (
-            text(45, true),
+            trade_no(1, 45),
             alnum(1, 45),
             alnum(1, 45),
             optional(32),
@@ -154,7 +159,7 @@ fn xorpay_request() -> impl Strategy<Value = xorpay::JsapiPay> {
         alnum(1, 10),
         text(64, true),
         1u64..=10_000_000,
-        text(32, true),
+        trade_no(1, 32),
         optional(40),
         url(),
         alnum(1, 28),

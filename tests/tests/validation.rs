@@ -603,3 +603,32 @@ fn no_error_or_debug_output_contains_the_secret() {
         "the real sign string does carry it, by design"
     );
 }
+
+#[test]
+fn order_numbers_a_re_split_notification_could_not_carry_are_refused_when_placed() {
+    // SwiftPass signs sorted `k=v` and XorPay a bare concatenation: their notifications
+    // refuse an order number with `&` or `=` (trade_no), so placing one is refused too.
+    let mut swift = swiftpass::sample();
+    swift.out_trade_no = "A20240301&total_fee=1".into();
+    assert_eq!(
+        report(swift.validate()),
+        one(
+            "#/out_trade_no",
+            "trade_no",
+            Actual::Text("A20240301&total_fee=1".into())
+        )
+    );
+    swift.out_trade_no = "A2024_03-01|x*y@z".into();
+    assert_eq!(report(swift.validate()), vec![]);
+    let mut xor = xorpay::sample();
+    xor.order_id = "ORDER-1=2".into();
+    assert_eq!(
+        report(xor.validate()),
+        one("#/order_id", "trade_no", Actual::Text("ORDER-1=2".into()))
+    );
+    xor.order_id = "9".repeat(65);
+    assert_eq!(
+        report(xor.validate()),
+        one("#/order_id", "len", Actual::Bytes(65))
+    );
+}
