@@ -16,7 +16,7 @@ async fn soak_with_every_fault_and_a_redis_restart_loses_nothing_and_doubles_not
         fail_rate: 0.3,
         // Every fault but a death or panic after the write, which a ledger apart from
         // the shop's database cannot survive (tests/tests/soak_sql.rs shows both).
-        faults: Fault::SEPARATE_LEDGER_SURVIVES.to_vec(),
+        faults: Fault::separate_ledger_survives(),
         instances: 3,
         ledger: SoakLedger::Redis(None),
         outage: Some(Duration::from_millis(1500)),

@@ -48,15 +48,12 @@ impl Fault {
     /// The faults a ledger kept apart from the merchant's database (memory, Redis)
     /// survives without applying a payment twice: all but a death or a panic after the
     /// write, which only the merchant's own transaction closes.
-    pub const SEPARATE_LEDGER_SURVIVES: [Fault; 7] = [
-        Fault::Before,
-        Fault::After,
-        Fault::Slow,
-        Fault::Drop,
-        Fault::ApplyError,
-        Fault::Crash,
-        Fault::SlowApply,
-    ];
+    pub fn separate_ledger_survives() -> Vec<Fault> {
+        Fault::ALL
+            .into_iter()
+            .filter(|f| !matches!(f, Fault::CrashAfterWrite | Fault::PanicAfterWrite))
+            .collect()
+    }
 
     /// The name `--faults` takes.
     pub fn name(self) -> &'static str {
