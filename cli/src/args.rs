@@ -1,9 +1,11 @@
 //! The command line's shape: subcommands and the option groups several of them share.
 
 use clap::{Args, Parser, Subcommand};
-use paywire_cli::commands::sign::SignOptions;
-use paywire_cli::commands::verify::VerifyOptions;
+use paywire::keys::MerchantKey;
+use paywire::Secret;
+use paywire_cli::commands::read_text;
 use paywire_cli::commands::SecretSource;
+use paywire_providers::registry::{Credentials, SignOptions, VerifyOptions};
 
 /// Chinese payment gateways, declared once: sign, verify and try them locally.
 #[derive(Parser)]
@@ -228,15 +230,26 @@ pub struct SigningArgs {
 }
 
 impl SigningArgs {
-    /// The options `sign` and `call` take, secrets resolved.
+    /// The options `sign` and `call` take, secrets resolved and the private key loaded.
     pub fn resolve(self) -> Result<SignOptions, String> {
         let t = self.token;
+        let private_key = match &self.private_key {
+            None => None,
+            Some(path) => Some(
+                MerchantKey::from_pem(&read_text(path)?)
+                    .map_err(|e| format!("--private-key {path}: {e}"))?,
+            ),
+        };
+        let token = SecretSource::new(t.token, t.token_file, t.token_env).resolve("token")?;
         Ok(SignOptions {
-            key: self.key.resolve()?,
-            token: SecretSource::new(t.token, t.token_file, t.token_env).resolve("token")?,
-            mchid: self.mchid,
-            serial: self.serial,
-            private_key: self.private_key,
+            credentials: Credentials {
+                key: self.key.resolve()?.map(Secret::new),
+                token: token.map(Secret::new),
+                merchant_id: self.mchid,
+                serial: self.serial,
+                private_key,
+                ..Credentials::default()
+            },
             timestamp: self.timestamp,
             nonce: self.nonce,
         })
@@ -261,15 +274,20 @@ pub struct PlatformArgs {
 }
 
 impl PlatformArgs {
-    /// The options `verify` and `call` take (key, headers and APIv3 key left empty).
-    pub fn options(self) -> VerifyOptions {
-        VerifyOptions {
-            platform_cert: self.platform_cert,
-            platform_public_key: self.platform_public_key,
-            platform_key_id: self.platform_key_id,
+    /// The options `verify` and `call` take, the PEM files read (key, headers and APIv3
+    /// key left empty).
+    pub fn load(self) -> Result<VerifyOptions, String> {
+        let read = |path: Option<String>| path.as_deref().map(read_text).transpose();
+        Ok(VerifyOptions {
+            credentials: Credentials {
+                platform_cert_pem: read(self.platform_cert)?,
+                platform_public_key_pem: read(self.platform_public_key)?,
+                platform_key_id: self.platform_key_id,
+                ..Credentials::default()
+            },
             now: self.now,
             ..VerifyOptions::default()
-        }
+        })
     }
 }
 

@@ -3,7 +3,6 @@
 
 pub mod commands;
 pub mod demo;
-pub mod gateways;
 pub mod merchant;
 pub mod progress;
 pub mod qr;

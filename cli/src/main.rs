@@ -6,9 +6,9 @@ mod args;
 
 use args::{Cli, Command};
 use clap::Parser;
-use paywire_cli::commands::endpoint::Endpoint;
 use paywire_cli::commands::{self, call, schema, sign, verify};
-use paywire_cli::gateways::GATEWAYS;
+use paywire_providers::registry::Endpoint;
+use paywire_providers::GATEWAYS;
 use std::process::ExitCode;
 
 fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
@@ -127,15 +127,15 @@ fn main() -> ExitCode {
                 Ok(b) => b,
                 Err(e) => return fail(e),
             };
-            let options = verify::VerifyOptions {
-                key,
-                headers,
-                apiv3_key,
-                ..platform.options()
-            };
-            let outcome = match GATEWAYS.message(&kind) {
-                Ok(message) => (message.verify)(&body, &options),
-                Err(e) => verify::usage(e),
+            let options = platform.load().and_then(|mut options| {
+                options.headers = verify::headers(&headers)?;
+                options.credentials.key = key.map(paywire::Secret::new);
+                options.credentials.apiv3_key = apiv3_key.map(paywire::Secret::new);
+                Ok(options)
+            });
+            let outcome = match (GATEWAYS.message(&kind), options) {
+                (Ok(message), Ok(options)) => (message.verify)(&body, &options),
+                (Err(e), _) | (_, Err(e)) => verify::usage(e),
             };
             print_json(&outcome.report);
             ExitCode::from(outcome.code)
@@ -151,12 +151,14 @@ fn main() -> ExitCode {
                 Ok(parts) => parts,
                 Err(code) => return code,
             };
+            let mut verifying = match platform.load() {
+                Ok(options) => options,
+                Err(e) => return fail(e),
+            };
+            verifying.credentials.key = sign.credentials.key.clone();
             let options = call::CallOptions {
                 base_url,
-                verify: verify::VerifyOptions {
-                    key: sign.key.clone(),
-                    ..platform.options()
-                },
+                verify: verifying,
                 sign,
             };
             let rt = match runtime() {

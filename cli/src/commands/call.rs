@@ -4,11 +4,10 @@
 //! when no answer came (the gateway may have processed the request: query before
 //! retrying).
 
-use crate::commands::endpoint::{Built, Endpoint};
-use crate::commands::sign::{self, KeyOption, SignFailure, SignOptions};
-use crate::commands::verify::{self, Outcome, VerifyOptions};
 use paywire::client::Client;
-use paywire::{PayRequest, Secret};
+use paywire_providers::registry::{
+    self as verify, Built, Endpoint, Outcome, SignFailure, SignOptions, VerifyOptions,
+};
 use serde_json::{json, Value};
 
 /// Options of `paywire call`.
@@ -53,53 +52,6 @@ fn failed(failure: SignFailure) -> Outcome {
             report: json!({"valid": false, "reason": "the request breaks the declared rules", "problems": problems, "fields": null}),
         },
     }
-}
-
-/// An answer read without a signature to check (the gateway signs none): whether it is
-/// one the document describes; its JSON as the fields.
-pub fn read_unsigned<T, E: std::fmt::Display>(
-    result: Result<T, E>,
-    is_refusal: impl Fn(&E) -> bool,
-    body: &[u8],
-) -> Outcome {
-    match result {
-        Ok(_) => Outcome {
-            code: 0,
-            report: json!({"valid": true, "reason": null, "fields": serde_json::from_slice::<Value>(body).unwrap_or(Value::Null)}),
-        },
-        Err(e) if is_refusal(&e) => verify::error_answer(e.to_string(), Value::Null),
-        Err(e) => Outcome {
-            code: 2,
-            report: json!({"valid": false, "reason": e.to_string(), "fields": null}),
-        },
-    }
-}
-
-/// A gateway's request builder that signs with a secret (the base URL, the order, the
-/// key).
-pub type KeyedRequest<T> = fn(&str, &T, &Secret) -> Result<http::Request<Vec<u8>>, paywire::Error>;
-
-/// The request of a gateway that signs with `--key` and answers unsigned: the order
-/// decoded from `input` and sent by `request`; its answer judged by `read`, where
-/// `is_refusal` tells the gateway's refusal from an answer it could not have sent.
-pub fn keyed_unsigned<T, A, E>(
-    (endpoint, base_url, input, options): (&'static str, &str, &[u8], &SignOptions),
-    request: KeyedRequest<T>,
-    read: fn(&[u8]) -> Result<A, E>,
-    is_refusal: fn(&E) -> bool,
-) -> Result<Built, SignFailure>
-where
-    T: PayRequest,
-    E: std::fmt::Display + 'static,
-    A: 'static,
-{
-    let order: T = sign::decode(input)?;
-    let key = Secret::from_options(options, endpoint)?;
-    let request = sign::built(request(base_url, &order, &key))?;
-    Ok(Built::new(request, move |answer, _| {
-        let body = answer.body();
-        read_unsigned(read(body), is_refusal, body)
-    }))
 }
 
 /// Builds, sends and verifies.

@@ -1,8 +1,8 @@
 //! The subcommands other than `demo`, over any gateway: each looks its endpoint or
-//! message kind up in a [`endpoint::Table`] and runs what the gateway registered there.
+//! message kind up in `paywire_providers::GATEWAYS` and runs what the gateway registered
+//! there.
 
 pub mod call;
-pub mod endpoint;
 pub mod schema;
 pub mod sign;
 pub mod usage;

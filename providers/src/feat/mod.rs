@@ -3,10 +3,12 @@
 //! JSON, no body signature: the call carries an OAuth2 bearer token with the scope
 //! [`SCOPE`]. Errors follow RFC 6749 §5.2.
 
+mod registry;
 mod request;
 mod response;
 mod token;
 
+pub use registry::*;
 pub use request::{request, sample};
 pub use response::*;
 pub use token::*;

@@ -4,9 +4,11 @@
 //! [`WapPayRsa`], SHA256withRSA over the same sorted string without a key, base64
 //! (`sign_type` RSA_1_256), signed with the merchant's private key.
 
+mod registry;
 mod request;
 mod response;
 
+pub use registry::*;
 pub use request::{request, sample, sample_rsa};
 pub use response::*;
 

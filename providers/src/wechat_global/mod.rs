@@ -11,11 +11,13 @@
 
 #[cfg(feature = "client")]
 mod refresh;
+mod registry;
 mod request;
 mod response;
 
 #[cfg(feature = "client")]
 pub use refresh::{PlatformKeysRefresh, RefreshError};
+pub use registry::*;
 pub use request::{
     certificates_request, name_platform_key, request, sample_direct, sample_institution,
 };

@@ -1,9 +1,11 @@
 //! weidoufu mini-program pay (`POST https://open.weidoufu.com/pay/miniapp`), WeChat and
 //! Alipay. JSON; sorted MD5 with the `&secret_key=SECRET` suffix, upper-case hex.
 
+mod registry;
 mod request;
 mod response;
 
+pub use registry::*;
 pub use request::{request, sample};
 pub use response::*;
 

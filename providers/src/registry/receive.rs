@@ -1,0 +1,68 @@
+//! A gateway's notifications as a merchant's endpoint receives them: verified with the
+//! keys given once, the payment they report, and the acknowledgement the gateway
+//! expects.
+
+use paywire::ledger::Payment;
+use paywire::VerifyError;
+
+/// Verifies one delivery (its headers, its raw body, the time now in Unix seconds):
+/// the payment it reports, `None` for an authentic notification that reports none (a
+/// failure, a refund).
+pub type VerifyNotification =
+    dyn Fn(&http::HeaderMap, &[u8], i64) -> Result<Option<Payment>, VerifyError> + Send + Sync;
+
+/// The receiving end of one gateway's notifications, its keys loaded.
+pub struct Receiver {
+    gateway: &'static str,
+    ack: &'static str,
+    verify: Box<VerifyNotification>,
+}
+
+impl std::fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Receiver")
+            .field("gateway", &self.gateway)
+            .field("ack", &self.ack)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Receiver {
+    /// A receiver for `gateway` (its registry id) answering `ack` with HTTP 200 to what
+    /// it accepts.
+    pub fn new(
+        gateway: &'static str,
+        ack: &'static str,
+        verify: impl Fn(&http::HeaderMap, &[u8], i64) -> Result<Option<Payment>, VerifyError>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Receiver {
+        Receiver {
+            gateway,
+            ack,
+            verify: Box::new(verify),
+        }
+    }
+
+    /// The gateway's registry id, which is also the route (`/xorpay`) a merchant's
+    /// router gives it.
+    pub fn gateway(&self) -> &'static str {
+        self.gateway
+    }
+
+    /// The body of the acknowledgement (with HTTP 200): `success`, `ok`, or empty.
+    pub fn ack(&self) -> &'static str {
+        self.ack
+    }
+
+    /// Verifies a delivery: the payment it reports, if any.
+    pub fn verify(
+        &self,
+        headers: &http::HeaderMap,
+        body: &[u8],
+        now: i64,
+    ) -> Result<Option<Payment>, VerifyError> {
+        (self.verify)(headers, body, now)
+    }
+}

@@ -1,0 +1,102 @@
+//! XorPay in the registry: the JSAPI order (MD5 over values in a fixed order), its
+//! unsigned answer and its signed notification, whose `more` and `detail` are reported
+//! apart as unsigned.
+
+use crate::registry::{
+    self, Answered, Credentials, Endpoint, Gateway, Message, Outcome, Place, Placing, Receiver,
+    SignFailure, SignOptions, VerifyOptions,
+};
+use crate::xorpay;
+use paywire::{Fen, PayRequest, Secret, Yuan};
+
+/// XorPay's order endpoint and notification.
+pub const DESCRIPTOR: Gateway = Gateway {
+    id: xorpay::GATEWAY,
+    endpoints: &[Endpoint {
+        name: "xorpay/jsapi",
+        schema: xorpay::JsapiPay::SCHEMA,
+        sign: registry::with_key::<xorpay::JsapiPay>,
+        build,
+    }],
+    messages: &[Message {
+        name: "xorpay/notify",
+        verify: notify,
+    }],
+    receiver: Some(|c| Ok(receiver(registry::need(&c.key, KEY)?))),
+    sample,
+};
+
+const KEY: &str = "xorpay needs --key (the app secret)";
+
+/// XorPay's notifications, verified with the app secret. Their payments carry the `aoid`,
+/// which the merchant's order must name.
+pub fn receiver(app_secret: Secret) -> Receiver {
+    Receiver::new(xorpay::GATEWAY, xorpay::NOTIFY_ACK, move |_, body, _| {
+        Ok(xorpay::verify_notification(body, &app_secret)?
+            .value
+            .payment())
+    })
+}
+
+fn build(
+    endpoint: &'static str,
+    base_url: &str,
+    input: &[u8],
+    options: &SignOptions,
+) -> Result<registry::Built, SignFailure> {
+    registry::keyed_unsigned(
+        (endpoint, base_url, input, options),
+        xorpay::request,
+        xorpay::read_answer,
+        |e| matches!(e, xorpay::XorpayError::Status { .. }),
+    )
+}
+
+fn notify(body: &[u8], options: &VerifyOptions) -> Outcome {
+    let key = match registry::secret(options) {
+        Err(e) => return registry::usage(e),
+        Ok(key) => key,
+    };
+    match xorpay::verify_notification(body, &key) {
+        // `more` and `detail` are not signed: reported apart, never as verified.
+        Ok(v) => {
+            let mut done = registry::outcome(Ok(registry::fields_json(&v.fields)));
+            done.report["unsigned"] = registry::fields_json(&v.unsigned);
+            done
+        }
+        Err(e) => registry::outcome(Err(e)),
+    }
+}
+
+/// The sample order for 0.01 yuan; its answer's `aoid` is kept, and `info.paySign` is
+/// checked where the WeChat key is known.
+fn sample(place: &Place<'_>) -> Result<Placing, String> {
+    let c: &Credentials = place.credentials;
+    let mut order = xorpay::sample();
+    order.aid = registry::need(&c.merchant_id, "xorpay needs --mchid (the aid)")?;
+    order.order_id = place.order_number.to_owned();
+    order.price = Yuan(Fen::new(1));
+    order.notify_url = place.notify_url.to_owned();
+    let secret = registry::need(&c.key, KEY)?;
+    let request = xorpay::request(place.base_url, &order, &secret).map_err(|e| e.to_string())?;
+    let wechat_key = c.wechat_key.clone();
+    Ok(Placing {
+        request,
+        sign_string: Some(order.sign_string_redacted()),
+        amount: order.price.fen(),
+        currency: None,
+        read: Box::new(move |answer| {
+            let answer = xorpay::read_answer(answer.body()).map_err(|e| e.to_string())?;
+            let mut summary = "decoded".to_owned();
+            if let Some(key) = wechat_key {
+                answer.info.verify(&key).map_err(|e| e.to_string())?;
+                summary.push_str(", info.paySign verified");
+            }
+            Ok(Answered {
+                // The aoid XorPay gave the order: its notification must carry the same one.
+                gateway_order: Some(answer.aoid),
+                ..Answered::checked(summary)
+            })
+        }),
+    })
+}
