@@ -58,6 +58,10 @@ pub type Sign = fn(&'static str, &[u8], &SignOptions) -> Result<Value, SignFailu
 /// input, the options).
 pub type Build = fn(&'static str, &str, &[u8], &SignOptions) -> Result<Built, SignFailure>;
 
+/// Builds a gateway's notification receiver from the merchant's credentials, or says
+/// which one is missing.
+pub type MakeReceiver = fn(&Credentials) -> Result<Receiver, String>;
+
 /// One request endpoint.
 pub struct Endpoint {
     /// `gateway/endpoint`.
@@ -89,7 +93,7 @@ pub struct Gateway {
     pub messages: &'static [Message],
     /// The receiver of its notifications, from the merchant's credentials; `None` for a
     /// gateway that documents no notification.
-    pub receiver: Option<fn(&Credentials) -> Result<Receiver, String>>,
+    pub receiver: Option<MakeReceiver>,
     /// Places its sample order (the demo's, the soak's).
     pub sample: fn(&Place<'_>) -> Result<Placing, String>,
 }
