@@ -7,6 +7,7 @@ use paywire::wechat_v3::PlatformKeys;
 use paywire::Secret;
 use paywire_axum::{Notifications, Order, Shop};
 use paywire_providers::swiftpass::VerifyKey;
+use paywire_providers::{swiftpass, wechat_global, weidoufu, xorpay};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -47,10 +48,15 @@ pub fn notify_routes<S: Shop>(shop: S) -> axum::Router {
         .add_certificate_pem(&c.wechat_global.platform_certificate_pem)
         .expect("the sandbox's certificate");
     let notifications = Notifications::new(shop, Ledger::in_memory())
-        .swiftpass(VerifyKey::Md5(Secret::new(c.swiftpass.key)))
-        .weidoufu(Secret::new(c.weidoufu.secret_key))
-        .xorpay(Secret::new(c.xorpay.app_secret))
-        .wechat_global(platform, Secret::new(c.wechat_global.apiv3_key));
+        .receive(swiftpass::receiver(VerifyKey::Md5(Secret::new(
+            c.swiftpass.key,
+        ))))
+        .receive(weidoufu::receiver(Secret::new(c.weidoufu.secret_key)))
+        .receive(xorpay::receiver(Secret::new(c.xorpay.app_secret)))
+        .receive(wechat_global::receiver(
+            platform,
+            Secret::new(c.wechat_global.apiv3_key),
+        ));
     axum::Router::new().nest("/notify", notifications.router())
 }
 

@@ -17,7 +17,7 @@ use paywire::schema::HexCase;
 use paywire::sign::md5_hex;
 use paywire::{Fen, Secret};
 use paywire_axum::{Notifications, Order, Shop, SqlShop};
-use paywire_providers::swiftpass::VerifyKey;
+use paywire_providers::swiftpass::{self, VerifyKey};
 use sqlx::{Postgres, Sqlite, Transaction};
 
 const KEY: &str = "61307e5f2aebcacecbcca6fe5296df9c";
@@ -85,14 +85,14 @@ async fn serve(ledger: &str, addr: &str) -> Result<(), Box<dyn std::error::Error
     let routes = match ledger {
         "fixed" => axum::Router::new().route("/swiftpass", post(|| async { "success" })),
         "memory" => Notifications::new(Instant, Ledger::in_memory())
-            .swiftpass(key())
+            .receive(swiftpass::receiver(key()))
             .router(),
         "redis" => {
             let server = paywire_sandbox::redis_server::RedisServer::start()?;
             let store = paywire::ledger::RedisLedger::new(&server.url, "bench:")?;
             _redis = Some(server);
             Notifications::new(Instant, Ledger::new(store))
-                .swiftpass(key())
+                .receive(swiftpass::receiver(key()))
                 .router()
         }
         "sqlite" => {
@@ -111,7 +111,7 @@ async fn serve(ledger: &str, addr: &str) -> Result<(), Box<dyn std::error::Error
                 .execute(&pool)
                 .await?;
             Notifications::in_transaction(Instant, pool)
-                .swiftpass(key())
+                .receive(swiftpass::receiver(key()))
                 .router()
         }
         "postgres" => {
@@ -126,7 +126,7 @@ async fn serve(ledger: &str, addr: &str) -> Result<(), Box<dyn std::error::Error
                 .execute(&pool)
                 .await?;
             Notifications::in_transaction(Instant, pool)
-                .swiftpass(key())
+                .receive(swiftpass::receiver(key()))
                 .router()
         }
         other => return Err(format!("unknown ledger {other}").into()),

@@ -1,9 +1,11 @@
 //! # paywire-axum
 //!
 //! Notification endpoints for [axum](https://docs.rs/axum): one route per notifying
-//! gateway (SwiftPass, weidoufu, XorPay, WeChat Pay Global) that verifies the
-//! notification, checks the payment against the merchant's own order, applies it exactly
-//! once, and answers in the gateway's own format.
+//! gateway that verifies the notification, checks the payment against the merchant's own
+//! order, applies it exactly once, and answers in the gateway's own format. Each gateway
+//! of `paywire-providers` gives its [`Receiver`] (`xorpay::receiver(app_secret)`,
+//! `swiftpass::receiver(key)`, `wechat_global::receiver(platform_keys, apiv3_key)`, ...),
+//! and [`Notifications::receive`] routes it at `/<gateway id>`.
 //!
 //! Where the "applied" mark lives decides what can go wrong; prefer the first row:
 //!
@@ -49,8 +51,8 @@
 //! let pool = SqlitePool::connect("sqlite://shop.db").await.unwrap();
 //! paywire_sqlx::migrate(&pool).await.unwrap();
 //! let app = Notifications::in_transaction(MyShop, pool)
-//!     .xorpay(paywire::Secret::new("app-secret"))
-//!     .router(); // POST /xorpay (and one route per gateway configured)
+//!     .receive(paywire_providers::xorpay::receiver(paywire::Secret::new("app-secret")))
+//!     .router(); // POST /xorpay (and one route per gateway received)
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await.unwrap();
 //! axum::serve(listener, axum::Router::new().nest("/notify", app)).await.unwrap();
 //! # }
@@ -88,10 +90,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use http::{HeaderMap, StatusCode};
-use paywire::ledger::{Expected, Ledger, Payment};
-use paywire::wechat_v3::PlatformKeys;
-use paywire::{Fen, Secret, VerifyError};
-use paywire_providers::{swiftpass, wechat_global, weidoufu, xorpay};
+use paywire::ledger::{Expected, Ledger};
+use paywire::Fen;
+pub use paywire_providers::registry::Receiver;
 use std::sync::Arc;
 
 /// What the merchant knows of an order before its notification arrives.
@@ -146,23 +147,11 @@ impl Order {
     }
 }
 
-/// The notifying gateways.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Gateway {
-    Swiftpass,
-    Weidoufu,
-    Xorpay,
-    WechatGlobal,
-}
-
 /// The notification endpoints of one merchant: how it applies payments (its shop and
 /// ledger, or its shop and database) and the keys of the gateways it uses.
 pub struct Notifications<A> {
     applier: Arc<A>,
-    swiftpass: Option<swiftpass::VerifyKey>,
-    weidoufu: Option<Secret>,
-    xorpay: Option<Secret>,
-    wechat_global: Option<(PlatformKeys, Secret)>,
+    receivers: Vec<Arc<Receiver>>,
 }
 
 fn fail(status: StatusCode, message: impl std::fmt::Display) -> Response {
@@ -205,120 +194,51 @@ impl<A: Applier> Notifications<A> {
     fn with(applier: A) -> Self {
         Notifications {
             applier: Arc::new(applier),
-            swiftpass: None,
-            weidoufu: None,
-            xorpay: None,
-            wechat_global: None,
+            receivers: Vec::new(),
         }
     }
 
-    /// SwiftPass notifications at `POST /swiftpass`, verified with `key`.
-    pub fn swiftpass(mut self, key: swiftpass::VerifyKey) -> Self {
-        self.swiftpass = Some(key);
+    /// Receives a gateway's notifications at `POST /<gateway id>` (`/xorpay`,
+    /// `/wechat-global`), verified by `receiver` with the keys it was made with. A
+    /// gateway received twice keeps the last receiver.
+    pub fn receive(mut self, receiver: Receiver) -> Self {
+        self.receivers.retain(|r| r.gateway() != receiver.gateway());
+        self.receivers.push(Arc::new(receiver));
         self
     }
 
-    /// weidoufu notifications at `POST /weidoufu`, verified with the SecretKey.
-    pub fn weidoufu(mut self, secret_key: Secret) -> Self {
-        self.weidoufu = Some(secret_key);
-        self
-    }
-
-    /// XorPay notifications at `POST /xorpay`, verified with the app secret. Its
-    /// payments are applied only to orders that name the `aoid` XorPay returned.
-    pub fn xorpay(mut self, app_secret: Secret) -> Self {
-        self.xorpay = Some(app_secret);
-        self
-    }
-
-    /// WeChat Pay Global notifications at `POST /wechat-global`, verified with the
-    /// platform keys and decrypted with the APIv3 key. Its payments are applied only to
-    /// orders that name their currency.
-    pub fn wechat_global(mut self, platform: PlatformKeys, apiv3_key: Secret) -> Self {
-        self.wechat_global = Some((platform, apiv3_key));
-        self
-    }
-
-    /// One route per configured gateway; nest it where the notify URLs point.
+    /// One route per received gateway; nest it where the notify URLs point.
     pub fn router(self) -> Router {
-        let routes = [
-            (self.swiftpass.is_some(), "/swiftpass", Gateway::Swiftpass),
-            (self.weidoufu.is_some(), "/weidoufu", Gateway::Weidoufu),
-            (self.xorpay.is_some(), "/xorpay", Gateway::Xorpay),
-            (
-                self.wechat_global.is_some(),
-                "/wechat-global",
-                Gateway::WechatGlobal,
-            ),
-        ];
+        let receivers = self.receivers.clone();
         let state = Arc::new(self);
         let mut router = Router::new();
-        for (configured, path, gateway) in routes {
-            if configured {
-                router = router.route(
-                    path,
-                    post(move |State(n): State<Arc<Self>>, headers: HeaderMap, body: Bytes| async move {
-                        n.handle(gateway, &headers, &body).await
-                    }),
-                );
-            }
+        for receiver in receivers {
+            let path = format!("/{}", receiver.gateway());
+            router = router.route(
+                &path,
+                post(
+                    move |State(n): State<Arc<Self>>, headers: HeaderMap, body: Bytes| async move {
+                        n.handle(&receiver, &headers, &body).await
+                    },
+                ),
+            );
         }
         router.with_state(state)
     }
 
-    /// Verifies: the payment the notification reports, if it reports one.
-    fn verify(
-        &self,
-        gateway: Gateway,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Result<Option<Payment>, VerifyError> {
-        // Only configured gateways are routed; without a key nothing is authentic.
-        let missing = || VerifyError::SignatureMismatch;
-        Ok(match gateway {
-            Gateway::Swiftpass => {
-                let key = self.swiftpass.as_ref().ok_or_else(missing)?;
-                swiftpass::verify_notification(body, key)?.value.payment()
-            }
-            Gateway::Weidoufu => {
-                let key = self.weidoufu.as_ref().ok_or_else(missing)?;
-                weidoufu::verify_notification(body, key)?.value.payment()
-            }
-            Gateway::Xorpay => {
-                let key = self.xorpay.as_ref().ok_or_else(missing)?;
-                xorpay::verify_notification(body, key)?.value.payment()
-            }
-            Gateway::WechatGlobal => {
-                let (keys, apiv3) = self.wechat_global.as_ref().ok_or_else(missing)?;
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-                wechat_global::open_notification(keys, headers, body, now, apiv3)?
-                    .1
-                    .payment()
-            }
-        })
-    }
-
     /// The gateway's acknowledgement.
-    fn ack(gateway: Gateway) -> Response {
-        let body = match gateway {
-            Gateway::Swiftpass => swiftpass::NOTIFY_ACK,
-            Gateway::Weidoufu => weidoufu::NOTIFY_ACK,
-            Gateway::Xorpay => xorpay::NOTIFY_ACK,
-            Gateway::WechatGlobal => "",
-        };
-        (StatusCode::OK, body).into_response()
+    fn ack(receiver: &Receiver) -> Response {
+        (StatusCode::OK, receiver.ack()).into_response()
     }
 
     /// One delivery: verify, then apply once in a task of its own, and answer.
-    async fn handle(&self, gateway: Gateway, headers: &HeaderMap, body: &[u8]) -> Response {
+    async fn handle(&self, receiver: &Receiver, headers: &HeaderMap, body: &[u8]) -> Response {
         if body.trim_ascii().is_empty() {
             return fail(StatusCode::BAD_REQUEST, "the notification is empty");
         }
-        let payment = match self.verify(gateway, headers, body) {
+        let payment = match receiver.verify(headers, body, unix_now()) {
             Ok(Some(payment)) => payment,
-            Ok(None) => return Self::ack(gateway),
+            Ok(None) => return Self::ack(receiver),
             Err(e) if e.is_malformed() => return fail(StatusCode::BAD_REQUEST, e),
             Err(e) => return fail(StatusCode::UNAUTHORIZED, e),
         };
@@ -334,7 +254,7 @@ impl<A: Applier> Notifications<A> {
             }
         };
         match outcome {
-            Outcome::Applied => Self::ack(gateway),
+            Outcome::Applied => Self::ack(receiver),
             Outcome::Refused(reason) => fail(StatusCode::BAD_REQUEST, reason),
             Outcome::NotApplied => fail(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -350,4 +270,11 @@ impl<A: Applier> Notifications<A> {
             ),
         }
     }
+}
+
+/// The system clock in Unix seconds, which v3 timestamps are checked against.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }

@@ -11,7 +11,7 @@ use paywire::schema::HexCase;
 use paywire::sign::md5_hex;
 use paywire::{Fen, Secret};
 use paywire_axum::{Notifications, Order, Shop, SqlShop};
-use paywire_providers::swiftpass::VerifyKey;
+use paywire_providers::swiftpass::{self, VerifyKey};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -138,7 +138,9 @@ impl Shop for Writes {
 
 fn swiftpass_routes<S: Shop>(shop: S, ledger: Ledger) -> axum::Router {
     Notifications::new(shop, ledger)
-        .swiftpass(VerifyKey::Md5(Secret::new(SWIFTPASS_KEY)))
+        .receive(swiftpass::receiver(VerifyKey::Md5(Secret::new(
+            SWIFTPASS_KEY,
+        ))))
         .router()
 }
 
@@ -313,7 +315,9 @@ async fn in_the_shop_s_transaction_a_panic_or_a_slow_write_applies_the_payment_o
         panics_left: AtomicU32::new(1),
     };
     let routes = Notifications::in_transaction(shop, pool.clone())
-        .swiftpass(VerifyKey::Md5(Secret::new(SWIFTPASS_KEY)))
+        .receive(swiftpass::receiver(VerifyKey::Md5(Secret::new(
+            SWIFTPASS_KEY,
+        ))))
         .router();
     let url = serve(routes).await + "/swiftpass";
     let body = swiftpass_notification("SQL-1");

@@ -71,7 +71,7 @@ async fn every_gateway_s_notification_is_applied_once_after_a_failed_write() {
     swift.mch_id = config.swiftpass.mch_id.clone();
     swift.notify_url = format!("{notify}/swiftpass");
     known(&swift.out_trade_no, Order::new(swift.total_fee));
-    let gateway = swiftpass::gateway_url(&sandbox.base_url(Gateway::Swiftpass));
+    let gateway = swiftpass::gateway_url(&sandbox.base_url(Gateway::SWIFTPASS));
     let key = Secret::new(config.swiftpass.key.as_str());
     let mut requests = vec![paywire_providers::swiftpass::request(&gateway, &swift, &key).unwrap()];
 
@@ -82,7 +82,7 @@ async fn every_gateway_s_notification_is_applied_once_after_a_failed_write() {
     let secret = Secret::new(config.weidoufu.secret_key.as_str());
     requests.push(
         paywire_providers::weidoufu::request(
-            &sandbox.base_url(Gateway::Weidoufu),
+            &sandbox.base_url(Gateway::WEIDOUFU),
             &weidoufu,
             &secret,
         )
@@ -96,7 +96,7 @@ async fn every_gateway_s_notification_is_applied_once_after_a_failed_write() {
     let placed = client
         .send(
             paywire_providers::xorpay::request(
-                &sandbox.base_url(Gateway::Xorpay),
+                &sandbox.base_url(Gateway::XORPAY),
                 &xorpay,
                 &secret,
             )
@@ -127,7 +127,7 @@ async fn every_gateway_s_notification_is_applied_once_after_a_failed_write() {
     let now = paywire_sandbox::state::unix_now();
     requests.push(
         paywire_providers::wechat_global::request(
-            &sandbox.base_url(Gateway::WechatGlobal),
+            &sandbox.base_url(Gateway::WECHAT_GLOBAL),
             &wechat,
             &signer,
             now,

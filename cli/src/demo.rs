@@ -1,15 +1,14 @@
 //! `paywire demo`: the sandbox in-process on a free loopback port, a merchant notify
-//! endpoint beside it, and for each gateway: build the request, send it over HTTP,
-//! verify the answer, show the NATIVE QR code, pay, and receive and verify the
-//! notification. Exit status 0 only if all five pass.
+//! endpoint beside it, and for each gateway of the registry: place its sample order over
+//! HTTP, verify the answer, show a QR code where the answer has one, pay, and receive
+//! and verify the notification where the gateway sends one. Exit status 0 only if every
+//! gateway passes.
 
 use crate::merchant::{Merchant, MerchantKeys, MerchantOptions, PlacedOrder};
 use crate::qr;
 use paywire::client::Client;
-use paywire::keys::MerchantKey;
-use paywire::wechat_v3::{MerchantSigner, PlatformKeys};
-use paywire::{Fen, PayRequest, Secret, Yuan};
-use paywire_providers::{feat, swiftpass, wechat_global, weidoufu, xorpay};
+use paywire_providers::registry::{Answered, Credentials, Place};
+use paywire_providers::GATEWAYS;
 use paywire_sandbox::config::RetryConfig;
 use paywire_sandbox::state::unix_now;
 use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
@@ -87,10 +86,9 @@ pub struct Demo {
     /// The merchant's notify endpoint.
     pub merchant: Merchant,
     client: Client,
-    /// The demo merchant's v3 signer (sandbox keys).
-    signer: MerchantSigner,
-    /// The sandbox platform's certificate, to verify v3 answers.
-    platform: PlatformKeys,
+    /// The merchant's credentials at each gateway, loaded once: parsing an RSA key per
+    /// order would dominate a soak.
+    credentials: Vec<(Gateway, Credentials)>,
     counter: AtomicU32,
     /// How long a flow waits for its notification to be applied.
     notify_timeout: Duration,
@@ -116,18 +114,13 @@ impl Demo {
             ..SandboxConfig::default()
         };
         let keys = MerchantKeys::for_sandbox(&config)?;
-        // Loaded once: parsing an RSA key and a certificate per order would dominate a soak.
-        let key = MerchantKey::from_pem(paywire_sandbox::keys::MERCHANT_PRIVATE_KEY_PEM)
-            .map_err(|e| e.to_string())?;
-        let signer = MerchantSigner::new(
-            &config.wechat_global.mchid,
-            &config.wechat_global.merchant_serial,
-            key,
-        );
-        let mut platform = PlatformKeys::new();
-        platform
-            .add_certificate_pem(&config.wechat_global.platform_certificate_pem)
-            .map_err(|e| e.to_string())?;
+        let credentials = GATEWAYS
+            .gateways()
+            .map(|g| {
+                let gateway = Gateway::of(g.id);
+                (gateway, paywire_sandbox::credentials(&config, gateway))
+            })
+            .collect();
         let addr = "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?;
         let sandbox = Sandbox::start(config, addr)
             .await
@@ -140,8 +133,7 @@ impl Demo {
             sandbox,
             merchant,
             client,
-            signer,
-            platform,
+            credentials,
             counter: AtomicU32::new(0),
             notify_timeout: NOTIFY_TIMEOUT.max(delivery_span(&retry) + Duration::from_secs(5)),
             trace: None,
@@ -249,215 +241,72 @@ impl Demo {
         Ok(format!("verified, applied once ({attempts} deliveries)"))
     }
 
-    /// featapi: NATIVE order, QR code, pay (featapi documents no notification).
-    pub async fn feat(&self, out: &mut (dyn Write + Send)) -> Row {
+    /// One gateway's flow: its sample order placed and its answer checked, the order
+    /// paid, and its notification applied once (where the gateway sends one). A QR code
+    /// in the answer is shown on `out`.
+    pub async fn flow(&self, gateway: Gateway, out: &mut (dyn Write + Send)) -> Row {
         let start = Instant::now();
-        let config = self.sandbox.config();
-        let order = paywire_providers::feat::sample();
-        let answer = async {
-            let request = paywire_providers::feat::request(
-                &self.sandbox.base_url(Gateway::Feat),
-                &order,
-                &Secret::new(config.feat.access_token.as_str()),
-            )
-            .map_err(|e| e.to_string())?;
-            let reply = self.exchange(None, request).await?;
-            match feat::read_answer(&order, reply.status, &reply.body).map_err(|e| e.to_string())? {
-                feat::PayResult::Native(data) => Ok(data.code_url),
-                other => Err(format!("expected the NATIVE shape, got {other:?}")),
-            }
-        }
-        .await;
-        let (order_no, response, notification) = match answer {
-            Ok(code_url) => {
-                let _ = writeln!(
-                    out,
-                    "featapi NATIVE code_url {code_url}, scan to pay:\n{}",
-                    qr::terminal(&code_url).unwrap_or_else(|e| format!("({e})"))
-                );
-                let sandbox_id = code_url.rsplit("pr=").next().unwrap_or_default().to_owned();
-                let paid = self.pay(Gateway::Feat, &sandbox_id).await;
-                let notification =
-                    paid.map(|_| "none: featapi documents no notification".to_owned());
-                (
-                    sandbox_id,
-                    Ok("decoded (featapi does not sign answers)".to_owned()),
-                    notification,
-                )
-            }
-            Err(e) => (String::new(), Err(e), Err("not reached".into())),
-        };
-        Row {
-            gateway: Gateway::Feat,
-            order: order_no,
-            response,
-            notification,
-            elapsed: start.elapsed(),
-        }
-    }
-
-    /// weidoufu: WeChat mini-program order, `pay_sign` checked, pay, notification.
-    pub async fn weidoufu(&self) -> Row {
-        let start = Instant::now();
-        let config = self.sandbox.config();
-        let mut order = paywire_providers::weidoufu::sample();
-        order.access_key = config.weidoufu.access_key.clone();
-        order.out_order_no = self.order_number();
-        order.notify_url = self.merchant.notify_url(Gateway::Weidoufu);
-        self.merchant.placed(
-            Gateway::Weidoufu,
-            &order.out_order_no,
-            placed(order.total_fee, None),
-        );
-        let answer = async {
-            let secret = Secret::new(config.weidoufu.secret_key.as_str());
-            let request = paywire_providers::weidoufu::request(
-                &self.sandbox.base_url(Gateway::Weidoufu),
-                &order,
-                &secret,
-            )
-            .map_err(|e| e.to_string())?;
-            let reply = self
-                .exchange(Some(order.sign_string_redacted()), request)
-                .await?;
-            let data = weidoufu::read_answer(&reply.body).map_err(|e| e.to_string())?;
-            match &data.jsapi {
-                weidoufu::Jsapi::Wechat(jsapi) => {
-                    jsapi
-                        .verify_pay_sign(&Secret::new(config.weidoufu.wechat_key.as_str()))
-                        .map_err(|e| e.to_string())?;
-                    Ok("decoded, pay_sign verified".to_owned())
+        let order_number = self.order_number();
+        let answer = self.place(gateway, &order_number).await;
+        let (order, answer) = match answer {
+            Ok(answered) => {
+                if let Some(code_url) = &answered.code_url {
+                    let _ = writeln!(
+                        out,
+                        "{} code_url {code_url}, scan to pay:\n{}",
+                        gateway.name(),
+                        qr::terminal(code_url).unwrap_or_else(|e| format!("({e})"))
+                    );
                 }
-                other => Err(format!("expected WeChat jsapi parameters, got {other:?}")),
+                let order = answered.tracked_as.clone().unwrap_or(order_number);
+                (order, Ok(answered.summary))
             }
-        }
-        .await;
-        self.finish(Gateway::Weidoufu, order.out_order_no, answer, start)
-            .await
+            Err(e) => (order_number, Err(e)),
+        };
+        self.finish(gateway, order, answer, start).await
     }
 
-    /// SwiftPass: `pay.weixin.wap`, signed answer verified, pay, notification.
-    pub async fn swiftpass(&self) -> Row {
-        let start = Instant::now();
-        let config = self.sandbox.config();
-        let mut order = paywire_providers::swiftpass::sample();
-        order.mch_id = config.swiftpass.mch_id.clone();
-        order.out_trade_no = self.order_number();
-        order.notify_url = self.merchant.notify_url(Gateway::Swiftpass);
-        self.merchant.placed(
-            Gateway::Swiftpass,
-            &order.out_trade_no,
-            placed(order.total_fee, None),
-        );
-        let answer = async {
-            let key = Secret::new(config.swiftpass.key.as_str());
-            let request = paywire_providers::swiftpass::request(
-                &swiftpass::gateway_url(&self.sandbox.base_url(Gateway::Swiftpass)),
-                &order,
-                &key,
-            )
-            .map_err(|e| e.to_string())?;
-            let reply = self
-                .exchange(Some(order.sign_string_redacted()), request)
-                .await?;
-            let verified = swiftpass::verify_response(&reply.body, &swiftpass::VerifyKey::Md5(key))
-                .map_err(|e| e.to_string())?;
-            match verified.value.mweb_url {
-                Some(_) => Ok("signature verified, mweb_url received".to_owned()),
-                None => Err("signature verified, but no mweb_url".to_owned()),
-            }
+    /// Places the gateway's sample order as `order_number`, recording it with the
+    /// merchant before the answer is read (the notification may come first) and again
+    /// with what the answer adds (XorPay's `aoid`).
+    async fn place(&self, gateway: Gateway, order_number: &str) -> Result<Answered, String> {
+        let descriptor = GATEWAYS
+            .gateway(gateway.name())
+            .ok_or_else(|| format!("no gateway {} in the registry", gateway.name()))?;
+        let credentials = self
+            .credentials
+            .iter()
+            .find(|(g, _)| *g == gateway)
+            .map(|(_, c)| c)
+            .ok_or_else(|| format!("no credentials for {}", gateway.name()))?;
+        let notify_url = self.merchant.notify_url(gateway);
+        let placing = (descriptor.sample)(&Place {
+            base_url: &self.sandbox.base_url(gateway),
+            notify_url: &notify_url,
+            order_number,
+            credentials,
+            now: unix_now(),
+        })?;
+        let mut record = PlacedOrder {
+            amount: placing.amount,
+            currency: placing.currency.clone(),
+            gateway_order: None,
+        };
+        let notifies = descriptor.receiver.is_some();
+        if notifies {
+            self.merchant.placed(gateway, order_number, record.clone());
         }
-        .await;
-        self.finish(Gateway::Swiftpass, order.out_trade_no, answer, start)
-            .await
-    }
-
-    /// WeChat Pay Global: RSA-signed request, `Wechatpay-*` verified answer, pay,
-    /// encrypted notification.
-    pub async fn wechat_global(&self) -> Row {
-        let start = Instant::now();
-        let config = self.sandbox.config();
-        let mut order = paywire_providers::wechat_global::sample_direct();
-        order.mchid = Some(config.wechat_global.mchid.clone());
-        order.out_trade_no = self.order_number();
-        order.notify_url = self.merchant.notify_url(Gateway::WechatGlobal);
-        order.amount.total = 10;
-        let currency = Some(order.amount.currency.clone());
-        let amount = Fen::new(order.amount.total);
-        self.merchant.placed(
-            Gateway::WechatGlobal,
-            &order.out_trade_no,
-            placed(amount, currency),
-        );
-        let answer = async {
-            let nonce = paywire::sign::md5_hex(
-                order.out_trade_no.as_bytes(),
-                paywire::schema::HexCase::Upper,
-            );
-            let request = paywire_providers::wechat_global::request(
-                &self.sandbox.base_url(Gateway::WechatGlobal),
-                &order,
-                &self.signer,
-                unix_now(),
-                &nonce,
-            )
-            .map_err(|e| e.to_string())?;
-            let reply = self.exchange(None, request).await?;
-            wechat_global::read_answer(
-                &self.platform,
-                reply.status,
-                &reply.headers,
-                &reply.body,
-                unix_now(),
-            )
-            .map_err(|e| e.to_string())?;
-            Ok("Wechatpay-Signature verified, prepay_id received".to_owned())
+        let reply = self.exchange(placing.sign_string, placing.request).await?;
+        let mut answer = http::Response::new(reply.body);
+        *answer.status_mut() =
+            http::StatusCode::from_u16(reply.status).map_err(|e| e.to_string())?;
+        *answer.headers_mut() = reply.headers;
+        let answered = (placing.read)(&answer)?;
+        if notifies && answered.gateway_order.is_some() {
+            record.gateway_order = answered.gateway_order.clone();
+            self.merchant.placed(gateway, order_number, record);
         }
-        .await;
-        self.finish(Gateway::WechatGlobal, order.out_trade_no, answer, start)
-            .await
-    }
-
-    /// XorPay: form request, `info.paySign` verified, pay, notification.
-    pub async fn xorpay(&self) -> Row {
-        let start = Instant::now();
-        let config = self.sandbox.config();
-        let mut order = paywire_providers::xorpay::sample();
-        order.aid = config.xorpay.aid.clone();
-        order.order_id = self.order_number();
-        order.price = Yuan(Fen::new(1));
-        order.notify_url = self.merchant.notify_url(Gateway::Xorpay);
-        let answer = async {
-            let secret = Secret::new(config.xorpay.app_secret.as_str());
-            let request = paywire_providers::xorpay::request(
-                &self.sandbox.base_url(Gateway::Xorpay),
-                &order,
-                &secret,
-            )
-            .map_err(|e| e.to_string())?;
-            let reply = self
-                .exchange(Some(order.sign_string_redacted()), request)
-                .await?;
-            let answer = xorpay::read_answer(&reply.body).map_err(|e| e.to_string())?;
-            // The aoid XorPay gave the order: its notification must carry the same one.
-            let aoid = answer.aoid.clone();
-            self.merchant.placed(
-                Gateway::Xorpay,
-                &order.order_id,
-                PlacedOrder {
-                    gateway_order: Some(aoid),
-                    ..placed(order.price.fen(), None)
-                },
-            );
-            answer
-                .info
-                .verify(&Secret::new(config.xorpay.wechat_key.as_str()))
-                .map_err(|e| e.to_string())?;
-            Ok("decoded, info.paySign verified".to_owned())
-        }
-        .await;
-        self.finish(Gateway::Xorpay, order.order_id, answer, start)
-            .await
+        Ok(answered)
     }
 
     async fn finish(
@@ -467,7 +316,14 @@ impl Demo {
         answer: Result<String, String>,
         start: Instant,
     ) -> Row {
+        let notifies = GATEWAYS
+            .gateway(gateway.name())
+            .is_some_and(|g| g.receiver.is_some());
         let notification = match &answer {
+            Ok(_) if !notifies => self
+                .pay(gateway, &out_trade_no)
+                .await
+                .map(|_| format!("none: {} documents no notification", gateway.name())),
             Ok(_) => match self.pay(gateway, &out_trade_no).await {
                 Ok(sandbox_id) => {
                     let applied = self
@@ -491,24 +347,13 @@ impl Demo {
         }
     }
 
-    /// All five flows, in order.
+    /// Every gateway's flow, in registry order.
     pub async fn run_all(&self, out: &mut (dyn Write + Send)) -> Vec<Row> {
-        vec![
-            self.feat(out).await,
-            self.weidoufu().await,
-            self.swiftpass().await,
-            self.wechat_global().await,
-            self.xorpay().await,
-        ]
-    }
-}
-
-/// What the merchant records of an order it places: the amount (and currency).
-fn placed(amount: Fen, currency: Option<String>) -> PlacedOrder {
-    PlacedOrder {
-        amount,
-        currency,
-        gateway_order: None,
+        let mut rows = Vec::new();
+        for g in GATEWAYS.gateways() {
+            rows.push(self.flow(Gateway::of(g.id), out).await);
+        }
+        rows
     }
 }
 

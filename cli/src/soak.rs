@@ -12,6 +12,7 @@ use crate::demo::{Demo, Row};
 use crate::merchant::{Fault, FaultCounts, MerchantLedger, MerchantOptions};
 use crate::sockets::PeakConnections;
 use paywire::ledger::Ledger;
+use paywire_providers::GATEWAYS;
 use paywire_sandbox::config::RetryConfig;
 use paywire_sandbox::postgres_server::PostgresServer;
 use paywire_sandbox::redis_server::RedisServer;
@@ -183,13 +184,10 @@ impl SoakReport {
     }
 }
 
-const GATEWAYS: [Gateway; 5] = [
-    Gateway::Feat,
-    Gateway::Weidoufu,
-    Gateway::Swiftpass,
-    Gateway::WechatGlobal,
-    Gateway::Xorpay,
-];
+/// Every gateway of the registry, in turn.
+fn gateways() -> Vec<Gateway> {
+    GATEWAYS.gateways().map(|g| Gateway::of(g.id)).collect()
+}
 
 /// The soak's notification retries: quick, and persistent enough to outlast a claim's
 /// lease and a Redis outage several times over (a failure rate of 30 % exhausts 30
@@ -413,9 +411,11 @@ async fn soak(
     ));
     let semaphore = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
     let mut tasks = Vec::with_capacity(options.orders as usize);
+    let turns = gateways();
     for i in 0..options.orders {
         let demo = demo.clone();
         let reporter = reporter.clone();
+        let gateway = turns[i as usize % turns.len()];
         let permit = semaphore
             .clone()
             .acquire_owned()
@@ -424,13 +424,7 @@ async fn soak(
         placed.fetch_add(1, Ordering::Relaxed);
         tasks.push(tokio::spawn(async move {
             let _permit = permit;
-            let row = match GATEWAYS[i as usize % GATEWAYS.len()] {
-                Gateway::Feat => demo.feat(&mut std::io::sink()).await,
-                Gateway::Weidoufu => demo.weidoufu().await,
-                Gateway::Swiftpass => demo.swiftpass().await,
-                Gateway::WechatGlobal => demo.wechat_global().await,
-                Gateway::Xorpay => demo.xorpay().await,
-            };
+            let row = demo.flow(gateway, &mut std::io::sink()).await;
             reporter.advance();
             row
         }));
@@ -510,13 +504,13 @@ fn report(
     let orders = demo.sandbox.orders();
     let merchant = &demo.merchant;
     let mut gateways: BTreeMap<&'static str, GatewayReport> = GATEWAYS
-        .iter()
+        .gateways()
         .map(|g| {
             let report = GatewayReport {
-                notifies: *g != Gateway::Feat,
+                notifies: g.receiver.is_some(),
                 ..GatewayReport::default()
             };
-            (g.name(), report)
+            (g.id, report)
         })
         .collect();
     let mut lost = 0;

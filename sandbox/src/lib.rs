@@ -31,6 +31,7 @@ pub mod server;
 pub mod state;
 
 pub use config::SandboxConfig;
+pub use gateways::credentials;
 pub use state::{Delivery, Gateway, Order};
 
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -106,13 +107,8 @@ async fn pay(
             .into_response();
     };
     if newly_paid {
-        let outgoing = match order.gateway {
-            Gateway::Feat => None,
-            Gateway::Weidoufu => gateways::weidoufu::notification(&app, &order),
-            Gateway::Swiftpass => gateways::swiftpass::notification(&app, &order),
-            Gateway::WechatGlobal => gateways::wechat_global::notification(&app, &order),
-            Gateway::Xorpay => gateways::xorpay::notification(&app, &order),
-        };
+        let outgoing =
+            gateways::simulator(order.gateway).and_then(|s| (s.notification)(&app, &order));
         match outgoing {
             Some(outgoing) => app.deliveries.send(order.id.clone(), outgoing),
             None => app.orders.settle(&order.id),
@@ -159,26 +155,17 @@ async fn rotate(State(app): State<Arc<App>>) -> axum::Json<serde_json::Value> {
 }
 
 fn router(app: Arc<App>, port: u16) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route("/", get(cashier::page))
         .route("/_sandbox/orders", get(list))
         .route("/_sandbox/orders/{id}", get(one))
         .route("/_sandbox/orders/{id}/pay", post(pay))
         .route("/_sandbox/orders/{id}/cashier", get(cashier::order_page))
-        .route("/feat/oauth/token", post(gateways::feat::token))
-        .route("/feat/api/pay/order/pay/", post(gateways::feat::pay))
-        .route("/weidoufu/pay/miniapp", post(gateways::weidoufu::miniapp))
-        .route("/swiftpass/pay/gateway", post(gateways::swiftpass::gateway))
-        .route(
-            "/wechat-global/v3/global/transactions/jsapi",
-            post(gateways::wechat_global::jsapi),
-        )
-        .route(
-            "/wechat-global/v3/global/certificates",
-            get(gateways::wechat_global::certificates),
-        )
-        .route("/_sandbox/wechat-global/rotate", post(rotate))
-        .route("/xorpay/api/pay/{aid}", post(gateways::xorpay::pay))
+        .route("/_sandbox/wechat-global/rotate", post(rotate));
+    for simulator in gateways::SIMULATORS {
+        router = (simulator.routes)(router);
+    }
+    router
         .layer(DefaultBodyLimit::max(
             paywire::decode::Limits::default().max_bytes,
         ))
@@ -282,60 +269,23 @@ impl Sandbox {
     /// throwaway credentials are shown, so a developer can copy them; a secret set in the
     /// configuration is shown as `***`, since it may be a real one.
     pub fn banner(&self) -> Vec<String> {
-        let c = &self.app.config;
-        let d = SandboxConfig::default();
-        let url = |g| self.base_url(g);
-        let shown = |value: &str, default: &str| -> String {
-            if value == default {
-                value.to_owned()
-            } else {
-                "***".to_owned()
-            }
-        };
-        vec![
-            format!(
-                "feat           {}  client_id={} client_secret={} token={} (POST {}/oauth/token)",
-                url(Gateway::Feat),
-                c.feat.client_id,
-                shown(&c.feat.client_secret, &d.feat.client_secret),
-                shown(&c.feat.access_token, &d.feat.access_token),
-                url(Gateway::Feat)
-            ),
-            format!(
-                "weidoufu       {}  access_key={} secret_key={}",
-                url(Gateway::Weidoufu),
-                c.weidoufu.access_key,
-                shown(&c.weidoufu.secret_key, &d.weidoufu.secret_key)
-            ),
-            format!(
-                "swiftpass      {}  mch_id={} key={}",
-                url(Gateway::Swiftpass),
-                c.swiftpass.mch_id,
-                shown(&c.swiftpass.key, &d.swiftpass.key)
-            ),
-            format!(
-                "wechat-global  {}  mchid={} serial_no={} apiv3_key={} platform_serial={} keys={}",
-                url(Gateway::WechatGlobal),
-                c.wechat_global.mchid,
-                c.wechat_global.merchant_serial,
-                shown(&c.wechat_global.apiv3_key, &d.wechat_global.apiv3_key),
-                self.app.keys.platform_serial,
-                if c.wechat_global.platform_private_key_pem
-                    == d.wechat_global.platform_private_key_pem
-                {
-                    "sandbox/keys/"
-                } else {
-                    "from the config"
-                }
-            ),
-            format!(
-                "xorpay         {}  aid={} app_secret={}",
-                url(Gateway::Xorpay),
-                c.xorpay.aid,
-                shown(&c.xorpay.app_secret, &d.xorpay.app_secret)
-            ),
-            format!("cashier        {}/", self.app.base_url),
-        ]
+        let defaults = SandboxConfig::default();
+        let mut lines: Vec<String> = gateways::SIMULATORS
+            .iter()
+            .map(|s| {
+                let name = s.gateway.name();
+                let url = self.base_url(s.gateway);
+                format!("{name:<14} {url}  {}", (s.banner)(&self.app, &defaults))
+            })
+            .collect();
+        lines.push(format!("cashier        {}/", self.app.base_url));
+        lines
+    }
+
+    /// The credentials a merchant uses with `gateway` here, as the registry's endpoints
+    /// and receivers take them.
+    pub fn credentials(&self, gateway: Gateway) -> paywire_providers::registry::Credentials {
+        gateways::credentials(&self.app.config, gateway)
     }
 }
 

@@ -6,32 +6,29 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// The gateways the sandbox speaks.
+/// A gateway the sandbox speaks, by its id in `paywire_providers::GATEWAYS` (`xorpay`,
+/// `wechat-global`): its URL prefix, and the name its orders carry. Each simulator in
+/// `gateways` names its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Gateway {
-    /// featapi
-    Feat,
-    /// weidoufu
-    Weidoufu,
-    /// SwiftPass
-    Swiftpass,
-    /// WeChat Pay Global
-    WechatGlobal,
-    /// XorPay
-    Xorpay,
-}
+#[serde(transparent)]
+pub struct Gateway(&'static str);
 
 impl Gateway {
-    /// The URL prefix and display name.
+    /// The gateway with registry id `id`.
+    pub const fn of(id: &'static str) -> Gateway {
+        Gateway(id)
+    }
+
+    /// The registered gateway called `name`, if there is one.
+    pub fn named(name: &str) -> Option<Gateway> {
+        paywire_providers::GATEWAYS
+            .gateway(name)
+            .map(|g| Gateway(g.id))
+    }
+
+    /// The URL prefix and display name: the registry id.
     pub fn name(self) -> &'static str {
-        match self {
-            Gateway::Feat => "feat",
-            Gateway::Weidoufu => "weidoufu",
-            Gateway::Swiftpass => "swiftpass",
-            Gateway::WechatGlobal => "wechat-global",
-            Gateway::Xorpay => "xorpay",
-        }
+        self.0
     }
 }
 
@@ -389,7 +386,7 @@ mod tests {
     fn order(n: u32) -> Order {
         Order {
             id: format!("ID{n}"),
-            gateway: Gateway::Swiftpass,
+            gateway: Gateway::of("a-gateway"),
             out_trade_no: format!("N{n}"),
             amount_fen: 1,
             notify_url: None,

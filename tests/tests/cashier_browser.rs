@@ -124,10 +124,10 @@ async fn unpaid_order(demo: &Demo) -> (String, String) {
     let mut order = paywire_providers::weidoufu::sample();
     order.access_key = config.weidoufu.access_key.clone();
     order.out_order_no = demo.order_number();
-    order.notify_url = demo.merchant.notify_url(Gateway::Weidoufu);
+    order.notify_url = demo.merchant.notify_url(Gateway::WEIDOUFU);
     // The merchant applies only payments of orders it placed, for their amount.
     demo.merchant.placed(
-        Gateway::Weidoufu,
+        Gateway::WEIDOUFU,
         &order.out_order_no,
         paywire_cli::merchant::PlacedOrder {
             amount: order.total_fee,
@@ -136,7 +136,7 @@ async fn unpaid_order(demo: &Demo) -> (String, String) {
         },
     );
     let request = paywire_providers::weidoufu::request(
-        &demo.sandbox.base_url(Gateway::Weidoufu),
+        &demo.sandbox.base_url(Gateway::WEIDOUFU),
         &order,
         &paywire::Secret::new(config.weidoufu.secret_key.as_str()),
     )
@@ -193,7 +193,7 @@ async fn cashier_page_pay_button_delivers_a_verified_notification() {
 
     let applied = demo
         .merchant
-        .wait_applied(Gateway::Weidoufu, &out_order_no, Duration::from_secs(15))
+        .wait_applied(Gateway::WEIDOUFU, &out_order_no, Duration::from_secs(15))
         .await;
     assert!(
         applied.is_some(),

@@ -52,7 +52,7 @@ fn order_and_signer(
 async fn system_error_is_repeated_with_a_fresh_signature_and_other_errors_are_not() {
     let sandbox = sandbox(2).await;
     let (order, signer) = order_and_signer(&sandbox, "REPEAT0001");
-    let base = sandbox.base_url(Gateway::WechatGlobal);
+    let base = sandbox.base_url(Gateway::WECHAT_GLOBAL);
     let calls = AtomicU32::new(0);
     let make = || {
         let n = calls.fetch_add(1, Ordering::SeqCst);
@@ -102,7 +102,7 @@ async fn system_error_is_repeated_with_a_fresh_signature_and_other_errors_are_no
 async fn repeating_stops_at_the_attempt_limit() {
     let sandbox = sandbox(10).await;
     let (order, signer) = order_and_signer(&sandbox, "REPEAT0002");
-    let base = sandbox.base_url(Gateway::WechatGlobal);
+    let base = sandbox.base_url(Gateway::WECHAT_GLOBAL);
     let client = Client::new().unwrap();
     let make =
         || paywire_providers::wechat_global::request(&base, &order, &signer, unix_now(), "n");
@@ -170,7 +170,7 @@ async fn timeouts_and_oversized_answers_are_errors() {
 async fn feat_token_source_fetches_from_the_sandbox_and_the_pay_call_uses_it() {
     let sandbox = sandbox(0).await;
     let config = sandbox.config().clone();
-    let base = sandbox.base_url(Gateway::Feat);
+    let base = sandbox.base_url(Gateway::FEAT);
     let client = Client::new().unwrap();
     let source = ClientCredentials::new(
         client.clone(),

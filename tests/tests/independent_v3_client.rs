@@ -41,7 +41,7 @@ async fn a_v3_client_written_from_the_published_rules_works_against_the_sandbox(
     let args = [
         format!("{root}/fixtures/v3_client.py"),
         "--base".into(),
-        sandbox.base_url(Gateway::WechatGlobal),
+        sandbox.base_url(Gateway::WECHAT_GLOBAL),
         "--sandbox".into(),
         sandbox.url(),
         "--mchid".into(),

@@ -30,7 +30,7 @@ async fn place(sandbox: &Sandbox, client: &Client, n: u32) -> http::Response<Vec
     order.notify_url = "http://127.0.0.1:9/notify".into();
     order.out_trade_no = format!("ROT{n}{}", unix_now());
     let request = paywire_providers::wechat_global::request(
-        &sandbox.base_url(Gateway::WechatGlobal),
+        &sandbox.base_url(Gateway::WECHAT_GLOBAL),
         &order,
         &signer(config),
         unix_now(),
@@ -62,7 +62,7 @@ async fn a_rotated_platform_key_is_fetched_once_and_verifies() {
     let config = sandbox.config().clone();
     let client = Client::new().unwrap();
     let apiv3 = Secret::new(config.wechat_global.apiv3_key.as_str());
-    let base = sandbox.base_url(Gateway::WechatGlobal);
+    let base = sandbox.base_url(Gateway::WECHAT_GLOBAL);
     let refresh = |interval| {
         PlatformKeysRefresh::new(
             PlatformKeys::new(),

@@ -43,7 +43,7 @@ async fn slow_merchant(delay: Duration) -> u16 {
 fn paid_order(id: &str, port: u16) -> Order {
     Order {
         id: id.into(),
-        gateway: Gateway::Swiftpass,
+        gateway: Gateway::SWIFTPASS,
         out_trade_no: id.into(),
         amount_fen: 1,
         notify_url: Some(format!("http://127.0.0.1:{port}/notify")),

@@ -42,7 +42,7 @@ async fn all_five_gateways_pass_end_to_end() {
     assert!(demo.merchant.refused().is_empty());
     let weidoufu = applied
         .iter()
-        .find(|a| a.gateway == Gateway::Weidoufu)
+        .find(|a| a.gateway == Gateway::WEIDOUFU)
         .unwrap();
     assert_eq!(
         weidoufu.amount_fen,
@@ -53,7 +53,7 @@ async fn all_five_gateways_pass_end_to_end() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notifications_are_retried_until_acknowledged_and_applied_once() {
     let demo = Demo::start(3).await.unwrap();
-    let row = demo.swiftpass().await;
+    let row = demo.flow(Gateway::SWIFTPASS, &mut std::io::sink()).await;
     assert!(row.passed(), "{row:?}");
     let order = demo
         .sandbox
@@ -76,7 +76,7 @@ async fn notifications_are_retried_until_acknowledged_and_applied_once() {
         ]
     );
     // Paying again does not send it again, and the merchant applied it once.
-    demo.pay(Gateway::Swiftpass, &row.order).await.unwrap();
+    demo.pay(Gateway::SWIFTPASS, &row.order).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(
         demo.merchant
@@ -102,7 +102,7 @@ async fn notifications_are_retried_until_acknowledged_and_applied_once() {
 async fn weidoufu_documented_errors() {
     let demo = Demo::start(0).await.unwrap();
     let config = demo.sandbox.config().clone();
-    let base = demo.sandbox.base_url(Gateway::Weidoufu);
+    let base = demo.sandbox.base_url(Gateway::WEIDOUFU);
     let pw = paywire::client::Client::new().unwrap();
     let mut order = paywire_providers::weidoufu::sample();
     // The sandbox delivers to loopback only (nothing listens on port 9).
@@ -144,7 +144,7 @@ async fn weidoufu_documented_errors() {
 async fn swiftpass_documented_errors() {
     let demo = Demo::start(0).await.unwrap();
     let config = demo.sandbox.config().clone();
-    let base = demo.sandbox.base_url(Gateway::Swiftpass);
+    let base = demo.sandbox.base_url(Gateway::SWIFTPASS);
     let pw = paywire::client::Client::new().unwrap();
     let key = swiftpass::VerifyKey::Md5(Secret::new(config.swiftpass.key.as_str()));
     let mut order = paywire_providers::swiftpass::sample();
@@ -230,7 +230,7 @@ fn signer(config: &SandboxConfig) -> MerchantSigner {
 async fn wechat_global_documented_errors() {
     let demo = Demo::start(0).await.unwrap();
     let config = demo.sandbox.config().clone();
-    let base = demo.sandbox.base_url(Gateway::WechatGlobal);
+    let base = demo.sandbox.base_url(Gateway::WECHAT_GLOBAL);
     let pw = paywire::client::Client::new().unwrap();
     let mut platform = PlatformKeys::new();
     platform
@@ -384,7 +384,7 @@ async fn wechat_global_documented_errors() {
 async fn xorpay_documented_errors() {
     let demo = Demo::start(0).await.unwrap();
     let config = demo.sandbox.config().clone();
-    let base = demo.sandbox.base_url(Gateway::Xorpay);
+    let base = demo.sandbox.base_url(Gateway::XORPAY);
     let pw = paywire::client::Client::new().unwrap();
     let secret = Secret::new(config.xorpay.app_secret.as_str());
     let mut order = paywire_providers::xorpay::sample();
@@ -478,7 +478,7 @@ async fn xorpay_documented_errors() {
 async fn feat_documented_errors_and_token_endpoint() {
     let demo = Demo::start(0).await.unwrap();
     let config = demo.sandbox.config().clone();
-    let base = demo.sandbox.base_url(Gateway::Feat);
+    let base = demo.sandbox.base_url(Gateway::FEAT);
     let pw = paywire::client::Client::new().unwrap();
     let order = paywire_providers::feat::sample();
     let reply = send(
@@ -530,9 +530,9 @@ async fn feat_documented_errors_and_token_endpoint() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cashier_page_lists_orders_with_pay_buttons_and_qr_codes() {
     let demo = Demo::start(0).await.unwrap();
-    let row = demo.feat(&mut std::io::sink()).await;
+    let row = demo.flow(Gateway::FEAT, &mut std::io::sink()).await;
     assert!(row.passed(), "{row:?}");
-    let weidoufu = demo.weidoufu().await;
+    let weidoufu = demo.flow(Gateway::WEIDOUFU, &mut std::io::sink()).await;
     assert!(weidoufu.passed());
     let pw = paywire::client::Client::new().unwrap();
     let request = http::Request::get(format!("{}/", demo.sandbox.url()))
@@ -575,7 +575,7 @@ async fn a_v3_client_signing_the_real_gateway_path_is_accepted_at_the_prefixed_b
     let key = MerchantKey::from_pem(paywire_sandbox::keys::MERCHANT_PRIVATE_KEY_PEM).unwrap();
     let url = format!(
         "{}/v3/global/transactions/jsapi",
-        sandbox.base_url(Gateway::WechatGlobal)
+        sandbox.base_url(Gateway::WECHAT_GLOBAL)
     );
     assert!(url.contains("/wechat-global/v3/"), "{url}");
     let mut order = paywire_providers::wechat_global::sample_direct();

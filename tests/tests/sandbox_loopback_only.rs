@@ -112,7 +112,7 @@ async fn inside_a_fresh_network_namespace() {
         order.out_trade_no = format!("NS{n}");
         order.notify_url = url.clone();
         let request = paywire_providers::swiftpass::request(
-            &swiftpass::gateway_url(&sandbox.base_url(Gateway::Swiftpass)),
+            &swiftpass::gateway_url(&sandbox.base_url(Gateway::SWIFTPASS)),
             &order,
             &swiftpass_key,
         )
@@ -134,7 +134,7 @@ async fn inside_a_fresh_network_namespace() {
         order.out_order_no = format!("NSWEIDOUFU00000000{n}");
         order.notify_url = url.clone();
         let request = paywire_providers::weidoufu::request(
-            &sandbox.base_url(Gateway::Weidoufu),
+            &sandbox.base_url(Gateway::WEIDOUFU),
             &order,
             &weidoufu_key,
         )
@@ -164,7 +164,7 @@ async fn inside_a_fresh_network_namespace() {
     ] {
         let order = Order {
             id: id.into(),
-            gateway: Gateway::Swiftpass,
+            gateway: Gateway::SWIFTPASS,
             out_trade_no: id.into(),
             amount_fen: Fen::new(1).get(),
             notify_url: Some(url.clone()),

@@ -21,10 +21,10 @@ use axum::Router;
 use faults::Draw;
 use http::StatusCode;
 use paywire::ledger::Ledger;
-use paywire::wechat_v3::PlatformKeys;
-use paywire::{Fen, Secret};
-use paywire_axum::Notifications;
-use paywire_providers::{swiftpass, weidoufu, xorpay};
+use paywire::Fen;
+use paywire_axum::{Notifications, Receiver};
+use paywire_providers::registry::{Credentials, MakeReceiver};
+use paywire_providers::GATEWAYS;
 use paywire_sandbox::{Gateway, SandboxConfig};
 use shop::{Books, InstanceShop};
 use sqlx::{PgPool, SqlitePool};
@@ -35,43 +35,51 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tower::ServiceExt;
 
-/// The keys a merchant verifies notifications with.
+/// The keys a merchant verifies notifications with: for each gateway of the registry
+/// that notifies, how its receiver is made and the credentials it is made with.
 #[derive(Clone)]
 pub struct MerchantKeys {
-    swiftpass: Secret,
-    weidoufu: Secret,
-    xorpay: Secret,
-    wechat_platform: PlatformKeys,
-    apiv3: Secret,
+    gateways: Vec<(MakeReceiver, Credentials)>,
 }
 
 impl MerchantKeys {
     /// The keys that match a sandbox configuration.
     pub fn for_sandbox(config: &SandboxConfig) -> Result<Self, String> {
-        let mut wechat_platform = PlatformKeys::new();
-        wechat_platform
-            .add_certificate_pem(&config.wechat_global.platform_certificate_pem)
-            .map_err(|e| e.to_string())?;
-        Ok(MerchantKeys {
-            swiftpass: Secret::new(config.swiftpass.key.as_str()),
-            weidoufu: Secret::new(config.weidoufu.secret_key.as_str()),
-            xorpay: Secret::new(config.xorpay.app_secret.as_str()),
-            wechat_platform,
-            apiv3: Secret::new(config.wechat_global.apiv3_key.as_str()),
-        })
+        let keys = MerchantKeys {
+            gateways: GATEWAYS
+                .gateways()
+                .filter_map(|g| {
+                    let make = g.receiver?;
+                    Some((
+                        make,
+                        paywire_sandbox::credentials(config, Gateway::of(g.id)),
+                    ))
+                })
+                .collect(),
+        };
+        // Made once here so that a missing key is reported before anything starts.
+        keys.receivers()?;
+        Ok(keys)
+    }
+
+    /// One receiver per notifying gateway.
+    fn receivers(&self) -> Result<Vec<Receiver>, String> {
+        self.gateways
+            .iter()
+            .map(|(make, credentials)| make(credentials))
+            .collect()
     }
 }
 
-/// The router of `notifications` for the four notifying gateways, verified with `keys`.
+/// The router of `notifications` for every notifying gateway, verified with `keys`.
 macro_rules! routes {
-    ($keys:expr, $notifications:expr) => {
-        $notifications
-            .swiftpass(swiftpass::VerifyKey::Md5($keys.swiftpass.clone()))
-            .weidoufu($keys.weidoufu.clone())
-            .xorpay($keys.xorpay.clone())
-            .wechat_global($keys.wechat_platform.clone(), $keys.apiv3.clone())
-            .router()
-    };
+    ($keys:expr, $notifications:expr) => {{
+        let mut notifications = $notifications;
+        for receiver in $keys.receivers().map_err(std::io::Error::other)? {
+            notifications = notifications.receive(receiver);
+        }
+        notifications.router()
+    }};
 }
 
 /// Where the instances apply payments.
@@ -183,16 +191,6 @@ impl Front {
     }
 }
 
-fn ack_text(gateway: Gateway) -> &'static str {
-    match gateway {
-        Gateway::Swiftpass => swiftpass::NOTIFY_ACK,
-        Gateway::Weidoufu => weidoufu::NOTIFY_ACK,
-        Gateway::Xorpay => xorpay::NOTIFY_ACK,
-        // WeChat Pay v3 takes any 2xx; featapi sends none.
-        Gateway::WechatGlobal | Gateway::Feat => "",
-    }
-}
-
 /// A body that fails after its first chunk: the server aborts the connection mid-answer,
 /// and the gateway sees a truncated response.
 fn dropped_connection() -> Response {
@@ -213,12 +211,12 @@ async fn notify(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(gateway) = gateway_of(&name) else {
+    let Some(gateway) = Gateway::named(&name) else {
         return (StatusCode::NOT_FOUND, "unknown gateway").into_response();
     };
     lock(&front.last).insert(gateway, body.to_vec());
-    if gateway == Gateway::Feat {
-        return (StatusCode::NOT_FOUND, "featapi sends no notification").into_response();
+    if GATEWAYS.gateway(&name).and_then(|g| g.receiver).is_none() {
+        return (StatusCode::NOT_FOUND, "this gateway sends no notification").into_response();
     }
     // The load balancer: deliveries spread over the instances in turn.
     let index = front.next.fetch_add(1, Ordering::Relaxed) % front.instances.len();
@@ -266,7 +264,7 @@ async fn notify(
         Some(f @ Fault::Slow) => {
             front.count(f);
             tokio::time::sleep(front.hang).await;
-            (StatusCode::OK, ack_text(gateway)).into_response()
+            answer
         }
         Some(f @ Fault::Drop) => {
             front.count(f);
@@ -274,20 +272,6 @@ async fn notify(
         }
         _ => answer,
     }
-}
-
-/// The sandbox gateway a name (the notify URL's last segment, a payment key's gateway)
-/// names.
-fn gateway_of(name: &str) -> Option<Gateway> {
-    [
-        Gateway::Feat,
-        Gateway::Weidoufu,
-        Gateway::Swiftpass,
-        Gateway::WechatGlobal,
-        Gateway::Xorpay,
-    ]
-    .into_iter()
-    .find(|g| g.name() == name)
 }
 
 /// Keeps the panics the soak's faults cause out of the output; any other panic is
@@ -475,7 +459,7 @@ impl Merchant {
     fn record(&self, rows: Vec<(String, String, i64, i64)>) {
         let mut applied = lock(&self.front.books.applied);
         for (gateway, out_trade_no, amount, writes) in rows {
-            let Some(gateway) = gateway_of(&gateway) else {
+            let Some(gateway) = Gateway::named(&gateway) else {
                 continue;
             };
             let written = Applied {

@@ -26,7 +26,7 @@ pub struct Books {
 
 impl Books {
     fn order(&self, payment: &Payment) -> Option<Order> {
-        let gateway = super::gateway_of(payment.key.gateway())?;
+        let gateway = Gateway::named(payment.key.gateway())?;
         let placed = lock(&self.placed)
             .get(&(gateway, payment.order.clone()))
             .cloned()?;
@@ -88,7 +88,7 @@ impl Shop for InstanceShop {
 
     async fn apply(&self, payment: &Payment) -> Result<(), String> {
         let fault = self.before_write()?;
-        let gateway = super::gateway_of(payment.key.gateway()).ok_or("unknown gateway")?;
+        let gateway = Gateway::named(payment.key.gateway()).ok_or("unknown gateway")?;
         let written = Applied {
             gateway,
             out_trade_no: payment.order.clone(),

@@ -13,9 +13,36 @@ use http::StatusCode;
 use paywire::wechat_v2::{AppParams, BridgeParams};
 use paywire::{PayRequest, Secret, TextOrNumber};
 use paywire_providers::feat::{end_type, OrderPay, SCOPE};
+use paywire_providers::registry::Credentials;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// featapi in the sandbox: its token and pay endpoints; it sends no notification.
+pub const SIMULATOR: super::Simulator = super::Simulator {
+    gateway: Gateway::FEAT,
+    routes: |router| {
+        router
+            .route("/feat/oauth/token", axum::routing::post(token))
+            .route("/feat/api/pay/order/pay/", axum::routing::post(pay))
+    },
+    notification: |_, _| None,
+    credentials: |config| Credentials {
+        token: Some(Secret::new(config.feat.access_token.as_str())),
+        wechat_key: Some(Secret::new(config.feat.wechat_key.as_str())),
+        ..Credentials::default()
+    },
+    banner: |app, d| {
+        let c = &app.config.feat;
+        format!(
+            "client_id={} client_secret={} token={} (POST {}/feat/oauth/token)",
+            c.client_id,
+            super::shown(&c.client_secret, &d.feat.client_secret),
+            super::shown(&c.access_token, &d.feat.access_token),
+            app.base_url
+        )
+    },
+};
 
 fn oauth_error(status: StatusCode, error: &str, description: Option<&str>) -> Response {
     let body = match description {
@@ -118,7 +145,7 @@ pub async fn pay(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -
     let native = (wx_app_type.as_str(), request.end_type) == ("official_account", end_type::NATIVE);
     let order = Order {
         id: id.clone(),
-        gateway: Gateway::Feat,
+        gateway: Gateway::FEAT,
         out_trade_no: id.clone(),
         amount_fen: 0,
         notify_url: None,

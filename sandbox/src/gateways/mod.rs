@@ -1,5 +1,6 @@
-//! One module per gateway: its endpoint handlers, answering as the gateways' documents, and
-//! the notification it sends when an order is paid.
+//! One module per gateway: its endpoint handlers, answering as the gateways' documents,
+//! the notification it sends when an order is paid, and the credentials a merchant uses
+//! with it; [`SIMULATORS`] lists them.
 
 pub mod feat;
 pub mod swiftpass;
@@ -7,11 +8,75 @@ pub mod wechat_global;
 pub mod weidoufu;
 pub mod xorpay;
 
-use crate::App;
+use crate::notify::Outgoing;
+use crate::state::{Gateway, Order};
+use crate::{App, SandboxConfig};
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use paywire::schema::HexCase;
 use paywire::{Node, NodeObject};
+
+impl Gateway {
+    /// featapi.
+    pub const FEAT: Gateway = Gateway::of(paywire_providers::feat::DESCRIPTOR.id);
+    /// weidoufu.
+    pub const WEIDOUFU: Gateway = Gateway::of(paywire_providers::weidoufu::GATEWAY);
+    /// SwiftPass.
+    pub const SWIFTPASS: Gateway = Gateway::of(paywire_providers::swiftpass::GATEWAY);
+    /// WeChat Pay Global.
+    pub const WECHAT_GLOBAL: Gateway = Gateway::of(paywire_providers::wechat_global::GATEWAY);
+    /// XorPay.
+    pub const XORPAY: Gateway = Gateway::of(paywire_providers::xorpay::GATEWAY);
+}
+
+/// One simulated gateway.
+pub struct Simulator {
+    /// The gateway.
+    pub gateway: Gateway,
+    /// Adds its endpoints, under `/<gateway id>/`.
+    pub routes: fn(axum::Router<std::sync::Arc<App>>) -> axum::Router<std::sync::Arc<App>>,
+    /// The notification of a paid order; `None` for a gateway that sends none.
+    pub notification: fn(&App, &Order) -> Option<Outgoing>,
+    /// The credentials a merchant uses with it under `config`.
+    pub credentials: fn(&SandboxConfig) -> paywire_providers::registry::Credentials,
+    /// Its banner line after the URL: the credentials, a secret set in the configuration
+    /// as `***` (the second configuration is the default one).
+    pub banner: fn(&App, &SandboxConfig) -> String,
+}
+
+/// Every simulated gateway, in the order the banner lists them.
+pub const SIMULATORS: &[Simulator] = &[
+    feat::SIMULATOR,
+    weidoufu::SIMULATOR,
+    swiftpass::SIMULATOR,
+    wechat_global::SIMULATOR,
+    xorpay::SIMULATOR,
+];
+
+/// The simulator of `gateway`.
+pub fn simulator(gateway: Gateway) -> Option<&'static Simulator> {
+    SIMULATORS.iter().find(|s| s.gateway == gateway)
+}
+
+/// The credentials a merchant uses with `gateway` under `config` (none for a gateway
+/// the sandbox does not simulate).
+pub fn credentials(
+    config: &SandboxConfig,
+    gateway: Gateway,
+) -> paywire_providers::registry::Credentials {
+    simulator(gateway)
+        .map(|s| (s.credentials)(config))
+        .unwrap_or_default()
+}
+
+/// `value` if it is the built-in throwaway `default`, else `***` (it may be a real one).
+pub fn shown(value: &str, default: &str) -> String {
+    if value == default {
+        value.to_owned()
+    } else {
+        "***".to_owned()
+    }
+}
 
 /// A JSON answer.
 pub fn json(status: StatusCode, value: &serde_json::Value) -> Response {

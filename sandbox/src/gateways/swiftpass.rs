@@ -10,10 +10,32 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use paywire::verify::{expected_signature, signatures_match};
 use paywire::NodeObject;
+use paywire::Secret;
 use paywire::{PayRequest, PayResponse};
+use paywire_providers::registry::Credentials;
 use paywire_providers::swiftpass::{PayNotification, WapPay, WapPayResponse};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// SwiftPass in the sandbox: its gateway URL and notification.
+pub const SIMULATOR: super::Simulator = super::Simulator {
+    gateway: Gateway::SWIFTPASS,
+    routes: |router| router.route("/swiftpass/pay/gateway", axum::routing::post(gateway)),
+    notification,
+    credentials: |config| Credentials {
+        merchant_id: Some(config.swiftpass.mch_id.clone()),
+        key: Some(Secret::new(config.swiftpass.key.as_str())),
+        ..Credentials::default()
+    },
+    banner: |app, d| {
+        let c = &app.config.swiftpass;
+        format!(
+            "mch_id={} key={}",
+            c.mch_id,
+            super::shown(&c.key, &d.swiftpass.key)
+        )
+    },
+};
 
 fn xml_response(body: String) -> Response {
     (
@@ -68,7 +90,7 @@ pub async fn gateway(State(app): State<Arc<App>>, body: Bytes) -> Response {
     let id = app.orders.fresh_id("SP");
     let order = Order {
         id: id.clone(),
-        gateway: Gateway::Swiftpass,
+        gateway: Gateway::SWIFTPASS,
         out_trade_no: request.out_trade_no.clone(),
         amount_fen: request.total_fee.get(),
         notify_url: Some(request.notify_url.clone()),

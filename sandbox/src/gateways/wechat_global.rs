@@ -16,10 +16,60 @@ use paywire::decode::DecodeError;
 use paywire::keys::MerchantKey;
 use paywire::wechat_v3::{self, Authorization};
 use paywire::{PayRequest, Secret};
+use paywire_providers::registry::Credentials;
 use paywire_providers::wechat_global::JsapiOrder;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// WeChat Pay Global in the sandbox: its JSAPI and certificates endpoints and its
+/// encrypted notification.
+pub const SIMULATOR: super::Simulator = super::Simulator {
+    gateway: Gateway::WECHAT_GLOBAL,
+    routes: |router| {
+        router
+            .route(
+                "/wechat-global/v3/global/transactions/jsapi",
+                axum::routing::post(jsapi),
+            )
+            .route(
+                "/wechat-global/v3/global/certificates",
+                axum::routing::get(certificates),
+            )
+    },
+    notification,
+    credentials: |config| {
+        let c = &config.wechat_global;
+        Credentials {
+            merchant_id: Some(c.mchid.clone()),
+            serial: Some(c.merchant_serial.clone()),
+            // The demo merchant's key pairs with the configured merchant public key only
+            // when that is the built-in one.
+            private_key: paywire::keys::MerchantKey::from_pem(
+                crate::keys::MERCHANT_PRIVATE_KEY_PEM,
+            )
+            .ok(),
+            platform_cert_pem: Some(c.platform_certificate_pem.clone()),
+            apiv3_key: Some(Secret::new(c.apiv3_key.as_str())),
+            ..Credentials::default()
+        }
+    },
+    banner: |app, d| {
+        let c = &app.config.wechat_global;
+        format!(
+            "mchid={} serial_no={} apiv3_key={} platform_serial={} keys={}",
+            c.mchid,
+            c.merchant_serial,
+            super::shown(&c.apiv3_key, &d.wechat_global.apiv3_key),
+            app.keys.platform_serial,
+            if c.platform_private_key_pem == d.wechat_global.platform_private_key_pem {
+                "sandbox/keys/"
+            } else {
+                "from the config"
+            }
+        )
+    },
+};
 
 /// The platform key the sandbox signs with now, and the certificates it publishes.
 pub struct Platform {
@@ -317,7 +367,7 @@ pub async fn jsapi(
     ]);
     let placed = app.orders.place(Order {
         id: app.orders.fresh_id("WG"),
-        gateway: Gateway::WechatGlobal,
+        gateway: Gateway::WECHAT_GLOBAL,
         out_trade_no: order.out_trade_no.clone(),
         amount_fen: order.amount.total,
         notify_url: Some(order.notify_url.clone()),

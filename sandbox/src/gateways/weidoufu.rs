@@ -13,10 +13,32 @@ use paywire::verify::{expected_signature, signatures_match};
 use paywire::wechat_v2::BridgeParams;
 use paywire::{Node, NodeObject};
 use paywire::{PayRequest, Secret};
+use paywire_providers::registry::Credentials;
 use paywire_providers::weidoufu::{sign_notification, MiniappPay, NOTIFY_ACK};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// weidoufu in the sandbox: its mini-program endpoint and notification.
+pub const SIMULATOR: super::Simulator = super::Simulator {
+    gateway: Gateway::WEIDOUFU,
+    routes: |router| router.route("/weidoufu/pay/miniapp", axum::routing::post(miniapp)),
+    notification,
+    credentials: |config| Credentials {
+        merchant_id: Some(config.weidoufu.access_key.clone()),
+        key: Some(Secret::new(config.weidoufu.secret_key.as_str())),
+        wechat_key: Some(Secret::new(config.weidoufu.wechat_key.as_str())),
+        ..Credentials::default()
+    },
+    banner: |app, d| {
+        let c = &app.config.weidoufu;
+        format!(
+            "access_key={} secret_key={}",
+            c.access_key,
+            super::shown(&c.secret_key, &d.weidoufu.secret_key)
+        )
+    },
+};
 
 fn refuse(message: &str, out_order_no: &str, app: &App) -> Response {
     json(
@@ -65,7 +87,7 @@ pub async fn miniapp(State(app): State<Arc<App>>, body: Bytes) -> Response {
     ]);
     let order = Order {
         id: app.orders.fresh_id("WD"),
-        gateway: Gateway::Weidoufu,
+        gateway: Gateway::WEIDOUFU,
         out_trade_no: request.out_order_no.clone(),
         amount_fen: request.total_fee.get(),
         notify_url: Some(request.notify_url.clone()),

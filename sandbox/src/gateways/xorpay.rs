@@ -13,10 +13,32 @@ use paywire::decode::Limits;
 use paywire::verify::{expected_signature, signatures_match};
 use paywire::wechat_v2::BridgeParams;
 use paywire::{PayRequest, PayResponse, Secret, Violation};
+use paywire_providers::registry::Credentials;
 use paywire_providers::xorpay::{JsapiPay, PayNotification, NOTIFY_ACK};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// XorPay in the sandbox: its pay endpoint and notification.
+pub const SIMULATOR: super::Simulator = super::Simulator {
+    gateway: Gateway::XORPAY,
+    routes: |router| router.route("/xorpay/api/pay/{aid}", axum::routing::post(pay)),
+    notification,
+    credentials: |config| Credentials {
+        merchant_id: Some(config.xorpay.aid.clone()),
+        key: Some(Secret::new(config.xorpay.app_secret.as_str())),
+        wechat_key: Some(Secret::new(config.xorpay.wechat_key.as_str())),
+        ..Credentials::default()
+    },
+    banner: |app, d| {
+        let c = &app.config.xorpay;
+        format!(
+            "aid={} app_secret={}",
+            c.aid,
+            super::shown(&c.app_secret, &d.xorpay.app_secret)
+        )
+    },
+};
 
 fn status(code: &str) -> Response {
     json(StatusCode::OK, &json!({ "status": code }))
@@ -62,7 +84,7 @@ pub async fn pay(State(app): State<Arc<App>>, Path(aid): Path<String>, body: Byt
     }
     let order = Order {
         id: app.orders.fresh_id("XP"),
-        gateway: Gateway::Xorpay,
+        gateway: Gateway::XORPAY,
         out_trade_no: request.order_id.clone(),
         amount_fen: request.price.fen().get(),
         notify_url: Some(request.notify_url.clone()),
