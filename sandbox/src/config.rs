@@ -1,136 +1,10 @@
-//! Merchant credentials the sandbox accepts, with sandbox defaults that a JSON config
-//! file can override field by field.
+//! The sandbox's configuration: each gateway's merchant credentials (declared beside its
+//! simulator), retries, server and storage bounds, with sandbox defaults that a JSON
+//! config file can override field by field.
 
-use paywire::keys::{KeyError, MerchantKey, PublicKey};
+use paywire::keys::KeyError;
 use serde::Deserialize;
 use std::time::Duration;
-
-/// featapi credentials.
-#[derive(Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct FeatConfig {
-    /// OAuth2 client id.
-    pub client_id: String,
-    /// OAuth2 client secret.
-    pub client_secret: String,
-    /// The bearer token the pay endpoint accepts (also what the token endpoint issues).
-    pub access_token: String,
-    /// The WeChat key featapi signs JSAPI/APP parameters with.
-    pub wechat_key: String,
-}
-
-impl Default for FeatConfig {
-    fn default() -> Self {
-        FeatConfig {
-            client_id: "sandbox-client".into(),
-            client_secret: "sandbox-client-secret".into(),
-            access_token: "sandbox-access-token-pay_trade_order".into(),
-            wechat_key: "192006250b4c09247ec02edce69f6a2d".into(),
-        }
-    }
-}
-
-/// weidoufu credentials.
-#[derive(Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct WeidoufuConfig {
-    /// AccessKey.
-    pub access_key: String,
-    /// SecretKey (`&secret_key=`).
-    pub secret_key: String,
-    /// The WeChat key weidoufu signs `pay_sign` with.
-    pub wechat_key: String,
-}
-
-impl Default for WeidoufuConfig {
-    fn default() -> Self {
-        WeidoufuConfig {
-            access_key: "ak_sandbox_0123456789abcdef".into(),
-            secret_key: "sk_sandbox_fedcba9876543210".into(),
-            wechat_key: "192006250b4c09247ec02edce69f6a2d".into(),
-        }
-    }
-}
-
-/// SwiftPass credentials.
-#[derive(Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SwiftpassConfig {
-    /// 商户号.
-    pub mch_id: String,
-    /// MD5 key (`&key=`).
-    pub key: String,
-}
-
-impl Default for SwiftpassConfig {
-    fn default() -> Self {
-        SwiftpassConfig {
-            mch_id: "175510359638".into(),
-            key: "61307e5f2aebcacecbcca6fe5296df9c".into(),
-        }
-    }
-}
-
-/// WeChat Pay Global credentials and keys.
-#[derive(Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct WechatGlobalConfig {
-    /// 商户号 (direct mode) or 机构商户号 (institution mode).
-    pub mchid: String,
-    /// Serial of the merchant's API certificate, as sent in `Authorization`.
-    pub merchant_serial: String,
-    /// PEM of the merchant's public key (verifies `Authorization`).
-    pub merchant_public_key_pem: String,
-    /// PEM of the sandbox platform's private key (signs responses and notifications).
-    pub platform_private_key_pem: String,
-    /// PEM of the sandbox platform's certificate (merchants verify with it).
-    pub platform_certificate_pem: String,
-    /// APIv3 key, 32 bytes (encrypts notification resources).
-    pub apiv3_key: String,
-    /// PEM of the platform key the sandbox rotates to (`POST /_sandbox/wechat-global/rotate`).
-    pub next_platform_private_key_pem: String,
-    /// PEM of its certificate.
-    pub next_platform_certificate_pem: String,
-}
-
-impl Default for WechatGlobalConfig {
-    fn default() -> Self {
-        WechatGlobalConfig {
-            mchid: "10000100".into(),
-            merchant_serial: "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C".into(),
-            merchant_public_key_pem: include_str!("../keys/merchant_public_key.pem").into(),
-            platform_private_key_pem: include_str!("../keys/platform_private_key.pem").into(),
-            platform_certificate_pem: include_str!("../keys/platform_certificate.pem").into(),
-            apiv3_key: "a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb".into(),
-            next_platform_private_key_pem: include_str!("../keys/platform_next_private_key.pem")
-                .into(),
-            next_platform_certificate_pem: include_str!("../keys/platform_next_certificate.pem")
-                .into(),
-        }
-    }
-}
-
-/// XorPay credentials.
-#[derive(Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct XorpayConfig {
-    /// aid (the path parameter).
-    pub aid: String,
-    /// app secret.
-    pub app_secret: String,
-    /// The WeChat key XorPay signs `info.paySign` with.
-    pub wechat_key: String,
-}
-
-impl Default for XorpayConfig {
-    fn default() -> Self {
-        XorpayConfig {
-            aid: "8e1d2b".into(),
-            app_secret: "0123456789abcdef0123456789abcdef".into(),
-            wechat_key: "192006250b4c09247ec02edce69f6a2d".into(),
-        }
-    }
-}
 
 /// How notifications are retried until the merchant acknowledges.
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -202,38 +76,6 @@ impl Default for ServerConfig {
     }
 }
 
-/// Faults the sandbox injects, to test a merchant's error handling.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct FaultConfig {
-    /// Answer this many WeChat Pay Global orders with HTTP 500 `SYSTEM_ERROR` first.
-    pub wechat_global_system_errors: u32,
-}
-
-/// The sandbox's configuration: every field has a sandbox default.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SandboxConfig {
-    /// featapi.
-    pub feat: FeatConfig,
-    /// weidoufu.
-    pub weidoufu: WeidoufuConfig,
-    /// SwiftPass.
-    pub swiftpass: SwiftpassConfig,
-    /// WeChat Pay Global.
-    pub wechat_global: WechatGlobalConfig,
-    /// XorPay.
-    pub xorpay: XorpayConfig,
-    /// Notification retries.
-    pub retry: RetryConfig,
-    /// Injected faults (none by default).
-    pub faults: FaultConfig,
-    /// Bounds of the HTTP server.
-    pub server: ServerConfig,
-    /// Bounds of the orders kept in memory.
-    pub storage: crate::state::StorageConfig,
-}
-
 /// Why a configuration was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -268,34 +110,15 @@ fn json_problem(e: &serde_json::Error) -> String {
     }
 }
 
-/// The keys of a configuration, loaded once.
-#[derive(Debug, Clone)]
-pub struct LoadedKeys {
-    /// The merchant's public key.
-    pub merchant_public: PublicKey,
-    /// The platform's signing key.
-    pub platform_private: MerchantKey,
-    /// The platform certificate's serial.
-    pub platform_serial: String,
-    /// The key rotated to.
-    pub next_platform_private: MerchantKey,
-    /// Its certificate's serial.
-    pub next_platform_serial: String,
-}
-
-impl SandboxConfig {
-    /// Reads a JSON config; absent fields keep their sandbox defaults.
-    pub fn from_json(text: &str) -> Result<Self, ConfigError> {
-        let config: SandboxConfig = serde_json::from_str(text)?;
-        config.load_keys()?;
-        config.check()?;
-        Ok(config)
-    }
-
-    /// Checks every number against its range: `Invalid` naming the first field outside.
-    pub fn check(&self) -> Result<(), ConfigError> {
+/// Checks every bound of the server, the retries and the storage against its range:
+/// `Invalid` naming the first field outside.
+pub fn check_bounds(
+    server: &ServerConfig,
+    retry: &RetryConfig,
+    storage: &crate::state::StorageConfig,
+) -> Result<(), ConfigError> {
+    {
         const DAY_MS: u64 = 24 * 3600 * 1000;
-        let (server, retry, storage) = (&self.server, &self.retry, &self.storage);
         let as_u64 = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
         let ranges: [(&str, u64, u64, u64); 10] = [
             (
@@ -343,27 +166,6 @@ impl SandboxConfig {
         }
         Ok(())
     }
-
-    /// Loads and checks the v3 keys.
-    pub fn load_keys(&self) -> Result<LoadedKeys, ConfigError> {
-        let w = &self.wechat_global;
-        if w.apiv3_key.len() != 32 {
-            return Err(ConfigError::Invalid(format!(
-                "wechat_global.apiv3_key must be 32 bytes, got {}",
-                w.apiv3_key.len()
-            )));
-        }
-        let (platform_serial, _) = PublicKey::from_certificate_pem(&w.platform_certificate_pem)?;
-        let (next_platform_serial, _) =
-            PublicKey::from_certificate_pem(&w.next_platform_certificate_pem)?;
-        Ok(LoadedKeys {
-            merchant_public: PublicKey::from_pem(&w.merchant_public_key_pem)?,
-            platform_private: MerchantKey::from_pem(&w.platform_private_key_pem)?,
-            platform_serial,
-            next_platform_private: MerchantKey::from_pem(&w.next_platform_private_key_pem)?,
-            next_platform_serial,
-        })
-    }
 }
 
 /// `Debug` for a credentials struct: its identifiers as they are, every key, secret,
@@ -379,78 +181,4 @@ macro_rules! redacted_debug {
             }
         }
     };
-}
-
-redacted_debug!(FeatConfig {
-    shown: [client_id],
-    hidden: [client_secret, access_token, wechat_key]
-});
-redacted_debug!(WeidoufuConfig {
-    shown: [access_key],
-    hidden: [secret_key, wechat_key]
-});
-redacted_debug!(SwiftpassConfig {
-    shown: [mch_id],
-    hidden: [key]
-});
-redacted_debug!(WechatGlobalConfig {
-    shown: [mchid, merchant_serial],
-    hidden: [
-        merchant_public_key_pem,
-        platform_private_key_pem,
-        platform_certificate_pem,
-        apiv3_key,
-        next_platform_private_key_pem,
-        next_platform_certificate_pem
-    ]
-});
-redacted_debug!(XorpayConfig {
-    shown: [aid],
-    hidden: [app_secret, wechat_key]
-});
-
-#[cfg(test)]
-mod redaction_tests {
-    use super::*;
-
-    #[test]
-    fn a_printed_configuration_carries_no_key() {
-        let config = SandboxConfig::default();
-        let printed = format!("{config:?} {config:#?}");
-        let secrets = [
-            config.feat.client_secret.as_str(),
-            &config.feat.access_token,
-            &config.feat.wechat_key,
-            &config.weidoufu.secret_key,
-            &config.swiftpass.key,
-            &config.xorpay.app_secret,
-            &config.wechat_global.apiv3_key,
-            "PRIVATE KEY",
-            "BEGIN",
-        ];
-        for secret in secrets {
-            assert!(!printed.contains(secret), "{secret} printed");
-        }
-        assert!(printed.contains(&config.swiftpass.mch_id) && printed.contains("***"));
-    }
-
-    #[test]
-    fn a_config_error_never_repeats_a_value() {
-        for text in [
-            r#"{"swiftpass": {"key": 61307512345}}"#,
-            r#"{"xorpay": {"app_secret": ["hunter2-61307512345"]}}"#,
-            r#"{"wechat_global": {"apiv3_key": {"k": "61307512345"}}}"#,
-        ] {
-            let err = SandboxConfig::from_json(text).unwrap_err().to_string();
-            assert!(
-                !err.contains("61307512345") && err.contains("wrong type"),
-                "{err}"
-            );
-            assert!(err.contains("line 1"), "{err}");
-        }
-        let err = SandboxConfig::from_json(r#"{"swiftpass": {"kye": "x"}}"#)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("unknown field `kye`"), "{err}");
-    }
 }

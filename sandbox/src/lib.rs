@@ -19,6 +19,7 @@
 
 mod cashier;
 pub mod clock;
+#[macro_use]
 pub mod config;
 mod gateways;
 pub mod loopback;
@@ -30,15 +31,15 @@ mod retry;
 pub mod server;
 pub mod state;
 
-pub use config::SandboxConfig;
 pub use gateways::credentials;
+pub use gateways::{FaultConfig, SandboxConfig};
 pub use state::{Delivery, Gateway, Order};
 
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use config::LoadedKeys;
+use gateways::LoadedKeys;
 use http::StatusCode;
 use state::Orders;
 use std::net::SocketAddr;
@@ -60,7 +61,7 @@ pub struct App {
     /// `SYSTEM_ERROR`s still to inject.
     pub system_errors_left: std::sync::atomic::AtomicU32,
     /// The WeChat Pay platform key in use (rotated by `POST /_sandbox/wechat-global/rotate`).
-    pub platform: std::sync::RwLock<gateways::wechat_global::Platform>,
+    pub platform: std::sync::RwLock<gateways::Platform>,
 }
 
 /// Why the sandbox did not start.
@@ -150,7 +151,7 @@ async fn one(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
 /// `POST /_sandbox/wechat-global/rotate`: signs with the other platform key from now on,
 /// publishing both certificates; `{"serial": ...}` of the key now in use.
 async fn rotate(State(app): State<Arc<App>>) -> axum::Json<serde_json::Value> {
-    let serial = gateways::wechat_global::rotate(&app);
+    let serial = gateways::rotate_platform(&app);
     axum::Json(serde_json::json!({ "serial": serial }))
 }
 
@@ -189,9 +190,9 @@ impl Sandbox {
         let addr = listener
             .local_addr()
             .map_err(|source| StartError::Bind { addr, source })?;
-        let system_errors = config.faults.wechat_global_system_errors;
+        let system_errors = config.faults.system_errors();
         let orders = Arc::new(Orders::new(config.storage));
-        let platform = std::sync::RwLock::new(gateways::wechat_global::Platform::new(&keys));
+        let platform = std::sync::RwLock::new(gateways::Platform::new(&keys));
         let app = Arc::new(App {
             platform,
             deliveries: notify::Deliveries::start(orders.clone(), config.retry),
@@ -245,7 +246,7 @@ impl Sandbox {
     /// Rotates to the other platform key, as `POST /_sandbox/wechat-global/rotate` does:
     /// its serial.
     pub fn rotate_platform_key(&self) -> String {
-        gateways::wechat_global::rotate(&self.app)
+        gateways::rotate_platform(&self.app)
     }
 
     /// Every order.

@@ -222,3 +222,33 @@ pub async fn pay(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -
         ),
     }
 }
+
+/// featapi credentials.
+#[derive(Clone, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeatConfig {
+    /// OAuth2 client id.
+    pub client_id: String,
+    /// OAuth2 client secret.
+    pub client_secret: String,
+    /// The bearer token the pay endpoint accepts (also what the token endpoint issues).
+    pub access_token: String,
+    /// The WeChat key featapi signs JSAPI/APP parameters with.
+    pub wechat_key: String,
+}
+
+impl Default for FeatConfig {
+    fn default() -> Self {
+        FeatConfig {
+            client_id: "sandbox-client".into(),
+            client_secret: "sandbox-client-secret".into(),
+            access_token: "sandbox-access-token-pay_trade_order".into(),
+            wechat_key: "192006250b4c09247ec02edce69f6a2d".into(),
+        }
+    }
+}
+
+redacted_debug!(FeatConfig {
+    shown: [client_id],
+    hidden: [client_secret, access_token, wechat_key]
+});

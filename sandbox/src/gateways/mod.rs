@@ -10,7 +10,7 @@ pub mod xorpay;
 
 use crate::notify::Outgoing;
 use crate::state::{Gateway, Order};
-use crate::{App, SandboxConfig};
+use crate::App;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use paywire::schema::HexCase;
@@ -27,6 +27,66 @@ impl Gateway {
     pub const WECHAT_GLOBAL: Gateway = Gateway::of(paywire_providers::wechat_global::GATEWAY);
     /// XorPay.
     pub const XORPAY: Gateway = Gateway::of(paywire_providers::xorpay::GATEWAY);
+}
+
+pub use feat::FeatConfig;
+pub use swiftpass::SwiftpassConfig;
+pub use wechat_global::{rotate as rotate_platform, LoadedKeys, Platform, WechatGlobalConfig};
+pub use weidoufu::WeidoufuConfig;
+pub use xorpay::XorpayConfig;
+
+/// Faults the sandbox injects, to test a merchant's error handling.
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FaultConfig {
+    /// Answer this many WeChat Pay Global orders with HTTP 500 `SYSTEM_ERROR` first.
+    pub wechat_global_system_errors: u32,
+}
+
+/// The sandbox's configuration: every field has a sandbox default.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SandboxConfig {
+    /// featapi.
+    pub feat: FeatConfig,
+    /// weidoufu.
+    pub weidoufu: WeidoufuConfig,
+    /// SwiftPass.
+    pub swiftpass: SwiftpassConfig,
+    /// WeChat Pay Global.
+    pub wechat_global: WechatGlobalConfig,
+    /// XorPay.
+    pub xorpay: XorpayConfig,
+    /// Notification retries.
+    pub retry: crate::config::RetryConfig,
+    /// Injected faults (none by default).
+    pub faults: FaultConfig,
+    /// Bounds of the HTTP server.
+    pub server: crate::config::ServerConfig,
+    /// Bounds of the orders kept in memory.
+    pub storage: crate::state::StorageConfig,
+}
+
+impl SandboxConfig {
+    /// Reads a JSON config; absent fields keep their sandbox defaults.
+    pub fn from_json(text: &str) -> Result<Self, crate::config::ConfigError> {
+        let config: SandboxConfig = serde_json::from_str(text)?;
+        config.load_keys()?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Checks every number against its range: `Invalid` naming the first field outside.
+    pub fn check(&self) -> Result<(), crate::config::ConfigError> {
+        crate::config::check_bounds(&self.server, &self.retry, &self.storage)
+    }
+}
+
+impl FaultConfig {
+    /// How many v3 orders are answered HTTP 500 `SYSTEM_ERROR` first.
+    pub fn system_errors(&self) -> u32 {
+        self.wechat_global_system_errors
+    }
 }
 
 /// One simulated gateway.
@@ -129,4 +189,50 @@ pub fn first_line(report: &impl std::fmt::Display) -> String {
         .next()
         .unwrap_or_default()
         .to_owned()
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::SandboxConfig;
+
+    #[test]
+    fn a_printed_configuration_carries_no_key() {
+        let config = SandboxConfig::default();
+        let printed = format!("{config:?} {config:#?}");
+        let secrets = [
+            config.feat.client_secret.as_str(),
+            &config.feat.access_token,
+            &config.feat.wechat_key,
+            &config.weidoufu.secret_key,
+            &config.swiftpass.key,
+            &config.xorpay.app_secret,
+            &config.wechat_global.apiv3_key,
+            "PRIVATE KEY",
+            "BEGIN",
+        ];
+        for secret in secrets {
+            assert!(!printed.contains(secret), "{secret} printed");
+        }
+        assert!(printed.contains(&config.swiftpass.mch_id) && printed.contains("***"));
+    }
+
+    #[test]
+    fn a_config_error_never_repeats_a_value() {
+        for text in [
+            r#"{"swiftpass": {"key": 61307512345}}"#,
+            r#"{"xorpay": {"app_secret": ["hunter2-61307512345"]}}"#,
+            r#"{"wechat_global": {"apiv3_key": {"k": "61307512345"}}}"#,
+        ] {
+            let err = SandboxConfig::from_json(text).unwrap_err().to_string();
+            assert!(
+                !err.contains("61307512345") && err.contains("wrong type"),
+                "{err}"
+            );
+            assert!(err.contains("line 1"), "{err}");
+        }
+        let err = SandboxConfig::from_json(r#"{"swiftpass": {"kye": "x"}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `kye`"), "{err}");
+    }
 }

@@ -171,3 +171,27 @@ pub fn notification(app: &App, order: &Order) -> Option<Outgoing> {
         ack: Ack::Text(paywire_providers::swiftpass::NOTIFY_ACK),
     })
 }
+
+/// SwiftPass credentials.
+#[derive(Clone, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SwiftpassConfig {
+    /// 商户号.
+    pub mch_id: String,
+    /// MD5 key (`&key=`).
+    pub key: String,
+}
+
+impl Default for SwiftpassConfig {
+    fn default() -> Self {
+        SwiftpassConfig {
+            mch_id: "175510359638".into(),
+            key: "61307e5f2aebcacecbcca6fe5296df9c".into(),
+        }
+    }
+}
+
+redacted_debug!(SwiftpassConfig {
+    shown: [mch_id],
+    hidden: [key]
+});

@@ -3,7 +3,7 @@
 //! encrypted with the APIv3 key, signed, and acknowledged with any 2xx.
 
 use super::nonce;
-use crate::config::LoadedKeys;
+use crate::config::ConfigError;
 use crate::notify::{Ack, Outgoing};
 use crate::state::{unix_now, Gateway, Order, Placed};
 use crate::{clock, App};
@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use paywire::decode::DecodeError;
 use paywire::keys::MerchantKey;
+use paywire::keys::PublicKey;
 use paywire::wechat_v3::{self, Authorization};
 use paywire::{PayRequest, Secret};
 use paywire_providers::registry::Credentials;
@@ -440,4 +441,93 @@ pub fn notification(app: &App, order: &Order) -> Option<Outgoing> {
         body: body.into_bytes(),
         ack: Ack::Http2xx,
     })
+}
+
+/// WeChat Pay Global credentials and keys.
+#[derive(Clone, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WechatGlobalConfig {
+    /// 商户号 (direct mode) or 机构商户号 (institution mode).
+    pub mchid: String,
+    /// Serial of the merchant's API certificate, as sent in `Authorization`.
+    pub merchant_serial: String,
+    /// PEM of the merchant's public key (verifies `Authorization`).
+    pub merchant_public_key_pem: String,
+    /// PEM of the sandbox platform's private key (signs responses and notifications).
+    pub platform_private_key_pem: String,
+    /// PEM of the sandbox platform's certificate (merchants verify with it).
+    pub platform_certificate_pem: String,
+    /// APIv3 key, 32 bytes (encrypts notification resources).
+    pub apiv3_key: String,
+    /// PEM of the platform key the sandbox rotates to (`POST /_sandbox/wechat-global/rotate`).
+    pub next_platform_private_key_pem: String,
+    /// PEM of its certificate.
+    pub next_platform_certificate_pem: String,
+}
+
+impl Default for WechatGlobalConfig {
+    fn default() -> Self {
+        WechatGlobalConfig {
+            mchid: "10000100".into(),
+            merchant_serial: "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C".into(),
+            merchant_public_key_pem: include_str!("../../keys/merchant_public_key.pem").into(),
+            platform_private_key_pem: include_str!("../../keys/platform_private_key.pem").into(),
+            platform_certificate_pem: include_str!("../../keys/platform_certificate.pem").into(),
+            apiv3_key: "a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb".into(),
+            next_platform_private_key_pem: include_str!("../../keys/platform_next_private_key.pem")
+                .into(),
+            next_platform_certificate_pem: include_str!("../../keys/platform_next_certificate.pem")
+                .into(),
+        }
+    }
+}
+
+redacted_debug!(WechatGlobalConfig {
+    shown: [mchid, merchant_serial],
+    hidden: [
+        merchant_public_key_pem,
+        platform_private_key_pem,
+        platform_certificate_pem,
+        apiv3_key,
+        next_platform_private_key_pem,
+        next_platform_certificate_pem
+    ]
+});
+
+/// The keys of a configuration, loaded once.
+#[derive(Debug, Clone)]
+pub struct LoadedKeys {
+    /// The merchant's public key.
+    pub merchant_public: PublicKey,
+    /// The platform's signing key.
+    pub platform_private: MerchantKey,
+    /// The platform certificate's serial.
+    pub platform_serial: String,
+    /// The key rotated to.
+    pub next_platform_private: MerchantKey,
+    /// Its certificate's serial.
+    pub next_platform_serial: String,
+}
+
+impl crate::SandboxConfig {
+    /// Loads and checks the v3 keys.
+    pub fn load_keys(&self) -> Result<LoadedKeys, ConfigError> {
+        let w = &self.wechat_global;
+        if w.apiv3_key.len() != 32 {
+            return Err(ConfigError::Invalid(format!(
+                "wechat_global.apiv3_key must be 32 bytes, got {}",
+                w.apiv3_key.len()
+            )));
+        }
+        let (platform_serial, _) = PublicKey::from_certificate_pem(&w.platform_certificate_pem)?;
+        let (next_platform_serial, _) =
+            PublicKey::from_certificate_pem(&w.next_platform_certificate_pem)?;
+        Ok(LoadedKeys {
+            merchant_public: PublicKey::from_pem(&w.merchant_public_key_pem)?,
+            platform_private: MerchantKey::from_pem(&w.platform_private_key_pem)?,
+            platform_serial,
+            next_platform_private: MerchantKey::from_pem(&w.next_platform_private_key_pem)?,
+            next_platform_serial,
+        })
+    }
 }

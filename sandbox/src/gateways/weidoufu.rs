@@ -163,3 +163,30 @@ pub fn notification(app: &App, order: &Order) -> Option<Outgoing> {
         ack: Ack::Text(NOTIFY_ACK),
     })
 }
+
+/// weidoufu credentials.
+#[derive(Clone, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WeidoufuConfig {
+    /// AccessKey.
+    pub access_key: String,
+    /// SecretKey (`&secret_key=`).
+    pub secret_key: String,
+    /// The WeChat key weidoufu signs `pay_sign` with.
+    pub wechat_key: String,
+}
+
+impl Default for WeidoufuConfig {
+    fn default() -> Self {
+        WeidoufuConfig {
+            access_key: "ak_sandbox_0123456789abcdef".into(),
+            secret_key: "sk_sandbox_fedcba9876543210".into(),
+            wechat_key: "192006250b4c09247ec02edce69f6a2d".into(),
+        }
+    }
+}
+
+redacted_debug!(WeidoufuConfig {
+    shown: [access_key],
+    hidden: [secret_key, wechat_key]
+});

@@ -153,3 +153,30 @@ pub fn notification(app: &App, order: &Order) -> Option<Outgoing> {
         ack: Ack::Text(NOTIFY_ACK),
     })
 }
+
+/// XorPay credentials.
+#[derive(Clone, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct XorpayConfig {
+    /// aid (the path parameter).
+    pub aid: String,
+    /// app secret.
+    pub app_secret: String,
+    /// The WeChat key XorPay signs `info.paySign` with.
+    pub wechat_key: String,
+}
+
+impl Default for XorpayConfig {
+    fn default() -> Self {
+        XorpayConfig {
+            aid: "8e1d2b".into(),
+            app_secret: "0123456789abcdef0123456789abcdef".into(),
+            wechat_key: "192006250b4c09247ec02edce69f6a2d".into(),
+        }
+    }
+}
+
+redacted_debug!(XorpayConfig {
+    shown: [aid],
+    hidden: [app_secret, wechat_key]
+});
