@@ -5,6 +5,30 @@ use crate::value::FieldAccess;
 use crate::value::{Wire, YuanBuf};
 use crate::words::{any_word, bytes_below, bytes_equal, HIGHS};
 
+// The text form of any value lives beside the JSON writer it uses for nested values.
+impl Wire<'_> {
+    /// Calls `f` with the value's text form (`None` when absent). Scalars are formatted
+    /// on the stack; nested objects and arrays become compact JSON.
+    pub fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> Option<R> {
+        match self {
+            Wire::Absent => None,
+            Wire::Str(s) => Some(f(s)),
+            Wire::JsonText(j) => Some(f(&j.text())),
+            Wire::Int(i) => Some(f(itoa::Buffer::new().format(*i))),
+            Wire::UInt(u) => Some(f(itoa::Buffer::new().format(*u))),
+            Wire::Yuan(fen) => {
+                let mut buf = YuanBuf::new();
+                Some(f(buf.format(*fen)))
+            }
+            Wire::Object(_) | Wire::Array(_) => {
+                let mut out = Vec::new();
+                write_value(&mut out, self);
+                Some(f(std::str::from_utf8(&out).unwrap_or_default()))
+            }
+        }
+    }
+}
+
 /// High bits where a byte must be escaped in a JSON string: `"`, `\\` and controls.
 #[inline(always)]
 fn needs_escape(word: u64) -> u64 {

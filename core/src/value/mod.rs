@@ -55,27 +55,6 @@ impl Wire<'_> {
             _ => None,
         }
     }
-
-    /// Calls `f` with the value's text form (`None` when absent). Scalars are formatted
-    /// on the stack; nested objects and arrays become compact JSON.
-    pub fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> Option<R> {
-        match self {
-            Wire::Absent => None,
-            Wire::Str(s) => Some(f(s)),
-            Wire::JsonText(j) => Some(f(&j.text())),
-            Wire::Int(i) => Some(f(itoa::Buffer::new().format(*i))),
-            Wire::UInt(u) => Some(f(itoa::Buffer::new().format(*u))),
-            Wire::Yuan(fen) => {
-                let mut buf = YuanBuf::new();
-                Some(f(buf.format(*fen)))
-            }
-            Wire::Object(_) | Wire::Array(_) => {
-                let mut out = Vec::new();
-                crate::value::json::write_value(&mut out, self);
-                Some(f(std::str::from_utf8(&out).unwrap_or_default()))
-            }
-        }
-    }
 }
 
 /// Formats fen as `"50.00"` without allocating.
