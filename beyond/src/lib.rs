@@ -11,6 +11,8 @@
 //!
 //! The tests check each against vectors from the gateways' public SDKs.
 
+#![forbid(unsafe_code)]
+
 pub mod alipay;
 pub mod douyin;
 pub mod unionpay;

@@ -2,6 +2,8 @@
 //! programs is JSON on stdout; exit codes are part of the interface (0 ok, 1 not authentic
 //! / a flow failed, 2 invalid input or usage, 3 an authentic error answer, 4 no answer).
 
+#![forbid(unsafe_code)]
+
 mod args;
 
 use args::{Cli, Command};

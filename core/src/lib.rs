@@ -34,6 +34,7 @@
 //! The crate is sans-IO: it turns a request into bytes and bytes back into a request;
 //! it never opens a socket.
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod body;

@@ -5,6 +5,8 @@
 //! Every mistake is reported at once on its own span; on error a stub impl is emitted
 //! so one mistake does not cascade.
 //!
+
+#![forbid(unsafe_code)]
 #![doc = include_str!("../ATTRIBUTES.md")]
 
 mod check;

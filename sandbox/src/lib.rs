@@ -15,6 +15,7 @@
 //! | `/xorpay/api/pay/{aid}` | XorPay |
 //! | `/`, `/_sandbox/orders`, `/_sandbox/orders/{id}/pay` | cashier page and payer actions |
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod cashier;

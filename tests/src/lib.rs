@@ -1,6 +1,8 @@
 //! Cross-crate tests for paywire live in `tests/`; this library holds the fixture
 //! loaders they share, and compiles the README's example as a doctest.
 
+#![forbid(unsafe_code)]
+
 pub mod fuzzing;
 
 use serde_json::Value;
