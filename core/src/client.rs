@@ -76,7 +76,7 @@ impl Client {
     pub fn with_options(options: ClientOptions) -> Result<Self, TransportError> {
         // rustls needs a process-wide crypto provider; another library may have installed
         // one already, which is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let mut builder = reqwest::Client::builder();
         if !options.proxy_from_env {
             builder = builder.no_proxy();

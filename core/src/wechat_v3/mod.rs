@@ -16,8 +16,7 @@ use crate::keys::{MerchantKey, PublicKey};
 use crate::secret::Secret;
 use crate::verify::response::PayResponse;
 // The derives, from their own crate (the traits of the same names come from `object` and `verify`).
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
+use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use paywire_macros::{PayObject, PayResponse};
@@ -294,24 +293,31 @@ pub fn decrypt_resource(apiv3_key: &Secret, resource: &Resource) -> Result<Strin
     let ciphertext = BASE64
         .decode(resource.ciphertext.trim())
         .map_err(|_| VerifyError::Decrypt("the ciphertext is not base64".into()))?;
-    let cipher =
-        Aes256Gcm::new_from_slice(key).map_err(|_| VerifyError::Key("APIv3 key".into()))?;
+    let cipher = gcm_key(key)?;
     let aad = resource.associated_data.as_deref().unwrap_or("").as_bytes();
+    let mut in_out = ciphertext;
     let plaintext = cipher
-        .decrypt(
-            Nonce::from_slice(resource.nonce.as_bytes()),
-            Payload {
-                msg: &ciphertext,
-                aad,
-            },
-        )
+        .open_in_place(gcm_nonce(&resource.nonce)?, Aad::from(aad), &mut in_out)
         .map_err(|_| {
             VerifyError::Decrypt(
                 "authentication failed: wrong APIv3 key, or the resource was altered".into(),
             )
         })?;
-    String::from_utf8(plaintext)
+    String::from_utf8(plaintext.to_vec())
         .map_err(|_| VerifyError::Decrypt("the plaintext is not UTF-8".into()))
+}
+
+/// The AES-256-GCM key of a 32-byte APIv3 key (AWS-LC, the library that also does RSA).
+fn gcm_key(key: &[u8]) -> Result<LessSafeKey, VerifyError> {
+    UnboundKey::new(&AES_256_GCM, key)
+        .map(LessSafeKey::new)
+        .map_err(|_| VerifyError::Key("APIv3 key".into()))
+}
+
+/// A 12-byte nonce.
+fn gcm_nonce(nonce: &str) -> Result<Nonce, VerifyError> {
+    Nonce::try_assume_unique_for_key(nonce.as_bytes())
+        .map_err(|_| VerifyError::Decrypt("the nonce must be 12 bytes".into()))
 }
 
 /// A verified, decrypted notification.
@@ -366,15 +372,13 @@ pub fn encrypt_resource(
             nonce.len()
         )));
     }
-    let cipher =
-        Aes256Gcm::new_from_slice(key).map_err(|_| VerifyError::Key("APIv3 key".into()))?;
-    let ciphertext = cipher
-        .encrypt(
-            Nonce::from_slice(nonce.as_bytes()),
-            Payload {
-                msg: plaintext.as_bytes(),
-                aad: associated_data.as_bytes(),
-            },
+    let cipher = gcm_key(key)?;
+    let mut ciphertext = plaintext.as_bytes().to_vec();
+    cipher
+        .seal_in_place_append_tag(
+            gcm_nonce(nonce)?,
+            Aad::from(associated_data.as_bytes()),
+            &mut ciphertext,
         )
         .map_err(|_| VerifyError::Decrypt("encryption failed".into()))?;
     Ok(Resource {
