@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks that a shipped gateway lives in its own places.
 
-A gateway is a folder providers/src/<gateway>/; its own places are that folder and its
+A gateway is a folder providers/src/<gateway>/ with its registry entry (`registry.rs`;
+a folder of shared protocols, such as `wechat/`, has none); its own places are that folder and its
 sandbox simulator, sandbox/src/gateways/<gateway>.rs. Any other source file of a crate
 (src/ only: tests, examples and benches may name gateways) that names the gateway in code,
 comments and string literals aside, is a place the gateway has spread to (the `tests`
@@ -50,7 +51,7 @@ def main():
     providers = os.path.join(ROOT, "providers", "src")
     gateways = sorted(
         d for d in os.listdir(providers)
-        if os.path.isfile(os.path.join(providers, d, "mod.rs")) and d != "registry"
+        if os.path.isfile(os.path.join(providers, d, "registry.rs"))
     )
     files = list(sources())
     failed = False

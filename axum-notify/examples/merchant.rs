@@ -3,10 +3,10 @@
 //! `http://127.0.0.1:3000/notify/GATEWAY` as their notify_url.
 
 use paywire::ledger::{Ledger, Payment};
-use paywire::wechat_v3::PlatformKeys;
 use paywire::Secret;
 use paywire_axum::{Notifications, Order, Shop};
 use paywire_providers::swiftpass::VerifyKey;
+use paywire_providers::wechat::v3::PlatformKeys;
 use paywire_providers::{swiftpass, wechat_global, weidoufu, xorpay};
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -5,8 +5,8 @@
 
 use paywire::keys::MerchantKey;
 use paywire::ledger::{Ledger, RedisLedger};
-use paywire::wechat_v3::MerchantSigner;
 use paywire::Secret;
+use paywire_providers::wechat::v3::MerchantSigner;
 use paywire_providers::{feat, swiftpass};
 use paywire_sandbox::SandboxConfig;
 use serde_json::{json, Value};

@@ -62,9 +62,6 @@ mod text_or_number;
 mod validate;
 mod value;
 pub mod verify;
-pub mod wechat_v2;
-#[cfg(feature = "wechat-v3")]
-pub mod wechat_v3;
 mod wire_enum;
 mod words;
 

@@ -10,8 +10,8 @@ mod interleave;
 
 use criterion::{criterion_group, Criterion};
 use paywire::keys::{MerchantKey, PublicKey};
-use paywire::wechat_v3::{self, MerchantSigner, PlatformKeys};
 use paywire::{PayRequest, Secret};
+use paywire_providers::wechat::v3::{self as wechat_v3, MerchantSigner, PlatformKeys};
 use std::hint::black_box;
 use std::time::Duration;
 

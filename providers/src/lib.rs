@@ -19,6 +19,7 @@
 pub mod feat;
 pub mod registry;
 pub mod swiftpass;
+pub mod wechat;
 pub mod wechat_global;
 pub mod weidoufu;
 pub mod xorpay;

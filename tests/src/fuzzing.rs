@@ -6,8 +6,8 @@
 //! and whatever a decoder accepts must survive being encoded again.
 
 use paywire::decode::{form, json, xml, Limits};
-use paywire::wechat_v3::PlatformKeys;
 use paywire::{PayRequest, Secret, VerifyError};
+use paywire_providers::wechat::v3::PlatformKeys;
 use paywire_providers::{feat, swiftpass, wechat_global, weidoufu, xorpay};
 
 /// A fuzz target: its name and its body.

@@ -4,9 +4,9 @@
 
 use paywire::client::{Client, ClientOptions, TransportError};
 use paywire::keys::MerchantKey;
-use paywire::wechat_v3::{MerchantSigner, PlatformKeys};
 use paywire::Secret;
 use paywire_providers::feat::{ClientCredentials, TokenSource};
+use paywire_providers::wechat::v3::{MerchantSigner, PlatformKeys};
 use paywire_providers::{feat, wechat_global};
 use paywire_sandbox::state::unix_now;
 use paywire_sandbox::FaultConfig;

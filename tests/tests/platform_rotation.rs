@@ -6,8 +6,8 @@
 
 use paywire::client::Client;
 use paywire::keys::MerchantKey;
-use paywire::wechat_v3::{self, MerchantSigner, PlatformKeys};
 use paywire::Secret;
+use paywire_providers::wechat::v3::{self as wechat_v3, MerchantSigner, PlatformKeys};
 use paywire_providers::wechat_global::{self, PlatformKeysRefresh, RefreshError};
 use paywire_sandbox::state::unix_now;
 use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};

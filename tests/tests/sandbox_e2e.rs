@@ -4,9 +4,9 @@
 
 use http::header::AUTHORIZATION;
 use paywire::keys::MerchantKey;
-use paywire::wechat_v3::{MerchantSigner, PlatformKeys};
 use paywire::{Fen, PayRequest, Secret, Yuan};
 use paywire_cli::demo::{send, Demo};
+use paywire_providers::wechat::v3::{MerchantSigner, PlatformKeys};
 use paywire_providers::{feat, swiftpass, wechat_global, weidoufu, xorpay};
 use paywire_sandbox::state::unix_now;
 use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};

@@ -3,8 +3,8 @@
 
 use paywire::decode::DecodeError;
 use paywire::keys::PublicKey;
-use paywire::wechat_v2::{AppParams, BridgeParams};
 use paywire::{Fen, PayRequest, Secret, VerifyError, Yuan};
+use paywire_providers::wechat::v2::{AppParams, BridgeParams};
 use paywire_providers::{feat, swiftpass, weidoufu, xorpay};
 use paywire_tests::{rsa_fixtures, text, vector};
 

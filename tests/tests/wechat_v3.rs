@@ -4,8 +4,8 @@
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 use paywire::keys::{MerchantKey, PublicKey};
-use paywire::wechat_v3::{self, MerchantSigner, PlatformKeys, Resource};
 use paywire::{Fen, PayRequest, Secret, VerifyError};
+use paywire_providers::wechat::v3::{self as wechat_v3, MerchantSigner, PlatformKeys, Resource};
 use paywire_providers::wechat_global;
 use paywire_tests::{rsa_fixtures, text};
 use serde_json::Value;

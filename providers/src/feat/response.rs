@@ -2,7 +2,7 @@
 //! OAuth2 errors (RFC 6749 §5.2, plus the bearer-token errors of RFC 6750 §3.1).
 
 use super::{end_type, OrderPay};
-use paywire::wechat_v2::{AppParams, SignedBridgeParams};
+use crate::wechat::v2::{AppParams, SignedBridgeParams};
 use paywire::{PayResponse, Secret, TextOrNumber, VerifyError};
 
 paywire::wire_enum! {

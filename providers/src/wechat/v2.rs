@@ -3,19 +3,19 @@
 //! `paySign`, and the APP parameters signed with `sign`. Both are sorted MD5 with
 //! `&key=KEY`, upper-case; paywire can produce them and verify them.
 
-use crate::error::VerifyError;
-use crate::object::PayRequest;
-use crate::secret::Secret;
-use crate::text_or_number::TextOrNumber;
-use crate::verify::signatures_match;
+use paywire::verify::signatures_match;
+use paywire::PayRequest;
+use paywire::Secret;
+use paywire::TextOrNumber;
+use paywire::VerifyError;
 // The derives, from their own crate (the traits of the same names come from `object` and `verify`).
-use paywire_macros::{PayRequest, PayResponse};
+use paywire::PayResponse;
 
 /// `WeixinJSBridge.invoke('getBrandWCPayRequest', ...)` parameters (JSAPI, `signType` MD5).
 /// The signature covers exactly `appId, nonceStr, package, signType, timeStamp`.
 ///
 /// ```
-/// use paywire::wechat_v2::BridgeParams;
+/// use paywire_providers::wechat::v2::BridgeParams;
 /// use paywire::{PayRequest, Secret};
 /// let params = BridgeParams::md5("wx4444aa5566666777", "1653377557", "70041f30d95a41cdb42d07e8e5056a09",
 ///     "prepay_id=wx2415323785101221eb9b6f10663d3b0000");
@@ -27,7 +27,6 @@ use paywire_macros::{PayRequest, PayResponse};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, PayRequest)]
 #[pay(
-    crate = "crate",
     format = "json",
     sign = "md5-sorted",
     sign_key = "key",
@@ -81,12 +80,7 @@ impl BridgeParams {
 /// APP pay parameters (`wx.requestPayment` / the WeChat SDK's `PayReq`), signed with `sign`
 /// over `appid, noncestr, package, partnerid, prepayid, timestamp`.
 #[derive(Debug, Clone, PartialEq, Eq, PayRequest)]
-#[pay(
-    crate = "crate",
-    format = "json",
-    sign = "md5-sorted",
-    sign_key = "key"
-)]
+#[pay(format = "json", sign = "md5-sorted", sign_key = "key")]
 pub struct AppParams {
     /// 应用 appid
     pub appid: String,
@@ -126,7 +120,7 @@ impl AppParams {
 /// paySign`), so a page can pass the JSON on unchanged; for `uni.requestPayment` use
 /// [`SignedBridgeParams::uni_request_payment`].
 #[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
-#[pay(crate = "crate", format = "json", sign = "none")]
+#[pay(format = "json", sign = "none")]
 pub struct SignedBridgeParams {
     /// 公众号 appid
     #[pay(rename = "appId")]
@@ -174,7 +168,7 @@ impl SignedBridgeParams {
     }
 
     /// Checks `paySign` with the WeChat merchant key (MD5 `signType` only; for `RSA`, the
-    /// v3 scheme, see [`crate::wechat_v3`]).
+    /// v3 scheme, see [`crate::wechat::v3`]).
     pub fn verify(&self, key: &Secret) -> Result<(), VerifyError> {
         if self.sign_type != "MD5" {
             return Err(VerifyError::SignTypeMismatch {

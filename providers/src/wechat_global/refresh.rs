@@ -2,8 +2,8 @@
 //! serial the merchant does not hold (WeChat Pay rotated its key), download the
 //! certificates again, at most once per interval, and verify with the new ones.
 
+use crate::wechat::v3::{self as wechat_v3, MerchantSigner, PlatformKeys};
 use paywire::client::Client;
-use paywire::wechat_v3::{self, MerchantSigner, PlatformKeys};
 use paywire::{Secret, VerifyError};
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};

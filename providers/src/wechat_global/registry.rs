@@ -6,9 +6,9 @@ use crate::registry::{
     self, unix_now, Answered, Built, Credentials, Endpoint, Gateway, Message, Outcome, Place,
     Placing, Receiver, SignFailure, SignOptions, VerifyOptions,
 };
+use crate::wechat::v3::{self as wechat_v3, MerchantSigner, PlatformKeys};
 use crate::wechat_global;
 use paywire::schema::HexCase;
-use paywire::wechat_v3::{self, MerchantSigner, PlatformKeys};
 use paywire::{Fen, PayRequest, Secret};
 use serde_json::Value;
 

@@ -2,11 +2,11 @@
 //! `Authorization`, the platform certificate download, and the header naming a platform
 //! key; and the document's two example orders.
 
+use crate::wechat::v3::MerchantSigner;
 use crate::wechat_global as wg;
 use crate::HttpRequest;
 use http::header::AUTHORIZATION;
 use paywire::http_request::{join, post};
-use paywire::wechat_v3::MerchantSigner;
 use paywire::{Error, PayRequest};
 
 /// WeChat Pay Global: the JSON body with its `WECHATPAY2-SHA256-RSA2048` `Authorization`,
@@ -35,17 +35,17 @@ pub fn request(
 
 /// WeChat Pay Global: the platform certificate download, `GET /v3/global/certificates`
 /// signed over the path the gateway sees (an empty body). Read the answer with
-/// [`paywire::wechat_v3::read_certificates`].
+/// [`crate::wechat::v3::read_certificates`].
 pub fn certificates_request(
     base_url: &str,
     signer: &MerchantSigner,
     timestamp: i64,
     nonce: &str,
 ) -> Result<HttpRequest, Error> {
-    let path = paywire::wechat_v3::GLOBAL_CERTIFICATES_PATH;
+    let path = crate::wechat::v3::GLOBAL_CERTIFICATES_PATH;
     let url = join(base_url, path);
     let authorization =
-        paywire::wechat_v3::certificates_authorization(signer, path, timestamp, nonce);
+        crate::wechat::v3::certificates_authorization(signer, path, timestamp, nonce);
     let mut value =
         http::HeaderValue::from_str(&authorization).map_err(|_| Error::Unencodable {
             path: "Authorization".into(),

@@ -1,8 +1,8 @@
 //! WeChat Pay Global v3: the JSAPI order's answer (verified by its `Wechatpay-*`
 //! headers), the typed error body, the request `Authorization`, and notifications.
 
+use crate::wechat::v3::{self as wechat_v3, MerchantSigner, OpenedNotification, PlatformKeys};
 use paywire::ledger::{MustMatch, OrderKey, Payment};
-use paywire::wechat_v3::{self, MerchantSigner, OpenedNotification, PlatformKeys};
 use paywire::{Body, Fen, PayObject, PayResponse, Secret, TextOrNumber, VerifyError};
 
 /// The endpoint's path below the base URL (signed in the `Authorization` message).

@@ -1,11 +1,11 @@
 //! weidoufu's answer to a mini-program pay request, and its payment notification.
 
+use crate::wechat::v2::{BridgeParams, SignedBridgeParams, UniRequestPayment};
 use paywire::decode::{json, DecodeErrors, Limits, Problem};
 use paywire::ledger::{MustMatch, OrderKey, Payment};
 use paywire::schema::{HexCase, Kind};
 use paywire::sign;
 use paywire::verify::{self, signatures_match};
-use paywire::wechat_v2::{BridgeParams, SignedBridgeParams, UniRequestPayment};
 use paywire::{
     Fen, Path, PayResponse, Secret, TextOrNumber, Verified, VerifyError, Wire, WireValue,
 };

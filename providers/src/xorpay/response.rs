@@ -1,8 +1,8 @@
 //! XorPay's answer to a pay request, and its payment notification.
 
+use crate::wechat::v2::SignedBridgeParams;
 use paywire::ledger::{MustMatch, OrderKey, Payment};
 use paywire::schema::Format;
-use paywire::wechat_v2::SignedBridgeParams;
 use paywire::Verified;
 use paywire::{PayResponse, Secret, VerifyError, Yuan};
 

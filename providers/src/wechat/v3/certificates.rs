@@ -9,11 +9,11 @@
 //! with one of the certificates it carries.
 
 use super::{decrypt_resource, verify_message, MerchantSigner, PlatformKeys, Resource};
-use crate::error::VerifyError;
-use crate::keys::PublicKey;
-use crate::secret::Secret;
-use crate::verify::response::PayResponse;
-use paywire_macros::{PayObject, PayResponse};
+use paywire::keys::PublicKey;
+use paywire::PayObject;
+use paywire::PayResponse;
+use paywire::Secret;
+use paywire::VerifyError;
 
 /// The certificate list of WeChat Pay Global.
 pub const GLOBAL_PATH: &str = "/v3/global/certificates";
@@ -23,7 +23,7 @@ pub const PATH: &str = "/v3/certificates";
 
 /// The answer of a certificate download.
 #[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
-#[pay(crate = "crate", format = "json", sign = "none")]
+#[pay(format = "json", sign = "none")]
 pub struct CertificateList {
     /// One entry per certificate in use.
     pub data: Vec<CertificateEntry>,
@@ -31,7 +31,6 @@ pub struct CertificateList {
 
 /// One platform certificate, encrypted.
 #[derive(Debug, Clone, PartialEq, Eq, PayObject)]
-#[pay(crate = "crate")]
 pub struct CertificateEntry {
     /// 证书序列号
     pub serial_no: String,
@@ -45,7 +44,6 @@ pub struct CertificateEntry {
 
 /// A certificate encrypted with the APIv3 key.
 #[derive(Debug, Clone, PartialEq, Eq, PayObject)]
-#[pay(crate = "crate")]
 pub struct EncryptedCertificate {
     /// AEAD_AES_256_GCM
     pub algorithm: String,

@@ -11,15 +11,15 @@ pub use certificates::{
     EncryptedCertificate, GLOBAL_PATH as GLOBAL_CERTIFICATES_PATH, PATH as CERTIFICATES_PATH,
 };
 
-use crate::error::VerifyError;
-use crate::keys::{MerchantKey, PublicKey};
-use crate::secret::Secret;
-use crate::verify::response::PayResponse;
+use paywire::keys::{MerchantKey, PublicKey};
+use paywire::PayResponse;
+use paywire::Secret;
+use paywire::VerifyError;
 // The derives, from their own crate (the traits of the same names come from `object` and `verify`).
 use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use paywire_macros::{PayObject, PayResponse};
+use paywire::PayObject;
 use std::collections::BTreeMap;
 
 /// Messages whose timestamp is further than this from now are refused (seconds).
@@ -141,14 +141,18 @@ impl PlatformKeys {
     }
 
     /// Adds a platform certificate (PEM); its serial is read from the certificate.
-    pub fn add_certificate_pem(&mut self, pem: &str) -> Result<String, crate::keys::KeyError> {
+    pub fn add_certificate_pem(&mut self, pem: &str) -> Result<String, paywire::keys::KeyError> {
         let (serial, key) = PublicKey::from_certificate_pem(pem)?;
         self.keys.insert(serial.clone(), key);
         Ok(serial)
     }
 
     /// Adds a WeChat Pay public key (public-key mode) under its id (`PUB_KEY_ID_...`).
-    pub fn add_public_key_pem(&mut self, id: &str, pem: &str) -> Result<(), crate::keys::KeyError> {
+    pub fn add_public_key_pem(
+        &mut self,
+        id: &str,
+        pem: &str,
+    ) -> Result<(), paywire::keys::KeyError> {
         self.keys.insert(id.to_owned(), PublicKey::from_pem(pem)?);
         Ok(())
     }
@@ -237,7 +241,7 @@ pub fn verify_message(
 
 /// A v3 notification envelope.
 #[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
-#[pay(crate = "crate", format = "json", sign = "none")]
+#[pay(format = "json", sign = "none")]
 pub struct Notification {
     /// 通知ID
     pub id: String,
@@ -255,7 +259,6 @@ pub struct Notification {
 
 /// The encrypted part of a notification.
 #[derive(Debug, Clone, PartialEq, Eq, PayObject)]
-#[pay(crate = "crate")]
 pub struct Resource {
     /// AEAD_AES_256_GCM
     pub algorithm: String,
@@ -331,7 +334,7 @@ pub struct OpenedNotification {
 
 /// Verifies a notification's signature and timestamp and decrypts its resource. Pure: it
 /// records nothing, so a redelivery (same notification id, fresh headers) verifies again;
-/// applying the payment once is the [`Ledger`](crate::ledger::Ledger)'s job.
+/// applying the payment once is the [`Ledger`](paywire::ledger::Ledger)'s job.
 pub fn open_notification(
     keys: &PlatformKeys,
     headers: &http::HeaderMap,
