@@ -24,6 +24,7 @@
 //! ```no_run
 //! use paywire::ledger::Payment;
 //! use paywire::Fen;
+//! use paywire_axum::axum; // the axum paywire-axum is built with
 //! use paywire_axum::{Notifications, Order, SqlShop};
 //! use sqlx::{Sqlite, SqlitePool, Transaction};
 //!
@@ -82,6 +83,11 @@ mod apply;
 #[cfg(feature = "sqlx")]
 pub use apply::{InTransaction, SqlShop};
 pub use apply::{Shop, WithLedger};
+/// The axum this crate builds its router with: serve [`Notifications::router`] with it,
+/// so the versions always agree.
+pub use axum;
+/// The `http` types the handlers take.
+pub use http;
 
 use apply::{Applier, Outcome};
 use axum::body::Bytes;

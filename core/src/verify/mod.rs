@@ -14,11 +14,7 @@ use crate::decode::node::NodeObject;
 use crate::error::VerifyError;
 use crate::schema::{Location, Schema, SignEntry, SignScheme};
 use crate::secret::Secret;
-use crate::sign::{Custom, Digest, Verify};
-use crate::words::hex;
-use hmac::{Hmac, Mac};
-use md5::{Digest as _, Md5};
-use sha2::Sha256;
+use crate::sign::{hmac_sha256_hex, md5_hex, Custom, Digest, Verify};
 use subtle::ConstantTimeEq;
 
 /// Splits off the members `schema`'s signature does not cover: under `md5-concat`, those
@@ -87,22 +83,19 @@ pub fn expected_signature(schema: &Schema, fields: &NodeObject, secret: &str) ->
     let spec = &schema.sign;
     match spec.scheme {
         SignScheme::None => String::new(),
-        SignScheme::Md5Sorted => {
-            let text = sorted_sign_string(fields, spec, secret);
-            hex(&Md5::digest(text.as_bytes()), spec.case)
-        }
-        SignScheme::HmacSha256Sorted => {
-            let text = sorted_sign_string(fields, spec, secret);
-            let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
-                return String::new();
-            };
-            mac.update(text.as_bytes());
-            hex(&mac.finalize().into_bytes(), spec.case)
-        }
-        SignScheme::Md5Concat => {
-            let text = concat_sign_string(schema, fields, secret);
-            hex(&Md5::digest(text.as_bytes()), spec.case)
-        }
+        SignScheme::Md5Sorted => md5_hex(
+            sorted_sign_string(fields, spec, secret).as_bytes(),
+            spec.case,
+        ),
+        SignScheme::HmacSha256Sorted => hmac_sha256_hex(
+            secret.as_bytes(),
+            sorted_sign_string(fields, spec, secret).as_bytes(),
+            spec.case,
+        ),
+        SignScheme::Md5Concat => md5_hex(
+            concat_sign_string(schema, fields, secret).as_bytes(),
+            spec.case,
+        ),
         // Not digests: checked by their own `Verifying` impls.
         SignScheme::RsaSha256Sorted | SignScheme::Custom(_) => String::new(),
     }
