@@ -69,3 +69,17 @@ pub fn post(
         .body(body.into_bytes())
         .map_err(|_| invalid_url(url))
 }
+
+/// A `GET` of `url` with `query` (a form body) as its query string, for gateways whose
+/// queries are signed parameters in the URL (XorPay's `query2`).
+pub fn get(url: &str, query: Body) -> Result<http::Request<Vec<u8>>, Error> {
+    let target = match query.as_str() {
+        "" => url.to_owned(),
+        text => format!("{url}?{text}"),
+    };
+    http::Request::builder()
+        .method(http::Method::GET)
+        .uri(target)
+        .body(Vec::new())
+        .map_err(|_| invalid_url(url))
+}

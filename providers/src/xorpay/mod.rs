@@ -1,10 +1,12 @@
 //! XorPay JSAPI pay (`POST https://xorpay.com/api/pay/{aid}`), form-encoded, signed with
 //! MD5 over `name + pay_type + price + order_id + notify_url + app_secret`, lower-case.
 
+mod lifecycle;
 mod registry;
 mod request;
 mod response;
 
+pub use lifecycle::*;
 pub use registry::*;
 pub use request::{request, sample};
 pub use response::*;
