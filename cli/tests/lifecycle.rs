@@ -29,7 +29,10 @@ fn sign_xorpay_query_and_refund_reproduce_xorpay_sdk() {
     );
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(out["signature"], "4c70d5a61c87bd3b9709488f37779f05");
-    assert_eq!(out["body"], "price=0.01&sign=4c70d5a61c87bd3b9709488f37779f05");
+    assert_eq!(
+        out["body"],
+        "price=0.01&sign=4c70d5a61c87bd3b9709488f37779f05"
+    );
 }
 
 #[test]

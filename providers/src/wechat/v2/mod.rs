@@ -1,15 +1,22 @@
-//! WeChat Pay v2-style payment parameters that gateways hand back for the client to call
+//! WeChat Pay v2: the payment parameters that gateways hand back for the client to call
 //! WeChat with (featapi, weidoufu and XorPay do): the JSAPI `WeixinJSBridge` parameters signed with
-//! `paySign`, and the APP parameters signed with `sign`. Both are sorted MD5 with
-//! `&key=KEY`, upper-case; paywire can produce them and verify them.
+//! `paySign`, and the APP parameters signed with `sign`, both sorted MD5 with `&key=KEY`,
+//! upper-case, which paywire can produce and verify; and the refund notification, whose
+//! `req_info` is encrypted with the API key.
 
 use paywire::verify::signatures_match;
 use paywire::PayRequest;
+use paywire::PayResponse;
 use paywire::Secret;
 use paywire::TextOrNumber;
 use paywire::VerifyError;
-// The derives, from their own crate (the traits of the same names come from `object` and `verify`).
-use paywire::PayResponse;
+
+mod refund;
+
+pub use refund::{
+    decrypt_req_info, encrypt_req_info, open_refund_notification, RefundInfo, RefundNotification,
+    REFUND_NOTIFY_ACK,
+};
 
 /// `WeixinJSBridge.invoke('getBrandWCPayRequest', ...)` parameters (JSAPI, `signType` MD5).
 /// The signature covers exactly `appId, nonceStr, package, signType, timeStamp`.
