@@ -167,6 +167,7 @@ fn text_format(out: &mut Value, format: TextFormat) {
         // No portable pattern: the exact rule travels in x-paywire-format.
         TextFormat::Ip | TextFormat::Utf8mb3 => return,
         TextFormat::CompactTime => "^[0-9]{14}$",
+        TextFormat::DateTime => "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
         TextFormat::Alphanumeric => "^[A-Za-z0-9]*$",
         TextFormat::TradeNo => "^[A-Za-z0-9_|*@-]*$",
     };

@@ -245,6 +245,9 @@ pub enum TextFormat {
     Rfc3339,
     /// `yyyyMMddHHmmss`, `20091225091010` (`#[pay(compact_time)]`).
     CompactTime,
+    /// `yyyy-MM-dd HH:mm:ss`, `2026-12-06 12:34:56` (`#[pay(datetime)]`): a real
+    /// calendar date and time of day, in the gateway's own time zone.
+    DateTime,
     /// An IPv4 or IPv6 address (`#[pay(ip)]`).
     Ip,
     /// An absolute `http` or `https` URL (`#[pay(url)]`).
@@ -268,6 +271,7 @@ impl TextFormat {
         match self {
             TextFormat::Rfc3339 => "rfc3339",
             TextFormat::CompactTime => "compact_time",
+            TextFormat::DateTime => "datetime",
             TextFormat::Ip => "ip",
             TextFormat::Url => "url",
             TextFormat::HttpsUrl => "https_url",
@@ -282,6 +286,7 @@ impl TextFormat {
         match self {
             TextFormat::Rfc3339 => "an RFC 3339 time such as 2018-06-08T10:34:56+08:00",
             TextFormat::CompactTime => "yyyyMMddHHmmss such as 20091225091010",
+            TextFormat::DateTime => "yyyy-MM-dd HH:mm:ss such as 2026-12-06 12:34:56",
             TextFormat::Ip => "an IPv4 or IPv6 address such as 14.23.150.211",
             TextFormat::Url => "an absolute http(s) URL such as https://example.com/notify",
             TextFormat::HttpsUrl => {

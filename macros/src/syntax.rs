@@ -381,7 +381,7 @@ pub fn parse_field(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                 .map(ToString::to_string)
                 .unwrap_or_default();
             let Some(key) = FieldKey::from_name(&written) else {
-                // rfc3339 | compact_time | ip | url | https_url | alphanumeric | trade_no | utf8mb3
+                // rfc3339 | compact_time | datetime | ip | url | https_url | alphanumeric | trade_no | utf8mb3
                 if let Some(format) = TextFormat::from_key(&written) {
                     if let Some(first) = out.formats.iter().find(|f| f.value == format) {
                         cx.duplicate(

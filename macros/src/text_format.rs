@@ -33,6 +33,7 @@ impl Markup {
 pub enum TextFormat {
     Rfc3339,
     CompactTime,
+    DateTime,
     Ip,
     Url,
     HttpsUrl,
@@ -42,9 +43,10 @@ pub enum TextFormat {
 }
 
 impl TextFormat {
-    pub const ALL: [TextFormat; 8] = [
+    pub const ALL: [TextFormat; 9] = [
         TextFormat::Rfc3339,
         TextFormat::CompactTime,
+        TextFormat::DateTime,
         TextFormat::Ip,
         TextFormat::Url,
         TextFormat::HttpsUrl,
@@ -58,6 +60,7 @@ impl TextFormat {
         match self {
             TextFormat::Rfc3339 => "rfc3339",
             TextFormat::CompactTime => "compact_time",
+            TextFormat::DateTime => "datetime",
             TextFormat::Ip => "ip",
             TextFormat::Url => "url",
             TextFormat::HttpsUrl => "https_url",
@@ -76,6 +79,7 @@ impl TextFormat {
         match self {
             TextFormat::Rfc3339 => format_ident!("Rfc3339"),
             TextFormat::CompactTime => format_ident!("CompactTime"),
+            TextFormat::DateTime => format_ident!("DateTime"),
             TextFormat::Ip => format_ident!("Ip"),
             TextFormat::Url => format_ident!("Url"),
             TextFormat::HttpsUrl => format_ident!("HttpsUrl"),
@@ -90,6 +94,7 @@ impl TextFormat {
         match self {
             TextFormat::Rfc3339
             | TextFormat::CompactTime
+            | TextFormat::DateTime
             | TextFormat::Ip
             | TextFormat::Alphanumeric
             | TextFormat::TradeNo => Markup::Free,

@@ -14,6 +14,7 @@ pub fn matches(format: TextFormat, s: &str) -> bool {
             time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).is_ok()
         }
         TextFormat::CompactTime => is_compact_time(s),
+        TextFormat::DateTime => is_datetime(s),
         TextFormat::Ip => ip::is_ip(s),
         TextFormat::Url => absolute_url(s).is_some(),
         TextFormat::HttpsUrl => absolute_url(s)
@@ -50,6 +51,24 @@ fn is_compact_time(s: &str) -> bool {
         && time::Time::from_hms(hour as u8, minute as u8, second as u8).is_ok()
 }
 
+/// `yyyy-MM-dd HH:mm:ss`: the compact form's digits with their separators in place.
+fn is_datetime(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    if bytes.len() != 19 {
+        return false;
+    }
+    let separators = [(4, b'-'), (7, b'-'), (10, b' '), (13, b':'), (16, b':')];
+    if separators.iter().any(|&(at, sep)| bytes[at] != sep) {
+        return false;
+    }
+    let digits: String = s
+        .char_indices()
+        .filter(|(at, _)| separators.iter().all(|&(sep_at, _)| sep_at != *at))
+        .map(|(_, c)| c)
+        .collect();
+    is_compact_time(&digits)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,6 +83,17 @@ mod tests {
             (Rfc3339, "2018-06-08 10:34:56", false),
             (Rfc3339, "2018-02-30T10:34:56+08:00", false),
             (Rfc3339, "", false),
+            (DateTime, "2026-12-06 12:34:56", true),
+            (DateTime, "2024-02-29 23:59:59", true),
+            (DateTime, "2023-02-29 23:59:59", false),
+            (DateTime, "2026-12-06 24:00:00", false),
+            (DateTime, "2026-12-06T12:34:56", false),
+            (DateTime, "2026-12-06 12:34:5", false),
+            (DateTime, "2026-12-06 12:34:56 ", false),
+            (DateTime, "2026/12/06 12:34:56", false),
+            (DateTime, "２026-12-06 12:34:56", false),
+            (DateTime, "+026-12-06 12:34:56", false),
+            (DateTime, "", false),
             (CompactTime, "20091225091010", true),
             (CompactTime, "20240229235959", true),
             (CompactTime, "20230229235959", false),

@@ -74,8 +74,8 @@ pub struct QueryAnswer {
     pub order_id: Option<String>,
     /// 实际支付金额
     pub pay_price: Option<Yuan>,
-    /// 支付时间
-    #[pay(len = 19..=19)]
+    /// 支付时间, `yyyy-MM-dd HH:mm:ss`
+    #[pay(datetime)]
     pub pay_time: Option<String>,
 }
 

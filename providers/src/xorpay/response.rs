@@ -162,7 +162,7 @@ pub struct PayNotification {
     #[pay(sign = 3)]
     pub pay_price: Yuan,
     /// 支付时间, `yyyy-MM-dd HH:mm:ss`
-    #[pay(sign = 4, len = 19..=19)]
+    #[pay(sign = 4, datetime)]
     pub pay_time: String,
 }
 

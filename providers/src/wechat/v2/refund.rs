@@ -78,7 +78,7 @@ pub struct RefundInfo {
     #[pay(one_of("SUCCESS", "CHANGE", "REFUNDCLOSE"))]
     pub refund_status: String,
     /// 退款成功时间, `yyyy-MM-dd HH:mm:ss`
-    #[pay(len = 19..=19)]
+    #[pay(datetime)]
     pub success_time: Option<String>,
     /// 退款入账账户
     #[pay(len = 1..=64)]
