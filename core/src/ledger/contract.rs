@@ -1,6 +1,6 @@
 //! The behaviour every [`LedgerStore`] must have, as a check a store's own tests call.
 
-use super::{ClaimState, LedgerError, LedgerStore};
+use super::{ClaimState, LedgerError, LedgerStore, RefundState};
 use std::time::Duration;
 
 /// Checks `store` against the ledger's contract, under keys starting with `prefix` (use a
@@ -78,5 +78,101 @@ pub fn check(store: &dyn LedgerStore, prefix: &str) {
             key: lapsed.to_owned()
         }),
         "a commit after another holder took the key over is a lost lease"
+    );
+}
+
+/// Checks `store`'s refunds against the ledger's contract, under orders starting with
+/// `prefix`: a reservation is repeatable by its token and busy for another; the order's
+/// cap counts refunds done and reserved; a number known with another amount conflicts;
+/// only the holder releases; a commit is repeatable, never undone by a release, and
+/// recorded even after its lease. Panics, naming the rule, on the first violation.
+/// Sleeps about 60 ms for the lease check.
+///
+/// ```
+/// paywire::ledger::contract::check_refunds(&paywire::ledger::MemoryLedger::new(), "test:");
+/// ```
+pub fn check_refunds(store: &dyn LedgerStore, prefix: &str) {
+    let lease = Duration::from_secs(30);
+    let order = format!("{prefix}refunds");
+    let order = order.as_str();
+    let reserve = |refund: &str, amount: u64, token: &str| {
+        store.reserve_refund(order, refund, amount, 100, token, lease)
+    };
+    assert_eq!(
+        reserve("R1", 60, "t1"),
+        Ok(RefundState::Fresh),
+        "a refund within the cap is fresh"
+    );
+    assert_eq!(
+        reserve("R1", 60, "t1"),
+        Ok(RefundState::Fresh),
+        "repeated by its token, fresh"
+    );
+    assert_eq!(
+        reserve("R1", 60, "t2"),
+        Ok(RefundState::Busy),
+        "another token's reservation is busy"
+    );
+    assert_eq!(
+        reserve("R1", 61, "t2"),
+        Ok(RefundState::Conflict),
+        "another amount conflicts"
+    );
+    assert_eq!(
+        reserve("R2", 41, "t2"),
+        Ok(RefundState::AbovePaid { reserved: 60 }),
+        "reservations count against the cap"
+    );
+    store
+        .release_refund(order, "R1", "t2")
+        .expect("release answers");
+    assert_eq!(
+        reserve("R1", 60, "t2"),
+        Ok(RefundState::Busy),
+        "only the holder releases"
+    );
+    store
+        .commit_refund(order, "R1", 60, "t1")
+        .expect("the holder commits");
+    store
+        .commit_refund(order, "R1", 60, "t1")
+        .expect("a repeated commit succeeds");
+    store
+        .release_refund(order, "R1", "t1")
+        .expect("release answers");
+    assert_eq!(
+        reserve("R1", 60, "t3"),
+        Ok(RefundState::Done),
+        "a release never undoes a commit"
+    );
+    assert_eq!(
+        reserve("R2", 40, "t2"),
+        Ok(RefundState::Fresh),
+        "the rest of the cap is free"
+    );
+    store
+        .release_refund(order, "R2", "t2")
+        .expect("the holder releases");
+    assert_eq!(
+        reserve("R3", 40, "t4"),
+        Ok(RefundState::Fresh),
+        "a release frees its amount"
+    );
+
+    let late = format!("{prefix}refunds-late");
+    let late = late.as_str();
+    let blip = Duration::from_millis(20);
+    assert_eq!(
+        store.reserve_refund(late, "L1", 10, 10, "t1", blip),
+        Ok(RefundState::Fresh)
+    );
+    std::thread::sleep(blip * 3);
+    store
+        .commit_refund(late, "L1", 10, "t1")
+        .expect("a commit after the lease, with nobody else in between, is recorded");
+    assert_eq!(
+        store.reserve_refund(late, "L2", 1, 10, "t2", lease),
+        Ok(RefundState::AbovePaid { reserved: 10 }),
+        "a late commit counts against the cap"
     );
 }

@@ -1,6 +1,6 @@
 //! [`MemoryLedger`]: the ledger's keys in this process's memory.
 
-use super::{ClaimState, LedgerError, LedgerStore};
+use super::{ClaimState, LedgerError, LedgerStore, RefundState};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -12,9 +12,19 @@ struct Entry {
     expires: Instant,
 }
 
+/// One refund of an order: reserved until `expires`, or done (`expires: None`, kept).
+#[derive(Debug)]
+struct RefundEntry {
+    token: String,
+    amount: u64,
+    expires: Option<Instant>,
+}
+
 #[derive(Debug, Default)]
 struct Keys {
     entries: HashMap<String, Entry>,
+    /// Refunds by order, then by refund number.
+    refunds: HashMap<String, HashMap<String, RefundEntry>>,
     /// Operations left before the next sweep of expired entries.
     until_sweep: usize,
 }
@@ -131,6 +141,97 @@ impl LedgerStore for MemoryLedger {
 
     fn may_block(&self) -> bool {
         false
+    }
+
+    fn reserve_refund(
+        &self,
+        order: &str,
+        refund: &str,
+        amount: u64,
+        paid: u64,
+        token: &str,
+        lease: Duration,
+    ) -> Result<RefundState, LedgerError> {
+        let now = Instant::now();
+        let mut keys = self.lock();
+        let refunds = keys.refunds.entry(order.to_owned()).or_default();
+        refunds.retain(|_, r| r.expires.is_none_or(|e| e > now));
+        if let Some(mine) = refunds.get_mut(refund) {
+            return Ok(if mine.amount != amount {
+                RefundState::Conflict
+            } else if mine.expires.is_none() {
+                RefundState::Done
+            } else if mine.token == token {
+                mine.expires = Some(now + lease);
+                RefundState::Fresh
+            } else {
+                RefundState::Busy
+            });
+        }
+        let reserved: u64 = refunds.values().map(|r| r.amount).sum();
+        if reserved.saturating_add(amount) > paid {
+            return Ok(RefundState::AbovePaid { reserved });
+        }
+        refunds.insert(
+            refund.to_owned(),
+            RefundEntry {
+                token: token.to_owned(),
+                amount,
+                expires: Some(now + lease),
+            },
+        );
+        Ok(RefundState::Fresh)
+    }
+
+    fn commit_refund(
+        &self,
+        order: &str,
+        refund: &str,
+        amount: u64,
+        token: &str,
+    ) -> Result<(), LedgerError> {
+        let now = Instant::now();
+        let mut keys = self.lock();
+        let refunds = keys.refunds.entry(order.to_owned()).or_default();
+        match refunds.get_mut(refund) {
+            Some(r) if r.token == token => r.expires = None,
+            Some(r) if r.expires.is_some_and(|e| e <= now) => {
+                *r = RefundEntry {
+                    token: token.to_owned(),
+                    amount,
+                    expires: None,
+                }
+            }
+            Some(_) => {
+                return Err(LedgerError::LeaseLost {
+                    key: format!("{order} refund {refund}"),
+                })
+            }
+            None => {
+                refunds.insert(
+                    refund.to_owned(),
+                    RefundEntry {
+                        token: token.to_owned(),
+                        amount,
+                        expires: None,
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn release_refund(&self, order: &str, refund: &str, token: &str) -> Result<(), LedgerError> {
+        let mut keys = self.lock();
+        if let Some(refunds) = keys.refunds.get_mut(order) {
+            if refunds
+                .get(refund)
+                .is_some_and(|r| r.token == token && r.expires.is_some())
+            {
+                refunds.remove(refund);
+            }
+        }
+        Ok(())
     }
 }
 

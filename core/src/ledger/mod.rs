@@ -53,11 +53,13 @@ mod memory;
 mod payment;
 #[cfg(feature = "redis")]
 mod redis;
+mod refund;
 
 pub use memory::MemoryLedger;
 pub use payment::{Expected, Mismatch, MustMatch, Payment};
 #[cfg(feature = "redis")]
 pub use redis::RedisLedger;
+pub use refund::{HeldRefund, Refund, RefundClaim, RefundState};
 
 use std::fmt;
 use std::sync::Arc;
@@ -177,6 +179,51 @@ pub trait LedgerStore: Send + Sync {
     /// memory answers at once: `false`.
     fn may_block(&self) -> bool {
         true
+    }
+
+    /// Reserves refund `refund` of `amount` fen against `order`, paid `paid` fen, for
+    /// `token` for `lease`: atomically, the order's refunds done plus those reserved and
+    /// still live plus this one must stay within `paid`. A refund number done or live
+    /// with another amount is [`RefundState::Conflict`]; done with this amount,
+    /// [`RefundState::Done`]; reserved by this token, [`RefundState::Fresh`] again.
+    /// A store that keeps no refunds answers [`LedgerError::Misconfigured`].
+    fn reserve_refund(
+        &self,
+        order: &str,
+        refund: &str,
+        amount: u64,
+        paid: u64,
+        token: &str,
+        lease: Duration,
+    ) -> Result<RefundState, LedgerError> {
+        let _ = (order, refund, amount, paid, token, lease);
+        Err(LedgerError::Misconfigured(
+            "this ledger store keeps no refunds".into(),
+        ))
+    }
+
+    /// Marks the refund done for good, if `token` holds or committed it or nobody holds
+    /// it (the lease ran out, the refund was sent: it is recorded, whatever the cap
+    /// says now). Another token's reservation or commit is [`LedgerError::LeaseLost`].
+    fn commit_refund(
+        &self,
+        order: &str,
+        refund: &str,
+        amount: u64,
+        token: &str,
+    ) -> Result<(), LedgerError> {
+        let _ = (order, refund, amount, token);
+        Err(LedgerError::Misconfigured(
+            "this ledger store keeps no refunds".into(),
+        ))
+    }
+
+    /// Frees the reservation if, and only if, `token` holds it.
+    fn release_refund(&self, order: &str, refund: &str, token: &str) -> Result<(), LedgerError> {
+        let _ = (order, refund, token);
+        Err(LedgerError::Misconfigured(
+            "this ledger store keeps no refunds".into(),
+        ))
     }
 }
 

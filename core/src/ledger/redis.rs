@@ -1,7 +1,7 @@
 //! [`RedisLedger`]: one ledger for every instance behind a load balancer, so a
 //! notification retried to another instance is still applied once.
 
-use super::{ClaimState, LedgerError, LedgerStore};
+use super::{ClaimState, LedgerError, LedgerStore, RefundState};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -41,6 +41,68 @@ end
 return 'ok'
 ";
 
+/// Reserves refund `ARGV[1]` of `ARGV[2]` fen against the order whose refunds are the
+/// hash `KEYS[1]`, paid `ARGV[3]` fen, for token `ARGV[4]` for `ARGV[5]` ms. Each field
+/// is a refund number; its value `claim|TOKEN|FEN|EXPIRY_MS` (server time) or
+/// `done|TOKEN|FEN`. Expired reservations are dropped as they are met.
+const RESERVE_REFUND: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local amount = tonumber(ARGV[2])
+local paid = tonumber(ARGV[3])
+local reserved = 0
+local mine = nil
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local state, token, fen, expiry = string.match(all[i + 1], '^(%a+)|([^|]+)|(%d+)|?(%d*)$')
+  local live = state == 'done' or (expiry ~= nil and expiry ~= '' and tonumber(expiry) > now)
+  if not live then
+    redis.call('HDEL', KEYS[1], all[i])
+  elseif all[i] == ARGV[1] then
+    mine = {state, token, tonumber(fen)}
+  else
+    reserved = reserved + tonumber(fen)
+  end
+end
+local claim = 'claim|' .. ARGV[4] .. '|' .. ARGV[2] .. '|' .. (now + tonumber(ARGV[5]))
+if mine then
+  if mine[3] ~= amount then return 'conflict' end
+  if mine[1] == 'done' then return 'done' end
+  if mine[2] == ARGV[4] then
+    redis.call('HSET', KEYS[1], ARGV[1], claim)
+    return 'fresh'
+  end
+  return 'busy'
+end
+if reserved + amount > paid then return 'above|' .. reserved end
+redis.call('HSET', KEYS[1], ARGV[1], claim)
+return 'fresh'
+";
+
+/// Marks refund `ARGV[1]` (`ARGV[2]` fen) done for token `ARGV[3]`, if this token holds
+/// or committed it, or nobody holds it live; another token's answers `lost`.
+const COMMIT_REFUND: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if v then
+  local state, token, fen, expiry = string.match(v, '^(%a+)|([^|]+)|(%d+)|?(%d*)$')
+  local live = state == 'done' or (expiry ~= nil and expiry ~= '' and tonumber(expiry) > now)
+  if live and token ~= ARGV[3] then return 'lost' end
+end
+redis.call('HSET', KEYS[1], ARGV[1], 'done|' .. ARGV[3] .. '|' .. ARGV[2])
+return 'ok'
+";
+
+/// Deletes refund `ARGV[1]`'s reservation only while token `ARGV[2]` holds it.
+const RELEASE_REFUND: &str = r"
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if v and string.sub(v, 1, 7 + #ARGV[2]) == 'claim|' .. ARGV[2] .. '|' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return 'ok'
+";
+
 /// A [`LedgerStore`] over Redis. Every operation is one Lua script, atomic on the server;
 /// claims carry a random token, so only their holder commits or releases them, and a
 /// claim expires by Redis's own `PX` when its holder dies. Run Redis with append-only
@@ -57,6 +119,9 @@ pub struct RedisLedger {
     claim: redis::Script,
     commit: redis::Script,
     release: redis::Script,
+    reserve_refund: redis::Script,
+    commit_refund: redis::Script,
+    release_refund: redis::Script,
 }
 
 impl std::fmt::Debug for RedisLedger {
@@ -82,6 +147,9 @@ impl RedisLedger {
             claim: redis::Script::new(CLAIM),
             commit: redis::Script::new(COMMIT),
             release: redis::Script::new(RELEASE),
+            reserve_refund: redis::Script::new(RESERVE_REFUND),
+            commit_refund: redis::Script::new(COMMIT_REFUND),
+            release_refund: redis::Script::new(RELEASE_REFUND),
         })
     }
 
@@ -177,4 +245,76 @@ impl LedgerStore for RedisLedger {
     fn release(&self, key: &str, token: &str) -> Result<(), LedgerError> {
         self.run(&self.release, key, &[token]).map(drop)
     }
+
+    fn reserve_refund(
+        &self,
+        order: &str,
+        refund: &str,
+        amount: u64,
+        paid: u64,
+        token: &str,
+        lease: Duration,
+    ) -> Result<RefundState, LedgerError> {
+        let key = refunds_key(order);
+        let answer = self.run(
+            &self.reserve_refund,
+            &key,
+            &[
+                refund,
+                &amount.to_string(),
+                &paid.to_string(),
+                token,
+                &millis(lease),
+            ],
+        )?;
+        match answer.as_str() {
+            "fresh" => Ok(RefundState::Fresh),
+            "done" => Ok(RefundState::Done),
+            "busy" => Ok(RefundState::Busy),
+            "conflict" => Ok(RefundState::Conflict),
+            other => match other.strip_prefix("above|").map(str::parse::<u64>) {
+                Some(Ok(reserved)) => Ok(RefundState::AbovePaid { reserved }),
+                _ => Err(LedgerError::Unavailable(format!(
+                    "redis refund reservation answered {other:?}"
+                ))),
+            },
+        }
+    }
+
+    fn commit_refund(
+        &self,
+        order: &str,
+        refund: &str,
+        amount: u64,
+        token: &str,
+    ) -> Result<(), LedgerError> {
+        let key = refunds_key(order);
+        match self
+            .run(
+                &self.commit_refund,
+                &key,
+                &[refund, &amount.to_string(), token],
+            )?
+            .as_str()
+        {
+            "ok" => Ok(()),
+            "lost" => Err(LedgerError::LeaseLost {
+                key: format!("{order} refund {refund}"),
+            }),
+            other => Err(LedgerError::Unavailable(format!(
+                "redis refund commit answered {other:?}"
+            ))),
+        }
+    }
+
+    fn release_refund(&self, order: &str, refund: &str, token: &str) -> Result<(), LedgerError> {
+        self.run(&self.release_refund, &refunds_key(order), &[refund, token])
+            .map(drop)
+    }
+}
+
+/// The hash of an order's refunds: it starts with `:`, which no payment key (a
+/// non-empty gateway name first) does.
+fn refunds_key(order: &str) -> String {
+    format!(":refunds:{order}")
 }

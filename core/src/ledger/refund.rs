@@ -1,0 +1,174 @@
+//! Refunds through a separate ledger: each one reserved against its order's cap before it
+//! is sent, once per refund number, whatever instance sends it.
+//!
+//! A refund is keyed on the merchant's refund number within its order. Reserving it
+//! checks, atomically in the store, that the refunds done and reserved for the order plus
+//! this one stay within what the order was paid; a refund number already done is
+//! answered [`RefundClaim::Done`], and the same number with another amount
+//! [`RefundClaim::Conflict`]. The reservation is committed once the gateway accepted the
+//! refund, released when it is known to have refused it, and otherwise (a crash, a lost
+//! answer) left to its lease, after which the same refund number may be sent again: the
+//! gateway treats a repeated refund number as the same refund. Done refunds are kept as
+//! long as the store keeps anything, since they count against the cap for good.
+//!
+//! The window a store apart from the merchant's database leaves: a refund sent whose
+//! reservation expired before its commit no longer counts, so another refund number could
+//! be reserved beyond the cap (the gateway's own cap still refuses it). `paywire-sqlx`'s
+//! `refund_once` records the refund in the merchant's transaction and has no such window.
+
+use super::{fresh_token, Ledger, LedgerError, OrderKey};
+use crate::money::Fen;
+use std::fmt;
+use std::time::Duration;
+
+/// What a store found when asked to reserve a refund.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundState {
+    /// Reserved now (or already reserved with this very token).
+    Fresh,
+    /// This refund number was committed before, for the same amount.
+    Done,
+    /// Another token holds a live reservation of this refund number.
+    Busy,
+    /// The refunds done and reserved for the order (`reserved`, in fen) plus this one
+    /// would exceed what it was paid: nothing was reserved.
+    AbovePaid {
+        /// Fen refunded or reserved so far for the order.
+        reserved: u64,
+    },
+    /// This refund number is known with another amount.
+    Conflict,
+}
+
+/// A refund: its order, the merchant's refund number, its amount, and what the order was
+/// paid (from the merchant's own record of the payment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refund {
+    /// The order refunded.
+    pub order: OrderKey,
+    /// The merchant's refund number (`out_refund_no`).
+    pub refund_no: String,
+    /// The amount of this refund.
+    pub amount: Fen,
+    /// What the order was paid.
+    pub paid: Fen,
+}
+
+/// The ledger's answer for one refund.
+#[derive(Debug)]
+#[must_use = "a fresh refund is sent, then committed, or released when the gateway refused it"]
+pub enum RefundClaim<'l> {
+    /// Reserved for you: send the refund, then [`HeldRefund::commit`].
+    Fresh(HeldRefund<'l>),
+    /// Sent and committed before: do not send it again.
+    Done,
+    /// Another instance is sending it: try again later.
+    Busy,
+    /// Over the cap: refunded and reserved so far plus this refund exceed what was paid.
+    AbovePaid {
+        /// Refunded or reserved so far.
+        reserved: Fen,
+        /// What the order was paid.
+        paid: Fen,
+    },
+    /// The refund number is known with another amount: a new refund needs a new number.
+    Conflict,
+}
+
+/// A live reservation of one refund. Dropped, it stays reserved until its lease ends: the
+/// refund may have been sent.
+#[must_use = "a reserved refund is committed once sent, released when refused; dropped, it holds its amount for its lease"]
+pub struct HeldRefund<'l> {
+    ledger: &'l Ledger,
+    order: OrderKey,
+    refund_no: String,
+    amount: u64,
+    token: String,
+}
+
+impl fmt::Debug for HeldRefund<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HeldRefund")
+            .field("order", &self.order)
+            .field("refund_no", &self.refund_no)
+            .field("amount", &self.amount)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The largest amount a store is asked to add up: 2^53 fen, below which every store's
+/// arithmetic (Redis's Lua numbers included) is exact.
+const MAX_FEN: u64 = 1 << 53;
+
+impl Ledger {
+    /// Reserves `refund` against its order's cap: see [`RefundClaim`].
+    pub fn claim_refund(&self, refund: &Refund) -> Result<RefundClaim<'_>, LedgerError> {
+        let (amount, paid) = (refund.amount.get(), refund.paid.get());
+        if amount == 0 || amount > MAX_FEN || paid > MAX_FEN {
+            return Err(LedgerError::Misconfigured(format!(
+                "a refund is 1 to {MAX_FEN} fen of an order paid at most as much (got {amount} of {paid})"
+            )));
+        }
+        let token = fresh_token()?;
+        let state = self.store.reserve_refund(
+            refund.order.as_str(),
+            &refund.refund_no,
+            amount,
+            paid,
+            &token,
+            self.lease,
+        )?;
+        Ok(match state {
+            RefundState::Fresh => RefundClaim::Fresh(HeldRefund {
+                ledger: self,
+                order: refund.order.clone(),
+                refund_no: refund.refund_no.clone(),
+                amount,
+                token,
+            }),
+            RefundState::Done => RefundClaim::Done,
+            RefundState::Busy => RefundClaim::Busy,
+            RefundState::AbovePaid { reserved } => RefundClaim::AbovePaid {
+                reserved: Fen::new(reserved),
+                paid: refund.paid,
+            },
+            RefundState::Conflict => RefundClaim::Conflict,
+        })
+    }
+}
+
+impl HeldRefund<'_> {
+    /// Marks the refund done, once the gateway accepted it. A store that cannot answer is
+    /// retried for the ledger's commit patience.
+    pub fn commit(self) -> Result<(), LedgerError> {
+        let store = &self.ledger.store;
+        let deadline = std::time::Instant::now() + self.ledger.commit_patience;
+        let mut pause = Duration::from_millis(25);
+        loop {
+            match store.commit_refund(
+                self.order.as_str(),
+                &self.refund_no,
+                self.amount,
+                &self.token,
+            ) {
+                Err(LedgerError::Unavailable(_)) if std::time::Instant::now() < deadline => {
+                    let left = deadline.saturating_duration_since(std::time::Instant::now());
+                    std::thread::sleep(pause.min(left));
+                    pause = (pause * 2).min(Duration::from_millis(250));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Frees the reserved amount now, because the gateway refused the refund. Call it
+    /// only when the refund is known not to have been made.
+    pub fn release(self) -> Result<(), LedgerError> {
+        self.ledger
+            .store
+            .release_refund(self.order.as_str(), &self.refund_no, &self.token)
+    }
+
+    /// Leaves the reservation to its lease: what dropping it does.
+    pub fn abandon(self) {}
+}
