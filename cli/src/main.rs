@@ -1,6 +1,7 @@
 //! `paywire`: sign, verify, call, schema, sandbox, qr, demo and soak. Output meant for
 //! programs is JSON on stdout; exit codes are part of the interface (0 ok, 1 not authentic
-//! / a flow failed, 2 invalid input or usage, 3 an authentic error answer, 4 no answer).
+//! / a flow failed, 2 invalid input or usage, 3 an authentic error answer, 4 no answer, 5 an
+//! HTTP error without an answer of the gateway's protocol).
 
 #![forbid(unsafe_code)]
 

@@ -233,6 +233,13 @@ impl Sandbox {
         format!("{}/{}", self.app.base_url, gateway.name())
     }
 
+    /// The URL `paywire call --base-url` takes for `gateway`: [`Sandbox::base_url`], and
+    /// for SwiftPass its whole gateway URL.
+    pub fn call_url(&self, gateway: Gateway) -> String {
+        let path = gateways::simulator(gateway).map_or("", |s| s.call_path);
+        format!("{}{path}", self.base_url(gateway))
+    }
+
     /// The configuration in use.
     pub fn config(&self) -> &SandboxConfig {
         &self.app.config
@@ -276,7 +283,7 @@ impl Sandbox {
             .iter()
             .map(|s| {
                 let name = s.gateway.name();
-                let url = self.base_url(s.gateway);
+                let url = self.call_url(s.gateway);
                 format!("{name:<14} {url}  {}", (s.banner)(&self.app, &defaults))
             })
             .collect();

@@ -1,8 +1,9 @@
 //! `paywire call ENDPOINT --base-url URL`: builds and signs the request as `sign` does,
 //! sends it with paywire's HTTP client, reads and verifies the answer as `verify` does,
-//! and prints both, the featapi bearer token as `***`. Exit codes are `verify`'s, and 4
+//! and prints both, the featapi bearer token as `***`. Exit codes are `verify`'s, 4
 //! when no answer came (the gateway may have processed the request: query before
-//! retrying).
+//! retrying), and 5 when the gateway answered an HTTP error without a message of its own
+//! (a wrong `--base-url` path: `HTTP 404 from the gateway`).
 
 use paywire::client::Client;
 use paywire_providers::registry::{
@@ -49,7 +50,7 @@ fn failed(failure: SignFailure) -> Outcome {
         SignFailure::Usage(message) => verify::usage(message),
         SignFailure::Invalid(problems) => Outcome {
             code: 2,
-            report: json!({"valid": false, "reason": "the request breaks the declared rules", "problems": problems, "fields": null}),
+            report: json!({"valid": false, "reason": "the request breaks the declared rules", "problems": problems, "fields": null, "error_answer": false}),
         },
     }
 }
@@ -71,6 +72,23 @@ pub async fn run(endpoint: &Endpoint, input: &[u8], options: &CallOptions) -> Ou
     let mut outcome = match client.send(request).await {
         Ok(answer) => {
             let mut outcome = read_answer(&answer, &options.verify);
+            let status = answer.status();
+            if !status.is_success() && outcome.code == 2 {
+                // Not a message of the gateway's protocol, under an HTTP error: the URL
+                // or the server is wrong, not the input.
+                outcome = Outcome {
+                    code: 5,
+                    report: json!({
+                        "valid": false,
+                        "reason": format!(
+                            "HTTP {} from the gateway, with no answer of its protocol; check --base-url (SwiftPass: the full gateway URL)",
+                            status.as_u16()
+                        ),
+                        "fields": null,
+                        "error_answer": false,
+                    }),
+                };
+            }
             outcome.report["answer"] = json!({
                 "status": answer.status().as_u16(),
                 "body": String::from_utf8_lossy(answer.body()),
@@ -79,7 +97,7 @@ pub async fn run(endpoint: &Endpoint, input: &[u8], options: &CallOptions) -> Ou
         }
         Err(e) => Outcome {
             code: 4,
-            report: json!({"valid": false, "reason": format!("no answer: {e}"), "fields": null}),
+            report: json!({"valid": false, "reason": format!("no answer: {e}"), "fields": null, "error_answer": false}),
         },
     };
     outcome.report["request"] = sent;

@@ -24,7 +24,7 @@ pub struct Outcome {
     /// 0 valid, 1 not authentic or stale, 2 malformed or missing credentials, 3 an
     /// authentic error answer (the gateway refused the request).
     pub code: u8,
-    /// `{"valid", "reason", "fields"}` (and `"error_answer": true` for code 3).
+    /// `{"valid", "reason", "fields", "error_answer"}` (`error_answer` true for code 3 only).
     pub report: Value,
 }
 
@@ -149,11 +149,11 @@ pub fn outcome(result: Result<Value, VerifyError>) -> Outcome {
     match result {
         Ok(fields) => Outcome {
             code: 0,
-            report: json!({"valid": true, "reason": null, "fields": fields}),
+            report: json!({"valid": true, "reason": null, "fields": fields, "error_answer": false}),
         },
         Err(e) => Outcome {
             code: if e.is_malformed() { 2 } else { 1 },
-            report: json!({"valid": false, "reason": e.to_string(), "fields": null}),
+            report: json!({"valid": false, "reason": e.to_string(), "fields": null, "error_answer": false}),
         },
     }
 }
@@ -170,7 +170,7 @@ pub fn error_answer(reason: String, fields: Value) -> Outcome {
 pub fn usage(message: String) -> Outcome {
     Outcome {
         code: 2,
-        report: json!({"valid": false, "reason": message, "fields": null}),
+        report: json!({"valid": false, "reason": message, "fields": null, "error_answer": false}),
     }
 }
 
@@ -193,12 +193,12 @@ pub fn read_unsigned<T, E: std::fmt::Display>(
     match result {
         Ok(_) => Outcome {
             code: 0,
-            report: json!({"valid": true, "reason": null, "fields": serde_json::from_slice::<Value>(body).unwrap_or(Value::Null)}),
+            report: json!({"valid": true, "reason": null, "fields": serde_json::from_slice::<Value>(body).unwrap_or(Value::Null), "error_answer": false}),
         },
         Err(e) if is_refusal(&e) => error_answer(e.to_string(), Value::Null),
         Err(e) => Outcome {
             code: 2,
-            report: json!({"valid": false, "reason": e.to_string(), "fields": null}),
+            report: json!({"valid": false, "reason": e.to_string(), "fields": null, "error_answer": false}),
         },
     }
 }

@@ -102,7 +102,7 @@ fn response(body: &[u8], options: &VerifyOptions) -> Outcome {
         }
         Err(status @ swiftpass::SwiftpassError::Status { .. }) => Outcome {
             code: 1,
-            report: json!({"valid": false, "reason": status.to_string(), "fields": null}),
+            report: json!({"valid": false, "reason": status.to_string(), "fields": null, "error_answer": false}),
         },
     }
 }

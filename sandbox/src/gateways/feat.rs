@@ -21,6 +21,7 @@ use std::sync::Arc;
 /// featapi in the sandbox: its token and pay endpoints; it sends no notification.
 pub const SIMULATOR: super::Simulator = super::Simulator {
     gateway: Gateway::FEAT,
+    call_path: "",
     routes: |router| {
         router
             .route("/feat/oauth/token", axum::routing::post(token))

@@ -93,6 +93,10 @@ impl FaultConfig {
 pub struct Simulator {
     /// The gateway.
     pub gateway: Gateway,
+    /// What `paywire call --base-url` takes below `/<gateway id>` (SwiftPass: its whole
+    /// gateway URL, `/pay/gateway`; the others: nothing, their request builders add
+    /// their paths).
+    pub call_path: &'static str,
     /// Adds its endpoints, under `/<gateway id>/`.
     pub routes: fn(axum::Router<std::sync::Arc<App>>) -> axum::Router<std::sync::Arc<App>>,
     /// The notification of a paid order; `None` for a gateway that sends none.

@@ -20,6 +20,7 @@ use std::sync::Arc;
 /// SwiftPass in the sandbox: its gateway URL and notification.
 pub const SIMULATOR: super::Simulator = super::Simulator {
     gateway: Gateway::SWIFTPASS,
+    call_path: "/pay/gateway",
     routes: |router| router.route("/swiftpass/pay/gateway", axum::routing::post(gateway)),
     notification,
     credentials: |config| Credentials {

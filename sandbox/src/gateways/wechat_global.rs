@@ -27,6 +27,7 @@ use std::sync::Arc;
 /// encrypted notification.
 pub const SIMULATOR: super::Simulator = super::Simulator {
     gateway: Gateway::WECHAT_GLOBAL,
+    call_path: "",
     routes: |router| {
         router
             .route(
@@ -58,8 +59,11 @@ pub const SIMULATOR: super::Simulator = super::Simulator {
     banner: |app, d| {
         let c = &app.config.wechat_global;
         format!(
-            "mchid={} serial_no={} apiv3_key={} platform_serial={} keys={}",
+            "mchid={} appid=any (the sample's: {}) serial_no={} apiv3_key={} platform_serial={} keys={}",
             c.mchid,
+            paywire_providers::wechat_global::sample_direct()
+                .appid
+                .unwrap_or_default(),
             c.merchant_serial,
             super::shown(&c.apiv3_key, &d.wechat_global.apiv3_key),
             app.keys.platform_serial,

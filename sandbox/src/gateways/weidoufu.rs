@@ -22,6 +22,7 @@ use std::sync::Arc;
 /// weidoufu in the sandbox: its mini-program endpoint and notification.
 pub const SIMULATOR: super::Simulator = super::Simulator {
     gateway: Gateway::WEIDOUFU,
+    call_path: "",
     routes: |router| router.route("/weidoufu/pay/miniapp", axum::routing::post(miniapp)),
     notification,
     credentials: |config| Credentials {

@@ -22,6 +22,7 @@ use std::sync::Arc;
 /// XorPay in the sandbox: its pay endpoint and notification.
 pub const SIMULATOR: super::Simulator = super::Simulator {
     gateway: Gateway::XORPAY,
+    call_path: "",
     routes: |router| router.route("/xorpay/api/pay/{aid}", axum::routing::post(pay)),
     notification,
     credentials: |config| Credentials {
