@@ -13,7 +13,7 @@
 //! | `/swiftpass/pay/gateway` | SwiftPass |
 //! | `/wechat-global/v3/global/transactions/jsapi` | WeChat Pay Global |
 //! | `/xorpay/api/pay/{aid}` | XorPay |
-//! | `/`, `/_sandbox/orders`, `/_sandbox/orders/{id}/pay` | cashier page and payer actions |
+//! | `/`, `/_sandbox/orders` (`?out_trade_no=` finds the merchant's), `/_sandbox/orders/{id or out_trade_no}/pay` | cashier page and payer actions |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -96,26 +96,70 @@ struct PayQuery {
     redirect: Option<String>,
 }
 
-async fn pay(
-    State(app): State<Arc<App>>,
-    Path(id): Path<String>,
-    Query(q): Query<PayQuery>,
-) -> Response {
-    let Some((order, newly_paid)) = app.orders.pay(&id) else {
-        return (
-            StatusCode::NOT_FOUND,
-            axum::Json(serde_json::json!({"error": "no such order"})),
-        )
-            .into_response();
-    };
+/// Why an order could not be paid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PayError {
+    /// No order has this id or merchant order number.
+    #[error("no order {0}: neither a sandbox id nor a merchant order number")]
+    Unknown(String),
+    /// Several gateways have an order with this merchant number: pay it by its id.
+    #[error("orders of several gateways have the number {0}: pay one by its sandbox id")]
+    Ambiguous(String),
+}
+
+/// The order `key` names: a sandbox id, or a merchant order number one gateway has.
+fn order_named(app: &App, key: &str) -> Result<Order, PayError> {
+    if let Some(order) = app.orders.get(key) {
+        return Ok(order);
+    }
+    let mut found = app.orders.by_merchant_number(key, None);
+    match found.len() {
+        0 => Err(PayError::Unknown(key.to_owned())),
+        1 => Ok(found.remove(0)),
+        _ => Err(PayError::Ambiguous(key.to_owned())),
+    }
+}
+
+/// Pays the order `key` names as its payer would, sending its notification (or settling
+/// it, for a gateway that sends none) the first time.
+fn pay_order(app: &App, key: &str) -> Result<Order, PayError> {
+    let id = order_named(app, key)?.id;
+    let (order, newly_paid) = app
+        .orders
+        .pay(&id)
+        .ok_or_else(|| PayError::Unknown(key.to_owned()))?;
     if newly_paid {
         let outgoing =
-            gateways::simulator(order.gateway).and_then(|s| (s.notification)(&app, &order));
+            gateways::simulator(order.gateway).and_then(|s| (s.notification)(app, &order));
         match outgoing {
             Some(outgoing) => app.deliveries.send(order.id.clone(), outgoing),
             None => app.orders.settle(&order.id),
         }
     }
+    Ok(order)
+}
+
+/// `POST /_sandbox/orders/{key}/pay`: `key` is the sandbox's id or the merchant's order
+/// number.
+async fn pay(
+    State(app): State<Arc<App>>,
+    Path(key): Path<String>,
+    Query(q): Query<PayQuery>,
+) -> Response {
+    let order = match pay_order(&app, &key) {
+        Ok(order) => order,
+        Err(e) => {
+            let status = match e {
+                PayError::Unknown(_) => StatusCode::NOT_FOUND,
+                PayError::Ambiguous(_) => StatusCode::CONFLICT,
+            };
+            return (
+                status,
+                axum::Json(serde_json::json!({"error": e.to_string()})),
+            )
+                .into_response();
+        }
+    };
     if q.redirect.is_some() {
         return Redirect::to("/").into_response();
     }
@@ -129,13 +173,36 @@ const MAX_PAGE: usize = 1000;
 struct PageQuery {
     offset: Option<usize>,
     limit: Option<usize>,
+    out_trade_no: Option<String>,
+    gateway: Option<String>,
 }
 
 /// `GET /_sandbox/orders?offset=N&limit=M`: a page of orders, oldest first (100 by
-/// default, at most 1 000), with the total kept.
-async fn list(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> axum::Json<state::Page> {
+/// default, at most 1 000), with the total kept. `?out_trade_no=X` (and `&gateway=ID`)
+/// lists the orders with the merchant's number `X` instead.
+async fn list(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Response {
+    if let Some(number) = q.out_trade_no {
+        let gateway = match q.gateway.as_deref().map(Gateway::named) {
+            None => None,
+            Some(Some(gateway)) => Some(gateway),
+            Some(None) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(serde_json::json!({"error": "no such gateway"})),
+                )
+                    .into_response()
+            }
+        };
+        let orders = app.orders.by_merchant_number(&number, gateway);
+        return axum::Json(state::Page {
+            total: orders.len(),
+            offset: 0,
+            orders,
+        })
+        .into_response();
+    }
     let limit = q.limit.unwrap_or(100).min(MAX_PAGE);
-    axum::Json(app.orders.page(q.offset.unwrap_or(0), limit))
+    axum::Json(app.orders.page(q.offset.unwrap_or(0), limit)).into_response()
 }
 
 async fn one(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
@@ -255,6 +322,17 @@ impl Sandbox {
     /// its serial.
     pub fn rotate_platform_key(&self) -> String {
         gateways::rotate_platform(&self.app)
+    }
+
+    /// Pays the order `key` names (the sandbox's id, or the merchant's order number one
+    /// gateway has) as its payer would, as `POST /_sandbox/orders/{key}/pay` does.
+    pub fn pay(&self, key: &str) -> Result<Order, PayError> {
+        pay_order(&self.app, key)
+    }
+
+    /// The orders with the merchant's number `out_trade_no` (at `gateway`, or at any).
+    pub fn orders_numbered(&self, out_trade_no: &str, gateway: Option<Gateway>) -> Vec<Order> {
+        self.app.orders.by_merchant_number(out_trade_no, gateway)
     }
 
     /// Every order.

@@ -313,6 +313,24 @@ impl Orders {
         }
     }
 
+    /// The orders with the merchant's number `number`, at `gateway` or at any gateway of
+    /// the registry.
+    pub fn by_merchant_number(&self, number: &str, gateway: Option<Gateway>) -> Vec<Order> {
+        let book = self.lock();
+        let gateways: Vec<Gateway> = match gateway {
+            Some(g) => vec![g],
+            None => paywire_providers::GATEWAYS
+                .gateways()
+                .map(|g| Gateway::of(g.id))
+                .collect(),
+        };
+        let ids: Vec<&String> = gateways
+            .into_iter()
+            .filter_map(|g| book.by_number.get(&(g, number.to_owned())))
+            .collect();
+        book.copies(ids.into_iter())
+    }
+
     /// One order.
     pub fn get(&self, id: &str) -> Option<Order> {
         self.lock().by_id.get(id).map(|e| e.order.clone())
