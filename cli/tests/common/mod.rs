@@ -1,8 +1,44 @@
 //! What several of the CLI's test files share; each uses its own part of it.
 #![allow(dead_code)]
 
+use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};
+
+/// A fixture of `tests/fixtures/`, parsed.
+pub fn fixtures(name: &str) -> Value {
+    let path = format!("{}/../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The independent vector called `name` in `vectors.json`.
+pub fn vector(name: &str) -> Value {
+    fixtures("vectors.json")
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == name)
+        .unwrap()
+        .clone()
+}
+
+/// Runs `paywire args` with `stdin` and no extra environment.
+pub fn paywire(args: &[&str], stdin: &[u8]) -> Output {
+    run(args, stdin, &[])
+}
+
+/// The JSON `paywire` printed.
+pub fn json_out(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
+}
+
+/// A file of this test process's own in the temporary folder, holding `contents`.
+pub fn temp_file(name: &str, contents: &str) -> String {
+    let path = std::env::temp_dir().join(format!("paywire-cli-test-{}-{name}", std::process::id()));
+    std::fs::write(&path, contents).unwrap();
+    path.to_string_lossy().into_owned()
+}
 
 /// Runs `paywire args` with `stdin` and the environment variables `env`.
 pub fn run(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
