@@ -33,6 +33,27 @@ pub fn text<'v>(value: &'v Value, pointer: &str) -> &'v str {
         .unwrap_or_else(|| panic!("fixture has no string at {pointer}"))
 }
 
+/// The secret of the vector called `name`.
+pub fn secret_of(name: &str) -> paywire::Secret {
+    paywire::Secret::new(text(&vector(name), "/secret"))
+}
+
+/// The body of the vector called `name`.
+pub fn body_of(name: &str) -> String {
+    text(&vector(name), "/body").to_owned()
+}
+
+/// Fails unless `result` is an error of malformed or hostile input.
+pub fn assert_malformed<T: std::fmt::Debug>(result: Result<T, paywire::VerifyError>) {
+    match result {
+        Err(e) => assert!(
+            e.is_malformed(),
+            "expected a malformed-input error, got {e:?}"
+        ),
+        Ok(v) => panic!("hostile input accepted: {v:?}"),
+    }
+}
+
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
