@@ -372,6 +372,66 @@ fn build_constant(cx: &mut Ctxt, c: &ConstantAttr) -> Option<Constant> {
 
 /// Builds the model; per-item problems go to `cx`, cross-field ones are `check`ed next.
 pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<Container> {
+    let named = named_fields(cx, input, derive)?;
+    let attrs = syntax::parse_container(cx, &input.attrs);
+    if derive == Derive::Object {
+        refuse_request_keys(cx, &attrs);
+    }
+    let format = resolve_format(cx, &attrs, input, derive);
+    let (scheme, sign_known) = resolve_scheme(cx, &attrs, input, derive);
+    let scheme_span = attrs.sign.as_ref().map_or(input.ident.span(), |s| s.span);
+    if sign_known && derive != Derive::Object {
+        refuse_options_the_scheme_ignores(cx, &attrs, scheme);
+    }
+    let keep_empty = resolve_keep_empty(cx, &attrs, scheme, sign_known && derive != Derive::Object);
+    let case = resolve_case(cx, &attrs, scheme);
+    let sign_field = attrs.sign_field.clone().unwrap_or(Spanned {
+        value: "sign".into(),
+        span: input.ident.span(),
+    });
+    let constants = attrs
+        .constants
+        .iter()
+        .filter_map(|c| build_constant(cx, c))
+        .collect();
+    let fields = named
+        .named
+        .iter()
+        .map(|f| {
+            let field_attrs = syntax::parse_field(cx, &f.attrs);
+            build_field(cx, f, field_attrs)
+        })
+        .collect();
+    let crate_path = attrs
+        .crate_path
+        .map_or_else(|| syn::parse_quote!(::paywire), |p| p.value);
+    Some(Container {
+        ident: input.ident.clone(),
+        derive,
+        crate_path,
+        doc: attrs.doc,
+        format,
+        scheme,
+        scheme_known: sign_known,
+        scheme_span,
+        custom_scheme: attrs.sign_custom,
+        key_name: attrs.sign_key.map_or_else(|| "key".to_owned(), |k| k.value),
+        case,
+        keep_empty,
+        sign_field_explicit: attrs.sign_field.is_some(),
+        sign_field,
+        constants,
+        fields,
+        validate_with: attrs.validate_with.map(|v| v.value),
+    })
+}
+
+/// The struct's named fields; an error at the offending token for any other shape.
+fn named_fields<'a>(
+    cx: &mut Ctxt,
+    input: &'a syn::DeriveInput,
+    derive: Derive,
+) -> Option<&'a syn::FieldsNamed> {
     let named = match &input.data {
         syn::Data::Struct(syn::DataStruct {
             fields: syn::Fields::Named(named),
@@ -409,7 +469,12 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
         );
         return None;
     }
-    let attrs = syntax::parse_container(cx, &input.attrs);
+    Some(named)
+}
+
+/// `#[derive(PayObject)]` refuses the keys of a whole message (format, signature,
+/// constants): an object travels inside its parent's body.
+fn refuse_request_keys(cx: &mut Ctxt, attrs: &syntax::ContainerAttrs) {
     let request_only = [
         ("format", attrs.format.as_ref().map(|v| v.span)),
         ("sign", attrs.sign.as_ref().map(|v| v.span)),
@@ -419,17 +484,24 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
         ("sign_empty", attrs.sign_empty.as_ref().map(|v| v.span)),
         ("constant", attrs.constants.first().map(|c| c.name.span())),
     ];
-    if derive == Derive::Object {
-        for (key, span) in request_only {
-            if let Some(span) = span {
-                cx.error(
-                    span,
-                    format!("`{key}` belongs on a `#[derive(PayRequest)]` or `#[derive(PayResponse)]` struct; a PayObject travels inside its parent's body"),
-                );
-            }
+    for (key, span) in request_only {
+        if let Some(span) = span {
+            cx.error(
+                span,
+                format!("`{key}` belongs on a `#[derive(PayRequest)]` or `#[derive(PayResponse)]` struct; a PayObject travels inside its parent's body"),
+            );
         }
     }
-    let format = match (&attrs.format, derive) {
+}
+
+/// The body format, required on requests and responses.
+fn resolve_format(
+    cx: &mut Ctxt,
+    attrs: &syntax::ContainerAttrs,
+    input: &syn::DeriveInput,
+    derive: Derive,
+) -> Option<Format> {
+    match (&attrs.format, derive) {
         (Some(f), _) => parse_choice(
             cx,
             f,
@@ -448,9 +520,18 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
             None
         }
         (None, Derive::Object) => None,
-    };
-    // An unknown `sign` is reported once; the checks that depend on the scheme wait for a
-    // known one, so a typo does not also draw a second, wrong error.
+    }
+}
+
+/// The sign scheme, and whether it is known: an unknown `sign` is reported once, and the
+/// checks that depend on the scheme wait for a known one, so a typo does not also draw a
+/// second, wrong error.
+fn resolve_scheme(
+    cx: &mut Ctxt,
+    attrs: &syntax::ContainerAttrs,
+    input: &syn::DeriveInput,
+    derive: Derive,
+) -> (Scheme, bool) {
     let mut sign_known = true;
     let scheme = match (&attrs.sign, derive) {
         (Some(s), _) if attrs.sign_custom.is_some() && s.value == "custom" => Scheme::Custom,
@@ -492,9 +573,17 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
         }
         (None, Derive::Object) => Scheme::None,
     };
-    let scheme_span = attrs.sign.as_ref().map_or(input.ident.span(), |s| s.span);
+    (scheme, sign_known)
+}
+
+/// `sign_key`, `sign_case` and `sign_field` where the scheme has no use for them.
+fn refuse_options_the_scheme_ignores(
+    cx: &mut Ctxt,
+    attrs: &syntax::ContainerAttrs,
+    scheme: Scheme,
+) {
     if let Some(k) = &attrs.sign_key {
-        if sign_known && !scheme.has_key_suffix() && derive != Derive::Object {
+        if !scheme.has_key_suffix() {
             let why = match scheme {
                 Scheme::RsaSha256Sorted => {
                     "; rsa-sha256-sorted signs with the private key and appends nothing: remove it"
@@ -506,14 +595,11 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
         }
     }
     if let Some(c) = &attrs.sign_case {
-        if sign_known
-            && matches!(scheme, Scheme::RsaSha256Sorted | Scheme::Custom)
-            && derive != Derive::Object
-        {
+        if matches!(scheme, Scheme::RsaSha256Sorted | Scheme::Custom) {
             cx.error(c.span, "`sign_case` sets the hex case of a digest; this scheme's signature is not hex: remove it");
         }
     }
-    if sign_known && scheme == Scheme::None && derive != Derive::Object {
+    if scheme == Scheme::None {
         for (key, span) in [
             ("sign_case", attrs.sign_case.as_ref().map(|v| v.span)),
             ("sign_field", attrs.sign_field.as_ref().map(|v| v.span)),
@@ -526,9 +612,19 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
             }
         }
     }
-    let keep_empty = attrs.sign_empty.as_ref().is_some_and(|e| {
+}
+
+/// `sign_empty = "keep"`: whether a sorted scheme signs an empty member; refused (when
+/// `checked`) for schemes that are not sorted.
+fn resolve_keep_empty(
+    cx: &mut Ctxt,
+    attrs: &syntax::ContainerAttrs,
+    scheme: Scheme,
+    checked: bool,
+) -> bool {
+    attrs.sign_empty.as_ref().is_some_and(|e| {
         let keep = parse_choice(cx, e, "sign_empty", &[("skip", false), ("keep", true)]);
-        if keep.is_some() && sign_known && !scheme.is_sorted() && derive != Derive::Object {
+        if keep.is_some() && checked && !scheme.is_sorted() {
             let why = match scheme {
                 Scheme::Md5Concat => "md5-concat joins the values of its `sign = N` fields, where an empty one adds nothing",
                 _ => "this request is not signed",
@@ -539,13 +635,18 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
             );
         }
         keep.unwrap_or(false)
-    });
+    })
+}
+
+/// The hex case of a digest: `sign_case`, or the scheme's default (lower for
+/// md5-concat, upper otherwise).
+fn resolve_case(cx: &mut Ctxt, attrs: &syntax::ContainerAttrs, scheme: Scheme) -> Case {
     let default_case = if scheme == Scheme::Md5Concat {
         Case::Lower
     } else {
         Case::Upper
     };
-    let case = attrs
+    attrs
         .sign_case
         .as_ref()
         .and_then(|c| {
@@ -556,46 +657,7 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
                 &[("upper", Case::Upper), ("lower", Case::Lower)],
             )
         })
-        .unwrap_or(default_case);
-    let sign_field = attrs.sign_field.clone().unwrap_or(Spanned {
-        value: "sign".into(),
-        span: input.ident.span(),
-    });
-    let constants = attrs
-        .constants
-        .iter()
-        .filter_map(|c| build_constant(cx, c))
-        .collect();
-    let fields = named
-        .named
-        .iter()
-        .map(|f| {
-            let field_attrs = syntax::parse_field(cx, &f.attrs);
-            build_field(cx, f, field_attrs)
-        })
-        .collect();
-    let crate_path = attrs
-        .crate_path
-        .map_or_else(|| syn::parse_quote!(::paywire), |p| p.value);
-    Some(Container {
-        ident: input.ident.clone(),
-        derive,
-        crate_path,
-        doc: attrs.doc,
-        format,
-        scheme,
-        scheme_known: sign_known,
-        scheme_span,
-        custom_scheme: attrs.sign_custom,
-        key_name: attrs.sign_key.map_or_else(|| "key".to_owned(), |k| k.value),
-        case,
-        keep_empty,
-        sign_field_explicit: attrs.sign_field.is_some(),
-        sign_field,
-        constants,
-        fields,
-        validate_with: attrs.validate_with.map(|v| v.value),
-    })
+        .unwrap_or(default_case)
 }
 
 use syn::ext::IdentExt as _;
