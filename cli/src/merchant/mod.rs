@@ -7,19 +7,19 @@
 //! gateway waits, connections dropped mid-answer) and inside the shop's write (a failed
 //! write, a death before or after the write, a slow write, a panic after the write).
 
+mod database;
 mod faults;
+mod front;
 mod shop;
 
 pub use faults::{Fault, FaultCounts};
 
-use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use database::{postgres, sqlite, Database};
+use front::{notify, Front};
+
 use axum::routing::post;
 use axum::Router;
 use faults::Draw;
-use http::StatusCode;
 use paywire::ledger::Ledger;
 use paywire::Fen;
 use paywire_axum::{Notifications, Receiver};
@@ -27,13 +27,11 @@ use paywire_providers::registry::{Credentials, MakeReceiver};
 use paywire_providers::GATEWAYS;
 use paywire_sandbox::{Gateway, SandboxConfig};
 use shop::{Books, InstanceShop};
-use sqlx::{PgPool, SqlitePool};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tower::ServiceExt;
 
 /// The keys a merchant verifies notifications with: for each gateway of the registry
 /// that notifies, how its receiver is made and the credentials it is made with.
@@ -152,126 +150,6 @@ pub struct PlacedOrder {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// The shop's SQL database, where its writes are counted.
-enum Database {
-    Sqlite(SqlitePool),
-    Postgres(PgPool),
-}
-
-struct Front {
-    books: Arc<Books>,
-    database: Option<Database>,
-    instances: Vec<(Router, Draw)>,
-    next: AtomicUsize,
-    hang: Duration,
-    fail_first: AtomicU32,
-    refused: Mutex<Vec<String>>,
-    refused_after_verifying: AtomicU64,
-    unavailable: AtomicU64,
-    /// The last notification body received per gateway (for `demo --verbose`).
-    last: Mutex<HashMap<Gateway, Vec<u8>>>,
-}
-
-impl Front {
-    fn fault(&self, draw: &Draw) -> Option<Fault> {
-        if self
-            .fail_first
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
-        {
-            return Some(Fault::Before);
-        }
-        draw.next()
-    }
-
-    fn count(&self, fault: Fault) {
-        lock(&self.books.faults).count(fault);
-    }
-}
-
-/// A body that fails after its first chunk: the server aborts the connection mid-answer,
-/// and the gateway sees a truncated response.
-fn dropped_connection() -> Response {
-    let chunks = vec![
-        Ok(Bytes::from_static(b"succ")),
-        Err(std::io::Error::other("connection dropped")),
-    ];
-    (
-        StatusCode::OK,
-        Body::from_stream(futures_util::stream::iter(chunks)),
-    )
-        .into_response()
-}
-
-async fn notify(
-    State(front): State<Arc<Front>>,
-    Path(name): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let Some(gateway) = Gateway::named(&name) else {
-        return (StatusCode::NOT_FOUND, "unknown gateway").into_response();
-    };
-    lock(&front.last).insert(gateway, body.to_vec());
-    if GATEWAYS.gateway(&name).and_then(|g| g.receiver).is_none() {
-        return (StatusCode::NOT_FOUND, "this gateway sends no notification").into_response();
-    }
-    // The load balancer: deliveries spread over the instances in turn.
-    let index = front.next.fetch_add(1, Ordering::Relaxed) % front.instances.len();
-    let (router, draw) = &front.instances[index];
-    let fault = front.fault(draw);
-    if let Some(Fault::Before) = fault {
-        front.count(Fault::Before);
-        return (StatusCode::INTERNAL_SERVER_ERROR, "temporarily down").into_response();
-    }
-    let mut request = http::Request::post(format!("/{name}"));
-    if let Some(h) = request.headers_mut() {
-        *h = headers;
-    }
-    let Ok(request) = request.body(Body::from(body)) else {
-        return (StatusCode::BAD_REQUEST, "unreadable request").into_response();
-    };
-    let Ok(answer) = router.clone().oneshot(request).await;
-    let status = answer.status();
-    if status != StatusCode::OK {
-        let (parts, body) = answer.into_parts();
-        let text = axum::body::to_bytes(body, 64 * 1024)
-            .await
-            .unwrap_or_default();
-        let reason = String::from_utf8_lossy(&text).into_owned();
-        match status {
-            StatusCode::BAD_REQUEST => {
-                front
-                    .refused_after_verifying
-                    .fetch_add(1, Ordering::Relaxed);
-                lock(&front.refused).push(format!("{name}: {reason}"));
-            }
-            StatusCode::UNAUTHORIZED => lock(&front.refused).push(format!("{name}: {reason}")),
-            StatusCode::SERVICE_UNAVAILABLE => {
-                front.unavailable.fetch_add(1, Ordering::Relaxed);
-            }
-            _ => {}
-        }
-        return Response::from_parts(parts, Body::from(text));
-    }
-    match fault {
-        Some(f @ Fault::After) => {
-            front.count(f);
-            (StatusCode::INTERNAL_SERVER_ERROR, "failed after applying").into_response()
-        }
-        Some(f @ Fault::Slow) => {
-            front.count(f);
-            tokio::time::sleep(front.hang).await;
-            answer
-        }
-        Some(f @ Fault::Drop) => {
-            front.count(f);
-            dropped_connection()
-        }
-        _ => answer,
-    }
 }
 
 /// Keeps the panics the soak's faults cause out of the output; any other panic is
@@ -425,34 +303,10 @@ impl Merchant {
         &self,
         only: Option<(Gateway, &str)>,
     ) -> Result<Vec<(String, String, i64, i64)>, String> {
-        const ALL: &str = "SELECT gateway, out_trade_no, amount_fen, writes FROM soak_applied";
-        let (gateway, order) = only.map_or(("", ""), |(g, o)| (g.name(), o));
-        let rows = match (&self.front.database, only.is_some()) {
-            (None, _) => return Ok(Vec::new()),
-            (Some(Database::Sqlite(pool)), false) => sqlx::query_as(ALL).fetch_all(pool).await,
-            (Some(Database::Postgres(pool)), false) => sqlx::query_as(ALL).fetch_all(pool).await,
-            (Some(Database::Sqlite(pool)), true) => {
-                sqlx::query_as(concat!(
-                    "SELECT gateway, out_trade_no, amount_fen, writes FROM soak_applied",
-                    " WHERE gateway = ?1 AND out_trade_no = ?2"
-                ))
-                .bind(gateway)
-                .bind(order)
-                .fetch_all(pool)
-                .await
-            }
-            (Some(Database::Postgres(pool)), true) => {
-                sqlx::query_as(concat!(
-                    "SELECT gateway, out_trade_no, amount_fen, writes FROM soak_applied",
-                    " WHERE gateway = $1 AND out_trade_no = $2"
-                ))
-                .bind(gateway)
-                .bind(order)
-                .fetch_all(pool)
-                .await
-            }
-        };
-        rows.map_err(|e| e.to_string())
+        match &self.front.database {
+            None => Ok(Vec::new()),
+            Some(database) => database.committed(only).await,
+        }
     }
 
     /// Puts committed rows into the counts.
@@ -537,48 +391,4 @@ impl Merchant {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
-}
-
-/// A pool on the shop's SQLite file; `setup` creates the ledger's and the shop's tables.
-async fn sqlite(file: &std::path::Path, setup: bool) -> std::io::Result<SqlitePool> {
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(file)
-        .create_if_missing(true)
-        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-        .busy_timeout(Duration::from_secs(30));
-    let pool = sqlx::sqlite::SqlitePoolOptions::new()
-        .max_connections(4)
-        .connect_with(options)
-        .await
-        .map_err(std::io::Error::other)?;
-    if setup {
-        paywire_sqlx::migrate(&pool)
-            .await
-            .map_err(std::io::Error::other)?;
-        sqlx::query(shop::SOAK_TABLE)
-            .execute(&pool)
-            .await
-            .map_err(std::io::Error::other)?;
-    }
-    Ok(pool)
-}
-
-/// A pool on the shop's PostgreSQL database; `setup` creates the tables.
-async fn postgres(url: &str, setup: bool) -> std::io::Result<PgPool> {
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(8)
-        .acquire_timeout(Duration::from_secs(2))
-        .connect(url)
-        .await
-        .map_err(std::io::Error::other)?;
-    if setup {
-        paywire_sqlx::migrate(&pool)
-            .await
-            .map_err(std::io::Error::other)?;
-        sqlx::query(shop::SOAK_TABLE)
-            .execute(&pool)
-            .await
-            .map_err(std::io::Error::other)?;
-    }
-    Ok(pool)
 }
