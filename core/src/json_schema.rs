@@ -149,6 +149,43 @@ fn property(field: &FieldSchema) -> Value {
     out
 }
 
+/// An IPv4 address as a dotted quad (octets 0-255 without leading zeros) or an IPv6
+/// address in any of its text forms (RFC 4291 2.2, an IPv4 tail included), as the
+/// standard library reads them; `tests/tests/json_schema.rs` holds the two to the same
+/// answers under Python's `jsonschema`.
+fn ip_pattern() -> String {
+    const OCTET: &str = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+    const GROUP: &str = "[0-9A-Fa-f]{1,4}";
+    let v4 = format!("{OCTET}(?:\\.{OCTET}){{3}}");
+    // `k` groups before `::`, up to `max` after it.
+    let compressed = |k: usize, tail: &str| {
+        let head = match k {
+            0 => String::new(),
+            k => format!("(?:{GROUP}:){{{}}}{GROUP}", k - 1),
+        };
+        format!("{head}::{tail}")
+    };
+    let mut forms = vec![
+        format!("(?:{GROUP}:){{7}}{GROUP}"),
+        format!("(?:{GROUP}:){{6}}{v4}"),
+    ];
+    for k in 0..8 {
+        let tail = match 7 - k {
+            0 => String::new(),
+            m => format!("(?:{GROUP}(?::{GROUP}){{0,{}}})?", m - 1),
+        };
+        forms.push(compressed(k, &tail));
+    }
+    for k in 0..6 {
+        let tail = match 5 - k {
+            0 => v4.clone(),
+            m => format!("(?:{GROUP}:){{0,{m}}}{v4}"),
+        };
+        forms.push(compressed(k, &tail));
+    }
+    format!("^(?:{v4}|{})$", forms.join("|"))
+}
+
 fn text_format(out: &mut Value, format: TextFormat) {
     out["x-paywire-format"] = format.name().into();
     let pattern = match format {
@@ -164,12 +201,27 @@ fn text_format(out: &mut Value, format: TextFormat) {
                 "^https?://"
             }
         }
-        // No portable pattern: the exact rule travels in x-paywire-format.
-        TextFormat::Ip | TextFormat::Utf8mb3 => return,
+        TextFormat::Ip => {
+            out["pattern"] = portable(&ip_pattern()).into();
+            return;
+        }
+        // No portable pattern (a character class of 4-byte UTF-8 differs between
+        // engines): the exact rule travels in x-paywire-format.
+        TextFormat::Utf8mb3 => return,
         TextFormat::CompactTime => "^[0-9]{14}$",
         TextFormat::DateTime => "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
         TextFormat::Alphanumeric => "^[A-Za-z0-9]*$",
         TextFormat::TradeNo => "^[A-Za-z0-9_|*@-]*$",
     };
-    out["pattern"] = pattern.into();
+    out["pattern"] = portable(pattern).into();
+}
+
+/// `pattern` (anchored with `^`) refusing any newline: `$` is the end of the text in
+/// ECMA-262, which JSON Schema names, but also the place before a final newline in
+/// Python's and PCRE's engines, where `"1.2.3.4\n"` would pass.
+fn portable(pattern: &str) -> String {
+    match pattern.strip_prefix('^') {
+        Some(rest) => format!("^(?!.*\n){rest}"),
+        None => format!("^(?!.*\n)(?:{pattern})"),
+    }
 }

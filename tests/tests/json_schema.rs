@@ -97,6 +97,10 @@ fn mutations() -> Vec<(&'static str, Mutation)> {
             Box::new(|v| v["total_fee"] = json!("9.90")),
         ),
         ("a number for text", Box::new(|v| v["body"] = json!(5))),
+        (
+            "three octets for an IP",
+            Box::new(|v| v["mch_create_ip"] = json!("14.23.150")),
+        ),
     ]
 }
 
@@ -183,4 +187,135 @@ fn python_jsonschema_agrees_on_every_case() {
     );
     let results: Vec<bool> = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(results, expected);
+}
+
+/// IP addresses near and far from valid: dotted quads from near-miss octets, IPv6 forms
+/// built from groups of every width with `::` in every place and IPv4 tails, and the
+/// usual traps. Deterministic.
+fn ip_candidates() -> Vec<String> {
+    let octets = [
+        "0", "00", "01", "9", "10", "99", "100", "199", "249", "255", "256", "300", "1000", "", "a",
+    ];
+    let mut out = vec![
+        "14.23.150".to_owned(),
+        "14.23.150.211".to_owned(),
+        "::".to_owned(),
+        "::1".to_owned(),
+        ":::".to_owned(),
+        "1::2::3".to_owned(),
+        "::ffff:1.2.3.4".to_owned(),
+        "::ffff:1.2.3.256".to_owned(),
+        "1:2:3:4:5:6:7::".to_owned(),
+        "::1:2:3:4:5:6:7".to_owned(),
+        "1:2:3:4:5:6:7:8:9".to_owned(),
+        "1:2:3:4:5:6:1.2.3.4".to_owned(),
+        "1:2:3:4:5:6:7:1.2.3.4".to_owned(),
+        "1:2:3:4:5::1.2.3.4".to_owned(),
+        "1:2:3:4:5:6::1.2.3.4".to_owned(),
+        "fe80::1%eth0".to_owned(),
+        "[::1]".to_owned(),
+        " 1.2.3.4".to_owned(),
+        "1.2.3.4\n".to_owned(),
+    ];
+    for a in octets {
+        for b in ["0", "255", "01"] {
+            out.push(format!("{a}.{b}.{a}.{b}"));
+            out.push(format!("{b}.{a}.{b}"));
+        }
+    }
+    let groups = ["0", "1", "ab", "fff", "FFFF", "0000", "12345", "g", ""];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n
+    };
+    for _ in 0..4000 {
+        let count = 1 + next(9);
+        let mut parts: Vec<String> = (0..count)
+            .map(|_| groups[next(groups.len())].to_owned())
+            .collect();
+        if next(3) == 0 {
+            let last = parts.len() - 1;
+            parts[last] = format!(
+                "{}.{}.{}.{}",
+                octets[next(10)],
+                octets[next(10)],
+                octets[next(10)],
+                octets[next(10)]
+            );
+        }
+        let mut text = parts.join(":");
+        if next(2) == 0 {
+            let at = next(text.len() + 1);
+            if text.is_char_boundary(at) {
+                text.insert_str(at, "::");
+            }
+        }
+        out.push(text);
+    }
+    out
+}
+
+/// The JSON Schema's `ip` pattern gives `#[pay(ip)]`'s answer (the standard library's
+/// reading) on every candidate, under Python's `jsonschema` (its own regex engine): in
+/// particular `14.23.150`, which a front end used to accept, is refused.
+#[test]
+fn the_ip_pattern_agrees_with_the_ip_rule_under_python_jsonschema() {
+    let available = std::process::Command::new("python3")
+        .args(["-c", "import jsonschema"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !available {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install jsonschema (see .ci/run)"
+        );
+        eprintln!("skipped: python3 with the jsonschema package is not installed");
+        return;
+    }
+    let schema = json_schema(swiftpass::WapPay::SCHEMA);
+    // The pattern alone: the field's own length bound is another rule.
+    let pattern = schema["properties"]["mch_create_ip"]["pattern"].clone();
+    assert!(pattern.is_string(), "{schema}");
+    let ip = json!({"type": "string", "pattern": pattern});
+    let candidates = ip_candidates();
+    let expected: Vec<bool> = candidates
+        .iter()
+        .map(|c| paywire::rules::matches(paywire::schema::TextFormat::Ip, c))
+        .collect();
+    assert!(
+        expected.iter().filter(|v| **v).count() > 100,
+        "the corpus holds valid addresses"
+    );
+    let cases: Vec<Value> = candidates
+        .iter()
+        .map(|c| json!({"schema": ip, "instance": c}))
+        .collect();
+    let file = std::env::temp_dir().join(format!("paywire-ip-pattern-{}.json", std::process::id()));
+    std::fs::write(&file, serde_json::to_vec(&cases).unwrap()).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/json_schema_check.py");
+    let output = std::process::Command::new("python3")
+        .arg(script)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results: Vec<bool> = serde_json::from_slice(&output.stdout).unwrap();
+    let disagreements: Vec<(&String, bool)> = candidates
+        .iter()
+        .zip(results.iter().zip(&expected))
+        .filter(|(_, (got, want))| got != want)
+        .map(|(c, (got, _))| (c, *got))
+        .collect();
+    assert!(
+        disagreements.is_empty(),
+        "pattern disagrees with the rule: {disagreements:?}"
+    );
+    assert!(!results[0], "14.23.150 is refused");
 }
