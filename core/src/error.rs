@@ -162,6 +162,9 @@ impl fmt::Display for SchemaError {
                         _ => write!(f, "write at least {} characters", b.min),
                     }
                 }
+                Rule::Range(b) if b.unbounded_above() => {
+                    write!(f, "{path}: range {b}, got {actual}; write at least {}", b.min)
+                }
                 Rule::Range(b) => write!(
                     f,
                     "{path}: range {b}, got {actual}; write a value from {} to {}",

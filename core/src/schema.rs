@@ -340,9 +340,21 @@ pub struct IntBounds {
     pub max: i128,
 }
 
+impl IntBounds {
+    /// Whether the upper bound is only the type's (at least `i64::MAX`, as `range = 1..`
+    /// on a `Fen` or `u64` gives): no limit a person wrote or needs to read.
+    pub const fn unbounded_above(&self) -> bool {
+        self.max >= i64::MAX as i128
+    }
+}
+
 impl fmt::Display for IntBounds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}..={}", self.min, self.max)
+        if self.unbounded_above() {
+            write!(f, "{}..", self.min)
+        } else {
+            write!(f, "{}..={}", self.min, self.max)
+        }
     }
 }
 

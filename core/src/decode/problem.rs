@@ -41,6 +41,11 @@ pub enum Problem {
         /// Why.
         error: MoneyError,
     },
+    /// An amount in fen that is not a whole, non-negative number of fen.
+    NotFen {
+        /// The value as received.
+        text: String,
+    },
     /// A [`crate::JsonText`] member whose text is not the expected JSON.
     JsonText {
         /// serde_json's explanation.
@@ -74,6 +79,16 @@ impl fmt::Display for Problem {
                 write!(f, "{text} does not fit this field; send an integer from {min} to {max}")
             }
             Problem::Money { text, error } => write!(f, "{text:?}: {error}"),
+            Problem::NotFen { text } if text.trim_start().starts_with('-') => {
+                write!(f, "{text}: an amount in fen is 0 or more")
+            }
+            Problem::NotFen { text } if text.bytes().all(|b| b.is_ascii_digit()) => {
+                write!(f, "{text} fen is more than an amount can hold")
+            }
+            Problem::NotFen { text } => write!(
+                f,
+                "{text} is not a whole number of fen: send the amount in fen as an integer (1.50 yuan is 150)"
+            ),
             Problem::JsonText { reason } => write!(f, "not the expected JSON text: {reason}"),
             Problem::Unknown => f.write_str("unknown field; check its spelling against the parameter table"),
             Problem::ConstantMismatch { expected, got } => {

@@ -312,6 +312,14 @@ integer_wire_value!(
     i8 => Int, i16 => Int, i32 => Int, i64 => Int,
 );
 
+/// A number written out (`-3`, `9.90`) rather than other text: a sign, digits, a point.
+fn looks_numeric(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    !digits.is_empty()
+        && digits.bytes().any(|b| b.is_ascii_digit())
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+}
+
 impl WireValue for Fen {
     const KIND: Kind = Kind::Fen;
     fn wire(&self) -> Wire<'_> {
@@ -327,6 +335,23 @@ impl WireValue for Fen {
             }
             _ => None,
         };
+        // A number that is not a whole number of fen, or negative, or too large, is named
+        // as an amount (`1.5` is most likely yuan), not as an integer type's range.
+        let not_fen = match node {
+            Some(Node::Number(n)) if n.as_u64().is_none() => match n.as_f64() {
+                // A whole number past u64 (JSON keeps it as a float): too large.
+                Some(f) if f >= 0.0 && f.fract() == 0.0 => Some(format!("{f:.0}")),
+                _ => Some(n.to_string()),
+            },
+            Some(Node::Text(t) | Node::Str(t)) if looks_numeric(t) && t.parse::<u64>().is_err() => {
+                Some(t.clone())
+            }
+            _ => None,
+        };
+        if let Some(text) = not_fen {
+            errors.push(at, Problem::NotFen { text });
+            return None;
+        }
         decode_integer(
             quoted_digits.as_ref().or(node),
             0,
