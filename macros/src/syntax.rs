@@ -240,30 +240,44 @@ fn literal_text(lit: &Lit) -> syn::Result<String> {
     }
 }
 
-/// First line of the doc comments.
-pub fn doc_line(attrs: &[syn::Attribute]) -> String {
-    for attr in attrs {
-        if !attr.path().is_ident("doc") {
-            continue;
-        }
+/// The whole doc comment on one line (a schema table's cell holds one): lines joined by
+/// spaces, paragraphs by ` — `. Cutting at the first line left descriptions mid-sentence.
+pub fn doc_text(attrs: &[syn::Attribute]) -> String {
+    let mut paragraphs: Vec<String> = vec![String::new()];
+    for attr in attrs.iter().filter(|a| a.path().is_ident("doc")) {
         if let syn::Meta::NameValue(nv) = &attr.meta {
             if let Expr::Lit(syn::ExprLit {
                 lit: Lit::Str(s), ..
             }) = &nv.value
             {
-                let line = s.value().trim().to_owned();
-                if !line.is_empty() {
-                    return line;
+                let text = s.value();
+                // An empty `///` line is an attribute with no lines at all.
+                let lines: Vec<&str> = match text.trim() {
+                    "" => vec![""],
+                    _ => text.lines().map(str::trim).collect(),
+                };
+                for line in lines {
+                    let current = paragraphs.last_mut().expect("never empty");
+                    match (line.is_empty(), current.is_empty()) {
+                        (true, true) => {}
+                        (true, false) => paragraphs.push(String::new()),
+                        (false, true) => current.push_str(line),
+                        (false, false) => {
+                            current.push(' ');
+                            current.push_str(line);
+                        }
+                    }
                 }
             }
         }
     }
-    String::new()
+    paragraphs.retain(|p| !p.is_empty());
+    paragraphs.join(" — ")
 }
 
 pub fn parse_container(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ContainerAttrs {
     let mut out = ContainerAttrs {
-        doc: doc_line(attrs),
+        doc: doc_text(attrs),
         ..ContainerAttrs::default()
     };
     for attr in attrs.iter().filter(|a| a.path().is_ident("pay")) {
@@ -369,7 +383,7 @@ pub fn parse_container(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ContainerAttr
 
 pub fn parse_field(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
     let mut out = FieldAttrs {
-        doc: doc_line(attrs),
+        doc: doc_text(attrs),
         ..FieldAttrs::default()
     };
     for attr in attrs.iter().filter(|a| a.path().is_ident("pay")) {
