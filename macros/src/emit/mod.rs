@@ -100,11 +100,20 @@ pub fn expand(c: &Checked) -> TokenStream {
         }),
         Derive::Object => None,
     };
+    // The runtime this derive was built with: against another version of `paywire` the
+    // build fails here, naming the version it expected, instead of deep in the generated
+    // code.
+    let version = quote::format_ident!(
+        "VERSION_{}_{}",
+        env!("CARGO_PKG_VERSION_MAJOR"),
+        env!("CARGO_PKG_VERSION_MINOR")
+    );
     quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals, unused_qualifications, clippy::all)]
         const _: () = {
             use #krate as _pw;
+            const _: () = _pw::__private::#version;
 
             #[automatically_derived]
             impl _pw::__private::FieldAccess for #ident {
