@@ -140,11 +140,9 @@ fn orders_breaking_a_rule_fail_the_schema_and_paywire_alike() {
     assert!(!wechat.is_valid(&order));
 }
 
-/// The same cases through Python's `jsonschema`, a third implementation: every sample
-/// valid, every rule-breaking mutation invalid. Where python3 or the package is missing
-/// the test says so and passes, except under CI (`.ci/run` installs it).
-#[test]
-fn python_jsonschema_agrees_on_every_case() {
+/// Whether python3 with `jsonschema` is here; where not, a test says so and passes,
+/// except under CI (`.ci/run` installs it).
+fn python_jsonschema_installed() -> bool {
     let available = std::process::Command::new("python3")
         .args(["-c", "import jsonschema"])
         .output()
@@ -155,6 +153,38 @@ fn python_jsonschema_agrees_on_every_case() {
             "CI must install jsonschema (see .ci/run)"
         );
         eprintln!("skipped: python3 with the jsonschema package is not installed");
+    }
+    available
+}
+
+/// Python's `jsonschema` verdict on each `{"schema", "instance"}` case
+/// (`fixtures/json_schema_check.py`); `tag` names the temporary file.
+fn python_jsonschema(cases: &[Value], tag: &str) -> Vec<bool> {
+    let file = std::env::temp_dir().join(format!(
+        "paywire-json-schema-{tag}-{}.json",
+        std::process::id()
+    ));
+    std::fs::write(&file, serde_json::to_vec(cases).unwrap()).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/json_schema_check.py");
+    let output = std::process::Command::new("python3")
+        .arg(script)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The same cases through Python's `jsonschema`, a third implementation: every sample
+/// valid, every rule-breaking mutation invalid. Where python3 or the package is missing
+/// the test says so and passes, except under CI (`.ci/run` installs it).
+#[test]
+fn python_jsonschema_agrees_on_every_case() {
+    if !python_jsonschema_installed() {
         return;
     }
     let mut cases = Vec::new();
@@ -171,21 +201,7 @@ fn python_jsonschema_agrees_on_every_case() {
         cases.push(json!({"schema": swiftpass, "instance": value}));
         expected.push(false);
     }
-    let file =
-        std::env::temp_dir().join(format!("paywire-json-schema-{}.json", std::process::id()));
-    std::fs::write(&file, serde_json::to_vec(&cases).unwrap()).unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/json_schema_check.py");
-    let output = std::process::Command::new("python3")
-        .arg(script)
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let results: Vec<bool> = serde_json::from_slice(&output.stdout).unwrap();
+    let results = python_jsonschema(&cases, "cases");
     assert_eq!(results, expected);
 }
 
@@ -263,16 +279,7 @@ fn ip_candidates() -> Vec<String> {
 /// particular `14.23.150`, which a front end used to accept, is refused.
 #[test]
 fn the_ip_pattern_agrees_with_the_ip_rule_under_python_jsonschema() {
-    let available = std::process::Command::new("python3")
-        .args(["-c", "import jsonschema"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !available {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install jsonschema (see .ci/run)"
-        );
-        eprintln!("skipped: python3 with the jsonschema package is not installed");
+    if !python_jsonschema_installed() {
         return;
     }
     let schema = json_schema(swiftpass::WapPay::SCHEMA);
@@ -293,20 +300,7 @@ fn the_ip_pattern_agrees_with_the_ip_rule_under_python_jsonschema() {
         .iter()
         .map(|c| json!({"schema": ip, "instance": c}))
         .collect();
-    let file = std::env::temp_dir().join(format!("paywire-ip-pattern-{}.json", std::process::id()));
-    std::fs::write(&file, serde_json::to_vec(&cases).unwrap()).unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/json_schema_check.py");
-    let output = std::process::Command::new("python3")
-        .arg(script)
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let results: Vec<bool> = serde_json::from_slice(&output.stdout).unwrap();
+    let results = python_jsonschema(&cases, "ip");
     let disagreements: Vec<(&String, bool)> = candidates
         .iter()
         .zip(results.iter().zip(&expected))
