@@ -324,6 +324,28 @@ impl Ledger {
         self.lease
     }
 
+    /// Runs a commit on the store, retrying while the store cannot answer, for the
+    /// commit patience. The last try is at the deadline; no pause is longer than a quarter
+    /// second, so the commit lands soon after the store is back, while the claim is still
+    /// its holder's.
+    fn patiently(
+        &self,
+        commit: impl Fn(&dyn LedgerStore) -> Result<(), LedgerError>,
+    ) -> Result<(), LedgerError> {
+        let deadline = Instant::now() + self.commit_patience;
+        let mut pause = Duration::from_millis(25);
+        loop {
+            match commit(self.store.as_ref()) {
+                Err(LedgerError::Unavailable(_)) if Instant::now() < deadline => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    std::thread::sleep(pause.min(left));
+                    pause = (pause * 2).min(Duration::from_millis(250));
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// Claims the payment of `key`: see [`Claim`].
     pub fn claim(&self, key: &OrderKey) -> Result<Claim<'_>, LedgerError> {
         let token = fresh_token()?;
@@ -387,22 +409,8 @@ impl Held<'_> {
     /// and applies it again: a write that is conditional on the order's state (README,
     /// "Responses and notifications") closes that window as well.
     pub fn commit(self) -> Result<(), LedgerError> {
-        let store = &self.ledger.store;
-        let deadline = Instant::now() + self.ledger.commit_patience;
-        let mut pause = Duration::from_millis(25);
-        loop {
-            match store.commit(self.key.as_str(), &self.token, self.ledger.retention) {
-                Err(LedgerError::Unavailable(_)) if Instant::now() < deadline => {
-                    // The last try is at the deadline; no pause is longer than a
-                    // quarter second, so the commit lands soon after the store is back,
-                    // while the claim is still this holder's.
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    std::thread::sleep(pause.min(left));
-                    pause = (pause * 2).min(Duration::from_millis(250));
-                }
-                other => return other,
-            }
-        }
+        self.ledger
+            .patiently(|store| store.commit(self.key.as_str(), &self.token, self.ledger.retention))
     }
 
     /// Frees the order now, because your write failed: the next delivery applies it.

@@ -19,7 +19,6 @@
 use super::{fresh_token, Ledger, LedgerError, OrderKey};
 use crate::money::Fen;
 use std::fmt;
-use std::time::Duration;
 
 /// What a store found when asked to reserve a refund.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,24 +140,14 @@ impl HeldRefund<'_> {
     /// Marks the refund done, once the gateway accepted it. A store that cannot answer is
     /// retried for the ledger's commit patience.
     pub fn commit(self) -> Result<(), LedgerError> {
-        let store = &self.ledger.store;
-        let deadline = std::time::Instant::now() + self.ledger.commit_patience;
-        let mut pause = Duration::from_millis(25);
-        loop {
-            match store.commit_refund(
+        self.ledger.patiently(|store| {
+            store.commit_refund(
                 self.order.as_str(),
                 &self.refund_no,
                 self.amount,
                 &self.token,
-            ) {
-                Err(LedgerError::Unavailable(_)) if std::time::Instant::now() < deadline => {
-                    let left = deadline.saturating_duration_since(std::time::Instant::now());
-                    std::thread::sleep(pause.min(left));
-                    pause = (pause * 2).min(Duration::from_millis(250));
-                }
-                other => return other,
-            }
-        }
+            )
+        })
     }
 
     /// Frees the reserved amount now, because the gateway refused the refund. Call it
