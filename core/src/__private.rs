@@ -7,6 +7,7 @@ pub use crate::decode::problem::DecodeErrors;
 pub use crate::encode::xml::Markup;
 pub use crate::encode::BodyWriter;
 pub use crate::error::SchemaErrors;
+pub use crate::indexed::decode_indexed;
 pub use crate::json_text::JsonText;
 pub use crate::money::{Fen, Yuan};
 pub use crate::object::{decode_object, PayObject, PayRequest};
@@ -91,6 +92,42 @@ impl<T: IntegerValue> IntegerValue for Option<T> {
 pub trait OptionalValue {}
 impl<T> OptionalValue for Option<T> {}
 
+/// Unsigned integers: what counts the items of an indexed family.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot count the items of an indexed family",
+    label = "the count member must be an unsigned integer field (u32, or Option<u32> when it may be absent)"
+)]
+pub trait CountValue {}
+impl CountValue for u8 {}
+impl CountValue for u16 {}
+impl CountValue for u32 {}
+impl CountValue for u64 {}
+impl CountValue for usize {}
+impl<T: CountValue> CountValue for Option<T> {}
+
+/// Compile-time check that an indexed family's count member is a count.
+pub const fn assert_count<T: CountValue>() {}
+
+/// Compile-time check that the items of an indexed family are declared objects.
+pub const fn assert_item<T: PayObject>() {}
+
+/// Whether every member of an indexed family's item travels as text (or is a family of
+/// its own), as a flat body needs.
+pub const fn is_flat_item(schema: &Schema) -> bool {
+    let mut i = 0;
+    while i < schema.fields.len() {
+        let flat = match &schema.fields[i].kind {
+            Kind::Indexed { item, .. } => is_flat_item(item),
+            kind => is_flat_kind(kind),
+        };
+        if !flat {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// Compile-time check that a field is text.
 pub const fn assert_text<T: TextValue>() {}
 /// Compile-time check that a field is an `Option`.
@@ -121,7 +158,7 @@ pub const fn is_flat<T: WireValue>() -> bool {
 
 const fn is_flat_kind(kind: &Kind) -> bool {
     match kind {
-        Kind::Object(_) | Kind::Array(_) => false,
+        Kind::Object(_) | Kind::Array(_) | Kind::Indexed { .. } => false,
         Kind::OneOf(kinds) => {
             let mut i = 0;
             while i < kinds.len() {

@@ -80,6 +80,13 @@ fn kind(kind: &Kind) -> Value {
         Kind::JsonText => json!({ "type": "string", "contentMediaType": "application/json" }),
         Kind::Object(inner) => object(inner),
         Kind::Array(inner) => json!({ "type": "array", "items": self::kind(inner) }),
+        // The JSON form of a family is the array of its items; the flat wire spelling
+        // (`name_n`, counted by `count`) travels beside it.
+        Kind::Indexed { item, count } => json!({
+            "type": "array",
+            "items": object(item),
+            "x-paywire-indexed": { "count": count, "members": "name_$n" },
+        }),
         Kind::OneOf(kinds) => json!({ "anyOf": kinds.iter().map(self::kind).collect::<Vec<_>>() }),
     }
 }

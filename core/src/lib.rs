@@ -44,6 +44,7 @@ pub mod decode;
 mod encode;
 mod error;
 pub mod http_request;
+pub mod indexed;
 pub mod json_schema;
 mod json_text;
 #[cfg(feature = "rsa")]

@@ -209,6 +209,16 @@ pub enum Kind {
     Object(&'static Schema),
     /// A JSON array of the inner kind.
     Array(&'static Kind),
+    /// An indexed member family of a flat body (`#[pay(indexed(count = "refund_count"))]`):
+    /// item `n`'s members travel as `name_n` (`refund_fee_0`, `refund_fee_1`, ...), a
+    /// family inside an item as `name_n_m`, and the member `count` says how many items
+    /// there are. In JSON (serde, `paywire verify`) it is an array of the items.
+    Indexed {
+        /// The items' schema (members named without the `_$n` suffix).
+        item: &'static Schema,
+        /// Wire name of the member that counts the items.
+        count: &'static str,
+    },
     /// Any one of these shapes: a member a gateway sends in several forms (weidoufu's
     /// `jsapi`: WeChat's parameters, Alipay's trade number, or `""` on failure).
     OneOf(&'static [Kind]),
@@ -224,6 +234,9 @@ impl fmt::Display for Kind {
             Kind::JsonText => f.write_str("string (JSON text)"),
             Kind::Object(s) => write!(f, "object ({})", s.name),
             Kind::Array(k) => write!(f, "array of {k}"),
+            Kind::Indexed { item, count } => {
+                write!(f, "indexed family ({}), {count} items", item.name)
+            }
             Kind::OneOf(kinds) => {
                 f.write_str("one of ")?;
                 for (i, k) in kinds.iter().enumerate() {

@@ -49,27 +49,34 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-/// The objects a field's kind holds, each with whether it sits in an array.
-fn nested(kind: &Kind, in_array: bool, out: &mut Vec<(&'static Schema, bool)>) {
+/// How an object sits in its parent's member.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Holding {
+    /// The member's value.
+    Value,
+    /// An element of the member's array.
+    Element,
+    /// An item of an indexed family, counted by this member.
+    Indexed(&'static str),
+}
+
+/// The objects a field's kind holds, each with how it sits there.
+fn nested(kind: &Kind, holding: Holding, out: &mut Vec<(&'static Schema, Holding)>) {
     match kind {
-        Kind::Object(s) => out.push((s, in_array)),
-        Kind::Array(inner) => nested(inner, true, out),
-        Kind::OneOf(kinds) => kinds.iter().for_each(|k| nested(k, in_array, out)),
+        Kind::Object(s) => out.push((s, holding)),
+        Kind::Array(inner) => nested(inner, Holding::Element, out),
+        Kind::Indexed { item, count } => out.push((item, Holding::Indexed(count))),
+        Kind::OneOf(kinds) => kinds.iter().for_each(|k| nested(k, holding, out)),
         _ => {}
     }
 }
 
 /// A table still to print: its heading, the member path of the object (empty for the
-/// top level), and the object's schema.
-type Pending = (String, String, &'static Schema);
+/// top level), the object's schema, and the suffix its members carry on the wire (`_$n`
+/// for the items of an indexed family, `_$n_$m` for a family inside one).
+type Pending = (String, String, &'static Schema, String);
 
-fn table(
-    out: &mut String,
-    schema: &'static Schema,
-    title: &str,
-    at: &str,
-    pending: &mut Vec<Pending>,
-) {
+fn table(out: &mut String, (title, at, schema, suffix): &Pending, pending: &mut Vec<Pending>) {
     let _ = writeln!(out, "### {title}\n");
     if !schema.doc.is_empty() {
         let _ = writeln!(out, "{}\n", schema.doc);
@@ -85,7 +92,7 @@ fn table(
     for field in schema.fields {
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} | {} |",
+            "| `{}{suffix}` | {} | {} | {} | {} |",
             field.wire_name,
             cell(&field.kind.to_string()),
             presence(schema, field),
@@ -93,22 +100,37 @@ fn table(
             cell(field.doc)
         );
         let mut objects = Vec::new();
-        nested(&field.kind, false, &mut objects);
+        nested(&field.kind, Holding::Value, &mut objects);
         // A member of several shapes names each object after its table's path.
         let several = objects.len() > 1;
-        for (inner, in_array) in objects {
-            let suffix = if in_array { "[]" } else { "" };
-            let path = if at.is_empty() {
-                format!("{}{suffix}", field.wire_name)
+        for (inner, holding) in objects {
+            let mark = if holding == Holding::Element {
+                "[]"
             } else {
-                format!("{at}.{}{suffix}", field.wire_name)
+                ""
             };
-            let title = if several {
+            let path = if at.is_empty() {
+                format!("{}{mark}", field.wire_name)
+            } else {
+                format!("{at}.{}{mark}", field.wire_name)
+            };
+            let mut title = if several {
                 format!("`{path}` ({})", inner.name)
             } else {
                 format!("`{path}`")
             };
-            pending.push((title, path, inner));
+            let mut inner_suffix = suffix.clone();
+            if let Holding::Indexed(count) = holding {
+                let letter = ["n", "m", "k", "j"]
+                    .get(suffix.matches('$').count())
+                    .unwrap_or(&"i");
+                inner_suffix.push_str(&format!("_${letter}"));
+                let _ = write!(
+                    title,
+                    ", an indexed family: member `name{inner_suffix}` of item ${letter}, ${letter} from 0 to {count}{suffix} - 1"
+                );
+            }
+            pending.push((title, path, inner, inner_suffix));
         }
     }
     if schema.sign.scheme != SignScheme::None {
@@ -166,11 +188,12 @@ pub fn markdown(schema: &'static Schema) -> String {
             schema.sign.scheme
         );
     }
-    let mut pending: Vec<Pending> = vec![(schema.name.to_owned(), String::new(), schema)];
+    let mut pending: Vec<Pending> =
+        vec![(schema.name.to_owned(), String::new(), schema, String::new())];
     let mut i = 0;
     while i < pending.len() {
-        let (title, at, s) = pending[i].clone();
-        table(&mut out, s, &title, &at, &mut pending);
+        let next = pending[i].clone();
+        table(&mut out, &next, &mut pending);
         i += 1;
     }
     out
@@ -180,6 +203,11 @@ fn kind_json(kind: &Kind) -> serde_json::Value {
     match kind {
         Kind::Object(s) => json_object(s),
         Kind::Array(inner) => serde_json::json!({ "type": "array", "items": kind_json(inner) }),
+        Kind::Indexed { item, count } => serde_json::json!({
+            "type": "indexed family",
+            "count": count,
+            "items": json_object(item),
+        }),
         Kind::OneOf(kinds) => {
             serde_json::json!({ "one_of": kinds.iter().map(kind_json).collect::<Vec<_>>() })
         }

@@ -4,7 +4,7 @@
 use crate::error::{Actual, SchemaError, SchemaErrors, Violation};
 use crate::path::Path;
 use crate::rules;
-use crate::schema::{Rule, Schema};
+use crate::schema::{Kind, Rule, Schema};
 use crate::value::FieldAccess;
 use crate::value::Wire;
 
@@ -60,8 +60,52 @@ pub fn validate_into(object: &dyn FieldAccess, at: &Path<'_>, errors: &mut Schem
         }
         check_rules(field.rules, &value, &path, errors);
         validate_nested(&value, &path, errors);
+        if let Kind::Indexed { count, .. } = field.kind {
+            check_count(object, schema, &value, count, at, errors);
+        }
     }
     object.custom_checks(at, errors);
+}
+
+/// The number of items in an indexed family, as its count member says it: absent counts
+/// as 0; a count that is not an integer never matches.
+pub(crate) fn count_of(object: &dyn FieldAccess, schema: &Schema, count: &str) -> Option<u64> {
+    let index = schema.fields.iter().position(|f| f.wire_name == count)?;
+    match object.field(index) {
+        Wire::Absent => Some(0),
+        other => other.as_integer().and_then(|n| u64::try_from(n).ok()),
+    }
+}
+
+/// An indexed family's count member must say how many items it has: the receiver reads
+/// exactly that many, so a wrong count loses refunds or invents them.
+fn check_count(
+    object: &dyn FieldAccess,
+    schema: &Schema,
+    value: &Wire<'_>,
+    count: &'static str,
+    at: &Path<'_>,
+    errors: &mut SchemaErrors,
+) {
+    let items = match value {
+        Wire::Array(items) => items.len() as u64,
+        _ => 0,
+    };
+    let said = count_of(object, schema, count);
+    if said != Some(items) {
+        let said = said.map_or_else(|| "not a count".to_owned(), |n| n.to_string());
+        push(
+            errors,
+            &at.key(count),
+            Violation::Custom {
+                rule: "indexed_count",
+                message: format!(
+                    "{count} is {said}, but its family has {items} items; set {count} to {items}"
+                ),
+            },
+            Actual::Text(said),
+        );
+    }
 }
 
 fn validate_nested(value: &Wire<'_>, path: &Path<'_>, errors: &mut SchemaErrors) {
@@ -245,6 +289,11 @@ pub mod fast {
             Wire::Array(items) => (0..items.len()).all(|i| nested_slow(&items.get(i))),
             _ => true,
         }
+    }
+
+    /// An indexed family has as many items as its count member says.
+    pub fn count_matches(object: &dyn FieldAccess, count: &str, items: usize) -> bool {
+        super::count_of(object, object.object_schema(), count) == Some(items as u64)
     }
 
     /// `validate_with` reports nothing.

@@ -34,6 +34,8 @@ pub struct Checked {
     pub groups: Vec<String>,
     /// The canonical sign order (empty for `sign = "none"`).
     pub sign_order: Vec<SignEntry>,
+    /// Per field (same index), the index of the field counting its indexed family.
+    pub counts: Vec<Option<usize>>,
 }
 
 impl std::ops::Deref for Checked {
@@ -49,7 +51,9 @@ pub fn check(cx: &mut Ctxt, container: Container) -> Checked {
     check_wire_names(cx, &container);
     let conditions = resolve_required_if(cx, &container);
     check_sign_positions(cx, &container);
+    let counts = resolve_counts(cx, &container);
     Checked {
+        counts,
         groups: groups(&container),
         sign_order: sign_order(&container),
         conditions,
@@ -129,6 +133,53 @@ fn check_wire_names(cx: &mut Ctxt, c: &Container) {
             }
         }
     }
+}
+
+/// Indexed families: read from flat answers and their items, each counted by another
+/// field of the same struct.
+fn resolve_counts(cx: &mut Ctxt, c: &Container) -> Vec<Option<usize>> {
+    c.fields
+        .iter()
+        .enumerate()
+        .map(|(index, field)| {
+            let indexed = field.indexed.as_ref()?;
+            if c.derive == Derive::Request {
+                cx.error(
+                    indexed.key,
+                    "indexed families are read from a gateway's answers: declare them on a PayResponse (or a PayObject item of one), not on a request",
+                );
+            } else if c.format == Some(Format::Json) {
+                cx.error(
+                    indexed.key,
+                    "a JSON body carries a list as an array: declare `Vec<Item>` without `indexed`",
+                );
+            }
+            let count = &indexed.count;
+            match c.fields.iter().position(|f| f.wire.value == count.value) {
+                Some(i) if i == index => {
+                    cx.error(count.span, "an indexed family cannot count itself: name the member that says how many items there are");
+                    None
+                }
+                Some(i) if c.fields[i].indexed.is_some() => {
+                    cx.error(count.span, format!("`{}` is an indexed family itself; the count is a plain integer member", count.value));
+                    None
+                }
+                Some(i) => Some(i),
+                None => {
+                    let known: Vec<&str> = c.fields.iter().map(|f| f.wire.value.as_str()).collect();
+                    cx.error(
+                        count.span,
+                        format!(
+                            "`{}` is not a member of this struct: declare the member that counts the items (such as `refund_count: u32`){}",
+                            count.value,
+                            did_you_mean(&count.value, &known)
+                        ),
+                    );
+                    None
+                }
+            }
+        })
+        .collect()
 }
 
 fn resolve_required_if(cx: &mut Ctxt, c: &Container) -> Vec<Vec<Condition>> {

@@ -84,5 +84,7 @@ keys!(
         Group = "group",
         /// `optional` (with `group`: not required when the group is in use)
         Optional = "optional",
+        /// `indexed(count = "refund_count")` (members `name_$n` of a flat body)
+        Indexed = "indexed",
     }
 );

@@ -105,6 +105,16 @@ pub struct Group {
     pub span: Span,
 }
 
+/// `indexed(count = "...")`: the field is a family of `name_$n` members of a flat body.
+pub struct Indexed {
+    /// The key, where misuse is reported.
+    pub key: Span,
+    /// Wire name of the member that counts the items, with its literal's span.
+    pub count: Spanned<String>,
+    /// `T` of the field's `Vec<T>`.
+    pub item: Type,
+}
+
 pub struct Field {
     pub ident: Ident,
     pub ty: Type,
@@ -121,6 +131,7 @@ pub struct Field {
     pub location: Location,
     pub no_sign: Option<Span>,
     pub sign_position: Option<Spanned<u32>>,
+    pub indexed: Option<Indexed>,
 }
 
 impl Field {
@@ -329,6 +340,10 @@ fn build_field(cx: &mut Ctxt, field: &syn::Field, attrs: FieldAttrs) -> Field {
             path,
         );
     }
+    let indexed = attrs
+        .indexed
+        .as_ref()
+        .and_then(|attr| build_indexed(cx, &field.ty, attr, &attrs));
     Field {
         ident,
         ty: field.ty.clone(),
@@ -348,7 +363,77 @@ fn build_field(cx: &mut Ctxt, field: &syn::Field, attrs: FieldAttrs) -> Field {
         },
         no_sign: attrs.no_sign,
         sign_position: attrs.sign_position,
+        indexed,
     }
+}
+
+/// `T` of a `Vec<T>` written as such.
+fn vec_item(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match (last.ident == "Vec", args.args.first(), args.args.len()) {
+        (true, Some(syn::GenericArgument::Type(item)), 1) => Some(item),
+        _ => None,
+    }
+}
+
+/// An indexed family: a `Vec` of items, and no rule of its own (the items' members carry
+/// them).
+fn build_indexed(
+    cx: &mut Ctxt,
+    ty: &Type,
+    attr: &syntax::IndexedAttr,
+    attrs: &FieldAttrs,
+) -> Option<Indexed> {
+    let rules = [
+        attrs.len.as_ref().map(|r| ("len", r.key)),
+        attrs.chars.as_ref().map(|r| ("chars", r.key)),
+        attrs.range.as_ref().map(|r| ("range", r.key)),
+        attrs.one_of.as_ref().map(|r| ("one_of", r.span)),
+        attrs.group.as_ref().map(|g| ("group", g.span)),
+        attrs.path.map(|s| ("path", s)),
+        attrs.no_sign.map(|s| ("no_sign", s)),
+        attrs.sign_position.as_ref().map(|p| ("sign", p.span)),
+    ];
+    let formats = attrs.formats.iter().map(|f| Some((f.value.key(), f.span)));
+    let required_if = attrs
+        .required_if
+        .iter()
+        .map(|r| Some(("required_if", r.key)));
+    for (key, span) in rules
+        .into_iter()
+        .chain(formats)
+        .chain(required_if)
+        .flatten()
+    {
+        cx.duplicate(
+            span,
+            format!("`{key}` does not apply to an indexed family: declare it on the item's member, which carries the value"),
+            attr.key,
+        );
+    }
+    if attr.count.value.is_empty() {
+        cx.error(
+            attr.count.span,
+            "name the member that counts the items, such as `count = \"refund_count\"`",
+        );
+        return None;
+    }
+    let Some(item) = vec_item(ty) else {
+        cx.error(
+            ty.span(),
+            "an indexed family is a `Vec<Item>`, where `Item` derives PayObject and declares its members without the `_$n` suffix",
+        );
+        return None;
+    };
+    Some(Indexed {
+        key: attr.key,
+        count: attr.count.clone(),
+        item: item.clone(),
+    })
 }
 
 fn build_constant(cx: &mut Ctxt, c: &ConstantAttr) -> Option<Constant> {

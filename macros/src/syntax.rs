@@ -155,8 +155,15 @@ pub struct FieldAttrs {
     pub path: Option<Span>,
     pub group: Option<Spanned<String>>,
     pub optional: Option<Span>,
+    pub indexed: Option<IndexedAttr>,
     pub formats: Vec<Spanned<TextFormat>>,
     pub doc: String,
+}
+
+/// `indexed(count = "refund_count")`: the key's span and the count member's wire name.
+pub struct IndexedAttr {
+    pub key: Span,
+    pub count: Spanned<String>,
 }
 
 /// Every key a field takes, the text formats included.
@@ -516,6 +523,31 @@ pub fn parse_field(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                 }
                 // optional   (with `group`: not required when the group is in use)
                 FieldKey::Optional => set_once(cx, &mut out.optional, span, span, name, |s| *s),
+                // indexed(count = "refund_count")
+                FieldKey::Indexed => {
+                    if meta.input.peek(Token![=]) || meta.input.is_empty() || meta.input.peek(Token![,]) {
+                        cx.error(span, "write `indexed(count = \"refund_count\")`, naming the member that counts the items");
+                        return skip_value(&meta);
+                    }
+                    let content;
+                    parenthesized!(content in meta.input);
+                    let word: Ident = content.parse()?;
+                    if word != "count" {
+                        cx.error(
+                            word.span(),
+                            format!("`indexed` takes `count = \"...\"`, not `{word}`: name the member that counts the items"),
+                        );
+                        content.parse::<proc_macro2::TokenStream>()?;
+                        return Ok(());
+                    }
+                    content.parse::<Token![=]>()?;
+                    let count = string_literal(&content)?;
+                    if !content.is_empty() {
+                        return Err(content.error("`indexed` takes one `count = \"...\"`"));
+                    }
+                    let v = IndexedAttr { key: span, count };
+                    set_once(cx, &mut out.indexed, v, span, name, |f| f.key);
+                }
             }
             Ok(())
         });

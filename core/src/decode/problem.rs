@@ -67,6 +67,13 @@ pub enum Problem {
     },
     /// The sign field in input that is not a signed body.
     SignatureNotExpected,
+    /// An indexed member family (`refund_fee_$n`) that does not add up: an index at or
+    /// past its count, an index written with leading zeros, an item below the count with
+    /// none of its members, or both the flat and the array form.
+    Indexed {
+        /// What is wrong, naming the count and the members.
+        reason: String,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -95,6 +102,7 @@ impl fmt::Display for Problem {
                 write!(f, "must be {:?}, got {got:?}", expected.to_string())
             }
             Problem::ConstantMissing { expected } => write!(f, "missing; send {:?}", expected.to_string()),
+            Problem::Indexed { reason } => f.write_str(reason),
             Problem::SignatureNotExpected => f.write_str(
                 "the signature is computed by paywire from the key; leave it out (PayRequest::from_body reads signed bodies)",
             ),

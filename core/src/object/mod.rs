@@ -15,6 +15,11 @@ use crate::validate;
 use crate::value::{FieldAccess, WireValue};
 
 /// A struct declared with `#[derive(PayObject)]` or `#[derive(PayRequest)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a declared object",
+    label = "derive PayObject for this type",
+    note = "nested objects and the items of an indexed family are structs with #[derive(PayObject)]"
+)]
 pub trait PayObject: FieldAccess + WireValue {
     /// The struct's schema.
     const OBJECT_SCHEMA: &'static Schema;

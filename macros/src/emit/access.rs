@@ -13,7 +13,16 @@ pub(crate) fn decode_fields(c: &Checked) -> TokenStream {
     let lets = c.fields.iter().zip(&vars).map(|(f, var)| {
         let ty = &f.ty;
         let wire = &f.wire.value;
-        quote!(let #var = <#ty as _pw::__private::WireValue>::__decode_member(object, at, #wire, errors);)
+        match &f.indexed {
+            Some(indexed) => {
+                let item = &indexed.item;
+                let count = &indexed.count.value;
+                quote!(let #var = _pw::__private::decode_indexed::<#item>(
+                    object, at, <Self as _pw::__private::PayObject>::OBJECT_SCHEMA, #wire, #count, errors,
+                );)
+            }
+            None => quote!(let #var = <#ty as _pw::__private::WireValue>::__decode_member(object, at, #wire, errors);),
+        }
     });
     // Every member is decoded (and its problem recorded) before one check of them all:
     // one exit, where a `?` per member would give each its own drop path.

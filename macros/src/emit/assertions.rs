@@ -53,6 +53,35 @@ pub(crate) fn type_assertions(f: &Field) -> (Vec<TokenStream>, Vec<TokenStream>)
     (bounds, out)
 }
 
+/// An indexed family's items are declared objects whose members all travel as text, and
+/// its count is an unsigned integer field: checked at the item type and at the count.
+pub(crate) fn indexed_assertions(c: &Checked) -> TokenStream {
+    let checks = c.fields.iter().zip(&c.counts).filter_map(|(f, count)| {
+        let indexed = f.indexed.as_ref()?;
+        let item_span = syn::spanned::Spanned::span(&indexed.item);
+        let item = type_at(&indexed.item, item_span);
+        let count_ty = count.map(|i| {
+            let ty = type_at(&c.fields[i].ty, indexed.count.span);
+            quote_spanned!(indexed.count.span=> _pw::__private::assert_count::<#ty>();)
+        });
+        let message = format!(
+            "the items of `{}` must have text members only (strings, integers, amounts, or families of their own): a flat body has no nested objects",
+            f.wire.value
+        );
+        Some(quote_spanned! {item_span=>
+            const _: () = {
+                _pw::__private::assert_item::<#item>();
+                #count_ty
+            };
+            const _: () = ::core::assert!(
+                _pw::__private::is_flat_item(<#item as _pw::__private::PayObject>::OBJECT_SCHEMA),
+                #message
+            );
+        })
+    });
+    quote!(#(#checks)*)
+}
+
 /// A request in a flat format (XML, form) cannot carry a nested object or array: checked
 /// at compile time, at the field's type, rather than when the first body is written.
 pub(crate) fn flat_format_assertions(c: &Checked) -> TokenStream {
@@ -66,7 +95,7 @@ pub(crate) fn flat_format_assertions(c: &Checked) -> TokenStream {
         "a form"
     };
     let checks = c.body_fields()
-        .filter(|f| !is_plain_scalar(&f.ty))
+        .filter(|f| !is_plain_scalar(&f.ty) && f.indexed.is_none())
         .map(|f| {
             let span = syn::spanned::Spanned::span(&f.ty);
             let ty = type_at(&f.ty, span);

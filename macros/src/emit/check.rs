@@ -97,6 +97,11 @@ pub(crate) fn is_valid(c: &Checked) -> TokenStream {
         let demanded = (!demands.is_empty())
             .then(|| quote!(&& (_pw::__private::fast::present(&__v) || !(false #(|| #demands)*))));
         let rules = rule_checks(f);
+        let counted = f.indexed.as_ref().map(|indexed| {
+            let count = &indexed.count.value;
+            let ident = &f.ident;
+            quote!(&& _pw::__private::fast::count_matches(self, #count, self.#ident.len()))
+        });
         // The type's own constant, as the table's `optional` is: a path, not a `const`
         // block per field for the compiler to evaluate.
         let ty = &f.ty;
@@ -107,6 +112,7 @@ pub(crate) fn is_valid(c: &Checked) -> TokenStream {
                     || _pw::__private::fast::present(&__v))
                     #demanded
                     && (__v.is_absent() || (#(#rules)&&*))
+                    #counted
             }
         }
     });

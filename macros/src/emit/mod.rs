@@ -54,6 +54,7 @@ pub fn expand(c: &Checked) -> TokenStream {
         #(#evaluated)*
     };
     let flat_format = assertions::flat_format_assertions(c);
+    let indexed = assertions::indexed_assertions(c);
     let custom = c.validate_with.as_ref().map(|path| {
         quote! {
             fn custom_checks(&self, at: &_pw::__private::Path<'_>, errors: &mut _pw::__private::SchemaErrors) {
@@ -186,6 +187,7 @@ pub fn expand(c: &Checked) -> TokenStream {
 
             #assertions
             #flat_format
+            #indexed
         };
     }
 }

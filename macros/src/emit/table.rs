@@ -59,12 +59,30 @@ pub(crate) fn field_schema(c: &Checked, index: usize) -> TokenStream {
         let required = g.required;
         quote!(_pw::__private::GroupMember { group: #name, required: #required })
     }));
+    // An indexed family is its items' schema and its count; it may have no items.
+    let (kind, optional) = match &f.indexed {
+        Some(indexed) => {
+            let item = &indexed.item;
+            let count = &indexed.count.value;
+            (
+                quote!(_pw::__private::Kind::Indexed {
+                    item: <#item as _pw::__private::PayObject>::OBJECT_SCHEMA,
+                    count: #count,
+                }),
+                quote!(true),
+            )
+        }
+        None => (
+            quote!(_pw::__private::kind_of::<#ty>()),
+            quote!(_pw::__private::is_optional::<#ty>()),
+        ),
+    };
     quote! {
         _pw::__private::FieldSchema {
             rust_name: #rust_name,
             wire_name: #wire,
-            kind: _pw::__private::kind_of::<#ty>(),
-            optional: _pw::__private::is_optional::<#ty>(),
+            kind: #kind,
+            optional: #optional,
             location: #location,
             signed: #signed,
             rules: #rules,

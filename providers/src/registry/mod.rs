@@ -14,8 +14,9 @@ mod sample;
 pub use options::{unix_now, Credentials, SignOptions, VerifyOptions};
 pub use receive::{Receiver, VerifyNotification};
 pub use report::{
-    built, decode, error_answer, fields_json, keyed_unsigned, need, outcome, read_unsigned,
-    required, secret, signed, usage, with_key, KeyOption, KeyedRequest, Outcome, SignFailure,
+    answer_json, built, decode, error_answer, fields_json, keyed_unsigned, need, outcome,
+    read_unsigned, required, secret, signed, usage, with_key, KeyOption, KeyedRequest, Outcome,
+    SignFailure,
 };
 pub use sample::{Answered, Place, Placing, ReadPlaced};
 

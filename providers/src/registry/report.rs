@@ -6,8 +6,11 @@ use super::options::{SignOptions, VerifyOptions};
 use super::Built;
 use paywire::decode::{json, DecodeError, Limits};
 use paywire::keys::MerchantKey;
+use paywire::schema::Kind;
 use paywire::verify::decode_fields;
-use paywire::{Node, NodeObject, PayRequest, SchemaErrors, Secret, VerifyError};
+use paywire::{
+    Node, NodeObject, PayObject, PayRequest, SchemaErrors, Secret, Verified, VerifyError,
+};
 use serde_json::{json, Value};
 
 /// Why nothing was signed.
@@ -142,6 +145,33 @@ pub fn built(
 /// A verified message's fields as JSON.
 pub fn fields_json(fields: &NodeObject) -> Value {
     serde_json::from_str(&Node::Object(fields.clone()).to_string()).unwrap_or(Value::Null)
+}
+
+/// A verified answer's members as JSON: every member as received, except that each
+/// indexed family (`refund_fee_0`, `refund_fee_1`, ...) is one array of its items under
+/// the family's declared name.
+pub fn answer_json<T: PayObject + serde::Serialize>(verified: &Verified<T>) -> Value {
+    let mut out = fields_json(&verified.fields);
+    let families: Vec<_> = T::OBJECT_SCHEMA
+        .fields
+        .iter()
+        .filter(|f| matches!(f.kind, Kind::Indexed { .. }))
+        .collect();
+    if families.is_empty() {
+        return out;
+    }
+    let typed = serde_json::to_value(&verified.value).unwrap_or(Value::Null);
+    if let Value::Object(members) = &mut out {
+        for (name, _) in paywire::indexed::flat_members(&verified.value).iter() {
+            if T::OBJECT_SCHEMA.field(name).is_none() && T::OBJECT_SCHEMA.constant(name).is_none() {
+                members.remove(name);
+            }
+        }
+        for family in families {
+            members.insert(family.wire_name.to_owned(), typed[family.wire_name].clone());
+        }
+    }
+    out
 }
 
 /// Code 0 with the fields, or 1 (not authentic) / 2 (malformed) with the reason.

@@ -4,10 +4,12 @@
 //! [`WapPayRsa`], SHA256withRSA over the same sorted string without a key, base64
 //! (`sign_type` RSA_1_256), signed with the merchant's private key.
 
+mod lifecycle;
 mod registry;
 mod request;
 mod response;
 
+pub use lifecycle::*;
 pub use registry::*;
 pub use request::{request, sample, sample_rsa};
 pub use response::*;

@@ -8,7 +8,7 @@ use crate::registry::{
 };
 use crate::swiftpass;
 use paywire::keys::PublicKey;
-use paywire::PayRequest;
+use paywire::{FieldAccess, PayRequest, PayResponse};
 use serde_json::{json, Value};
 
 /// SwiftPass's order endpoint (both sign types), answer and notification.
@@ -27,6 +27,30 @@ pub const DESCRIPTOR: Gateway = Gateway {
             sign: registry::with_key::<swiftpass::WapPayRsa>,
             build: build::<swiftpass::WapPayRsa>,
         },
+        Endpoint {
+            name: "swiftpass/query",
+            schema: swiftpass::TradeQuery::SCHEMA,
+            sign: registry::with_key::<swiftpass::TradeQuery>,
+            build: build_lifecycle::<swiftpass::TradeQuery, swiftpass::TradeQueryAnswer>,
+        },
+        Endpoint {
+            name: "swiftpass/close",
+            schema: swiftpass::TradeClose::SCHEMA,
+            sign: registry::with_key::<swiftpass::TradeClose>,
+            build: build_lifecycle::<swiftpass::TradeClose, swiftpass::TradeCloseAnswer>,
+        },
+        Endpoint {
+            name: "swiftpass/refund",
+            schema: swiftpass::TradeRefund::SCHEMA,
+            sign: registry::with_key::<swiftpass::TradeRefund>,
+            build: build_lifecycle::<swiftpass::TradeRefund, swiftpass::TradeRefundAnswer>,
+        },
+        Endpoint {
+            name: "swiftpass/refund-query",
+            schema: swiftpass::RefundQuery::SCHEMA,
+            sign: registry::with_key::<swiftpass::RefundQuery>,
+            build: build_lifecycle::<swiftpass::RefundQuery, swiftpass::RefundQueryAnswer>,
+        },
     ],
     messages: &[
         Message {
@@ -36,6 +60,22 @@ pub const DESCRIPTOR: Gateway = Gateway {
         Message {
             name: "swiftpass/notify",
             verify: notify,
+        },
+        Message {
+            name: "swiftpass/query-response",
+            verify: answer::<swiftpass::TradeQueryAnswer>,
+        },
+        Message {
+            name: "swiftpass/close-response",
+            verify: answer::<swiftpass::TradeCloseAnswer>,
+        },
+        Message {
+            name: "swiftpass/refund-response",
+            verify: answer::<swiftpass::TradeRefundAnswer>,
+        },
+        Message {
+            name: "swiftpass/refund-query-response",
+            verify: answer::<swiftpass::RefundQueryAnswer>,
         },
     ],
     receiver: Some(|c| Ok(receiver(verify_key(c)?))),
@@ -100,9 +140,58 @@ fn response(body: &[u8], options: &VerifyOptions) -> Outcome {
                 serde_json::to_value(&*response).unwrap_or(Value::Null),
             )
         }
-        Err(status @ swiftpass::SwiftpassError::Status { .. }) => Outcome {
+        Err(status) => Outcome {
             code: 1,
             report: json!({"valid": false, "reason": status.to_string(), "fields": null, "error_answer": false}),
+        },
+    }
+}
+
+/// A query, close, refund or refund-query request, posted to the gateway URL; its answer
+/// is verified as the endpoint's `*-response` message.
+fn build_lifecycle<R, A>(
+    endpoint: &'static str,
+    base_url: &str,
+    input: &[u8],
+    options: &SignOptions,
+) -> Result<Built, SignFailure>
+where
+    R: PayRequest,
+    R::Key: KeyOption,
+    A: PayResponse + FieldAccess + serde::Serialize,
+{
+    let request: R = registry::decode(input)?;
+    let key = R::Key::from_options(options, endpoint)?;
+    let url = swiftpass::gateway_url(base_url);
+    let request = registry::built(swiftpass::lifecycle_request(&url, &request, &key))?;
+    Ok(Built::new(request, |answer, options| {
+        self::answer::<A>(answer.body(), options)
+    }))
+}
+
+/// An answer of a query, close, refund or refund query: verified; a business refusal is
+/// authentic and reported as one.
+fn answer<A: PayResponse + FieldAccess + serde::Serialize>(
+    body: &[u8],
+    options: &VerifyOptions,
+) -> Outcome {
+    let key = match verify_key(&options.credentials) {
+        Err(e) => return registry::usage(e),
+        Ok(key) => key,
+    };
+    match swiftpass::read_answer::<A>(body, &key) {
+        Ok(v) => registry::outcome(Ok(registry::answer_json(&v))),
+        Err(swiftpass::SwiftpassError::Verify(e)) => registry::outcome(Err(e)),
+        Err(refused @ swiftpass::SwiftpassError::Refused { .. }) => {
+            let fields = match &refused {
+                swiftpass::SwiftpassError::Refused { fields, .. } => registry::fields_json(fields),
+                _ => Value::Null,
+            };
+            registry::error_answer(refused.to_string(), fields)
+        }
+        Err(other) => Outcome {
+            code: 1,
+            report: json!({"valid": false, "reason": other.to_string(), "fields": null, "error_answer": false}),
         },
     }
 }

@@ -122,6 +122,19 @@ pub enum SwiftpassError {
         /// The received `message`, unverified.
         message: Option<String>,
     },
+    /// `status` is 0 but `result_code` is not, in the answer to a query, close, refund
+    /// or refund query: a verified business refusal.
+    #[error("result_code {result_code}: {} {}", err_code.as_deref().unwrap_or(""), err_msg.as_deref().unwrap_or(""))]
+    Refused {
+        /// The received `result_code`.
+        result_code: String,
+        /// The received `err_code`.
+        err_code: Option<String>,
+        /// The received `err_msg`.
+        err_msg: Option<String>,
+        /// Every signed member of the answer, as received.
+        fields: Box<paywire::NodeObject>,
+    },
     /// `status` is 0 but `result_code` is not: a verified business failure.
     #[error("result_code {}: {} {}", .0.result_code, .0.err_code.as_deref().unwrap_or(""), .0.err_msg.as_deref().or(.0.err_code_des.as_deref()).unwrap_or(""))]
     Business(Box<WapPayResponse>),
