@@ -23,6 +23,7 @@ pub mod clock;
 #[macro_use]
 pub mod config;
 mod gateways;
+pub mod lifecycle;
 pub mod loopback;
 pub mod notify;
 pub mod origin;
@@ -105,6 +106,9 @@ pub enum PayError {
     /// Several gateways have an order with this merchant number: pay it by its id.
     #[error("orders of several gateways have the number {0}: pay one by its sandbox id")]
     Ambiguous(String),
+    /// The merchant closed the order: it can no longer be paid.
+    #[error("order {0} is closed: a closed order cannot be paid; place a new one")]
+    Closed(String),
 }
 
 /// The order `key` names: a sandbox id, or a merchant order number one gateway has.
@@ -128,6 +132,9 @@ fn pay_order(app: &App, key: &str) -> Result<Order, PayError> {
         .orders
         .pay(&id)
         .ok_or_else(|| PayError::Unknown(key.to_owned()))?;
+    if order.closed {
+        return Err(PayError::Closed(key.to_owned()));
+    }
     if newly_paid {
         let outgoing =
             gateways::simulator(order.gateway).and_then(|s| (s.notification)(app, &order));
@@ -151,7 +158,7 @@ async fn pay(
         Err(e) => {
             let status = match e {
                 PayError::Unknown(_) => StatusCode::NOT_FOUND,
-                PayError::Ambiguous(_) => StatusCode::CONFLICT,
+                PayError::Ambiguous(_) | PayError::Closed(_) => StatusCode::CONFLICT,
             };
             return (
                 status,

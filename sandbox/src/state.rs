@@ -76,6 +76,12 @@ pub struct Order {
     pub transaction_id: String,
     /// Whether the payer has paid.
     pub paid: bool,
+    /// When the payer paid (Unix seconds).
+    pub paid_at: Option<i64>,
+    /// Whether the merchant closed the order unpaid: it can no longer be paid.
+    pub closed: bool,
+    /// The refunds made, in the order they were made.
+    pub refunds: Vec<crate::lifecycle::Refund>,
     /// Every notification delivery attempt.
     pub deliveries: Vec<Delivery>,
     /// Whether a delivery was acknowledged.
@@ -171,6 +177,11 @@ fn size_of(order: &Order) -> usize {
         + order.code_url.as_ref().map_or(0, String::len)
         + order.transaction_id.len()
         + order.fingerprint.len()
+        + order
+            .refunds
+            .iter()
+            .map(crate::lifecycle::Refund::size)
+            .sum::<usize>()
         + order
             .extra
             .iter()
@@ -282,9 +293,26 @@ impl Orders {
     pub fn pay(&self, id: &str) -> Option<(Order, bool)> {
         let mut book = self.lock();
         let entry = book.by_id.get_mut(id)?;
-        let changed = !entry.order.paid;
-        entry.order.paid = true;
+        // A closed order stays unpaid: the caller sees `paid` false.
+        let changed = !entry.order.paid && !entry.order.closed;
+        if changed {
+            entry.order.paid = true;
+            entry.order.paid_at = Some(unix_now());
+        }
         Some((entry.order.clone(), changed))
+    }
+
+    /// Changes the order `id` with `change`, keeping the memory accounting right; `None`
+    /// if unknown.
+    pub fn with_order<R>(&self, id: &str, change: impl FnOnce(&mut Order) -> R) -> Option<R> {
+        let mut book = self.lock();
+        let entry = book.by_id.get_mut(id)?;
+        let before = size_of(&entry.order);
+        let result = change(&mut entry.order);
+        let after = size_of(&entry.order);
+        entry.bytes = (entry.bytes + after).saturating_sub(before);
+        book.bytes = (book.bytes + after).saturating_sub(before);
+        Some(result)
     }
 
     /// Records a delivery attempt.
@@ -411,6 +439,9 @@ mod tests {
             code_url: None,
             transaction_id: String::new(),
             paid: false,
+            paid_at: None,
+            closed: false,
+            refunds: Vec::new(),
             deliveries: Vec::new(),
             acknowledged: false,
             extra: BTreeMap::new(),

@@ -4,16 +4,22 @@
 use super::{first_line, nonce, object, xml};
 use crate::notify::{Ack, Outgoing};
 use crate::state::{unix_now, Gateway, Order, Placed};
-use crate::{clock, App};
+use crate::{clock, lifecycle, App};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use paywire::decode::{self, Limits};
+use paywire::schema::Format;
 use paywire::verify::{expected_signature, signatures_match};
+use paywire::Fen;
 use paywire::NodeObject;
 use paywire::Secret;
 use paywire::{PayRequest, PayResponse};
 use paywire_providers::registry::Credentials;
-use paywire_providers::swiftpass::{PayNotification, WapPay, WapPayResponse};
+use paywire_providers::swiftpass::{
+    PayNotification, RefundQuery, RefundQueryAnswer, RefundRecord, RefundStatus, TradeClose,
+    TradeQuery, TradeRefund, WapPay, WapPayResponse,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -61,10 +67,52 @@ fn signed(mut fields: NodeObject, key: &str) -> String {
     xml(&fields)
 }
 
-/// `POST /swiftpass/pay/gateway`.
+/// `POST /swiftpass/pay/gateway`: one URL for every service, told apart by `service`.
 pub async fn gateway(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let service = decode::parse_body(Format::Xml, &body, &Limits::default())
+        .ok()
+        .and_then(|fields| {
+            fields
+                .get("service")
+                .and_then(|n| n.as_str())
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    match service.as_str() {
+        "unified.trade.query" => query(&app, &body),
+        "unified.trade.close" => close(&app, &body),
+        "unified.trade.refund" => refund(&app, &body),
+        "unified.trade.refundquery" => refund_query(&app, &body),
+        _ => wap_pay(&app, &body),
+    }
+}
+
+/// The members every answer starts with.
+fn common(app: &App, result_code: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("version", "2.0".to_owned()),
+        ("charset", "UTF-8".to_owned()),
+        ("sign_type", "MD5".to_owned()),
+        ("status", "0".to_owned()),
+        ("message", "OK".to_owned()),
+        ("result_code", result_code.to_owned()),
+        ("mch_id", app.config.swiftpass.mch_id.clone()),
+        ("nonce_str", nonce(app)),
+    ]
+}
+
+/// A verified business refusal: `result_code` 1 with the gateway's error code.
+fn refused(app: &App, err_code: &str, err_msg: &str) -> Response {
+    let mut fields = common(app, "1");
+    fields.push(("err_code", err_code.into()));
+    fields.push(("err_msg", err_msg.into()));
+    xml_response(signed(object(&fields), &app.config.swiftpass.key))
+}
+
+/// `pay.weixin.wap`: places the order.
+fn wap_pay(app: &App, body: &[u8]) -> Response {
     let config = &app.config.swiftpass;
-    let received = match WapPay::from_body(&body) {
+    let received = match WapPay::from_body(body) {
         Ok(r) => r,
         Err(e) => return failure(&format!("参数格式校验错误: {}", first_line(&e))),
     };
@@ -98,6 +146,9 @@ pub async fn gateway(State(app): State<Arc<App>>, body: Bytes) -> Response {
         code_url: None,
         transaction_id: app.orders.fresh_id("42000"),
         paid: false,
+        paid_at: None,
+        closed: false,
+        refunds: Vec::new(),
         deliveries: Vec::new(),
         acknowledged: false,
         extra: BTreeMap::from([(
@@ -106,29 +157,12 @@ pub async fn gateway(State(app): State<Arc<App>>, body: Bytes) -> Response {
         )]),
         fingerprint: crate::state::fingerprint(&fingerprint),
     };
-    let common = |result_code: &str| {
-        vec![
-            ("version", "2.0".to_owned()),
-            ("charset", "UTF-8".to_owned()),
-            ("sign_type", "MD5".to_owned()),
-            ("status", "0".to_owned()),
-            ("message", "OK".to_owned()),
-            ("result_code", result_code.to_owned()),
-            ("mch_id", config.mch_id.clone()),
-            ("nonce_str", nonce(&app)),
-        ]
-    };
     let order = match app.orders.place(order) {
         Placed::New(o) | Placed::Same(o) => o,
         Placed::Full => return failure(crate::state::FULL),
-        Placed::Conflict => {
-            let mut fields = common("1");
-            fields.push(("err_code", "OUT_TRADE_NO_USED".into()));
-            fields.push(("err_msg", "商户订单号重复".into()));
-            return xml_response(signed(object(&fields), &config.key));
-        }
+        Placed::Conflict => return refused(app, "OUT_TRADE_NO_USED", "商户订单号重复"),
     };
-    let mut fields = common("0");
+    let mut fields = common(app, "0");
     fields.push(("trade_type", "pay.weixin.wap".into()));
     fields.push(("prepay_id", format!("wx{}", order.transaction_id)));
     fields.push((
@@ -136,6 +170,213 @@ pub async fn gateway(State(app): State<Arc<App>>, body: Bytes) -> Response {
         format!("{}/_sandbox/orders/{}/cashier", app.base_url, order.id),
     ));
     xml_response(signed(object(&fields), &config.key))
+}
+
+/// A request of `R`, read, its signature checked with the merchant's key, its merchant
+/// and rules checked; otherwise the message of the gateway's unsigned refusal.
+fn received<R: PayRequest>(app: &App, body: &[u8]) -> Result<R, String> {
+    let config = &app.config.swiftpass;
+    let received =
+        R::from_body(body).map_err(|e| format!("参数格式校验错误: {}", first_line(&e)))?;
+    let expected = expected_signature(R::SCHEMA, &received.fields, &config.key);
+    if !received
+        .signature
+        .as_deref()
+        .is_some_and(|s| signatures_match(&expected, s))
+    {
+        return Err("签名错误".into());
+    }
+    if received.fields.get("mch_id").and_then(|n| n.as_str()) != Some(config.mch_id.as_str()) {
+        return Err("商户号不存在".into());
+    }
+    received
+        .request
+        .validate()
+        .map_err(|errors| format!("参数格式校验错误: {}", first_line(&errors)))?;
+    Ok(received.request)
+}
+
+/// The SwiftPass order with the merchant's number or the gateway's transaction id.
+fn find(app: &App, out_trade_no: Option<&str>, transaction_id: Option<&str>) -> Option<Order> {
+    let mut orders = match out_trade_no {
+        Some(number) => app
+            .orders
+            .by_merchant_number(number, Some(Gateway::SWIFTPASS)),
+        None => app.orders.all(),
+    };
+    orders.retain(|o| {
+        o.gateway == Gateway::SWIFTPASS && transaction_id.is_none_or(|id| o.transaction_id == id)
+    });
+    orders.into_iter().next()
+}
+
+/// The members naming an order in every answer about it.
+fn order_members(order: &Order) -> Vec<(&'static str, String)> {
+    vec![
+        ("out_trade_no", order.out_trade_no.clone()),
+        ("transaction_id", order.transaction_id.clone()),
+    ]
+}
+
+/// `unified.trade.query`: the order's state.
+fn query(app: &App, body: &[u8]) -> Response {
+    let request: TradeQuery = match received(app, body) {
+        Ok(r) => r,
+        Err(message) => return failure(&message),
+    };
+    let Some(order) = find(
+        app,
+        request.out_trade_no.as_deref(),
+        request.transaction_id.as_deref(),
+    ) else {
+        return refused(app, "ORDERNOTEXIST", "订单不存在");
+    };
+    let mut fields = common(app, "0");
+    fields.extend(order_members(&order));
+    fields.push(("trade_state", lifecycle::trade_state(&order).into()));
+    if order.paid {
+        fields.push(("total_fee", order.amount_fen.to_string()));
+        fields.push((
+            "time_end",
+            clock::compact(order.paid_at.unwrap_or_else(unix_now)),
+        ));
+    }
+    xml_response(signed(object(&fields), &app.config.swiftpass.key))
+}
+
+/// `unified.trade.close`: an unpaid order, closed for good.
+fn close(app: &App, body: &[u8]) -> Response {
+    let request: TradeClose = match received(app, body) {
+        Ok(r) => r,
+        Err(message) => return failure(&message),
+    };
+    let Some(order) = find(app, Some(&request.out_trade_no), None) else {
+        return refused(app, "ORDERNOTEXIST", "订单不存在");
+    };
+    match lifecycle::close(&app.orders, &order.id) {
+        Some(lifecycle::Closing::Closed(_)) => {
+            xml_response(signed(object(&common(app, "0")), &app.config.swiftpass.key))
+        }
+        Some(lifecycle::Closing::Paid(_)) => refused(app, "ORDERPAID", "订单已支付,不能关闭"),
+        None => refused(app, "ORDERNOTEXIST", "订单不存在"),
+    }
+}
+
+/// `unified.trade.refund`: part or all of a paid order, once per refund number.
+fn refund(app: &App, body: &[u8]) -> Response {
+    let request: TradeRefund = match received(app, body) {
+        Ok(r) => r,
+        Err(message) => return failure(&message),
+    };
+    let Some(order) = find(
+        app,
+        request.out_trade_no.as_deref(),
+        request.transaction_id.as_deref(),
+    ) else {
+        return refused(app, "ORDERNOTEXIST", "订单不存在");
+    };
+    if request.total_fee.get() != order.amount_fen {
+        return refused(app, "INVALID_REQUEST", "订单金额与原订单不符");
+    }
+    let amount = request.refund_fee.get();
+    let made = match lifecycle::refund(&app.orders, &order.id, &request.out_refund_no, amount) {
+        Some(lifecycle::Refunding::New(r) | lifecycle::Refunding::Same(r)) => r,
+        Some(lifecycle::Refunding::NotPaid) => {
+            return refused(app, "TRADE_STATE_ERROR", "订单未支付")
+        }
+        Some(lifecycle::Refunding::AbovePaid { paid, refunded }) => {
+            return refused(
+                app,
+                "REFUND_FEE_INVALID",
+                &format!("退款金额超过可退金额: 已支付 {paid} 分, 已退 {refunded} 分"),
+            )
+        }
+        Some(lifecycle::Refunding::Conflict(_)) => {
+            return refused(app, "INVALID_REQUEST", "退款单号已用于另一金额")
+        }
+        Some(lifecycle::Refunding::TooMany) => {
+            return refused(app, "REFUND_TIMES_LIMIT", "退款次数超过限制")
+        }
+        None => return refused(app, "ORDERNOTEXIST", "订单不存在"),
+    };
+    let mut fields = common(app, "0");
+    fields.extend(order_members(&order));
+    fields.push(("out_refund_no", made.out_refund_no));
+    fields.push(("refund_id", made.refund_id));
+    fields.push(("refund_channel", "ORIGINAL".into()));
+    fields.push(("refund_fee", made.amount_fen.to_string()));
+    xml_response(signed(object(&fields), &app.config.swiftpass.key))
+}
+
+/// `unified.trade.refundquery`: the order's refunds as the indexed family
+/// `out_refund_no_$n`, ..., spelled out by paywire from the typed answer.
+fn refund_query(app: &App, body: &[u8]) -> Response {
+    let request: RefundQuery = match received(app, body) {
+        Ok(r) => r,
+        Err(message) => return failure(&message),
+    };
+    let by_refund = |o: &Order| {
+        o.refunds.iter().any(|r| {
+            request
+                .refund_id
+                .as_deref()
+                .is_none_or(|id| r.refund_id == id)
+                && request
+                    .out_refund_no
+                    .as_deref()
+                    .is_none_or(|no| r.out_refund_no == no)
+        })
+    };
+    let order = if request.refund_id.is_some() || request.out_refund_no.is_some() {
+        app.orders
+            .all()
+            .into_iter()
+            .find(|o| o.gateway == Gateway::SWIFTPASS && by_refund(o))
+    } else {
+        find(
+            app,
+            request.out_trade_no.as_deref(),
+            request.transaction_id.as_deref(),
+        )
+    };
+    let Some(order) = order.filter(|o| !o.refunds.is_empty()) else {
+        return refused(app, "REFUNDNOTEXIST", "退款单不存在");
+    };
+    let answer = RefundQueryAnswer {
+        version: Some("2.0".into()),
+        charset: Some("UTF-8".into()),
+        sign_type: Some("MD5".into()),
+        status: "0".into(),
+        message: None,
+        result_code: "0".into(),
+        mch_id: app.config.swiftpass.mch_id.clone(),
+        device_info: None,
+        nonce_str: nonce(app),
+        err_code: None,
+        err_msg: None,
+        out_trade_no: Some(order.out_trade_no.clone()),
+        transaction_id: Some(order.transaction_id.clone()),
+        out_transaction_id: None,
+        refund_count: Some(order.refunds.len() as u32),
+        refunds: order
+            .refunds
+            .iter()
+            .map(|r| RefundRecord {
+                out_refund_no: r.out_refund_no.clone(),
+                refund_id: r.refund_id.clone(),
+                refund_channel: Some("ORIGINAL".into()),
+                refund_fee: Fen::new(r.amount_fen),
+                coupon_refund_fee: None,
+                refund_time: Some(clock::compact(r.at)),
+                refund_status: RefundStatus::Success,
+                refund_status_info: None,
+            })
+            .collect(),
+    };
+    xml_response(signed(
+        paywire::indexed::flat_members(&answer),
+        &app.config.swiftpass.key,
+    ))
 }
 
 /// The signed payment notification for a paid order.

@@ -1,0 +1,136 @@
+//! An order's life after it is placed, the same at every simulated gateway: an unpaid
+//! order can be closed (and then never paid), a paid one refunded in parts under the
+//! merchant's refund numbers, never above what was paid and at most [`MAX_REFUNDS`]
+//! times, and a refund sent again under its number is the same refund.
+
+use crate::state::{unix_now, Order, Orders};
+use serde::Serialize;
+
+/// The most refunds one order takes (WeChat Pay's limit of partial refunds, which the
+/// WeChat-family gateways share).
+pub const MAX_REFUNDS: usize = 50;
+
+/// One refund of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refund {
+    /// The merchant's refund number.
+    pub out_refund_no: String,
+    /// The gateway's id of the refund.
+    pub refund_id: String,
+    /// Amount in fen.
+    pub amount_fen: u64,
+    /// When it was made (Unix seconds).
+    pub at: i64,
+}
+
+impl Refund {
+    /// Bytes it holds, for the sandbox's memory bound.
+    pub fn size(&self) -> usize {
+        self.out_refund_no.len() + self.refund_id.len() + std::mem::size_of::<Refund>()
+    }
+}
+
+/// What closing an order found.
+#[derive(Debug, Clone)]
+pub enum Closing {
+    /// Closed now, or already closed.
+    Closed(Order),
+    /// Paid: a paid order is refunded, not closed.
+    Paid(Order),
+}
+
+/// Closes the unpaid order `id`; `None` if unknown.
+pub fn close(orders: &Orders, id: &str) -> Option<Closing> {
+    orders.with_order(id, |order| {
+        if order.paid {
+            Closing::Paid(order.clone())
+        } else {
+            order.closed = true;
+            Closing::Closed(order.clone())
+        }
+    })
+}
+
+/// What a refund request found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refunding {
+    /// A new refund.
+    New(Refund),
+    /// The refund with this number, made before with the same amount.
+    Same(Refund),
+    /// The order is not paid (or closed).
+    NotPaid,
+    /// This refund would take the refunds above what was paid.
+    AbovePaid {
+        /// What the order was paid, in fen.
+        paid: u64,
+        /// What was refunded before, in fen.
+        refunded: u64,
+    },
+    /// The refund number was used before with another amount.
+    Conflict(Refund),
+    /// The order has [`MAX_REFUNDS`] refunds already.
+    TooMany,
+}
+
+/// What the order's refunds add up to, in fen.
+pub fn refunded(order: &Order) -> u64 {
+    order.refunds.iter().map(|r| r.amount_fen).sum()
+}
+
+/// Refunds `amount_fen` of the order `id` under the merchant's `out_refund_no`; `None`
+/// if the order is unknown. Checked and recorded under one lock, so concurrent refunds
+/// never add up past the paid amount.
+pub fn refund(
+    orders: &Orders,
+    id: &str,
+    out_refund_no: &str,
+    amount_fen: u64,
+) -> Option<Refunding> {
+    let refund_id = orders.fresh_id("RF");
+    orders.with_order(id, |order| {
+        if let Some(known) = order
+            .refunds
+            .iter()
+            .find(|r| r.out_refund_no == out_refund_no)
+        {
+            return if known.amount_fen == amount_fen {
+                Refunding::Same(known.clone())
+            } else {
+                Refunding::Conflict(known.clone())
+            };
+        }
+        if !order.paid {
+            return Refunding::NotPaid;
+        }
+        let before = refunded(order);
+        if amount_fen == 0 || before + amount_fen > order.amount_fen {
+            return Refunding::AbovePaid {
+                paid: order.amount_fen,
+                refunded: before,
+            };
+        }
+        if order.refunds.len() >= MAX_REFUNDS {
+            return Refunding::TooMany;
+        }
+        let refund = Refund {
+            out_refund_no: out_refund_no.to_owned(),
+            refund_id,
+            amount_fen,
+            at: unix_now(),
+        };
+        order.refunds.push(refund.clone());
+        Refunding::New(refund)
+    })
+}
+
+/// The order's state in the WeChat family's words: `NOTPAY`, `SUCCESS`, `REFUND` (some
+/// of it refunded) or `CLOSED`.
+pub fn trade_state(order: &Order) -> &'static str {
+    match (order.closed, order.paid, order.refunds.is_empty()) {
+        (true, _, _) => "CLOSED",
+        (_, true, false) => "REFUND",
+        (_, true, true) => "SUCCESS",
+        _ => "NOTPAY",
+    }
+}
