@@ -58,6 +58,7 @@ static ACME: Gateway = Gateway {
         schema: AcmePay::SCHEMA,
         sign: registry::with_key::<AcmePay>,
         build: |_, _, _, _| Err(registry::SignFailure::Usage("not sent in this test".into())),
+        resolve: None,
     }],
     messages: &[Message {
         name: "acme/notify",

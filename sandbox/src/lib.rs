@@ -62,6 +62,8 @@ pub struct App {
     pub base_url: String,
     /// `SYSTEM_ERROR`s still to inject.
     pub system_errors_left: std::sync::atomic::AtomicU32,
+    /// Answers still to lose ([`FaultConfig::lost_answers`]).
+    pub lost_answers_left: std::sync::atomic::AtomicU32,
     /// The WeChat Pay platform key in use (rotated by `POST /_sandbox/wechat-global/rotate`).
     pub platform: std::sync::RwLock<gateways::Platform>,
 }
@@ -230,6 +232,36 @@ async fn rotate(State(app): State<Arc<App>>) -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({ "serial": serial }))
 }
 
+/// The `lost_answers` fault: a gateway request is processed, then its answer is cut off
+/// (it promises more bytes than it sends, so the connection closes mid-answer).
+async fn lose_answer(
+    State(app): State<Arc<App>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let gateway_call =
+        request.method() == http::Method::POST && !request.uri().path().starts_with("/_sandbox/");
+    let response = next.run(request).await;
+    let lose = gateway_call
+        && app
+            .lost_answers_left
+            .fetch_update(
+                std::sync::atomic::Ordering::SeqCst,
+                std::sync::atomic::Ordering::SeqCst,
+                |n| n.checked_sub(1),
+            )
+            .is_ok();
+    if !lose {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    parts.headers.insert(
+        http::header::CONTENT_LENGTH,
+        http::HeaderValue::from_static("4096"),
+    );
+    Response::from_parts(parts, axum::body::Body::from("<xml>"))
+}
+
 fn router(app: Arc<App>, port: u16) -> Router {
     let mut router = Router::new()
         .route("/", get(cashier::page))
@@ -244,6 +276,10 @@ fn router(app: Arc<App>, port: u16) -> Router {
     router
         .layer(DefaultBodyLimit::max(
             paywire::decode::Limits::default().max_bytes,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            lose_answer,
         ))
         .layer(axum::middleware::from_fn(move |request, next| {
             origin::same_origin_only(port, request, next)
@@ -266,6 +302,7 @@ impl Sandbox {
             .local_addr()
             .map_err(|source| StartError::Bind { addr, source })?;
         let system_errors = config.faults.system_errors();
+        let lost_answers = config.faults.lost_answers;
         let orders = Arc::new(Orders::new(config.storage));
         let platform = std::sync::RwLock::new(gateways::Platform::new(&keys));
         let app = Arc::new(App {
@@ -276,6 +313,7 @@ impl Sandbox {
             orders,
             base_url: format!("http://{addr}"),
             system_errors_left: std::sync::atomic::AtomicU32::new(system_errors),
+            lost_answers_left: std::sync::atomic::AtomicU32::new(lost_answers),
         });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let limits = app.config.server;

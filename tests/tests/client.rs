@@ -19,6 +19,7 @@ async fn sandbox(system_errors: u32) -> Sandbox {
     let config = SandboxConfig {
         faults: FaultConfig {
             wechat_global_system_errors: system_errors,
+            ..FaultConfig::default()
         },
         ..SandboxConfig::default()
     };

@@ -1,13 +1,18 @@
 //! `paywire call ENDPOINT --base-url URL`: builds and signs the request as `sign` does,
 //! sends it with paywire's HTTP client, reads and verifies the answer as `verify` does,
 //! and prints both, the featapi bearer token as `***`. Exit codes are `verify`'s, 4
-//! when no answer came (the gateway may have processed the request: query before
-//! retrying), and 5 when the gateway answered an HTTP error without a message of its own
-//! (a wrong `--base-url` path: `HTTP 404 from the gateway`).
+//! when no answer came, and 5 when the gateway answered an HTTP error without a message
+//! of its own (a wrong `--base-url` path: `HTTP 404 from the gateway`).
+//!
+//! When no answer came, the gateway may still have acted. For an endpoint with a resolve
+//! step (orders, closes and refunds where the gateway has a query) `call` then queries
+//! the order or refund and reports what the verified answer says (`resolution`: paid,
+//! not_paid, closed, refunded, refund_pending, not_found or unknown, with advice); the
+//! exit code stays 4, since the request itself was not answered.
 
 use paywire::client::Client;
 use paywire_providers::registry::{
-    self as verify, Built, Endpoint, Outcome, SignFailure, SignOptions, VerifyOptions,
+    self as verify, Built, Endpoint, Outcome, Resolution, SignFailure, SignOptions, VerifyOptions,
 };
 use serde_json::{json, Value};
 
@@ -55,6 +60,32 @@ fn failed(failure: SignFailure) -> Outcome {
     }
 }
 
+/// After a lost answer: what the endpoint's query says happened.
+async fn resolve(
+    client: &Client,
+    endpoint: &Endpoint,
+    input: &[u8],
+    options: &CallOptions,
+) -> Resolution {
+    let Some(resolve) = endpoint.resolve else {
+        return Resolution::Unknown(format!(
+            "{} has no query to resolve it with; if it only reads, send it again",
+            endpoint.name
+        ));
+    };
+    let query = match resolve(endpoint.name, &options.base_url, input, &options.sign) {
+        Ok(query) => query,
+        Err(SignFailure::Usage(message)) => return Resolution::Unknown(message),
+        Err(SignFailure::Invalid(_)) => {
+            return Resolution::Unknown("the query could not be built from the input".into())
+        }
+    };
+    match client.send(query.request).await {
+        Ok(answer) => (query.read)(&answer, &options.verify),
+        Err(e) => Resolution::Unknown(format!("the query got no answer either: {e}")),
+    }
+}
+
 /// Builds, sends and verifies.
 pub async fn run(endpoint: &Endpoint, input: &[u8], options: &CallOptions) -> Outcome {
     let Built {
@@ -95,10 +126,16 @@ pub async fn run(endpoint: &Endpoint, input: &[u8], options: &CallOptions) -> Ou
             });
             outcome
         }
-        Err(e) => Outcome {
-            code: 4,
-            report: json!({"valid": false, "reason": format!("no answer: {e}"), "fields": null, "error_answer": false}),
-        },
+        Err(e) => {
+            let mut outcome = Outcome {
+                code: 4,
+                report: json!({"valid": false, "reason": format!("no answer: {e}"), "fields": null, "error_answer": false}),
+            };
+            let resolution = resolve(&client, endpoint, input, options).await;
+            outcome.report["resolution"] = json!(resolution.word());
+            outcome.report["advice"] = json!(resolution.advice());
+            outcome
+        }
     };
     outcome.report["request"] = sent;
     outcome

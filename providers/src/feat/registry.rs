@@ -17,6 +17,7 @@ pub const DESCRIPTOR: Gateway = Gateway {
         schema: feat::OrderPay::SCHEMA,
         sign: sign_order,
         build,
+        resolve: None,
     }],
     messages: &[],
     receiver: None,

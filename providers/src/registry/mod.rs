@@ -9,6 +9,7 @@
 mod options;
 mod receive;
 mod report;
+mod resolve;
 mod sample;
 
 pub use options::{unix_now, Credentials, SignOptions, VerifyOptions};
@@ -18,6 +19,7 @@ pub use report::{
     read_unsigned, required, secret, signed, usage, with_key, KeyOption, KeyedRequest, Outcome,
     SignFailure,
 };
+pub use resolve::{ReadResolution, Resolution, Resolve, ResolveQuery};
 pub use sample::{Answered, Place, Placing, ReadPlaced};
 
 use paywire::schema::Schema;
@@ -73,6 +75,9 @@ pub struct Endpoint {
     pub sign: Sign,
     /// Builds the request to send.
     pub build: Build,
+    /// Builds the query that says what happened when the request got no answer; `None`
+    /// where sending the request again is harmless (queries) or no query exists.
+    pub resolve: Option<Resolve>,
 }
 
 /// One kind of message a gateway sends that can be verified.

@@ -4,7 +4,7 @@
 
 use crate::registry::{
     self, Answered, Built, Credentials, Endpoint, Gateway, KeyOption, Message, Outcome, Place,
-    Placing, Receiver, SignFailure, SignOptions, VerifyOptions,
+    Placing, Receiver, Resolution, ResolveQuery, SignFailure, SignOptions, VerifyOptions,
 };
 use crate::swiftpass;
 use paywire::keys::PublicKey;
@@ -20,36 +20,42 @@ pub const DESCRIPTOR: Gateway = Gateway {
             schema: swiftpass::WapPay::SCHEMA,
             sign: registry::with_key::<swiftpass::WapPay>,
             build: build::<swiftpass::WapPay>,
+            resolve: Some(resolve_order),
         },
         Endpoint {
             name: "swiftpass/wap-rsa",
             schema: swiftpass::WapPayRsa::SCHEMA,
             sign: registry::with_key::<swiftpass::WapPayRsa>,
             build: build::<swiftpass::WapPayRsa>,
+            resolve: None,
         },
         Endpoint {
             name: "swiftpass/query",
             schema: swiftpass::TradeQuery::SCHEMA,
             sign: registry::with_key::<swiftpass::TradeQuery>,
             build: build_lifecycle::<swiftpass::TradeQuery, swiftpass::TradeQueryAnswer>,
+            resolve: None,
         },
         Endpoint {
             name: "swiftpass/close",
             schema: swiftpass::TradeClose::SCHEMA,
             sign: registry::with_key::<swiftpass::TradeClose>,
             build: build_lifecycle::<swiftpass::TradeClose, swiftpass::TradeCloseAnswer>,
+            resolve: Some(resolve_close),
         },
         Endpoint {
             name: "swiftpass/refund",
             schema: swiftpass::TradeRefund::SCHEMA,
             sign: registry::with_key::<swiftpass::TradeRefund>,
             build: build_lifecycle::<swiftpass::TradeRefund, swiftpass::TradeRefundAnswer>,
+            resolve: Some(resolve_refund),
         },
         Endpoint {
             name: "swiftpass/refund-query",
             schema: swiftpass::RefundQuery::SCHEMA,
             sign: registry::with_key::<swiftpass::RefundQuery>,
             build: build_lifecycle::<swiftpass::RefundQuery, swiftpass::RefundQueryAnswer>,
+            resolve: None,
         },
     ],
     messages: &[
@@ -147,7 +153,8 @@ fn response(body: &[u8], options: &VerifyOptions) -> Outcome {
     }
 }
 
-/// A query, close, refund or refund-query request, posted to the gateway URL; its answer
+/// A query, close, refund or refund-query request, posted to the gateway URL (the whole
+/// URL, as the order's); its answer
 /// is verified as the endpoint's `*-response` message.
 fn build_lifecycle<R, A>(
     endpoint: &'static str,
@@ -162,8 +169,8 @@ where
 {
     let request: R = registry::decode(input)?;
     let key = R::Key::from_options(options, endpoint)?;
-    let url = swiftpass::gateway_url(base_url);
-    let request = registry::built(swiftpass::lifecycle_request(&url, &request, &key))?;
+    // `--base-url` is SwiftPass's whole gateway URL, as for the order.
+    let request = registry::built(swiftpass::lifecycle_request(base_url, &request, &key))?;
     Ok(Built::new(request, |answer, options| {
         self::answer::<A>(answer.body(), options)
     }))
@@ -194,6 +201,157 @@ fn answer<A: PayResponse + FieldAccess + serde::Serialize>(
             report: json!({"valid": false, "reason": other.to_string(), "fields": null, "error_answer": false}),
         },
     }
+}
+
+/// A nonce for a query paywire sends on its own: `--nonce`, or a fresh one.
+fn nonce(options: &SignOptions) -> String {
+    options.nonce.clone().unwrap_or_else(|| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        paywire::sign::md5_hex(now.to_string().as_bytes(), paywire::schema::HexCase::Lower)
+    })
+}
+
+/// A lost answer to an order: the order queried by its number.
+fn resolve_order(
+    endpoint: &'static str,
+    base_url: &str,
+    input: &[u8],
+    options: &SignOptions,
+) -> Result<ResolveQuery, SignFailure> {
+    let order: swiftpass::WapPay = registry::decode(input)?;
+    order_query(
+        endpoint,
+        base_url,
+        &order.mch_id,
+        &order.out_trade_no,
+        options,
+    )
+}
+
+/// A lost answer to a close: the order queried by its number.
+fn resolve_close(
+    endpoint: &'static str,
+    base_url: &str,
+    input: &[u8],
+    options: &SignOptions,
+) -> Result<ResolveQuery, SignFailure> {
+    let close: swiftpass::TradeClose = registry::decode(input)?;
+    order_query(
+        endpoint,
+        base_url,
+        &close.mch_id,
+        &close.out_trade_no,
+        options,
+    )
+}
+
+fn order_query(
+    endpoint: &'static str,
+    base_url: &str,
+    mch_id: &str,
+    out_trade_no: &str,
+    options: &SignOptions,
+) -> Result<ResolveQuery, SignFailure> {
+    let key = paywire::Secret::from_options(options, endpoint)?;
+    let query = swiftpass::TradeQuery {
+        version: None,
+        charset: None,
+        sign_type: None,
+        mch_id: mch_id.to_owned(),
+        out_trade_no: Some(out_trade_no.to_owned()),
+        transaction_id: None,
+        nonce_str: nonce(options),
+    };
+    // `--base-url` is SwiftPass's whole gateway URL, as for the order.
+    let request = registry::built(swiftpass::lifecycle_request(base_url, &query, &key))?;
+    Ok(ResolveQuery {
+        request,
+        read: Box::new(|answer, options| {
+            let key = match verify_key(&options.credentials) {
+                Ok(key) => key,
+                Err(e) => return Resolution::Unknown(e),
+            };
+            match swiftpass::read_answer::<swiftpass::TradeQueryAnswer>(answer.body(), &key) {
+                Ok(v) => match v.value.trade_state {
+                    Some(swiftpass::TradeState::Success | swiftpass::TradeState::Refund) => {
+                        Resolution::Paid
+                    }
+                    Some(
+                        swiftpass::TradeState::NotPay
+                        | swiftpass::TradeState::UserPaying
+                        | swiftpass::TradeState::PayError,
+                    ) => Resolution::NotPaid,
+                    Some(swiftpass::TradeState::Closed | swiftpass::TradeState::Revok) => {
+                        Resolution::Closed
+                    }
+                    Some(swiftpass::TradeState::Other(state)) => Resolution::Unknown(format!(
+                        "trade_state {state}, which paywire does not know"
+                    )),
+                    None => Resolution::Unknown("the query's answer has no trade_state".into()),
+                },
+                Err(swiftpass::SwiftpassError::Refused { err_code, .. })
+                    if err_code.as_deref() == Some("ORDERNOTEXIST") =>
+                {
+                    Resolution::NotFound
+                }
+                Err(e) => Resolution::Unknown(e.to_string()),
+            }
+        }),
+    })
+}
+
+/// A lost answer to a refund: the refund queried by the merchant's refund number.
+fn resolve_refund(
+    endpoint: &'static str,
+    base_url: &str,
+    input: &[u8],
+    options: &SignOptions,
+) -> Result<ResolveQuery, SignFailure> {
+    let refund: swiftpass::TradeRefund = registry::decode(input)?;
+    let key = paywire::Secret::from_options(options, endpoint)?;
+    let query = swiftpass::RefundQuery {
+        version: None,
+        charset: None,
+        sign_type: None,
+        mch_id: refund.mch_id.clone(),
+        refund_id: None,
+        out_refund_no: Some(refund.out_refund_no.clone()),
+        transaction_id: None,
+        out_trade_no: None,
+        nonce_str: nonce(options),
+    };
+    // `--base-url` is SwiftPass's whole gateway URL, as for the order.
+    let request = registry::built(swiftpass::lifecycle_request(base_url, &query, &key))?;
+    let number = refund.out_refund_no;
+    Ok(ResolveQuery {
+        request,
+        read: Box::new(move |answer, options| {
+            let key = match verify_key(&options.credentials) {
+                Ok(key) => key,
+                Err(e) => return Resolution::Unknown(e),
+            };
+            match swiftpass::read_answer::<swiftpass::RefundQueryAnswer>(answer.body(), &key) {
+                Ok(v) => match v.value.refund(&number).map(|r| r.refund_status.clone()) {
+                    Some(swiftpass::RefundStatus::Success) => Resolution::Refunded,
+                    Some(swiftpass::RefundStatus::Processing) => Resolution::RefundPending,
+                    // 未确定: the gateway asks for the same refund number again.
+                    Some(swiftpass::RefundStatus::NotSure) | None => Resolution::NotFound,
+                    Some(other) => Resolution::Unknown(format!(
+                        "refund_status {}: the gateway could not refund it; see its console",
+                        other.as_str()
+                    )),
+                },
+                Err(swiftpass::SwiftpassError::Refused { err_code, .. })
+                    if err_code.as_deref() == Some("REFUNDNOTEXIST") =>
+                {
+                    Resolution::NotFound
+                }
+                Err(e) => Resolution::Unknown(e.to_string()),
+            }
+        }),
+    })
 }
 
 fn notify(body: &[u8], options: &VerifyOptions) -> Outcome {

@@ -20,6 +20,7 @@ pub const DESCRIPTOR: Gateway = Gateway {
         schema: wechat_global::JsapiOrder::SCHEMA,
         sign: sign_order,
         build,
+        resolve: None,
     }],
     messages: &[
         Message {

@@ -16,6 +16,7 @@ pub const DESCRIPTOR: Gateway = Gateway {
         schema: weidoufu::MiniappPay::SCHEMA,
         sign: registry::with_key::<weidoufu::MiniappPay>,
         build,
+        resolve: None,
     }],
     messages: &[Message {
         name: "weidoufu/notify",

@@ -18,18 +18,21 @@ pub const DESCRIPTOR: Gateway = Gateway {
             schema: xorpay::JsapiPay::SCHEMA,
             sign: registry::with_key::<xorpay::JsapiPay>,
             build,
+            resolve: None,
         },
         Endpoint {
             name: "xorpay/query",
             schema: xorpay::QueryOrder::SCHEMA,
             sign: registry::with_key::<xorpay::QueryOrder>,
             build: build_query,
+            resolve: None,
         },
         Endpoint {
             name: "xorpay/refund",
             schema: xorpay::Refund::SCHEMA,
             sign: registry::with_key::<xorpay::Refund>,
             build: build_refund,
+            resolve: None,
         },
     ],
     messages: &[

@@ -41,6 +41,10 @@ pub use xorpay::XorpayConfig;
 pub struct FaultConfig {
     /// Answer this many WeChat Pay Global orders with HTTP 500 `SYSTEM_ERROR` first.
     pub wechat_global_system_errors: u32,
+    /// Lose the answers of this many gateway requests first (any gateway's API, not
+    /// `/_sandbox/`): each request is processed, then its connection closes before the
+    /// answer arrives, as when a network or a proxy fails after the gateway acted.
+    pub lost_answers: u32,
 }
 
 /// The sandbox's configuration: every field has a sandbox default.

@@ -1,0 +1,88 @@
+//! `paywire call` after a lost answer: the sandbox processes the request and then cuts
+//! its answer off (`faults.lost_answers`); `call` exits 4 and reports what querying the
+//! order or the refund found, instead of leaving the merchant to guess.
+
+use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
+use serde_json::{json, Value};
+
+mod common;
+
+fn sandbox(runtime: &tokio::runtime::Runtime, lost_answers: u32) -> Sandbox {
+    let mut config = SandboxConfig::default();
+    config.faults.lost_answers = lost_answers;
+    runtime
+        .block_on(Sandbox::start(config, "127.0.0.1:0".parse().unwrap()))
+        .unwrap()
+}
+
+fn order(number: &str) -> Value {
+    let config = SandboxConfig::default();
+    json!({"out_trade_no": number, "mch_id": config.swiftpass.mch_id,
+        "nonce_str": "1add1a30ac87aa2db72f57a2375d8fec", "body": "H5支付测试", "mch_create_ip": "14.23.150.211",
+        "notify_url": "http://127.0.0.1:9/notify", "total_fee": 1000, "sub_appid": "wx2421b1c4370ec43b",
+        "sub_openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"})
+}
+
+fn call(sandbox: &Sandbox, endpoint: &str, input: &Value) -> (Option<i32>, Value) {
+    let key = SandboxConfig::default().swiftpass.key;
+    let url = sandbox.call_url(Gateway::SWIFTPASS);
+    let output = common::run(
+        &["call", endpoint, "--base-url", &url, "--key-env", "K"],
+        input.to_string().as_bytes(),
+        &[("K", key.as_str())],
+    );
+    (output.status.code(), common::json_out(&output))
+}
+
+#[test]
+fn a_lost_order_answer_is_resolved_by_querying_the_order() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = sandbox(&runtime, 1);
+    let (code, report) = call(&sandbox, "swiftpass/wap", &order("LOST-1"));
+    assert_eq!(code, Some(4), "{report}");
+    assert!(
+        report["reason"].as_str().unwrap().starts_with("no answer"),
+        "{report}"
+    );
+    // The gateway placed it; the query (answered) says it is not paid yet.
+    assert_eq!(report["resolution"], "not_paid", "{report}");
+    assert!(report["advice"]
+        .as_str()
+        .unwrap()
+        .contains("same order number"));
+    // Sent again under the same number, it is the same order, answered this time.
+    let (code, report) = call(&sandbox, "swiftpass/wap", &order("LOST-1"));
+    assert_eq!(code, Some(0), "{report}");
+}
+
+#[test]
+fn a_lost_refund_answer_is_resolved_by_querying_the_refund_and_an_unanswered_query_stays_unknown() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    // The order's answer and its query's answer are lost, then the refund's.
+    let sandbox = sandbox(&runtime, 3);
+    let (code, report) = call(&sandbox, "swiftpass/wap", &order("LOST-2"));
+    assert_eq!(code, Some(4), "{report}");
+    assert_eq!(report["resolution"], "unknown", "{report}");
+    assert!(
+        report["advice"]
+            .as_str()
+            .unwrap()
+            .contains("query again before sending anything"),
+        "{report}"
+    );
+    sandbox.pay("LOST-2").unwrap();
+    let config = SandboxConfig::default();
+    let refund = json!({"mch_id": config.swiftpass.mch_id, "out_trade_no": "LOST-2",
+        "out_refund_no": "LOST-2-R1", "total_fee": 1000, "refund_fee": 400,
+        "op_user_id": config.swiftpass.mch_id, "nonce_str": "n0nce"});
+    let (code, report) = call(&sandbox, "swiftpass/refund", &refund);
+    assert_eq!(code, Some(4), "{report}");
+    assert_eq!(report["resolution"], "refunded", "{report}");
+    // The refund happened once; asking again under its number changes nothing.
+    let (code, report) = call(&sandbox, "swiftpass/refund", &refund);
+    assert_eq!(code, Some(0), "{report}");
+    let order = sandbox.orders_numbered("LOST-2", Some(Gateway::SWIFTPASS));
+    assert_eq!(order.len(), 1);
+    assert_eq!(order[0].refunds.len(), 1);
+    assert_eq!(order[0].refunds[0].amount_fen, 400);
+}
