@@ -3,32 +3,12 @@
 //! merchant's refund numbers, never above what was paid and at most [`MAX_REFUNDS`]
 //! times, and a refund sent again under its number is the same refund.
 
+pub use crate::state::Refund;
 use crate::state::{unix_now, Order, Orders};
-use serde::Serialize;
 
 /// The most refunds one order takes (WeChat Pay's limit of partial refunds, which the
 /// WeChat-family gateways share).
 pub const MAX_REFUNDS: usize = 50;
-
-/// One refund of an order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Refund {
-    /// The merchant's refund number.
-    pub out_refund_no: String,
-    /// The gateway's id of the refund.
-    pub refund_id: String,
-    /// Amount in fen.
-    pub amount_fen: u64,
-    /// When it was made (Unix seconds).
-    pub at: i64,
-}
-
-impl Refund {
-    /// Bytes it holds, for the sandbox's memory bound.
-    pub fn size(&self) -> usize {
-        self.out_refund_no.len() + self.refund_id.len() + std::mem::size_of::<Refund>()
-    }
-}
 
 /// What closing an order found.
 #[derive(Debug, Clone)]

@@ -57,6 +57,26 @@ impl Delivery {
     }
 }
 
+/// One refund of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refund {
+    /// The merchant's refund number.
+    pub out_refund_no: String,
+    /// The gateway's id of the refund.
+    pub refund_id: String,
+    /// Amount in fen.
+    pub amount_fen: u64,
+    /// When it was made (Unix seconds).
+    pub at: i64,
+}
+
+impl Refund {
+    /// Bytes it holds, for the sandbox's memory bound.
+    pub fn size(&self) -> usize {
+        self.out_refund_no.len() + self.refund_id.len() + std::mem::size_of::<Refund>()
+    }
+}
+
 /// A placed order.
 #[derive(Debug, Clone, Serialize)]
 pub struct Order {
@@ -81,7 +101,7 @@ pub struct Order {
     /// Whether the merchant closed the order unpaid: it can no longer be paid.
     pub closed: bool,
     /// The refunds made, in the order they were made.
-    pub refunds: Vec<crate::lifecycle::Refund>,
+    pub refunds: Vec<Refund>,
     /// Every notification delivery attempt.
     pub deliveries: Vec<Delivery>,
     /// Whether a delivery was acknowledged.
@@ -177,11 +197,7 @@ fn size_of(order: &Order) -> usize {
         + order.code_url.as_ref().map_or(0, String::len)
         + order.transaction_id.len()
         + order.fingerprint.len()
-        + order
-            .refunds
-            .iter()
-            .map(crate::lifecycle::Refund::size)
-            .sum::<usize>()
+        + order.refunds.iter().map(Refund::size).sum::<usize>()
         + order
             .extra
             .iter()
