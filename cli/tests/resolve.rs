@@ -86,3 +86,35 @@ fn a_lost_refund_answer_is_resolved_by_querying_the_refund_and_an_unanswered_que
     assert_eq!(order[0].refunds.len(), 1);
     assert_eq!(order[0].refunds[0].amount_fen, 400);
 }
+
+#[test]
+fn a_lost_xorpay_order_answer_is_resolved_by_its_unsigned_query() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = sandbox(&runtime, 1);
+    let config = SandboxConfig::default();
+    let order = json!({"aid": config.xorpay.aid, "name": "充值", "pay_type": "jsapi",
+        "price": "50.00", "order_id": "LOST-X1", "notify_url": "http://127.0.0.1:9/notify",
+        "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"});
+    let base = sandbox.base_url(Gateway::XORPAY);
+    let run = || {
+        let output = common::run(
+            &[
+                "call",
+                "xorpay/jsapi",
+                "--base-url",
+                &base,
+                "--key-env",
+                "K",
+            ],
+            order.to_string().as_bytes(),
+            &[("K", config.xorpay.app_secret.as_str())],
+        );
+        (output.status.code(), common::json_out(&output))
+    };
+    let (code, report) = run();
+    assert_eq!(code, Some(4), "{report}");
+    assert_eq!(report["resolution"], "not_paid", "{report}");
+    // Sent again under the same number, it is the same order, answered this time.
+    let (code, report) = run();
+    assert_eq!(code, Some(0), "{report}");
+}

@@ -45,7 +45,7 @@ impl Resolution {
     /// What to do next, for people.
     pub fn advice(&self) -> String {
         match self {
-            Resolution::Paid => "the order is paid: apply the payment once, through the ledger".into(),
+            Resolution::Paid => "the gateway says the order is paid: apply it once, through the ledger, after the checks its notification gets (amount, order, the gateway's order id)".into(),
             Resolution::NotPaid => "the order is placed and not paid: send it again under the same order number for its payment link".into(),
             Resolution::Closed => "the order is closed".into(),
             Resolution::Refunded => "the refund is done: record it once; do not send it again".into(),

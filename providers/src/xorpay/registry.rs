@@ -3,8 +3,8 @@
 //! apart as unsigned.
 
 use crate::registry::{
-    self, Answered, Credentials, Endpoint, Gateway, Message, Outcome, Place, Placing, Receiver,
-    SignFailure, SignOptions, VerifyOptions,
+    self, Answered, Credentials, Endpoint, Gateway, KeyOption, Message, Outcome, Place, Placing,
+    Receiver, Resolution, ResolveQuery, SignFailure, SignOptions, VerifyOptions,
 };
 use crate::xorpay;
 use paywire::{Fen, PayRequest, Secret, VerifyError, Yuan};
@@ -18,7 +18,7 @@ pub const DESCRIPTOR: Gateway = Gateway {
             schema: xorpay::JsapiPay::SCHEMA,
             sign: registry::with_key::<xorpay::JsapiPay>,
             build,
-            resolve: None,
+            resolve: Some(resolve_order),
         },
         Endpoint {
             name: "xorpay/query",
@@ -91,6 +91,36 @@ fn build_query(
     Ok(registry::Built::new(request, |answer, options| {
         query_response(answer.body(), options)
     }))
+}
+
+/// A lost answer to an order: the order queried by its number. The answer is unsigned,
+/// so a payment it reports is applied only after the notification's checks.
+fn resolve_order(
+    endpoint: &'static str,
+    base_url: &str,
+    input: &[u8],
+    options: &SignOptions,
+) -> Result<ResolveQuery, SignFailure> {
+    let order: xorpay::JsapiPay = registry::decode(input)?;
+    let secret = Secret::from_options(options, endpoint)?;
+    let query = xorpay::QueryOrder {
+        aid: order.aid,
+        order_id: order.order_id,
+    };
+    let request = registry::built(xorpay::query_request(base_url, &query, &secret))?;
+    Ok(ResolveQuery {
+        request,
+        read: Box::new(|answer, _| match xorpay::read_query_answer(answer.body()) {
+            Ok(answer) => match answer.status {
+                xorpay::QueryStatus::Payed | xorpay::QueryStatus::Success => Resolution::Paid,
+                xorpay::QueryStatus::New => Resolution::NotPaid,
+                xorpay::QueryStatus::Expire => Resolution::Closed,
+                xorpay::QueryStatus::NotExist => Resolution::NotFound,
+                other => Resolution::Unknown(format!("status {}", other.as_str())),
+            },
+            Err(e) => Resolution::Unknown(e.to_string()),
+        }),
+    })
 }
 
 /// A refund is sent only with the amount its order was paid, which the command line

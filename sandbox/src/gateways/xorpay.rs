@@ -4,9 +4,9 @@
 use super::{json, nonce, object};
 use crate::notify::{Ack, Outgoing};
 use crate::state::{unix_now, Gateway, Order, Placed};
-use crate::{clock, App};
+use crate::{clock, lifecycle, App};
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use http::StatusCode;
 use paywire::decode::Limits;
@@ -14,7 +14,7 @@ use paywire::verify::{expected_signature, signatures_match};
 use paywire::{PayRequest, PayResponse, Secret, Violation};
 use paywire_providers::registry::Credentials;
 use paywire_providers::wechat::v2::BridgeParams;
-use paywire_providers::xorpay::{JsapiPay, PayNotification, NOTIFY_ACK};
+use paywire_providers::xorpay::{JsapiPay, PayNotification, QueryOrder, Refund, NOTIFY_ACK};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -23,7 +23,12 @@ use std::sync::Arc;
 pub const SIMULATOR: super::Simulator = super::Simulator {
     gateway: Gateway::XORPAY,
     call_path: "",
-    routes: |router| router.route("/xorpay/api/pay/{aid}", axum::routing::post(pay)),
+    routes: |router| {
+        router
+            .route("/xorpay/api/pay/{aid}", axum::routing::post(pay))
+            .route("/xorpay/api/query2/{aid}", axum::routing::get(query))
+            .route("/xorpay/api/refund/{aoid}", axum::routing::post(refund))
+    },
     notification,
     credentials: |config| Credentials {
         merchant_id: Some(config.xorpay.aid.clone()),
@@ -124,6 +129,92 @@ pub async fn pay(State(app): State<Arc<App>>, Path(aid): Path<String>, body: Byt
                 "info": {"appId": params.app_id, "timeStamp": params.time_stamp.as_str(), "nonceStr": params.nonce_str,
                          "package": params.package, "signType": "MD5", "paySign": pay_sign}}),
     )
+}
+
+/// `GET /xorpay/api/query2/{aid}?order_id=...&sign=...`: the order's status, unsigned.
+pub async fn query(
+    State(app): State<Arc<App>>,
+    Path(aid): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let config = &app.config.xorpay;
+    if aid != config.aid {
+        return status("aid_not_exist");
+    }
+    let query = query.unwrap_or_default();
+    let received =
+        match QueryOrder::from_parts(query.as_bytes(), &[("aid", &aid)], &Limits::default()) {
+            Ok(r) => r,
+            Err(_) => return status("missing_argument"),
+        };
+    let expected = expected_signature(QueryOrder::SCHEMA, &received.fields, &config.app_secret);
+    if !received
+        .signature
+        .as_deref()
+        .is_some_and(|s| signatures_match(&expected, s))
+    {
+        return status("sign_error");
+    }
+    let number = received.request.order_id;
+    let Some(order) = app
+        .orders
+        .by_merchant_number(&number, Some(Gateway::XORPAY))
+        .into_iter()
+        .next()
+    else {
+        return status("not_exist");
+    };
+    let state = match (order.closed, order.paid, order.acknowledged) {
+        (true, _, _) => "expire",
+        (_, true, true) => "success",
+        (_, true, false) => "payed",
+        _ => "new",
+    };
+    let mut answer =
+        json!({"status": state, "aoid": order.transaction_id, "order_id": order.out_trade_no});
+    if order.paid {
+        answer["pay_price"] = paywire::Fen::new(order.amount_fen).to_yuan_string().into();
+        answer["pay_time"] = clock::spaced(order.paid_at.unwrap_or_else(unix_now)).into();
+    }
+    json(StatusCode::OK, &answer)
+}
+
+/// `POST /xorpay/api/refund/{aoid}` with `price` and `sign = md5(price + secret)`. XorPay
+/// takes no refund number: every accepted request is a new refund, which is why paywire
+/// never retries one blind.
+pub async fn refund(
+    State(app): State<Arc<App>>,
+    Path(aoid): Path<String>,
+    body: Bytes,
+) -> Response {
+    let config = &app.config.xorpay;
+    let received = match Refund::from_parts(&body, &[("aoid", &aoid)], &Limits::default()) {
+        Ok(r) => r,
+        Err(_) => return status("missing_argument"),
+    };
+    let expected = expected_signature(Refund::SCHEMA, &received.fields, &config.app_secret);
+    if !received
+        .signature
+        .as_deref()
+        .is_some_and(|s| signatures_match(&expected, s))
+    {
+        return status("sign_error");
+    }
+    let Some(order) = app
+        .orders
+        .all()
+        .into_iter()
+        .find(|o| o.gateway == Gateway::XORPAY && o.transaction_id == aoid)
+    else {
+        return status("order_error");
+    };
+    let number = app.orders.fresh_id("XR");
+    let amount = received.request.price.fen().get();
+    match lifecycle::refund(&app.orders, &order.id, &number, amount) {
+        Some(lifecycle::Refunding::New(_)) => status("ok"),
+        Some(lifecycle::Refunding::AbovePaid { .. }) => status("price_error"),
+        _ => status("order_error"),
+    }
 }
 
 /// The signed payment notification for a paid order.
