@@ -71,6 +71,7 @@ static ACME: Gateway = Gateway {
     }],
     receiver: Some(|c| Ok(receiver(registry::need(&c.key, "acme needs --key")?))),
     sample: |_: &Place<'_>| -> Result<Placing, String> { Err("no sample".into()) },
+    lifecycle: None,
 };
 
 static MERCHANT_GATEWAYS: Registry = Registry(&[&ACME]);

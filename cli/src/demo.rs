@@ -16,6 +16,8 @@ use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+mod after;
+
 /// The demo's notification retries: quick, so a run takes seconds.
 pub const DEMO_RETRY: RetryConfig = RetryConfig {
     first_delay_ms: 50,
@@ -47,14 +49,19 @@ pub struct Row {
     pub response: Result<String, String>,
     /// The verified notification, or why it failed.
     pub notification: Result<String, String>,
+    /// The steps after the order (query, refunds, close), where the gateway declares
+    /// them and the demo ran them.
+    pub after: Option<Result<String, String>>,
     /// Wall time of the whole flow.
     pub elapsed: Duration,
 }
 
 impl Row {
-    /// Whether both the answer and the notification passed.
+    /// Whether the answer, the notification and the steps after the order passed.
     pub fn passed(&self) -> bool {
-        self.response.is_ok() && self.notification.is_ok()
+        self.response.is_ok()
+            && self.notification.is_ok()
+            && self.after.as_ref().is_none_or(Result::is_ok)
     }
 }
 
@@ -94,6 +101,10 @@ pub struct Demo {
     notify_timeout: Duration,
     /// Where `--verbose` writes each exchange, if it does.
     trace: Option<std::sync::Mutex<Box<dyn Write + Send>>>,
+    /// What each placed order was for and the gateway's id of it, by gateway and number.
+    placed: std::sync::Mutex<Vec<after::Remembered>>,
+    /// The merchant's refunds: each sent once, never past what was paid.
+    refunds: paywire::ledger::Ledger,
 }
 
 impl Demo {
@@ -137,6 +148,8 @@ impl Demo {
             counter: AtomicU32::new(0),
             notify_timeout: NOTIFY_TIMEOUT.max(delivery_span(&retry) + Duration::from_secs(5)),
             trace: None,
+            placed: std::sync::Mutex::new(Vec::new()),
+            refunds: paywire::ledger::Ledger::in_memory(),
         })
     }
 
@@ -249,7 +262,13 @@ impl Demo {
         let order_number = self.order_number();
         let answer = self.place(gateway, &order_number).await;
         let (order, answer) = match answer {
-            Ok(answered) => {
+            Ok((answered, amount)) => {
+                self.remember(
+                    gateway,
+                    &order_number,
+                    answered.gateway_order.clone(),
+                    amount,
+                );
                 if let Some(code_url) = &answered.code_url {
                     let _ = writeln!(
                         out,
@@ -269,7 +288,11 @@ impl Demo {
     /// Places the gateway's sample order as `order_number`, recording it with the
     /// merchant before the answer is read (the notification may come first) and again
     /// with what the answer adds (XorPay's `aoid`).
-    async fn place(&self, gateway: Gateway, order_number: &str) -> Result<Answered, String> {
+    async fn place(
+        &self,
+        gateway: Gateway,
+        order_number: &str,
+    ) -> Result<(Answered, paywire::Fen), String> {
         let descriptor = GATEWAYS
             .gateway(gateway.name())
             .ok_or_else(|| format!("no gateway {} in the registry", gateway.name()))?;
@@ -302,11 +325,12 @@ impl Demo {
             http::StatusCode::from_u16(reply.status).map_err(|e| e.to_string())?;
         *answer.headers_mut() = reply.headers;
         let answered = (placing.read)(&answer)?;
+        let amount = record.amount;
         if notifies && answered.gateway_order.is_some() {
             record.gateway_order = answered.gateway_order.clone();
             self.merchant.placed(gateway, order_number, record);
         }
-        Ok(answered)
+        Ok((answered, amount))
     }
 
     async fn finish(
@@ -343,15 +367,21 @@ impl Demo {
             order: out_trade_no,
             response: answer,
             notification,
+            after: None,
             elapsed: start.elapsed(),
         }
     }
 
-    /// Every gateway's flow, in registry order.
+    /// Every gateway's flow, in registry order, then its steps after the order where it
+    /// declares them.
     pub async fn run_all(&self, out: &mut (dyn Write + Send)) -> Vec<Row> {
         let mut rows = Vec::new();
         for g in GATEWAYS.gateways() {
-            rows.push(self.flow(Gateway::of(g.id), out).await);
+            let mut row = self.flow(Gateway::of(g.id), out).await;
+            if row.passed() {
+                row.after = self.after_the_order(row.gateway, &row.order).await;
+            }
+            rows.push(row);
         }
         rows
     }
@@ -376,6 +406,15 @@ pub fn table(rows: &[Row]) -> String {
             cell(&row.notification),
             row.elapsed.as_millis()
         ));
+    }
+    for row in rows {
+        if let Some(after) = &row.after {
+            out.push_str(&format!(
+                "{:<14} after the order: {}\n",
+                row.gateway.name(),
+                cell(after)
+            ));
+        }
     }
     let passed = rows.iter().filter(|r| r.passed()).count();
     out.push_str(&format!("{passed}/{} gateways passed", rows.len()));

@@ -40,6 +40,48 @@ async fn all_five_gateways_pass_end_to_end() {
         "featapi documents no notification: {applied:?}"
     );
     assert!(demo.merchant.refused().is_empty());
+    // The life after the order, where a gateway declares it: SwiftPass and XorPay.
+    for row in &rows {
+        let declared = paywire_providers::GATEWAYS
+            .gateway(row.gateway.name())
+            .unwrap()
+            .lifecycle
+            .is_some();
+        assert_eq!(row.after.is_some(), declared, "{row:?}");
+    }
+    let after = |gateway: Gateway| {
+        rows.iter()
+            .find(|r| r.gateway == gateway)
+            .and_then(|r| r.after.clone())
+            .unwrap()
+            .unwrap()
+    };
+    let swiftpass = after(Gateway::SWIFTPASS);
+    for step in [
+        "query: paid",
+        "refund query",
+        "further refund refused",
+        "unpaid order closed",
+    ] {
+        assert!(swiftpass.contains(step), "{swiftpass}");
+    }
+    assert!(after(Gateway::XORPAY).contains("further refund refused"));
+    // What the sandbox holds: every refund once, their sum what was paid, never more.
+    for order in demo.sandbox.orders() {
+        let refunded: u64 = order.refunds.iter().map(|r| r.amount_fen).sum();
+        assert!(refunded <= order.amount_fen, "{order:?}");
+        if order.refunds.is_empty() {
+            continue;
+        }
+        assert_eq!(refunded, order.amount_fen, "{order:?}");
+    }
+    let closed = demo
+        .sandbox
+        .orders()
+        .into_iter()
+        .filter(|o| o.closed)
+        .count();
+    assert_eq!(closed, 1, "the demo closes one unpaid SwiftPass order");
     let weidoufu = applied
         .iter()
         .find(|a| a.gateway == Gateway::WEIDOUFU)

@@ -22,6 +22,7 @@ pub const DESCRIPTOR: Gateway = Gateway {
     messages: &[],
     receiver: None,
     sample,
+    lifecycle: None,
 };
 
 fn token(options: &SignOptions, endpoint: &str) -> Result<Secret, SignFailure> {

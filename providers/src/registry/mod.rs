@@ -6,12 +6,14 @@
 //! its request endpoints (schema, `sign`, `build`), the messages it verifies, the
 //! receiver of its notifications, and how its sample order is placed.
 
+mod lifecycle;
 mod options;
 mod receive;
 mod report;
 mod resolve;
 mod sample;
 
+pub use lifecycle::{BuildRefund, BuildStep, Found, Lifecycle, ReadStep, Step, Stepping};
 pub use options::{unix_now, Credentials, SignOptions, VerifyOptions};
 pub use receive::{Receiver, VerifyNotification};
 pub use report::{
@@ -102,6 +104,8 @@ pub struct Gateway {
     pub receiver: Option<MakeReceiver>,
     /// Places its sample order (the demo's, the soak's).
     pub sample: fn(&Place<'_>) -> Result<Placing, String>,
+    /// Its steps after the order (the demo's); `None` where none is declared.
+    pub lifecycle: Option<Lifecycle>,
 }
 
 /// Every gateway, searched by name.

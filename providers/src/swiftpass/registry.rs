@@ -86,6 +86,7 @@ pub const DESCRIPTOR: Gateway = Gateway {
     ],
     receiver: Some(|c| Ok(receiver(verify_key(c)?))),
     sample,
+    lifecycle: Some(super::steps::LIFECYCLE),
 };
 
 /// SwiftPass's notifications, verified with `key`.

@@ -37,6 +37,7 @@ pub const DESCRIPTOR: Gateway = Gateway {
         Ok(receiver(platform_keys(c)?, apiv3))
     }),
     sample,
+    lifecycle: None,
 };
 
 const APIV3: &str = "wechat-global/notify needs --apiv3-key";

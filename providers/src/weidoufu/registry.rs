@@ -24,6 +24,7 @@ pub const DESCRIPTOR: Gateway = Gateway {
     }],
     receiver: Some(|c| Ok(receiver(registry::need(&c.key, KEY)?))),
     sample,
+    lifecycle: None,
 };
 
 const KEY: &str = "weidoufu needs --key (the SecretKey)";

@@ -51,6 +51,7 @@ pub const DESCRIPTOR: Gateway = Gateway {
     ],
     receiver: Some(|c| Ok(receiver(registry::need(&c.key, KEY)?))),
     sample,
+    lifecycle: Some(super::steps::LIFECYCLE),
 };
 
 const KEY: &str = "xorpay needs --key (the app secret)";

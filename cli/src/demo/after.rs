@@ -1,0 +1,221 @@
+//! The demo's steps after the order, for each gateway that declares them: the order
+//! queried (paid), part of it refunded, its refunds queried, the rest refunded, a
+//! further refund refused (by the merchant's ledger, which never sends it, and by the
+//! gateway, which is sent it anyway to show it refuses too), and a second order placed
+//! and closed unpaid.
+
+use super::{Demo, Gateway};
+use paywire::ledger::{OrderKey, Refund, RefundClaim};
+use paywire::Fen;
+use paywire_providers::registry::{Found, Step, Stepping};
+use paywire_providers::GATEWAYS;
+
+/// How many placed orders the demo remembers for the steps after them.
+const REMEMBERED: usize = 64;
+
+/// A placed order, as the steps after it need it.
+pub(super) struct Remembered {
+    gateway: Gateway,
+    number: String,
+    gateway_order: Option<String>,
+    amount: Fen,
+}
+
+impl Demo {
+    /// Remembers a placed order's amount and the gateway's id of it.
+    pub(super) fn remember(
+        &self,
+        gateway: Gateway,
+        number: &str,
+        gateway_order: Option<String>,
+        amount: Fen,
+    ) {
+        let mut placed = self.placed.lock().unwrap_or_else(|p| p.into_inner());
+        if placed.len() >= REMEMBERED {
+            placed.remove(0);
+        }
+        placed.push(Remembered {
+            gateway,
+            number: number.to_owned(),
+            gateway_order,
+            amount,
+        });
+    }
+
+    fn remembered(&self, gateway: Gateway, number: &str) -> Option<(Option<String>, Fen)> {
+        let placed = self.placed.lock().unwrap_or_else(|p| p.into_inner());
+        placed
+            .iter()
+            .rev()
+            .find(|r| r.gateway == gateway && r.number == number)
+            .map(|r| (r.gateway_order.clone(), r.amount))
+    }
+
+    /// Sends a step and reads what its answer says.
+    async fn step(&self, stepping: Result<Stepping, String>) -> Result<Found, String> {
+        let Stepping { request, read } = stepping?;
+        let reply = self.exchange(None, request).await?;
+        let mut answer = http::Response::new(reply.body);
+        *answer.status_mut() =
+            http::StatusCode::from_u16(reply.status).map_err(|e| e.to_string())?;
+        read(&answer)
+    }
+
+    /// The steps after the paid order `number`; `None` where the gateway declares none.
+    pub async fn after_the_order(
+        &self,
+        gateway: Gateway,
+        number: &str,
+    ) -> Option<Result<String, String>> {
+        let lifecycle = GATEWAYS.gateway(gateway.name())?.lifecycle.as_ref()?;
+        Some(self.run_steps(gateway, number, lifecycle).await)
+    }
+
+    async fn run_steps(
+        &self,
+        gateway: Gateway,
+        number: &str,
+        lifecycle: &paywire_providers::registry::Lifecycle,
+    ) -> Result<String, String> {
+        let credentials = self
+            .credentials
+            .iter()
+            .find(|(g, _)| *g == gateway)
+            .map(|(_, c)| c)
+            .ok_or_else(|| format!("no credentials for {}", gateway.name()))?;
+        let (gateway_order, paid) = self
+            .remembered(gateway, number)
+            .ok_or_else(|| format!("order {number} was not placed by the demo"))?;
+        let base_url = self.sandbox.call_url(gateway);
+        let step = Step {
+            base_url: &base_url,
+            order_number: number,
+            gateway_order: gateway_order.as_deref(),
+            credentials,
+            paid,
+        };
+        let mut done = Vec::new();
+
+        match self.step((lifecycle.query)(&step)).await? {
+            Found::Paid => done.push("query: paid".to_owned()),
+            other => return Err(format!("query of the paid order: {other:?}")),
+        }
+
+        // Part, then the rest; a 1-fen order is refunded whole in the first part.
+        let part = Fen::new(paid.get().div_ceil(2));
+        let rest = Fen::new(paid.get() - part.get());
+        self.refund_once(gateway, &step, lifecycle, "R1", part)
+            .await?;
+        done.push(format!("refunded {} fen", part.get()));
+        if let Some(refunds) = lifecycle.refunds {
+            match self.step(refunds(&step)).await? {
+                Found::Refunded(total) if total == part => {
+                    done.push(format!("refund query: {} fen", total.get()))
+                }
+                other => return Err(format!("refund query after the first refund: {other:?}")),
+            }
+        }
+        if rest.get() > 0 {
+            self.refund_once(gateway, &step, lifecycle, "R2", rest)
+                .await?;
+            done.push(format!("then {} fen", rest.get()));
+        }
+
+        // Nothing is left: the ledger never sends a further refund; sent anyway, the
+        // gateway refuses it too.
+        let further = Refund {
+            order: OrderKey::new(gateway.name(), number),
+            refund_no: format!("{number}-R3"),
+            amount: Fen::new(1),
+            paid,
+        };
+        match self
+            .refunds
+            .claim_refund(&further)
+            .map_err(|e| e.to_string())?
+        {
+            RefundClaim::AbovePaid { .. } => {}
+            other => {
+                return Err(format!(
+                    "a refund past the paid amount: the ledger said {other:?}"
+                ))
+            }
+        }
+        match self
+            .step((lifecycle.refund)(
+                &step,
+                &further.refund_no,
+                further.amount,
+            ))
+            .await?
+        {
+            Found::Refused(_) => done.push("a further refund refused (ledger and gateway)".into()),
+            other => {
+                return Err(format!(
+                    "a refund past the paid amount: the gateway said {other:?}"
+                ))
+            }
+        }
+
+        if let Some(close) = lifecycle.close {
+            let second = self.order_number();
+            self.place(gateway, &second).await?;
+            let step = Step {
+                order_number: &second,
+                ..step
+            };
+            match self.step(close(&step)).await? {
+                Found::Accepted => {}
+                other => return Err(format!("close of an unpaid order: {other:?}")),
+            }
+            match self.step((lifecycle.query)(&step)).await? {
+                Found::Closed => done.push("an unpaid order closed".into()),
+                other => return Err(format!("query of the closed order: {other:?}")),
+            }
+        }
+        Ok(done.join("; "))
+    }
+
+    /// One refund through the merchant's ledger: reserved against what was paid, sent,
+    /// committed once accepted, released when refused.
+    async fn refund_once(
+        &self,
+        gateway: Gateway,
+        step: &Step<'_>,
+        lifecycle: &paywire_providers::registry::Lifecycle,
+        suffix: &str,
+        amount: Fen,
+    ) -> Result<(), String> {
+        let refund = Refund {
+            order: OrderKey::new(gateway.name(), step.order_number),
+            refund_no: format!("{}-{suffix}", step.order_number),
+            amount,
+            paid: step.paid,
+        };
+        let RefundClaim::Fresh(held) = self
+            .refunds
+            .claim_refund(&refund)
+            .map_err(|e| e.to_string())?
+        else {
+            return Err(format!(
+                "refund {}: the ledger did not reserve it",
+                refund.refund_no
+            ));
+        };
+        match self
+            .step((lifecycle.refund)(step, &refund.refund_no, amount))
+            .await
+        {
+            Ok(Found::Accepted) => held.commit().map_err(|e| e.to_string()),
+            Ok(other) => {
+                held.release().map_err(|e| e.to_string())?;
+                Err(format!("refund {}: {other:?}", refund.refund_no))
+            }
+            // No answer: it may have been made; the reservation stays until its lease ends.
+            Err(e) => {
+                held.abandon();
+                Err(format!("refund {}: {e}", refund.refund_no))
+            }
+        }
+    }
+}

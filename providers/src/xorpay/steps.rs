@@ -1,0 +1,70 @@
+//! XorPay's steps after the order, for the demo: the query (unsigned) and the refund
+//! (by the gateway's `aoid`, refused above the paid amount before signing). XorPay has
+//! no refund query and no close.
+
+use crate::registry::{Found, Lifecycle, Step, Stepping};
+use crate::xorpay::{self, LifecycleError, QueryStatus};
+use paywire::{Fen, Secret, Yuan};
+
+/// The steps.
+pub const LIFECYCLE: Lifecycle = Lifecycle {
+    query,
+    refund,
+    refunds: None,
+    close: None,
+};
+
+fn secret(step: &Step<'_>) -> Result<Secret, String> {
+    step.credentials
+        .key
+        .clone()
+        .ok_or_else(|| "xorpay needs --key (the app secret)".to_owned())
+}
+
+fn query(step: &Step<'_>) -> Result<Stepping, String> {
+    let aid = step
+        .credentials
+        .merchant_id
+        .clone()
+        .ok_or_else(|| "xorpay needs --mchid (the aid)".to_owned())?;
+    let query = xorpay::QueryOrder {
+        aid,
+        order_id: step.order_number.to_owned(),
+    };
+    let request =
+        xorpay::query_request(step.base_url, &query, &secret(step)?).map_err(|e| e.to_string())?;
+    Ok(Stepping {
+        request,
+        read: Box::new(|answer| {
+            let answer = xorpay::read_query_answer(answer.body()).map_err(|e| e.to_string())?;
+            Ok(match answer.status {
+                _ if answer.is_paid() => Found::Paid,
+                QueryStatus::New => Found::NotPaid,
+                QueryStatus::Expire => Found::Closed,
+                other => Found::Refused(format!("status {}", other.as_str())),
+            })
+        }),
+    })
+}
+
+fn refund(step: &Step<'_>, _refund_no: &str, amount: Fen) -> Result<Stepping, String> {
+    let aoid = step.gateway_order.ok_or_else(|| {
+        "a XorPay refund names the order by its aoid, from the order's answer".to_owned()
+    })?;
+    let refund = xorpay::Refund {
+        aoid: aoid.to_owned(),
+        price: Yuan(amount),
+    };
+    let request = xorpay::refund_request(step.base_url, &refund, &secret(step)?, step.paid)
+        .map_err(|e| e.to_string())?;
+    Ok(Stepping {
+        request,
+        read: Box::new(|answer| match xorpay::read_refund_answer(answer.body()) {
+            Ok(_) => Ok(Found::Accepted),
+            Err(refused @ LifecycleError::Refused { .. }) => {
+                Ok(Found::Refused(refused.to_string()))
+            }
+            Err(e) => Err(e.to_string()),
+        }),
+    })
+}
