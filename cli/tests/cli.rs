@@ -174,13 +174,16 @@ fn demo_verbose_shows_each_exchange_with_keys_starred() {
             .filter(|l| l.starts_with(&format!("  {label}: ")))
             .count()
     };
-    assert_eq!(count("request"), 5, "{stdout}");
-    assert_eq!(count("answer"), 5, "{stdout}");
+    // Five orders, then the steps after the order: SwiftPass's query, refund (its sample
+    // is 1 fen, refunded whole), refund query, refused further refund, a second order,
+    // its close and query (7); XorPay's query, refund and refused further refund (3).
+    assert_eq!(count("request"), 5 + 7 + 3, "{stdout}");
+    assert_eq!(count("answer"), 5 + 7 + 3, "{stdout}");
     assert_eq!(count("notification"), 4, "featapi sends none: {stdout}");
     assert_eq!(
         count("sign string"),
-        3,
-        "weidoufu, SwiftPass, XorPay sign their bodies"
+        4,
+        "weidoufu, SwiftPass (twice: the closed order too), XorPay sign their orders"
     );
     let swiftpass = stdout
         .lines()
