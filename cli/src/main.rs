@@ -313,6 +313,12 @@ fn main() -> ExitCode {
                             f.before, f.after, f.slow, f.drop, f.apply_failed, f.crashed, f.slow_apply,
                             f.crashed_after_write, f.panicked_after_write, report.ledger, report.ledger_restarted
                         ));
+                        let r = &report.refunds;
+                        out(&format!(
+                            "refunds: orders {}  attempts {}  sent {}  committed {}  held_back {}  refused {}  lost {}  applied_twice {}  above_paid {}",
+                            r.orders, r.attempts, r.sent, r.committed, r.held_back, r.refused,
+                            r.lost, r.applied_twice, r.above_paid
+                        ));
                         let peak = report
                             .peak_notify_connections
                             .map_or("not measurable here".to_owned(), |p| p.to_string());

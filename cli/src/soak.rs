@@ -8,6 +8,8 @@
 //! kill and restart its own Redis or PostgreSQL mid-run. The report counts what was lost,
 //! applied twice or mismatched; all three must be 0.
 
+mod refunds;
+
 use crate::demo::{Demo, Row};
 use crate::merchant::{Fault, FaultCounts, MerchantLedger, MerchantOptions};
 use crate::sockets::PeakConnections;
@@ -17,6 +19,7 @@ use paywire_sandbox::config::RetryConfig;
 use paywire_sandbox::postgres_server::PostgresServer;
 use paywire_sandbox::redis_server::RedisServer;
 use paywire_sandbox::Gateway;
+pub use refunds::RefundReport;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -169,6 +172,8 @@ pub struct SoakReport {
     pub elapsed_ms: u64,
     /// Orders whose flow failed, with the first reasons.
     pub failures: Vec<String>,
+    /// The refunds made after the payments settled.
+    pub refunds: RefundReport,
 }
 
 impl SoakReport {
@@ -178,6 +183,7 @@ impl SoakReport {
             && self.applied_twice == 0
             && self.amount_mismatch == 0
             && self.failures.is_empty()
+            && self.refunds.passed()
             && self
                 .peak_notify_connections
                 .is_none_or(|peak| peak <= self.delivery_workers)
@@ -440,12 +446,47 @@ async fn soak(
     reporter.phase("settling the last deliveries");
     settle(&demo, retry).await;
     demo.merchant.refresh().await?;
+    reporter.phase("refunding every paid order from every instance at once");
+    let refunds = refunds::refund_all(
+        demo.clone(),
+        paid_orders(&demo),
+        refund_ledgers(&placement.merchant, options.instances.max(1))?,
+    )
+    .await;
     reporter.finish();
     let peak_notify_connections = connections.finish();
     let mut report = report(options, &demo, &rows, ledger_restarted, started);
+    report.refunds = refunds;
     report.delivery_workers = retry.workers;
     report.peak_notify_connections = peak_notify_connections;
     Ok(report)
+}
+
+/// Every paid order: its gateway, number, the gateway's id of it (the sandbox's, which is
+/// what XorPay's answer gave as `aoid`) and amount.
+fn paid_orders(demo: &Demo) -> Vec<(Gateway, String, Option<String>, paywire::Fen)> {
+    demo.sandbox
+        .orders()
+        .into_iter()
+        .filter(|o| o.paid)
+        .map(|o| {
+            let amount = paywire::Fen::new(o.amount_fen);
+            (o.gateway, o.out_trade_no, Some(o.transaction_id), amount)
+        })
+        .collect()
+}
+
+/// Each instance's refund ledger: the payments' shared store where it is one apart from
+/// the shop (memory, Redis); for the SQL soaks, one shared in-memory store (refunds in
+/// the shop's own transaction are `paywire_sqlx::refund_once`, tested on its own).
+fn refund_ledgers(merchant: &MerchantLedger, instances: usize) -> Result<Vec<Ledger>, String> {
+    match merchant {
+        MerchantLedger::Separate(make) => (0..instances).map(|i| make(i)).collect(),
+        _ => {
+            let shared = Ledger::in_memory();
+            Ok((0..instances).map(|_| shared.clone()).collect())
+        }
+    }
 }
 
 /// Kills the soak's Redis or PostgreSQL once `after` orders are placed and starts it
@@ -574,5 +615,6 @@ fn report(
         p99_ms: percentile(0.99),
         elapsed_ms: started.elapsed().as_millis() as u64,
         failures,
+        refunds: RefundReport::default(),
     }
 }

@@ -227,6 +227,16 @@ fn soak_loses_nothing_and_applies_nothing_twice() {
         report["deliveries"].as_u64().unwrap() > 48,
         "a 30 % failure rate forces retries"
     );
+    // Every paid SwiftPass and XorPay order (24 of 60) refunded by its instances at once:
+    // each refund sent once, the over-the-cap ones held back, none lost, doubled or
+    // above what was paid at the gateway.
+    let refunds = &report["refunds"];
+    assert_eq!(refunds["orders"], 24, "{refunds}");
+    assert_eq!(refunds["committed"], refunds["sent"], "{refunds}");
+    assert!(refunds["held_back"].as_u64().unwrap() > 0, "{refunds}");
+    for zero in ["lost", "applied_twice", "above_paid"] {
+        assert_eq!(refunds[zero], 0, "{zero}: {refunds}");
+    }
 }
 
 /// `paywire call` signs, sends with the real client, and verifies the answer: against the

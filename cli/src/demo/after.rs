@@ -51,14 +51,34 @@ impl Demo {
             .map(|r| (r.gateway_order.clone(), r.amount))
     }
 
-    /// Sends a step and reads what its answer says.
-    async fn step(&self, stepping: Result<Stepping, String>) -> Result<Found, String> {
-        let Stepping { request, read } = stepping?;
+    /// The merchant's credentials at `gateway`.
+    pub(crate) fn credentials_of(
+        &self,
+        gateway: Gateway,
+    ) -> Option<&paywire_providers::registry::Credentials> {
+        self.credentials
+            .iter()
+            .find(|(g, _)| *g == gateway)
+            .map(|(_, c)| c)
+    }
+
+    /// Sends `request` (traced) and returns the answer as the registry's readers take it.
+    pub(crate) async fn exchange_raw(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, String> {
         let reply = self.exchange(None, request).await?;
         let mut answer = http::Response::new(reply.body);
         *answer.status_mut() =
             http::StatusCode::from_u16(reply.status).map_err(|e| e.to_string())?;
-        read(&answer)
+        *answer.headers_mut() = reply.headers;
+        Ok(answer)
+    }
+
+    /// Sends a step and reads what its answer says.
+    async fn step(&self, stepping: Result<Stepping, String>) -> Result<Found, String> {
+        let Stepping { request, read } = stepping?;
+        read(&self.exchange_raw(request).await?)
     }
 
     /// The steps after the paid order `number`; `None` where the gateway declares none.
@@ -78,10 +98,7 @@ impl Demo {
         lifecycle: &paywire_providers::registry::Lifecycle,
     ) -> Result<String, String> {
         let credentials = self
-            .credentials
-            .iter()
-            .find(|(g, _)| *g == gateway)
-            .map(|(_, c)| c)
+            .credentials_of(gateway)
             .ok_or_else(|| format!("no credentials for {}", gateway.name()))?;
         let (gateway_order, paid) = self
             .remembered(gateway, number)

@@ -1,0 +1,215 @@
+//! The soak's refunds: after the payments settle, every paid order of a gateway that
+//! declares refunds is refunded by every merchant instance at once, each through its own
+//! refund ledger over one shared store: half, the rest, and one fen more than was paid.
+//! The report counts what the ledgers let through and what the gateway (the sandbox) then
+//! holds: refunds lost (committed but absent), made twice (more refunds at the gateway
+//! than refund numbers committed), and orders refunded above what was paid.
+
+use crate::demo::Demo;
+use paywire::ledger::{Ledger, OrderKey, Refund, RefundClaim};
+use paywire::Fen;
+use paywire_providers::registry::{Found, Step, Stepping};
+use paywire_providers::GATEWAYS;
+use paywire_sandbox::Gateway;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+/// What the refund phase did and found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RefundReport {
+    /// Paid orders refunded.
+    pub orders: usize,
+    /// Refund attempts (every instance tries every planned refund).
+    pub attempts: usize,
+    /// Attempts the ledger let through, sent to the gateway.
+    pub sent: usize,
+    /// Refunds committed after the gateway accepted them.
+    pub committed: usize,
+    /// Attempts the ledger held back (done, busy with another instance, or above what
+    /// was paid): never sent.
+    pub held_back: usize,
+    /// Sent refunds the gateway refused.
+    pub refused: usize,
+    /// Committed refunds the gateway does not hold.
+    pub lost: usize,
+    /// Refunds the gateway made beyond the refund numbers committed.
+    pub applied_twice: usize,
+    /// Orders whose refunds at the gateway add up to more than was paid.
+    pub above_paid: usize,
+}
+
+impl RefundReport {
+    /// Nothing lost, doubled or above the paid amount.
+    pub fn passed(&self) -> bool {
+        self.lost == 0 && self.applied_twice == 0 && self.above_paid == 0
+    }
+}
+
+/// The refund numbers committed, per order.
+type Committed = Mutex<BTreeMap<(Gateway, String), Vec<String>>>;
+
+/// Refunds every paid order of `paid` (gateway, number, gateway's id, amount) from
+/// `instances` ledgers at once, then checks the gateway's record.
+pub async fn refund_all(
+    demo: Arc<Demo>,
+    paid: Vec<(Gateway, String, Option<String>, Fen)>,
+    instances: Vec<Ledger>,
+) -> RefundReport {
+    let report = Arc::new(Mutex::new(RefundReport::default()));
+    let committed: Arc<Committed> = Arc::default();
+    let mut tasks = Vec::new();
+    for (gateway, number, gateway_order, amount) in &paid {
+        let Some(lifecycle) = GATEWAYS
+            .gateway(gateway.name())
+            .and_then(|g| g.lifecycle.as_ref())
+        else {
+            continue;
+        };
+        report.lock().unwrap_or_else(|p| p.into_inner()).orders += 1;
+        let half = Fen::new(amount.get().div_ceil(2));
+        let plan = [
+            ("R1", half),
+            ("R2", Fen::new(amount.get() - half.get())),
+            ("R3", Fen::new(1)),
+        ];
+        for (suffix, refund_amount) in plan {
+            if refund_amount.get() == 0 {
+                continue;
+            }
+            for ledger in &instances {
+                let refund = Refund {
+                    order: OrderKey::new(gateway.name(), number),
+                    refund_no: format!("{number}{suffix}"),
+                    amount: refund_amount,
+                    paid: *amount,
+                };
+                let (demo, ledger, report, committed) = (
+                    demo.clone(),
+                    ledger.clone(),
+                    report.clone(),
+                    committed.clone(),
+                );
+                let (gateway, number, gateway_order) =
+                    (*gateway, number.clone(), gateway_order.clone());
+                let build = lifecycle.refund;
+                tasks.push(tokio::spawn(async move {
+                    let outcome = attempt(
+                        &demo,
+                        &ledger,
+                        gateway,
+                        &number,
+                        gateway_order.as_deref(),
+                        &refund,
+                        build,
+                    )
+                    .await;
+                    let mut report = report.lock().unwrap_or_else(|p| p.into_inner());
+                    report.attempts += 1;
+                    match outcome {
+                        Attempt::HeldBack => report.held_back += 1,
+                        Attempt::Refused => {
+                            report.sent += 1;
+                            report.refused += 1;
+                        }
+                        Attempt::Unanswered => report.sent += 1,
+                        Attempt::Committed => {
+                            report.sent += 1;
+                            report.committed += 1;
+                            committed
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .entry((gateway, number))
+                                .or_default()
+                                .push(refund.refund_no.clone());
+                        }
+                    }
+                }));
+            }
+        }
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+    let mut report = report.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let committed = committed.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    for (gateway, number, _, amount) in &paid {
+        let Some(order) = demo
+            .sandbox
+            .orders_numbered(number, Some(*gateway))
+            .into_iter()
+            .next()
+        else {
+            continue;
+        };
+        let at_gateway: u64 = order.refunds.iter().map(|r| r.amount_fen).sum();
+        if at_gateway > amount.get() {
+            report.above_paid += 1;
+        }
+        let numbers = committed
+            .get(&(*gateway, number.clone()))
+            .cloned()
+            .unwrap_or_default();
+        let made = order.refunds.len();
+        report.applied_twice += made.saturating_sub(numbers.len());
+        report.lost += numbers.len().saturating_sub(made);
+    }
+    report
+}
+
+enum Attempt {
+    HeldBack,
+    Refused,
+    Unanswered,
+    Committed,
+}
+
+/// One instance's try at one refund: reserved, sent, committed when accepted, released
+/// when refused, left to its lease when unanswered.
+async fn attempt(
+    demo: &Demo,
+    ledger: &Ledger,
+    gateway: Gateway,
+    number: &str,
+    gateway_order: Option<&str>,
+    refund: &Refund,
+    build: paywire_providers::registry::BuildRefund,
+) -> Attempt {
+    let held = match ledger.claim_refund(refund) {
+        Ok(RefundClaim::Fresh(held)) => held,
+        _ => return Attempt::HeldBack,
+    };
+    let Some(credentials) = demo.credentials_of(gateway) else {
+        held.abandon();
+        return Attempt::Unanswered;
+    };
+    let base_url = demo.sandbox.call_url(gateway);
+    let step = Step {
+        base_url: &base_url,
+        order_number: number,
+        gateway_order,
+        credentials,
+        paid: refund.paid,
+    };
+    let found = match build(&step, &refund.refund_no, refund.amount) {
+        Ok(Stepping { request, read }) => match demo.exchange_raw(request).await {
+            Ok(answer) => read(&answer),
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
+    match found {
+        Ok(Found::Accepted) => match held.commit() {
+            Ok(()) => Attempt::Committed,
+            Err(_) => Attempt::Unanswered,
+        },
+        Ok(_) => {
+            let _ = held.release();
+            Attempt::Refused
+        }
+        Err(_) => {
+            held.abandon();
+            Attempt::Unanswered
+        }
+    }
+}
