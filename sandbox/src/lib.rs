@@ -111,6 +111,12 @@ pub enum PayError {
     /// The merchant closed the order: it can no longer be paid.
     #[error("order {0} is closed: a closed order cannot be paid; place a new one")]
     Closed(String),
+    /// The payment failed: the order can no longer be paid.
+    #[error("order {0}'s payment failed: it cannot be paid now; place a new one")]
+    Failed(String),
+    /// The order is paid: its payment cannot fail any more.
+    #[error("order {0} is paid: a paid order's payment cannot fail")]
+    Paid(String),
 }
 
 /// The order `key` names: a sandbox id, or a merchant order number one gateway has.
@@ -137,6 +143,9 @@ fn pay_order(app: &App, key: &str) -> Result<Order, PayError> {
     if order.closed {
         return Err(PayError::Closed(key.to_owned()));
     }
+    if order.failed {
+        return Err(PayError::Failed(key.to_owned()));
+    }
     if newly_paid {
         let outgoing =
             gateways::simulator(order.gateway).and_then(|s| (s.notification)(app, &order));
@@ -146,6 +155,35 @@ fn pay_order(app: &App, key: &str) -> Result<Order, PayError> {
         }
     }
     Ok(order)
+}
+
+/// Fails the payment of the unpaid order `key` names, as a declined card would.
+fn fail_order(app: &App, key: &str) -> Result<Order, PayError> {
+    let id = order_named(app, key)?.id;
+    let order =
+        lifecycle::fail(&app.orders, &id).ok_or_else(|| PayError::Unknown(key.to_owned()))?;
+    if order.paid {
+        return Err(PayError::Paid(key.to_owned()));
+    }
+    Ok(order)
+}
+
+/// `POST /_sandbox/orders/{key}/fail`: the payer's payment fails (`PAYERROR`).
+async fn fail(State(app): State<Arc<App>>, Path(key): Path<String>) -> Response {
+    match fail_order(&app, &key) {
+        Ok(order) => axum::Json(order).into_response(),
+        Err(e) => {
+            let status = match e {
+                PayError::Unknown(_) => StatusCode::NOT_FOUND,
+                _ => StatusCode::CONFLICT,
+            };
+            (
+                status,
+                axum::Json(serde_json::json!({"error": e.to_string()})),
+            )
+                .into_response()
+        }
+    }
 }
 
 /// `POST /_sandbox/orders/{key}/pay`: `key` is the sandbox's id or the merchant's order
@@ -160,7 +198,10 @@ async fn pay(
         Err(e) => {
             let status = match e {
                 PayError::Unknown(_) => StatusCode::NOT_FOUND,
-                PayError::Ambiguous(_) | PayError::Closed(_) => StatusCode::CONFLICT,
+                PayError::Ambiguous(_)
+                | PayError::Closed(_)
+                | PayError::Failed(_)
+                | PayError::Paid(_) => StatusCode::CONFLICT,
             };
             return (
                 status,
@@ -268,6 +309,7 @@ fn router(app: Arc<App>, port: u16) -> Router {
         .route("/_sandbox/orders", get(list))
         .route("/_sandbox/orders/{id}", get(one))
         .route("/_sandbox/orders/{id}/pay", post(pay))
+        .route("/_sandbox/orders/{id}/fail", post(fail))
         .route("/_sandbox/orders/{id}/cashier", get(cashier::order_page))
         .route("/_sandbox/wechat-global/rotate", post(rotate));
     for simulator in gateways::SIMULATORS {
@@ -373,6 +415,12 @@ impl Sandbox {
     /// gateway has) as its payer would, as `POST /_sandbox/orders/{key}/pay` does.
     pub fn pay(&self, key: &str) -> Result<Order, PayError> {
         pay_order(&self.app, key)
+    }
+
+    /// Fails the payment of the unpaid order `key` (a sandbox id or a merchant number)
+    /// names, as a declined card would: it can no longer be paid.
+    pub fn fail(&self, key: &str) -> Result<Order, PayError> {
+        fail_order(&self.app, key)
     }
 
     /// The orders with the merchant's number `out_trade_no` (at `gateway`, or at any).

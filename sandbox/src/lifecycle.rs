@@ -19,6 +19,17 @@ pub enum Closing {
     Paid(Order),
 }
 
+/// Marks the unpaid order `id`'s payment failed, as when the payer's bank declines it;
+/// `None` if unknown, the order unchanged (and paid) if it is paid.
+pub fn fail(orders: &Orders, id: &str) -> Option<Order> {
+    orders.with_order(id, |order| {
+        if !order.paid {
+            order.failed = true;
+        }
+        order.clone()
+    })
+}
+
 /// Closes the unpaid order `id`; `None` if unknown.
 pub fn close(orders: &Orders, id: &str) -> Option<Closing> {
     orders.with_order(id, |order| {
@@ -105,9 +116,10 @@ pub fn refund(
 }
 
 /// The order's state in the WeChat family's words: `NOTPAY`, `SUCCESS`, `REFUND` (some
-/// of it refunded) or `CLOSED`.
+/// of it refunded), `CLOSED` or `PAYERROR`.
 pub fn trade_state(order: &Order) -> &'static str {
     match (order.closed, order.paid, order.refunds.is_empty()) {
+        _ if order.failed => "PAYERROR",
         (true, _, _) => "CLOSED",
         (_, true, false) => "REFUND",
         (_, true, true) => "SUCCESS",

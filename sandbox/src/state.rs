@@ -100,6 +100,9 @@ pub struct Order {
     pub paid_at: Option<i64>,
     /// Whether the merchant closed the order unpaid: it can no longer be paid.
     pub closed: bool,
+    /// Whether the payer's payment failed (`POST /_sandbox/orders/{id}/fail`): the order
+    /// can no longer be paid; the merchant places a new one.
+    pub failed: bool,
     /// The refunds made, in the order they were made.
     pub refunds: Vec<Refund>,
     /// Every notification delivery attempt.
@@ -309,8 +312,8 @@ impl Orders {
     pub fn pay(&self, id: &str) -> Option<(Order, bool)> {
         let mut book = self.lock();
         let entry = book.by_id.get_mut(id)?;
-        // A closed order stays unpaid: the caller sees `paid` false.
-        let changed = !entry.order.paid && !entry.order.closed;
+        // A closed or failed order stays unpaid: the caller sees `paid` false.
+        let changed = !entry.order.paid && !entry.order.closed && !entry.order.failed;
         if changed {
             entry.order.paid = true;
             entry.order.paid_at = Some(unix_now());
@@ -457,6 +460,7 @@ mod tests {
             paid: false,
             paid_at: None,
             closed: false,
+            failed: false,
             refunds: Vec::new(),
             deliveries: Vec::new(),
             acknowledged: false,

@@ -52,6 +52,7 @@ fn paid_order(id: &str, port: u16) -> Order {
         paid: true,
         paid_at: None,
         closed: false,
+        failed: false,
         refunds: Vec::new(),
         deliveries: Vec::new(),
         acknowledged: false,

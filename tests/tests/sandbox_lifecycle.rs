@@ -296,3 +296,31 @@ async fn an_unknown_order_is_a_verified_refusal() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_payment_is_payerror_and_can_no_longer_be_paid() {
+    let m = Merchant::start().await;
+    m.place("LIFE-3", 800).await;
+    m.sandbox.fail("LIFE-3").unwrap();
+    assert_eq!(
+        m.query("LIFE-3").await.trade_state,
+        Some(TradeState::PayError)
+    );
+    assert_eq!(
+        m.sandbox.pay("LIFE-3").unwrap_err(),
+        PayError::Failed("LIFE-3".into())
+    );
+    // Nothing to refund; and a paid order's payment cannot fail afterwards.
+    let refund: Result<TradeRefundAnswer, _> = m.call(&m.refund("LIFE-3", "R-F", 800, 1)).await;
+    assert_eq!(refused_code(refund), "TRADE_STATE_ERROR");
+    m.place("LIFE-4", 800).await;
+    m.sandbox.pay("LIFE-4").unwrap();
+    assert_eq!(
+        m.sandbox.fail("LIFE-4").unwrap_err(),
+        PayError::Paid("LIFE-4".into())
+    );
+    assert_eq!(
+        m.query("LIFE-4").await.trade_state,
+        Some(TradeState::Success)
+    );
+}

@@ -173,6 +173,7 @@ async fn inside_a_fresh_network_namespace() {
             paid: true,
             paid_at: None,
             closed: false,
+            failed: false,
             refunds: Vec::new(),
             deliveries: Vec::new(),
             acknowledged: false,

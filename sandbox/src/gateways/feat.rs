@@ -155,6 +155,7 @@ pub async fn pay(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -
         paid: false,
         paid_at: None,
         closed: false,
+        failed: false,
         refunds: Vec::new(),
         deliveries: Vec::new(),
         acknowledged: false,

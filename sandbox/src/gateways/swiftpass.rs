@@ -148,6 +148,7 @@ fn wap_pay(app: &App, body: &[u8]) -> Response {
         paid: false,
         paid_at: None,
         closed: false,
+        failed: false,
         refunds: Vec::new(),
         deliveries: Vec::new(),
         acknowledged: false,

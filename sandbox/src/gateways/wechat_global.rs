@@ -381,6 +381,7 @@ pub async fn jsapi(
         paid: false,
         paid_at: None,
         closed: false,
+        failed: false,
         refunds: Vec::new(),
         deliveries: Vec::new(),
         acknowledged: false,

@@ -97,6 +97,7 @@ pub async fn miniapp(State(app): State<Arc<App>>, body: Bytes) -> Response {
         paid: false,
         paid_at: None,
         closed: false,
+        failed: false,
         refunds: Vec::new(),
         deliveries: Vec::new(),
         acknowledged: false,

@@ -103,6 +103,7 @@ pub async fn pay(State(app): State<Arc<App>>, Path(aid): Path<String>, body: Byt
         paid: false,
         paid_at: None,
         closed: false,
+        failed: false,
         refunds: Vec::new(),
         deliveries: Vec::new(),
         acknowledged: false,
