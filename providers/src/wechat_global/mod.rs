@@ -9,12 +9,14 @@
 //! exclusive groups, so validation refuses a mix or neither; [`Merchant`] builds an
 //! order in exactly one mode, so the typed path cannot produce a mix at all.
 
+mod lifecycle;
 #[cfg(feature = "client")]
 mod refresh;
 mod registry;
 mod request;
 mod response;
 
+pub use lifecycle::*;
 #[cfg(feature = "client")]
 pub use refresh::{PlatformKeysRefresh, RefreshError};
 pub use registry::*;

@@ -6,7 +6,7 @@ use super::nonce;
 use crate::config::ConfigError;
 use crate::notify::{Ack, Outgoing};
 use crate::state::{unix_now, Gateway, Order, Placed};
-use crate::{clock, App};
+use crate::{clock, lifecycle, App};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
@@ -18,7 +18,9 @@ use paywire::keys::PublicKey;
 use paywire::{PayRequest, Secret};
 use paywire_providers::registry::Credentials;
 use paywire_providers::wechat::v3::{self as wechat_v3, Authorization};
-use paywire_providers::wechat_global::JsapiOrder;
+use paywire_providers::wechat_global::{
+    CloseOrder, JsapiOrder, QueryOrder, QueryRefund, RefundRequest,
+};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -37,6 +39,22 @@ pub const SIMULATOR: super::Simulator = super::Simulator {
             .route(
                 "/wechat-global/v3/global/certificates",
                 axum::routing::get(certificates),
+            )
+            .route(
+                "/wechat-global/v3/global/transactions/out-trade-no/{out_trade_no}",
+                axum::routing::get(query),
+            )
+            .route(
+                "/wechat-global/v3/global/transactions/out-trade-no/{out_trade_no}/close",
+                axum::routing::post(close),
+            )
+            .route(
+                "/wechat-global/v3/global/refunds",
+                axum::routing::post(refund),
+            )
+            .route(
+                "/wechat-global/v3/global/refunds/out-refund-no/{out_refund_no}",
+                axum::routing::get(refund_query),
             )
     },
     notification,
@@ -409,6 +427,367 @@ pub async fn jsapi(
             None,
         ),
     }
+}
+
+/// The gateway's answer for an order or refund it does not have.
+fn not_found(app: &App, what: &str) -> Response {
+    error(app, StatusCode::NOT_FOUND, "ORDER_NOT_EXIST", what, None)
+}
+
+/// The merchant a lifecycle request names (direct `mchid` or institution `sp_mchid`)
+/// must be the one that signed it: otherwise the gateway's `MCH_NOT_EXISTS`.
+fn wrong_merchant(app: &App, mchid: Option<&str>, sp_mchid: Option<&str>) -> Option<Response> {
+    let named = mchid.or(sp_mchid).unwrap_or_default();
+    (named != app.config.wechat_global.mchid).then(|| {
+        error(
+            app,
+            StatusCode::BAD_REQUEST,
+            "MCH_NOT_EXISTS",
+            "商户号不存在",
+            None,
+        )
+    })
+}
+
+fn global_order(app: &App, out_trade_no: &str) -> Option<Order> {
+    app.orders
+        .by_merchant_number(out_trade_no, Some(Gateway::WECHAT_GLOBAL))
+        .into_iter()
+        .next()
+}
+
+/// A parameter error naming the first problem, as the gateway reports one.
+fn param_error(app: &App, field: &str, issue: &str, location: &str) -> Response {
+    let detail = json!({"field": field, "issue": issue, "location": location});
+    error(
+        app,
+        StatusCode::BAD_REQUEST,
+        "PARAM_ERROR",
+        "参数错误",
+        Some(detail),
+    )
+}
+
+/// The order's transaction as the query answers it.
+fn transaction(app: &App, order: &Order) -> Value {
+    let extra = |k: &str| order.extra.get(k).cloned().unwrap_or_default();
+    let mut out = json!({
+        "mchid": app.config.wechat_global.mchid, "appid": extra("appid"),
+        "out_trade_no": order.out_trade_no, "transaction_id": order.transaction_id,
+        "trade_type": "JSAPI", "trade_state": lifecycle::trade_state(order),
+        "attach": extra("attach"),
+        "amount": {"total": order.amount_fen, "currency": extra("currency")},
+    });
+    if order.paid {
+        out["success_time"] = clock::rfc3339(order.paid_at.unwrap_or_else(unix_now)).into();
+        out["amount"]["payer_total"] = order.amount_fen.into();
+        out["amount"]["payer_currency"] = extra("currency").into();
+        out["payer"] = json!({"openid": extra("openid")});
+    }
+    out
+}
+
+/// `GET /wechat-global/v3/global/transactions/out-trade-no/{out_trade_no}?mchid=...`.
+pub async fn query(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    axum::extract::Path(out_trade_no): axum::extract::Path<String>,
+) -> Response {
+    if let Some(refused) = sign_refusal(&app, "GET", &headers, &uri, b"") {
+        return refused;
+    }
+    let query = uri.query().unwrap_or_default();
+    let request = match QueryOrder::from_parts(
+        query.as_bytes(),
+        &[("out_trade_no", &out_trade_no)],
+        &paywire::decode::Limits::default(),
+    ) {
+        Ok(r) => r.request,
+        Err(e) => return param_error(&app, "mchid", &e.to_string(), "query"),
+    };
+    if let Some(refused) =
+        wrong_merchant(&app, request.mchid.as_deref(), request.sp_mchid.as_deref())
+    {
+        return refused;
+    }
+    match global_order(&app, &out_trade_no) {
+        Some(order) => signed(&app, StatusCode::OK, &transaction(&app, &order)),
+        None => not_found(&app, "订单不存在"),
+    }
+}
+
+/// `POST /wechat-global/v3/global/transactions/out-trade-no/{out_trade_no}/close`:
+/// answered 204 with an empty body, signed.
+pub async fn close(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    axum::extract::Path(out_trade_no): axum::extract::Path<String>,
+    body: Bytes,
+) -> Response {
+    if let Some(refused) = sign_refusal(&app, "POST", &headers, &uri, &body) {
+        return refused;
+    }
+    let request = match CloseOrder::from_parts(
+        &body,
+        &[("out_trade_no", &out_trade_no)],
+        &paywire::decode::Limits::default(),
+    ) {
+        Ok(r) => r.request,
+        Err(e) => return param_error(&app, "mchid", &e.to_string(), "body"),
+    };
+    if let Some(refused) =
+        wrong_merchant(&app, request.mchid.as_deref(), request.sp_mchid.as_deref())
+    {
+        return refused;
+    }
+    let Some(order) = global_order(&app, &out_trade_no) else {
+        return not_found(&app, "订单不存在");
+    };
+    match lifecycle::close(&app.orders, &order.id) {
+        Some(lifecycle::Closing::Closed(_)) => {
+            // 204, its empty body signed like any answer's.
+            let mut answer = StatusCode::NO_CONTENT.into_response();
+            for (name, value) in sign_headers(&app, unix_now(), b"") {
+                if let Ok(value) = http::HeaderValue::from_str(&value) {
+                    answer.headers_mut().insert(name, value);
+                }
+            }
+            answer
+        }
+        Some(lifecycle::Closing::Paid(_)) => error(
+            &app,
+            StatusCode::BAD_REQUEST,
+            "ORDERPAID",
+            "订单已支付",
+            None,
+        ),
+        None => not_found(&app, "订单不存在"),
+    }
+}
+
+/// The refund as a refund answer or query answers it.
+fn refund_answer(order: &Order, refund: &lifecycle::Refund, status: &str) -> Value {
+    let currency = order.extra.get("currency").cloned().unwrap_or_default();
+    json!({
+        "id": refund.refund_id, "out_refund_no": refund.out_refund_no,
+        "transaction_id": order.transaction_id, "out_trade_no": order.out_trade_no,
+        "status": status, "create_time": clock::rfc3339(refund.at),
+        "success_time": clock::rfc3339(refund.at),
+        "amount": {"refund": refund.amount_fen, "total": order.amount_fen, "currency": currency,
+                   "payer_refund": refund.amount_fen, "payer_currency": currency},
+    })
+}
+
+/// `POST /wechat-global/v3/global/refunds`: the refund is made at once; its answer says
+/// PROCESSING, as the gateway's does, and the refund notification (when the request
+/// names a `notify_url`) and the refund query say SUCCESS.
+pub async fn refund(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    if let Some(refused) = sign_refusal(&app, "POST", &headers, &uri, &body) {
+        return refused;
+    }
+    let request = match RefundRequest::from_body(&body) {
+        Ok(r) => r.request,
+        Err(e) => return param_error(&app, "body", &first_line(&e), "body"),
+    };
+    if let Err(errors) = request.validate() {
+        let first = errors.iter().next();
+        let field = first.map_or("body".to_owned(), |e| e.path.clone());
+        return param_error(&app, &field, &first_line(&errors), "body");
+    }
+    if let Some(refused) =
+        wrong_merchant(&app, request.mchid.as_deref(), request.sp_mchid.as_deref())
+    {
+        return refused;
+    }
+    if let Some(url) = &request.notify_url {
+        if let Err(rule) = crate::loopback::target(url) {
+            return param_error(&app, "#/notify_url", rule, "body");
+        }
+    }
+    let order = match (&request.out_trade_no, &request.transaction_id) {
+        (Some(number), _) => global_order(&app, number),
+        (None, Some(id)) => app
+            .orders
+            .all()
+            .into_iter()
+            .find(|o| o.gateway == Gateway::WECHAT_GLOBAL && &o.transaction_id == id),
+        (None, None) => None,
+    };
+    let Some(order) = order else {
+        return not_found(&app, "订单不存在");
+    };
+    let currency = order.extra.get("currency").cloned().unwrap_or_default();
+    if request.amount.currency != currency || request.amount.total.get() != order.amount_fen {
+        return param_error(
+            &app,
+            "#/amount",
+            "amount.total and amount.currency must be the order's",
+            "body",
+        );
+    }
+    let made = match lifecycle::refund(
+        &app.orders,
+        &order.id,
+        &request.out_refund_no,
+        request.amount.refund.get(),
+    ) {
+        Some(lifecycle::Refunding::New(r)) => {
+            if let Some(url) = request.notify_url.clone() {
+                if let Some(outgoing) = refund_notification(&app, &order, &r, url) {
+                    app.deliveries.send(order.id.clone(), outgoing);
+                }
+            }
+            r
+        }
+        Some(lifecycle::Refunding::Same(r)) => r,
+        Some(lifecycle::Refunding::NotPaid) => {
+            return error(
+                &app,
+                StatusCode::FORBIDDEN,
+                "TRADE_STATE_ERROR",
+                "订单状态不正确",
+                None,
+            )
+        }
+        Some(lifecycle::Refunding::AbovePaid { paid, refunded }) => {
+            return error(
+                &app,
+                StatusCode::FORBIDDEN,
+                "NOT_ENOUGH",
+                &format!("可退金额不足: 已支付 {paid}, 已退 {refunded}"),
+                None,
+            )
+        }
+        Some(lifecycle::Refunding::Conflict(_)) => {
+            return param_error(
+                &app,
+                "#/out_refund_no",
+                "this refund number was used with another amount",
+                "body",
+            )
+        }
+        Some(lifecycle::Refunding::TooMany) => {
+            return error(
+                &app,
+                StatusCode::FORBIDDEN,
+                "FREQUENCY_LIMITED",
+                "退款次数超过限制",
+                None,
+            )
+        }
+        None => return not_found(&app, "订单不存在"),
+    };
+    signed(
+        &app,
+        StatusCode::OK,
+        &refund_answer(&order, &made, "PROCESSING"),
+    )
+}
+
+/// `GET /wechat-global/v3/global/refunds/out-refund-no/{out_refund_no}?mchid=...`.
+pub async fn refund_query(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    axum::extract::Path(out_refund_no): axum::extract::Path<String>,
+) -> Response {
+    if let Some(refused) = sign_refusal(&app, "GET", &headers, &uri, b"") {
+        return refused;
+    }
+    let query = uri.query().unwrap_or_default();
+    let request = match QueryRefund::from_parts(
+        query.as_bytes(),
+        &[("out_refund_no", &out_refund_no)],
+        &paywire::decode::Limits::default(),
+    ) {
+        Ok(r) => r.request,
+        Err(e) => return param_error(&app, "mchid", &e.to_string(), "query"),
+    };
+    if let Some(refused) =
+        wrong_merchant(&app, request.mchid.as_deref(), request.sp_mchid.as_deref())
+    {
+        return refused;
+    }
+    let found = app.orders.all().into_iter().find_map(|o| {
+        let refund = o
+            .refunds
+            .iter()
+            .find(|r| r.out_refund_no == out_refund_no)
+            .cloned();
+        (o.gateway == Gateway::WECHAT_GLOBAL).then_some(())?;
+        refund.map(|r| (o, r))
+    });
+    match found {
+        Some((order, refund)) => signed(
+            &app,
+            StatusCode::OK,
+            &refund_answer(&order, &refund, "SUCCESS"),
+        ),
+        None => error(
+            &app,
+            StatusCode::NOT_FOUND,
+            "RESOURCE_NOT_EXISTS",
+            "退款单不存在",
+            None,
+        ),
+    }
+}
+
+/// The first line of a report, for the gateway's one-line `issue`.
+fn first_line(report: &impl std::fmt::Display) -> String {
+    super::first_line(report)
+}
+
+/// The encrypted, signed refund notification (REFUND.SUCCESS) of a refund made.
+fn refund_notification(
+    app: &App,
+    order: &Order,
+    refund: &lifecycle::Refund,
+    url: String,
+) -> Option<Outgoing> {
+    let config = &app.config.wechat_global;
+    let currency = order.extra.get("currency").cloned().unwrap_or_default();
+    let now = unix_now();
+    let notice = json!({
+        "mchid": config.mchid, "out_trade_no": order.out_trade_no,
+        "transaction_id": order.transaction_id, "out_refund_no": refund.out_refund_no,
+        "refund_id": refund.refund_id, "refund_status": "SUCCESS",
+        "success_time": clock::rfc3339(refund.at),
+        "amount": {"total": order.amount_fen, "refund": refund.amount_fen, "currency": currency,
+                   "payer_refund": refund.amount_fen, "payer_currency": currency},
+    });
+    let resource_nonce: String = nonce(app).chars().take(12).collect();
+    let resource = wechat_v3::encrypt_resource(
+        &Secret::new(config.apiv3_key.as_str()),
+        &resource_nonce,
+        "refund",
+        "refund",
+        &notice.to_string(),
+    )
+    .ok()?;
+    let body = json!({
+        "id": format!("EV-{}", refund.refund_id), "create_time": clock::rfc3339(now),
+        "resource_type": "encrypt-resource", "event_type": "REFUND.SUCCESS", "summary": "退款成功",
+        "resource": {"algorithm": resource.algorithm, "ciphertext": resource.ciphertext,
+                     "associated_data": resource.associated_data, "original_type": resource.original_type,
+                     "nonce": resource.nonce},
+    })
+    .to_string();
+    let headers = sign_headers(app, now, body.as_bytes());
+    Some(Outgoing {
+        url,
+        content_type: "application/json; charset=utf-8",
+        headers,
+        body: body.into_bytes(),
+        ack: Ack::Http2xx,
+    })
 }
 
 /// The encrypted, signed payment notification for a paid order.

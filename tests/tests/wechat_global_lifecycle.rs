@@ -1,0 +1,334 @@
+//! WeChat Pay Global after the order, over HTTP against the sandbox: query (NOTPAY, then
+//! SUCCESS), a partial refund whose notification arrives signed and encrypted and is
+//! checked against the merchant's refund, the refund query, a refund past what is left
+//! refused, a paid order not closable, and an unpaid one closed (204, signed) for good.
+//! Every answer is verified against the platform certificate.
+
+use paywire::client::Client;
+use paywire::keys::MerchantKey;
+use paywire::{Fen, Secret};
+use paywire_providers::wechat::v3::{MerchantSigner, PlatformKeys};
+use paywire_providers::wechat_global::{
+    self as wg, CloseOrder, QueryOrder, QueryRefund, RefundAmount, RefundRequest, RefundStatus,
+    WechatGlobalError,
+};
+use paywire_sandbox::state::unix_now;
+use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
+use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::Mutex;
+
+struct Shop {
+    sandbox: Sandbox,
+    client: Client,
+    signer: MerchantSigner,
+    keys: PlatformKeys,
+    apiv3: Secret,
+    mchid: String,
+}
+
+impl Shop {
+    async fn start() -> Shop {
+        let sandbox = Sandbox::start(SandboxConfig::default(), "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let config = sandbox.config().wechat_global.clone();
+        let key = MerchantKey::from_pem(paywire_sandbox::keys::MERCHANT_PRIVATE_KEY_PEM).unwrap();
+        let mut keys = PlatformKeys::new();
+        keys.add_certificate_pem(&config.platform_certificate_pem)
+            .unwrap();
+        Shop {
+            client: Client::new().unwrap(),
+            signer: MerchantSigner::new(&config.mchid, &config.merchant_serial, key),
+            keys,
+            apiv3: Secret::new(config.apiv3_key.as_str()),
+            mchid: config.mchid,
+            sandbox,
+        }
+    }
+
+    fn base(&self) -> String {
+        self.sandbox.base_url(Gateway::WECHAT_GLOBAL)
+    }
+
+    async fn send(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
+        self.client.send(request).await.unwrap()
+    }
+
+    async fn place(&self, number: &str) -> (Fen, String) {
+        let mut order = wg::sample_direct();
+        order.notify_url = "http://127.0.0.1:9/notify".into();
+        order.mchid = Some(self.mchid.clone());
+        order.out_trade_no = number.into();
+        let request = wg::request(&self.base(), &order, &self.signer, unix_now(), number).unwrap();
+        let answer = self.send(request).await;
+        assert_eq!(
+            answer.status(),
+            200,
+            "{}",
+            String::from_utf8_lossy(answer.body())
+        );
+        (Fen::new(order.amount.total), order.amount.currency)
+    }
+
+    async fn query(&self, number: &str) -> wg::Transaction {
+        let query = QueryOrder {
+            out_trade_no: number.into(),
+            mchid: Some(self.mchid.clone()),
+            sp_mchid: None,
+            sub_mchid: None,
+        };
+        let request =
+            wg::query_request(&self.base(), &query, &self.signer, unix_now(), "q").unwrap();
+        wg::read_query_answer(&self.keys, &self.send(request).await, unix_now()).unwrap()
+    }
+
+    async fn refund(
+        &self,
+        number: &str,
+        refund_no: &str,
+        total: Fen,
+        amount: Fen,
+        currency: &str,
+        notify_url: Option<String>,
+    ) -> Result<wg::RefundAnswer, WechatGlobalError> {
+        let refund = RefundRequest {
+            mchid: Some(self.mchid.clone()),
+            sp_mchid: None,
+            sub_mchid: None,
+            transaction_id: None,
+            out_trade_no: Some(number.into()),
+            out_refund_no: refund_no.into(),
+            reason: None,
+            notify_url,
+            amount: RefundAmount {
+                refund: amount,
+                total,
+                currency: currency.into(),
+            },
+        };
+        let request =
+            wg::refund_request(&self.base(), &refund, &self.signer, unix_now(), refund_no).unwrap();
+        wg::read_refund_answer(&self.keys, &self.send(request).await, unix_now())
+    }
+
+    async fn close(&self, number: &str) -> Result<(), WechatGlobalError> {
+        let close = CloseOrder {
+            out_trade_no: number.into(),
+            mchid: Some(self.mchid.clone()),
+            sp_mchid: None,
+            sub_mchid: None,
+        };
+        let request =
+            wg::close_request(&self.base(), &close, &self.signer, unix_now(), "c").unwrap();
+        let answer = self.send(request).await;
+        wg::read_close_answer(&self.keys, &answer, unix_now())
+    }
+}
+
+/// A loopback listener that keeps the first notification it receives (headers and body)
+/// and acknowledges it with HTTP 200.
+async fn notification_listener() -> (String, Arc<Mutex<Option<(http::HeaderMap, Vec<u8>)>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/refund-notify",
+        listener.local_addr().unwrap().port()
+    );
+    let kept = Arc::new(Mutex::new(None));
+    let keeping = kept.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let mut raw = Vec::new();
+            let mut buf = [0u8; 4096];
+            // Headers, then as many body bytes as content-length says.
+            let (head, length) = loop {
+                let Ok(n) = socket.read(&mut buf).await else {
+                    break (String::new(), 0);
+                };
+                if n == 0 {
+                    break (String::new(), 0);
+                }
+                raw.extend_from_slice(&buf[..n]);
+                if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+                    let length = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    raw.drain(..end + 4);
+                    break (head, length);
+                }
+            };
+            while raw.len() < length {
+                let Ok(n) = socket.read(&mut buf).await else {
+                    break;
+                };
+                if n == 0 {
+                    break;
+                }
+                raw.extend_from_slice(&buf[..n]);
+            }
+            let mut headers = http::HeaderMap::new();
+            for line in head.lines().skip(1) {
+                if let Some((name, value)) = line.split_once(':') {
+                    if let (Ok(name), Ok(value)) = (
+                        http::HeaderName::from_bytes(name.trim().as_bytes()),
+                        http::HeaderValue::from_str(value.trim()),
+                    ) {
+                        headers.append(name, value);
+                    }
+                }
+            }
+            keeping.lock().await.get_or_insert((headers, raw));
+            let _ = socket
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                .await;
+        }
+    });
+    (url, kept)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_refund_with_its_notification_refund_query_and_close() {
+    let shop = Shop::start().await;
+    let (total, currency) = shop.place("WGLIFE1").await;
+    assert_eq!(shop.query("WGLIFE1").await.trade_state, "NOTPAY");
+    shop.sandbox.pay("WGLIFE1").unwrap();
+    let paid = shop.query("WGLIFE1").await;
+    assert!(paid.is_paid(), "{paid:?}");
+    assert_eq!(paid.amount.as_ref().unwrap().total, total);
+
+    // A paid order is refunded, not closed.
+    match shop.close("WGLIFE1").await {
+        Err(WechatGlobalError::Refused {
+            answer, verified, ..
+        }) => {
+            assert!(verified);
+            assert_eq!(answer.code.as_str(), "ORDERPAID");
+        }
+        other => panic!("{other:?}"),
+    }
+
+    let part = Fen::new(total.get() / 2);
+    let (url, kept) = notification_listener().await;
+    let answer = shop
+        .refund("WGLIFE1", "WGR1", total, part, &currency, Some(url))
+        .await
+        .unwrap();
+    assert_eq!(answer.out_refund_no, "WGR1");
+    assert_eq!(answer.status, Some(RefundStatus::Processing));
+    assert_eq!(answer.amount.refund, part);
+
+    // The refund notification: verified and decrypted, checked against the refund.
+    let mut waited = 0;
+    let (headers, body) = loop {
+        if let Some(got) = kept.lock().await.clone() {
+            break got;
+        }
+        waited += 1;
+        assert!(waited < 200, "no refund notification within 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let (opened, notice) =
+        wg::open_refund_notification(&shop.keys, &headers, &body, unix_now(), &shop.apiv3).unwrap();
+    assert_eq!(opened.notification.event_type, "REFUND.SUCCESS");
+    assert!(notice.is_success());
+    notice.matches("WGLIFE1", "WGR1", part, &currency).unwrap();
+    assert!(notice
+        .matches("WGLIFE1", "WGR1", Fen::new(part.get() + 1), &currency)
+        .is_err());
+    // Tampered in transit, it fails.
+    let mut tampered = body.clone();
+    let at = tampered.len() / 2;
+    tampered[at] ^= 1;
+    assert!(
+        wg::open_refund_notification(&shop.keys, &headers, &tampered, unix_now(), &shop.apiv3)
+            .is_err()
+    );
+
+    let query = QueryRefund {
+        out_refund_no: "WGR1".into(),
+        mchid: Some(shop.mchid.clone()),
+        sp_mchid: None,
+        sub_mchid: None,
+    };
+    let request =
+        wg::refund_query_request(&shop.base(), &query, &shop.signer, unix_now(), "rq").unwrap();
+    let queried =
+        wg::read_refund_answer(&shop.keys, &shop.send(request).await, unix_now()).unwrap();
+    assert_eq!(queried.status, Some(RefundStatus::Success));
+    assert_eq!(queried.amount.refund, part);
+    assert_eq!(shop.query("WGLIFE1").await.trade_state, "REFUND");
+
+    // More than is left: refused, verified.
+    let left = total.get() - part.get();
+    match shop
+        .refund(
+            "WGLIFE1",
+            "WGR2",
+            total,
+            Fen::new(left + 1),
+            &currency,
+            None,
+        )
+        .await
+    {
+        Err(WechatGlobalError::Refused {
+            answer, verified, ..
+        }) => {
+            assert!(verified);
+            assert_eq!(answer.code.as_str(), "NOT_ENOUGH");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The same refund number again is the same refund.
+    let again = shop
+        .refund("WGLIFE1", "WGR1", total, part, &currency, None)
+        .await
+        .unwrap();
+    assert_eq!(again.id, answer.id);
+    let order = shop
+        .sandbox
+        .orders_numbered("WGLIFE1", Some(Gateway::WECHAT_GLOBAL));
+    assert_eq!(order[0].refunds.len(), 1);
+
+    // An unpaid order closes (204, signed) and is never paid.
+    shop.place("WGLIFE2").await;
+    shop.close("WGLIFE2").await.unwrap();
+    assert_eq!(shop.query("WGLIFE2").await.trade_state, "CLOSED");
+    assert!(shop.sandbox.pay("WGLIFE2").is_err());
+}
+
+#[test]
+fn a_refund_above_the_total_or_naming_the_order_twice_is_refused_before_sending() {
+    let refund = RefundRequest {
+        mchid: Some("10000100".into()),
+        sp_mchid: None,
+        sub_mchid: None,
+        transaction_id: Some("4200000000000000000000000001".into()),
+        out_trade_no: Some("ORDER1".into()),
+        out_refund_no: "R1".into(),
+        reason: None,
+        notify_url: None,
+        amount: RefundAmount {
+            refund: Fen::new(101),
+            total: Fen::new(100),
+            currency: "HKD".into(),
+        },
+    };
+    let errors = paywire::PayRequest::validate(&refund)
+        .unwrap_err()
+        .to_string();
+    assert!(errors.contains("#/amount/refund"), "{errors}");
+    assert!(
+        errors.contains("exactly one of transaction_id and out_trade_no"),
+        "{errors}"
+    );
+}
