@@ -262,12 +262,13 @@ impl Demo {
         let order_number = self.order_number();
         let answer = self.place(gateway, &order_number).await;
         let (order, answer) = match answer {
-            Ok((answered, amount)) => {
+            Ok((answered, amount, currency)) => {
                 self.remember(
                     gateway,
                     &order_number,
                     answered.gateway_order.clone(),
                     amount,
+                    currency,
                 );
                 if let Some(code_url) = &answered.code_url {
                     let _ = writeln!(
@@ -292,7 +293,7 @@ impl Demo {
         &self,
         gateway: Gateway,
         order_number: &str,
-    ) -> Result<(Answered, paywire::Fen), String> {
+    ) -> Result<(Answered, paywire::Fen, Option<String>), String> {
         let descriptor = GATEWAYS
             .gateway(gateway.name())
             .ok_or_else(|| format!("no gateway {} in the registry", gateway.name()))?;
@@ -325,12 +326,12 @@ impl Demo {
             http::StatusCode::from_u16(reply.status).map_err(|e| e.to_string())?;
         *answer.headers_mut() = reply.headers;
         let answered = (placing.read)(&answer)?;
-        let amount = record.amount;
+        let (amount, currency) = (record.amount, record.currency.clone());
         if notifies && answered.gateway_order.is_some() {
             record.gateway_order = answered.gateway_order.clone();
             self.merchant.placed(gateway, order_number, record);
         }
-        Ok((answered, amount))
+        Ok((answered, amount, currency))
     }
 
     async fn finish(

@@ -463,15 +463,18 @@ async fn soak(
 }
 
 /// Every paid order: its gateway, number, the gateway's id of it (the sandbox's, which is
-/// what XorPay's answer gave as `aoid`) and amount.
-fn paid_orders(demo: &Demo) -> Vec<(Gateway, String, Option<String>, paywire::Fen)> {
+/// what XorPay's answer gave as `aoid`), amount and currency.
+fn paid_orders(demo: &Demo) -> Vec<refunds::PaidOrder> {
     demo.sandbox
         .orders()
         .into_iter()
         .filter(|o| o.paid)
-        .map(|o| {
-            let amount = paywire::Fen::new(o.amount_fen);
-            (o.gateway, o.out_trade_no, Some(o.transaction_id), amount)
+        .map(|o| refunds::PaidOrder {
+            gateway: o.gateway,
+            amount: paywire::Fen::new(o.amount_fen),
+            currency: o.extra.get("currency").cloned().filter(|c| !c.is_empty()),
+            number: o.out_trade_no,
+            gateway_order: Some(o.transaction_id),
         })
         .collect()
 }

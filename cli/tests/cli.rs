@@ -176,9 +176,11 @@ fn demo_verbose_shows_each_exchange_with_keys_starred() {
     };
     // Five orders, then the steps after the order: SwiftPass's query, refund (its sample
     // is 1 fen, refunded whole), refund query, refused further refund, a second order,
-    // its close and query (7); XorPay's query, refund and refused further refund (3).
-    assert_eq!(count("request"), 5 + 7 + 3, "{stdout}");
-    assert_eq!(count("answer"), 5 + 7 + 3, "{stdout}");
+    // its close and query (7); WeChat Pay Global's query, two refunds, the refused one,
+    // a second order, its close and query (7); XorPay's query, refund and refused
+    // further refund (3).
+    assert_eq!(count("request"), 5 + 7 + 7 + 3, "{stdout}");
+    assert_eq!(count("answer"), 5 + 7 + 7 + 3, "{stdout}");
     assert_eq!(count("notification"), 4, "featapi sends none: {stdout}");
     assert_eq!(
         count("sign string"),
@@ -227,11 +229,12 @@ fn soak_loses_nothing_and_applies_nothing_twice() {
         report["deliveries"].as_u64().unwrap() > 48,
         "a 30 % failure rate forces retries"
     );
-    // Every paid SwiftPass and XorPay order (24 of 60) refunded by its instances at once:
+    // Every paid SwiftPass, WeChat Pay Global and XorPay order (36 of 60) refunded by its
+    // instances at once:
     // each refund sent once, the over-the-cap ones held back, none lost, doubled or
     // above what was paid at the gateway.
     let refunds = &report["refunds"];
-    assert_eq!(refunds["orders"], 24, "{refunds}");
+    assert_eq!(refunds["orders"], 36, "{refunds}");
     assert_eq!(refunds["committed"], refunds["sent"], "{refunds}");
     assert!(refunds["held_back"].as_u64().unwrap() > 0, "{refunds}");
     for zero in ["lost", "applied_twice", "above_paid"] {

@@ -40,7 +40,8 @@ async fn all_five_gateways_pass_end_to_end() {
         "featapi documents no notification: {applied:?}"
     );
     assert!(demo.merchant.refused().is_empty());
-    // The life after the order, where a gateway declares it: SwiftPass and XorPay.
+    // The life after the order, where a gateway declares it: SwiftPass, WeChat Pay Global
+    // and XorPay.
     for row in &rows {
         let declared = paywire_providers::GATEWAYS
             .gateway(row.gateway.name())
@@ -66,6 +67,15 @@ async fn all_five_gateways_pass_end_to_end() {
         assert!(swiftpass.contains(step), "{swiftpass}");
     }
     assert!(after(Gateway::XORPAY).contains("further refund refused"));
+    let global = after(Gateway::WECHAT_GLOBAL);
+    for step in [
+        "query: paid",
+        "then the other",
+        "further refund refused",
+        "unpaid order closed",
+    ] {
+        assert!(global.contains(step), "{global}");
+    }
     // What the sandbox holds: every refund once, their sum what was paid, never more.
     for order in demo.sandbox.orders() {
         let refunded: u64 = order.refunds.iter().map(|r| r.amount_fen).sum();
@@ -81,7 +91,10 @@ async fn all_five_gateways_pass_end_to_end() {
         .into_iter()
         .filter(|o| o.closed)
         .count();
-    assert_eq!(closed, 1, "the demo closes one unpaid SwiftPass order");
+    assert_eq!(
+        closed, 2,
+        "the demo closes one unpaid SwiftPass and one WeChat Pay Global order"
+    );
     let weidoufu = applied
         .iter()
         .find(|a| a.gateway == Gateway::WEIDOUFU)

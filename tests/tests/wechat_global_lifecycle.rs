@@ -332,3 +332,126 @@ fn a_refund_above_the_total_or_naming_the_order_twice_is_refused_before_sending(
         "{errors}"
     );
 }
+
+/// The registry's side: `wechat-global/refund-notify` verifies the notification, and a
+/// lost refund answer resolves, by the refund query, to refunded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_refund_answer_resolves_to_refunded_and_the_notification_verifies_as_a_kind() {
+    use paywire_providers::registry::{Credentials, Resolution, SignOptions, VerifyOptions};
+    let mut config = SandboxConfig::default();
+    config.faults.lost_answers = 2; // the order's answer and the refund's
+    let sandbox = Sandbox::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let c = sandbox.config().wechat_global.clone();
+    let credentials = Credentials {
+        merchant_id: Some(c.mchid.clone()),
+        serial: Some(c.merchant_serial.clone()),
+        private_key: Some(
+            MerchantKey::from_pem(paywire_sandbox::keys::MERCHANT_PRIVATE_KEY_PEM).unwrap(),
+        ),
+        platform_cert_pem: Some(c.platform_certificate_pem.clone()),
+        apiv3_key: Some(Secret::new(c.apiv3_key.as_str())),
+        ..Credentials::default()
+    };
+    let sign = SignOptions {
+        credentials: credentials.clone(),
+        ..SignOptions::default()
+    };
+    let verify = VerifyOptions {
+        credentials,
+        headers: Default::default(),
+        now: None,
+    };
+    let client = Client::new().unwrap();
+    let base = sandbox.base_url(Gateway::WECHAT_GLOBAL);
+    let registry = &paywire_providers::GATEWAYS;
+
+    // The order, its answer lost: resolved as placed and not paid.
+    let mut order = wg::sample_direct();
+    order.mchid = Some(c.mchid.clone());
+    order.out_trade_no = "WGLOST1".into();
+    order.notify_url = "http://127.0.0.1:9/notify".into();
+    let input = serde_json::to_vec(&order).unwrap();
+    let jsapi = registry.endpoint("wechat-global/jsapi").unwrap();
+    let built = (jsapi.build)(jsapi.name, &base, &input, &sign).unwrap();
+    assert!(
+        client.send(built.request).await.is_err(),
+        "the answer is lost"
+    );
+    let query = (jsapi.resolve.unwrap())(jsapi.name, &base, &input, &sign).unwrap();
+    let answer = client.send(query.request).await.unwrap();
+    assert_eq!((query.read)(&answer, &verify), Resolution::NotPaid);
+
+    sandbox.pay("WGLOST1").unwrap();
+    let refund = serde_json::json!({"mchid": c.mchid, "out_trade_no": "WGLOST1",
+        "out_refund_no": "WGLOST1R1", "amount": {"refund": 1, "total": order.amount.total, "currency": order.amount.currency}});
+    let input = refund.to_string().into_bytes();
+    let endpoint = registry.endpoint("wechat-global/refund").unwrap();
+    let built = (endpoint.build)(endpoint.name, &base, &input, &sign).unwrap();
+    assert!(
+        client.send(built.request).await.is_err(),
+        "the answer is lost"
+    );
+    let query = (endpoint.resolve.unwrap())(endpoint.name, &base, &input, &sign).unwrap();
+    let answer = client.send(query.request).await.unwrap();
+    assert_eq!((query.read)(&answer, &verify), Resolution::Refunded);
+    // Sent again under the same number, it is the same single refund.
+    let built = (endpoint.build)(endpoint.name, &base, &input, &sign).unwrap();
+    let answer = client.send(built.request).await.unwrap();
+    let outcome = (built.read_answer)(&answer, &verify);
+    assert_eq!(outcome.code, 0, "{}", outcome.report);
+    assert_eq!(
+        sandbox.orders_numbered("WGLOST1", Some(Gateway::WECHAT_GLOBAL))[0]
+            .refunds
+            .len(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refund_notify_is_a_verify_kind() {
+    use paywire_providers::registry::{Credentials, VerifyOptions};
+    let shop = Shop::start().await;
+    let (total, currency) = shop.place("WGKIND1").await;
+    shop.sandbox.pay("WGKIND1").unwrap();
+    let (url, kept) = notification_listener().await;
+    shop.refund(
+        "WGKIND1",
+        "WGKINDR1",
+        total,
+        Fen::new(1),
+        &currency,
+        Some(url),
+    )
+    .await
+    .unwrap();
+    let (headers, body) = loop {
+        if let Some(got) = kept.lock().await.clone() {
+            break got;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let c = shop.sandbox.config().wechat_global.clone();
+    let options = VerifyOptions {
+        credentials: Credentials {
+            platform_cert_pem: Some(c.platform_certificate_pem.clone()),
+            apiv3_key: Some(Secret::new(c.apiv3_key.as_str())),
+            ..Credentials::default()
+        },
+        headers,
+        now: None,
+    };
+    let message = paywire_providers::GATEWAYS
+        .message("wechat-global/refund-notify")
+        .unwrap();
+    let outcome = (message.verify)(&body, &options);
+    assert_eq!(outcome.code, 0, "{}", outcome.report);
+    assert_eq!(outcome.report["fields"]["out_refund_no"], "WGKINDR1");
+    assert_eq!(outcome.report["fields"]["amount"]["refund"], 1);
+    // The payment kind does not accept it as a payment.
+    let payment = paywire_providers::GATEWAYS
+        .message("wechat-global/notify")
+        .unwrap();
+    assert_ne!((payment.verify)(&body, &options).code, 0);
+}

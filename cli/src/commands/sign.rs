@@ -20,8 +20,8 @@ mod tests {
             assert!(GATEWAYS.gateway(gateway).is_some(), "{name}");
             assert!(!rest.is_empty() && !rest.contains('/'));
         }
-        assert_eq!(GATEWAYS.endpoints().count(), 12);
-        assert_eq!(GATEWAYS.messages().count(), 12);
+        assert_eq!(GATEWAYS.endpoints().count(), 16);
+        assert_eq!(GATEWAYS.messages().count(), 13);
     }
 
     #[test]

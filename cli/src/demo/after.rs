@@ -19,6 +19,7 @@ pub(super) struct Remembered {
     number: String,
     gateway_order: Option<String>,
     amount: Fen,
+    currency: Option<String>,
 }
 
 impl Demo {
@@ -29,6 +30,7 @@ impl Demo {
         number: &str,
         gateway_order: Option<String>,
         amount: Fen,
+        currency: Option<String>,
     ) {
         let mut placed = self.placed.lock().unwrap_or_else(|p| p.into_inner());
         if placed.len() >= REMEMBERED {
@@ -39,16 +41,21 @@ impl Demo {
             number: number.to_owned(),
             gateway_order,
             amount,
+            currency,
         });
     }
 
-    fn remembered(&self, gateway: Gateway, number: &str) -> Option<(Option<String>, Fen)> {
+    fn remembered(
+        &self,
+        gateway: Gateway,
+        number: &str,
+    ) -> Option<(Option<String>, Fen, Option<String>)> {
         let placed = self.placed.lock().unwrap_or_else(|p| p.into_inner());
         placed
             .iter()
             .rev()
             .find(|r| r.gateway == gateway && r.number == number)
-            .map(|r| (r.gateway_order.clone(), r.amount))
+            .map(|r| (r.gateway_order.clone(), r.amount, r.currency.clone()))
     }
 
     /// The merchant's credentials at `gateway`.
@@ -100,7 +107,7 @@ impl Demo {
         let credentials = self
             .credentials_of(gateway)
             .ok_or_else(|| format!("no credentials for {}", gateway.name()))?;
-        let (gateway_order, paid) = self
+        let (gateway_order, paid, currency) = self
             .remembered(gateway, number)
             .ok_or_else(|| format!("order {number} was not placed by the demo"))?;
         let base_url = self.sandbox.call_url(gateway);
@@ -110,6 +117,7 @@ impl Demo {
             gateway_order: gateway_order.as_deref(),
             credentials,
             paid,
+            currency: currency.as_deref(),
         };
         let mut done = Vec::new();
 
@@ -123,11 +131,11 @@ impl Demo {
         let rest = Fen::new(paid.get() - part.get());
         self.refund_once(gateway, &step, lifecycle, "R1", part)
             .await?;
-        done.push(format!("refunded {} fen", part.get()));
+        done.push(format!("refunded {} of {}", part.get(), paid.get()));
         if let Some(refunds) = lifecycle.refunds {
             match self.step(refunds(&step)).await? {
                 Found::Refunded(total) if total == part => {
-                    done.push(format!("refund query: {} fen", total.get()))
+                    done.push(format!("refund query: {} refunded", total.get()))
                 }
                 other => return Err(format!("refund query after the first refund: {other:?}")),
             }
@@ -135,7 +143,7 @@ impl Demo {
         if rest.get() > 0 {
             self.refund_once(gateway, &step, lifecycle, "R2", rest)
                 .await?;
-            done.push(format!("then {} fen", rest.get()));
+            done.push(format!("then the other {}", rest.get()));
         }
 
         // Nothing is left: the ledger never sends a further refund; sent anyway, the

@@ -46,20 +46,35 @@ impl RefundReport {
     }
 }
 
+/// A paid order to refund.
+pub struct PaidOrder {
+    /// Its gateway.
+    pub gateway: Gateway,
+    /// The merchant's number.
+    pub number: String,
+    /// The gateway's id of it.
+    pub gateway_order: Option<String>,
+    /// What was paid.
+    pub amount: Fen,
+    /// In which currency, where the gateway has one.
+    pub currency: Option<String>,
+}
+
 /// The refund numbers committed, per order.
 type Committed = Mutex<BTreeMap<(Gateway, String), Vec<String>>>;
 
-/// Refunds every paid order of `paid` (gateway, number, gateway's id, amount) from
-/// `instances` ledgers at once, then checks the gateway's record.
+/// Refunds every order of `paid` from `instances` ledgers at once, then checks the
+/// gateway's record.
 pub async fn refund_all(
     demo: Arc<Demo>,
-    paid: Vec<(Gateway, String, Option<String>, Fen)>,
+    paid: Vec<PaidOrder>,
     instances: Vec<Ledger>,
 ) -> RefundReport {
     let report = Arc::new(Mutex::new(RefundReport::default()));
     let committed: Arc<Committed> = Arc::default();
     let mut tasks = Vec::new();
-    for (gateway, number, gateway_order, amount) in &paid {
+    for order in &paid {
+        let (gateway, number, amount) = (&order.gateway, &order.number, &order.amount);
         let Some(lifecycle) = GATEWAYS
             .gateway(gateway.name())
             .and_then(|g| g.lifecycle.as_ref())
@@ -90,8 +105,9 @@ pub async fn refund_all(
                     report.clone(),
                     committed.clone(),
                 );
-                let (gateway, number, gateway_order) =
-                    (*gateway, number.clone(), gateway_order.clone());
+                let (gateway, number) = (*gateway, number.clone());
+                let (gateway_order, currency) =
+                    (order.gateway_order.clone(), order.currency.clone());
                 let build = lifecycle.refund;
                 tasks.push(tokio::spawn(async move {
                     let outcome = attempt(
@@ -99,7 +115,7 @@ pub async fn refund_all(
                         &ledger,
                         gateway,
                         &number,
-                        gateway_order.as_deref(),
+                        (gateway_order.as_deref(), currency.as_deref()),
                         &refund,
                         build,
                     )
@@ -133,7 +149,13 @@ pub async fn refund_all(
     }
     let mut report = report.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let committed = committed.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    for (gateway, number, _, amount) in &paid {
+    for PaidOrder {
+        gateway,
+        number,
+        amount,
+        ..
+    } in &paid
+    {
         let Some(order) = demo
             .sandbox
             .orders_numbered(number, Some(*gateway))
@@ -171,7 +193,7 @@ async fn attempt(
     ledger: &Ledger,
     gateway: Gateway,
     number: &str,
-    gateway_order: Option<&str>,
+    (gateway_order, currency): (Option<&str>, Option<&str>),
     refund: &Refund,
     build: paywire_providers::registry::BuildRefund,
 ) -> Attempt {
@@ -190,6 +212,7 @@ async fn attempt(
         gateway_order,
         credentials,
         paid: refund.paid,
+        currency,
     };
     let found = match build(&step, &refund.refund_no, refund.amount) {
         Ok(Stepping { request, read }) => match demo.exchange_raw(request).await {

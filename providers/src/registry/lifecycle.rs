@@ -19,6 +19,8 @@ pub struct Step<'a> {
     pub credentials: &'a Credentials,
     /// What the order was placed (and paid) for.
     pub paid: Fen,
+    /// Its currency, where the gateway has one (WeChat Pay Global's refunds name it).
+    pub currency: Option<&'a str>,
 }
 
 /// What the gateway's answer to a step says.

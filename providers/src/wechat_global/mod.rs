@@ -15,6 +15,7 @@ mod refresh;
 mod registry;
 mod request;
 mod response;
+mod steps;
 
 pub use lifecycle::*;
 #[cfg(feature = "client")]

@@ -2,6 +2,7 @@
 //! `Authorization`, and the signed answers and encrypted notifications, checked with the
 //! platform certificate or public key.
 
+use super::steps;
 use crate::registry::{
     self, unix_now, Answered, Built, Credentials, Endpoint, Gateway, Message, Outcome, Place,
     Placing, Receiver, SignFailure, SignOptions, VerifyOptions,
@@ -15,13 +16,43 @@ use serde_json::Value;
 /// WeChat Pay Global's JSAPI order, its answer and its notification.
 pub const DESCRIPTOR: Gateway = Gateway {
     id: wechat_global::GATEWAY,
-    endpoints: &[Endpoint {
-        name: "wechat-global/jsapi",
-        schema: wechat_global::JsapiOrder::SCHEMA,
-        sign: sign_order,
-        build,
-        resolve: None,
-    }],
+    endpoints: &[
+        Endpoint {
+            name: "wechat-global/jsapi",
+            schema: wechat_global::JsapiOrder::SCHEMA,
+            sign: sign_order,
+            build,
+            resolve: Some(steps::resolve_order),
+        },
+        Endpoint {
+            name: "wechat-global/query",
+            schema: wechat_global::QueryOrder::SCHEMA,
+            sign: steps::sign_v3::<wechat_global::QueryOrder>,
+            build: steps::build_v3::<wechat_global::QueryOrder>,
+            resolve: None,
+        },
+        Endpoint {
+            name: "wechat-global/close",
+            schema: wechat_global::CloseOrder::SCHEMA,
+            sign: steps::sign_v3::<wechat_global::CloseOrder>,
+            build: steps::build_v3::<wechat_global::CloseOrder>,
+            resolve: Some(steps::resolve_close),
+        },
+        Endpoint {
+            name: "wechat-global/refund",
+            schema: wechat_global::RefundRequest::SCHEMA,
+            sign: steps::sign_v3::<wechat_global::RefundRequest>,
+            build: steps::build_v3::<wechat_global::RefundRequest>,
+            resolve: Some(steps::resolve_refund),
+        },
+        Endpoint {
+            name: "wechat-global/refund-query",
+            schema: wechat_global::QueryRefund::SCHEMA,
+            sign: steps::sign_v3::<wechat_global::QueryRefund>,
+            build: steps::build_v3::<wechat_global::QueryRefund>,
+            resolve: None,
+        },
+    ],
     messages: &[
         Message {
             name: "wechat-global/response",
@@ -31,16 +62,20 @@ pub const DESCRIPTOR: Gateway = Gateway {
             name: "wechat-global/notify",
             verify: notify,
         },
+        Message {
+            name: "wechat-global/refund-notify",
+            verify: steps::refund_notify,
+        },
     ],
     receiver: Some(|c| {
         let apiv3 = registry::need(&c.apiv3_key, APIV3)?;
         Ok(receiver(platform_keys(c)?, apiv3))
     }),
     sample,
-    lifecycle: None,
+    lifecycle: Some(steps::LIFECYCLE),
 };
 
-const APIV3: &str = "wechat-global/notify needs --apiv3-key";
+pub(super) const APIV3: &str = "wechat-global/notify needs --apiv3-key";
 
 /// WeChat Pay Global's notifications, verified with the platform keys (against the time
 /// each is received) and decrypted with the APIv3 key. Acknowledged with HTTP 200 and
@@ -63,7 +98,7 @@ fn clock_nanos() -> u128 {
 }
 
 /// The merchant's signer from `--mchid`, `--serial` and `--private-key`.
-fn signer(options: &SignOptions, endpoint: &str) -> Result<MerchantSigner, SignFailure> {
+pub(super) fn signer(options: &SignOptions, endpoint: &str) -> Result<MerchantSigner, SignFailure> {
     let c = &options.credentials;
     let mchid = registry::required(&c.merchant_id, "--mchid", endpoint)?;
     let serial = registry::required(&c.serial, "--serial", endpoint)?;
@@ -123,7 +158,7 @@ fn build(
 }
 
 /// The platform's keys: `--platform-cert`, or `--platform-public-key` with its id.
-fn platform_keys(credentials: &Credentials) -> Result<PlatformKeys, String> {
+pub(super) fn platform_keys(credentials: &Credentials) -> Result<PlatformKeys, String> {
     let mut keys = PlatformKeys::new();
     if let Some(pem) = &credentials.platform_cert_pem {
         keys.add_certificate_pem(pem).map_err(|e| e.to_string())?;

@@ -1,0 +1,388 @@
+//! WeChat Pay Global's requests after the order in the registry: `sign` and `call` for
+//! query, close, refund and refund query, the refund notification as a `verify` kind,
+//! the resolve step of a lost order or refund answer, and the demo's steps.
+
+use super::{
+    CloseOrder, QueryOrder, QueryRefund, RefundAmount, RefundRequest, RefundStatus,
+    WechatGlobalError,
+};
+use crate::registry::{
+    self, unix_now, Answer, Built, Found, Lifecycle, Outcome, Resolution, ResolveQuery,
+    SignFailure, SignOptions, Step, Stepping, VerifyOptions,
+};
+use crate::wechat::v3::{MerchantSigner, PlatformKeys};
+use crate::wechat_global as wg;
+use crate::HttpRequest;
+use paywire::schema::HexCase;
+use paywire::{Fen, PayRequest};
+use serde_json::{json, Value};
+
+/// A v3 request of these endpoints: how it is built and how its answer reads.
+pub trait V3Step: PayRequest<Key = ()> {
+    /// The signed request.
+    fn request(
+        &self,
+        base_url: &str,
+        signer: &MerchantSigner,
+        timestamp: i64,
+        nonce: &str,
+    ) -> Result<HttpRequest, paywire::Error>;
+
+    /// The verified answer as JSON.
+    fn read(keys: &PlatformKeys, answer: &Answer, now: i64) -> Result<Value, WechatGlobalError>;
+}
+
+fn to_json<T: serde::Serialize>(value: T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+impl V3Step for QueryOrder {
+    fn request(
+        &self,
+        base: &str,
+        s: &MerchantSigner,
+        t: i64,
+        n: &str,
+    ) -> Result<HttpRequest, paywire::Error> {
+        wg::query_request(base, self, s, t, n)
+    }
+    fn read(keys: &PlatformKeys, answer: &Answer, now: i64) -> Result<Value, WechatGlobalError> {
+        wg::read_query_answer(keys, answer, now).map(to_json)
+    }
+}
+
+impl V3Step for CloseOrder {
+    fn request(
+        &self,
+        base: &str,
+        s: &MerchantSigner,
+        t: i64,
+        n: &str,
+    ) -> Result<HttpRequest, paywire::Error> {
+        wg::close_request(base, self, s, t, n)
+    }
+    fn read(keys: &PlatformKeys, answer: &Answer, now: i64) -> Result<Value, WechatGlobalError> {
+        wg::read_close_answer(keys, answer, now).map(|()| json!({"closed": true}))
+    }
+}
+
+impl V3Step for RefundRequest {
+    fn request(
+        &self,
+        base: &str,
+        s: &MerchantSigner,
+        t: i64,
+        n: &str,
+    ) -> Result<HttpRequest, paywire::Error> {
+        wg::refund_request(base, self, s, t, n)
+    }
+    fn read(keys: &PlatformKeys, answer: &Answer, now: i64) -> Result<Value, WechatGlobalError> {
+        wg::read_refund_answer(keys, answer, now).map(to_json)
+    }
+}
+
+impl V3Step for QueryRefund {
+    fn request(
+        &self,
+        base: &str,
+        s: &MerchantSigner,
+        t: i64,
+        n: &str,
+    ) -> Result<HttpRequest, paywire::Error> {
+        wg::refund_query_request(base, self, s, t, n)
+    }
+    fn read(keys: &PlatformKeys, answer: &Answer, now: i64) -> Result<Value, WechatGlobalError> {
+        wg::read_refund_answer(keys, answer, now).map(to_json)
+    }
+}
+
+/// A nonce: `--nonce`, or one derived from the time (and, for `sign`, the input).
+fn nonce(options: &SignOptions, seed: &str) -> String {
+    options.nonce.clone().unwrap_or_else(|| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        paywire::sign::md5_hex(format!("{now}{seed}").as_bytes(), HexCase::Upper)
+    })
+}
+
+/// `paywire sign`: the request as sent (method, path and query, body) and its
+/// `Authorization`.
+pub fn sign_v3<R: V3Step>(
+    endpoint: &'static str,
+    input: &[u8],
+    options: &SignOptions,
+) -> Result<Value, SignFailure> {
+    let step: R = registry::decode(input)?;
+    step.validate()
+        .map_err(|e| SignFailure::Usage(e.to_string()))?;
+    let signer = super::signer(options, endpoint)?;
+    let timestamp = options.timestamp.unwrap_or_else(unix_now);
+    let request = registry::built(step.request("", &signer, timestamp, &nonce(options, "")))?;
+    let header = |name: http::header::HeaderName| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    Ok(json!({
+        "method": request.method().as_str(),
+        "path": request.uri().to_string(),
+        "content_type": header(http::header::CONTENT_TYPE),
+        "body": String::from_utf8_lossy(request.body()),
+        "authorization": header(http::header::AUTHORIZATION),
+    }))
+}
+
+/// `paywire call`: the signed request, its answer verified with the platform keys.
+pub fn build_v3<R: V3Step>(
+    endpoint: &'static str,
+    base_url: &str,
+    input: &[u8],
+    options: &SignOptions,
+) -> Result<Built, SignFailure> {
+    let step: R = registry::decode(input)?;
+    let signer = super::signer(options, endpoint)?;
+    let timestamp = options.timestamp.unwrap_or_else(unix_now);
+    let request = registry::built(step.request(base_url, &signer, timestamp, &nonce(options, "")))?;
+    Ok(Built::new(request, |answer, options| {
+        let keys = match super::platform_keys(&options.credentials) {
+            Ok(keys) => keys,
+            Err(e) => return registry::usage(e),
+        };
+        outcome(R::read(&keys, answer, options.now()))
+    }))
+}
+
+fn outcome(result: Result<Value, WechatGlobalError>) -> Outcome {
+    match result {
+        Ok(fields) => registry::outcome(Ok(fields)),
+        Err(WechatGlobalError::Verify(e)) => registry::outcome(Err(e)),
+        Err(refused @ WechatGlobalError::Refused { .. }) => {
+            let fields = match &refused {
+                WechatGlobalError::Refused { answer, .. } => to_json(answer.as_ref()),
+                _ => Value::Null,
+            };
+            registry::error_answer(refused.to_string(), fields)
+        }
+    }
+}
+
+/// `paywire verify wechat-global/refund-notify`: verified, decrypted, its refund decoded.
+pub fn refund_notify(body: &[u8], options: &VerifyOptions) -> Outcome {
+    let keys = match super::platform_keys(&options.credentials) {
+        Ok(keys) => keys,
+        Err(e) => return registry::usage(e),
+    };
+    let Some(apiv3) = &options.credentials.apiv3_key else {
+        return registry::usage(super::APIV3.into());
+    };
+    registry::outcome(
+        wg::open_refund_notification(&keys, &options.headers, body, options.now(), apiv3)
+            .map(|(_, notice)| to_json(notice)),
+    )
+}
+
+/// A lost answer to an order: the order queried by its number.
+pub fn resolve_order(
+    endpoint: &'static str,
+    base_url: &str,
+    input: &[u8],
+    options: &SignOptions,
+) -> Result<ResolveQuery, SignFailure> {
+    let order: wg::JsapiOrder = registry::decode(input)?;
+    let query = QueryOrder {
+        out_trade_no: order.out_trade_no,
+        mchid: order.mchid,
+        sp_mchid: order.sp_mchid,
+        sub_mchid: order.sub_mchid,
+    };
+    order_resolution(endpoint, base_url, query, options)
+}
+
+/// A lost answer to a close: the order queried by its number.
+pub fn resolve_close(
+    endpoint: &'static str,
+    base_url: &str,
+    input: &[u8],
+    options: &SignOptions,
+) -> Result<ResolveQuery, SignFailure> {
+    let close: CloseOrder = registry::decode(input)?;
+    let query = QueryOrder {
+        out_trade_no: close.out_trade_no,
+        mchid: close.mchid,
+        sp_mchid: close.sp_mchid,
+        sub_mchid: close.sub_mchid,
+    };
+    order_resolution(endpoint, base_url, query, options)
+}
+
+fn order_resolution(
+    endpoint: &'static str,
+    base_url: &str,
+    query: QueryOrder,
+    options: &SignOptions,
+) -> Result<ResolveQuery, SignFailure> {
+    let signer = super::signer(options, endpoint)?;
+    let request =
+        registry::built(query.request(base_url, &signer, unix_now(), &nonce(options, "resolve")))?;
+    Ok(ResolveQuery {
+        request,
+        read: Box::new(|answer, options| {
+            let keys = match super::platform_keys(&options.credentials) {
+                Ok(keys) => keys,
+                Err(e) => return Resolution::Unknown(e),
+            };
+            match wg::read_query_answer(&keys, answer, options.now()) {
+                Ok(t) => match t.trade_state.as_str() {
+                    "SUCCESS" | "REFUND" => Resolution::Paid,
+                    "NOTPAY" | "USERPAYING" | "PAYERROR" => Resolution::NotPaid,
+                    "CLOSED" | "REVOKED" => Resolution::Closed,
+                    other => Resolution::Unknown(format!("trade_state {other}")),
+                },
+                Err(WechatGlobalError::Refused {
+                    status: 404,
+                    verified: true,
+                    ..
+                }) => Resolution::NotFound,
+                Err(e) => Resolution::Unknown(e.to_string()),
+            }
+        }),
+    })
+}
+
+/// A lost answer to a refund: the refund queried by its number.
+pub fn resolve_refund(
+    endpoint: &'static str,
+    base_url: &str,
+    input: &[u8],
+    options: &SignOptions,
+) -> Result<ResolveQuery, SignFailure> {
+    let refund: RefundRequest = registry::decode(input)?;
+    let query = QueryRefund {
+        out_refund_no: refund.out_refund_no.clone(),
+        mchid: refund.mchid.clone(),
+        sp_mchid: refund.sp_mchid.clone(),
+        sub_mchid: refund.sub_mchid.clone(),
+    };
+    let signer = super::signer(options, endpoint)?;
+    let request =
+        registry::built(query.request(base_url, &signer, unix_now(), &nonce(options, "resolve")))?;
+    Ok(ResolveQuery {
+        request,
+        read: Box::new(|answer, options| {
+            let keys = match super::platform_keys(&options.credentials) {
+                Ok(keys) => keys,
+                Err(e) => return Resolution::Unknown(e),
+            };
+            match wg::read_refund_answer(&keys, answer, options.now()) {
+                Ok(r) => match r.status {
+                    Some(RefundStatus::Success) => Resolution::Refunded,
+                    Some(RefundStatus::Processing) | None => Resolution::RefundPending,
+                    Some(other) => Resolution::Unknown(format!("refund status {}", other.as_str())),
+                },
+                Err(WechatGlobalError::Refused {
+                    status: 404,
+                    verified: true,
+                    ..
+                }) => Resolution::NotFound,
+                Err(e) => Resolution::Unknown(e.to_string()),
+            }
+        }),
+    })
+}
+
+/// The demo's steps.
+pub const LIFECYCLE: Lifecycle = Lifecycle {
+    query,
+    refund,
+    refunds: None,
+    close: Some(close),
+};
+
+fn step_signer(step: &Step<'_>) -> Result<(MerchantSigner, PlatformKeys, String), String> {
+    let c = step.credentials;
+    let mchid = registry::need(&c.merchant_id, "wechat-global needs --mchid")?;
+    let signer = MerchantSigner::new(
+        mchid.clone(),
+        registry::need(&c.serial, "wechat-global needs --serial")?,
+        registry::need(&c.private_key, "wechat-global needs --private-key PEM")?,
+    );
+    Ok((signer, super::platform_keys(c)?, mchid))
+}
+
+fn stepping<R: V3Step>(
+    step: &Step<'_>,
+    request: &R,
+    what: &str,
+    found: fn(Value) -> Found,
+) -> Result<Stepping, String> {
+    let (signer, keys, _) = step_signer(step)?;
+    let nonce = paywire::sign::md5_hex(
+        format!("{}:{what}:{}", step.order_number, unix_now()).as_bytes(),
+        HexCase::Upper,
+    );
+    let request = request
+        .request(step.base_url, &signer, unix_now(), &nonce)
+        .map_err(|e| e.to_string())?;
+    Ok(Stepping {
+        request,
+        read: Box::new(move |answer| match R::read(&keys, answer, unix_now()) {
+            Ok(value) => Ok(found(value)),
+            Err(refused @ WechatGlobalError::Refused { verified: true, .. }) => {
+                Ok(Found::Refused(refused.to_string()))
+            }
+            Err(e) => Err(e.to_string()),
+        }),
+    })
+}
+
+fn query(step: &Step<'_>) -> Result<Stepping, String> {
+    let (_, _, mchid) = step_signer(step)?;
+    let query = QueryOrder {
+        out_trade_no: step.order_number.to_owned(),
+        mchid: Some(mchid),
+        sp_mchid: None,
+        sub_mchid: None,
+    };
+    stepping(step, &query, "query", |t| match t["trade_state"].as_str() {
+        Some("SUCCESS" | "REFUND") => Found::Paid,
+        Some("CLOSED") => Found::Closed,
+        _ => Found::NotPaid,
+    })
+}
+
+fn refund(step: &Step<'_>, refund_no: &str, amount: Fen) -> Result<Stepping, String> {
+    let (_, _, mchid) = step_signer(step)?;
+    let currency = step
+        .currency
+        .ok_or("a WeChat Pay Global refund names the order's currency")?;
+    let refund = RefundRequest {
+        mchid: Some(mchid),
+        sp_mchid: None,
+        sub_mchid: None,
+        transaction_id: None,
+        out_trade_no: Some(step.order_number.to_owned()),
+        out_refund_no: refund_no.to_owned(),
+        reason: None,
+        notify_url: None,
+        amount: RefundAmount {
+            refund: amount,
+            total: step.paid,
+            currency: currency.to_owned(),
+        },
+    };
+    stepping(step, &refund, refund_no, |_| Found::Accepted)
+}
+
+fn close(step: &Step<'_>) -> Result<Stepping, String> {
+    let (_, _, mchid) = step_signer(step)?;
+    let close = CloseOrder {
+        out_trade_no: step.order_number.to_owned(),
+        mchid: Some(mchid),
+        sp_mchid: None,
+        sub_mchid: None,
+    };
+    stepping(step, &close, "close", |_| Found::Accepted)
+}
