@@ -2,8 +2,9 @@
 //! written from WeChat Pay's published signing rules with Python's `cryptography` and no
 //! paywire code, pointed at the sandbox's prefixed base URL. Its order is accepted, it
 //! verifies the answer's signature, verifies and decrypts the notification, a 200-byte
-//! `description` comes back `PARAM_ERROR` naming the field, and the platform certificate
-//! download verifies and decrypts.
+//! `description` comes back `PARAM_ERROR` naming the field, the platform certificate
+//! download verifies and decrypts, and a refund's answer, its refund notification and its
+//! query verify (the notification decrypts) in the same client.
 //!
 //! Where `python3` or its `cryptography` package is missing the test says so and passes,
 //! except under CI (`CI` set; `.ci/run` installs the package).
@@ -115,4 +116,24 @@ async fn a_v3_client_written_from_the_published_rules_works_against_the_sandbox(
         certificates["serials_match"], true,
         "decrypted by the client"
     );
+
+    // The refund: its answer, its notification (verified and decrypted by the client)
+    // and its query.
+    let refund = &report["refund"];
+    assert_eq!(refund["status"], 200, "{refund}");
+    assert_eq!(refund["answer_verified"], true, "{refund}");
+    assert_eq!(refund["answer"]["amount"]["refund"], 4);
+    let notice = &refund["notification"];
+    assert_eq!(notice["verified"], true, "{refund}");
+    assert_eq!(notice["event_type"], "REFUND.SUCCESS");
+    assert_eq!(notice["refund"]["refund_status"], "SUCCESS");
+    assert_eq!(notice["refund"]["amount"]["refund"], 4);
+    assert_eq!(notice["refund"]["amount"]["currency"], "HKD");
+    assert_eq!(
+        notice["refund"]["out_refund_no"],
+        refund["answer"]["out_refund_no"]
+    );
+    assert_eq!(refund["query"]["status"], 200);
+    assert_eq!(refund["query"]["answer_verified"], true);
+    assert_eq!(refund["query"]["answer"]["status"], "SUCCESS");
 }
