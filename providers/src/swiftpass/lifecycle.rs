@@ -15,120 +15,105 @@ use paywire::schema::Format;
 use paywire::verify;
 use paywire::{Fen, FieldAccess, PayObject, PayRequest, PayResponse, Verified, VerifyError};
 
-/// 查询订单 (`unified.trade.query`): by exactly one of `out_trade_no` and
-/// `transaction_id`.
-#[derive(Debug, Clone, PartialEq, Eq, PayRequest)]
-#[pay(
-    format = "xml",
-    sign = "md5-sorted",
-    sign_key = "key",
-    sign_case = "upper",
-    constant(service = "unified.trade.query")
-)]
-pub struct TradeQuery {
-    /// 版本号,默认值是 2.0
-    #[pay(len = 1..=8)]
-    pub version: Option<String>,
-    /// 字符集,默认为 UTF-8
-    #[pay(len = 1..=8, one_of("UTF-8"))]
-    pub charset: Option<String>,
-    /// 签名方式,默认 MD5
-    #[pay(len = 1..=8, one_of("MD5"))]
-    pub sign_type: Option<String>,
-    /// 商户号
-    #[pay(len = 1..=45)]
-    pub mch_id: String,
-    /// 商户订单号 (this or transaction_id)
-    #[pay(len = 1..=45, trade_no, group = "merchant")]
-    pub out_trade_no: Option<String>,
-    /// 平台订单号 (this or out_trade_no)
-    #[pay(len = 1..=64, alphanumeric, group = "platform")]
-    pub transaction_id: Option<String>,
-    /// 随机字符串
-    #[pay(len = 1..=32, alphanumeric)]
-    pub nonce_str: String,
+/// Declares a request with the members every SwiftPass request carries (`version`,
+/// `charset`, `sign_type`, `mch_id`, `nonce_str`) spliced around its own.
+macro_rules! request {
+    ($(#[$attr:meta])* $name:ident { $($fields:tt)* }) => {
+        #[derive(Debug, Clone, PartialEq, Eq, PayRequest)]
+        $(#[$attr])*
+        pub struct $name {
+            /// 版本号,默认值是 2.0
+            #[pay(len = 1..=8)]
+            pub version: Option<String>,
+            /// 字符集,默认为 UTF-8
+            #[pay(len = 1..=8, one_of("UTF-8"))]
+            pub charset: Option<String>,
+            /// 签名方式,默认 MD5
+            #[pay(len = 1..=8, one_of("MD5"))]
+            pub sign_type: Option<String>,
+            /// 商户号
+            #[pay(len = 1..=45)]
+            pub mch_id: String,
+            $($fields)*
+            /// 随机字符串
+            #[pay(len = 1..=32, alphanumeric)]
+            pub nonce_str: String,
+        }
+    };
 }
 
-/// 关闭订单 (`unified.trade.close`): an unpaid order, by the merchant's number.
-#[derive(Debug, Clone, PartialEq, Eq, PayRequest)]
-#[pay(
-    format = "xml",
-    sign = "md5-sorted",
-    sign_key = "key",
-    sign_case = "upper",
-    constant(service = "unified.trade.close")
-)]
-pub struct TradeClose {
-    /// 版本号
-    #[pay(len = 1..=8)]
-    pub version: Option<String>,
-    /// 字符集
-    #[pay(len = 1..=8, one_of("UTF-8"))]
-    pub charset: Option<String>,
-    /// 签名方式
-    #[pay(len = 1..=8, one_of("MD5"))]
-    pub sign_type: Option<String>,
-    /// 商户号
-    #[pay(len = 1..=45)]
-    pub mch_id: String,
-    /// 商户订单号
-    #[pay(len = 1..=45, trade_no)]
-    pub out_trade_no: String,
-    /// 随机字符串
-    #[pay(len = 1..=32, alphanumeric)]
-    pub nonce_str: String,
+request! {
+    /// 查询订单 (`unified.trade.query`): by exactly one of `out_trade_no` and
+    /// `transaction_id`.
+    #[pay(
+        format = "xml",
+        sign = "md5-sorted",
+        sign_key = "key",
+        sign_case = "upper",
+        constant(service = "unified.trade.query")
+    )]
+    TradeQuery {
+        /// 商户订单号 (this or transaction_id)
+        #[pay(len = 1..=45, trade_no, group = "merchant")]
+        pub out_trade_no: Option<String>,
+        /// 平台订单号 (this or out_trade_no)
+        #[pay(len = 1..=64, alphanumeric, group = "platform")]
+        pub transaction_id: Option<String>,
+    }
 }
 
-/// 申请退款 (`unified.trade.refund`): part or all of a paid order, by exactly one of
-/// `out_trade_no` and `transaction_id`, under the merchant's refund number (a retry
-/// under the same number refunds once). `op_user_id` is the operator, the merchant id
-/// unless the merchant names one ([`TradeRefund::operator`]).
-#[derive(Debug, Clone, PartialEq, Eq, PayRequest)]
-#[pay(
-    format = "xml",
-    sign = "md5-sorted",
-    sign_key = "key",
-    sign_case = "upper",
-    constant(service = "unified.trade.refund"),
-    validate_with = refund_within_total
-)]
-pub struct TradeRefund {
-    /// 版本号
-    #[pay(len = 1..=8)]
-    pub version: Option<String>,
-    /// 字符集
-    #[pay(len = 1..=8, one_of("UTF-8"))]
-    pub charset: Option<String>,
-    /// 签名方式
-    #[pay(len = 1..=8, one_of("MD5"))]
-    pub sign_type: Option<String>,
-    /// 商户号
-    #[pay(len = 1..=45)]
-    pub mch_id: String,
-    /// 商户订单号 (this or transaction_id)
-    #[pay(len = 1..=45, trade_no, group = "merchant")]
-    pub out_trade_no: Option<String>,
-    /// 平台订单号 (this or out_trade_no)
-    #[pay(len = 1..=64, alphanumeric, group = "platform")]
-    pub transaction_id: Option<String>,
-    /// 商户退款单号: one refund, however often it is sent
-    #[pay(len = 1..=32, trade_no)]
-    pub out_refund_no: String,
-    /// 订单总金额,单位:分
-    #[pay(range = 1..=999_999_999)]
-    pub total_fee: Fen,
-    /// 退款总金额,单位:分,可以做部分退款
-    #[pay(range = 1..=999_999_999)]
-    pub refund_fee: Fen,
-    /// 操作员,默认为商户号
-    #[pay(len = 1..=32)]
-    pub op_user_id: String,
-    /// 退款渠道: ORIGINAL 原路退款 (默认), BALANCE 退回到余额
-    #[pay(one_of("ORIGINAL", "BALANCE"))]
-    pub refund_channel: Option<String>,
-    /// 随机字符串
-    #[pay(len = 1..=32, alphanumeric)]
-    pub nonce_str: String,
+request! {
+    /// 关闭订单 (`unified.trade.close`): an unpaid order, by the merchant's number.
+    #[pay(
+        format = "xml",
+        sign = "md5-sorted",
+        sign_key = "key",
+        sign_case = "upper",
+        constant(service = "unified.trade.close")
+    )]
+    TradeClose {
+        /// 商户订单号
+        #[pay(len = 1..=45, trade_no)]
+        pub out_trade_no: String,
+    }
+}
+
+request! {
+    /// 申请退款 (`unified.trade.refund`): part or all of a paid order, by exactly one of
+    /// `out_trade_no` and `transaction_id`, under the merchant's refund number (a retry
+    /// under the same number refunds once). `op_user_id` is the operator, the merchant id
+    /// unless the merchant names one ([`TradeRefund::operator`]).
+    #[pay(
+        format = "xml",
+        sign = "md5-sorted",
+        sign_key = "key",
+        sign_case = "upper",
+        constant(service = "unified.trade.refund"),
+        validate_with = refund_within_total
+    )]
+    TradeRefund {
+        /// 商户订单号 (this or transaction_id)
+        #[pay(len = 1..=45, trade_no, group = "merchant")]
+        pub out_trade_no: Option<String>,
+        /// 平台订单号 (this or out_trade_no)
+        #[pay(len = 1..=64, alphanumeric, group = "platform")]
+        pub transaction_id: Option<String>,
+        /// 商户退款单号: one refund, however often it is sent
+        #[pay(len = 1..=32, trade_no)]
+        pub out_refund_no: String,
+        /// 订单总金额,单位:分
+        #[pay(range = 1..=999_999_999)]
+        pub total_fee: Fen,
+        /// 退款总金额,单位:分,可以做部分退款
+        #[pay(range = 1..=999_999_999)]
+        pub refund_fee: Fen,
+        /// 操作员,默认为商户号
+        #[pay(len = 1..=32)]
+        pub op_user_id: String,
+        /// 退款渠道: ORIGINAL 原路退款 (默认), BALANCE 退回到余额
+        #[pay(one_of("ORIGINAL", "BALANCE"))]
+        pub refund_channel: Option<String>,
+    }
 }
 
 /// A refund is never above the order's total: the gateway would refuse it, and a merchant
@@ -161,46 +146,32 @@ impl TradeRefund {
     }
 }
 
-/// 查询退款 (`unified.trade.refundquery`): by any of `refund_id`, `out_refund_no`,
-/// `transaction_id`, `out_trade_no` (the gateway takes the first present in that
-/// order); at least one is required.
-#[derive(Debug, Clone, PartialEq, Eq, PayRequest)]
-#[pay(
-    format = "xml",
-    sign = "md5-sorted",
-    sign_key = "key",
-    sign_case = "upper",
-    constant(service = "unified.trade.refundquery"),
-    validate_with = names_an_order_or_refund
-)]
-pub struct RefundQuery {
-    /// 版本号
-    #[pay(len = 1..=8)]
-    pub version: Option<String>,
-    /// 字符集
-    #[pay(len = 1..=8, one_of("UTF-8"))]
-    pub charset: Option<String>,
-    /// 签名方式
-    #[pay(len = 1..=8, one_of("MD5"))]
-    pub sign_type: Option<String>,
-    /// 商户号
-    #[pay(len = 1..=45)]
-    pub mch_id: String,
-    /// 平台退款单号 (first choice)
-    #[pay(len = 1..=64, alphanumeric)]
-    pub refund_id: Option<String>,
-    /// 商户退款单号
-    #[pay(len = 1..=32, trade_no)]
-    pub out_refund_no: Option<String>,
-    /// 平台订单号
-    #[pay(len = 1..=64, alphanumeric)]
-    pub transaction_id: Option<String>,
-    /// 商户订单号
-    #[pay(len = 1..=45, trade_no)]
-    pub out_trade_no: Option<String>,
-    /// 随机字符串
-    #[pay(len = 1..=32, alphanumeric)]
-    pub nonce_str: String,
+request! {
+    /// 查询退款 (`unified.trade.refundquery`): by any of `refund_id`, `out_refund_no`,
+    /// `transaction_id`, `out_trade_no` (the gateway takes the first present in that
+    /// order); at least one is required.
+    #[pay(
+        format = "xml",
+        sign = "md5-sorted",
+        sign_key = "key",
+        sign_case = "upper",
+        constant(service = "unified.trade.refundquery"),
+        validate_with = names_an_order_or_refund
+    )]
+    RefundQuery {
+        /// 平台退款单号 (first choice)
+        #[pay(len = 1..=64, alphanumeric)]
+        pub refund_id: Option<String>,
+        /// 商户退款单号
+        #[pay(len = 1..=32, trade_no)]
+        pub out_refund_no: Option<String>,
+        /// 平台订单号
+        #[pay(len = 1..=64, alphanumeric)]
+        pub transaction_id: Option<String>,
+        /// 商户订单号
+        #[pay(len = 1..=45, trade_no)]
+        pub out_trade_no: Option<String>,
+    }
 }
 
 fn names_an_order_or_refund(

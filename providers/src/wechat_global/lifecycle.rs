@@ -21,54 +21,45 @@ use paywire::http_request::{join, path_segment};
 use paywire::ledger::OrderKey;
 use paywire::{Error, Fen, PayObject, PayRequest, PayResponse, Secret, VerifyError};
 
-/// The merchant a lifecycle request is for, as the query string or body names it.
-#[derive(Debug, Clone, PartialEq, Eq, PayObject)]
-pub struct MerchantIds {
-    /// 商户号 (直连模式)
-    #[pay(len = 1..=32, alphanumeric, group = "direct")]
-    pub mchid: Option<String>,
-    /// 机构商户号 (机构模式)
-    #[pay(len = 1..=32, alphanumeric, group = "institution")]
-    pub sp_mchid: Option<String>,
-    /// 子商户号 (机构模式)
-    #[pay(len = 1..=32, alphanumeric, group = "institution")]
-    pub sub_mchid: Option<String>,
+/// Declares a request with the merchant it is for, in direct (`mchid`) or institution
+/// (`sp_mchid` + `sub_mchid`) form, as exclusive groups, after its own members.
+macro_rules! merchant_request {
+    ($(#[$attr:meta])* $name:ident { $($fields:tt)* }) => {
+        #[derive(Debug, Clone, PartialEq, Eq, PayRequest)]
+        $(#[$attr])*
+        pub struct $name {
+            $($fields)*
+            /// 商户号 (直连模式)
+            #[pay(len = 1..=32, alphanumeric, group = "direct")]
+            pub mchid: Option<String>,
+            /// 机构商户号 (机构模式)
+            #[pay(len = 1..=32, alphanumeric, group = "institution")]
+            pub sp_mchid: Option<String>,
+            /// 子商户号 (机构模式)
+            #[pay(len = 1..=32, alphanumeric, group = "institution")]
+            pub sub_mchid: Option<String>,
+        }
+    };
 }
 
-/// 查询订单 by the merchant's order number; the merchant travels in the query string.
-#[derive(Debug, Clone, PartialEq, Eq, PayRequest)]
-#[pay(format = "form", sign = "none")]
-pub struct QueryOrder {
-    /// 商户订单号, the URL path parameter
-    #[pay(path, len = 1..=32, trade_no)]
-    pub out_trade_no: String,
-    /// 商户号 (直连模式)
-    #[pay(len = 1..=32, alphanumeric, group = "direct")]
-    pub mchid: Option<String>,
-    /// 机构商户号 (机构模式)
-    #[pay(len = 1..=32, alphanumeric, group = "institution")]
-    pub sp_mchid: Option<String>,
-    /// 子商户号 (机构模式)
-    #[pay(len = 1..=32, alphanumeric, group = "institution")]
-    pub sub_mchid: Option<String>,
+merchant_request! {
+    /// 查询订单 by the merchant's order number; the merchant travels in the query string.
+    #[pay(format = "form", sign = "none")]
+    QueryOrder {
+        /// 商户订单号, the URL path parameter
+        #[pay(path, len = 1..=32, trade_no)]
+        pub out_trade_no: String,
+    }
 }
 
-/// 关闭订单: an unpaid order, by the merchant's number; the merchant travels in the body.
-#[derive(Debug, Clone, PartialEq, Eq, PayRequest)]
-#[pay(format = "json", sign = "none")]
-pub struct CloseOrder {
-    /// 商户订单号, the URL path parameter
-    #[pay(path, len = 1..=32, trade_no)]
-    pub out_trade_no: String,
-    /// 商户号 (直连模式)
-    #[pay(len = 1..=32, alphanumeric, group = "direct")]
-    pub mchid: Option<String>,
-    /// 机构商户号 (机构模式)
-    #[pay(len = 1..=32, alphanumeric, group = "institution")]
-    pub sp_mchid: Option<String>,
-    /// 子商户号 (机构模式)
-    #[pay(len = 1..=32, alphanumeric, group = "institution")]
-    pub sub_mchid: Option<String>,
+merchant_request! {
+    /// 关闭订单: an unpaid order, by the merchant's number; the merchant travels in the body.
+    #[pay(format = "json", sign = "none")]
+    CloseOrder {
+        /// 商户订单号, the URL path parameter
+        #[pay(path, len = 1..=32, trade_no)]
+        pub out_trade_no: String,
+    }
 }
 
 /// `amount` of a refund request.
@@ -85,38 +76,30 @@ pub struct RefundAmount {
     pub currency: String,
 }
 
-/// 申请退款: part or all of a paid order, named by exactly one of `transaction_id` and
-/// `out_trade_no`, under the merchant's refund number (a retry under the same number
-/// refunds once). `amount.refund` above `amount.total` is refused before sending.
-#[derive(Debug, Clone, PartialEq, Eq, PayRequest)]
-#[pay(format = "json", sign = "none", validate_with = check_refund)]
-pub struct RefundRequest {
-    /// 商户号 (直连模式)
-    #[pay(len = 1..=32, alphanumeric, group = "direct")]
-    pub mchid: Option<String>,
-    /// 机构商户号 (机构模式)
-    #[pay(len = 1..=32, alphanumeric, group = "institution")]
-    pub sp_mchid: Option<String>,
-    /// 子商户号 (机构模式)
-    #[pay(len = 1..=32, alphanumeric, group = "institution")]
-    pub sub_mchid: Option<String>,
-    /// 微信支付订单号 (this or out_trade_no)
-    #[pay(len = 1..=32, alphanumeric)]
-    pub transaction_id: Option<String>,
-    /// 商户订单号 (this or transaction_id)
-    #[pay(len = 1..=32, trade_no)]
-    pub out_trade_no: Option<String>,
-    /// 商户退款单号: one refund, however often it is sent
-    #[pay(len = 1..=64, trade_no)]
-    pub out_refund_no: String,
-    /// 退款原因
-    #[pay(len = 1..=80)]
-    pub reason: Option<String>,
-    /// 退款结果回调url
-    #[pay(len = 1..=256, https_url)]
-    pub notify_url: Option<String>,
-    /// 金额信息
-    pub amount: RefundAmount,
+merchant_request! {
+    /// 申请退款: part or all of a paid order, named by exactly one of `transaction_id` and
+    /// `out_trade_no`, under the merchant's refund number (a retry under the same number
+    /// refunds once). `amount.refund` above `amount.total` is refused before sending.
+    #[pay(format = "json", sign = "none", validate_with = check_refund)]
+    RefundRequest {
+        /// 微信支付订单号 (this or out_trade_no)
+        #[pay(len = 1..=32, alphanumeric)]
+        pub transaction_id: Option<String>,
+        /// 商户订单号 (this or transaction_id)
+        #[pay(len = 1..=32, trade_no)]
+        pub out_trade_no: Option<String>,
+        /// 商户退款单号: one refund, however often it is sent
+        #[pay(len = 1..=64, trade_no)]
+        pub out_refund_no: String,
+        /// 退款原因
+        #[pay(len = 1..=80)]
+        pub reason: Option<String>,
+        /// 退款结果回调url
+        #[pay(len = 1..=256, https_url)]
+        pub notify_url: Option<String>,
+        /// 金额信息
+        pub amount: RefundAmount,
+    }
 }
 
 fn check_refund(
@@ -151,22 +134,14 @@ fn check_refund(
     }
 }
 
-/// 查询单笔退款 by the merchant's refund number; the merchant travels in the query string.
-#[derive(Debug, Clone, PartialEq, Eq, PayRequest)]
-#[pay(format = "form", sign = "none")]
-pub struct QueryRefund {
-    /// 商户退款单号, the URL path parameter
-    #[pay(path, len = 1..=64, trade_no)]
-    pub out_refund_no: String,
-    /// 商户号 (直连模式)
-    #[pay(len = 1..=32, alphanumeric, group = "direct")]
-    pub mchid: Option<String>,
-    /// 机构商户号 (机构模式)
-    #[pay(len = 1..=32, alphanumeric, group = "institution")]
-    pub sp_mchid: Option<String>,
-    /// 子商户号 (机构模式)
-    #[pay(len = 1..=32, alphanumeric, group = "institution")]
-    pub sub_mchid: Option<String>,
+merchant_request! {
+    /// 查询单笔退款 by the merchant's refund number; the merchant travels in the query string.
+    #[pay(format = "form", sign = "none")]
+    QueryRefund {
+        /// 商户退款单号, the URL path parameter
+        #[pay(path, len = 1..=64, trade_no)]
+        pub out_refund_no: String,
+    }
 }
 
 /// `amount` of a refund answer or notification.

@@ -449,6 +449,29 @@ fn wrong_merchant(app: &App, mchid: Option<&str>, sp_mchid: Option<&str>) -> Opt
     })
 }
 
+/// A request of `R` after the order: the merchant's `Authorization` over `signed_body`
+/// checked, the request read from `input` (its query string or body) with its path
+/// parameter, and the merchant it names checked; otherwise the gateway's answer.
+fn received<R: PayRequest>(
+    app: &App,
+    (method, headers, uri): (&str, &HeaderMap, &Uri),
+    signed_body: &[u8],
+    input: &[u8],
+    path_params: &[(&str, &str)],
+) -> Result<R, Box<Response>> {
+    if let Some(refused) = sign_refusal(app, method, headers, uri, signed_body) {
+        return Err(Box::new(refused));
+    }
+    let location = if method == "GET" { "query" } else { "body" };
+    let received = R::from_parts(input, path_params, &paywire::decode::Limits::default())
+        .map_err(|e| Box::new(param_error(app, "#", &first_line(&e), location)))?;
+    let named = |name: &str| received.fields.get(name).and_then(paywire::Node::as_str);
+    if let Some(refused) = wrong_merchant(app, named("mchid"), named("sp_mchid")) {
+        return Err(Box::new(refused));
+    }
+    Ok(received.request)
+}
+
 fn global_order(app: &App, out_trade_no: &str) -> Option<Order> {
     app.orders
         .by_merchant_number(out_trade_no, Some(Gateway::WECHAT_GLOBAL))
@@ -494,22 +517,11 @@ pub async fn query(
     uri: Uri,
     axum::extract::Path(out_trade_no): axum::extract::Path<String>,
 ) -> Response {
-    if let Some(refused) = sign_refusal(&app, "GET", &headers, &uri, b"") {
-        return refused;
-    }
-    let query = uri.query().unwrap_or_default();
-    let request = match QueryOrder::from_parts(
-        query.as_bytes(),
-        &[("out_trade_no", &out_trade_no)],
-        &paywire::decode::Limits::default(),
-    ) {
-        Ok(r) => r.request,
-        Err(e) => return param_error(&app, "mchid", &e.to_string(), "query"),
-    };
-    if let Some(refused) =
-        wrong_merchant(&app, request.mchid.as_deref(), request.sp_mchid.as_deref())
+    let query = uri.query().unwrap_or_default().as_bytes();
+    let params = [("out_trade_no", out_trade_no.as_str())];
+    if let Err(refused) = received::<QueryOrder>(&app, ("GET", &headers, &uri), b"", query, &params)
     {
-        return refused;
+        return *refused;
     }
     match global_order(&app, &out_trade_no) {
         Some(order) => signed(&app, StatusCode::OK, &transaction(&app, &order)),
@@ -526,21 +538,11 @@ pub async fn close(
     axum::extract::Path(out_trade_no): axum::extract::Path<String>,
     body: Bytes,
 ) -> Response {
-    if let Some(refused) = sign_refusal(&app, "POST", &headers, &uri, &body) {
-        return refused;
-    }
-    let request = match CloseOrder::from_parts(
-        &body,
-        &[("out_trade_no", &out_trade_no)],
-        &paywire::decode::Limits::default(),
-    ) {
-        Ok(r) => r.request,
-        Err(e) => return param_error(&app, "mchid", &e.to_string(), "body"),
-    };
-    if let Some(refused) =
-        wrong_merchant(&app, request.mchid.as_deref(), request.sp_mchid.as_deref())
+    let params = [("out_trade_no", out_trade_no.as_str())];
+    if let Err(refused) =
+        received::<CloseOrder>(&app, ("POST", &headers, &uri), &body, &body, &params)
     {
-        return refused;
+        return *refused;
     }
     let Some(order) = global_order(&app, &out_trade_no) else {
         return not_found(&app, "订单不存在");
@@ -589,22 +591,15 @@ pub async fn refund(
     uri: Uri,
     body: Bytes,
 ) -> Response {
-    if let Some(refused) = sign_refusal(&app, "POST", &headers, &uri, &body) {
-        return refused;
-    }
-    let request = match RefundRequest::from_body(&body) {
-        Ok(r) => r.request,
-        Err(e) => return param_error(&app, "body", &first_line(&e), "body"),
+    let request = match received::<RefundRequest>(&app, ("POST", &headers, &uri), &body, &body, &[])
+    {
+        Ok(request) => request,
+        Err(refused) => return *refused,
     };
     if let Err(errors) = request.validate() {
         let first = errors.iter().next();
         let field = first.map_or("body".to_owned(), |e| e.path.clone());
         return param_error(&app, &field, &first_line(&errors), "body");
-    }
-    if let Some(refused) =
-        wrong_merchant(&app, request.mchid.as_deref(), request.sp_mchid.as_deref())
-    {
-        return refused;
     }
     if let Some(url) = &request.notify_url {
         if let Err(rule) = crate::loopback::target(url) {
@@ -698,22 +693,12 @@ pub async fn refund_query(
     uri: Uri,
     axum::extract::Path(out_refund_no): axum::extract::Path<String>,
 ) -> Response {
-    if let Some(refused) = sign_refusal(&app, "GET", &headers, &uri, b"") {
-        return refused;
-    }
-    let query = uri.query().unwrap_or_default();
-    let request = match QueryRefund::from_parts(
-        query.as_bytes(),
-        &[("out_refund_no", &out_refund_no)],
-        &paywire::decode::Limits::default(),
-    ) {
-        Ok(r) => r.request,
-        Err(e) => return param_error(&app, "mchid", &e.to_string(), "query"),
-    };
-    if let Some(refused) =
-        wrong_merchant(&app, request.mchid.as_deref(), request.sp_mchid.as_deref())
+    let query = uri.query().unwrap_or_default().as_bytes();
+    let params = [("out_refund_no", out_refund_no.as_str())];
+    if let Err(refused) =
+        received::<QueryRefund>(&app, ("GET", &headers, &uri), b"", query, &params)
     {
-        return refused;
+        return *refused;
     }
     let found = app.orders.all().into_iter().find_map(|o| {
         let refund = o
@@ -754,7 +739,6 @@ fn refund_notification(
 ) -> Option<Outgoing> {
     let config = &app.config.wechat_global;
     let currency = order.extra.get("currency").cloned().unwrap_or_default();
-    let now = unix_now();
     let notice = json!({
         "mchid": config.mchid, "out_trade_no": order.out_trade_no,
         "transaction_id": order.transaction_id, "out_refund_no": refund.out_refund_no,
@@ -763,21 +747,46 @@ fn refund_notification(
         "amount": {"total": order.amount_fen, "refund": refund.amount_fen, "currency": currency,
                    "payer_refund": refund.amount_fen, "payer_currency": currency},
     });
+    event(
+        app,
+        Event {
+            id: format!("EV-{}", refund.refund_id),
+            event_type: "REFUND.SUCCESS",
+            summary: "退款成功",
+            original_type: "refund",
+        },
+        &notice,
+        url,
+    )
+}
+
+/// What a notification announces, besides its encrypted resource.
+struct Event {
+    id: String,
+    event_type: &'static str,
+    summary: &'static str,
+    original_type: &'static str,
+}
+
+/// A v3 notification: `resource` encrypted with the APIv3 key (associated data and
+/// original type both `event.original_type`), the envelope signed in its headers.
+fn event(app: &App, event: Event, resource: &Value, url: String) -> Option<Outgoing> {
+    let now = unix_now();
     let resource_nonce: String = nonce(app).chars().take(12).collect();
-    let resource = wechat_v3::encrypt_resource(
-        &Secret::new(config.apiv3_key.as_str()),
+    let encrypted = wechat_v3::encrypt_resource(
+        &Secret::new(app.config.wechat_global.apiv3_key.as_str()),
         &resource_nonce,
-        "refund",
-        "refund",
-        &notice.to_string(),
+        event.original_type,
+        event.original_type,
+        &resource.to_string(),
     )
     .ok()?;
     let body = json!({
-        "id": format!("EV-{}", refund.refund_id), "create_time": clock::rfc3339(now),
-        "resource_type": "encrypt-resource", "event_type": "REFUND.SUCCESS", "summary": "退款成功",
-        "resource": {"algorithm": resource.algorithm, "ciphertext": resource.ciphertext,
-                     "associated_data": resource.associated_data, "original_type": resource.original_type,
-                     "nonce": resource.nonce},
+        "id": event.id, "create_time": clock::rfc3339(now),
+        "resource_type": "encrypt-resource", "event_type": event.event_type, "summary": event.summary,
+        "resource": {"algorithm": encrypted.algorithm, "ciphertext": encrypted.ciphertext,
+                     "associated_data": encrypted.associated_data, "original_type": encrypted.original_type,
+                     "nonce": encrypted.nonce},
     })
     .to_string();
     let headers = sign_headers(app, now, body.as_bytes());
@@ -792,42 +801,21 @@ fn refund_notification(
 
 /// The encrypted, signed payment notification for a paid order.
 pub fn notification(app: &App, order: &Order) -> Option<Outgoing> {
-    let config = &app.config.wechat_global;
-    let extra = |k: &str| order.extra.get(k).cloned().unwrap_or_default();
-    let now = unix_now();
-    let transaction = json!({
-        "mchid": config.mchid, "appid": extra("appid"), "out_trade_no": order.out_trade_no,
-        "transaction_id": order.transaction_id, "trade_type": "JSAPI", "trade_state": "SUCCESS",
-        "trade_state_desc": "支付成功", "bank_type": "OTHERS", "attach": extra("attach"),
-        "success_time": clock::rfc3339(now), "payer": {"openid": extra("openid")},
-        "amount": {"total": order.amount_fen, "currency": extra("currency"),
-                   "payer_total": order.amount_fen, "payer_currency": extra("currency")},
-    });
-    let resource_nonce: String = nonce(app).chars().take(12).collect();
-    let resource = wechat_v3::encrypt_resource(
-        &Secret::new(config.apiv3_key.as_str()),
-        &resource_nonce,
-        "transaction",
-        "transaction",
-        &transaction.to_string(),
+    // The transaction as the query answers it, with what the notification adds.
+    let mut transaction = transaction(app, order);
+    transaction["trade_state_desc"] = "支付成功".into();
+    transaction["bank_type"] = "OTHERS".into();
+    event(
+        app,
+        Event {
+            id: format!("EV-{}", order.transaction_id),
+            event_type: "TRANSACTION.SUCCESS",
+            summary: "支付成功",
+            original_type: "transaction",
+        },
+        &transaction,
+        order.notify_url.clone()?,
     )
-    .ok()?;
-    let body = json!({
-        "id": format!("EV-{}", order.transaction_id), "create_time": clock::rfc3339(now),
-        "resource_type": "encrypt-resource", "event_type": "TRANSACTION.SUCCESS", "summary": "支付成功",
-        "resource": {"algorithm": resource.algorithm, "ciphertext": resource.ciphertext,
-                     "associated_data": resource.associated_data, "original_type": resource.original_type,
-                     "nonce": resource.nonce},
-    })
-    .to_string();
-    let headers = sign_headers(app, now, body.as_bytes());
-    Some(Outgoing {
-        url: order.notify_url.clone()?,
-        content_type: "application/json; charset=utf-8",
-        headers,
-        body: body.into_bytes(),
-        ack: Ack::Http2xx,
-    })
 }
 
 /// WeChat Pay Global credentials and keys.
