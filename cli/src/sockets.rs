@@ -25,8 +25,10 @@ pub fn connections_to(port: u16) -> Option<usize> {
     read_any.then_some(count)
 }
 
-/// Whether one socket-table line is a socket whose remote end is `port`, established or
-/// still connecting (`01`, `02`); a server-side socket has `port` as its local end.
+/// Whether one socket-table line is a socket whose remote end is `port` on a loopback
+/// address (where the merchant listens), established or still connecting (`01`, `02`); a
+/// server-side socket has `port` as its local end. Connections to the same port number
+/// on other hosts, which other programs on a shared machine may hold, are not counted.
 fn is_client_of(line: &str, port: u16) -> bool {
     let mut columns = line.split_whitespace();
     let (Some(_slot), Some(_local), Some(remote), Some(state)) = (
@@ -37,10 +39,26 @@ fn is_client_of(line: &str, port: u16) -> bool {
     ) else {
         return false;
     };
-    let remote_port = remote
-        .rsplit_once(':')
-        .and_then(|(_, hex)| u16::from_str_radix(hex, 16).ok());
-    remote_port == Some(port) && matches!(state, "01" | "02")
+    let Some((address, hex_port)) = remote.rsplit_once(':') else {
+        return false;
+    };
+    u16::from_str_radix(hex_port, 16).ok() == Some(port)
+        && is_loopback(address)
+        && matches!(state, "01" | "02")
+}
+
+/// Whether a socket table's address (hex, in the kernel's byte order) is loopback:
+/// 127.0.0.0/8, `::1`, or IPv4-mapped 127.0.0.0/8.
+fn is_loopback(address: &str) -> bool {
+    match address.len() {
+        // The first octet is the last byte printed (little-endian).
+        8 => address.ends_with("7F"),
+        32 => {
+            address == "00000000000000000000000001000000"
+                || (address.starts_with("0000000000000000FFFF0000") && address.ends_with("7F"))
+        }
+        _ => false,
+    }
 }
 
 /// The largest [`connections_to`] seen while it runs, sampled every millisecond or so.
@@ -115,6 +133,12 @@ mod tests {
         assert!(is_client_of(v6, 8080));
         assert!(!is_client_of("", 8080));
         assert!(!is_client_of("garbage", 8080));
+        // The same port number on another host (10.0.0.1) is someone else's server.
+        let elsewhere =
+            "   4: 0100007F:9C43 0100000A:1F90 01 00000000:00000000 00:00000000 00000000  0 0 4 1";
+        assert!(!is_client_of(elsewhere, 8080));
+        let mapped = "   5: 0000000000000000FFFF00000100007F:9C44 0000000000000000FFFF00000100007F:1F90 01 0:0 0:0 0 0 0 5 1";
+        assert!(is_client_of(mapped, 8080));
     }
 
     #[test]
