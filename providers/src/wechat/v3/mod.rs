@@ -197,6 +197,30 @@ fn header<'h>(headers: &'h http::HeaderMap, name: &'static str) -> Result<&'h st
         .ok_or(VerifyError::MissingHeader { name })
 }
 
+/// A fresh request nonce: 32 upper-case hex characters from the system's random number
+/// generator (WeChat Pay asks for a random string of at most 32; reusing one within the
+/// timestamp window may be refused as a replay).
+pub fn fresh_nonce() -> String {
+    let mut bytes = [0u8; 16];
+    // AWS-LC's generator fails only when the system has no randomness at all; the time
+    // then still gives a nonce that does not repeat within the process.
+    if aws_lc_rs::rand::fill(&mut bytes).is_err() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        bytes = now.to_be_bytes();
+    }
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+/// The request timestamp: Unix seconds now (the gateway refuses one more than five
+/// minutes off its clock).
+pub fn timestamp_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
 /// Verifies a response or notification: the `Wechatpay-Signature` over
 /// `TIMESTAMP\nNONCE\nBODY\n` with the key named by `Wechatpay-Serial`, then the
 /// timestamp against `now` (±[`TIMESTAMP_WINDOW`] seconds).
