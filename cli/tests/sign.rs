@@ -61,7 +61,7 @@ fn sign_reports_every_violation_and_exits_2() {
     assert!(
         lines
             .iter()
-            .any(|l| l.starts_with("#/total_fee: range 1..=999999999, got 0")),
+            .any(|l| l.starts_with("#/total_fee: range 1..=999999999 fen, got 0 fen")),
         "{stderr}"
     );
     assert!(output.stdout.is_empty());

@@ -71,6 +71,8 @@ pub enum Actual {
     Chars(u64),
     /// An integer.
     Int(i128),
+    /// An amount in fen (a `Fen` or `Yuan` field), shown with its unit.
+    Fen(u64),
     /// The value's text.
     Text(String),
     /// Set (for group conflicts).
@@ -104,6 +106,11 @@ impl fmt::Display for Actual {
             Actual::Bytes(n) => write!(f, "{n} bytes"),
             Actual::Chars(n) => write!(f, "{n} characters"),
             Actual::Int(i) => write!(f, "{i}"),
+            Actual::Fen(n) => write!(
+                f,
+                "{n} fen ({} yuan)",
+                crate::money::Fen::new(*n).to_yuan_string()
+            ),
             Actual::Text(s) => f.write_str(&preview(s)),
             Actual::Set => f.write_str("a value"),
         }
@@ -162,6 +169,15 @@ impl fmt::Display for SchemaError {
                         _ => write!(f, "write at least {} characters", b.min),
                     }
                 }
+                // Amounts speak in fen, the unit the bounds are declared in.
+                Rule::Range(b) if matches!(self.actual, Actual::Fen(_)) && b.unbounded_above() => {
+                    write!(f, "{path}: range {b} fen, got {actual}; write at least {} fen", b.min)
+                }
+                Rule::Range(b) if matches!(self.actual, Actual::Fen(_)) => write!(
+                    f,
+                    "{path}: range {b} fen, got {actual}; write an amount from {} to {} fen",
+                    b.min, b.max
+                ),
                 Rule::Range(b) if b.unbounded_above() => {
                     write!(f, "{path}: range {b}, got {actual}; write at least {}", b.min)
                 }

@@ -58,7 +58,7 @@ pub fn validate_into(object: &dyn FieldAccess, at: &Path<'_>, errors: &mut Schem
                 None => {}
             }
         }
-        check_rules(field.rules, &value, &path, errors);
+        check_rules(field.rules, field.kind, &value, &path, errors);
         validate_nested(&value, &path, errors);
         if let Kind::Indexed { count, .. } = field.kind {
             check_count(object, schema, &value, count, at, errors);
@@ -165,7 +165,14 @@ fn check_groups(
     in_use.map(|(group, _)| group)
 }
 
-fn check_rules(rules: &[Rule], value: &Wire<'_>, path: &Path<'_>, errors: &mut SchemaErrors) {
+fn check_rules(
+    rules: &[Rule],
+    kind: Kind,
+    value: &Wire<'_>,
+    path: &Path<'_>,
+    errors: &mut SchemaErrors,
+) {
+    let amount = matches!(kind, Kind::Fen | Kind::Yuan);
     for rule in rules {
         let actual = match *rule {
             Rule::Len(bounds) => value
@@ -179,7 +186,10 @@ fn check_rules(rules: &[Rule], value: &Wire<'_>, path: &Path<'_>, errors: &mut S
             Rule::Range(bounds) => value
                 .as_integer()
                 .filter(|&i| i < bounds.min || i > bounds.max)
-                .map(Actual::Int),
+                .map(|i| match u64::try_from(i) {
+                    Ok(fen) if amount => Actual::Fen(fen),
+                    _ => Actual::Int(i),
+                }),
             Rule::OneOf(allowed) => value
                 .with_text(|t| (!allowed.contains(&t)).then(|| t.to_owned()))
                 .flatten()

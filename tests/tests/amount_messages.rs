@@ -63,7 +63,52 @@ fn a_range_open_above_reads_as_at_least() {
     order.total_fee = paywire::Fen::new(0);
     let message = order.validate().unwrap_err().to_string();
     assert!(
-        message.contains("write a value from 1 to 999999999"),
+        message.contains("write an amount from 1 to 999999999 fen"),
         "{message}"
     );
+}
+
+#[test]
+fn a_range_violation_on_an_amount_speaks_in_fen() {
+    let mut order = swiftpass::sample();
+    order.total_fee = paywire::Fen::new(1_000_000_000);
+    let message = order.validate().unwrap_err().to_string();
+    assert!(
+        message.contains("got 1000000000 fen (10000000.00 yuan)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("write an amount from 1 to 999999999 fen"),
+        "{message}"
+    );
+    // A yuan string speaks in fen too: its bounds are declared in fen.
+    let refund = xorpay::Refund {
+        aoid: "a1".into(),
+        price: paywire::Yuan(paywire::Fen::new(0)),
+    };
+    let message = refund.validate().unwrap_err().to_string();
+    assert!(message.contains("write at least 1 fen"), "{message}");
+    // Counts stay plain integers.
+    let answer = swiftpass::RefundQueryAnswer {
+        version: None,
+        charset: None,
+        sign_type: None,
+        status: "0".into(),
+        message: None,
+        result_code: "0".into(),
+        mch_id: "7551000001".into(),
+        device_info: None,
+        nonce_str: "n".into(),
+        err_code: None,
+        err_msg: None,
+        out_trade_no: Some("A1".into()),
+        transaction_id: None,
+        out_transaction_id: None,
+        refund_count: Some(51),
+        refunds: Vec::new(),
+    };
+    let message = paywire::PayObject::validate_object(&answer)
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("range 0..=50, got 51;"), "{message}");
 }

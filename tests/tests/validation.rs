@@ -92,7 +92,7 @@ fn weidoufu_pay_type_total_fee_and_notify_url() {
         report(r.validate()),
         vec![
             ("#/pay_type".into(), "one_of", Actual::Text("3".into())),
-            ("#/total_fee".into(), "range", Actual::Int(0)),
+            ("#/total_fee".into(), "range", Actual::Fen(0)),
             (
                 "#/notify_url".into(),
                 "url",
@@ -106,7 +106,7 @@ fn weidoufu_pay_type_total_fee_and_notify_url() {
     r.total_fee = Fen::new(1_000_000_000);
     assert_eq!(
         report(r.validate()),
-        one("#/total_fee", "range", Actual::Int(1_000_000_000))
+        one("#/total_fee", "range", Actual::Fen(1_000_000_000))
     );
 }
 
@@ -521,7 +521,7 @@ fn xorpay_rules() {
         vec![
             ("#/aid".into(), "required", Actual::Missing),
             ("#/pay_type".into(), "one_of", Actual::Text("wechat".into())),
-            ("#/price".into(), "range", Actual::Int(0)),
+            ("#/price".into(), "range", Actual::Fen(0)),
             (
                 "#/return_url".into(),
                 "url",
