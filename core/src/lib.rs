@@ -35,10 +35,12 @@
 //! it never opens a socket.
 
 #![forbid(unsafe_code)]
+#![cfg_attr(paywire_docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 mod body;
 #[cfg(feature = "client")]
+#[cfg_attr(paywire_docsrs, doc(cfg(feature = "client")))]
 pub mod client;
 pub mod decode;
 mod encode;
@@ -48,6 +50,7 @@ pub mod indexed;
 pub mod json_schema;
 mod json_text;
 #[cfg(feature = "rsa")]
+#[cfg_attr(paywire_docsrs, doc(cfg(feature = "rsa")))]
 pub mod keys;
 pub mod ledger;
 mod money;

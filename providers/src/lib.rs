@@ -14,6 +14,7 @@
 //! line, `paywire-axum`, the demo and the soak read that list instead of naming gateways.
 
 #![forbid(unsafe_code)]
+#![cfg_attr(paywire_docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 pub mod feat;

@@ -58,6 +58,7 @@ mod refund;
 pub use memory::MemoryLedger;
 pub use payment::{Expected, Mismatch, MustMatch, Payment};
 #[cfg(feature = "redis")]
+#[cfg_attr(paywire_docsrs, doc(cfg(feature = "redis")))]
 pub use redis::RedisLedger;
 pub use refund::{HeldRefund, Refund, RefundClaim, RefundState};
 

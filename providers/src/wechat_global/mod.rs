@@ -19,6 +19,7 @@ mod steps;
 
 pub use lifecycle::*;
 #[cfg(feature = "client")]
+#[cfg_attr(paywire_docsrs, doc(cfg(feature = "client")))]
 pub use refresh::{PlatformKeysRefresh, RefreshError};
 pub use registry::*;
 pub use request::{

@@ -46,7 +46,7 @@ pub struct MiniappPay {
     /// 支付宝必传,在小程序内获取 buyer_id
     #[pay(len = 1..=32, required_if(pay_type = 2), group = "alipay")]
     pub buyer_id: Option<String>,
-    /// 你平台的回调地址 例如:http://www.your.com/notify_url
+    /// 你平台的回调地址 例如:`http://www.your.com/notify_url`
     #[pay(len = 1..=128, url)]
     pub notify_url: String,
     /// 附加信息,回调时原样传回 例如:{test:'test1_params'}
