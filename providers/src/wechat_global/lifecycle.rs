@@ -354,6 +354,33 @@ fn signed_request(
         })
 }
 
+/// A GET whose merchant travels in the query string: `path?query`, signed as such.
+fn get_with_query(
+    base_url: &str,
+    path: &str,
+    query: &paywire::Body,
+    signing: Signing<'_>,
+) -> Result<HttpRequest, Error> {
+    let target = path_and_query(path, query.as_bytes());
+    signed_request(http::Method::GET, base_url, &target, None, signing)
+}
+
+/// A POST of a JSON body.
+fn post_json(
+    base_url: &str,
+    path: &str,
+    body: &paywire::Body,
+    signing: Signing<'_>,
+) -> Result<HttpRequest, Error> {
+    signed_request(
+        http::Method::POST,
+        base_url,
+        path,
+        Some(body.as_bytes().to_vec()),
+        signing,
+    )
+}
+
 /// `GET /v3/global/transactions/out-trade-no/{out_trade_no}?mchid=...`.
 pub fn query_request(
     base_url: &str,
@@ -362,23 +389,16 @@ pub fn query_request(
     timestamp: i64,
     nonce: &str,
 ) -> Result<HttpRequest, Error> {
-    let body = query.to_unsigned_body()?;
     let path = format!(
         "/v3/global/transactions/out-trade-no/{}",
         path_segment(&query.out_trade_no)
     );
-    let target = path_and_query(&path, body.as_bytes());
-    signed_request(
-        http::Method::GET,
-        base_url,
-        &target,
-        None,
-        Signing {
-            signer,
-            timestamp,
-            nonce,
-        },
-    )
+    let signing = Signing {
+        signer,
+        timestamp,
+        nonce,
+    };
+    get_with_query(base_url, &path, &query.to_unsigned_body()?, signing)
 }
 
 /// `POST /v3/global/transactions/out-trade-no/{out_trade_no}/close`.
@@ -389,22 +409,16 @@ pub fn close_request(
     timestamp: i64,
     nonce: &str,
 ) -> Result<HttpRequest, Error> {
-    let body = close.to_unsigned_body()?;
     let path = format!(
         "/v3/global/transactions/out-trade-no/{}/close",
         path_segment(&close.out_trade_no)
     );
-    signed_request(
-        http::Method::POST,
-        base_url,
-        &path,
-        Some(body.as_bytes().to_vec()),
-        Signing {
-            signer,
-            timestamp,
-            nonce,
-        },
-    )
+    let signing = Signing {
+        signer,
+        timestamp,
+        nonce,
+    };
+    post_json(base_url, &path, &close.to_unsigned_body()?, signing)
 }
 
 /// The refund path.
@@ -418,18 +432,12 @@ pub fn refund_request(
     timestamp: i64,
     nonce: &str,
 ) -> Result<HttpRequest, Error> {
-    let body = refund.to_unsigned_body()?;
-    signed_request(
-        http::Method::POST,
-        base_url,
-        REFUND_PATH,
-        Some(body.as_bytes().to_vec()),
-        Signing {
-            signer,
-            timestamp,
-            nonce,
-        },
-    )
+    let signing = Signing {
+        signer,
+        timestamp,
+        nonce,
+    };
+    post_json(base_url, REFUND_PATH, &refund.to_unsigned_body()?, signing)
 }
 
 /// `GET /v3/global/refunds/out-refund-no/{out_refund_no}?mchid=...`.
@@ -440,23 +448,16 @@ pub fn refund_query_request(
     timestamp: i64,
     nonce: &str,
 ) -> Result<HttpRequest, Error> {
-    let body = query.to_unsigned_body()?;
     let path = format!(
         "{REFUND_PATH}/out-refund-no/{}",
         path_segment(&query.out_refund_no)
     );
-    let target = path_and_query(&path, body.as_bytes());
-    signed_request(
-        http::Method::GET,
-        base_url,
-        &target,
-        None,
-        Signing {
-            signer,
-            timestamp,
-            nonce,
-        },
-    )
+    let signing = Signing {
+        signer,
+        timestamp,
+        nonce,
+    };
+    get_with_query(base_url, &path, &query.to_unsigned_body()?, signing)
 }
 
 /// Reads a signed answer: a 2xx answer must carry a valid signature from a known platform
@@ -531,12 +532,5 @@ pub fn open_refund_notification(
     now: i64,
     apiv3_key: &Secret,
 ) -> Result<(OpenedNotification, RefundNotice), VerifyError> {
-    let opened = wechat_v3::open_notification(keys, headers, body, now, apiv3_key)?;
-    let fields = paywire::decode::parse_body(
-        paywire::schema::Format::Json,
-        opened.plaintext.as_bytes(),
-        &paywire::decode::Limits::default(),
-    )?;
-    let notice = paywire::verify::decode_checked::<RefundNotice>(fields)?.value;
-    Ok((opened, notice))
+    super::response::open_resource(keys, headers, body, now, apiv3_key)
 }

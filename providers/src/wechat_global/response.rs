@@ -270,15 +270,27 @@ pub fn open_notification(
     now: i64,
     apiv3_key: &Secret,
 ) -> Result<(OpenedNotification, Transaction), VerifyError> {
+    open_resource(keys, headers, body, now, apiv3_key)
+}
+
+/// Verifies and decrypts a v3 notification and decodes its resource as `T`: decrypted
+/// means authentic, and `T`'s declared rules are checked all the same. What the payment
+/// and the refund notifications share.
+pub(crate) fn open_resource<T: PayResponse>(
+    keys: &PlatformKeys,
+    headers: &http::HeaderMap,
+    body: &[u8],
+    now: i64,
+    apiv3_key: &Secret,
+) -> Result<(OpenedNotification, T), VerifyError> {
     let opened = wechat_v3::open_notification(keys, headers, body, now, apiv3_key)?;
-    // Decrypted means authentic; the declared rules are checked all the same.
     let fields = paywire::decode::parse_body(
         paywire::schema::Format::Json,
         opened.plaintext.as_bytes(),
         &paywire::decode::Limits::default(),
     )?;
-    let transaction = paywire::verify::decode_checked::<Transaction>(fields)?.value;
-    Ok((opened, transaction))
+    let resource = paywire::verify::decode_checked::<T>(fields)?.value;
+    Ok((opened, resource))
 }
 
 /// Whether an answer asks for the same request again (`SYSTEM_ERROR`: "请用相同参数重新
