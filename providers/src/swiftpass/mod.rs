@@ -4,6 +4,7 @@
 //! [`WapPayRsa`], SHA256withRSA over the same sorted string without a key, base64
 //! (`sign_type` RSA_1_256), signed with the merchant's private key.
 
+mod answer;
 mod lifecycle;
 mod registry;
 mod request;

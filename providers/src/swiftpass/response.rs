@@ -1,5 +1,6 @@
 //! SwiftPass responses and payment notifications, verified over every received field.
 
+use super::answer::answer;
 use paywire::decode::{self, Limits};
 use paywire::keys::PublicKey;
 use paywire::ledger::{MustMatch, OrderKey, Payment};
@@ -182,61 +183,31 @@ pub fn verify_response(
 /// The name payments of this gateway are keyed under in a [`Ledger`](paywire::ledger::Ledger).
 pub const GATEWAY: &str = "swiftpass";
 
-/// A payment notification. Its sorted `k=v` signature does not escape values, so a
-/// holder of one signed notification could merge two neighbouring members into one value
-/// (`transaction_id` = `4200…&version=2.0`) and still pass the signature: every identity,
-/// amount, status and time member therefore has a strict format that such a value fails,
-/// and the members a payment needs are required whenever `pay_result` says paid.
-#[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
-#[pay(format = "xml", sign = "md5-sorted", sign_key = "key")]
-pub struct PayNotification {
-    /// 版本号
-    #[pay(len = ..=8)]
-    pub version: Option<String>,
-    /// 字符集
-    #[pay(len = ..=8)]
-    pub charset: Option<String>,
-    /// 签名方式
-    #[pay(one_of("MD5", "RSA_1_256"))]
-    pub sign_type: Option<String>,
-    /// 返回状态码: 0 表示成功
-    #[pay(len = 1..=16, alphanumeric)]
-    pub status: String,
-    /// 返回信息
-    pub message: Option<String>,
-    /// 业务结果: 0 表示成功
-    #[pay(len = 1..=16, alphanumeric)]
-    pub result_code: String,
-    /// 商户号
-    #[pay(len = 1..=45, alphanumeric)]
-    pub mch_id: String,
-    /// 设备号
-    #[pay(len = ..=32)]
-    pub device_info: Option<String>,
-    /// 随机字符串
-    #[pay(len = 1..=32, alphanumeric)]
-    pub nonce_str: String,
-    /// 错误代码
-    pub err_code: Option<String>,
-    /// 错误代码描述
-    pub err_msg: Option<String>,
-    /// 商户订单号 (required when paid)
-    #[pay(len = 1..=45, trade_no, required_if(pay_result = "0"))]
-    pub out_trade_no: Option<String>,
-    /// 平台订单号 (required when paid)
-    #[pay(len = 1..=64, alphanumeric, required_if(pay_result = "0"))]
-    pub transaction_id: Option<String>,
-    /// 总金额,单位:分 (required when paid)
-    #[pay(required_if(pay_result = "0"))]
-    pub total_fee: Option<Fen>,
-    /// 支付结果: 0 表示成功
-    #[pay(len = 1..=16, alphanumeric)]
-    pub pay_result: Option<String>,
-    /// 支付完成时间, yyyyMMddHHmmss (required when paid)
-    #[pay(compact_time, required_if(pay_result = "0"))]
-    pub time_end: Option<String>,
-    /// 商户附加信息
-    pub attach: Option<String>,
+answer! {
+    /// A payment notification. Its sorted `k=v` signature does not escape values, so a
+    /// holder of one signed notification could merge two neighbouring members into one value
+    /// (`transaction_id` = `4200…&version=2.0`) and still pass the signature: every identity,
+    /// amount, status and time member therefore has a strict format that such a value fails,
+    /// and the members a payment needs are required whenever `pay_result` says paid.
+    PayNotification {
+        /// 商户订单号 (required when paid)
+        #[pay(len = 1..=45, trade_no, required_if(pay_result = "0"))]
+        pub out_trade_no: Option<String>,
+        /// 平台订单号 (required when paid)
+        #[pay(len = 1..=64, alphanumeric, required_if(pay_result = "0"))]
+        pub transaction_id: Option<String>,
+        /// 总金额,单位:分 (required when paid)
+        #[pay(required_if(pay_result = "0"))]
+        pub total_fee: Option<Fen>,
+        /// 支付结果: 0 表示成功
+        #[pay(len = 1..=16, alphanumeric)]
+        pub pay_result: Option<String>,
+        /// 支付完成时间, yyyyMMddHHmmss (required when paid)
+        #[pay(compact_time, required_if(pay_result = "0"))]
+        pub time_end: Option<String>,
+        /// 商户附加信息
+        pub attach: Option<String>,
+    }
 }
 
 impl PayNotification {
