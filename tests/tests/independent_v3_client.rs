@@ -6,41 +6,40 @@
 //! download verifies and decrypts, and a refund's answer, its refund notification and its
 //! query verify (the notification decrypts) in the same client.
 //!
-//! Where `python3` or its `cryptography` package is missing the test says so and passes,
-//! except under CI (`CI` set; `.ci/run` installs the package).
+//! A published SDK nobody here wrote drives it too: `tests/fixtures/wechatpayv3_sdk.py`
+//! runs PyPI's `wechatpayv3` (minibear2021/wechatpayv3), whose `callback` verifies and
+//! decrypts the sandbox's payment and refund notifications and refuses them tampered.
+//!
+//! Where `python3` or the package a test needs is missing the test says so and passes,
+//! except under CI (`CI` set; `.ci/run` installs the packages).
 
 use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
 use serde_json::Value;
 use std::process::Command;
 
-fn python_with_cryptography() -> bool {
+fn python_with(package: &str) -> bool {
     let found = Command::new("python3")
-        .args(["-c", "import cryptography"])
+        .args(["-c", &format!("import {package}")])
         .output()
         .is_ok_and(|o| o.status.success());
     if !found {
         assert!(
             std::env::var_os("CI").is_none(),
-            "CI must provide python3 with cryptography (see .ci/run)"
+            "CI must provide python3 with {package} (see .ci/run)"
         );
-        eprintln!("skipped: python3 with the cryptography package is not installed");
+        eprintln!("skipped: python3 with the {package} package is not installed");
     }
     found
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_v3_client_written_from_the_published_rules_works_against_the_sandbox() {
-    if !python_with_cryptography() {
-        return;
-    }
-    let sandbox = Sandbox::start(SandboxConfig::default(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+/// Runs `script` (under `tests/fixtures`) against a fresh sandbox with the WeChat Pay
+/// Global merchant's credentials, plus `extra` arguments; its JSON report on stdout.
+async fn run_against_sandbox(sandbox: &Sandbox, script: &str, extra: &[String]) -> Value {
     let config = sandbox.config().clone();
     let root = env!("CARGO_MANIFEST_DIR");
     let keys = format!("{root}/../sandbox/keys");
-    let args = [
-        format!("{root}/fixtures/v3_client.py"),
+    let mut args = vec![
+        format!("{root}/fixtures/{script}"),
         "--base".into(),
         sandbox.base_url(Gateway::WECHAT_GLOBAL),
         "--sandbox".into(),
@@ -56,6 +55,7 @@ async fn a_v3_client_written_from_the_published_rules_works_against_the_sandbox(
         "--platform-cert".into(),
         format!("{keys}/platform_certificate.pem"),
     ];
+    args.extend_from_slice(extra);
     let output = tokio::process::Command::new("python3")
         .args(&args)
         .output()
@@ -68,6 +68,18 @@ async fn a_v3_client_written_from_the_published_rules_works_against_the_sandbox(
     );
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     println!("{report:#}");
+    report
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_v3_client_written_from_the_published_rules_works_against_the_sandbox() {
+    if !python_with("cryptography") {
+        return;
+    }
+    let sandbox = Sandbox::start(SandboxConfig::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let report = run_against_sandbox(&sandbox, "v3_client.py", &[]).await;
 
     let placed = &report["placed"];
     assert_eq!(placed["status"], 200, "{placed}");
@@ -136,4 +148,62 @@ async fn a_v3_client_written_from_the_published_rules_works_against_the_sandbox(
     assert_eq!(refund["query"]["status"], 200);
     assert_eq!(refund["query"]["answer_verified"], true);
     assert_eq!(refund["query"]["answer"]["status"], "SUCCESS");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_published_v3_sdk_verifies_and_decrypts_the_sandbox_s_notifications() {
+    if !python_with("wechatpayv3") {
+        return;
+    }
+    let sandbox = Sandbox::start(SandboxConfig::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let extra = ["--platform-serial".to_owned(), sandbox.platform_serial()];
+    let report = run_against_sandbox(&sandbox, "wechatpayv3_sdk.py", &extra).await;
+
+    // The SDK raises on an answer whose signature does not verify, so a status here is
+    // an answer it verified.
+    assert_eq!(report["placed"]["status"], 200, "{report}");
+    assert!(report["placed"]["answer"]["prepay_id"]
+        .as_str()
+        .unwrap()
+        .starts_with("wx"));
+    assert_eq!(report["paid"], 200);
+
+    let payment = &report["payment"];
+    assert_eq!(payment["received"], true, "{payment}");
+    let opened = &payment["callback"];
+    assert_eq!(opened["event_type"], "TRANSACTION.SUCCESS", "{payment}");
+    let transaction = &opened["resource"];
+    assert_eq!(transaction["trade_state"], "SUCCESS");
+    assert_eq!(transaction["amount"]["total"], 10);
+    assert_eq!(transaction["amount"]["currency"], "HKD");
+    assert_eq!(
+        transaction["out_trade_no"],
+        report["refund"]["answer"]["out_trade_no"]
+    );
+    assert_eq!(
+        payment["tampered_callback"],
+        Value::Null,
+        "refused tampered"
+    );
+
+    let refund = &report["refund"];
+    assert_eq!(refund["status"], 200, "{refund}");
+    assert_eq!(refund["answer"]["amount"]["refund"], 4);
+    let notice = &report["refund_notification"];
+    assert_eq!(notice["received"], true, "{notice}");
+    assert_eq!(
+        notice["callback"]["event_type"], "REFUND.SUCCESS",
+        "{notice}"
+    );
+    let refunded = &notice["callback"]["resource"];
+    assert_eq!(refunded["refund_status"], "SUCCESS");
+    assert_eq!(refunded["amount"]["refund"], 4);
+    assert_eq!(refunded["amount"]["currency"], "HKD");
+    assert_eq!(refunded["out_refund_no"], refund["answer"]["out_refund_no"]);
+    assert_eq!(notice["tampered_callback"], Value::Null, "refused tampered");
+
+    assert_eq!(report["refund_query"]["status"], 200);
+    assert_eq!(report["refund_query"]["answer"]["status"], "SUCCESS");
 }
