@@ -85,6 +85,15 @@ mod sealed {
             out_refund_no: &str,
             amount_fen: i64,
         ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+        /// Deletes the refund and takes it off the payment's refunded sum.
+        fn delete_refund(
+            conn: &mut Self::Connection,
+            gateway: &str,
+            out_trade_no: &str,
+            out_refund_no: &str,
+            amount_fen: i64,
+        ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
     }
 }
 
@@ -234,6 +243,39 @@ macro_rules! backend {
                 .await?;
                 sqlx::query(concat!(
                     "UPDATE paywire_payments SET refunded_fen = refunded_fen + ",
+                    $p3,
+                    " WHERE gateway = ",
+                    $p1,
+                    " AND out_trade_no = ",
+                    $p2
+                ))
+                .bind(gateway)
+                .bind(out_trade_no)
+                .bind(amount_fen)
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            }
+
+            async fn delete_refund(
+                conn: &mut Self::Connection,
+                gateway: &str,
+                out_trade_no: &str,
+                out_refund_no: &str,
+                amount_fen: i64,
+            ) -> Result<(), sqlx::Error> {
+                sqlx::query(concat!(
+                    "DELETE FROM paywire_refunds WHERE gateway = ",
+                    $p1,
+                    " AND out_refund_no = ",
+                    $p2
+                ))
+                .bind(gateway)
+                .bind(out_refund_no)
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query(concat!(
+                    "UPDATE paywire_payments SET refunded_fen = refunded_fen - ",
                     $p3,
                     " WHERE gateway = ",
                     $p1,

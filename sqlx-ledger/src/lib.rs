@@ -46,7 +46,7 @@ mod backend;
 mod refund;
 
 pub use backend::Backend;
-pub use refund::{refund_once, Refund, Refunded};
+pub use refund::{refund_once, release_refund, Refund, Refunded, Released};
 
 use backend::NewPayment;
 use paywire::ledger::{Expected, Mismatch, Payment};

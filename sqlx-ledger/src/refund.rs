@@ -97,3 +97,62 @@ pub async fn refund_once<DB: Backend>(
         refunded: fen(refunded),
     })
 }
+
+/// What [`release_refund`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "a released refund is taken off the order when the transaction commits"]
+pub enum Released {
+    /// Deleted in your transaction: the order has now `refunded` of `paid` refunded.
+    /// Commit to free the room for another refund.
+    Released {
+        /// The order's paid amount.
+        paid: Fen,
+        /// Refunded so far, without the released refund.
+        refunded: Fen,
+    },
+    /// No refund is recorded under this number for this order: nothing to release.
+    NotRecorded,
+    /// The number is recorded with another order or amount: not this refund, nothing
+    /// released.
+    Conflict,
+}
+
+/// Takes back a refund [`refund_once`] recorded, for a refund the gateway refused: its
+/// row is deleted and its amount taken off the order's refunded sum, under the order's
+/// payment row lock like [`refund_once`].
+///
+/// Call it only when the gateway answered that it did not make the refund. A refund sent
+/// without an answer may have been made: keep its row, query the refund (or send it
+/// again under the same number) instead; released, its room could be refunded twice.
+pub async fn release_refund<DB: Backend>(
+    tx: &mut Transaction<'_, DB>,
+    refund: &Refund<'_>,
+) -> Result<Released, Error> {
+    let requested = column(refund.amount)?;
+    if !DB::lock_payment(&mut *tx, refund.gateway, refund.out_trade_no).await? {
+        return Ok(Released::NotRecorded);
+    }
+    let Some(before) = DB::find_refund(&mut *tx, refund.gateway, refund.out_refund_no).await?
+    else {
+        return Ok(Released::NotRecorded);
+    };
+    if before.out_trade_no != refund.out_trade_no || before.amount_fen != requested {
+        return Ok(Released::Conflict);
+    }
+    let payment = DB::find_payment(&mut *tx, refund.gateway, refund.out_trade_no)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    DB::delete_refund(
+        &mut *tx,
+        refund.gateway,
+        refund.out_trade_no,
+        refund.out_refund_no,
+        requested,
+    )
+    .await?;
+    let fen = |n: i64| Fen::new(u64::try_from(n).unwrap_or(0));
+    Ok(Released::Released {
+        paid: fen(payment.amount_fen),
+        refunded: fen(payment.refunded_fen - requested),
+    })
+}

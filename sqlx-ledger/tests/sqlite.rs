@@ -4,7 +4,9 @@
 
 mod support;
 
-use paywire_sqlx::{apply_once, begin, migrate, refund_once, Applied, Refund, Refunded};
+use paywire_sqlx::{
+    apply_once, begin, migrate, refund_once, release_refund, Applied, Refund, Refunded, Released,
+};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::SqlitePool;
 use support::{expected, payment, SHOP_TABLE};
@@ -218,5 +220,61 @@ async fn refunds_are_applied_once_per_number_and_never_above_what_was_paid() {
         amount: fen(0),
     };
     assert!(refund_once(&mut tx, &zero).await.is_err());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+async fn release(pool: &SqlitePool, order: &str, number: &str, fen: u64) -> Released {
+    let mut tx = begin(pool).await.unwrap();
+    let refund = Refund {
+        gateway: "swiftpass",
+        out_trade_no: order,
+        out_refund_no: number,
+        amount: paywire::Fen::new(fen),
+    };
+    let found = release_refund(&mut tx, &refund).await.unwrap();
+    if matches!(found, Released::Released { .. }) {
+        tx.commit().await.unwrap();
+    }
+    found
+}
+
+#[tokio::test]
+async fn a_refund_the_gateway_refused_is_released_and_frees_its_room() {
+    let (pool, dir) = shop(&["F1"]).await;
+    assert_eq!(deliver(&pool, "F1", 100).await, Applied::Fresh);
+    let fen = paywire::Fen::new;
+    assert!(matches!(
+        refund(&pool, "F1", "R1", 70).await,
+        Refunded::Fresh { .. }
+    ));
+    assert!(matches!(
+        refund(&pool, "F1", "R2", 40).await,
+        Refunded::AbovePaid { .. }
+    ));
+    // Another amount under the number is not the refund that was recorded: nothing freed.
+    assert_eq!(release(&pool, "F1", "R1", 30).await, Released::Conflict);
+    assert_eq!(release(&pool, "F1", "R9", 70).await, Released::NotRecorded);
+    assert_eq!(
+        release(&pool, "F1", "R1", 70).await,
+        Released::Released {
+            paid: fen(100),
+            refunded: fen(0)
+        }
+    );
+    assert_eq!(release(&pool, "F1", "R1", 70).await, Released::NotRecorded);
+    assert_eq!(
+        refund(&pool, "F1", "R2", 40).await,
+        Refunded::Fresh {
+            paid: fen(100),
+            refunded: fen(40)
+        }
+    );
+    let (refunded, rows): (i64, i64) = sqlx::query_as(
+        "SELECT refunded_fen, (SELECT count(*) FROM paywire_refunds) FROM paywire_payments",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((refunded, rows), (40, 1));
     let _ = std::fs::remove_dir_all(dir);
 }
