@@ -11,7 +11,7 @@
 mod refunds;
 
 use crate::demo::{Demo, Row};
-use crate::merchant::{Fault, FaultCounts, MerchantLedger, MerchantOptions};
+use crate::merchant::{database, Fault, FaultCounts, MerchantLedger, MerchantOptions};
 use crate::sockets::PeakConnections;
 use paywire::ledger::Ledger;
 use paywire_providers::GATEWAYS;
@@ -450,7 +450,7 @@ async fn soak(
     let refunds = refunds::refund_all(
         demo.clone(),
         paid_orders(&demo),
-        refund_ledgers(&placement.merchant, options.instances.max(1))?,
+        refund_books(&placement.merchant, options.instances.max(1)).await?,
     )
     .await;
     reporter.finish();
@@ -479,17 +479,30 @@ fn paid_orders(demo: &Demo) -> Vec<refunds::PaidOrder> {
         .collect()
 }
 
-/// Each instance's refund ledger: the payments' shared store where it is one apart from
-/// the shop (memory, Redis); for the SQL soaks, one shared in-memory store (refunds in
-/// the shop's own transaction are `paywire_sqlx::refund_once`, tested on its own).
-fn refund_ledgers(merchant: &MerchantLedger, instances: usize) -> Result<Vec<Ledger>, String> {
-    match merchant {
-        MerchantLedger::Separate(make) => (0..instances).map(|i| make(i)).collect(),
-        _ => {
-            let shared = Ledger::in_memory();
-            Ok((0..instances).map(|_| shared.clone()).collect())
-        }
+/// Each instance's refund books: a refund ledger over the payments' shared store where
+/// that store is apart from the shop (memory, Redis), else the shop's own database (each
+/// instance its own pool), where refunds are recorded by `paywire_sqlx::refund_once`.
+async fn refund_books(
+    merchant: &MerchantLedger,
+    instances: usize,
+) -> Result<Vec<refunds::RefundBooks>, String> {
+    let mut books = Vec::with_capacity(instances);
+    for i in 0..instances {
+        books.push(match merchant {
+            MerchantLedger::Separate(make) => refunds::RefundBooks::Ledger(make(i)?),
+            MerchantLedger::Sqlite(file) => refunds::RefundBooks::Sqlite(
+                database::sqlite(file, false)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            ),
+            MerchantLedger::Postgres(url) => refunds::RefundBooks::Postgres(
+                database::postgres(url, false)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            ),
+        });
     }
+    Ok(books)
 }
 
 /// Kills the soak's Redis or PostgreSQL once `after` orders are placed and starts it

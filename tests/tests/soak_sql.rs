@@ -1,7 +1,9 @@
 //! The soak's merchant (paywire-axum, faults injected around it and inside its write)
 //! with every fault on, the death and the panic after the write included: inside the
 //! shop's own transaction (a SQLite file; PostgreSQL shared by three instances, killed and
-//! restarted mid-run) nothing is lost and nothing applied twice; with a ledger apart from
+//! restarted mid-run) nothing is lost and nothing applied twice, and the refunds that
+//! follow, recorded in the same database by every instance at once, are never lost, made
+//! twice or above what was paid; with a ledger apart from
 //! the shop's database the payments written before a death are applied again, and the
 //! soak says so.
 
@@ -24,8 +26,24 @@ fn every_fault(ledger: SoakLedger, orders: u32, instances: usize) -> SoakOptions
     }
 }
 
-fn assert_nothing_lost_or_doubled(report: &paywire_cli::soak::SoakReport, orders: u32) {
+fn assert_nothing_lost_or_doubled(
+    report: &paywire_cli::soak::SoakReport,
+    orders: u32,
+    books: &str,
+) {
     assert!(report.passed(), "{report:#?}");
+    // The refunds went through the shop's own database, every instance at once.
+    let refunds = &report.refunds;
+    assert_eq!(refunds.books, books, "{refunds:?}");
+    assert!(
+        refunds.committed > 0 && refunds.held_back > 0,
+        "{refunds:?}"
+    );
+    assert_eq!(
+        (refunds.lost, refunds.applied_twice, refunds.above_paid),
+        (0, 0, 0),
+        "{refunds:?}"
+    );
     assert_eq!((report.lost, report.applied_twice), (0, 0), "{report:#?}");
     assert_eq!(
         report.applied as u32,
@@ -44,7 +62,7 @@ fn assert_nothing_lost_or_doubled(report: &paywire_cli::soak::SoakReport, orders
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_a_sqlite_transaction_every_fault_loses_nothing_and_doubles_nothing() {
     let report = run(&every_fault(SoakLedger::Sqlite, 60, 1)).await.unwrap();
-    assert_nothing_lost_or_doubled(&report, 60);
+    assert_nothing_lost_or_doubled(&report, 60, "sqlite");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -61,7 +79,7 @@ async fn in_a_postgres_transaction_three_instances_and_a_restart_lose_nothing_an
         ..every_fault(SoakLedger::Postgres(None), 100, 3)
     };
     let report = run(&options).await.unwrap();
-    assert_nothing_lost_or_doubled(&report, 100);
+    assert_nothing_lost_or_doubled(&report, 100, "postgres");
     assert!(report.ledger_restarted, "{report:#?}");
 }
 

@@ -7,7 +7,7 @@
 //! gateway waits, connections dropped mid-answer) and inside the shop's write (a failed
 //! write, a death before or after the write, a slow write, a panic after the write).
 
-mod database;
+pub(crate) mod database;
 mod faults;
 mod front;
 mod shop;

@@ -1,23 +1,32 @@
 //! The soak's refunds: after the payments settle, every paid order of a gateway that
 //! declares refunds is refunded by every merchant instance at once, each through its own
-//! refund ledger over one shared store: half, the rest, and one fen more than was paid.
+//! refund books over one shared store: half, the rest, and one fen more than was paid.
+//! The books are the merchant's ledger: a refund ledger over the payments' store (memory,
+//! Redis), or the shop's own SQL database, where `paywire_sqlx::refund_once` records the
+//! refund in a transaction before it is sent and `release_refund` takes it back when the
+//! gateway refuses it.
 //! The report counts what the ledgers let through and what the gateway (the sandbox) then
 //! holds: refunds lost (committed but absent), made twice (more refunds at the gateway
 //! than refund numbers committed), and orders refunded above what was paid.
 
 use crate::demo::Demo;
-use paywire::ledger::{Ledger, OrderKey, Refund, RefundClaim};
+use paywire::ledger::{HeldRefund, Ledger, OrderKey, Refund, RefundClaim};
 use paywire::Fen;
 use paywire_providers::registry::{Found, Step, Stepping};
 use paywire_providers::GATEWAYS;
 use paywire_sandbox::Gateway;
+use paywire_sqlx::{Backend, Refunded, Released};
 use serde::Serialize;
+use sqlx::{PgPool, Pool, SqlitePool};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 /// What the refund phase did and found.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RefundReport {
+    /// Where the refunds were recorded: `ledger` (the memory or Redis refund ledger),
+    /// `sqlite` or `postgres` (the shop's own database, in its transactions).
+    pub books: &'static str,
     /// Paid orders refunded.
     pub orders: usize,
     /// Refund attempts (every instance tries every planned refund).
@@ -60,6 +69,104 @@ pub struct PaidOrder {
     pub currency: Option<String>,
 }
 
+/// Where one merchant instance records its refunds.
+#[derive(Clone)]
+pub enum RefundBooks {
+    /// A refund ledger apart from the shop's database (memory, Redis): the refund is
+    /// reserved, committed once the gateway accepted it, released when it refused it.
+    Ledger(Ledger),
+    /// The shop's SQLite file: the refund recorded in a committed transaction before it
+    /// is sent, released when the gateway refused it.
+    Sqlite(SqlitePool),
+    /// The shop's PostgreSQL database, as for SQLite.
+    Postgres(PgPool),
+}
+
+/// A refund the books let through, to be sent.
+enum Reserved<'l> {
+    /// Held in a refund ledger.
+    Held(HeldRefund<'l>),
+    /// Recorded in the shop's database.
+    Recorded,
+}
+
+impl RefundBooks {
+    /// The report's name for these books.
+    fn name(&self) -> &'static str {
+        match self {
+            RefundBooks::Ledger(_) => "ledger",
+            RefundBooks::Sqlite(_) => "sqlite",
+            RefundBooks::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Reserves `refund` (numbered and capped by the books); `None` when they hold it
+    /// back: done, busy with another instance, above what was paid, or a conflict.
+    async fn reserve(&self, order: Order<'_>, refund: &Refund) -> Option<Reserved<'_>> {
+        match self {
+            RefundBooks::Ledger(ledger) => match ledger.claim_refund(refund) {
+                Ok(RefundClaim::Fresh(held)) => Some(Reserved::Held(held)),
+                _ => None,
+            },
+            RefundBooks::Sqlite(pool) => record(pool, sql_refund(order, refund)).await,
+            RefundBooks::Postgres(pool) => record(pool, sql_refund(order, refund)).await,
+        }
+    }
+
+    /// Takes back a refund the gateway refused; whether it was.
+    async fn release(&self, reserved: Reserved<'_>, order: Order<'_>, refund: &Refund) -> bool {
+        match (self, reserved) {
+            (_, Reserved::Held(held)) => held.release().is_ok(),
+            (RefundBooks::Sqlite(pool), Reserved::Recorded) => {
+                release(pool, sql_refund(order, refund)).await
+            }
+            (RefundBooks::Postgres(pool), Reserved::Recorded) => {
+                release(pool, sql_refund(order, refund)).await
+            }
+            (RefundBooks::Ledger(_), Reserved::Recorded) => false,
+        }
+    }
+}
+
+/// An order as the SQL ledger keys it: the gateway's name and the merchant's number.
+type Order<'a> = (&'a str, &'a str);
+
+/// The soak's refund as the SQL ledger keys it.
+fn sql_refund<'a>(
+    (gateway, out_trade_no): Order<'a>,
+    refund: &'a Refund,
+) -> paywire_sqlx::Refund<'a> {
+    paywire_sqlx::Refund {
+        gateway,
+        out_trade_no,
+        out_refund_no: &refund.refund_no,
+        amount: refund.amount,
+    }
+}
+
+/// Records `refund` in its own committed transaction; `Some` when it was fresh.
+async fn record<DB: Backend>(
+    pool: &Pool<DB>,
+    refund: paywire_sqlx::Refund<'_>,
+) -> Option<Reserved<'static>> {
+    let mut tx = paywire_sqlx::begin(pool).await.ok()?;
+    match paywire_sqlx::refund_once(&mut tx, &refund).await {
+        Ok(Refunded::Fresh { .. }) => tx.commit().await.ok().map(|()| Reserved::Recorded),
+        _ => None,
+    }
+}
+
+/// Deletes the refund recorded for `refund`; whether it did.
+async fn release<DB: Backend>(pool: &Pool<DB>, refund: paywire_sqlx::Refund<'_>) -> bool {
+    let Ok(mut tx) = paywire_sqlx::begin(pool).await else {
+        return false;
+    };
+    match paywire_sqlx::release_refund(&mut tx, &refund).await {
+        Ok(Released::Released { .. }) => tx.commit().await.is_ok(),
+        _ => false,
+    }
+}
+
 /// The refund numbers committed, per order.
 type Committed = Mutex<BTreeMap<(Gateway, String), Vec<String>>>;
 
@@ -68,9 +175,12 @@ type Committed = Mutex<BTreeMap<(Gateway, String), Vec<String>>>;
 pub async fn refund_all(
     demo: Arc<Demo>,
     paid: Vec<PaidOrder>,
-    instances: Vec<Ledger>,
+    instances: Vec<RefundBooks>,
 ) -> RefundReport {
-    let report = Arc::new(Mutex::new(RefundReport::default()));
+    let report = Arc::new(Mutex::new(RefundReport {
+        books: instances.first().map_or("", RefundBooks::name),
+        ..RefundReport::default()
+    }));
     let committed: Arc<Committed> = Arc::default();
     let mut tasks = Vec::new();
     for order in &paid {
@@ -92,16 +202,16 @@ pub async fn refund_all(
             if refund_amount.get() == 0 {
                 continue;
             }
-            for ledger in &instances {
+            for books in &instances {
                 let refund = Refund {
                     order: OrderKey::new(gateway.name(), number),
                     refund_no: format!("{number}{suffix}"),
                     amount: refund_amount,
                     paid: *amount,
                 };
-                let (demo, ledger, report, committed) = (
+                let (demo, books, report, committed) = (
                     demo.clone(),
-                    ledger.clone(),
+                    books.clone(),
                     report.clone(),
                     committed.clone(),
                 );
@@ -112,7 +222,7 @@ pub async fn refund_all(
                 tasks.push(tokio::spawn(async move {
                     let outcome = attempt(
                         &demo,
-                        &ledger,
+                        &books,
                         gateway,
                         &number,
                         (gateway_order.as_deref(), currency.as_deref()),
@@ -187,23 +297,22 @@ enum Attempt {
 }
 
 /// One instance's try at one refund: reserved, sent, committed when accepted, released
-/// when refused, left to its lease when unanswered.
+/// when refused, left reserved when unanswered (it may have been made).
 async fn attempt(
     demo: &Demo,
-    ledger: &Ledger,
+    books: &RefundBooks,
     gateway: Gateway,
     number: &str,
     (gateway_order, currency): (Option<&str>, Option<&str>),
     refund: &Refund,
     build: paywire_providers::registry::BuildRefund,
 ) -> Attempt {
-    let held = match ledger.claim_refund(refund) {
-        Ok(RefundClaim::Fresh(held)) => held,
-        _ => return Attempt::HeldBack,
+    let order = (gateway.name(), number);
+    let Some(reserved) = books.reserve(order, refund).await else {
+        return Attempt::HeldBack;
     };
     let Some(credentials) = demo.credentials_of(gateway) else {
-        held.abandon();
-        return Attempt::Unanswered;
+        return unanswered(reserved);
     };
     let base_url = demo.sandbox.call_url(gateway);
     let step = Step {
@@ -221,18 +330,25 @@ async fn attempt(
         },
         Err(e) => Err(e),
     };
-    match found {
-        Ok(Found::Accepted) => match held.commit() {
+    match (found, reserved) {
+        (Ok(Found::Accepted), Reserved::Held(held)) => match held.commit() {
             Ok(()) => Attempt::Committed,
             Err(_) => Attempt::Unanswered,
         },
-        Ok(_) => {
-            let _ = held.release();
+        // Recorded before it was sent: accepted, it is committed already.
+        (Ok(Found::Accepted), Reserved::Recorded) => Attempt::Committed,
+        (Ok(_), reserved) => {
+            let _ = books.release(reserved, order, refund).await;
             Attempt::Refused
         }
-        Err(_) => {
-            held.abandon();
-            Attempt::Unanswered
-        }
+        (Err(_), reserved) => unanswered(reserved),
     }
+}
+
+/// A reserved refund whose outcome is unknown: held for its lease, or kept recorded.
+fn unanswered(reserved: Reserved<'_>) -> Attempt {
+    if let Reserved::Held(held) = reserved {
+        held.abandon();
+    }
+    Attempt::Unanswered
 }
