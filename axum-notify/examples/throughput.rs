@@ -8,9 +8,15 @@
 //! cargo run --release -p paywire-axum --example throughput -- serve memory 127.0.0.1:3900
 //! ```
 //!
-//! Ledgers: `fixed`, `memory`, `redis` (a `redis-server` of its own), `sqlite` (a file in
+//! Ledgers: `fixed`, `floor` (a hand-written minimal verifier, no ledger), `verify` (verified and answered, no ledger: the cost of verifying),
+//! `memory`, `redis` (a `redis-server` of its own), `sqlite` (a file in
 //! a temporary folder), `postgres` (a PostgreSQL cluster of its own).
 
+#[path = "../../providers/benches/swiftpass_floor.rs"]
+mod swiftpass_floor;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use paywire::ledger::{Ledger, Payment};
 use paywire::schema::HexCase;
@@ -84,6 +90,29 @@ async fn serve(ledger: &str, addr: &str) -> Result<(), Box<dyn std::error::Error
     let mut _postgres = None;
     let routes = match ledger {
         "fixed" => axum::Router::new().route("/swiftpass", post(|| async { "success" })),
+        "floor" => {
+            // The floor of verifying: borrowed elements, sorted, MD5 (no strictness, no
+            // rules, no typed value, no ledger).
+            let floor = |body: Bytes| async move {
+                if swiftpass_floor::floor(&body, KEY) {
+                    (StatusCode::OK, "success")
+                } else {
+                    (StatusCode::UNAUTHORIZED, "fail")
+                }
+            };
+            axum::Router::new().route("/swiftpass", post(floor))
+        }
+        "verify" => {
+            // Verified, then answered, with no ledger and no shop: what verifying costs.
+            let receiver = std::sync::Arc::new(swiftpass::receiver(key()));
+            let verify = move |headers: HeaderMap, body: Bytes| async move {
+                match receiver.verify(&headers, &body, 0) {
+                    Ok(_) => (StatusCode::OK, "success"),
+                    Err(_) => (StatusCode::UNAUTHORIZED, "fail"),
+                }
+            };
+            axum::Router::new().route("/swiftpass", post(verify))
+        }
         "memory" => Notifications::new(Instant, Ledger::in_memory())
             .receive(swiftpass::receiver(key()))
             .router(),

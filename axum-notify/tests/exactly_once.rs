@@ -128,7 +128,10 @@ impl Shop for Writes {
 
     async fn apply(&self, _: &Payment) -> Result<(), String> {
         self.count.fetch_add(1, Ordering::SeqCst);
-        tokio::time::sleep(self.slow).await;
+        // A panic before the write's first wait and one after it: both leave the claim.
+        if !self.slow.is_zero() {
+            tokio::time::sleep(self.slow).await;
+        }
         if self.panic {
             panic!("the shop's code panics after its write");
         }
@@ -167,9 +170,18 @@ async fn a_write_slower_than_the_gateway_waits_is_applied_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_that_panics_after_it_happened_keeps_the_order_claimed() {
-    let shop = Writes::new(Duration::ZERO, true);
+    for (pause, order) in [
+        (Duration::ZERO, "PANIC-1"),
+        (Duration::from_millis(5), "PANIC-2"),
+    ] {
+        panics_after_the_write(pause, order).await;
+    }
+}
+
+async fn panics_after_the_write(pause: Duration, order: &str) {
+    let shop = Writes::new(pause, true);
     let url = serve(swiftpass_routes(shop.clone(), Ledger::in_memory())).await + "/swiftpass";
-    let body = swiftpass_notification("PANIC-1");
+    let body = swiftpass_notification(order);
     let gateway = Gateway::PATIENT;
     assert_eq!(gateway.deliver(&url, &body).await, Some(500));
     // The write may have happened: the order is not freed for the next delivery.
