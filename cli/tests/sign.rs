@@ -103,6 +103,42 @@ fn sign_reports_every_violation_and_exits_2() {
 }
 
 #[test]
+fn decode_and_rule_problems_come_in_one_round() {
+    // A string where an amount goes and members missing (decoding), beside an address
+    // that is not one and a URL that is not one (the rules): all four at once, so the
+    // input is mended in one go, and each member reported once.
+    let input = r#"{"mch_id":"7551000001","out_trade_no":"A20240301001","body":"x","total_fee":"abc","mch_create_ip":"1.2.3","notify_url":"not a url","nonce_str":"n1"}"#;
+    let output = paywire(
+        &["sign", "swiftpass/wap", "--key", "k", "--json"],
+        input.as_bytes(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let problems = json_out(&output);
+    let by_path: Vec<(&str, &str)> = problems
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["path"].as_str().unwrap(), p["rule"].as_str().unwrap()))
+        .collect();
+    for expected in [
+        ("#/total_fee", "decode"),
+        ("#/sub_appid", "decode"),
+        ("#/mch_create_ip", "ip"),
+        ("#/notify_url", "url"),
+    ] {
+        assert!(by_path.contains(&expected), "{expected:?} in {by_path:?}");
+    }
+    let mut paths: Vec<&str> = by_path.iter().map(|(path, _)| *path).collect();
+    paths.sort_unstable();
+    paths.dedup();
+    assert_eq!(
+        paths.len(),
+        by_path.len(),
+        "one problem per member: {by_path:?}"
+    );
+}
+
+#[test]
 fn sign_v3_and_feat_carry_an_authorization() {
     let f = fixtures("wechat_v3.json");
     let key = temp_file(

@@ -250,6 +250,11 @@ impl SchemaErrors {
         self.errors.is_empty()
     }
 
+    /// Keeps only the violations `keep` approves.
+    pub(crate) fn retain(&mut self, keep: impl FnMut(&SchemaError) -> bool) {
+        self.errors.retain(keep);
+    }
+
     /// How many.
     pub fn len(&self) -> usize {
         self.errors.len()

@@ -632,3 +632,40 @@ fn order_numbers_a_re_split_notification_could_not_carry_are_refused_when_placed
         one("#/order_id", "len", Actual::Bytes(65))
     );
 }
+
+// ------------------------------------------------- rules on members that did not decode
+
+#[test]
+fn the_rules_are_checked_on_received_members_beside_one_that_did_not_decode() {
+    let body = br#"{"mchid":"1230000109","appid":"wx2421b1c4370ec43b","description":5,
+        "notify_url":"http://merchant.example/notify","out_trade_no":"A1","trade_type":"JSAPY",
+        "merchant_category_code":"4111","amount":{"total":0,"currency":"HKD"},
+        "payer":{"openid":""}}"#;
+    let object =
+        paywire::decode::json::parse_object(body, &paywire::decode::Limits::default()).unwrap();
+    let schema = <wg::JsapiOrder as paywire::PayObject>::OBJECT_SCHEMA;
+    let found: Vec<(String, &str)> =
+        report(paywire::decode::check_received(schema, &object).into_result())
+            .into_iter()
+            .map(|(path, rule, _)| (path, rule))
+            .collect();
+    let expected = [
+        ("#/notify_url", "https_url"),
+        ("#/trade_type", "one_of"),
+        ("#/amount/total", "range"),
+        ("#/payer/openid", "len"),
+    ];
+    for (path, rule) in expected {
+        assert!(
+            found.contains(&(path.to_owned(), rule)),
+            "{path} {rule} in {found:?}"
+        );
+    }
+    // `description` is a number where a string goes: decoding reports it, the rules
+    // leave it out rather than call it missing.
+    assert!(
+        found.iter().all(|(path, _)| path != "#/description"),
+        "{found:?}"
+    );
+    assert_eq!(found.len(), expected.len(), "{found:?}");
+}

@@ -10,11 +10,13 @@ pub mod form;
 pub mod json;
 pub(crate) mod node;
 pub(crate) mod problem;
+mod received;
 pub mod xml;
 
 use crate::schema::Format;
 use node::NodeObject;
 pub use problem::{DecodeErrors, FieldProblem, Problem};
+pub use received::check_received;
 
 /// Size and depth limits for received bodies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

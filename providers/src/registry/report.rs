@@ -4,7 +4,7 @@
 
 use super::options::{SignOptions, VerifyOptions};
 use super::Built;
-use paywire::decode::{json, DecodeError, Limits};
+use paywire::decode::{check_received, json, DecodeError, Limits};
 use paywire::keys::MerchantKey;
 use paywire::schema::Kind;
 use paywire::verify::decode_fields;
@@ -32,34 +32,49 @@ pub struct Outcome {
 }
 
 fn problems_from_decode(e: DecodeError) -> SignFailure {
+    SignFailure::Invalid(decode_problems(e))
+}
+
+fn decode_problems(e: DecodeError) -> Vec<Value> {
     match e {
-        DecodeError::Fields(problems) => SignFailure::Invalid(
-            problems
-                .iter()
-                .map(|p| json!({"path": p.path, "rule": "decode", "message": format!("{}: {}", p.path, p.problem)}))
-                .collect(),
-        ),
-        other => SignFailure::Invalid(vec![json!({"path": "#", "rule": "decode", "message": other.to_string()})]),
+        DecodeError::Fields(problems) => problems
+            .iter()
+            .map(|p| json!({"path": p.path, "rule": "decode", "message": format!("{}: {}", p.path, p.problem)}))
+            .collect(),
+        other => vec![json!({"path": "#", "rule": "decode", "message": other.to_string()})],
     }
 }
 
 fn problems_from_schema(errors: &SchemaErrors) -> SignFailure {
-    SignFailure::Invalid(
-        errors
-            .iter()
-            .map(|e| {
-                json!({"path": e.path, "rule": e.violation.rule_name(), "actual": e.actual.to_string(), "message": e.to_string()})
-            })
-            .collect(),
-    )
+    SignFailure::Invalid(schema_problems(errors))
+}
+
+fn schema_problems(errors: &SchemaErrors) -> Vec<Value> {
+    errors
+        .iter()
+        .map(|e| {
+            json!({"path": e.path, "rule": e.violation.rule_name(), "actual": e.actual.to_string(), "message": e.to_string()})
+        })
+        .collect()
 }
 
 /// The request from JSON keyed by wire names; each problem reported by its path.
+/// When a member does not decode, the rules are still checked on the others, so every
+/// problem comes in one round (a member is reported once: by decoding if it failed there).
 pub fn decode<T: PayRequest>(input: &[u8]) -> Result<T, SignFailure> {
     let object = json::parse_object(input, &Limits::default()).map_err(problems_from_decode)?;
-    match decode_fields::<T>(object) {
+    match decode_fields::<T>(object.clone()) {
         Ok(verified) => Ok(verified.value),
-        Err(VerifyError::Decode(e)) => Err(problems_from_decode(e)),
+        Err(VerifyError::Decode(e)) => {
+            let mut problems = decode_problems(e);
+            let rules = schema_problems(&check_received(T::OBJECT_SCHEMA, &object));
+            for problem in rules {
+                if !problems.iter().any(|p| p["path"] == problem["path"]) {
+                    problems.push(problem);
+                }
+            }
+            Err(SignFailure::Invalid(problems))
+        }
         Err(other) => Err(SignFailure::Usage(other.to_string())),
     }
 }
