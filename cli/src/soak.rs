@@ -451,6 +451,7 @@ async fn soak(
         demo.clone(),
         paid_orders(&demo),
         refund_books(&placement.merchant, options.instances.max(1)).await?,
+        options.fail_rate,
     )
     .await;
     reporter.finish();

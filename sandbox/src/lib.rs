@@ -274,7 +274,7 @@ async fn rotate(State(app): State<Arc<App>>) -> axum::Json<serde_json::Value> {
 }
 
 /// The `lost_answers` fault: a gateway request is processed, then its answer is cut off
-/// (it promises more bytes than it sends, so the connection closes mid-answer).
+/// (its body fails after its first bytes, so the connection closes mid-answer).
 async fn lose_answer(
     State(app): State<Arc<App>>,
     request: axum::extract::Request,
@@ -295,12 +295,15 @@ async fn lose_answer(
     if !lose {
         return response;
     }
+    // The first bytes, then a failed read of the rest: the server aborts the connection
+    // mid-answer, and the client sees a body that never ends properly.
     let (mut parts, _) = response.into_parts();
-    parts.headers.insert(
-        http::header::CONTENT_LENGTH,
-        http::HeaderValue::from_static("4096"),
-    );
-    Response::from_parts(parts, axum::body::Body::from("<xml>"))
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    let cut = futures_util::stream::iter([
+        Ok(axum::body::Bytes::from_static(b"<xml>")),
+        Err(std::io::Error::other("the answer is lost on purpose")),
+    ]);
+    Response::from_parts(parts, axum::body::Body::from_stream(cut))
 }
 
 fn router(app: Arc<App>, port: u16) -> Router {
@@ -370,6 +373,15 @@ impl Sandbox {
             app,
             shutdown: Some(tx),
         })
+    }
+
+    /// Loses the answers of the next `n` gateway requests (as
+    /// [`FaultConfig::lost_answers`] does at start): each is processed, then its
+    /// connection closes before the answer arrives.
+    pub fn lose_next_answers(&self, n: u32) {
+        self.app
+            .lost_answers_left
+            .store(n, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The address it listens on.

@@ -12,7 +12,7 @@
 use crate::demo::Demo;
 use paywire::ledger::{HeldRefund, Ledger, OrderKey, Refund, RefundClaim};
 use paywire::Fen;
-use paywire_providers::registry::{Found, Step, Stepping};
+use paywire_providers::registry::{Found, Lifecycle, Step, Stepping};
 use paywire_providers::GATEWAYS;
 use paywire_sandbox::Gateway;
 use paywire_sqlx::{Backend, Refunded, Released};
@@ -40,9 +40,21 @@ pub struct RefundReport {
     pub held_back: usize,
     /// Sent refunds the gateway refused.
     pub refused: usize,
+    /// Answers to refund requests lost on purpose (the sandbox processed the request,
+    /// then cut its answer off): as many as `--fail-rate` of the refunded orders.
+    pub answers_lost: usize,
+    /// Refunds sent again under their own number after a lost answer, where the gateway
+    /// keys refunds on that number (SwiftPass, WeChat Pay Global).
+    pub resent: usize,
+    /// Refunds left without an answer: at once where sending again could refund twice
+    /// (XorPay has no refund number), elsewhere after every send again went unanswered
+    /// too. Kept reserved in the books (the gateway may have made them), so the check
+    /// below counts each as made at most once.
+    pub unresolved: usize,
     /// Committed refunds the gateway does not hold.
     pub lost: usize,
-    /// Refunds the gateway made beyond the refund numbers committed.
+    /// Refunds the gateway made beyond the refund numbers committed and the refunds left
+    /// unresolved.
     pub applied_twice: usize,
     /// Orders whose refunds at the gateway add up to more than was paid.
     pub above_paid: usize,
@@ -167,28 +179,33 @@ async fn release<DB: Backend>(pool: &Pool<DB>, refund: paywire_sqlx::Refund<'_>)
     }
 }
 
-/// The refund numbers committed, per order.
-type Committed = Mutex<BTreeMap<(Gateway, String), Vec<String>>>;
+/// Per order: the refund numbers committed, and how many refunds were left unresolved.
+type Committed = Mutex<BTreeMap<(Gateway, String), (Vec<String>, usize)>>;
 
-/// Refunds every order of `paid` from `instances` ledgers at once, then checks the
-/// gateway's record.
+/// Refunds every order of `paid` from `instances` ledgers at once, the answers of the
+/// first `fail_rate` × orders refund requests lost, then checks the gateway's record.
 pub async fn refund_all(
     demo: Arc<Demo>,
     paid: Vec<PaidOrder>,
     instances: Vec<RefundBooks>,
+    fail_rate: f64,
 ) -> RefundReport {
     let report = Arc::new(Mutex::new(RefundReport {
         books: instances.first().map_or("", RefundBooks::name),
         ..RefundReport::default()
     }));
+    let refundable = paid
+        .iter()
+        .filter(|o| lifecycle_of(o.gateway).is_some())
+        .count();
+    // Rounded to whole answers; the rate is checked to lie in 0..=1 when the soak starts.
+    demo.sandbox
+        .lose_next_answers((refundable as f64 * fail_rate).round() as u32);
     let committed: Arc<Committed> = Arc::default();
     let mut tasks = Vec::new();
     for order in &paid {
         let (gateway, number, amount) = (&order.gateway, &order.number, &order.amount);
-        let Some(lifecycle) = GATEWAYS
-            .gateway(gateway.name())
-            .and_then(|g| g.lifecycle.as_ref())
-        else {
+        let Some(lifecycle) = lifecycle_of(*gateway) else {
             continue;
         };
         report.lock().unwrap_or_else(|p| p.into_inner()).orders += 1;
@@ -218,36 +235,35 @@ pub async fn refund_all(
                 let (gateway, number) = (*gateway, number.clone());
                 let (gateway_order, currency) =
                     (order.gateway_order.clone(), order.currency.clone());
-                let build = lifecycle.refund;
                 tasks.push(tokio::spawn(async move {
-                    let outcome = attempt(
-                        &demo,
-                        &books,
+                    let order = Ordered {
                         gateway,
-                        &number,
-                        (gateway_order.as_deref(), currency.as_deref()),
-                        &refund,
-                        build,
-                    )
-                    .await;
+                        number: &number,
+                        gateway_order: gateway_order.as_deref(),
+                        currency: currency.as_deref(),
+                        lifecycle,
+                    };
+                    let (outcome, sends) = attempt(&demo, &books, &order, &refund).await;
                     let mut report = report.lock().unwrap_or_else(|p| p.into_inner());
                     report.attempts += 1;
+                    report.answers_lost += sends.lost;
+                    report.resent += sends.resent;
+                    if !matches!(outcome, Attempt::HeldBack | Attempt::NotSent) {
+                        report.sent += 1;
+                    }
+                    let mut committed = committed.lock().unwrap_or_else(|p| p.into_inner());
+                    let entry = committed.entry((gateway, number.clone())).or_default();
                     match outcome {
                         Attempt::HeldBack => report.held_back += 1,
-                        Attempt::Refused => {
-                            report.sent += 1;
-                            report.refused += 1;
+                        Attempt::Refused => report.refused += 1,
+                        Attempt::NotSent => {}
+                        Attempt::Unresolved => {
+                            report.unresolved += 1;
+                            entry.1 += 1;
                         }
-                        Attempt::Unanswered => report.sent += 1,
                         Attempt::Committed => {
-                            report.sent += 1;
                             report.committed += 1;
-                            committed
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .entry((gateway, number))
-                                .or_default()
-                                .push(refund.refund_no.clone());
+                            entry.0.push(refund.refund_no.clone());
                         }
                     }
                 }));
@@ -278,77 +294,124 @@ pub async fn refund_all(
         if at_gateway > amount.get() {
             report.above_paid += 1;
         }
-        let numbers = committed
+        let (numbers, unresolved) = committed
             .get(&(*gateway, number.clone()))
             .cloned()
             .unwrap_or_default();
         let made = order.refunds.len();
-        report.applied_twice += made.saturating_sub(numbers.len());
+        report.applied_twice += made.saturating_sub(numbers.len() + unresolved);
         report.lost += numbers.len().saturating_sub(made);
     }
     report
 }
 
+/// The lifecycle of `gateway`, where it declares one.
+fn lifecycle_of(gateway: Gateway) -> Option<&'static Lifecycle> {
+    GATEWAYS
+        .gateway(gateway.name())
+        .and_then(|g| g.lifecycle.as_ref())
+}
+
+/// A paid order being refunded, and its gateway's steps.
+struct Ordered<'a> {
+    gateway: Gateway,
+    number: &'a str,
+    gateway_order: Option<&'a str>,
+    currency: Option<&'a str>,
+    lifecycle: &'static Lifecycle,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Attempt {
     HeldBack,
+    NotSent,
     Refused,
-    Unanswered,
+    Unresolved,
     Committed,
 }
 
+/// What one attempt's sending met: answers lost, and sends again under the same number.
+#[derive(Default)]
+struct Sends {
+    lost: usize,
+    resent: usize,
+}
+
+/// Times a refund is sent again under its number after a lost answer.
+const RESENDS: usize = 3;
+
 /// One instance's try at one refund: reserved, sent, committed when accepted, released
-/// when refused, left reserved when unanswered (it may have been made).
+/// when refused. Without an answer it is sent again under the same number where the
+/// gateway keys refunds on it; where it does not, sending again could refund twice, so it
+/// is left reserved (it may have been made) and counted unresolved, as it is when every
+/// send again went unanswered too.
 async fn attempt(
     demo: &Demo,
     books: &RefundBooks,
-    gateway: Gateway,
-    number: &str,
-    (gateway_order, currency): (Option<&str>, Option<&str>),
+    order: &Ordered<'_>,
     refund: &Refund,
-    build: paywire_providers::registry::BuildRefund,
-) -> Attempt {
-    let order = (gateway.name(), number);
-    let Some(reserved) = books.reserve(order, refund).await else {
-        return Attempt::HeldBack;
+) -> (Attempt, Sends) {
+    let mut sends = Sends::default();
+    let key = (order.gateway.name(), order.number);
+    let Some(reserved) = books.reserve(key, refund).await else {
+        return (Attempt::HeldBack, sends);
     };
-    let Some(credentials) = demo.credentials_of(gateway) else {
-        return unanswered(reserved);
+    let Some(credentials) = demo.credentials_of(order.gateway) else {
+        unanswered(reserved);
+        return (Attempt::NotSent, sends);
     };
-    let base_url = demo.sandbox.call_url(gateway);
+    let base_url = demo.sandbox.call_url(order.gateway);
     let step = Step {
         base_url: &base_url,
-        order_number: number,
-        gateway_order,
+        order_number: order.number,
+        gateway_order: order.gateway_order,
         credentials,
         paid: refund.paid,
-        currency,
+        currency: order.currency,
     };
-    let found = match build(&step, &refund.refund_no, refund.amount) {
-        Ok(Stepping { request, read }) => match demo.exchange_raw(request).await {
-            Ok(answer) => read(&answer),
-            Err(e) => Err(e),
-        },
-        Err(e) => Err(e),
+    let found = loop {
+        match send(demo, order.lifecycle, &step, refund).await {
+            Ok(found) => break found,
+            Err(_) => {
+                sends.lost += 1;
+                if !order.lifecycle.refund_numbered || sends.resent == RESENDS {
+                    unanswered(reserved);
+                    return (Attempt::Unresolved, sends);
+                }
+                sends.resent += 1;
+            }
+        }
     };
-    match (found, reserved) {
-        (Ok(Found::Accepted), Reserved::Held(held)) => match held.commit() {
+    let outcome = match (found, reserved) {
+        (Found::Accepted, Reserved::Held(held)) => match held.commit() {
             Ok(()) => Attempt::Committed,
-            Err(_) => Attempt::Unanswered,
+            // Made, and still reserved until its lease ends.
+            Err(_) => Attempt::Unresolved,
         },
         // Recorded before it was sent: accepted, it is committed already.
-        (Ok(Found::Accepted), Reserved::Recorded) => Attempt::Committed,
-        (Ok(_), reserved) => {
-            let _ = books.release(reserved, order, refund).await;
+        (Found::Accepted, Reserved::Recorded) => Attempt::Committed,
+        (_, reserved) => {
+            let _ = books.release(reserved, key, refund).await;
             Attempt::Refused
         }
-        (Err(_), reserved) => unanswered(reserved),
-    }
+    };
+    (outcome, sends)
+}
+
+/// Sends the refund once; the gateway's answer read, or why there is none.
+async fn send(
+    demo: &Demo,
+    lifecycle: &Lifecycle,
+    step: &Step<'_>,
+    refund: &Refund,
+) -> Result<Found, String> {
+    let Stepping { request, read } = (lifecycle.refund)(step, &refund.refund_no, refund.amount)?;
+    read(&demo.exchange_raw(request).await?)
 }
 
 /// A reserved refund whose outcome is unknown: held for its lease, or kept recorded.
-fn unanswered(reserved: Reserved<'_>) -> Attempt {
+fn unanswered(reserved: Reserved<'_>) {
     if let Reserved::Held(held) = reserved {
         held.abandon();
     }
-    Attempt::Unanswered
 }

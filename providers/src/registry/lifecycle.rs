@@ -67,4 +67,9 @@ pub struct Lifecycle {
     pub refunds: Option<BuildStep>,
     /// Closes an unpaid order; `None` where the gateway has no close.
     pub close: Option<BuildStep>,
+    /// Whether the gateway keys refunds on the merchant's refund number, so a refund sent
+    /// again under its number (after a lost answer) is answered as before, never made
+    /// twice. Where it is `false` (XorPay) a refund without an answer must not be sent
+    /// again: it stays reserved in the merchant's books until someone checks it.
+    pub refund_numbered: bool,
 }

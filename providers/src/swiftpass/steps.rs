@@ -12,6 +12,7 @@ pub const LIFECYCLE: Lifecycle = Lifecycle {
     refund,
     refunds: Some(refunds),
     close: Some(close),
+    refund_numbered: true,
 };
 
 fn key(step: &Step<'_>) -> Result<Secret, String> {

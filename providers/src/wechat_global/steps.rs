@@ -299,6 +299,7 @@ pub const LIFECYCLE: Lifecycle = Lifecycle {
     refund,
     refunds: None,
     close: Some(close),
+    refund_numbered: true,
 };
 
 fn step_signer(step: &Step<'_>) -> Result<(MerchantSigner, PlatformKeys, String), String> {

@@ -12,6 +12,7 @@ pub const LIFECYCLE: Lifecycle = Lifecycle {
     refund,
     refunds: None,
     close: None,
+    refund_numbered: false,
 };
 
 fn secret(step: &Step<'_>) -> Result<Secret, String> {
