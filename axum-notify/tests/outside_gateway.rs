@@ -9,7 +9,7 @@ use paywire::ledger::{Ledger, OrderKey, Payment};
 use paywire::{Fen, PayRequest, PayResponse, Secret};
 use paywire_axum::{Notifications, Order, Shop};
 use paywire_providers::registry::{
-    self, Endpoint, Gateway, Message, Place, Placing, Receiver, Registry, SignOptions,
+    self, Endpoint, Gateway, Message, Receiver, Registry, SignOptions,
 };
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -70,7 +70,7 @@ static ACME: Gateway = Gateway {
         },
     }],
     receiver: Some(|c| Ok(receiver(registry::need(&c.key, "acme needs --key")?))),
-    sample: |_: &Place<'_>| -> Result<Placing, String> { Err("no sample".into()) },
+    sample: None,
     lifecycle: None,
 };
 

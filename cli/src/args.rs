@@ -47,6 +47,8 @@ pub enum Command {
         platform: PlatformArgs,
         #[command(flatten)]
         apiv3: Apiv3Args,
+        #[command(flatten)]
+        merchant: MerchantArgs,
     },
     /// Builds, signs and sends a request, then verifies the answer and prints both.
     Call {
@@ -254,6 +256,17 @@ impl SigningArgs {
             nonce: self.nonce,
         })
     }
+}
+
+/// The merchant's own ids, which a message must name to be the merchant's.
+#[derive(Args)]
+pub struct MerchantArgs {
+    /// The merchant's WeChat appid (wechat-v2/refund-notify).
+    #[arg(long)]
+    pub appid: Option<String>,
+    /// The merchant's id at the gateway (wechat-v2/refund-notify: mch_id).
+    #[arg(long)]
+    pub mchid: Option<String>,
 }
 
 /// The gateway's keys that verify what it signs, and the time to check against.

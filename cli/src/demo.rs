@@ -126,7 +126,7 @@ impl Demo {
         };
         let keys = MerchantKeys::for_sandbox(&config)?;
         let credentials = GATEWAYS
-            .gateways()
+            .ordering()
             .map(|g| {
                 let gateway = Gateway::of(g.id);
                 (gateway, paywire_sandbox::credentials(&config, gateway))
@@ -304,7 +304,10 @@ impl Demo {
             .map(|(_, c)| c)
             .ok_or_else(|| format!("no credentials for {}", gateway.name()))?;
         let notify_url = self.merchant.notify_url(gateway);
-        let placing = (descriptor.sample)(&Place {
+        let sample = descriptor
+            .sample
+            .ok_or_else(|| format!("{} takes no orders", gateway.name()))?;
+        let placing = sample(&Place {
             base_url: &self.sandbox.base_url(gateway),
             notify_url: &notify_url,
             order_number,
@@ -377,7 +380,7 @@ impl Demo {
     /// declares them.
     pub async fn run_all(&self, out: &mut (dyn Write + Send)) -> Vec<Row> {
         let mut rows = Vec::new();
-        for g in GATEWAYS.gateways() {
+        for g in GATEWAYS.ordering() {
             let mut row = self.flow(Gateway::of(g.id), out).await;
             if row.passed() {
                 row.after = self.after_the_order(row.gateway, &row.order).await;

@@ -120,6 +120,7 @@ fn main() -> ExitCode {
             headers,
             platform,
             apiv3,
+            merchant,
         } => {
             let secrets = key.resolve().and_then(|key| Ok((key, apiv3.resolve()?)));
             let (key, apiv3_key) = match secrets {
@@ -134,6 +135,8 @@ fn main() -> ExitCode {
                 options.headers = verify::headers(&headers)?;
                 options.credentials.key = key.map(paywire::Secret::new);
                 options.credentials.apiv3_key = apiv3_key.map(paywire::Secret::new);
+                options.credentials.appid = merchant.appid;
+                options.credentials.merchant_id = merchant.mchid;
                 Ok(options)
             });
             let outcome = match (GATEWAYS.message(&kind), options) {

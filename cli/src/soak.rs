@@ -192,7 +192,7 @@ impl SoakReport {
 
 /// Every gateway of the registry, in turn.
 fn gateways() -> Vec<Gateway> {
-    GATEWAYS.gateways().map(|g| Gateway::of(g.id)).collect()
+    GATEWAYS.ordering().map(|g| Gateway::of(g.id)).collect()
 }
 
 /// The soak's notification retries: quick, and persistent enough to outlast a claim's
@@ -562,7 +562,7 @@ fn report(
     let orders = demo.sandbox.orders();
     let merchant = &demo.merchant;
     let mut gateways: BTreeMap<&'static str, GatewayReport> = GATEWAYS
-        .gateways()
+        .ordering()
         .map(|g| {
             let report = GatewayReport {
                 notifies: g.receiver.is_some(),

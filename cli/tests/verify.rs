@@ -231,3 +231,57 @@ fn verify_wechat_global_response_and_notification() {
     assert_eq!(short_key.status.code(), Some(1));
     assert!(!String::from_utf8_lossy(&short_key.stdout).contains(apiv3));
 }
+
+/// `wechat-v2/refund-notify` with the fixture of `tests/fixtures/wechat_v2_refund.py`
+/// (Python's `cryptography`; its API key's MD5 starts with `0`, the classic bug): the
+/// merchant's appid and mch_id open it to its refund; another merchant's appid is refused;
+/// a `FAIL` envelope carries nothing to apply; a missing `--appid` is a usage error; the
+/// API key is never printed.
+#[test]
+fn verify_wechat_v2_refund_notification() {
+    let f = fixtures("wechat_v2_refund.json");
+    let text = |name: &str| f[name].as_str().unwrap().to_owned();
+    let (api_key, mch_id) = (text("api_key"), text("mch_id"));
+    let env = [("WX_API_KEY", api_key.as_str())];
+    let verify = |extra: &[&str], body: &str| {
+        let mut args = vec![
+            "verify",
+            "wechat-v2/refund-notify",
+            "--key-env",
+            "WX_API_KEY",
+            "--mchid",
+            &mch_id,
+        ];
+        args.extend_from_slice(extra);
+        common::run(&args, body.as_bytes(), &env)
+    };
+    let envelope = text("envelope");
+    let appid = text("appid");
+
+    let output = verify(&["--appid", &appid], &envelope);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let report = json_out(&output);
+    assert_eq!(report["valid"], true, "{report}");
+    assert_eq!(report["fields"]["out_refund_no"], "R20261206000001");
+    assert_eq!(report["fields"]["refund_fee"], "250");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains(&api_key));
+
+    let output = verify(&["--appid", "wx0000000000000000"], &envelope);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "another merchant's: {output:?}"
+    );
+    assert!(json_out(&output)["reason"]
+        .as_str()
+        .unwrap()
+        .contains("appid"));
+
+    let failed = "<xml><return_code>FAIL</return_code><return_msg>busy</return_msg></xml>";
+    let output = verify(&["--appid", &appid], failed);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(json_out(&output)["fields"]["return_code"], "FAIL");
+
+    let output = verify(&[], &envelope);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+}

@@ -25,13 +25,15 @@ pub mod wechat_global;
 pub mod weidoufu;
 pub mod xorpay;
 
-/// Every shipped gateway, in the order tools list them.
+/// Every shipped gateway, in the order tools list them, then WeChat Pay v2, whose refund
+/// notification is verified here though it takes no order of its own.
 pub static GATEWAYS: registry::Registry = registry::Registry(&[
     &feat::DESCRIPTOR,
     &weidoufu::DESCRIPTOR,
     &swiftpass::DESCRIPTOR,
     &wechat_global::DESCRIPTOR,
     &xorpay::DESCRIPTOR,
+    &wechat::v2::DESCRIPTOR,
 ]);
 
 /// A gateway request as each `request` function builds it, for whatever HTTP client sends

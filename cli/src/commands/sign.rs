@@ -21,7 +21,7 @@ mod tests {
             assert!(!rest.is_empty() && !rest.contains('/'));
         }
         assert_eq!(GATEWAYS.endpoints().count(), 16);
-        assert_eq!(GATEWAYS.messages().count(), 13);
+        assert_eq!(GATEWAYS.messages().count(), 14);
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub const DESCRIPTOR: Gateway = Gateway {
     }],
     messages: &[],
     receiver: None,
-    sample,
+    sample: Some(sample),
     lifecycle: None,
 };
 

@@ -63,6 +63,9 @@ pub type Sign = fn(&'static str, &[u8], &SignOptions) -> Result<Value, SignFailu
 /// input, the options).
 pub type Build = fn(&'static str, &str, &[u8], &SignOptions) -> Result<Built, SignFailure>;
 
+/// Places a gateway's sample order.
+pub type PlaceSample = fn(&Place<'_>) -> Result<Placing, String>;
+
 /// Builds a gateway's notification receiver from the merchant's credentials, or says
 /// which one is missing.
 pub type MakeReceiver = fn(&Credentials) -> Result<Receiver, String>;
@@ -102,8 +105,10 @@ pub struct Gateway {
     /// The receiver of its notifications, from the merchant's credentials; `None` for a
     /// gateway that documents no notification.
     pub receiver: Option<MakeReceiver>,
-    /// Places its sample order (the demo's, the soak's).
-    pub sample: fn(&Place<'_>) -> Result<Placing, String>,
+    /// Places its sample order (the demo's, the soak's); `None` for a protocol with
+    /// messages to verify and no order of its own (WeChat Pay v2's refund notification),
+    /// which the demo and the soak leave out.
+    pub sample: Option<PlaceSample>,
     /// Its steps after the order (the demo's); `None` where none is declared.
     pub lifecycle: Option<Lifecycle>,
 }
@@ -115,6 +120,12 @@ impl Registry {
     /// Every gateway, in registry order.
     pub fn gateways(&self) -> impl Iterator<Item = &'static Gateway> {
         self.0.iter().copied()
+    }
+
+    /// The gateways that take orders (those with a sample order), in registry order: what
+    /// the demo and the soak run.
+    pub fn ordering(&self) -> impl Iterator<Item = &'static Gateway> {
+        self.gateways().filter(|g| g.sample.is_some())
     }
 
     /// The gateway with this id.

@@ -13,6 +13,9 @@ pub struct Credentials {
     /// The merchant's id at the gateway (`--mchid`): WeChat Pay's `mchid`, SwiftPass's
     /// `mch_id`, weidoufu's `access_key`, XorPay's `aid`.
     pub merchant_id: Option<String>,
+    /// The merchant's WeChat appid (`--appid`), which a WeChat Pay v2 refund notification
+    /// must name.
+    pub appid: Option<String>,
     /// The signing key of the digest schemes (`--key`): an MD5 key, a SecretKey, an app
     /// secret.
     pub key: Option<Secret>,
@@ -45,6 +48,7 @@ impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Credentials")
             .field("merchant_id", &self.merchant_id)
+            .field("appid", &self.appid)
             .field("key", &redacted(&self.key))
             .field("token", &redacted(&self.token))
             .field("serial", &self.serial)

@@ -85,7 +85,7 @@ pub const DESCRIPTOR: Gateway = Gateway {
         },
     ],
     receiver: Some(|c| Ok(receiver(verify_key(c)?))),
-    sample,
+    sample: Some(sample),
     lifecycle: Some(super::steps::LIFECYCLE),
 };
 

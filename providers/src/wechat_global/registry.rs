@@ -71,7 +71,7 @@ pub const DESCRIPTOR: Gateway = Gateway {
         let apiv3 = registry::need(&c.apiv3_key, APIV3)?;
         Ok(receiver(platform_keys(c)?, apiv3))
     }),
-    sample,
+    sample: Some(sample),
     lifecycle: Some(steps::LIFECYCLE),
 };
 

@@ -23,7 +23,7 @@ pub const DESCRIPTOR: Gateway = Gateway {
         verify: notify,
     }],
     receiver: Some(|c| Ok(receiver(registry::need(&c.key, KEY)?))),
-    sample,
+    sample: Some(sample),
     lifecycle: None,
 };
 

@@ -50,7 +50,7 @@ pub const DESCRIPTOR: Gateway = Gateway {
         },
     ],
     receiver: Some(|c| Ok(receiver(registry::need(&c.key, KEY)?))),
-    sample,
+    sample: Some(sample),
     lifecycle: Some(super::steps::LIFECYCLE),
 };
 

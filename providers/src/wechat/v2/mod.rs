@@ -12,11 +12,13 @@ use paywire::TextOrNumber;
 use paywire::VerifyError;
 
 mod refund;
+mod registry;
 
 pub use refund::{
     decrypt_req_info, encrypt_req_info, open_refund_notification, RefundInfo, RefundNotification,
     REFUND_NOTIFY_ACK,
 };
+pub use registry::DESCRIPTOR;
 
 /// `WeixinJSBridge.invoke('getBrandWCPayRequest', ...)` parameters (JSAPI, `signType` MD5).
 /// The signature covers exactly `appId, nonceStr, package, signType, timeStamp`.
