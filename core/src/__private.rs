@@ -195,6 +195,7 @@ pub const EMPTY_SCHEMA: Schema = Schema {
     constants: &[],
     allow_unknown: false,
     groups: &[],
+    signed_if: None,
 };
 
 /// The reporting interpreter alone, without the fast check (tests compare the two).

@@ -1,5 +1,6 @@
 //! Error types: [`SchemaErrors`] from validation and [`Error`] from `to_body`.
 
+use crate::decode::node::NodeObject;
 use crate::decode::problem::DecodeErrors;
 use crate::decode::DecodeError;
 use crate::schema::{Condition, Format, Rule, TextFormat};
@@ -376,6 +377,19 @@ pub enum VerifyError {
     /// An encrypted resource that does not decrypt (wrong APIv3 key, or tampered).
     #[error("the encrypted resource does not decrypt: {0}")]
     Decrypt(String),
+    /// The gateway's unsigned failure answer: the message declares `signed_if(member =
+    /// "value")` and `member` holds something else, so it carries no signature. Its
+    /// members are kept to show the gateway's reason; none of them is authenticated, so
+    /// nothing in it may be acted on (a forger can write one as easily as the gateway).
+    #[error("an unsigned failure answer ({member} = {value:?}); nothing in it is authenticated")]
+    Unsigned {
+        /// The member that says whether the message is signed.
+        member: &'static str,
+        /// Its received value (absent: empty).
+        value: String,
+        /// Every member as received.
+        fields: Box<NodeObject>,
+    },
 }
 
 impl VerifyError {

@@ -393,7 +393,8 @@ pub struct Condition {
     pub field: u16,
     /// Its wire name.
     pub wire_name: &'static str,
-    /// The wire value that makes this field required.
+    /// The wire value that makes this field required (for `signed_if`: that makes the
+    /// message signed).
     pub value: &'static str,
 }
 
@@ -452,6 +453,11 @@ pub struct Schema {
     /// Names of the mutually exclusive groups, in declaration order; when non-empty,
     /// exactly one group must be in use.
     pub groups: &'static [&'static str],
+    /// `#[pay(signed_if(status = "0"))]` (responses and notifications): the message is
+    /// signed only when this member holds this value; otherwise it is the gateway's
+    /// unsigned failure answer, which verification returns as
+    /// [`VerifyError::Unsigned`](crate::VerifyError::Unsigned), never as verified.
+    pub signed_if: Option<Condition>,
 }
 
 impl Schema {

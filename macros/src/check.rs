@@ -36,6 +36,8 @@ pub struct Checked {
     pub sign_order: Vec<SignEntry>,
     /// Per field (same index), the index of the field counting its indexed family.
     pub counts: Vec<Option<usize>>,
+    /// `signed_if(member = "value")` resolved: the member's field and the value.
+    pub signed_if: Option<Condition>,
 }
 
 impl std::ops::Deref for Checked {
@@ -52,8 +54,10 @@ pub fn check(cx: &mut Ctxt, container: Container) -> Checked {
     let conditions = resolve_required_if(cx, &container);
     check_sign_positions(cx, &container);
     let counts = resolve_counts(cx, &container);
+    let signed_if = resolve_signed_if(cx, &container);
     Checked {
         counts,
+        signed_if,
         groups: groups(&container),
         sign_order: sign_order(&container),
         conditions,
@@ -231,6 +235,43 @@ fn resolve_required_if(cx: &mut Ctxt, c: &Container) -> Vec<Vec<Condition>> {
         resolved.push(conditions);
     }
     resolved
+}
+
+/// The field `signed_if` names, and a value it can hold.
+fn resolve_signed_if(cx: &mut Ctxt, c: &Container) -> Option<Condition> {
+    let declared = c.signed_if.as_ref()?;
+    let target = declared.field.to_string();
+    let value = &declared.value.value;
+    let owned: Vec<String> = c.fields.iter().map(|f| f.ident.to_string()).collect();
+    let names: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let Some(index) = names.iter().position(|n| *n == target) else {
+        cx.error(
+            declared.field.span(),
+            format!(
+                "`signed_if` names `{target}`, which is not a field of this struct{}",
+                did_you_mean(&target, &names)
+            ),
+        );
+        return None;
+    };
+    let field = &c.fields[index];
+    if !field.one_of.is_empty() && !field.one_of.contains(value) {
+        let listed: Vec<&str> = field.one_of.iter().map(String::as_str).collect();
+        let quoted: Vec<String> = listed.iter().map(|v| format!("\"{v}\"")).collect();
+        cx.error(
+            declared.value.span,
+            format!(
+                "`{target}` is `one_of({})`, so `signed_if({target} = \"{value}\")` would never hold and no message would be signed{}",
+                quoted.join(", "),
+                did_you_mean(value, &listed)
+            ),
+        );
+        return None;
+    }
+    Some(Condition {
+        field: index,
+        value: value.clone(),
+    })
 }
 
 /// The group names, in order of first use.

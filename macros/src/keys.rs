@@ -55,6 +55,8 @@ keys!(
         Crate = "crate",
         /// `validate_with = path::to::check`
         ValidateWith = "validate_with",
+        /// `signed_if(status = "0")` (responses: unsigned failure answers)
+        SignedIf = "signed_if",
     }
 );
 

@@ -166,6 +166,8 @@ pub struct Container {
     pub constants: Vec<Constant>,
     pub fields: Vec<Field>,
     pub validate_with: Option<syn::Path>,
+    /// `signed_if(member = "value")` as written; `check` resolves `member` to a field.
+    pub signed_if: Option<syntax::RequiredIfAttr>,
 }
 
 impl Container {
@@ -469,6 +471,11 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
         refuse_options_the_scheme_ignores(cx, &attrs, scheme);
     }
     let keep_empty = resolve_keep_empty(cx, &attrs, scheme, sign_known && derive != Derive::Object);
+    let signed_if = if sign_known {
+        resolve_signed_if(cx, &attrs, derive, scheme)
+    } else {
+        None
+    };
     let case = resolve_case(cx, &attrs, scheme);
     let sign_field = attrs.sign_field.clone().unwrap_or(Spanned {
         value: "sign".into(),
@@ -508,7 +515,36 @@ pub fn build(cx: &mut Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<
         constants,
         fields,
         validate_with: attrs.validate_with.map(|v| v.value),
+        signed_if,
     })
+}
+
+/// `signed_if` on a response whose scheme signs: an unsigned failure answer beside signed
+/// ones. A request is always signed (paywire signs it), a `sign = "none"` message never.
+fn resolve_signed_if(
+    cx: &mut Ctxt,
+    attrs: &syntax::ContainerAttrs,
+    derive: Derive,
+    scheme: Scheme,
+) -> Option<syntax::RequiredIfAttr> {
+    let declared = attrs.signed_if.as_ref()?;
+    let refused = match derive {
+        Derive::Request => Some("`signed_if` declares the gateway's unsigned failure answers; it goes on a `#[derive(PayResponse)]` struct (a request is always signed)"),
+        Derive::Object => Some("`signed_if` goes on a `#[derive(PayResponse)]` struct; a PayObject travels inside its parent's body"),
+        Derive::Response if scheme == Scheme::None => Some("`signed_if` has no effect under `sign = \"none\"`: nothing of this message is signed; remove it"),
+        Derive::Response => None,
+    };
+    match refused {
+        Some(message) => {
+            cx.error(declared.key, message);
+            None
+        }
+        None => Some(syntax::RequiredIfAttr {
+            key: declared.key,
+            field: declared.field.clone(),
+            value: declared.value.clone(),
+        }),
+    }
 }
 
 /// The struct's named fields; an error at the offending token for any other shape.

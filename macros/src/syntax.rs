@@ -32,6 +32,8 @@ pub struct ContainerAttrs {
     pub constants: Vec<ConstantAttr>,
     pub crate_path: Option<Spanned<syn::Path>>,
     pub validate_with: Option<Spanned<syn::Path>>,
+    /// `signed_if(status = "0")`: the member and value that make the message signed.
+    pub signed_if: Option<RequiredIfAttr>,
     pub doc: String,
 }
 
@@ -371,6 +373,24 @@ pub fn parse_container(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ContainerAttr
                     let path = lit.parse::<syn::Path>()?;
                     let v = Spanned { value: path, span: lit.span() };
                     set_once(cx, &mut out.crate_path, v, span, name, |f| f.span);
+                }
+                // signed_if(status = "0")
+                ContainerKey::SignedIf => {
+                    let content;
+                    parenthesized!(content in meta.input);
+                    let field: Ident = content.parse()?;
+                    content.parse::<Token![=]>()?;
+                    let lit: Lit = content.parse()?;
+                    let value = Spanned {
+                        value: literal_text(&lit)?,
+                        span: lit.span(),
+                    };
+                    let v = RequiredIfAttr {
+                        key: span,
+                        field,
+                        value,
+                    };
+                    set_once(cx, &mut out.signed_if, v, span, name, |f| f.key);
                 }
                 // validate_with = path::to::check  (fn(&Self, &Path, &mut SchemaErrors))
                 ContainerKey::ValidateWith => {

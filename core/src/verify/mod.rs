@@ -63,6 +63,29 @@ pub fn signatures_match(expected: &str, received: &str) -> bool {
     expected.len() == received.len() && bool::from(expected.as_bytes().ct_eq(received.as_bytes()))
 }
 
+/// Refuses the gateway's unsigned failure answer: where `schema` declares
+/// `signed_if(member = "value")` and `member` in `fields` is not `value`, the message
+/// carries no signature by design, and it comes back as [`VerifyError::Unsigned`] with its
+/// members, never as verified. `verify_body` calls it before looking for the signature;
+/// a verifier with a signature check of its own calls it the same way.
+pub fn refuse_unsigned_failure(schema: &Schema, fields: &NodeObject) -> Result<(), VerifyError> {
+    let Some(condition) = schema.signed_if else {
+        return Ok(());
+    };
+    let value = fields
+        .get(condition.wire_name)
+        .and_then(|n| n.as_str())
+        .unwrap_or_default();
+    if value == condition.value {
+        return Ok(());
+    }
+    Err(VerifyError::Unsigned {
+        member: condition.wire_name,
+        value: value.to_owned(),
+        fields: Box::new(fields.clone()),
+    })
+}
+
 /// Takes the signature out of `fields`, refusing a missing or empty one.
 pub fn take_signature(fields: &mut NodeObject, sign_field: &str) -> Result<String, VerifyError> {
     match fields.remove(sign_field) {

@@ -1,7 +1,7 @@
 //! What a `#[derive(PayResponse)]` type is and what verifying one returns: the trait, the
 //! verified message, and typed decoding of verified members.
 
-use super::{split_unsigned, take_signature, Verifying};
+use super::{refuse_unsigned_failure, split_unsigned, take_signature, Verifying};
 use crate::decode::node::{Node, NodeObject};
 use crate::decode::problem::DecodeErrors;
 use crate::decode::{self, Limits};
@@ -81,7 +81,8 @@ pub trait PayResponse: PayObject {
     /// Parses `body` (strictly, in the declared format), verifies the declared signature
     /// over every received field, then decodes and checks the declared rules. Unknown
     /// fields are kept in [`Verified::fields`]; members the signature does not cover are
-    /// in [`Verified::unsigned`].
+    /// in [`Verified::unsigned`]. A type declaring `signed_if(member = "value")` returns
+    /// the gateway's unsigned failure answer as [`VerifyError::Unsigned`].
     fn verify_body(body: &[u8], key: &Self::Key) -> Result<Verified<Self>, VerifyError> {
         Self::verify_body_with(body, key, &Limits::default())
     }
@@ -97,6 +98,7 @@ pub trait PayResponse: PayObject {
         if schema.sign.scheme == SignScheme::None {
             return decode_checked(fields);
         }
+        refuse_unsigned_failure(schema, &fields)?;
         let received = take_signature(&mut fields, schema.sign.field)?;
         let unsigned = split_unsigned(schema, &mut fields);
         Self::Scheme::check(schema, &fields, &received, key)?;

@@ -48,12 +48,7 @@ pub(crate) fn field_schema(c: &Checked, index: usize) -> TokenStream {
     };
     let signed = f.signed(c.scheme);
     let rules = rules(f);
-    let conditions = c.conditions[index].iter().map(|cond| {
-        let index = cond.field as u16;
-        let name = &c.fields[cond.field].wire.value;
-        let value = &cond.value;
-        quote!(_pw::__private::Condition { field: #index, wire_name: #name, value: #value })
-    });
+    let conditions = c.conditions[index].iter().map(|cond| condition(c, cond));
     let group = opt(f.group.as_ref().map(|g| {
         let name = &g.name;
         let required = g.required;
@@ -151,6 +146,7 @@ pub(crate) fn schema(c: &Checked) -> TokenStream {
     });
     let groups = &c.groups;
     let allow_unknown = c.derive == Derive::Response;
+    let signed_if = opt(c.signed_if.as_ref().map(|cond| condition(c, cond)));
     quote! {
         &_pw::__private::Schema {
             name: #name,
@@ -168,6 +164,15 @@ pub(crate) fn schema(c: &Checked) -> TokenStream {
             constants: &[#(#constants),*],
             allow_unknown: #allow_unknown,
             groups: &[#(#groups),*],
+            signed_if: #signed_if,
         }
     }
+}
+
+/// A resolved condition (`required_if`, `signed_if`) as the schema's `Condition`.
+fn condition(c: &Checked, cond: &crate::check::Condition) -> TokenStream {
+    let index = cond.field as u16;
+    let name = &c.fields[cond.field].wire.value;
+    let value = &cond.value;
+    quote!(_pw::__private::Condition { field: #index, wire_name: #name, value: #value })
 }

@@ -5,7 +5,7 @@ macro_rules! answer {
     ($(#[$attr:meta])* $name:ident { $($fields:tt)* }) => {
         $(#[$attr])*
         #[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
-        #[pay(format = "xml", sign = "md5-sorted", sign_key = "key")]
+        #[pay(format = "xml", sign = "md5-sorted", sign_key = "key", signed_if(status = "0"))]
         pub struct $name {
             /// 版本号
             #[pay(len = ..=8)]

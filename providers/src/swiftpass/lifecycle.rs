@@ -371,14 +371,7 @@ where
 {
     let mut fields =
         decode::parse_body(Format::Xml, body, &Limits::default()).map_err(VerifyError::from)?;
-    let text = |name: &str| fields.get(name).and_then(|n| n.as_str()).map(str::to_owned);
-    let status = text("status").unwrap_or_default();
-    if status != "0" {
-        return Err(SwiftpassError::Status {
-            status,
-            message: text("message"),
-        });
-    }
+    verify::refuse_unsigned_failure(T::SCHEMA, &fields).map_err(SwiftpassError::from_unsigned)?;
     check_signature(&mut fields, key)?;
     let verified = verify::decode_checked::<T>(fields)?;
     let result = |name: &str| {

@@ -54,7 +54,12 @@ pub fn check_signature(fields: &mut NodeObject, key: &VerifyKey) -> Result<(), V
 /// The response to `pay.weixin.wap`. Fields the document does not list (such as
 /// `pay_info`) are accepted, signed over, and kept in [`Verified::fields`].
 #[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
-#[pay(format = "xml", sign = "md5-sorted", sign_key = "key")]
+#[pay(
+    format = "xml",
+    sign = "md5-sorted",
+    sign_key = "key",
+    signed_if(status = "0")
+)]
 pub struct WapPayResponse {
     /// 版本号
     pub version: Option<String>,
@@ -108,6 +113,23 @@ impl WapPayResponse {
     }
 }
 
+impl SwiftpassError {
+    /// The gateway's unsigned failure answer (`status` not 0, declared
+    /// `signed_if(status = "0")`) as [`SwiftpassError::Status`]; any other error as is.
+    pub fn from_unsigned(error: VerifyError) -> SwiftpassError {
+        match error {
+            VerifyError::Unsigned { value, fields, .. } => SwiftpassError::Status {
+                status: value,
+                message: fields
+                    .get("message")
+                    .and_then(|n| n.as_str())
+                    .map(str::to_owned),
+            },
+            other => SwiftpassError::Verify(other),
+        }
+    }
+}
+
 /// Why a SwiftPass call did not succeed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SwiftpassError {
@@ -149,18 +171,8 @@ pub fn verify_response(
 ) -> Result<Verified<WapPayResponse>, SwiftpassError> {
     let mut fields =
         decode::parse_body(Format::Xml, body, &Limits::default()).map_err(VerifyError::from)?;
-    let status = fields
-        .get("status")
-        .and_then(|n| n.as_str())
-        .unwrap_or("")
-        .to_owned();
-    if status != "0" {
-        let message = fields
-            .get("message")
-            .and_then(|n| n.as_str())
-            .map(str::to_owned);
-        return Err(SwiftpassError::Status { status, message });
-    }
+    verify::refuse_unsigned_failure(WapPayResponse::SCHEMA, &fields)
+        .map_err(SwiftpassError::from_unsigned)?;
     check_signature(&mut fields, key)?;
     let verified = verify::decode_checked::<WapPayResponse>(fields)?;
     if !verified.value.is_success() {
@@ -244,6 +256,7 @@ pub fn verify_notification(
     key: &VerifyKey,
 ) -> Result<Verified<PayNotification>, VerifyError> {
     let mut fields = decode::parse_body(Format::Xml, body, &Limits::default())?;
+    verify::refuse_unsigned_failure(PayNotification::SCHEMA, &fields)?;
     check_signature(&mut fields, key)?;
     verify::decode_checked::<PayNotification>(fields)
 }
