@@ -229,6 +229,10 @@ pub struct SigningArgs {
     /// Nonce to sign with (WeChat Pay Global).
     #[arg(long)]
     nonce: Option<String>,
+    /// What the order was paid, in fen: a refund whose request names no paid total
+    /// (xorpay/refund) is sent only when it is at most this.
+    #[arg(long)]
+    paid_fen: Option<u64>,
 }
 
 impl SigningArgs {
@@ -254,6 +258,7 @@ impl SigningArgs {
             },
             timestamp: self.timestamp,
             nonce: self.nonce,
+            paid: self.paid_fen.map(paywire::Fen::new),
         })
     }
 }

@@ -50,7 +50,58 @@ fn a_refund_is_not_sent_by_call_without_what_the_order_was_paid() {
     );
     assert_eq!(code, Some(2));
     let reason = out["reason"].as_str().unwrap_or_default();
-    assert!(reason.contains("refund_request"), "{out}");
+    assert!(reason.contains("--paid-fen"), "{out}");
+}
+
+/// With what the order was paid, `call xorpay/refund` sends the refund to the sandbox and
+/// reads its answer; a refund above what was paid is refused before anything is sent.
+#[test]
+fn call_sends_an_xorpay_refund_no_larger_than_what_was_paid() {
+    use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = runtime
+        .block_on(Sandbox::start(
+            SandboxConfig::default(),
+            "127.0.0.1:0".parse().unwrap(),
+        ))
+        .unwrap();
+    let config = SandboxConfig::default();
+    let secret = config.xorpay.app_secret.clone();
+    let base = sandbox.base_url(Gateway::XORPAY);
+    let call = |endpoint: &str, extra: &[&str], input: &serde_json::Value| {
+        let mut args = vec!["call", endpoint, "--base-url", &base, "--key-env", "K"];
+        args.extend_from_slice(extra);
+        let output = common::run(
+            &args,
+            input.to_string().as_bytes(),
+            &[("K", secret.as_str())],
+        );
+        (output.status.code(), common::json_out(&output))
+    };
+    let order = serde_json::json!({"aid": config.xorpay.aid, "name": "充值", "pay_type": "jsapi",
+        "price": "0.50", "order_id": "REFUND-X1", "notify_url": "http://127.0.0.1:9/notify",
+        "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"});
+    let (code, placed) = call("xorpay/jsapi", &[], &order);
+    assert_eq!(code, Some(0), "{placed}");
+    let aoid = placed["fields"]["aoid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    sandbox.pay("REFUND-X1").unwrap();
+
+    let refund = serde_json::json!({"aoid": aoid, "price": "0.20"});
+    let (code, answer) = call("xorpay/refund", &["--paid-fen", "50"], &refund);
+    assert_eq!(code, Some(0), "{answer}");
+    let too_much = serde_json::json!({"aoid": aoid, "price": "0.51"});
+    let (code, refused) = call("xorpay/refund", &["--paid-fen", "50"], &too_much);
+    assert_eq!(code, Some(2), "{refused}");
+    let order = sandbox.orders_numbered("REFUND-X1", Some(Gateway::XORPAY));
+    let refunded: Vec<u64> = order[0].refunds.iter().map(|r| r.amount_fen).collect();
+    assert_eq!(
+        refunded,
+        vec![20],
+        "one refund, the one at most what was paid"
+    );
 }
 
 #[test]

@@ -74,6 +74,9 @@ pub struct SignOptions {
     pub timestamp: Option<i64>,
     /// The nonce to sign with (WeChat Pay v3; default derived from the time and body).
     pub nonce: Option<String>,
+    /// What the order was paid (`--paid-fen`): a refund whose request names no paid total
+    /// (XorPay's) is sent only when it is at most this.
+    pub paid: Option<paywire::Fen>,
 }
 
 /// What verifies one received message.

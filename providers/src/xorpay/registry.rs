@@ -126,18 +126,29 @@ fn resolve_order(
 
 /// A refund is sent only with the amount its order was paid, which the command line
 /// does not know: `xorpay::refund_request` takes it and refuses a refund above it.
+/// A refund, sent only with what the order was paid (`--paid-fen`): XorPay's refund
+/// signature covers neither the order nor a paid total, so nothing else stops a refund
+/// above the payment.
 fn build_refund(
     endpoint: &'static str,
-    _: &str,
+    base_url: &str,
     input: &[u8],
-    _: &SignOptions,
+    options: &SignOptions,
 ) -> Result<registry::Built, SignFailure> {
-    let _: xorpay::Refund = registry::decode(input)?;
-    Err(SignFailure::Usage(format!(
-        "{endpoint} is not sent from here: XorPay's refund signature does not cover the order, \
-         so paywire sends it only with the amount the order was paid \
-         (paywire_providers::xorpay::refund_request), which refuses a refund above it"
-    )))
+    let refund: xorpay::Refund = registry::decode(input)?;
+    let Some(paid) = options.paid else {
+        return Err(SignFailure::Usage(format!(
+            "{endpoint} needs --paid-fen (what the order was paid, in fen): XorPay's refund \
+             signature does not cover the order or its total, so paywire sends a refund only \
+             when it is at most what was paid (paywire_providers::xorpay::refund_request)"
+        )));
+    };
+    let key = registry::required(&options.credentials.key, "--key", endpoint)?;
+    let request = xorpay::refund_request(base_url, &refund, &key, paid)
+        .map_err(|e| SignFailure::Usage(e.to_string()))?;
+    Ok(registry::Built::new(request, |answer, options| {
+        refund_response(answer.body(), options)
+    }))
 }
 
 /// A query's answer, unsigned: decoded strictly, its JSON as the fields.
