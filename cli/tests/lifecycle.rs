@@ -83,10 +83,7 @@ fn call_sends_an_xorpay_refund_no_larger_than_what_was_paid() {
         "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"});
     let (code, placed) = call("xorpay/jsapi", &[], &order);
     assert_eq!(code, Some(0), "{placed}");
-    let aoid = placed["fields"]["aoid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let aoid = placed["fields"]["aoid"].as_str().unwrap().to_owned();
     sandbox.pay("REFUND-X1").unwrap();
 
     let refund = serde_json::json!({"aoid": aoid, "price": "0.20"});

@@ -455,3 +455,56 @@ async fn refund_notify_is_a_verify_kind() {
         .unwrap();
     assert_ne!((payment.verify)(&body, &options).code, 0);
 }
+
+/// The query by WeChat Pay's own id (`GET /v3/global/transactions/id/{transaction_id}`):
+/// the paid order's id, from the query by the merchant's number, finds the same order,
+/// verified; an id the gateway never gave is its signed ORDER_NOT_EXIST.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paid_order_is_found_by_wechat_pay_s_id() {
+    let shop = Shop::start().await;
+    shop.place("WGID1").await;
+    shop.sandbox.pay("WGID1").unwrap();
+    let paid = shop.query("WGID1").await;
+    let by_id = |transaction_id: &str| wg::QueryOrderById {
+        transaction_id: transaction_id.into(),
+        mchid: Some(shop.mchid.clone()),
+        sp_mchid: None,
+        sub_mchid: None,
+    };
+    let request = wg::query_by_id_request(
+        &shop.base(),
+        &by_id(&paid.transaction_id),
+        &shop.signer,
+        unix_now(),
+        "qid",
+    )
+    .unwrap();
+    assert!(
+        request.uri().path().ends_with(&format!(
+            "/v3/global/transactions/id/{}",
+            paid.transaction_id
+        )),
+        "{}",
+        request.uri()
+    );
+    let found = wg::read_query_answer(&shop.keys, &shop.send(request).await, unix_now()).unwrap();
+    assert_eq!(found, paid);
+
+    let request = wg::query_by_id_request(
+        &shop.base(),
+        &by_id("4200000000000000000000000000"),
+        &shop.signer,
+        unix_now(),
+        "qid2",
+    )
+    .unwrap();
+    match wg::read_query_answer(&shop.keys, &shop.send(request).await, unix_now()) {
+        Err(WechatGlobalError::Refused {
+            answer, verified, ..
+        }) => {
+            assert!(verified);
+            assert_eq!(answer.code.as_str(), "ORDER_NOT_EXIST");
+        }
+        other => panic!("{other:?}"),
+    }
+}

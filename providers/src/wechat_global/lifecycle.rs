@@ -1,5 +1,5 @@
 //! WeChat Pay Global after the order: query (`GET /v3/global/transactions/out-trade-no/
-//! {out_trade_no}`), close (`POST .../{out_trade_no}/close`, answered 204), refund
+//! {out_trade_no}`, or `.../id/{transaction_id}` by WeChat Pay's id), close (`POST .../{out_trade_no}/close`, answered 204), refund
 //! (`POST /v3/global/refunds`), refund query (`GET /v3/global/refunds/out-refund-no/
 //! {out_refund_no}`) and the refund notification. Every request carries the v3
 //! `Authorization` over the path and query the gateway sees; every answer, 204 included,
@@ -49,6 +49,17 @@ merchant_request! {
         /// 商户订单号, the URL path parameter
         #[pay(path, len = 1..=32, trade_no)]
         pub out_trade_no: String,
+    }
+}
+
+merchant_request! {
+    /// 查询订单 by WeChat Pay's order id (`transaction_id`, from the order's notification
+    /// or a query); the merchant travels in the query string.
+    #[pay(format = "form", sign = "none")]
+    QueryOrderById {
+        /// 微信支付订单号, the URL path parameter
+        #[pay(path, len = 1..=32, alphanumeric)]
+        pub transaction_id: String,
     }
 }
 
@@ -392,6 +403,27 @@ pub fn query_request(
     let path = format!(
         "/v3/global/transactions/out-trade-no/{}",
         path_segment(&query.out_trade_no)
+    );
+    let signing = Signing {
+        signer,
+        timestamp,
+        nonce,
+    };
+    get_with_query(base_url, &path, &query.to_unsigned_body()?, signing)
+}
+
+/// `GET /v3/global/transactions/id/{transaction_id}?mchid=...`; the answer reads as a
+/// query by the merchant's number does ([`read_query_answer`]).
+pub fn query_by_id_request(
+    base_url: &str,
+    query: &QueryOrderById,
+    signer: &MerchantSigner,
+    timestamp: i64,
+    nonce: &str,
+) -> Result<HttpRequest, Error> {
+    let path = format!(
+        "/v3/global/transactions/id/{}",
+        path_segment(&query.transaction_id)
     );
     let signing = Signing {
         signer,

@@ -32,6 +32,13 @@ pub const DESCRIPTOR: Gateway = Gateway {
             resolve: None,
         },
         Endpoint {
+            name: "wechat-global/query-by-id",
+            schema: wechat_global::QueryOrderById::SCHEMA,
+            sign: steps::sign_v3::<wechat_global::QueryOrderById>,
+            build: steps::build_v3::<wechat_global::QueryOrderById>,
+            resolve: None,
+        },
+        Endpoint {
             name: "wechat-global/close",
             schema: wechat_global::CloseOrder::SCHEMA,
             sign: steps::sign_v3::<wechat_global::CloseOrder>,

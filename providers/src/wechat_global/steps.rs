@@ -3,7 +3,7 @@
 //! the resolve step of a lost order or refund answer, and the demo's steps.
 
 use super::{
-    CloseOrder, QueryOrder, QueryRefund, RefundAmount, RefundRequest, RefundStatus,
+    CloseOrder, QueryOrder, QueryOrderById, QueryRefund, RefundAmount, RefundRequest, RefundStatus,
     WechatGlobalError,
 };
 use crate::registry::{
@@ -45,6 +45,21 @@ impl V3Step for QueryOrder {
         n: &str,
     ) -> Result<HttpRequest, paywire::Error> {
         wg::query_request(base, self, s, t, n)
+    }
+    fn read(keys: &PlatformKeys, answer: &Answer, now: i64) -> Result<Value, WechatGlobalError> {
+        wg::read_query_answer(keys, answer, now).map(to_json)
+    }
+}
+
+impl V3Step for QueryOrderById {
+    fn request(
+        &self,
+        base: &str,
+        s: &MerchantSigner,
+        t: i64,
+        n: &str,
+    ) -> Result<HttpRequest, paywire::Error> {
+        wg::query_by_id_request(base, self, s, t, n)
     }
     fn read(keys: &PlatformKeys, answer: &Answer, now: i64) -> Result<Value, WechatGlobalError> {
         wg::read_query_answer(keys, answer, now).map(to_json)

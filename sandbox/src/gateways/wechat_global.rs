@@ -19,7 +19,7 @@ use paywire::{PayRequest, Secret};
 use paywire_providers::registry::Credentials;
 use paywire_providers::wechat::v3::{self as wechat_v3, Authorization};
 use paywire_providers::wechat_global::{
-    CloseOrder, JsapiOrder, QueryOrder, QueryRefund, RefundRequest,
+    CloseOrder, JsapiOrder, QueryOrder, QueryOrderById, QueryRefund, RefundRequest,
 };
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -43,6 +43,10 @@ pub const SIMULATOR: super::Simulator = super::Simulator {
             .route(
                 "/wechat-global/v3/global/transactions/out-trade-no/{out_trade_no}",
                 axum::routing::get(query),
+            )
+            .route(
+                "/wechat-global/v3/global/transactions/id/{transaction_id}",
+                axum::routing::get(query_by_id),
             )
             .route(
                 "/wechat-global/v3/global/transactions/out-trade-no/{out_trade_no}/close",
@@ -524,6 +528,30 @@ pub async fn query(
         return *refused;
     }
     match global_order(&app, &out_trade_no) {
+        Some(order) => signed(&app, StatusCode::OK, &transaction(&app, &order)),
+        None => not_found(&app, "订单不存在"),
+    }
+}
+
+/// `GET /wechat-global/v3/global/transactions/id/{transaction_id}?mchid=...`.
+pub async fn query_by_id(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    axum::extract::Path(transaction_id): axum::extract::Path<String>,
+) -> Response {
+    let query = uri.query().unwrap_or_default().as_bytes();
+    let params = [("transaction_id", transaction_id.as_str())];
+    if let Err(refused) =
+        received::<QueryOrderById>(&app, ("GET", &headers, &uri), b"", query, &params)
+    {
+        return *refused;
+    }
+    // WeChat Pay gives an order its id when it is paid.
+    let found = app.orders.all().into_iter().find(|o| {
+        o.gateway == Gateway::WECHAT_GLOBAL && o.paid && o.transaction_id == transaction_id
+    });
+    match found {
         Some(order) => signed(&app, StatusCode::OK, &transaction(&app, &order)),
         None => not_found(&app, "订单不存在"),
     }
