@@ -278,3 +278,74 @@ async fn a_refund_the_gateway_refused_is_released_and_frees_its_room() {
     assert_eq!((refunded, rows), (40, 1));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Another pool on the same file: a second instance of the merchant.
+async fn instance(file: &std::path::Path) -> SqlitePool {
+    let options = SqliteConnectOptions::new()
+        .filename(file)
+        .busy_timeout(std::time::Duration::from_secs(30));
+    SqlitePoolOptions::new()
+        .max_connections(2)
+        .connect_with(options)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_refunds_from_three_pools_never_exceed_what_was_paid() {
+    let orders: Vec<String> = (0..10).map(|i| format!("G{i}")).collect();
+    let names: Vec<&str> = orders.iter().map(String::as_str).collect();
+    let (first, dir) = shop(&names).await;
+    let file = dir.join("shop.db");
+    let instances = [first, instance(&file).await, instance(&file).await];
+    for order in &orders {
+        assert_eq!(deliver(&instances[0], order, 100).await, Applied::Fresh);
+    }
+    for order in &orders {
+        // Three instances, each refunding 40 of 100 under its own refund number, twice
+        // (a retry of the same number): two refunds fit, the third never does.
+        let racing: Vec<_> = (0..6)
+            .map(|i| {
+                let pool = instances[i % 3].clone();
+                let order = order.clone();
+                tokio::spawn(async move {
+                    let mut tx = begin(&pool).await.unwrap();
+                    let number = format!("{order}-R{}", i % 3);
+                    let refund = Refund {
+                        gateway: "swiftpass",
+                        out_trade_no: &order,
+                        out_refund_no: &number,
+                        amount: paywire::Fen::new(40),
+                    };
+                    let found = refund_once(&mut tx, &refund).await.unwrap();
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                    tx.commit().await.unwrap();
+                    found
+                })
+            })
+            .collect();
+        let mut fresh = 0;
+        for handle in racing {
+            match handle.await.unwrap() {
+                Refunded::Fresh { refunded, .. } => {
+                    assert!(refunded <= paywire::Fen::new(100));
+                    fresh += 1;
+                }
+                Refunded::Done | Refunded::AbovePaid { .. } => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(fresh, 2, "{order}");
+        let (refunded, recorded): (i64, i64) = sqlx::query_as(
+            "SELECT p.refunded_fen, (SELECT coalesce(sum(amount_fen), 0) FROM paywire_refunds r \
+             WHERE r.gateway = p.gateway AND r.out_trade_no = p.out_trade_no) \
+             FROM paywire_payments p WHERE p.out_trade_no = ?1",
+        )
+        .bind(order)
+        .fetch_one(&instances[0])
+        .await
+        .unwrap();
+        assert_eq!((refunded, recorded), (80, 80), "{order}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
