@@ -317,6 +317,10 @@ pub enum Error {
     /// A received body could not be decoded.
     #[error(transparent)]
     Decode(#[from] DecodeError),
+    /// The request cannot be signed with this key (its `sign_type` names another
+    /// algorithm than the key's).
+    #[error("the request cannot be signed with this key: {0}")]
+    Sign(String),
 }
 
 /// Why a response or notification was not accepted.

@@ -110,6 +110,7 @@ pub trait PayRequest: PayObject {
     /// Validates, signs and encodes the body.
     fn to_body(&self, key: &Self::Key) -> Result<crate::body::Body, Error> {
         self.validate().map_err(Error::Invalid)?;
+        Self::Scheme::check(&Self::SCHEMA.sign, self, key).map_err(Error::Sign)?;
         let signature =
             Self::Scheme::sign(&Self::SCHEMA.sign, self, &|w| self.__write_sign(w), key);
         let mut body = BodyWriter::new(Self::SCHEMA.format.unwrap_or(Format::Json));

@@ -41,10 +41,12 @@
 mod members;
 #[cfg(feature = "rsa")]
 mod rsa;
+mod sign_type;
 mod writer;
 
 pub use crate::words::hex;
 pub use members::Members;
+pub use sign_type::{SignType, SignTypeKey, SignTypeVerify, SignTypeVerifyKey};
 pub use writer::{hmac_sha256_hex, md5_hex, HexDigest, SignWriter};
 
 use crate::schema::SignSpec;
@@ -68,6 +70,14 @@ pub trait Scheme {
 
     /// The signature over `members`, as it travels in the sign field.
     fn sign(members: &Members<'_>, key: &Self::Key) -> String;
+
+    /// Refuses to sign `members` with `key` when the two do not go together (a
+    /// `sign_type` member naming another algorithm than the key's): `to_body` checks it
+    /// before signing. The default accepts every key.
+    fn check(members: &Members<'_>, key: &Self::Key) -> Result<(), String> {
+        let _ = (members, key);
+        Ok(())
+    }
 
     /// The canonical string shown by `sign_string_redacted()`, with any secret written
     /// as `***`. The default is the members as sorted `k=v&k=v`; override it when the
@@ -149,6 +159,13 @@ pub trait Signing {
         key: &Self::Key,
     ) -> Signature;
 
+    /// Whether `object` may be signed with `key` (see [`Scheme::check`]); every built-in
+    /// scheme accepts every key of its type.
+    fn check(spec: &SignSpec, object: &dyn FieldAccess, key: &Self::Key) -> Result<(), String> {
+        let _ = (spec, object, key);
+        Ok(())
+    }
+
     /// The canonical string; `None` writes `***` where a secret goes.
     fn sign_string(
         spec: &SignSpec,
@@ -228,6 +245,10 @@ impl<S: Scheme> Signing for Custom<S> {
         key: &S::Key,
     ) -> Signature {
         Signature::Text(S::sign(&Members::of_object(spec, object), key))
+    }
+
+    fn check(spec: &SignSpec, object: &dyn FieldAccess, key: &S::Key) -> Result<(), String> {
+        S::check(&Members::of_object(spec, object), key)
     }
 
     fn sign_string(
