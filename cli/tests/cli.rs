@@ -176,11 +176,11 @@ fn demo_verbose_shows_each_exchange_with_keys_starred() {
     };
     // Five orders, then the steps after the order: SwiftPass's query, refund (its sample
     // is 1 fen, refunded whole), refund query, refused further refund, a second order,
-    // its close and query (7); WeChat Pay Global's query, two refunds, the refused one,
-    // a second order, its close and query (7); XorPay's query, refund and refused
-    // further refund (3).
-    assert_eq!(count("request"), 5 + 7 + 7 + 3, "{stdout}");
-    assert_eq!(count("answer"), 5 + 7 + 7 + 3, "{stdout}");
+    // its close and query (7); WeChat Pay Global's query, two refunds, its refunds
+    // listed, the refused one, a second order, its close and query (8); XorPay's query,
+    // refund and refused further refund (3).
+    assert_eq!(count("request"), 5 + 7 + 8 + 3, "{stdout}");
+    assert_eq!(count("answer"), 5 + 7 + 8 + 3, "{stdout}");
     assert_eq!(count("notification"), 4, "featapi sends none: {stdout}");
     assert_eq!(
         count("sign string"),

@@ -508,3 +508,65 @@ async fn a_paid_order_is_found_by_wechat_pay_s_id() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Every refund of an order (`GET /v3/global/refunds?out_trade_no=`): two partial refunds
+/// listed, verified, adding up to what was refunded; an order the gateway does not know
+/// is its signed ORDER_NOT_EXIST.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_s_refunds_are_listed_and_add_up() {
+    let shop = Shop::start().await;
+    let (total, currency) = shop.place("WGLIST1").await;
+    shop.sandbox.pay("WGLIST1").unwrap();
+    let (first, second) = (Fen::new(3), Fen::new(4));
+    for (number, amount) in [("WGL-R1", first), ("WGL-R2", second)] {
+        shop.refund("WGLIST1", number, total, amount, &currency, None)
+            .await
+            .unwrap();
+    }
+    let list = |number: &str| wg::QueryRefunds {
+        out_trade_no: number.into(),
+        mchid: Some(shop.mchid.clone()),
+        sp_mchid: None,
+        sub_mchid: None,
+    };
+    let request = wg::refunds_request(
+        &shop.base(),
+        &list("WGLIST1"),
+        &shop.signer,
+        unix_now(),
+        "l1",
+    )
+    .unwrap();
+    assert!(request
+        .uri()
+        .query()
+        .unwrap()
+        .contains("out_trade_no=WGLIST1"));
+    let refunds =
+        wg::read_refunds_answer(&shop.keys, &shop.send(request).await, unix_now()).unwrap();
+    let numbers: Vec<&str> = refunds
+        .data
+        .iter()
+        .map(|r| r.out_refund_no.as_str())
+        .collect();
+    assert_eq!(numbers, ["WGL-R1", "WGL-R2"]);
+    assert_eq!(refunds.refunded(), Fen::new(first.get() + second.get()));
+
+    let request = wg::refunds_request(
+        &shop.base(),
+        &list("WGNONE"),
+        &shop.signer,
+        unix_now(),
+        "l2",
+    )
+    .unwrap();
+    match wg::read_refunds_answer(&shop.keys, &shop.send(request).await, unix_now()) {
+        Err(WechatGlobalError::Refused {
+            answer, verified, ..
+        }) => {
+            assert!(verified);
+            assert_eq!(answer.code.as_str(), "ORDER_NOT_EXIST");
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -20,7 +20,7 @@ mod tests {
             assert!(GATEWAYS.gateway(gateway).is_some(), "{name}");
             assert!(!rest.is_empty() && !rest.contains('/'));
         }
-        assert_eq!(GATEWAYS.endpoints().count(), 17);
+        assert_eq!(GATEWAYS.endpoints().count(), 18);
         assert_eq!(GATEWAYS.messages().count(), 14);
     }
 

@@ -217,6 +217,40 @@ pub struct RefundAnswer {
     pub amount: RefundAmountAnswer,
 }
 
+merchant_request! {
+    /// 查询所有退款: every refund of an order, by the merchant's order number; the
+    /// merchant travels in the query string with it.
+    #[pay(format = "form", sign = "none")]
+    QueryRefunds {
+        /// 商户订单号
+        #[pay(len = 1..=32, trade_no)]
+        pub out_trade_no: String,
+    }
+}
+
+/// The answer to [`QueryRefunds`] (signed in its headers): the order's refunds.
+#[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
+#[pay(format = "json", sign = "none")]
+pub struct RefundList {
+    /// 退款笔数
+    pub total_count: Option<u64>,
+    /// 退款列表
+    pub data: Vec<RefundAnswer>,
+}
+
+impl RefundList {
+    /// What the order's successful refunds add up to.
+    pub fn refunded(&self) -> Fen {
+        Fen::new(
+            self.data
+                .iter()
+                .filter(|r| r.status == Some(RefundStatus::Success))
+                .map(|r| r.amount.refund.get())
+                .sum(),
+        )
+    }
+}
+
 /// The decrypted `resource` of a refund notification (`event_type` REFUND.SUCCESS,
 /// REFUND.ABNORMAL or REFUND.CLOSED). Decrypted means authentic; check it against the
 /// merchant's own refund all the same ([`RefundNotice::matches`]).
@@ -551,6 +585,36 @@ pub fn read_refund_answer(
     now: i64,
 ) -> Result<RefundAnswer, WechatGlobalError> {
     read_signed::<RefundAnswer>(keys, answer, now)
+}
+
+/// `GET /v3/global/refunds?out_trade_no=...&mchid=...`: every refund of the order.
+pub fn refunds_request(
+    base_url: &str,
+    query: &QueryRefunds,
+    signer: &MerchantSigner,
+    timestamp: i64,
+    nonce: &str,
+) -> Result<HttpRequest, Error> {
+    let signing = Signing {
+        signer,
+        timestamp,
+        nonce,
+    };
+    get_with_query(
+        base_url,
+        "/v3/global/refunds",
+        &query.to_unsigned_body()?,
+        signing,
+    )
+}
+
+/// Verifies the answer to [`refunds_request`] and decodes the order's refunds.
+pub fn read_refunds_answer(
+    keys: &PlatformKeys,
+    answer: &http::Response<Vec<u8>>,
+    now: i64,
+) -> Result<RefundList, WechatGlobalError> {
+    read_signed::<RefundList>(keys, answer, now)
 }
 
 /// Verifies (signature, 300 s window) and decrypts a refund notification, and decodes

@@ -39,6 +39,13 @@ pub const DESCRIPTOR: Gateway = Gateway {
             resolve: None,
         },
         Endpoint {
+            name: "wechat-global/refunds",
+            schema: wechat_global::QueryRefunds::SCHEMA,
+            sign: steps::sign_v3::<wechat_global::QueryRefunds>,
+            build: steps::build_v3::<wechat_global::QueryRefunds>,
+            resolve: None,
+        },
+        Endpoint {
             name: "wechat-global/close",
             schema: wechat_global::CloseOrder::SCHEMA,
             sign: steps::sign_v3::<wechat_global::CloseOrder>,

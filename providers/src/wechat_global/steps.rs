@@ -3,8 +3,8 @@
 //! the resolve step of a lost order or refund answer, and the demo's steps.
 
 use super::{
-    CloseOrder, QueryOrder, QueryOrderById, QueryRefund, RefundAmount, RefundRequest, RefundStatus,
-    WechatGlobalError,
+    CloseOrder, QueryOrder, QueryOrderById, QueryRefund, QueryRefunds, RefundAmount, RefundRequest,
+    RefundStatus, WechatGlobalError,
 };
 use crate::registry::{
     self, unix_now, Answer, Built, Found, Lifecycle, Outcome, Resolution, ResolveQuery,
@@ -108,6 +108,24 @@ impl V3Step for QueryRefund {
     }
     fn read(keys: &PlatformKeys, answer: &Answer, now: i64) -> Result<Value, WechatGlobalError> {
         wg::read_refund_answer(keys, answer, now).map(to_json)
+    }
+}
+
+impl V3Step for QueryRefunds {
+    fn request(
+        &self,
+        base: &str,
+        s: &MerchantSigner,
+        t: i64,
+        n: &str,
+    ) -> Result<HttpRequest, paywire::Error> {
+        wg::refunds_request(base, self, s, t, n)
+    }
+    /// The refunds, and what the successful ones add up to (`refunded`, in the order's
+    /// smallest unit).
+    fn read(keys: &PlatformKeys, answer: &Answer, now: i64) -> Result<Value, WechatGlobalError> {
+        wg::read_refunds_answer(keys, answer, now)
+            .map(|list| json!({"refunded": list.refunded().get(), "refunds": to_json(list)}))
     }
 }
 
@@ -312,7 +330,7 @@ pub fn resolve_refund(
 pub const LIFECYCLE: Lifecycle = Lifecycle {
     query,
     refund,
-    refunds: None,
+    refunds: Some(refunds),
     close: Some(close),
     refund_numbered: true,
 };
@@ -390,6 +408,19 @@ fn refund(step: &Step<'_>, refund_no: &str, amount: Fen) -> Result<Stepping, Str
         },
     };
     stepping(step, &refund, refund_no, |_| Found::Accepted)
+}
+
+fn refunds(step: &Step<'_>) -> Result<Stepping, String> {
+    let (_, _, mchid) = step_signer(step)?;
+    let query = QueryRefunds {
+        out_trade_no: step.order_number.to_owned(),
+        mchid: Some(mchid),
+        sp_mchid: None,
+        sub_mchid: None,
+    };
+    stepping(step, &query, "refunds", |list| {
+        Found::Refunded(Fen::new(list["refunded"].as_u64().unwrap_or(0)))
+    })
 }
 
 fn close(step: &Step<'_>) -> Result<Stepping, String> {

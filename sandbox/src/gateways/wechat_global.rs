@@ -19,7 +19,7 @@ use paywire::{PayRequest, Secret};
 use paywire_providers::registry::Credentials;
 use paywire_providers::wechat::v3::{self as wechat_v3, Authorization};
 use paywire_providers::wechat_global::{
-    CloseOrder, JsapiOrder, QueryOrder, QueryOrderById, QueryRefund, RefundRequest,
+    CloseOrder, JsapiOrder, QueryOrder, QueryOrderById, QueryRefund, QueryRefunds, RefundRequest,
 };
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -54,7 +54,7 @@ pub const SIMULATOR: super::Simulator = super::Simulator {
             )
             .route(
                 "/wechat-global/v3/global/refunds",
-                axum::routing::post(refund),
+                axum::routing::post(refund).get(refund_list),
             )
             .route(
                 "/wechat-global/v3/global/refunds/out-refund-no/{out_refund_no}",
@@ -750,6 +750,31 @@ pub async fn refund_query(
             "退款单不存在",
             None,
         ),
+    }
+}
+
+/// `GET /wechat-global/v3/global/refunds?out_trade_no=...&mchid=...`: every refund of
+/// the order.
+pub async fn refund_list(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Response {
+    let query = uri.query().unwrap_or_default().as_bytes();
+    let request = match received::<QueryRefunds>(&app, ("GET", &headers, &uri), b"", query, &[]) {
+        Ok(request) => request,
+        Err(refused) => return *refused,
+    };
+    match global_order(&app, &request.out_trade_no) {
+        Some(order) => {
+            let data: Vec<Value> = order
+                .refunds
+                .iter()
+                .map(|refund| refund_answer(&order, refund, "SUCCESS"))
+                .collect();
+            signed(
+                &app,
+                StatusCode::OK,
+                &json!({"total_count": data.len(), "data": data}),
+            )
+        }
+        None => not_found(&app, "订单不存在"),
     }
 }
 
