@@ -118,3 +118,44 @@ fn a_lost_xorpay_order_answer_is_resolved_by_its_unsigned_query() {
     let (code, report) = run();
     assert_eq!(code, Some(0), "{report}");
 }
+
+#[test]
+fn a_lost_xorpay_refund_answer_is_not_resolved_and_says_not_to_send_it_blind() {
+    // XorPay refunds carry no refund number and have no query: the refund may have been
+    // made, and sending it again would make it twice.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = sandbox(&runtime, 0);
+    let config = SandboxConfig::default();
+    let base = sandbox.base_url(Gateway::XORPAY);
+    let call = |endpoint: &str, extra: &[&str], input: &Value| {
+        let mut args = vec!["call", endpoint, "--base-url", &base, "--key-env", "K"];
+        args.extend_from_slice(extra);
+        let output = common::run(
+            &args,
+            input.to_string().as_bytes(),
+            &[("K", config.xorpay.app_secret.as_str())],
+        );
+        (output.status.code(), common::json_out(&output))
+    };
+    let order = json!({"aid": config.xorpay.aid, "name": "充值", "pay_type": "jsapi",
+        "price": "1.00", "order_id": "LOST-XR1", "notify_url": "http://127.0.0.1:9/notify",
+        "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"});
+    let (code, placed) = call("xorpay/jsapi", &[], &order);
+    assert_eq!(code, Some(0), "{placed}");
+    sandbox.pay("LOST-XR1").unwrap();
+    sandbox.lose_next_answers(1);
+    let refund = json!({"aoid": placed["fields"]["aoid"], "price": "0.40"});
+    let (code, report) = call("xorpay/refund", &["--paid-fen", "100"], &refund);
+    assert_eq!(code, Some(4), "{report}");
+    assert_eq!(report["resolution"], "unknown", "{report}");
+    assert!(
+        report["advice"]
+            .as_str()
+            .unwrap()
+            .contains("check with the gateway before sending it again"),
+        "{report}"
+    );
+    // The gateway made it: one refund, which a blind resend would have doubled.
+    let made = sandbox.orders_numbered("LOST-XR1", Some(Gateway::XORPAY));
+    assert_eq!(made[0].refunds.len(), 1);
+}

@@ -69,7 +69,9 @@ async fn resolve(
 ) -> Resolution {
     let Some(resolve) = endpoint.resolve else {
         return Resolution::Unknown(format!(
-            "{} has no query to resolve it with; if it only reads, send it again",
+            "{} has no query to resolve it with: a query may be sent again; anything that \
+             changes money (a refund) may have been made, so check with the gateway before \
+             sending it again",
             endpoint.name
         ));
     };
