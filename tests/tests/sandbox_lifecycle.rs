@@ -6,6 +6,7 @@
 
 use paywire::client::Client;
 use paywire::ledger::{Ledger, OrderKey, Refund, RefundClaim};
+use paywire::sign::SignTypeKey;
 use paywire::{Fen, PayRequest, Secret};
 use paywire_providers::swiftpass::{
     self, RefundQuery, RefundQueryAnswer, SwiftpassError, TradeClose, TradeCloseAnswer, TradeQuery,
@@ -52,10 +53,11 @@ impl Merchant {
     /// Sends `request` and reads its answer as `A`.
     async fn call<R, A>(&self, request: &R) -> Result<A, SwiftpassError>
     where
-        R: PayRequest<Key = Secret>,
+        R: PayRequest<Key = SignTypeKey>,
         A: paywire::PayResponse + paywire::FieldAccess,
     {
-        let http = swiftpass::lifecycle_request(&self.url(), request, &self.key).unwrap();
+        let key = SignTypeKey::Md5(self.key.clone());
+        let http = swiftpass::lifecycle_request(&self.url(), request, &key).unwrap();
         let answer = self.client.send(http).await.unwrap();
         assert_eq!(answer.status(), 200);
         swiftpass::read_answer::<A>(answer.body(), &VerifyKey::Md5(self.key.clone()))
@@ -286,7 +288,9 @@ async fn an_unknown_order_is_a_verified_refusal() {
     let answer: Result<TradeQueryAnswer, _> = m.call(&query).await;
     assert_eq!(refused_code(answer), "ORDERNOTEXIST");
     // A wrong key is the gateway's unsigned refusal, never a verified answer.
-    let wrong = swiftpass::lifecycle_request(&m.url(), &query, &Secret::new("wrong")).unwrap();
+    let wrong =
+        swiftpass::lifecycle_request(&m.url(), &query, &SignTypeKey::Md5(Secret::new("wrong")))
+            .unwrap();
     let answer = m.client.send(wrong).await.unwrap();
     match swiftpass::read_answer::<TradeQueryAnswer>(answer.body(), &VerifyKey::Md5(m.key.clone()))
     {
@@ -323,4 +327,45 @@ async fn a_failed_payment_is_payerror_and_can_no_longer_be_paid() {
         m.query("LIFE-4").await.trade_state,
         Some(TradeState::Success)
     );
+}
+
+/// The same lifecycle requests under RSA_1_256, chosen at run time by `sign_type` and the
+/// key: the sandbox checks them with the merchant's public key and answers signed with the
+/// platform's key, which the merchant checks; an MD5 key for an answer signed RSA_1_256
+/// is refused (no downgrade), and an RSA key for a request naming MD5 signs nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lifecycle_requests_sign_under_rsa_1_256_at_run_time() {
+    use paywire::keys::{MerchantKey, PublicKey};
+    let m = Merchant::start().await;
+    m.place("RSA-1", 1000).await;
+    m.sandbox.pay("RSA-1").unwrap();
+    let private = MerchantKey::from_pem(paywire_sandbox::keys::MERCHANT_PRIVATE_KEY_PEM).unwrap();
+    let (_, platform) =
+        PublicKey::from_certificate_pem(paywire_sandbox::keys::PLATFORM_CERTIFICATE_PEM).unwrap();
+    let query = |sign_type: &str| TradeQuery {
+        version: None,
+        charset: None,
+        sign_type: Some(sign_type.into()),
+        mch_id: m.mch_id.clone(),
+        out_trade_no: Some("RSA-1".into()),
+        transaction_id: None,
+        nonce_str: "n0nce".into(),
+    };
+    let key = SignTypeKey::Rsa(private);
+    let http = swiftpass::lifecycle_request(&m.url(), &query("RSA_1_256"), &key).unwrap();
+    assert!(String::from_utf8_lossy(http.body()).contains("<sign_type>RSA_1_256</sign_type>"));
+    let answer = m.client.send(http).await.unwrap();
+    let verified =
+        swiftpass::read_answer::<TradeQueryAnswer>(answer.body(), &VerifyKey::Rsa(platform))
+            .unwrap();
+    assert_eq!(verified.value.trade_state, Some(TradeState::Success));
+    // The same answer is not accepted as MD5: the merchant's configuration decides.
+    let as_md5 =
+        swiftpass::read_answer::<TradeQueryAnswer>(answer.body(), &VerifyKey::Md5(m.key.clone()));
+    assert!(as_md5.is_err(), "{as_md5:?}");
+    // An RSA key under a request that names MD5 is refused before signing.
+    match swiftpass::lifecycle_request(&m.url(), &query("MD5"), &key) {
+        Err(paywire::Error::Sign(reason)) => assert!(reason.contains("RSA_1_256"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
 }

@@ -126,6 +126,23 @@ impl KeyOption for Secret {
     }
 }
 
+/// `--key` signs MD5, `--private-key` RSA_1_256: one of them.
+impl KeyOption for paywire::sign::SignTypeKey {
+    fn from_options(options: &SignOptions, endpoint: &str) -> Result<Self, SignFailure> {
+        let c = &options.credentials;
+        match (&c.key, &c.private_key) {
+            (Some(key), None) => Ok(Self::Md5(key.clone())),
+            (None, Some(private)) => Ok(Self::Rsa(private.clone())),
+            (Some(_), Some(_)) => Err(SignFailure::Usage(format!(
+                "{endpoint} signs with --key (MD5) or --private-key PEM (RSA_1_256), not both"
+            ))),
+            (None, None) => Err(SignFailure::Usage(format!(
+                "{endpoint} needs --key (MD5) or --private-key PEM (RSA_1_256)"
+            ))),
+        }
+    }
+}
+
 impl KeyOption for MerchantKey {
     fn from_options(options: &SignOptions, endpoint: &str) -> Result<Self, SignFailure> {
         required(

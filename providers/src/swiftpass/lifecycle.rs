@@ -29,8 +29,9 @@ macro_rules! request {
             /// 字符集,默认为 UTF-8
             #[pay(len = 1..=8, one_of("UTF-8"))]
             pub charset: Option<String>,
-            /// 签名方式,默认 MD5
-            #[pay(len = 1..=8, one_of("MD5"))]
+            /// 签名方式: MD5 (默认) 或 RSA_1_256; the key signs under it, and a key of
+            /// another type is refused before signing
+            #[pay(len = 1..=16, one_of("MD5", "RSA_1_256"))]
             pub sign_type: Option<String>,
             /// 商户号
             #[pay(len = 1..=45)]
@@ -48,9 +49,7 @@ request! {
     /// `transaction_id`.
     #[pay(
         format = "xml",
-        sign = "md5-sorted",
-        sign_key = "key",
-        sign_case = "upper",
+        sign = custom(paywire::sign::SignType),
         constant(service = "unified.trade.query")
     )]
     TradeQuery {
@@ -67,9 +66,7 @@ request! {
     /// 关闭订单 (`unified.trade.close`): an unpaid order, by the merchant's number.
     #[pay(
         format = "xml",
-        sign = "md5-sorted",
-        sign_key = "key",
-        sign_case = "upper",
+        sign = custom(paywire::sign::SignType),
         constant(service = "unified.trade.close")
     )]
     TradeClose {
@@ -86,9 +83,7 @@ request! {
     /// unless the merchant names one ([`TradeRefund::operator`]).
     #[pay(
         format = "xml",
-        sign = "md5-sorted",
-        sign_key = "key",
-        sign_case = "upper",
+        sign = custom(paywire::sign::SignType),
         constant(service = "unified.trade.refund"),
         validate_with = refund_within_total
     )]
@@ -153,9 +148,7 @@ request! {
     /// order); at least one is required.
     #[pay(
         format = "xml",
-        sign = "md5-sorted",
-        sign_key = "key",
-        sign_case = "upper",
+        sign = custom(paywire::sign::SignType),
         constant(service = "unified.trade.refundquery"),
         validate_with = names_an_order_or_refund
     )]

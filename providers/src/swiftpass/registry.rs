@@ -8,6 +8,7 @@ use crate::registry::{
 };
 use crate::swiftpass;
 use paywire::keys::PublicKey;
+use paywire::sign::SignTypeKey;
 use paywire::{FieldAccess, PayRequest, PayResponse};
 use serde_json::{json, Value};
 
@@ -255,11 +256,11 @@ fn order_query(
     out_trade_no: &str,
     options: &SignOptions,
 ) -> Result<ResolveQuery, SignFailure> {
-    let key = paywire::Secret::from_options(options, endpoint)?;
+    let key = SignTypeKey::from_options(options, endpoint)?;
     let query = swiftpass::TradeQuery {
         version: None,
         charset: None,
-        sign_type: None,
+        sign_type: named_sign_type(&key),
         mch_id: mch_id.to_owned(),
         out_trade_no: Some(out_trade_no.to_owned()),
         transaction_id: None,
@@ -303,6 +304,12 @@ fn order_query(
     })
 }
 
+/// The `sign_type` a resolving query names for `key`: none for MD5 (the default), so the
+/// query signs as the merchant's MD5 requests do.
+fn named_sign_type(key: &SignTypeKey) -> Option<String> {
+    (key.sign_type() != "MD5").then(|| key.sign_type().to_owned())
+}
+
 /// A lost answer to a refund: the refund queried by the merchant's refund number.
 fn resolve_refund(
     endpoint: &'static str,
@@ -311,11 +318,11 @@ fn resolve_refund(
     options: &SignOptions,
 ) -> Result<ResolveQuery, SignFailure> {
     let refund: swiftpass::TradeRefund = registry::decode(input)?;
-    let key = paywire::Secret::from_options(options, endpoint)?;
+    let key = SignTypeKey::from_options(options, endpoint)?;
     let query = swiftpass::RefundQuery {
         version: None,
         charset: None,
-        sign_type: None,
+        sign_type: named_sign_type(&key),
         mch_id: refund.mch_id.clone(),
         refund_id: None,
         out_refund_no: Some(refund.out_refund_no.clone()),

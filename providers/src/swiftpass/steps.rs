@@ -4,7 +4,8 @@
 
 use crate::registry::{Found, Lifecycle, Step, Stepping};
 use crate::swiftpass::{self, SwiftpassError, TradeState, VerifyKey};
-use paywire::{Fen, FieldAccess, PayRequest, PayResponse, Secret};
+use paywire::sign::SignTypeKey;
+use paywire::{Fen, FieldAccess, PayRequest, PayResponse};
 
 /// The steps.
 pub const LIFECYCLE: Lifecycle = Lifecycle {
@@ -15,7 +16,8 @@ pub const LIFECYCLE: Lifecycle = Lifecycle {
     refund_numbered: true,
 };
 
-fn key(step: &Step<'_>) -> Result<Secret, String> {
+/// The demo's merchant signs MD5: its key signs the request and checks the answer.
+fn key(step: &Step<'_>) -> Result<paywire::Secret, String> {
     step.credentials
         .key
         .clone()
@@ -41,12 +43,13 @@ fn nonce(step: &Step<'_>, what: &str) -> String {
 /// verified refusal becomes [`Found::Refused`].
 fn stepping<R, A>(step: &Step<'_>, request: &R, found: fn(A) -> Found) -> Result<Stepping, String>
 where
-    R: PayRequest<Key = Secret>,
+    R: PayRequest<Key = SignTypeKey>,
     A: PayResponse + FieldAccess + 'static,
 {
     let key = key(step)?;
     let request =
-        swiftpass::lifecycle_request(step.base_url, request, &key).map_err(|e| e.to_string())?;
+        swiftpass::lifecycle_request(step.base_url, request, &SignTypeKey::Md5(key.clone()))
+            .map_err(|e| e.to_string())?;
     Ok(Stepping {
         request,
         read: Box::new(move |answer| {

@@ -9,8 +9,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use paywire::decode::{self, Limits};
-use paywire::schema::Format;
-use paywire::verify::{expected_signature, signatures_match};
+use paywire::keys::{MerchantKey, PublicKey};
+use paywire::schema::{EmptyValues, Format};
+use paywire::sign::{Custom, SignTypeVerify, SignTypeVerifyKey};
+use paywire::verify::{expected_signature, signatures_match, Verifying};
 use paywire::Fen;
 use paywire::NodeObject;
 use paywire::Secret;
@@ -101,14 +103,6 @@ fn common(app: &App, result_code: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// A verified business refusal: `result_code` 1 with the gateway's error code.
-fn refused(app: &App, err_code: &str, err_msg: &str) -> Response {
-    let mut fields = common(app, "1");
-    fields.push(("err_code", err_code.into()));
-    fields.push(("err_msg", err_msg.into()));
-    xml_response(signed(object(&fields), &app.config.swiftpass.key))
-}
-
 /// `pay.weixin.wap`: places the order.
 fn wap_pay(app: &App, body: &[u8]) -> Response {
     let config = &app.config.swiftpass;
@@ -161,7 +155,9 @@ fn wap_pay(app: &App, body: &[u8]) -> Response {
     let order = match app.orders.place(order) {
         Placed::New(o) | Placed::Same(o) => o,
         Placed::Full => return failure(crate::state::FULL),
-        Placed::Conflict => return refused(app, "OUT_TRADE_NO_USED", "商户订单号重复"),
+        Placed::Conflict => {
+            return Answering::Md5.refused(app, "OUT_TRADE_NO_USED", "商户订单号重复")
+        }
     };
     let mut fields = common(app, "0");
     fields.push(("trade_type", "pay.weixin.wap".into()));
@@ -173,18 +169,26 @@ fn wap_pay(app: &App, body: &[u8]) -> Response {
     xml_response(signed(object(&fields), &config.key))
 }
 
-/// A request of `R`, read, its signature checked with the merchant's key, its merchant
-/// and rules checked; otherwise the message of the gateway's unsigned refusal.
-fn received<R: PayRequest>(app: &App, body: &[u8]) -> Result<R, String> {
+/// A request of `R`, read, its signature checked under the `sign_type` it names (MD5 with
+/// the merchant's key, RSA_1_256 with the merchant's public key), its merchant and rules
+/// checked; with how the answer is signed (in the request's type). Otherwise the message
+/// of the gateway's unsigned refusal.
+fn received<R: PayRequest>(app: &App, body: &[u8]) -> Result<(R, Answering), String> {
     let config = &app.config.swiftpass;
     let received =
         R::from_body(body).map_err(|e| format!("参数格式校验错误: {}", first_line(&e)))?;
-    let expected = expected_signature(R::SCHEMA, &received.fields, &config.key);
-    if !received
-        .signature
-        .as_deref()
-        .is_some_and(|s| signatures_match(&expected, s))
-    {
+    let signature = received.signature.as_deref().unwrap_or_default();
+    let rsa = received.fields.get("sign_type").and_then(|n| n.as_str()) == Some("RSA_1_256");
+    let (key, answering) = if rsa {
+        let public = PublicKey::from_pem(MERCHANT_PUBLIC_KEY_PEM).map_err(|e| e.to_string())?;
+        (SignTypeVerifyKey::Rsa(public), Answering::Rsa)
+    } else {
+        let key = Secret::new(config.key.as_str());
+        (SignTypeVerifyKey::Md5(key), Answering::Md5)
+    };
+    let authentic =
+        <Custom<SignTypeVerify> as Verifying>::check(R::SCHEMA, &received.fields, signature, &key);
+    if signature.is_empty() || authentic.is_err() {
         return Err("签名错误".into());
     }
     if received.fields.get("mch_id").and_then(|n| n.as_str()) != Some(config.mch_id.as_str()) {
@@ -194,7 +198,60 @@ fn received<R: PayRequest>(app: &App, body: &[u8]) -> Result<R, String> {
         .request
         .validate()
         .map_err(|errors| format!("参数格式校验错误: {}", first_line(&errors)))?;
-    Ok(received.request)
+    Ok((received.request, answering))
+}
+
+/// The merchant's public key (the sandbox's throwaway pair), which checks RSA_1_256
+/// requests.
+const MERCHANT_PUBLIC_KEY_PEM: &str = include_str!("../../keys/merchant_public_key.pem");
+
+/// The platform's private key, which signs the answers to RSA_1_256 requests; the
+/// merchant checks them with `sandbox/keys/` platform public key.
+const PLATFORM_PRIVATE_KEY_PEM: &str = include_str!("../../keys/platform_private_key.pem");
+
+/// How an answer to a lifecycle request is signed: in the request's own sign type.
+#[derive(Clone, Copy)]
+enum Answering {
+    /// Sorted MD5 with the merchant's key.
+    Md5,
+    /// SHA256withRSA with the platform's key.
+    Rsa,
+}
+
+impl Answering {
+    /// `fields` with their `sign_type`, signed, as the XML answer.
+    fn answer(self, app: &App, mut fields: Vec<(&'static str, String)>) -> Response {
+        let sign_type = match self {
+            Answering::Md5 => "MD5",
+            Answering::Rsa => "RSA_1_256",
+        };
+        for (name, value) in &mut fields {
+            if *name == "sign_type" {
+                *value = sign_type.to_owned();
+            }
+        }
+        match self {
+            Answering::Md5 => xml_response(signed(object(&fields), &app.config.swiftpass.key)),
+            Answering::Rsa => {
+                let mut members = object(&fields);
+                let Ok(platform) = MerchantKey::from_pem(PLATFORM_PRIVATE_KEY_PEM) else {
+                    return failure("系统错误");
+                };
+                let sorted = paywire::verify::sorted_string(&members, EmptyValues::Skip);
+                let sign = platform.sign_base64(sorted.as_bytes());
+                let _ = members.insert("sign".into(), paywire::Node::Text(sign));
+                xml_response(xml(&members))
+            }
+        }
+    }
+
+    /// A verified business refusal: `result_code` 1 with the gateway's error code.
+    fn refused(self, app: &App, err_code: &str, err_msg: &str) -> Response {
+        let mut fields = common(app, "1");
+        fields.push(("err_code", err_code.into()));
+        fields.push(("err_msg", err_msg.into()));
+        self.answer(app, fields)
+    }
 }
 
 /// The SwiftPass order with the merchant's number or the gateway's transaction id.
@@ -221,8 +278,8 @@ fn order_members(order: &Order) -> Vec<(&'static str, String)> {
 
 /// `unified.trade.query`: the order's state.
 fn query(app: &App, body: &[u8]) -> Response {
-    let request: TradeQuery = match received(app, body) {
-        Ok(r) => r,
+    let (request, answering): (TradeQuery, Answering) = match received(app, body) {
+        Ok(received) => received,
         Err(message) => return failure(&message),
     };
     let Some(order) = find(
@@ -230,7 +287,7 @@ fn query(app: &App, body: &[u8]) -> Response {
         request.out_trade_no.as_deref(),
         request.transaction_id.as_deref(),
     ) else {
-        return refused(app, "ORDERNOTEXIST", "订单不存在");
+        return answering.refused(app, "ORDERNOTEXIST", "订单不存在");
     };
     let mut fields = common(app, "0");
     fields.extend(order_members(&order));
@@ -242,31 +299,31 @@ fn query(app: &App, body: &[u8]) -> Response {
             clock::compact(order.paid_at.unwrap_or_else(unix_now)),
         ));
     }
-    xml_response(signed(object(&fields), &app.config.swiftpass.key))
+    answering.answer(app, fields)
 }
 
 /// `unified.trade.close`: an unpaid order, closed for good.
 fn close(app: &App, body: &[u8]) -> Response {
-    let request: TradeClose = match received(app, body) {
-        Ok(r) => r,
+    let (request, answering): (TradeClose, Answering) = match received(app, body) {
+        Ok(received) => received,
         Err(message) => return failure(&message),
     };
     let Some(order) = find(app, Some(&request.out_trade_no), None) else {
-        return refused(app, "ORDERNOTEXIST", "订单不存在");
+        return answering.refused(app, "ORDERNOTEXIST", "订单不存在");
     };
     match lifecycle::close(&app.orders, &order.id) {
-        Some(lifecycle::Closing::Closed(_)) => {
-            xml_response(signed(object(&common(app, "0")), &app.config.swiftpass.key))
+        Some(lifecycle::Closing::Closed(_)) => answering.answer(app, common(app, "0")),
+        Some(lifecycle::Closing::Paid(_)) => {
+            answering.refused(app, "ORDERPAID", "订单已支付,不能关闭")
         }
-        Some(lifecycle::Closing::Paid(_)) => refused(app, "ORDERPAID", "订单已支付,不能关闭"),
-        None => refused(app, "ORDERNOTEXIST", "订单不存在"),
+        None => answering.refused(app, "ORDERNOTEXIST", "订单不存在"),
     }
 }
 
 /// `unified.trade.refund`: part or all of a paid order, once per refund number.
 fn refund(app: &App, body: &[u8]) -> Response {
-    let request: TradeRefund = match received(app, body) {
-        Ok(r) => r,
+    let (request, answering): (TradeRefund, Answering) = match received(app, body) {
+        Ok(received) => received,
         Err(message) => return failure(&message),
     };
     let Some(order) = find(
@@ -274,31 +331,31 @@ fn refund(app: &App, body: &[u8]) -> Response {
         request.out_trade_no.as_deref(),
         request.transaction_id.as_deref(),
     ) else {
-        return refused(app, "ORDERNOTEXIST", "订单不存在");
+        return answering.refused(app, "ORDERNOTEXIST", "订单不存在");
     };
     if request.total_fee.get() != order.amount_fen {
-        return refused(app, "INVALID_REQUEST", "订单金额与原订单不符");
+        return answering.refused(app, "INVALID_REQUEST", "订单金额与原订单不符");
     }
     let amount = request.refund_fee.get();
     let made = match lifecycle::refund(&app.orders, &order.id, &request.out_refund_no, amount) {
         Some(lifecycle::Refunding::New(r) | lifecycle::Refunding::Same(r)) => r,
         Some(lifecycle::Refunding::NotPaid) => {
-            return refused(app, "TRADE_STATE_ERROR", "订单未支付")
+            return answering.refused(app, "TRADE_STATE_ERROR", "订单未支付")
         }
         Some(lifecycle::Refunding::AbovePaid { paid, refunded }) => {
-            return refused(
+            return answering.refused(
                 app,
                 "REFUND_FEE_INVALID",
                 &format!("退款金额超过可退金额: 已支付 {paid} 分, 已退 {refunded} 分"),
             )
         }
         Some(lifecycle::Refunding::Conflict(_)) => {
-            return refused(app, "INVALID_REQUEST", "退款单号已用于另一金额")
+            return answering.refused(app, "INVALID_REQUEST", "退款单号已用于另一金额")
         }
         Some(lifecycle::Refunding::TooMany) => {
-            return refused(app, "REFUND_TIMES_LIMIT", "退款次数超过限制")
+            return answering.refused(app, "REFUND_TIMES_LIMIT", "退款次数超过限制")
         }
-        None => return refused(app, "ORDERNOTEXIST", "订单不存在"),
+        None => return answering.refused(app, "ORDERNOTEXIST", "订单不存在"),
     };
     let mut fields = common(app, "0");
     fields.extend(order_members(&order));
@@ -306,14 +363,14 @@ fn refund(app: &App, body: &[u8]) -> Response {
     fields.push(("refund_id", made.refund_id));
     fields.push(("refund_channel", "ORIGINAL".into()));
     fields.push(("refund_fee", made.amount_fen.to_string()));
-    xml_response(signed(object(&fields), &app.config.swiftpass.key))
+    answering.answer(app, fields)
 }
 
 /// `unified.trade.refundquery`: the order's refunds as the indexed family
 /// `out_refund_no_$n`, ..., spelled out by paywire from the typed answer.
 fn refund_query(app: &App, body: &[u8]) -> Response {
-    let request: RefundQuery = match received(app, body) {
-        Ok(r) => r,
+    let (request, answering): (RefundQuery, Answering) = match received(app, body) {
+        Ok(received) => received,
         Err(message) => return failure(&message),
     };
     let by_refund = |o: &Order| {
@@ -341,7 +398,7 @@ fn refund_query(app: &App, body: &[u8]) -> Response {
         )
     };
     let Some(order) = order.filter(|o| !o.refunds.is_empty()) else {
-        return refused(app, "REFUNDNOTEXIST", "退款单不存在");
+        return answering.refused(app, "REFUNDNOTEXIST", "退款单不存在");
     };
     let answer = RefundQueryAnswer {
         version: Some("2.0".into()),
