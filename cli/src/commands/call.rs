@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 /// Options of `paywire call`.
 #[derive(Debug, Default, Clone)]
 pub struct CallOptions {
-    /// The gateway's base URL (SwiftPass: its full gateway URL, as assigned).
+    /// The gateway's base URL (where the gateway assigns one whole URL, that URL).
     pub base_url: String,
     /// What signs the request.
     pub sign: SignOptions,
@@ -114,7 +114,7 @@ pub async fn run(endpoint: &Endpoint, input: &[u8], options: &CallOptions) -> Ou
                     report: json!({
                         "valid": false,
                         "reason": format!(
-                            "HTTP {} from the gateway, with no answer of its protocol; check --base-url (SwiftPass: the full gateway URL)",
+                            "HTTP {} from the gateway, with no answer of its protocol; check --base-url (where the gateway assigns one whole URL, that URL)",
                             status.as_u16()
                         ),
                         "fields": null,
