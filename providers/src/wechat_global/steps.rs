@@ -36,97 +36,41 @@ fn to_json<T: serde::Serialize>(value: T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
-impl V3Step for QueryOrder {
-    fn request(
-        &self,
-        base: &str,
-        s: &MerchantSigner,
-        t: i64,
-        n: &str,
-    ) -> Result<HttpRequest, paywire::Error> {
-        wg::query_request(base, self, s, t, n)
-    }
-    fn read(keys: &PlatformKeys, answer: &Answer, now: i64) -> Result<Value, WechatGlobalError> {
-        wg::read_query_answer(keys, answer, now).map(to_json)
-    }
+/// Each request's builder, its answer's reader, and how the read answer becomes JSON.
+macro_rules! v3_steps {
+    ($($request:ty => $build:path, $read:path, $json:expr;)*) => {$(
+        impl V3Step for $request {
+            fn request(
+                &self,
+                base: &str,
+                s: &MerchantSigner,
+                t: i64,
+                n: &str,
+            ) -> Result<HttpRequest, paywire::Error> {
+                $build(base, self, s, t, n)
+            }
+            fn read(
+                keys: &PlatformKeys,
+                answer: &Answer,
+                now: i64,
+            ) -> Result<Value, WechatGlobalError> {
+                $read(keys, answer, now).map($json)
+            }
+        }
+    )*};
 }
 
-impl V3Step for QueryOrderById {
-    fn request(
-        &self,
-        base: &str,
-        s: &MerchantSigner,
-        t: i64,
-        n: &str,
-    ) -> Result<HttpRequest, paywire::Error> {
-        wg::query_by_id_request(base, self, s, t, n)
-    }
-    fn read(keys: &PlatformKeys, answer: &Answer, now: i64) -> Result<Value, WechatGlobalError> {
-        wg::read_query_answer(keys, answer, now).map(to_json)
-    }
-}
-
-impl V3Step for CloseOrder {
-    fn request(
-        &self,
-        base: &str,
-        s: &MerchantSigner,
-        t: i64,
-        n: &str,
-    ) -> Result<HttpRequest, paywire::Error> {
-        wg::close_request(base, self, s, t, n)
-    }
-    fn read(keys: &PlatformKeys, answer: &Answer, now: i64) -> Result<Value, WechatGlobalError> {
-        wg::read_close_answer(keys, answer, now).map(|()| json!({"closed": true}))
-    }
-}
-
-impl V3Step for RefundRequest {
-    fn request(
-        &self,
-        base: &str,
-        s: &MerchantSigner,
-        t: i64,
-        n: &str,
-    ) -> Result<HttpRequest, paywire::Error> {
-        wg::refund_request(base, self, s, t, n)
-    }
-    fn read(keys: &PlatformKeys, answer: &Answer, now: i64) -> Result<Value, WechatGlobalError> {
-        wg::read_refund_answer(keys, answer, now).map(to_json)
-    }
-}
-
-impl V3Step for QueryRefund {
-    fn request(
-        &self,
-        base: &str,
-        s: &MerchantSigner,
-        t: i64,
-        n: &str,
-    ) -> Result<HttpRequest, paywire::Error> {
-        wg::refund_query_request(base, self, s, t, n)
-    }
-    fn read(keys: &PlatformKeys, answer: &Answer, now: i64) -> Result<Value, WechatGlobalError> {
-        wg::read_refund_answer(keys, answer, now).map(to_json)
-    }
-}
-
-impl V3Step for QueryRefunds {
-    fn request(
-        &self,
-        base: &str,
-        s: &MerchantSigner,
-        t: i64,
-        n: &str,
-    ) -> Result<HttpRequest, paywire::Error> {
-        wg::refunds_request(base, self, s, t, n)
-    }
-    /// The refunds, and what the successful ones add up to (`refunded`, in the order's
-    /// smallest unit).
-    fn read(keys: &PlatformKeys, answer: &Answer, now: i64) -> Result<Value, WechatGlobalError> {
-        wg::read_refunds_answer(keys, answer, now)
-            .map(|list| json!({"refunded": list.refunded().get(), "refunds": to_json(list)}))
-    }
+v3_steps! {
+    QueryOrder => wg::query_request, wg::read_query_answer, to_json;
+    QueryOrderById => wg::query_by_id_request, wg::read_query_answer, to_json;
+    CloseOrder => wg::close_request, wg::read_close_answer, |()| json!({"closed": true});
+    RefundRequest => wg::refund_request, wg::read_refund_answer, to_json;
+    QueryRefund => wg::refund_query_request, wg::read_refund_answer, to_json;
+    // The refunds, and what the successful ones add up to (`refunded`, in the order's
+    // smallest unit).
+    QueryRefunds => wg::refunds_request, wg::read_refunds_answer, |list: wg::RefundList| {
+        json!({"refunded": list.refunded().get(), "refunds": to_json(list)})
+    };
 }
 
 /// A nonce: `--nonce`, or one derived from the time (and, for `sign`, the input).
