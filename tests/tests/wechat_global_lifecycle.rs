@@ -126,6 +126,19 @@ impl Shop {
     }
 }
 
+/// The gateway's verified refusal with `code`, and nothing else.
+fn assert_refused<T: std::fmt::Debug>(result: Result<T, WechatGlobalError>, code: &str) {
+    match result {
+        Err(WechatGlobalError::Refused {
+            answer, verified, ..
+        }) => {
+            assert!(verified);
+            assert_eq!(answer.code.as_str(), code);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 /// A loopback listener that keeps the first notification it receives (headers and body)
 /// and acknowledges it with HTTP 200.
 async fn notification_listener() -> (String, Arc<Mutex<Option<(http::HeaderMap, Vec<u8>)>>>) {
@@ -206,15 +219,7 @@ async fn query_refund_with_its_notification_refund_query_and_close() {
     assert_eq!(paid.amount.as_ref().unwrap().total, total);
 
     // A paid order is refunded, not closed.
-    match shop.close("WGLIFE1").await {
-        Err(WechatGlobalError::Refused {
-            answer, verified, ..
-        }) => {
-            assert!(verified);
-            assert_eq!(answer.code.as_str(), "ORDERPAID");
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_refused(shop.close("WGLIFE1").await, "ORDERPAID");
 
     let part = Fen::new(total.get() / 2);
     let (url, kept) = notification_listener().await;
@@ -269,8 +274,8 @@ async fn query_refund_with_its_notification_refund_query_and_close() {
 
     // More than is left: refused, verified.
     let left = total.get() - part.get();
-    match shop
-        .refund(
+    assert_refused(
+        shop.refund(
             "WGLIFE1",
             "WGR2",
             total,
@@ -278,16 +283,9 @@ async fn query_refund_with_its_notification_refund_query_and_close() {
             &currency,
             None,
         )
-        .await
-    {
-        Err(WechatGlobalError::Refused {
-            answer, verified, ..
-        }) => {
-            assert!(verified);
-            assert_eq!(answer.code.as_str(), "NOT_ENOUGH");
-        }
-        other => panic!("{other:?}"),
-    }
+        .await,
+        "NOT_ENOUGH",
+    );
     // The same refund number again is the same refund.
     let again = shop
         .refund("WGLIFE1", "WGR1", total, part, &currency, None)
@@ -498,15 +496,10 @@ async fn a_paid_order_is_found_by_wechat_pay_s_id() {
         "qid2",
     )
     .unwrap();
-    match wg::read_query_answer(&shop.keys, &shop.send(request).await, unix_now()) {
-        Err(WechatGlobalError::Refused {
-            answer, verified, ..
-        }) => {
-            assert!(verified);
-            assert_eq!(answer.code.as_str(), "ORDER_NOT_EXIST");
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_refused(
+        wg::read_query_answer(&shop.keys, &shop.send(request).await, unix_now()),
+        "ORDER_NOT_EXIST",
+    );
 }
 
 /// Every refund of an order (`GET /v3/global/refunds?out_trade_no=`): two partial refunds
@@ -560,13 +553,8 @@ async fn an_order_s_refunds_are_listed_and_add_up() {
         "l2",
     )
     .unwrap();
-    match wg::read_refunds_answer(&shop.keys, &shop.send(request).await, unix_now()) {
-        Err(WechatGlobalError::Refused {
-            answer, verified, ..
-        }) => {
-            assert!(verified);
-            assert_eq!(answer.code.as_str(), "ORDER_NOT_EXIST");
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_refused(
+        wg::read_refunds_answer(&shop.keys, &shop.send(request).await, unix_now()),
+        "ORDER_NOT_EXIST",
+    );
 }
