@@ -162,14 +162,19 @@ async fn a_payment_that_does_not_match_the_order_or_the_one_applied_is_never_app
     let _ = std::fs::remove_dir_all(dir);
 }
 
-async fn refund(pool: &SqlitePool, order: &str, number: &str, fen: u64) -> Refunded {
-    let mut tx = begin(pool).await.unwrap();
-    let refund = Refund {
+/// A SwiftPass refund of `fen` under `number` for `order`.
+fn refund_of<'a>(order: &'a str, number: &'a str, fen: u64) -> Refund<'a> {
+    Refund {
         gateway: "swiftpass",
         out_trade_no: order,
         out_refund_no: number,
         amount: paywire::Fen::new(fen),
-    };
+    }
+}
+
+async fn refund(pool: &SqlitePool, order: &str, number: &str, fen: u64) -> Refunded {
+    let mut tx = begin(pool).await.unwrap();
+    let refund = refund_of(order, number, fen);
     let found = refund_once(&mut tx, &refund).await.unwrap();
     if matches!(found, Refunded::Fresh { .. }) {
         tx.commit().await.unwrap();
@@ -225,12 +230,7 @@ async fn refunds_are_applied_once_per_number_and_never_above_what_was_paid() {
 
 async fn release(pool: &SqlitePool, order: &str, number: &str, fen: u64) -> Released {
     let mut tx = begin(pool).await.unwrap();
-    let refund = Refund {
-        gateway: "swiftpass",
-        out_trade_no: order,
-        out_refund_no: number,
-        amount: paywire::Fen::new(fen),
-    };
+    let refund = refund_of(order, number, fen);
     let found = release_refund(&mut tx, &refund).await.unwrap();
     if matches!(found, Released::Released { .. }) {
         tx.commit().await.unwrap();
@@ -311,12 +311,7 @@ async fn concurrent_refunds_from_three_pools_never_exceed_what_was_paid() {
                 tokio::spawn(async move {
                     let mut tx = begin(&pool).await.unwrap();
                     let number = format!("{order}-R{}", i % 3);
-                    let refund = Refund {
-                        gateway: "swiftpass",
-                        out_trade_no: &order,
-                        out_refund_no: &number,
-                        amount: paywire::Fen::new(40),
-                    };
+                    let refund = refund_of(&order, &number, 40);
                     let found = refund_once(&mut tx, &refund).await.unwrap();
                     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
                     tx.commit().await.unwrap();
