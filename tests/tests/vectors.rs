@@ -98,6 +98,13 @@ fn weidoufu_signature_matches_an_independent_implementation() {
 }
 
 #[test]
+fn weidoufu_refund_signature_and_body_match_an_independent_implementation() {
+    // Python's hashlib and json over the page's example order number (tests/fixtures/vectors.py).
+    let refund = check_vector::<weidoufu::Refund>("weidoufu_refund");
+    assert_eq!(refund.refund_fee, paywire::Fen::new(1));
+}
+
+#[test]
 fn swiftpass_signature_matches_an_independent_implementation() {
     check_vector::<swiftpass::WapPay>("swiftpass_wap");
 }

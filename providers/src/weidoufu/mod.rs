@@ -1,10 +1,12 @@
 //! weidoufu mini-program pay (`POST https://open.weidoufu.com/pay/miniapp`), WeChat and
 //! Alipay. JSON; sorted MD5 with the `&secret_key=SECRET` suffix, upper-case hex.
 
+mod lifecycle;
 mod registry;
 mod request;
 mod response;
 
+pub use lifecycle::*;
 pub use registry::*;
 pub use request::{request, sample};
 pub use response::*;
