@@ -120,3 +120,69 @@ fn verify_reads_query_and_refund_answers() {
     let (code, out, _) = run(&["verify", "xorpay/refund-response"], b"{\"status\":");
     assert_eq!(code, Some(2), "{out}");
 }
+
+/// weidoufu after the order through the CLI: the query needs no key (the page lists
+/// none) and says paid once paid; a refund goes only with `--paid-fen` and never above
+/// it; both answers read with `verify`/`call`.
+#[test]
+fn call_queries_and_refunds_a_weidoufu_order() {
+    use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = runtime
+        .block_on(Sandbox::start(
+            SandboxConfig::default(),
+            "127.0.0.1:0".parse().unwrap(),
+        ))
+        .unwrap();
+    let config = SandboxConfig::default().weidoufu;
+    let base = sandbox.base_url(Gateway::WEIDOUFU);
+    let call = |endpoint: &str, extra: &[&str], input: &serde_json::Value| {
+        let mut args = vec!["call", endpoint, "--base-url", &base];
+        args.extend_from_slice(extra);
+        let output = common::run(
+            &args,
+            input.to_string().as_bytes(),
+            &[("K", config.secret_key.as_str())],
+        );
+        (output.status.code(), common::json_out(&output))
+    };
+    let number = "WDCLI0000000000000001";
+    let order = serde_json::json!({"access_key": config.access_key, "body": "QQ 会员充值",
+        "out_order_no": number, "pay_type": 1, "total_fee": 50, "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+        "notify_url": "http://127.0.0.1:9/notify"});
+    let (code, placed) = call("weidoufu/miniapp", &["--key-env", "K"], &order);
+    assert_eq!(code, Some(0), "{placed}");
+
+    let query = serde_json::json!({"out_order_no": number});
+    let (code, answer) = call("weidoufu/query", &[], &query);
+    assert_eq!(code, Some(0), "{answer}");
+    assert_eq!(answer["fields"]["data"]["status"], 1, "{answer}");
+    sandbox.pay(number).unwrap();
+    let (_, answer) = call("weidoufu/query", &[], &query);
+    assert_eq!(answer["fields"]["data"]["status"], 2, "{answer}");
+
+    let refund = |fen: u64| serde_json::json!({"access_key": config.access_key, "refund_fee": fen, "out_order_no": number});
+    let (code, answer) = call("weidoufu/refund", &["--key-env", "K"], &refund(20));
+    assert_eq!(code, Some(2), "no --paid-fen: {answer}");
+    assert!(answer["reason"].as_str().unwrap().contains("--paid-fen"));
+    let paid = ["--key-env", "K", "--paid-fen", "50"];
+    let (code, answer) = call("weidoufu/refund", &paid, &refund(20));
+    assert_eq!(code, Some(0), "{answer}");
+    assert_eq!(answer["fields"]["data"]["refund_fee"], 20, "{answer}");
+    let (code, refused) = call("weidoufu/refund", &paid, &refund(51));
+    assert_eq!(code, Some(2), "above what was paid, never sent: {refused}");
+    let (code, refused) = call("weidoufu/refund", &paid, &refund(31));
+    assert_eq!(code, Some(3), "the gateway's refusal: {refused}");
+    assert_eq!(refused["error_answer"], true);
+    let order = sandbox.orders_numbered(number, Some(Gateway::WEIDOUFU));
+    let refunded: Vec<u64> = order[0].refunds.iter().map(|r| r.amount_fen).collect();
+    assert_eq!(refunded, vec![20]);
+
+    let (code, out, _) = run(
+        &["verify", "weidoufu/query-response"],
+        r#"{"code":0,"message":"订单不存在","data":""}"#.as_bytes(),
+    );
+    assert_eq!(code, Some(3), "{out}");
+    let (code, out, _) = run(&["verify", "weidoufu/query-response"], b"{\"code\":1}");
+    assert_eq!(code, Some(2), "{out}");
+}

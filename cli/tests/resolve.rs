@@ -120,6 +120,44 @@ fn a_lost_xorpay_order_answer_is_resolved_by_its_unsigned_query() {
 }
 
 #[test]
+fn a_lost_weidoufu_order_answer_is_resolved_by_its_unsigned_query() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = sandbox(&runtime, 1);
+    let config = SandboxConfig::default().weidoufu;
+    let order = json!({"access_key": config.access_key, "body": "QQ 会员充值",
+        "out_order_no": "LOSTWD00000000000001", "pay_type": 1, "total_fee": 990,
+        "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "notify_url": "http://127.0.0.1:9/notify"});
+    let base = sandbox.base_url(Gateway::WEIDOUFU);
+    let run = || {
+        let args = [
+            "call",
+            "weidoufu/miniapp",
+            "--base-url",
+            &base,
+            "--key-env",
+            "K",
+        ];
+        let output = common::run(
+            &args,
+            order.to_string().as_bytes(),
+            &[("K", config.secret_key.as_str())],
+        );
+        (output.status.code(), common::json_out(&output))
+    };
+    let (code, report) = run();
+    assert_eq!(code, Some(4), "{report}");
+    assert_eq!(report["resolution"], "not_paid", "{report}");
+    // Paid meanwhile: the query says so, and the advice is to apply it only after the
+    // notification's checks (the query's answer is unsigned and names no amount).
+    sandbox.pay("LOSTWD00000000000001").unwrap();
+    sandbox.lose_next_answers(1);
+    let (code, report) = run();
+    assert_eq!(code, Some(4), "{report}");
+    assert_eq!(report["resolution"], "paid", "{report}");
+    assert!(report["advice"].as_str().unwrap().contains("checks"));
+}
+
+#[test]
 fn a_lost_xorpay_refund_answer_is_not_resolved_and_says_not_to_send_it_blind() {
     // XorPay refunds carry no refund number and have no query: the refund may have been
     // made, and sending it again would make it twice.

@@ -60,7 +60,8 @@ pub enum Refunding {
     },
     /// The refund number was used before with another amount.
     Conflict(Refund),
-    /// The order has [`MAX_REFUNDS`] refunds already.
+    /// The order has as many refunds as the gateway takes ([`MAX_REFUNDS`] unless it
+    /// says otherwise).
     TooMany,
 }
 
@@ -77,6 +78,17 @@ pub fn refund(
     id: &str,
     out_refund_no: &str,
     amount_fen: u64,
+) -> Option<Refunding> {
+    refund_at_most(orders, id, out_refund_no, amount_fen, MAX_REFUNDS)
+}
+
+/// [`refund`] at a gateway that takes at most `max_refunds` refunds of one order.
+pub fn refund_at_most(
+    orders: &Orders,
+    id: &str,
+    out_refund_no: &str,
+    amount_fen: u64,
+    max_refunds: usize,
 ) -> Option<Refunding> {
     let refund_id = orders.fresh_id("RF");
     orders.with_order(id, |order| {
@@ -101,7 +113,7 @@ pub fn refund(
                 refunded: before,
             };
         }
-        if order.refunds.len() >= MAX_REFUNDS {
+        if order.refunds.len() >= max_refunds {
             return Refunding::TooMany;
         }
         let refund = Refund {

@@ -126,6 +126,13 @@ impl KeyOption for Secret {
     }
 }
 
+/// A request the gateway takes unsigned (weidoufu's query) needs no key.
+impl KeyOption for () {
+    fn from_options(_: &SignOptions, _: &str) -> Result<Self, SignFailure> {
+        Ok(())
+    }
+}
+
 /// `--key` signs MD5, `--private-key` RSA_1_256: one of them.
 impl KeyOption for paywire::sign::SignTypeKey {
     fn from_options(options: &SignOptions, endpoint: &str) -> Result<Self, SignFailure> {

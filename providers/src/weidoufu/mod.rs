@@ -5,6 +5,7 @@ mod lifecycle;
 mod registry;
 mod request;
 mod response;
+mod steps;
 
 pub use lifecycle::*;
 pub use registry::*;

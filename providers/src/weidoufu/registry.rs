@@ -1,30 +1,53 @@
 //! weidoufu in the registry: the mini-program order (MD5), its unsigned answer and its
-//! signed notification.
+//! signed notification; the order query (unsigned both ways) and the refund (MD5, sent
+//! only with what the order was paid).
 
 use crate::registry::{
     self, Answered, Built, Endpoint, Gateway, Message, Outcome, Place, Placing, Receiver,
-    SignFailure, SignOptions, VerifyOptions,
+    Resolution, ResolveQuery, SignFailure, SignOptions, VerifyOptions,
 };
-use crate::weidoufu;
-use paywire::{PayRequest, Secret};
+use crate::weidoufu::{self, LifecycleError, PayStatus};
+use paywire::{Fen, PayRequest, Secret};
 
 /// weidoufu's order endpoint and notification.
 pub const DESCRIPTOR: Gateway = Gateway {
     id: weidoufu::GATEWAY,
-    endpoints: &[Endpoint {
-        name: "weidoufu/miniapp",
-        schema: weidoufu::MiniappPay::SCHEMA,
-        sign: registry::with_key::<weidoufu::MiniappPay>,
-        build,
-        resolve: None,
-    }],
-    messages: &[Message {
-        name: "weidoufu/notify",
-        verify: notify,
-    }],
+    endpoints: &[
+        Endpoint {
+            name: "weidoufu/miniapp",
+            schema: weidoufu::MiniappPay::SCHEMA,
+            sign: registry::with_key::<weidoufu::MiniappPay>,
+            build,
+            resolve: Some(resolve_order),
+        },
+        Endpoint {
+            name: "weidoufu/query",
+            schema: weidoufu::QueryOrder::SCHEMA,
+            sign: registry::with_key::<weidoufu::QueryOrder>,
+            build: build_query,
+            resolve: None,
+        },
+        Endpoint {
+            name: "weidoufu/refund",
+            schema: weidoufu::Refund::SCHEMA,
+            sign: registry::with_key::<weidoufu::Refund>,
+            build: build_refund,
+            resolve: None,
+        },
+    ],
+    messages: &[
+        Message {
+            name: "weidoufu/notify",
+            verify: notify,
+        },
+        Message {
+            name: "weidoufu/query-response",
+            verify: query_response,
+        },
+    ],
     receiver: Some(|c| Ok(receiver(registry::need(&c.key, KEY)?))),
     sample: Some(sample),
-    lifecycle: None,
+    lifecycle: Some(super::steps::LIFECYCLE),
 };
 
 const KEY: &str = "weidoufu needs --key (the SecretKey)";
@@ -53,6 +76,91 @@ fn build(
         weidoufu::request,
         weidoufu::read_answer,
         |e| matches!(e, weidoufu::WeidoufuError::Refused { .. }),
+    )
+}
+
+fn build_query(
+    _: &'static str,
+    base_url: &str,
+    input: &[u8],
+    _: &SignOptions,
+) -> Result<Built, SignFailure> {
+    let query: weidoufu::QueryOrder = registry::decode(input)?;
+    let request = registry::built(weidoufu::query_request(base_url, &query))?;
+    Ok(Built::new(request, |answer, options| {
+        query_response(answer.body(), options)
+    }))
+}
+
+/// A lost answer to an order: the order queried by the merchant's number. The answer is
+/// unsigned and carries no amount, so a payment it reports is applied only through the
+/// signed notification.
+fn resolve_order(
+    _: &'static str,
+    base_url: &str,
+    input: &[u8],
+    _: &SignOptions,
+) -> Result<ResolveQuery, SignFailure> {
+    let order: weidoufu::MiniappPay = registry::decode(input)?;
+    let query = weidoufu::QueryOrder::by_merchant_number(&order.out_order_no);
+    let request = registry::built(weidoufu::query_request(base_url, &query))?;
+    Ok(ResolveQuery {
+        request,
+        read: Box::new(
+            |answer, _| match weidoufu::read_query_answer(answer.body()) {
+                Ok(data) => match data.pay_status() {
+                    Some(PayStatus::Paid) => Resolution::Paid,
+                    Some(PayStatus::Pending | PayStatus::Failed) => Resolution::NotPaid,
+                    None => Resolution::Unknown(format!("status {}", data.status.as_str())),
+                },
+                // The page names no "no such order" message: a refusal says only that.
+                Err(e) => Resolution::Unknown(e.to_string()),
+            },
+        ),
+    })
+}
+
+/// A refund, sent only with what the order was paid (`--paid-fen`): weidoufu's refund
+/// names no total and no refund number, so nothing else stops one above the payment.
+fn build_refund(
+    endpoint: &'static str,
+    base_url: &str,
+    input: &[u8],
+    options: &SignOptions,
+) -> Result<Built, SignFailure> {
+    let refund: weidoufu::Refund = registry::decode(input)?;
+    let Some(paid) = options.paid else {
+        return Err(SignFailure::Usage(format!(
+            "{endpoint} needs --paid-fen (what the order was paid, in fen): weidoufu's refund \
+             names no total, so paywire sends a refund only when it is at most what was paid \
+             (paywire_providers::weidoufu::refund_request)"
+        )));
+    };
+    let key = registry::required(&options.credentials.key, "--key", endpoint)?;
+    let asked = refund.refund_fee;
+    let request = weidoufu::refund_request(base_url, &refund, &key, paid)
+        .map_err(|e| SignFailure::Usage(e.to_string()))?;
+    Ok(Built::new(request, move |answer, _| {
+        refund_outcome(answer.body(), asked)
+    }))
+}
+
+/// A query's answer, unsigned: decoded strictly, its JSON as the fields; `code: 0` is
+/// the gateway's refusal.
+fn query_response(body: &[u8], _: &VerifyOptions) -> Outcome {
+    registry::read_unsigned(
+        weidoufu::read_query_answer(body),
+        |e| matches!(e, LifecycleError::Refused { .. }),
+        body,
+    )
+}
+
+/// A refund's answer, unsigned: the refund asked for, or the gateway's refusal.
+fn refund_outcome(body: &[u8], asked: Fen) -> Outcome {
+    registry::read_unsigned(
+        weidoufu::read_refund_answer(body, asked),
+        |e| matches!(e, LifecycleError::Refused { .. }),
+        body,
     )
 }
 

@@ -1,12 +1,14 @@
 //! weidoufu mini-program pay: JSON in, `{code, message, data}` out; notifications as
-//! `{"sign", "content"}`, acknowledged with `success`.
+//! `{"sign", "content"}`, acknowledged with `success`. After the order: the query by
+//! either order number (unsigned, as weidoufu's page lists it) and refunds (signed like
+//! the order, no refund number, at most ten per order).
 
 use super::{first_line, json, nonce};
 use crate::notify::{Ack, Outgoing};
 use crate::state::{unix_now, Gateway, Order, Placed};
-use crate::{clock, App};
+use crate::{clock, lifecycle, App};
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use http::StatusCode;
 use paywire::verify::{expected_signature, signatures_match};
@@ -14,7 +16,9 @@ use paywire::{Node, NodeObject};
 use paywire::{PayRequest, Secret};
 use paywire_providers::registry::Credentials;
 use paywire_providers::wechat::v2::BridgeParams;
-use paywire_providers::weidoufu::{sign_notification, MiniappPay, NOTIFY_ACK};
+use paywire_providers::weidoufu::{
+    sign_notification, MiniappPay, QueryOrder, Refund, MAX_REFUNDS, NOTIFY_ACK,
+};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -23,7 +27,12 @@ use std::sync::Arc;
 pub const SIMULATOR: super::Simulator = super::Simulator {
     gateway: Gateway::WEIDOUFU,
     call_path: "",
-    routes: |router| router.route("/weidoufu/pay/miniapp", axum::routing::post(miniapp)),
+    routes: |router| {
+        router
+            .route("/weidoufu/pay/miniapp", axum::routing::post(miniapp))
+            .route("/weidoufu/pay/query", axum::routing::get(query))
+            .route("/weidoufu/pay/refund", axum::routing::post(refund))
+    },
     notification,
     credentials: |config| Credentials {
         merchant_id: Some(config.weidoufu.access_key.clone()),
@@ -127,6 +136,110 @@ pub async fn miniapp(State(app): State<Arc<App>>, body: Bytes) -> Response {
         &json!({"code": 1, "message": "成功",
                 "data": {"mch_trade_no": order.id, "out_order_no": order.out_trade_no, "jsapi": jsapi}}),
     )
+}
+
+/// A refusal of a query or refund: `code: 0`, its message, an empty `data`.
+fn refused(message: &str) -> Response {
+    json(
+        StatusCode::OK,
+        &json!({"code": 0, "message": message, "status": "error", "data": ""}),
+    )
+}
+
+/// The weidoufu order named by either of its numbers (the sandbox's id is weidoufu's
+/// `mch_trade_no`).
+fn named(app: &App, mch_trade_no: Option<&str>, out_order_no: Option<&str>) -> Option<Order> {
+    let order = match (mch_trade_no, out_order_no) {
+        (Some(id), _) => app.orders.get(id)?,
+        (None, Some(number)) => app
+            .orders
+            .by_merchant_number(number, Some(Gateway::WEIDOUFU))
+            .into_iter()
+            .next()?,
+        (None, None) => return None,
+    };
+    (order.gateway == Gateway::WEIDOUFU).then_some(order)
+}
+
+/// `GET /weidoufu/pay/query?out_order_no=...` (or `mch_trade_no=`): the order's payment
+/// and notification state, unsigned.
+pub async fn query(State(app): State<Arc<App>>, RawQuery(query): RawQuery) -> Response {
+    let query = query.unwrap_or_default();
+    let request = match QueryOrder::from_body(query.as_bytes()) {
+        Ok(received) => received.request,
+        Err(e) => return refused(&format!("参数格式校验错误: {}", first_line(&e))),
+    };
+    if let Err(errors) = request.validate() {
+        return refused(&format!("参数格式校验错误: {}", first_line(&errors)));
+    }
+    let Some(order) = named(
+        &app,
+        request.mch_trade_no.as_deref(),
+        request.out_order_no.as_deref(),
+    ) else {
+        return refused("订单不存在");
+    };
+    let status = match (order.paid, order.failed) {
+        (true, _) => 2,
+        (false, true) => 3,
+        (false, false) => 1,
+    };
+    let notify = if order.acknowledged { 2 } else { 1 };
+    json(
+        StatusCode::OK,
+        &json!({"code": 1, "status": "success",
+                "data": {"mch_trade_no": order.id, "out_order_no": order.out_trade_no,
+                         "notify": notify, "status": status, "message": "查询成功"}}),
+    )
+}
+
+/// `POST /weidoufu/pay/refund`: signed like the order; every accepted request is a new
+/// refund (weidoufu takes no refund number), at most ten of one order, never above what
+/// was paid.
+pub async fn refund(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let config = &app.config.weidoufu;
+    let received = match Refund::from_body(&body) {
+        Ok(r) => r,
+        Err(e) => return refused(&format!("参数格式校验错误: {}", first_line(&e))),
+    };
+    let request = received.request;
+    if request.access_key != config.access_key {
+        return refused("AccessKey 不存在");
+    }
+    let expected = expected_signature(Refund::SCHEMA, &received.fields, &config.secret_key);
+    if !received
+        .signature
+        .as_deref()
+        .is_some_and(|s| signatures_match(&expected, s))
+    {
+        return refused("签名错误");
+    }
+    if let Err(errors) = request.validate() {
+        return refused(&format!("参数格式校验错误: {}", first_line(&errors)));
+    }
+    let Some(order) = named(
+        &app,
+        request.mch_trade_no.as_deref(),
+        request.out_order_no.as_deref(),
+    ) else {
+        return refused("订单不存在");
+    };
+    let number = app.orders.fresh_id("WR");
+    let amount = request.refund_fee.get();
+    match lifecycle::refund_at_most(&app.orders, &order.id, &number, amount, MAX_REFUNDS) {
+        Some(lifecycle::Refunding::New(_)) => json(
+            StatusCode::OK,
+            &json!({"code": 1, "message": "退款成功", "status": "success",
+                    "data": {"mch_trade_no": order.id, "out_order_no": order.out_trade_no,
+                             "refund_fee": amount, "total_fee": order.amount_fen}}),
+        ),
+        Some(lifecycle::Refunding::AbovePaid { .. }) => {
+            refused("未结算款不足,退款金额超过可退金额")
+        }
+        Some(lifecycle::Refunding::TooMany) => refused("每个支付订单的部分退款次数不能超过 10 次"),
+        Some(lifecycle::Refunding::NotPaid) => refused("订单未支付"),
+        _ => refused("订单不存在"),
+    }
 }
 
 /// The signed payment notification for a paid order.
