@@ -45,6 +45,7 @@ pub const VERSION_0_1: () = ();
 pub trait TextValue {}
 impl TextValue for ::std::string::String {}
 impl<T> TextValue for JsonText<T> {}
+impl<C, T> TextValue for crate::encrypted::Encrypted<C, T> {}
 impl TextValue for crate::text_or_number::TextOrNumber {}
 impl<T: TextValue> TextValue for Option<T> {}
 

@@ -79,6 +79,12 @@ fn kind(kind: &Kind) -> Value {
         }
         Kind::JsonText => json!({ "type": "string", "contentMediaType": "application/json" }),
         Kind::Object(inner) => object(inner),
+        // Text on the wire; the document inside is described beside it, since a JSON
+        // Schema validator sees only the ciphertext.
+        Kind::Encrypted { cipher, document } => json!({
+            "type": "string",
+            "x-paywire-encrypted": { "cipher": cipher, "document": object(document) },
+        }),
         Kind::Array(inner) => json!({ "type": "array", "items": self::kind(inner) }),
         // The JSON form of a family is the array of its items; the flat wire spelling
         // (`name_n`, counted by `count`) travels beside it.
@@ -101,7 +107,10 @@ fn bound(v: i128) -> Value {
 
 fn property(field: &FieldSchema) -> Value {
     let mut out = kind(&field.kind);
-    let is_text = matches!(field.kind, Kind::Str | Kind::JsonText);
+    let is_text = matches!(
+        field.kind,
+        Kind::Str | Kind::JsonText | Kind::Encrypted { .. }
+    );
     if !field.doc.is_empty() {
         out["description"] = field.doc.into();
     }

@@ -44,6 +44,7 @@ mod body;
 pub mod client;
 pub mod decode;
 mod encode;
+mod encrypted;
 mod error;
 pub mod http_request;
 pub mod indexed;
@@ -74,6 +75,7 @@ pub mod __private;
 
 pub use body::Body;
 pub use decode::node::{Node, NodeObject};
+pub use encrypted::{Encrypted, MemberCipher};
 pub use error::VerifyError;
 pub use error::{Actual, Error, SchemaError, SchemaErrors, Violation};
 pub use json_text::JsonText;

@@ -207,6 +207,14 @@ pub enum Kind {
     JsonText,
     /// A nested object with its own schema.
     Object(&'static Schema),
+    /// A string whose text is a declared document, encrypted ([`crate::Encrypted`]):
+    /// text on the wire, the document once opened with the key.
+    Encrypted {
+        /// The encryption in words ([`crate::MemberCipher::NAME`]).
+        cipher: &'static str,
+        /// The decrypted document's schema.
+        document: &'static Schema,
+    },
     /// A JSON array of the inner kind.
     Array(&'static Kind),
     /// An indexed member family of a flat body (`#[pay(indexed(count = "refund_count"))]`):
@@ -233,6 +241,9 @@ impl fmt::Display for Kind {
             Kind::Yuan => f.write_str("string (yuan, \"50.00\")"),
             Kind::JsonText => f.write_str("string (JSON text)"),
             Kind::Object(s) => write!(f, "object ({})", s.name),
+            Kind::Encrypted { cipher, document } => {
+                write!(f, "string (encrypted {}: {cipher})", document.name)
+            }
             Kind::Array(k) => write!(f, "array of {k}"),
             Kind::Indexed { item, count } => {
                 write!(f, "indexed family ({}), {count} items", item.name)

@@ -58,12 +58,15 @@ enum Holding {
     Element,
     /// An item of an indexed family, counted by this member.
     Indexed(&'static str),
+    /// The document the member's encrypted text holds.
+    Encrypted,
 }
 
 /// The objects a field's kind holds, each with how it sits there.
 fn nested(kind: &Kind, holding: Holding, out: &mut Vec<(&'static Schema, Holding)>) {
     match kind {
         Kind::Object(s) => out.push((s, holding)),
+        Kind::Encrypted { document, .. } => out.push((document, Holding::Encrypted)),
         Kind::Array(inner) => nested(inner, Holding::Element, out),
         Kind::Indexed { item, count } => out.push((item, Holding::Indexed(count))),
         Kind::OneOf(kinds) => kinds.iter().for_each(|k| nested(k, holding, out)),
@@ -129,6 +132,10 @@ fn table(out: &mut String, (title, at, schema, suffix): &Pending, pending: &mut 
                     title,
                     ", an indexed family: member `name{inner_suffix}` of item ${letter}, ${letter} from 0 to {count}{suffix} - 1"
                 );
+            }
+            if holding == Holding::Encrypted {
+                title.push_str(", encrypted: the document inside, once opened with the key");
+                inner_suffix.clear();
             }
             pending.push((title, path, inner, inner_suffix));
         }
@@ -202,6 +209,11 @@ pub fn markdown(schema: &'static Schema) -> String {
 fn kind_json(kind: &Kind) -> serde_json::Value {
     match kind {
         Kind::Object(s) => json_object(s),
+        Kind::Encrypted { cipher, document } => serde_json::json!({
+            "type": "string (encrypted)",
+            "cipher": cipher,
+            "document": json_object(document),
+        }),
         Kind::Array(inner) => serde_json::json!({ "type": "array", "items": kind_json(inner) }),
         Kind::Indexed { item, count } => serde_json::json!({
             "type": "indexed family",

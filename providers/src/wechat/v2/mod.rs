@@ -16,7 +16,7 @@ mod registry;
 
 pub use refund::{
     decrypt_req_info, encrypt_req_info, open_refund_notification, RefundInfo, RefundNotification,
-    REFUND_NOTIFY_ACK,
+    ReqInfoCipher, REFUND_NOTIFY_ACK,
 };
 pub use registry::DESCRIPTOR;
 

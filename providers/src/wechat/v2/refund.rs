@@ -15,10 +15,8 @@ use aws_lc_rs::cipher::{
 };
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use paywire::decode::Limits;
 use paywire::schema::{Format, HexCase};
-use paywire::verify::decode_checked;
-use paywire::{Fen, PayResponse, Secret, VerifyError};
+use paywire::{Encrypted, Fen, MemberCipher, PayResponse, Secret, VerifyError};
 
 /// What the merchant answers a refund notification with once it is handled.
 pub const REFUND_NOTIFY_ACK: &str =
@@ -43,9 +41,30 @@ pub struct RefundNotification {
     /// 随机字符串
     #[pay(len = 1..=32, required_if(return_code = "SUCCESS"))]
     pub nonce_str: Option<String>,
-    /// 加密信息
+    /// 加密信息: the refund, opened with the API key
     #[pay(len = 1..=8192, required_if(return_code = "SUCCESS"))]
-    pub req_info: Option<String>,
+    pub req_info: Option<Encrypted<ReqInfoCipher, RefundInfo>>,
+}
+
+/// How `req_info` is encrypted: AES-256-ECB, PKCS#7, under the 32 lower-case hex
+/// characters of md5(API key), base64; the document inside is XML.
+#[derive(Debug, Clone, Copy)]
+pub enum ReqInfoCipher {}
+
+impl MemberCipher for ReqInfoCipher {
+    type Key = Secret;
+    const FORMAT: Format = Format::Xml;
+    const NAME: &'static str = "AES-256-ECB, PKCS#7, key md5(API key) as lower-case hex, base64";
+
+    fn open(api_key: &Secret, text: &str) -> Result<Vec<u8>, VerifyError> {
+        decrypt_req_info(api_key, text).map(String::into_bytes)
+    }
+
+    fn seal(api_key: &Secret, document: &[u8]) -> Result<String, VerifyError> {
+        let document = std::str::from_utf8(document)
+            .map_err(|_| decrypt_error("the document is not UTF-8"))?;
+        encrypt_req_info(api_key, document)
+    }
 }
 
 /// The decrypted refund (`req_info`).
@@ -161,8 +180,8 @@ pub fn open_refund_notification(
             "the notification names another appid or mch_id than this merchant's".into(),
         ));
     }
-    let req_info = envelope.req_info.as_deref().unwrap_or_default();
-    let document = decrypt_req_info(api_key, req_info)?;
-    let fields = paywire::decode::parse_body(Format::Xml, document.as_bytes(), &Limits::default())?;
-    Ok(Some(decode_checked::<RefundInfo>(fields)?.value))
+    let Some(req_info) = envelope.req_info else {
+        return Err(decrypt_error("missing"));
+    };
+    Ok(Some(req_info.open(api_key)?.value))
 }

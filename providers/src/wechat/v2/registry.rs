@@ -2,10 +2,8 @@
 //! payment parameters declare their own), and its refund notification to verify, which
 //! needs the merchant's API key (`--key`), appid (`--appid`) and mch_id (`--mchid`).
 
-use super::{decrypt_req_info, open_refund_notification, RefundNotification};
+use super::{open_refund_notification, RefundNotification};
 use crate::registry::{self, Gateway, Message, Outcome, VerifyOptions};
-use paywire::decode::Limits;
-use paywire::schema::Format;
 use paywire::{PayResponse, Secret, VerifyError};
 use serde_json::Value;
 
@@ -48,7 +46,8 @@ fn refund_notify(body: &[u8], options: &VerifyOptions) -> Outcome {
 /// The members of the refund in `req_info`, as decrypted.
 fn refund_members(body: &[u8], key: &Secret) -> Result<Value, VerifyError> {
     let envelope = RefundNotification::decode_unsigned(body)?.value;
-    let document = decrypt_req_info(key, envelope.req_info.as_deref().unwrap_or_default())?;
-    let fields = paywire::decode::parse_body(Format::Xml, document.as_bytes(), &Limits::default())?;
-    Ok(registry::fields_json(&fields))
+    let Some(req_info) = envelope.req_info else {
+        return Err(VerifyError::Decrypt("req_info: missing".into()));
+    };
+    Ok(registry::fields_json(&req_info.open(key)?.fields))
 }
