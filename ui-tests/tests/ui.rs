@@ -1,5 +1,5 @@
 //! Compile-time diagnostics of the derives (trybuild). Bless new snapshots with
-//! `TRYBUILD=overwrite cargo test -p paywire-tests --test ui`.
+//! `TRYBUILD=overwrite cargo test -p paywire-ui-tests --test ui`.
 
 #[test]
 fn ui() {
