@@ -32,7 +32,47 @@
 //! ```
 //!
 //! The crate is sans-IO: it turns a request into bytes and bytes back into a request;
-//! it never opens a socket.
+//! it never opens a socket (except the optional `client` module).
+//!
+//! ## What it holds
+//!
+//! - **Declaring**: `#[derive(PayRequest)]`, `#[derive(PayResponse)]` and
+//!   `#[derive(PayObject)]` with the `#[pay(...)]` attributes (the reference is
+//!   `paywire-macros`' documentation); [`Fen`] and [`Yuan`] for money (never a float),
+//!   [`JsonText`] and [`Encrypted`] for documents inside a text member, [`Secret`] for
+//!   keys (never printed).
+//! - **Receiving**: [`PayResponse::verify_body`] returns a [`verify::Verified`] value
+//!   (also [`Verified`] here), signature checked over every received member, the body
+//!   decoded strictly ([`decode`]: duplicates, DTDs, entities, oversized input refused),
+//!   the declared rules checked.
+//! - **Applying once**: [`ledger`] keeps a payment applied once and refunds never above
+//!   what was paid, in memory or Redis; `paywire-sqlx` does it inside the merchant's own
+//!   SQL transaction.
+//! - **Schemes**: [`sign`] (sorted MD5 / HMAC-SHA256, concatenated MD5, a sign type chosen
+//!   at run time, your own `custom(Type)`), and with the `rsa` feature `keys`
+//!   (SHA256withRSA for Alipay RSA2, SwiftPass `RSA_1_256`, WeChat Pay v3).
+//! - **Schemas**: every declaration's table as `SCHEMA`, printed by [`schema_table`] and
+//!   as JSON Schema by [`json_schema`].
+//!
+//! ## Features
+//!
+//! | feature | adds |
+//! |---|---|
+//! | `rsa` | `keys`: RSA keys from PEM and X.509, SHA256withRSA (AWS-LC) |
+//! | `client` | `client`: an async HTTP client (reqwest, rustls on AWS-LC) |
+//! | `redis` | `ledger::RedisLedger`: the ledger shared by several instances |
+//!
+//! Without features the crate builds with no C compiler.
+//!
+//! ## Where the gateways are
+//!
+//! The five shipped gateways (SwiftPass, WeChat Pay Global v3, XorPay, weidoufu, featapi)
+//! and WeChat Pay v2's refund notification are declared in `paywire-providers`, one
+//! folder each, listed in its registry; `paywire-sandbox` simulates them on loopback,
+//! `paywire-axum` serves their notifications, and `paywire-cli` is the `paywire` command
+//! (`sign`, `call`, `verify`, `schema`, `demo`, `soak`). A gateway of your own is a
+//! declaration in your crate, with `sign = custom(YourScheme)` if its signature is
+//! unusual.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(paywire_docsrs, feature(doc_cfg))]

@@ -8,7 +8,7 @@ pub(crate) mod response;
 
 pub use ambiguous::refuse_swallowed_members;
 pub use raw::{concat_sign_string, node_text, sorted_sign_string, sorted_string};
-pub use response::{decode_checked, decode_fields};
+pub use response::{decode_checked, decode_fields, Verified};
 
 use crate::decode::node::NodeObject;
 use crate::error::VerifyError;
