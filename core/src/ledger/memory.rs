@@ -55,7 +55,7 @@ impl Keys {
 /// Committed orders are kept for the ledger's retention period, claims for their lease.
 /// It never fails; a restart forgets everything, so several instances, or one that
 /// restarts while gateways still redeliver, need a shared store such as
-/// [`RedisLedger`](super::RedisLedger) or the merchant's own database.
+/// `RedisLedger` (feature `redis`) or the merchant's own database.
 #[derive(Debug, Default)]
 pub struct MemoryLedger {
     keys: Mutex<Keys>,

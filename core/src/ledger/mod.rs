@@ -156,7 +156,7 @@ pub enum ClaimState {
     Busy,
 }
 
-/// Where a [`Ledger`] keeps its keys: [`MemoryLedger`] for one process, [`RedisLedger`]
+/// Where a [`Ledger`] keeps its keys: [`MemoryLedger`] for one process, `RedisLedger`
 /// (feature `redis`) for several instances; implement it over your own store.
 ///
 /// Every operation is atomic per key, and every one is safe to repeat with the same token
