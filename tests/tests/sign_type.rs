@@ -8,7 +8,8 @@
 
 use paywire::keys::{MerchantKey, PublicKey};
 use paywire::sign::{
-    Members, Scheme, SignType, SignTypeKey, SignTypeVerify, SignTypeVerifyKey, Verify,
+    KeyTypeVerify, Members, Scheme, SignType, SignTypeKey, SignTypeVerify, SignTypeVerifyKey,
+    Verify,
 };
 use paywire::{Error, PayRequest, Secret};
 use paywire_tests::{rsa_fixtures, vector};
@@ -161,4 +162,38 @@ fn a_received_message_is_checked_under_the_configured_type_only() {
     );
     assert!(SignTypeVerify::verify(&with_type, &signed, &hmac));
     assert!(!SignTypeVerify::verify(&with_type, &signed, &md5));
+}
+
+/// WeChat Pay v2's answers name no `sign_type` and are signed as their request was:
+/// `KeyTypeVerify` checks them under the configured key's algorithm only. The document's
+/// example, without a `sign_type` member, is its published MD5 and HMAC-SHA256 vector.
+#[test]
+fn an_answer_naming_no_sign_type_is_checked_under_the_key_s_algorithm() {
+    let input = &vector("wechat_v2_doc_md5")["input"];
+    let pairs = |extra: Option<(&'static str, &'static str)>| {
+        let mut pairs: Vec<(&str, &str)> = ["appid", "mch_id", "device_info", "body", "nonce_str"]
+            .iter()
+            .map(|n| (*n, input[*n].as_str().unwrap()))
+            .collect();
+        pairs.extend(extra);
+        Members::new(pairs)
+    };
+    let md5 = SignTypeVerifyKey::Md5(secret("wechat_v2_doc_md5"));
+    let hmac = SignTypeVerifyKey::HmacSha256(secret("wechat_v2_doc_hmac"));
+    let md5_signed = "9A0A8659F005D6984697E2CA0A9CF3B7";
+    let hmac_signed = "6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6";
+    assert!(KeyTypeVerify::verify(&pairs(None), md5_signed, &md5));
+    assert!(KeyTypeVerify::verify(&pairs(None), hmac_signed, &hmac));
+    // The other algorithm's signature never passes: the key, not the message, decides.
+    assert!(!KeyTypeVerify::verify(&pairs(None), md5_signed, &hmac));
+    assert!(!KeyTypeVerify::verify(&pairs(None), hmac_signed, &md5));
+    // SignTypeVerify reads the absent member as MD5, so it refuses the HMAC answer.
+    assert!(!SignTypeVerify::verify(&pairs(None), hmac_signed, &hmac));
+    // A message that names a sign type must name the key's.
+    let named_md5 = pairs(Some(("sign_type", "MD5")));
+    let signed = SignType::sign(
+        &named_md5,
+        &SignTypeKey::HmacSha256(secret("wechat_v2_doc_hmac")),
+    );
+    assert!(!KeyTypeVerify::verify(&named_md5, &signed, &hmac));
 }

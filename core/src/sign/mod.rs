@@ -46,7 +46,7 @@ mod writer;
 
 pub use crate::words::hex;
 pub use members::Members;
-pub use sign_type::{SignType, SignTypeKey, SignTypeVerify, SignTypeVerifyKey};
+pub use sign_type::{KeyTypeVerify, SignType, SignTypeKey, SignTypeVerify, SignTypeVerifyKey};
 pub use writer::{hmac_sha256_hex, md5_hex, HexDigest, SignWriter};
 
 use crate::schema::SignSpec;

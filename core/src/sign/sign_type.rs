@@ -124,29 +124,47 @@ impl Verify for SignTypeVerify {
     type Key = SignTypeVerifyKey;
 
     fn verify(members: &Members<'_>, signature: &str, key: &SignTypeVerifyKey) -> bool {
-        if named(members) != key.sign_type() {
-            return false;
-        }
-        let expected = match key {
-            SignTypeVerifyKey::Md5(secret) => {
-                SignType::sign(members, &SignTypeKey::Md5(secret.clone()))
-            }
-            SignTypeVerifyKey::HmacSha256(secret) => {
-                SignType::sign(members, &SignTypeKey::HmacSha256(secret.clone()))
-            }
-            #[cfg(feature = "rsa")]
-            SignTypeVerifyKey::Rsa(public) => {
-                return public
-                    .verify_base64(members.to_sorted_string().as_bytes(), signature)
-                    .is_ok()
-            }
-        };
-        // Hex case carries no meaning.
-        let (expected, received) = (
-            expected.to_ascii_uppercase(),
-            signature.to_ascii_uppercase(),
-        );
-        expected.len() == received.len()
-            && bool::from(expected.as_bytes().ct_eq(received.as_bytes()))
+        named(members) == key.sign_type() && verify_under(members, signature, key)
     }
+}
+
+/// Verifies answers that name no sign type under the algorithm of the configured key
+/// (`sign = custom(KeyTypeVerify)`): WeChat Pay v2 signs its answers as their request
+/// was signed and leaves `sign_type` out of them. A message that does name one must name
+/// the key's; the message never chooses the algorithm.
+pub struct KeyTypeVerify;
+
+impl Verify for KeyTypeVerify {
+    type Key = SignTypeVerifyKey;
+
+    fn verify(members: &Members<'_>, signature: &str, key: &SignTypeVerifyKey) -> bool {
+        members
+            .get(MEMBER)
+            .is_none_or(|named| named == key.sign_type())
+            && verify_under(members, signature, key)
+    }
+}
+
+/// Whether `signature` is the members' signature under `key`'s algorithm.
+fn verify_under(members: &Members<'_>, signature: &str, key: &SignTypeVerifyKey) -> bool {
+    let expected = match key {
+        SignTypeVerifyKey::Md5(secret) => {
+            SignType::sign(members, &SignTypeKey::Md5(secret.clone()))
+        }
+        SignTypeVerifyKey::HmacSha256(secret) => {
+            SignType::sign(members, &SignTypeKey::HmacSha256(secret.clone()))
+        }
+        #[cfg(feature = "rsa")]
+        SignTypeVerifyKey::Rsa(public) => {
+            return public
+                .verify_base64(members.to_sorted_string().as_bytes(), signature)
+                .is_ok()
+        }
+    };
+    // Hex case carries no meaning.
+    let (expected, received) = (
+        expected.to_ascii_uppercase(),
+        signature.to_ascii_uppercase(),
+    );
+    expected.len() == received.len() && bool::from(expected.as_bytes().ct_eq(received.as_bytes()))
 }
