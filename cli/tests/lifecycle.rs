@@ -186,3 +186,91 @@ fn call_queries_and_refunds_a_weidoufu_order() {
     let (code, out, _) = run(&["verify", "weidoufu/query-response"], b"{\"code\":1}");
     assert_eq!(code, Some(2), "{out}");
 }
+
+/// `paywire sign wechat-v2/refund` and `refund-query` reproduce shenghui0779/sdk-go's
+/// published signatures (`mch/refund_test.go`), with the key as `sign_type` names it;
+/// `verify wechat-v2/refund-query-response` reads sdk-go's answer, its refunds an array.
+#[test]
+fn wechat_v2_refund_and_refund_query_sign_and_verify_as_sdk_go_publishes() {
+    let key = [("K", "192006250b4c09247ec02edce69f6a2d")];
+    let sign = |endpoint: &str, input: serde_json::Value| {
+        let output = common::run(
+            &["sign", endpoint, "--key-env", "K"],
+            input.to_string().as_bytes(),
+            &key,
+        );
+        (output.status.code(), common::json_out(&output))
+    };
+    let (code, out) = sign(
+        "wechat-v2/refund",
+        serde_json::json!({"appid": "wx2421b1c4370ec43b", "mch_id": "10000100",
+            "nonce_str": "6cefdb308e1e2e8aabd48cf79e546a02", "sign_type": "MD5",
+            "transaction_id": "4008450740201411110005820873", "out_refund_no": "1415701182",
+            "total_fee": 1, "refund_fee": 1}),
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(out["signature"], "29261AD6EC439F4286BF2F959EBC699D");
+    assert!(out["sign_string"].as_str().unwrap().ends_with("&key=***"));
+
+    let (code, out) = sign(
+        "wechat-v2/refund-query",
+        serde_json::json!({"appid": "wx2421b1c4370ec43b", "mch_id": "10000100",
+            "nonce_str": "0b9f35f484df17a732e537c37708d1d0", "sign_type": "MD5",
+            "out_trade_no": "1415757673"}),
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(out["signature"], "5F14ED52C2F179580A1DED73268A1009");
+
+    // HMAC-SHA256 named: signed with the API key under HMAC-SHA256 (the sign string is the
+    // same; the signature is 64 hex characters).
+    let (code, out) = sign(
+        "wechat-v2/refund-query",
+        serde_json::json!({"appid": "wx2421b1c4370ec43b", "mch_id": "10000100",
+            "nonce_str": "0b9f35f484df17a732e537c37708d1d0", "sign_type": "HMAC-SHA256",
+            "out_trade_no": "1415757673"}),
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(out["signature"].as_str().unwrap().len(), 64, "{out}");
+
+    let answer = "<xml><return_code>SUCCESS</return_code><return_msg>OK</return_msg>\
+        <appid>wx2421b1c4370ec43b</appid><mch_id>10000100</mch_id><nonce_str>TeqClE3i0mvn3DrK</nonce_str>\
+        <sign>68D267B5AEA32EAB799174129F6131EE</sign><result_code>SUCCESS</result_code>\
+        <out_refund_no_0>1415701182</out_refund_no_0><out_trade_no>1415757673</out_trade_no>\
+        <refund_count>1</refund_count><refund_fee_0>1</refund_fee_0>\
+        <refund_id_0>2008450740201411110000174436</refund_id_0><refund_status_0>PROCESSING</refund_status_0>\
+        <transaction_id>1008450740201411110005820873</transaction_id></xml>";
+    let output = common::run(
+        &[
+            "verify",
+            "wechat-v2/refund-query-response",
+            "--key-env",
+            "K",
+        ],
+        answer.as_bytes(),
+        &key,
+    );
+    let report = common::json_out(&output);
+    assert_eq!(output.status.code(), Some(0), "{report}");
+    assert_eq!(
+        report["fields"]["refunds"][0]["refund_status"],
+        "PROCESSING"
+    );
+    assert!(report["fields"].get("refund_fee_0").is_none(), "{report}");
+    let output = common::run(
+        &[
+            "verify",
+            "wechat-v2/refund-query-response",
+            "--key-env",
+            "K",
+        ],
+        answer
+            .replace("<refund_fee_0>1<", "<refund_fee_0>2<")
+            .as_bytes(),
+        &key,
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a changed answer is not authentic"
+    );
+}

@@ -20,8 +20,8 @@ mod tests {
             assert!(GATEWAYS.gateway(gateway).is_some(), "{name}");
             assert!(!rest.is_empty() && !rest.contains('/'));
         }
-        assert_eq!(GATEWAYS.endpoints().count(), 20);
-        assert_eq!(GATEWAYS.messages().count(), 15);
+        assert_eq!(GATEWAYS.endpoints().count(), 22);
+        assert_eq!(GATEWAYS.messages().count(), 17);
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! WeChat Pay v2: the payment parameters that gateways hand back for the client to call
 //! WeChat with (featapi, weidoufu and XorPay do): the JSAPI `WeixinJSBridge` parameters signed with
 //! `paySign`, and the APP parameters signed with `sign`, both sorted MD5 with `&key=KEY`,
-//! upper-case, which paywire can produce and verify; and the refund notification, whose
-//! `req_info` is encrypted with the API key.
+//! upper-case, which paywire can produce and verify; the refund and refund query with
+//! their answers; and the refund notification, whose `req_info` is encrypted with the API
+//! key.
 
 use paywire::verify::signatures_match;
 use paywire::PayRequest;
@@ -11,8 +12,11 @@ use paywire::Secret;
 use paywire::TextOrNumber;
 use paywire::VerifyError;
 
+mod lifecycle;
 mod refund;
 mod registry;
+
+pub use lifecycle::*;
 
 pub use refund::{
     decrypt_req_info, encrypt_req_info, open_refund_notification, RefundInfo, RefundNotification,
