@@ -75,7 +75,7 @@ impl Reporter {
             Shown::Bar(bar) => bar.inc(1),
             Shown::Lines(out) => {
                 let step = (self.total / 10).max(1);
-                if done % step == 0 || done == self.total {
+                if done.is_multiple_of(step) || done == self.total {
                     let percent = done * 100 / self.total.max(1);
                     let mut out = out.lock().unwrap_or_else(|p| p.into_inner());
                     let _ = writeln!(out, "soak: {done}/{} orders done ({percent} %)", self.total);

@@ -25,6 +25,7 @@ pub mod config;
 mod gateways;
 pub mod lifecycle;
 pub mod loopback;
+pub mod mariadb_server;
 pub mod notify;
 pub mod origin;
 pub mod postgres_server;

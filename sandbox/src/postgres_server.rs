@@ -218,7 +218,7 @@ impl PostgresServer {
     }
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     // The effective uid of this process, as the kernel reports it.
     std::fs::read_to_string("/proc/self/status")
         .ok()

@@ -1,5 +1,10 @@
 //! The statements each database runs. PostgreSQL numbers its parameters `$1`, SQLite
-//! `?1`; everything else is the same SQL, so one macro writes both implementations.
+//! `?1`, MariaDB writes `?` (so every statement binds in the order its placeholders
+//! appear); a second payment is found by the insert's conflict (`ON CONFLICT DO NOTHING`,
+//! or MariaDB's duplicate-key error, which leaves its transaction open), and a payment row
+//! is locked by a no-op update or, where rows affected depend on the connection's flags
+//! (MariaDB), by `SELECT ... FOR UPDATE`. Everything else is the same SQL, so one macro
+//! writes the three implementations.
 
 use sqlx::Database;
 
@@ -28,8 +33,8 @@ pub struct NewPayment<'a> {
     pub gateway_order: Option<&'a str>,
 }
 
-/// A database the ledger runs in: PostgreSQL (feature `postgres`) or SQLite (feature
-/// `sqlite`). Sealed: the statements are written for these two.
+/// A database the ledger runs in: PostgreSQL (feature `postgres`), SQLite (feature
+/// `sqlite`) or MariaDB (feature `mysql`). Sealed: the statements are written for these.
 pub trait Backend: Database + Statements {
     /// The ledger's tables, as `CREATE TABLE IF NOT EXISTS` statements (the file in
     /// `migrations/` for this database).
@@ -105,8 +110,23 @@ fn statements(schema: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// How a backend takes a payment row's write lock.
+#[derive(Clone, Copy)]
+enum Lock {
+    /// A no-op `UPDATE`, whose rows affected say whether the row exists.
+    Update,
+    /// `SELECT ... FOR UPDATE`, whose row says it.
+    Select,
+}
+
+/// Whether an insert's error is the unique key's conflict (a second payment of the same
+/// order), which MariaDB raises where the others skip the row.
+fn is_conflict(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+}
+
 macro_rules! backend {
-    ($db:ty, $schema:literal, $begin:expr, [$p1:literal, $p2:literal, $p3:literal, $p4:literal, $p5:literal]) => {
+    ($db:ty, $schema:literal, $begin:expr, $conflict:literal, $lock:expr, $current:literal, [$p1:literal, $p2:literal, $p3:literal, $p4:literal, $p5:literal]) => {
         impl Backend for $db {
             const SCHEMA: &'static str = include_str!($schema);
             const BEGIN: Option<&'static str> = $begin;
@@ -136,7 +156,8 @@ macro_rules! backend {
                     $p4,
                     ", ",
                     $p5,
-                    ") ON CONFLICT (gateway, out_trade_no) DO NOTHING"
+                    ")",
+                    $conflict
                 ))
                 .bind(row.gateway)
                 .bind(row.out_trade_no)
@@ -144,8 +165,12 @@ macro_rules! backend {
                 .bind(row.currency)
                 .bind(row.gateway_order)
                 .execute(&mut *conn)
-                .await?;
-                Ok(done.rows_affected() == 1)
+                .await;
+                match done {
+                    Ok(done) => Ok(done.rows_affected() == 1),
+                    Err(e) if is_conflict(&e) => Ok(false),
+                    Err(e) => Err(e),
+                }
             }
 
             async fn find_payment(
@@ -159,7 +184,8 @@ macro_rules! backend {
                         "FROM paywire_payments WHERE gateway = ",
                         $p1,
                         " AND out_trade_no = ",
-                        $p2
+                        $p2,
+                        $current
                     ))
                     .bind(gateway)
                     .bind(out_trade_no)
@@ -180,18 +206,37 @@ macro_rules! backend {
                 gateway: &str,
                 out_trade_no: &str,
             ) -> Result<bool, sqlx::Error> {
-                let done = sqlx::query(concat!(
-                    "UPDATE paywire_payments SET refunded_fen = refunded_fen ",
-                    "WHERE gateway = ",
-                    $p1,
-                    " AND out_trade_no = ",
-                    $p2
-                ))
-                .bind(gateway)
-                .bind(out_trade_no)
-                .execute(&mut *conn)
-                .await?;
-                Ok(done.rows_affected() == 1)
+                Ok(match $lock {
+                    Lock::Update => {
+                        sqlx::query(concat!(
+                            "UPDATE paywire_payments SET refunded_fen = refunded_fen ",
+                            "WHERE gateway = ",
+                            $p1,
+                            " AND out_trade_no = ",
+                            $p2
+                        ))
+                        .bind(gateway)
+                        .bind(out_trade_no)
+                        .execute(&mut *conn)
+                        .await?
+                        .rows_affected()
+                            == 1
+                    }
+                    Lock::Select => {
+                        let row: Option<(i64,)> = sqlx::query_as(concat!(
+                            "SELECT refunded_fen FROM paywire_payments WHERE gateway = ",
+                            $p1,
+                            " AND out_trade_no = ",
+                            $p2,
+                            " FOR UPDATE"
+                        ))
+                        .bind(gateway)
+                        .bind(out_trade_no)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                        row.is_some()
+                    }
+                })
             }
 
             async fn find_refund(
@@ -243,15 +288,15 @@ macro_rules! backend {
                 .await?;
                 sqlx::query(concat!(
                     "UPDATE paywire_payments SET refunded_fen = refunded_fen + ",
-                    $p3,
-                    " WHERE gateway = ",
                     $p1,
+                    " WHERE gateway = ",
+                    $p2,
                     " AND out_trade_no = ",
-                    $p2
+                    $p3
                 ))
+                .bind(amount_fen)
                 .bind(gateway)
                 .bind(out_trade_no)
-                .bind(amount_fen)
                 .execute(&mut *conn)
                 .await?;
                 Ok(())
@@ -276,15 +321,15 @@ macro_rules! backend {
                 .await?;
                 sqlx::query(concat!(
                     "UPDATE paywire_payments SET refunded_fen = refunded_fen - ",
-                    $p3,
-                    " WHERE gateway = ",
                     $p1,
+                    " WHERE gateway = ",
+                    $p2,
                     " AND out_trade_no = ",
-                    $p2
+                    $p3
                 ))
+                .bind(amount_fen)
                 .bind(gateway)
                 .bind(out_trade_no)
-                .bind(amount_fen)
                 .execute(&mut *conn)
                 .await?;
                 Ok(())
@@ -298,6 +343,9 @@ backend!(
     sqlx::Postgres,
     "../migrations/postgres/0001_paywire_ledger.sql",
     None,
+    " ON CONFLICT (gateway, out_trade_no) DO NOTHING",
+    Lock::Update,
+    "",
     ["$1", "$2", "$3", "$4", "$5"]
 );
 
@@ -306,5 +354,27 @@ backend!(
     sqlx::Sqlite,
     "../migrations/sqlite/0001_paywire_ledger.sql",
     Some("BEGIN IMMEDIATE"),
+    " ON CONFLICT (gateway, out_trade_no) DO NOTHING",
+    Lock::Update,
+    "",
     ["?1", "?2", "?3", "?4", "?5"]
+);
+
+// MariaDB: a plain insert, whose duplicate-key error is the conflict (the statement fails,
+// the transaction stays open); `INSERT IGNORE` would also turn a value too long for its
+// column into a truncated row. The lock is `FOR UPDATE`: a no-op update's rows affected
+// depend on the connection's CLIENT_FOUND_ROWS flag, which the merchant's pool sets. The
+// payment row is read with a shared lock, so what is checked is the committed row, not the
+// snapshot REPEATABLE READ may hold from earlier in the merchant's transaction; shared, as
+// the transactions whose insert found the key already hold a shared lock on it, and two of
+// them upgrading to `FOR UPDATE` would deadlock.
+#[cfg(feature = "mysql")]
+backend!(
+    sqlx::MySql,
+    "../migrations/mysql/0001_paywire_ledger.sql",
+    None,
+    "",
+    Lock::Select,
+    " LOCK IN SHARE MODE",
+    ["?", "?", "?", "?", "?"]
 );

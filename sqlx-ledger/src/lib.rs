@@ -10,7 +10,13 @@
 //! PostgreSQL serves several instances of the merchant (the unique key makes a second
 //! transaction wait for the first, then find the payment applied); a SQLite file serves
 //! one process (begin with `BEGIN IMMEDIATE`, as [`begin`] does, so two writers queue
-//! instead of failing).
+//! instead of failing). MariaDB (InnoDB, feature `mysql`) serves several instances like
+//! PostgreSQL: a second insert waits for the first and its duplicate-key error, which
+//! leaves the transaction open, says the payment is there. Its tables compare order and
+//! refund numbers byte for byte (`utf8mb4_nopad_bin`): under MariaDB's default collation
+//! `A1` and `a1` would be one order, and the second one's payment acknowledged and never
+//! applied. Only MariaDB is tested; MySQL 8 has no `utf8mb4_nopad_bin` (its
+//! `utf8mb4_0900_bin` is the equivalent), so its migration would differ.
 //!
 //! ```no_run
 //! use paywire::ledger::{Expected, Payment};

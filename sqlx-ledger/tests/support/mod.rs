@@ -5,6 +5,7 @@
 
 use paywire::ledger::{Expected, MustMatch, OrderKey, Payment};
 use paywire::Fen;
+use paywire_sandbox::mariadb_server::MariadbServer;
 use paywire_sandbox::postgres_server::PostgresServer;
 
 /// A paid notification's payment for `order`, as a gateway's `payment()` builds it.
@@ -45,4 +46,18 @@ pub fn postgres_server() -> Option<PostgresServer> {
         return None;
     }
     Some(PostgresServer::start().expect("postgres starts on loopback"))
+}
+
+/// A MariaDB server of the test's own; `None` where MariaDB is not installed, which fails
+/// under CI (its `.ci/run` installs it).
+pub fn mariadb_server() -> Option<MariadbServer> {
+    if !MariadbServer::installed() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install mariadb-server (see .ci/run)"
+        );
+        eprintln!("skipped: MariaDB is not installed (apt-get install mariadb-server)");
+        return None;
+    }
+    Some(MariadbServer::start().expect("mariadbd starts on loopback"))
 }

@@ -1,0 +1,205 @@
+//! A MariaDB server of its own on a free loopback port, for tests of the SQL ledger:
+//! Debian's `mariadb-server` binaries, a data folder made by `mariadb-install-db` in a
+//! private folder, listening on 127.0.0.1 only (its socket in that folder), with InnoDB's
+//! durable defaults, so it can be killed and started again with every commit it
+//! acknowledged. Run as root, the folder belongs to `nobody` and so does the server.
+
+use crate::postgres_server::is_root;
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// The server binary Debian's `mariadb-server` installs.
+pub const SERVER: &str = "/usr/sbin/mariadbd";
+const INSTALL_DB: &str = "/usr/bin/mariadb-install-db";
+const CLIENT: &str = "/usr/bin/mariadb";
+const NOBODY: u32 = 65534;
+
+/// A running (or killed) MariaDB server owned by this process; killed on drop.
+pub struct MariadbServer {
+    dir: PathBuf,
+    process: Option<Child>,
+    port: u16,
+    /// `mysql://root@127.0.0.1:PORT/paywire` (no password, loopback only).
+    pub url: String,
+}
+
+/// Why no server could be started.
+#[derive(Debug, thiserror::Error)]
+pub enum MariadbServerError {
+    /// MariaDB's server is not installed.
+    #[error("MariaDB is not installed (apt-get install mariadb-server): no {SERVER}")]
+    NotInstalled,
+    /// `mariadb-install-db` failed.
+    #[error("mariadb-install-db failed: {0}")]
+    Init(String),
+    /// The server did not come up.
+    #[error("mariadbd did not start: {0}")]
+    Start(String),
+}
+
+impl MariadbServer {
+    /// Whether MariaDB's server and tools are installed.
+    pub fn installed() -> bool {
+        [SERVER, INSTALL_DB, CLIENT]
+            .iter()
+            .all(|p| Path::new(p).exists())
+    }
+
+    /// Makes a data folder in a fresh private folder and starts a server on a free
+    /// loopback port, with an empty database `paywire`.
+    pub fn start() -> Result<MariadbServer, MariadbServerError> {
+        if !Self::installed() {
+            return Err(MariadbServerError::NotInstalled);
+        }
+        let dir = std::env::temp_dir().join(format!(
+            "paywire-mariadb-{}-{}",
+            std::process::id(),
+            crate::state::unix_now_nanos()
+        ));
+        let data = dir.join("data");
+        std::fs::create_dir_all(&data).map_err(|e| MariadbServerError::Init(e.to_string()))?;
+        for path in [&dir, &data] {
+            own(path)?;
+        }
+        // Its temporary files in its own folder: installs running at once in one /tmp
+        // remove each other's.
+        let init = as_server_user(Command::new(INSTALL_DB))
+            .env("TMPDIR", &dir)
+            .args(["--no-defaults", "--auth-root-authentication-method=normal"])
+            .args(["--skip-test-db", "--datadir"])
+            .arg(&data)
+            .stdout(Stdio::null())
+            .output()
+            .map_err(|e| MariadbServerError::Init(e.to_string()))?;
+        if !init.status.success() {
+            return Err(MariadbServerError::Init(
+                String::from_utf8_lossy(&init.stderr).into_owned(),
+            ));
+        }
+        let mut server = MariadbServer {
+            dir,
+            process: None,
+            port: 0,
+            url: String::new(),
+        };
+        // A port found free can be taken before the server binds it: a fresh one per try.
+        let mut last = String::from("no attempt");
+        for _ in 0..5 {
+            server.port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map_err(|e| MariadbServerError::Start(e.to_string()))?
+                .port();
+            server.url = format!("mysql://root@127.0.0.1:{}/paywire", server.port);
+            match server.spawn() {
+                Ok(()) => return Ok(server),
+                Err(e) => last = e,
+            }
+        }
+        Err(MariadbServerError::Start(last))
+    }
+
+    fn spawn(&mut self) -> Result<(), String> {
+        let child = as_server_user(Command::new(SERVER))
+            .arg("--no-defaults")
+            .arg(format!("--datadir={}", self.dir.join("data").display()))
+            .arg(format!("--port={}", self.port))
+            .arg("--bind-address=127.0.0.1")
+            .arg(format!("--socket={}", self.dir.join("sock").display()))
+            .arg(format!("--pid-file={}", self.dir.join("pid").display()))
+            .arg(format!("--tmpdir={}", self.dir.display()))
+            .arg(format!(
+                "--log-error={}",
+                self.dir.join("server.log").display()
+            ))
+            .args(["--innodb-buffer-pool-size=32M", "--max-connections=200"])
+            // Its own process group, so a kill takes it down at once, as a crash would.
+            .process_group(0)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        self.process = Some(child);
+        for _ in 0..300 {
+            let exited = self
+                .process
+                .as_mut()
+                .is_none_or(|p| !matches!(p.try_wait(), Ok(None)));
+            if exited {
+                self.process = None;
+                return Err(format!("exited: {}", self.log_tail()));
+            }
+            if self.ready() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.kill();
+        Err(format!("not ready within 15 s: {}", self.log_tail()))
+    }
+
+    /// Whether the server accepts connections; creates the `paywire` database the first
+    /// time it does.
+    fn ready(&self) -> bool {
+        Command::new(CLIENT)
+            .args(["--no-defaults", "-h", "127.0.0.1", "-u", "root"])
+            .args(["-P", &self.port.to_string()])
+            .args(["-e", "CREATE DATABASE IF NOT EXISTS paywire"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(5)..].join(" | ")
+    }
+
+    /// Kills the server at once (SIGKILL to its process group, as in a crash of the
+    /// machine): nothing it had not committed lands.
+    pub fn kill(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            let group = format!("-{}", process.id());
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+    }
+
+    /// Starts the killed server again on the same port; InnoDB recovers from its redo
+    /// log, so every commit it acknowledged is there.
+    pub fn restart(&mut self) -> Result<(), MariadbServerError> {
+        self.kill();
+        crate::retry::retry(50, Duration::from_millis(200), || self.spawn())
+            .map_err(MariadbServerError::Start)
+    }
+}
+
+/// A command of the server's, run as `nobody` when this process is root.
+fn as_server_user(mut command: Command) -> Command {
+    if is_root() {
+        command.uid(NOBODY).gid(NOBODY);
+    }
+    command
+}
+
+/// Gives `path` to the user the server runs as (mode 0700).
+fn own(path: &Path) -> Result<(), MariadbServerError> {
+    use std::os::unix::fs::PermissionsExt;
+    let failed = |e: std::io::Error| MariadbServerError::Init(format!("{}: {e}", path.display()));
+    if is_root() {
+        std::os::unix::fs::chown(path, Some(NOBODY), Some(NOBODY)).map_err(failed)?;
+    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(failed)
+}
+
+impl Drop for MariadbServer {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
