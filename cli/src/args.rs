@@ -119,18 +119,18 @@ pub enum Command {
         #[arg(long, default_value_t = 1, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
         instances: usize,
         /// Where payments are applied: memory or redis (a ledger apart from the shop's
-        /// database), sqlite or postgres (inside the shop's own transaction). Without
-        /// --ledger-url, redis and postgres start a server of their own on loopback and
-        /// sqlite uses a file in a temporary folder.
-        #[arg(long, value_parser = ["memory", "redis", "sqlite", "postgres"])]
+        /// database), sqlite, postgres or mariadb (inside the shop's own transaction).
+        /// Without --ledger-url, redis, postgres and mariadb start a server of their own on
+        /// loopback and sqlite uses a file in a temporary folder.
+        #[arg(long, value_parser = ["memory", "redis", "sqlite", "postgres", "mariadb"])]
         ledger: Option<String>,
-        /// The ledger's server: a redis:// or postgres:// URL.
+        /// The ledger's server: a redis://, postgres:// or mysql:// URL.
         #[arg(long)]
         ledger_url: Option<String>,
         /// The same as --ledger redis --ledger-url URL (`auto`: a server of its own).
         #[arg(long, conflicts_with_all = ["ledger", "ledger_url"])]
         redis: Option<String>,
-        /// With a server the soak starts itself (--ledger redis or postgres): kill it a
+        /// With a server the soak starts itself (--ledger redis, postgres or mariadb): kill it a
         /// quarter of the way through, and start it again after this many milliseconds
         /// (at most 600 000).
         #[arg(long, alias = "redis-outage-ms", value_parser = clap::value_parser!(u64).range(0..=600_000))]

@@ -16,6 +16,7 @@ use crate::sockets::PeakConnections;
 use paywire::ledger::Ledger;
 use paywire_providers::GATEWAYS;
 use paywire_sandbox::config::RetryConfig;
+use paywire_sandbox::mariadb_server::MariadbServer;
 use paywire_sandbox::postgres_server::PostgresServer;
 use paywire_sandbox::redis_server::RedisServer;
 use paywire_sandbox::Gateway;
@@ -82,6 +83,9 @@ pub enum SoakLedger {
     /// Inside the shop's transaction on PostgreSQL: a `postgres://` URL, or `None` for a
     /// server the soak starts on loopback.
     Postgres(Option<String>),
+    /// Inside the shop's transaction on MariaDB: a `mysql://` URL, or `None` for a server
+    /// the soak starts on loopback.
+    Mariadb(Option<String>),
 }
 
 impl SoakLedger {
@@ -93,8 +97,9 @@ impl SoakLedger {
             ("memory" | "sqlite", Some(_)) => Err(format!("--ledger {name} takes no --ledger-url")),
             ("redis", url) => Ok(SoakLedger::Redis(url.filter(|u| u != "auto"))),
             ("postgres", url) => Ok(SoakLedger::Postgres(url.filter(|u| u != "auto"))),
+            ("mariadb", url) => Ok(SoakLedger::Mariadb(url.filter(|u| u != "auto"))),
             (other, _) => Err(format!(
-                "unknown ledger {other:?}: use memory, redis, sqlite or postgres"
+                "unknown ledger {other:?}: use memory, redis, sqlite, postgres or mariadb"
             )),
         }
     }
@@ -106,6 +111,7 @@ impl SoakLedger {
             SoakLedger::Redis(_) => "redis",
             SoakLedger::Sqlite => "sqlite",
             SoakLedger::Postgres(_) => "postgres",
+            SoakLedger::Mariadb(_) => "mariadb",
         }
     }
 
@@ -148,7 +154,7 @@ pub struct SoakReport {
     /// Deliveries answered 503 (the ledger could not answer, or another instance held
     /// the order).
     pub guard_unavailable: u64,
-    /// Where payments were applied: `memory`, `redis`, `sqlite` or `postgres`.
+    /// Where payments were applied: `memory`, `redis`, `sqlite`, `postgres` or `mariadb`.
     pub ledger: &'static str,
     /// How many times each fault fired.
     pub faults: FaultCounts,
@@ -285,6 +291,15 @@ impl OwnServer for RedisServer {
     }
 }
 
+impl OwnServer for MariadbServer {
+    fn kill(&mut self) {
+        MariadbServer::kill(self);
+    }
+    fn restart(&mut self) -> Result<(), String> {
+        MariadbServer::restart(self).map_err(|e| e.to_string())
+    }
+}
+
 impl OwnServer for PostgresServer {
     fn kill(&mut self) {
         PostgresServer::kill(self);
@@ -305,11 +320,11 @@ struct Placement {
 fn placement(options: &SoakOptions) -> Result<Placement, String> {
     let owns_server = matches!(
         options.ledger,
-        SoakLedger::Redis(None) | SoakLedger::Postgres(None)
+        SoakLedger::Redis(None) | SoakLedger::Postgres(None) | SoakLedger::Mariadb(None)
     );
     if options.outage.is_some() && !owns_server {
         return Err(format!(
-            "--outage-ms needs a server the soak starts itself: --ledger redis or postgres \
+            "--outage-ms needs a server the soak starts itself: --ledger redis, postgres or mariadb \
              without --ledger-url (not {})",
             options.ledger.name()
         ));
@@ -349,6 +364,13 @@ fn placement(options: &SoakOptions) -> Result<Placement, String> {
                 let url = server.url.clone();
                 let server: Arc<Mutex<dyn OwnServer>> = Arc::new(Mutex::new(server));
                 (MerchantLedger::Postgres(url), own(server), None)
+            }
+            SoakLedger::Mariadb(Some(url)) => (MerchantLedger::Mariadb(url.clone()), None, None),
+            SoakLedger::Mariadb(None) => {
+                let server = MariadbServer::start().map_err(|e| e.to_string())?;
+                let url = server.url.clone();
+                let server: Arc<Mutex<dyn OwnServer>> = Arc::new(Mutex::new(server));
+                (MerchantLedger::Mariadb(url), own(server), None)
             }
         };
     Ok(Placement {
@@ -498,6 +520,11 @@ async fn refund_books(
             ),
             MerchantLedger::Postgres(url) => refunds::RefundBooks::Postgres(
                 database::postgres(url, false)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            ),
+            MerchantLedger::Mariadb(url) => refunds::RefundBooks::Mariadb(
+                database::mariadb(url, false)
                     .await
                     .map_err(|e| e.to_string())?,
             ),

@@ -90,6 +90,24 @@ async fn in_a_postgres_transaction_three_instances_and_a_restart_lose_nothing_an
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_mariadb_transaction_three_instances_and_a_restart_lose_nothing_and_double_nothing() {
+    if !paywire_sandbox::mariadb_server::MariadbServer::installed() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install mariadb-server"
+        );
+        return;
+    }
+    let options = SoakOptions {
+        outage: Some(Duration::from_millis(1000)),
+        ..every_fault(SoakLedger::Mariadb(None), 100, 3)
+    };
+    let report = run(&options).await.unwrap();
+    assert_nothing_lost_or_doubled(&report, 100, "mariadb");
+    assert!(report.ledger_restarted, "{report:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_separate_ledger_applies_again_what_was_written_before_a_death_and_says_so() {
     let options = SoakOptions {
         faults: vec![Fault::CrashAfterWrite, Fault::PanicAfterWrite],

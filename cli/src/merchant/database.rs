@@ -3,7 +3,7 @@
 
 use super::shop;
 use paywire_sandbox::Gateway;
-use sqlx::{PgPool, SqlitePool};
+use sqlx::{MySqlPool, PgPool, SqlitePool};
 use std::time::Duration;
 
 /// The shop's SQL database, where its writes are counted.
@@ -12,6 +12,8 @@ pub enum Database {
     Sqlite(SqlitePool),
     /// A PostgreSQL database.
     Postgres(PgPool),
+    /// A MariaDB database.
+    Mariadb(MySqlPool),
 }
 
 impl Database {
@@ -25,10 +27,21 @@ impl Database {
         let rows = match (self, only.is_some()) {
             (Database::Sqlite(pool), false) => sqlx::query_as(ALL).fetch_all(pool).await,
             (Database::Postgres(pool), false) => sqlx::query_as(ALL).fetch_all(pool).await,
+            (Database::Mariadb(pool), false) => sqlx::query_as(ALL).fetch_all(pool).await,
             (Database::Sqlite(pool), true) => {
                 sqlx::query_as(concat!(
                     "SELECT gateway, out_trade_no, amount_fen, writes FROM soak_applied",
                     " WHERE gateway = ?1 AND out_trade_no = ?2"
+                ))
+                .bind(gateway)
+                .bind(order)
+                .fetch_all(pool)
+                .await
+            }
+            (Database::Mariadb(pool), true) => {
+                sqlx::query_as(concat!(
+                    "SELECT gateway, out_trade_no, amount_fen, writes FROM soak_applied",
+                    " WHERE gateway = ? AND out_trade_no = ?"
                 ))
                 .bind(gateway)
                 .bind(order)
@@ -87,6 +100,26 @@ pub async fn postgres(url: &str, setup: bool) -> std::io::Result<PgPool> {
             .await
             .map_err(std::io::Error::other)?;
         sqlx::query(shop::SOAK_TABLE)
+            .execute(&pool)
+            .await
+            .map_err(std::io::Error::other)?;
+    }
+    Ok(pool)
+}
+
+/// A pool on the shop's MariaDB database; `setup` creates the tables.
+pub async fn mariadb(url: &str, setup: bool) -> std::io::Result<MySqlPool> {
+    let pool = sqlx::mysql::MySqlPoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(2))
+        .connect(url)
+        .await
+        .map_err(std::io::Error::other)?;
+    if setup {
+        paywire_sqlx::migrate(&pool)
+            .await
+            .map_err(std::io::Error::other)?;
+        sqlx::query(shop::SOAK_TABLE_MARIADB)
             .execute(&pool)
             .await
             .map_err(std::io::Error::other)?;

@@ -14,7 +14,7 @@ mod shop;
 
 pub use faults::{Fault, FaultCounts};
 
-use database::{postgres, sqlite, Database};
+use database::{mariadb, postgres, sqlite, Database};
 use front::{notify, Front};
 
 use axum::routing::post;
@@ -90,6 +90,8 @@ pub enum MerchantLedger {
     Sqlite(std::path::PathBuf),
     /// The shop's own PostgreSQL database (a URL), the ledger inside its transactions.
     Postgres(String),
+    /// The shop's own MariaDB database (a URL), the ledger inside its transactions.
+    Mariadb(String),
 }
 
 /// How the merchant behaves.
@@ -203,6 +205,7 @@ impl Merchant {
             MerchantLedger::Separate(_) => None,
             MerchantLedger::Sqlite(file) => Some(Database::Sqlite(sqlite(file, true).await?)),
             MerchantLedger::Postgres(url) => Some(Database::Postgres(postgres(url, true).await?)),
+            MerchantLedger::Mariadb(url) => Some(Database::Mariadb(mariadb(url, true).await?)),
         };
         if options.faults.iter().any(|f| f.in_the_write()) && options.fail_rate > 0.0 {
             quiet_fault_panics();
@@ -228,6 +231,10 @@ impl Merchant {
                 }
                 MerchantLedger::Postgres(url) => {
                     let pool = postgres(url, false).await?;
+                    routes!(keys, Notifications::in_transaction(shop, pool))
+                }
+                MerchantLedger::Mariadb(url) => {
+                    let pool = mariadb(url, false).await?;
                     routes!(keys, Notifications::in_transaction(shop, pool))
                 }
             };

@@ -7,7 +7,7 @@ use super::{lock, Applied, PlacedOrder};
 use paywire::ledger::Payment;
 use paywire_axum::{Order, Shop, SqlShop};
 use paywire_sandbox::Gateway;
-use sqlx::{Postgres, Sqlite, Transaction};
+use sqlx::{MySql, Postgres, Sqlite, Transaction};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -109,6 +109,12 @@ pub const SOAK_TABLE: &str = "CREATE TABLE IF NOT EXISTS soak_applied (\
      gateway TEXT NOT NULL, out_trade_no TEXT NOT NULL, amount_fen BIGINT NOT NULL, \
      writes BIGINT NOT NULL, PRIMARY KEY (gateway, out_trade_no))";
 
+/// [`SOAK_TABLE`] in MariaDB, whose keys are sized text compared byte for byte.
+pub const SOAK_TABLE_MARIADB: &str = "CREATE TABLE IF NOT EXISTS soak_applied (\
+     gateway VARCHAR(64) COLLATE utf8mb4_nopad_bin NOT NULL, \
+     out_trade_no VARCHAR(128) COLLATE utf8mb4_nopad_bin NOT NULL, amount_fen BIGINT NOT NULL, \
+     writes BIGINT NOT NULL, PRIMARY KEY (gateway, out_trade_no)) ENGINE = InnoDB";
+
 macro_rules! sql_shop {
     ($db:ty, $write:literal) => {
         impl SqlShop<$db> for InstanceShop {
@@ -146,4 +152,8 @@ sql_shop!(
     Postgres,
     "INSERT INTO soak_applied VALUES ($1, $2, $3, 1) \
      ON CONFLICT (gateway, out_trade_no) DO UPDATE SET writes = soak_applied.writes + 1"
+);
+sql_shop!(
+    MySql,
+    "INSERT INTO soak_applied VALUES (?, ?, ?, 1) ON DUPLICATE KEY UPDATE writes = writes + 1"
 );

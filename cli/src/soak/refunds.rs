@@ -17,7 +17,7 @@ use paywire_providers::GATEWAYS;
 use paywire_sandbox::Gateway;
 use paywire_sqlx::{Backend, Refunded, Released};
 use serde::Serialize;
-use sqlx::{PgPool, Pool, SqlitePool};
+use sqlx::{MySqlPool, PgPool, Pool, SqlitePool};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RefundReport {
     /// Where the refunds were recorded: `ledger` (the memory or Redis refund ledger),
-    /// `sqlite` or `postgres` (the shop's own database, in its transactions).
+    /// `sqlite`, `postgres` or `mariadb` (the shop's own database, in its transactions).
     pub books: &'static str,
     /// Paid orders refunded.
     pub orders: usize,
@@ -92,6 +92,8 @@ pub enum RefundBooks {
     Sqlite(SqlitePool),
     /// The shop's PostgreSQL database, as for SQLite.
     Postgres(PgPool),
+    /// The shop's MariaDB database, as for SQLite.
+    Mariadb(MySqlPool),
 }
 
 /// A refund the books let through, to be sent.
@@ -109,6 +111,7 @@ impl RefundBooks {
             RefundBooks::Ledger(_) => "ledger",
             RefundBooks::Sqlite(_) => "sqlite",
             RefundBooks::Postgres(_) => "postgres",
+            RefundBooks::Mariadb(_) => "mariadb",
         }
     }
 
@@ -122,6 +125,7 @@ impl RefundBooks {
             },
             RefundBooks::Sqlite(pool) => record(pool, sql_refund(order, refund)).await,
             RefundBooks::Postgres(pool) => record(pool, sql_refund(order, refund)).await,
+            RefundBooks::Mariadb(pool) => record(pool, sql_refund(order, refund)).await,
         }
     }
 
@@ -133,6 +137,9 @@ impl RefundBooks {
                 release(pool, sql_refund(order, refund)).await
             }
             (RefundBooks::Postgres(pool), Reserved::Recorded) => {
+                release(pool, sql_refund(order, refund)).await
+            }
+            (RefundBooks::Mariadb(pool), Reserved::Recorded) => {
                 release(pool, sql_refund(order, refund)).await
             }
             (RefundBooks::Ledger(_), Reserved::Recorded) => false,
