@@ -83,6 +83,7 @@ mod body;
 #[cfg_attr(paywire_docsrs, doc(cfg(feature = "client")))]
 pub mod client;
 pub mod decode;
+mod derive_checks;
 mod encode;
 mod encrypted;
 mod error;
@@ -94,6 +95,7 @@ mod json_text;
 #[cfg_attr(paywire_docsrs, doc(cfg(feature = "rsa")))]
 pub mod keys;
 pub mod ledger;
+mod member_writers;
 mod money;
 mod object;
 mod path;
