@@ -32,6 +32,7 @@ pub mod postgres_server;
 pub mod redis_server;
 mod retry;
 pub mod server;
+mod server_process;
 pub mod state;
 
 pub use gateways::credentials;

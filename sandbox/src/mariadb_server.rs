@@ -4,7 +4,7 @@
 //! durable defaults, so it can be killed and started again with every commit it
 //! acknowledged. Run as root, the folder belongs to `nobody` and so does the server.
 
-use crate::postgres_server::is_root;
+use crate::server_process::{as_server_user, kill_group, own, wait_until_ready, NotReady};
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -15,7 +15,6 @@ use std::time::Duration;
 pub const SERVER: &str = "/usr/sbin/mariadbd";
 const INSTALL_DB: &str = "/usr/bin/mariadb-install-db";
 const CLIENT: &str = "/usr/bin/mariadb";
-const NOBODY: u32 = 65534;
 
 /// A running (or killed) MariaDB server owned by this process; killed on drop.
 pub struct MariadbServer {
@@ -62,7 +61,7 @@ impl MariadbServer {
         let data = dir.join("data");
         std::fs::create_dir_all(&data).map_err(|e| MariadbServerError::Init(e.to_string()))?;
         for path in [&dir, &data] {
-            own(path)?;
+            own(path).map_err(|e| MariadbServerError::Init(format!("{}: {e}", path.display())))?;
         }
         // Its temporary files in its own folder: installs running at once in one /tmp
         // remove each other's.
@@ -122,30 +121,22 @@ impl MariadbServer {
             .spawn()
             .map_err(|e| e.to_string())?;
         self.process = Some(child);
-        for _ in 0..300 {
-            let exited = self
-                .process
-                .as_mut()
-                .is_none_or(|p| !matches!(p.try_wait(), Ok(None)));
-            if exited {
-                self.process = None;
-                return Err(format!("exited: {}", self.log_tail()));
-            }
-            if self.ready() {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        let port = self.port;
+        match wait_until_ready(&mut self.process, 300, Duration::from_millis(50), || {
+            Self::ready(port)
+        }) {
+            Ok(()) => Ok(()),
+            Err(NotReady::Exited) => Err(format!("exited: {}", self.log_tail())),
+            Err(NotReady::Silent) => Err(format!("not ready within 15 s: {}", self.log_tail())),
         }
-        self.kill();
-        Err(format!("not ready within 15 s: {}", self.log_tail()))
     }
 
     /// Whether the server accepts connections; creates the `paywire` database the first
     /// time it does.
-    fn ready(&self) -> bool {
+    fn ready(port: u16) -> bool {
         Command::new(CLIENT)
             .args(["--no-defaults", "-h", "127.0.0.1", "-u", "root"])
-            .args(["-P", &self.port.to_string()])
+            .args(["-P", &port.to_string()])
             .args(["-e", "CREATE DATABASE IF NOT EXISTS paywire"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -162,12 +153,7 @@ impl MariadbServer {
     /// Kills the server at once (SIGKILL to its process group, as in a crash of the
     /// machine): nothing it had not committed lands.
     pub fn kill(&mut self) {
-        if let Some(mut process) = self.process.take() {
-            let group = format!("-{}", process.id());
-            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-            let _ = process.kill();
-            let _ = process.wait();
-        }
+        kill_group(&mut self.process);
     }
 
     /// Starts the killed server again on the same port; InnoDB recovers from its redo
@@ -177,24 +163,6 @@ impl MariadbServer {
         crate::retry::retry(50, Duration::from_millis(200), || self.spawn())
             .map_err(MariadbServerError::Start)
     }
-}
-
-/// A command of the server's, run as `nobody` when this process is root.
-fn as_server_user(mut command: Command) -> Command {
-    if is_root() {
-        command.uid(NOBODY).gid(NOBODY);
-    }
-    command
-}
-
-/// Gives `path` to the user the server runs as (mode 0700).
-fn own(path: &Path) -> Result<(), MariadbServerError> {
-    use std::os::unix::fs::PermissionsExt;
-    let failed = |e: std::io::Error| MariadbServerError::Init(format!("{}: {e}", path.display()));
-    if is_root() {
-        std::os::unix::fs::chown(path, Some(NOBODY), Some(NOBODY)).map_err(failed)?;
-    }
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(failed)
 }
 
 impl Drop for MariadbServer {

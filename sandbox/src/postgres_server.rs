@@ -5,6 +5,7 @@
 //! port with every commit it acknowledged. PostgreSQL refuses to run as root: run as root,
 //! the cluster belongs to `nobody` and the server runs as that user.
 
+use crate::server_process::{as_server_user, kill_group, own, wait_until_ready, NotReady};
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -13,9 +14,6 @@ use std::time::Duration;
 
 /// Where Debian's `postgresql` package installs its servers, one folder per version.
 pub const DEBIAN_ROOT: &str = "/usr/lib/postgresql";
-
-/// The unprivileged user (uid and gid) the server runs as when started by root.
-const NOBODY: u32 = 65534;
 
 /// A running (or stopped) PostgreSQL server owned by this process; killed on drop.
 pub struct PostgresServer {
@@ -113,22 +111,12 @@ impl PostgresServer {
 
     /// A command of the installed server, run as `nobody` when this process is root.
     fn command(&self, name: &str) -> Command {
-        let mut command = Command::new(self.bin.join(name));
-        if is_root() {
-            command.uid(NOBODY).gid(NOBODY);
-        }
-        command
+        as_server_user(Command::new(self.bin.join(name)))
     }
 
     /// Gives `path` to the user the server runs as (mode 0700, as PostgreSQL requires).
     fn own(&self, path: &Path) -> Result<(), PostgresServerError> {
-        use std::os::unix::fs::PermissionsExt;
-        let failed =
-            |e: std::io::Error| PostgresServerError::Init(format!("{}: {e}", path.display()));
-        if is_root() {
-            std::os::unix::fs::chown(path, Some(NOBODY), Some(NOBODY)).map_err(failed)?;
-        }
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(failed)
+        own(path).map_err(|e| PostgresServerError::Init(format!("{}: {e}", path.display())))
     }
 
     fn spawn(&mut self) -> Result<(), String> {
@@ -152,33 +140,25 @@ impl PostgresServer {
             .spawn()
             .map_err(|e| e.to_string())?;
         self.process = Some(child);
-        for _ in 0..300 {
-            let exited = self
-                .process
-                .as_mut()
-                .is_none_or(|p| !matches!(p.try_wait(), Ok(None)));
-            if exited {
-                self.process = None;
-                return Err(format!("exited: {}", self.log_tail()));
-            }
-            if self.ready() {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        let (bin, port) = (self.bin.clone(), self.port);
+        match wait_until_ready(&mut self.process, 300, Duration::from_millis(50), || {
+            Self::ready(&bin, port)
+        }) {
+            Ok(()) => Ok(()),
+            Err(NotReady::Exited) => Err(format!("exited: {}", self.log_tail())),
+            Err(NotReady::Silent) => Err(format!("not ready within 15 s: {}", self.log_tail())),
         }
-        self.kill();
-        Err(format!("not ready within 15 s: {}", self.log_tail()))
     }
 
     /// Whether the server accepts connections (`pg_isready`).
-    fn ready(&self) -> bool {
-        Command::new(self.bin.join("pg_isready"))
+    fn ready(bin: &Path, port: u16) -> bool {
+        Command::new(bin.join("pg_isready"))
             .args([
                 "-q",
                 "-h",
                 "127.0.0.1",
                 "-p",
-                &self.port.to_string(),
+                &port.to_string(),
                 "-U",
                 "paywire",
             ])
@@ -195,12 +175,7 @@ impl PostgresServer {
     /// Kills the server at once, the postmaster and every backend (SIGKILL to its
     /// process group, as in a crash of the machine): nothing it had not committed lands.
     pub fn kill(&mut self) {
-        if let Some(mut process) = self.process.take() {
-            let group = format!("-{}", process.id());
-            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-            let _ = process.kill();
-            let _ = process.wait();
-        }
+        kill_group(&mut self.process);
     }
 
     /// Starts the killed server again on the same port; it recovers from its write-ahead
@@ -216,17 +191,6 @@ impl PostgresServer {
     pub fn is_running(&self) -> bool {
         self.process.is_some()
     }
-}
-
-pub(crate) fn is_root() -> bool {
-    // The effective uid of this process, as the kernel reports it.
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            let line = status.lines().find(|l| l.starts_with("Uid:"))?;
-            line.split_whitespace().nth(2)?.parse::<u32>().ok()
-        })
-        == Some(0)
 }
 
 impl Drop for PostgresServer {

@@ -2,6 +2,7 @@
 //! ledger: started with append-only persistence in a private folder, so it can be killed
 //! and started again on the same port with what it had acknowledged.
 
+use crate::server_process::{wait_until_ready, NotReady};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -92,22 +93,14 @@ impl RedisServer {
             .map_err(|e| e.to_string())?;
         // Owned at once, so every path below stops it.
         self.process = Some(child);
-        for _ in 0..200 {
-            let exited = self
-                .process
-                .as_mut()
-                .is_none_or(|p| !matches!(p.try_wait(), Ok(None)));
-            if exited {
-                self.process = None;
-                return Err(format!("exited (port {} taken?)", self.port));
-            }
-            if answers_ping(self.port) {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(25));
+        let port = self.port;
+        match wait_until_ready(&mut self.process, 200, Duration::from_millis(25), || {
+            answers_ping(port)
+        }) {
+            Ok(()) => Ok(()),
+            Err(NotReady::Exited) => Err(format!("exited (port {port} taken?)")),
+            Err(NotReady::Silent) => Err("no PING answer within 5 s".into()),
         }
-        self.kill();
-        Err("no PING answer within 5 s".into())
     }
 
     /// Kills the server at once (SIGKILL: no graceful shutdown, as in a crash).

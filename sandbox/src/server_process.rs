@@ -1,0 +1,82 @@
+//! What the database servers the tests and soaks start share: running as `nobody` when
+//! started by root (PostgreSQL and MariaDB refuse root), a private folder that user owns,
+//! waiting until the server answers, and killing it as a crash would.
+
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command};
+use std::time::Duration;
+
+/// The unprivileged user (uid and gid) a server runs as when started by root.
+const NOBODY: u32 = 65534;
+
+/// Why a server did not become ready.
+pub(crate) enum NotReady {
+    /// The process ended.
+    Exited,
+    /// It still did not answer after every try; it has been killed.
+    Silent,
+}
+
+/// `command`, run as `nobody` when this process is root.
+pub(crate) fn as_server_user(mut command: Command) -> Command {
+    if is_root() {
+        command.uid(NOBODY).gid(NOBODY);
+    }
+    command
+}
+
+/// Gives `path` to the user servers run as, mode 0700 (as PostgreSQL requires).
+pub(crate) fn own(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    if is_root() {
+        std::os::unix::fs::chown(path, Some(NOBODY), Some(NOBODY))?;
+    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+}
+
+/// Polls `ready` every `every`, at most `tries` times, while `process` runs.
+pub(crate) fn wait_until_ready(
+    process: &mut Option<Child>,
+    tries: u32,
+    every: Duration,
+    mut ready: impl FnMut() -> bool,
+) -> Result<(), NotReady> {
+    for _ in 0..tries {
+        let exited = process
+            .as_mut()
+            .is_none_or(|p| !matches!(p.try_wait(), Ok(None)));
+        if exited {
+            *process = None;
+            return Err(NotReady::Exited);
+        }
+        if ready() {
+            return Ok(());
+        }
+        std::thread::sleep(every);
+    }
+    kill_group(process);
+    Err(NotReady::Silent)
+}
+
+/// Kills a server started in its own process group at once, every process of it
+/// (SIGKILL, as in a crash of the machine): nothing it had not committed lands.
+pub(crate) fn kill_group(process: &mut Option<Child>) {
+    if let Some(mut process) = process.take() {
+        let group = format!("-{}", process.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = process.kill();
+        let _ = process.wait();
+    }
+}
+
+/// Whether this process runs as root (its effective uid, as the kernel reports it).
+pub(crate) fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+            line.split_whitespace().nth(2)?.parse::<u32>().ok()
+        })
+        == Some(0)
+}
