@@ -1,7 +1,7 @@
 //! What the ledger's tests share: payments, the merchant's own table (a counter that a
 //! second application would show), and real database servers.
 
-#![allow(dead_code)] // each test binary uses part of it
+#![allow(dead_code, unused_macros, unused_imports)] // each test binary uses part of it
 
 use paywire::ledger::{Expected, MustMatch, OrderKey, Payment};
 use paywire::Fen;
@@ -61,3 +61,283 @@ pub fn mariadb_server() -> Option<MariadbServer> {
     }
     Some(MariadbServer::start().expect("mariadbd starts on loopback"))
 }
+
+/// The ledger's tests on a server several merchant instances share (PostgreSQL,
+/// MariaDB), written once: racing deliveries apply a payment once, a panicking
+/// transaction leaves it to the next delivery, a server killed between the write and the
+/// commit loses nothing and doubles nothing, and racing refunds never exceed what was
+/// paid. The including file names the database, how its server starts, its first
+/// placeholder, its shop table, how its refund sums are read, and defines
+/// `instance(url)` and `other_instance(url)` (two kinds of merchant pool).
+macro_rules! shared_server_tests {
+    (
+        db: $db:ty,
+        server: $server:ident,
+        param: $p1:literal,
+        shop_table: $table:expr,
+        refunded: $refunded:literal $(,)?
+    ) => {
+        async fn shop(url: &str, orders: &[&str]) -> sqlx::Pool<$db> {
+            let pool = instance(url).await;
+            paywire_sqlx::migrate(&pool).await.unwrap();
+            sqlx::query($table).execute(&pool).await.unwrap();
+            for order in orders {
+                sqlx::query(concat!(
+                    "INSERT INTO shop_orders (out_trade_no) VALUES (",
+                    $p1,
+                    ")"
+                ))
+                .bind(order)
+                .execute(&pool)
+                .await
+                .unwrap();
+            }
+            pool
+        }
+
+        async fn applied(pool: &sqlx::Pool<$db>, order: &str) -> i64 {
+            sqlx::query_scalar(concat!(
+                "SELECT applied FROM shop_orders WHERE out_trade_no = ",
+                $p1
+            ))
+            .bind(order)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+        }
+
+        /// In `tx`: records the payment of `order` (`fen` notified, 100 expected) and,
+        /// if fresh, the merchant's write.
+        async fn record_and_write(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            order: &str,
+            fen: u64,
+        ) -> paywire_sqlx::Applied {
+            let found = paywire_sqlx::apply_once(
+                tx,
+                &support::payment(order, fen, "42"),
+                &support::expected(100),
+            )
+            .await
+            .unwrap();
+            if found == paywire_sqlx::Applied::Fresh {
+                sqlx::query(concat!(
+                    "UPDATE shop_orders SET applied = applied + 1 WHERE out_trade_no = ",
+                    $p1
+                ))
+                .bind(order)
+                .execute(&mut **tx)
+                .await
+                .unwrap();
+            }
+            found
+        }
+
+        /// One delivery: apply_once, the merchant's write, a pause (a slow database),
+        /// commit.
+        async fn deliver(
+            pool: &sqlx::Pool<$db>,
+            order: &str,
+            pause: std::time::Duration,
+        ) -> paywire_sqlx::Applied {
+            let mut tx = paywire_sqlx::begin(pool).await.unwrap();
+            let found = record_and_write(&mut tx, order, 100).await;
+            if found == paywire_sqlx::Applied::Fresh {
+                tokio::time::sleep(pause).await;
+                tx.commit().await.unwrap();
+            }
+            found
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn instances_racing_on_one_payment_apply_it_once() {
+            let Some(server) = support::$server() else {
+                return;
+            };
+            let orders = ["P0", "P1", "P2", "P3", "P4"];
+            let first = shop(&server.url, &orders).await;
+            let instances = [
+                first,
+                other_instance(&server.url).await,
+                instance(&server.url).await,
+            ];
+            for order in orders {
+                // Every instance gets the delivery at once; the first to insert holds the
+                // key while its write is slow, the others wait on it, then find it done.
+                let racing: Vec<_> = instances
+                    .iter()
+                    .map(|pool| {
+                        let pool = pool.clone();
+                        tokio::spawn(async move {
+                            deliver(&pool, order, std::time::Duration::from_millis(50)).await
+                        })
+                    })
+                    .collect();
+                let mut fresh = 0;
+                for handle in racing {
+                    match handle.await.unwrap() {
+                        paywire_sqlx::Applied::Fresh => fresh += 1,
+                        paywire_sqlx::Applied::Done => {}
+                        other => panic!("{other:?}"),
+                    }
+                }
+                assert_eq!(fresh, 1, "{order}");
+                assert_eq!(applied(&instances[0], order).await, 1, "{order}");
+            }
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_transaction_that_rolls_back_leaves_the_payment_to_the_next_delivery() {
+            let Some(server) = support::$server() else {
+                return;
+            };
+            let pool = shop(&server.url, &["Q1"]).await;
+            let handler = {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    let mut tx = paywire_sqlx::begin(&pool).await.unwrap();
+                    let found = record_and_write(&mut tx, "Q1", 100).await;
+                    assert_eq!(found, paywire_sqlx::Applied::Fresh);
+                    panic!("the merchant's code panics after its write");
+                })
+            };
+            assert!(handler.await.unwrap_err().is_panic());
+            let now = std::time::Duration::ZERO;
+            assert_eq!(
+                deliver(&pool, "Q1", now).await,
+                paywire_sqlx::Applied::Fresh
+            );
+            assert_eq!(deliver(&pool, "Q1", now).await, paywire_sqlx::Applied::Done);
+            assert_eq!(applied(&pool, "Q1").await, 1);
+            // Another amount for the applied order: a conflict, never a second application.
+            let mut tx = paywire_sqlx::begin(&pool).await.unwrap();
+            let found = paywire_sqlx::apply_once(
+                &mut tx,
+                &support::payment("Q1", 90, "42"),
+                &support::expected(90),
+            )
+            .await
+            .unwrap();
+            assert!(
+                matches!(found, paywire_sqlx::Applied::Conflict(_)),
+                "{found:?}"
+            );
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_server_killed_between_the_write_and_the_commit_loses_nothing_and_doubles_nothing(
+        ) {
+            let Some(mut server) = support::$server() else {
+                return;
+            };
+            let pool = shop(&server.url, &["K1", "K2"]).await;
+            let now = std::time::Duration::ZERO;
+            // K1 committed before the crash; K2 written, not committed, when the server
+            // dies.
+            assert_eq!(
+                deliver(&pool, "K1", now).await,
+                paywire_sqlx::Applied::Fresh
+            );
+            let mut tx = paywire_sqlx::begin(&pool).await.unwrap();
+            let found = record_and_write(&mut tx, "K2", 100).await;
+            assert_eq!(found, paywire_sqlx::Applied::Fresh);
+            server.kill();
+            assert!(
+                tx.commit().await.is_err(),
+                "the commit cannot land on a dead server"
+            );
+            pool.close().await;
+            server.restart().unwrap();
+
+            let pool = instance(&server.url).await;
+            assert_eq!(
+                applied(&pool, "K1").await,
+                1,
+                "the acknowledged commit survived"
+            );
+            assert_eq!(
+                applied(&pool, "K2").await,
+                0,
+                "the uncommitted write rolled back"
+            );
+            assert_eq!(deliver(&pool, "K1", now).await, paywire_sqlx::Applied::Done);
+            assert_eq!(
+                deliver(&pool, "K2", now).await,
+                paywire_sqlx::Applied::Fresh
+            );
+            assert_eq!(deliver(&pool, "K2", now).await, paywire_sqlx::Applied::Done);
+            assert_eq!(applied(&pool, "K2").await, 1);
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn concurrent_refunds_from_three_instances_never_exceed_what_was_paid() {
+            let Some(server) = support::$server() else {
+                return;
+            };
+            let orders: Vec<String> = (0..10).map(|i| format!("F{i}")).collect();
+            let first = shop(&server.url, &[]).await;
+            let instances = [
+                first,
+                other_instance(&server.url).await,
+                instance(&server.url).await,
+            ];
+            for order in &orders {
+                let mut tx = paywire_sqlx::begin(&instances[0]).await.unwrap();
+                let found = paywire_sqlx::apply_once(
+                    &mut tx,
+                    &support::payment(order, 100, "42"),
+                    &support::expected(100),
+                )
+                .await
+                .unwrap();
+                assert_eq!(found, paywire_sqlx::Applied::Fresh);
+                tx.commit().await.unwrap();
+            }
+            for order in &orders {
+                // Three instances, each refunding 40 of 100 under its own refund number,
+                // twice (a retry of the same number): two refunds fit, the third never does.
+                let racing: Vec<_> = (0..6)
+                    .map(|i| {
+                        let pool = instances[i % 3].clone();
+                        let order = order.clone();
+                        tokio::spawn(async move {
+                            let mut tx = paywire_sqlx::begin(&pool).await.unwrap();
+                            let number = format!("{order}-R{}", i % 3);
+                            let refund = paywire_sqlx::Refund {
+                                gateway: "swiftpass",
+                                out_trade_no: &order,
+                                out_refund_no: &number,
+                                amount: paywire::Fen::new(40),
+                            };
+                            let found = paywire_sqlx::refund_once(&mut tx, &refund).await.unwrap();
+                            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                            tx.commit().await.unwrap();
+                            found
+                        })
+                    })
+                    .collect();
+                let mut fresh = 0;
+                for handle in racing {
+                    match handle.await.unwrap() {
+                        paywire_sqlx::Refunded::Fresh { refunded, .. } => {
+                            assert!(refunded <= paywire::Fen::new(100));
+                            fresh += 1;
+                        }
+                        paywire_sqlx::Refunded::Done | paywire_sqlx::Refunded::AbovePaid { .. } => {
+                        }
+                        other => panic!("{other:?}"),
+                    }
+                }
+                assert_eq!(fresh, 2, "{order}");
+                let (refunded, recorded): (i64, i64) = sqlx::query_as($refunded)
+                    .bind(order)
+                    .fetch_one(&instances[0])
+                    .await
+                    .unwrap();
+                assert_eq!((refunded, recorded), (80, 80), "{order}");
+            }
+        }
+    };
+}
+
+pub(crate) use shared_server_tests;
