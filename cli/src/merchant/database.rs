@@ -3,7 +3,8 @@
 
 use super::shop;
 use paywire_sandbox::Gateway;
-use sqlx::{MySqlPool, PgPool, SqlitePool};
+use sqlx::pool::PoolOptions;
+use sqlx::{MySqlPool, PgPool, Pool, SqlitePool};
 use std::time::Duration;
 
 /// The shop's SQL database, where its writes are counted.
@@ -75,51 +76,43 @@ pub async fn sqlite(file: &std::path::Path, setup: bool) -> std::io::Result<Sqli
         .connect_with(options)
         .await
         .map_err(std::io::Error::other)?;
-    if setup {
-        paywire_sqlx::migrate(&pool)
-            .await
-            .map_err(std::io::Error::other)?;
-        sqlx::query(shop::SOAK_TABLE)
-            .execute(&pool)
-            .await
-            .map_err(std::io::Error::other)?;
-    }
-    Ok(pool)
+    with_tables(pool, setup, shop::SOAK_TABLE).await
 }
 
 /// A pool on the shop's PostgreSQL database; `setup` creates the tables.
 pub async fn postgres(url: &str, setup: bool) -> std::io::Result<PgPool> {
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(8)
-        .acquire_timeout(Duration::from_secs(2))
-        .connect(url)
-        .await
-        .map_err(std::io::Error::other)?;
-    if setup {
-        paywire_sqlx::migrate(&pool)
-            .await
-            .map_err(std::io::Error::other)?;
-        sqlx::query(shop::SOAK_TABLE)
-            .execute(&pool)
-            .await
-            .map_err(std::io::Error::other)?;
-    }
-    Ok(pool)
+    with_tables(server_pool(url).await?, setup, shop::SOAK_TABLE).await
 }
 
 /// A pool on the shop's MariaDB database; `setup` creates the tables.
 pub async fn mariadb(url: &str, setup: bool) -> std::io::Result<MySqlPool> {
-    let pool = sqlx::mysql::MySqlPoolOptions::new()
+    with_tables(server_pool(url).await?, setup, shop::SOAK_TABLE_MARIADB).await
+}
+
+/// A pool on a database server the instances share.
+async fn server_pool<DB: paywire_sqlx::Backend>(url: &str) -> std::io::Result<Pool<DB>> {
+    PoolOptions::<DB>::new()
         .max_connections(8)
         .acquire_timeout(Duration::from_secs(2))
         .connect(url)
         .await
-        .map_err(std::io::Error::other)?;
+        .map_err(std::io::Error::other)
+}
+
+/// `pool`, with the ledger's tables and the shop's `table` created first when `setup`.
+async fn with_tables<DB: paywire_sqlx::Backend>(
+    pool: Pool<DB>,
+    setup: bool,
+    table: &'static str,
+) -> std::io::Result<Pool<DB>>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
     if setup {
         paywire_sqlx::migrate(&pool)
             .await
             .map_err(std::io::Error::other)?;
-        sqlx::query(shop::SOAK_TABLE_MARIADB)
+        sqlx::raw_sql(table)
             .execute(&pool)
             .await
             .map_err(std::io::Error::other)?;
