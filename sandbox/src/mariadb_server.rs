@@ -4,7 +4,9 @@
 //! durable defaults, so it can be killed and started again with every commit it
 //! acknowledged. Run as root, the folder belongs to `nobody` and so does the server.
 
-use crate::server_process::{as_server_user, kill_group, own, wait_until_ready, NotReady};
+use crate::server_process::{
+    as_server_user, kill_group, log_tail, own, wait_until_ready, NotReady,
+};
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -145,9 +147,7 @@ impl MariadbServer {
     }
 
     fn log_tail(&self) -> String {
-        let log = std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
-        let lines: Vec<&str> = log.lines().collect();
-        lines[lines.len().saturating_sub(5)..].join(" | ")
+        log_tail(&self.dir.join("server.log"))
     }
 
     /// Kills the server at once (SIGKILL to its process group, as in a crash of the

@@ -5,7 +5,9 @@
 //! port with every commit it acknowledged. PostgreSQL refuses to run as root: run as root,
 //! the cluster belongs to `nobody` and the server runs as that user.
 
-use crate::server_process::{as_server_user, kill_group, own, wait_until_ready, NotReady};
+use crate::server_process::{
+    as_server_user, kill_group, log_tail, own, wait_until_ready, NotReady,
+};
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -167,9 +169,7 @@ impl PostgresServer {
     }
 
     fn log_tail(&self) -> String {
-        let log = std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
-        let lines: Vec<&str> = log.lines().collect();
-        lines[lines.len().saturating_sub(5)..].join(" | ")
+        log_tail(&self.dir.join("server.log"))
     }
 
     /// Kills the server at once, the postmaster and every backend (SIGKILL to its

@@ -70,6 +70,13 @@ pub(crate) fn kill_group(process: &mut Option<Child>) {
     }
 }
 
+/// The last lines of a server's log, for an error that says why it did not start.
+pub(crate) fn log_tail(file: &Path) -> String {
+    let log = std::fs::read_to_string(file).unwrap_or_default();
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(5)..].join(" | ")
+}
+
 /// Whether this process runs as root (its effective uid, as the kernel reports it).
 pub(crate) fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
