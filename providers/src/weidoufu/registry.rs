@@ -9,7 +9,7 @@ use crate::registry::{
 use crate::weidoufu::{self, LifecycleError, PayStatus};
 use paywire::{Fen, PayRequest, Secret};
 
-/// weidoufu's order endpoint and notification.
+/// weidoufu's endpoints (the order, its query, its refund) and the messages it sends.
 pub const DESCRIPTOR: Gateway = Gateway {
     id: weidoufu::GATEWAY,
     endpoints: &[
