@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 CRATES = {
+    "paywire-text-formats": "text-formats",
     "paywire-macros": "macros",
     "paywire": "core",
     "paywire-providers": "providers",

@@ -262,68 +262,8 @@ impl fmt::Display for Kind {
     }
 }
 
-/// A named text format checked by validation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TextFormat {
-    /// RFC 3339 date-time with offset, `2018-06-08T10:34:56+08:00` (`#[pay(rfc3339)]`).
-    Rfc3339,
-    /// `yyyyMMddHHmmss`, `20091225091010` (`#[pay(compact_time)]`).
-    CompactTime,
-    /// `yyyy-MM-dd HH:mm:ss`, `2026-12-06 12:34:56` (`#[pay(datetime)]`): a real
-    /// calendar date and time of day, in the gateway's own time zone.
-    DateTime,
-    /// An IPv4 or IPv6 address (`#[pay(ip)]`).
-    Ip,
-    /// An absolute `http` or `https` URL (`#[pay(url)]`).
-    Url,
-    /// An absolute `https` URL without a query string (`#[pay(https_url)]`); plain `http`
-    /// is accepted only for loopback hosts, which browsers also treat as secure.
-    HttpsUrl,
-    /// ASCII letters and digits only (`#[pay(alphanumeric)]`).
-    Alphanumeric,
-    /// A merchant order number as WeChat-family gateways allow it: ASCII letters, digits
-    /// and `_ - | * @` (`#[pay(trade_no)]`). No `&` or `=`, so a value cannot carry a
-    /// second `k=v` member inside a sorted sign string.
-    TradeNo,
-    /// No 4-byte UTF-8 characters such as emoji (`#[pay(utf8mb3)]`).
-    Utf8mb3,
-}
-
-impl TextFormat {
-    /// The attribute spelling.
-    pub const fn name(self) -> &'static str {
-        match self {
-            TextFormat::Rfc3339 => "rfc3339",
-            TextFormat::CompactTime => "compact_time",
-            TextFormat::DateTime => "datetime",
-            TextFormat::Ip => "ip",
-            TextFormat::Url => "url",
-            TextFormat::HttpsUrl => "https_url",
-            TextFormat::Alphanumeric => "alphanumeric",
-            TextFormat::TradeNo => "trade_no",
-            TextFormat::Utf8mb3 => "utf8mb3",
-        }
-    }
-
-    /// What a valid value looks like, for error messages.
-    pub const fn describe(self) -> &'static str {
-        match self {
-            TextFormat::Rfc3339 => "an RFC 3339 time such as 2018-06-08T10:34:56+08:00",
-            TextFormat::CompactTime => "yyyyMMddHHmmss such as 20091225091010",
-            TextFormat::DateTime => "yyyy-MM-dd HH:mm:ss such as 2026-12-06 12:34:56",
-            TextFormat::Ip => "an IPv4 or IPv6 address such as 14.23.150.211",
-            TextFormat::Url => "an absolute http(s) URL such as https://example.com/notify",
-            TextFormat::HttpsUrl => {
-                "an absolute https URL without a query string such as https://example.com/notify (http only on loopback)"
-            }
-            TextFormat::Alphanumeric => "ASCII letters and digits only",
-            TextFormat::TradeNo => "ASCII letters, digits and _ - | * @ only",
-            TextFormat::Utf8mb3 => {
-                "no 4-byte UTF-8 characters (emoji and other non-BMP characters)"
-            }
-        }
-    }
-}
+/// A named text format checked by validation: the one list paywire's derive reads too.
+pub use paywire_text_formats::TextFormat;
 
 /// Inclusive bounds on a length; `max: None` means unbounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -400,7 +400,7 @@ fn build_indexed(
         attrs.no_sign.map(|s| ("no_sign", s)),
         attrs.sign_position.as_ref().map(|p| ("sign", p.span)),
     ];
-    let formats = attrs.formats.iter().map(|f| Some((f.value.key(), f.span)));
+    let formats = attrs.formats.iter().map(|f| Some((f.value.name(), f.span)));
     let required_if = attrs
         .required_if
         .iter()

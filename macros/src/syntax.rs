@@ -171,7 +171,7 @@ pub struct IndexedAttr {
 /// Every key a field takes, the text formats included.
 fn field_keys() -> Vec<&'static str> {
     let mut keys = FieldKey::names();
-    keys.extend(TextFormat::ALL.map(TextFormat::key));
+    keys.extend(TextFormat::ALL.map(TextFormat::name));
     keys
 }
 
@@ -423,7 +423,7 @@ pub fn parse_field(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                 .unwrap_or_default();
             let Some(key) = FieldKey::from_name(&written) else {
                 // rfc3339 | compact_time | datetime | ip | url | https_url | alphanumeric | trade_no | utf8mb3
-                if let Some(format) = TextFormat::from_key(&written) {
+                if let Some(format) = TextFormat::from_name(&written) {
                     if let Some(first) = out.formats.iter().find(|f| f.value == format) {
                         cx.duplicate(
                             span,

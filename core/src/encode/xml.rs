@@ -36,18 +36,9 @@ fn attention(word: u64) -> u64 {
         | bytes_equal(word, 0xef)
 }
 
-/// What a validated text value can hold that XML must escape, decided when the code is
-/// generated from the field's rules (bodies are written only after validation).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Markup {
-    /// Anything: the value is scanned for every byte XML needs escaped.
-    Possible,
-    /// At most `&` (`url`, `https_url` refuse every other byte XML escapes).
-    AmpersandOnly,
-    /// Nothing (`ip`, `compact_time`, `rfc3339`, `alphanumeric`, `one_of` with clean
-    /// values): see [`BodyWriter::xml_trusted`].
-    Free,
-}
+/// What a validated text value can hold that XML must escape ([`BodyWriter::xml_trusted`]
+/// copies a [`Markup::Free`] value as it is).
+pub use paywire_text_formats::Markup;
 
 /// What [`BodyWriter::element`] does with the text as it copies it.
 const COPY: u8 = 0;

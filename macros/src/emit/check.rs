@@ -47,7 +47,7 @@ pub(crate) fn rule_checks(f: &Field) -> Vec<TokenStream> {
         }
     }
     for format in &f.formats {
-        let variant = format.value.variant();
+        let variant = crate::text_format::format_variant(format.value);
         checks
             .push(quote!(_pw::__private::fast::format(&__v, _pw::__private::TextFormat::#variant)));
     }

@@ -30,7 +30,7 @@ pub(crate) fn rules(f: &Field) -> TokenStream {
         out.push(quote!(_pw::__private::Rule::OneOf(&[#(#values),*])));
     }
     for format in &f.formats {
-        let variant = format.value.variant();
+        let variant = crate::text_format::format_variant(format.value);
         out.push(quote!(_pw::__private::Rule::Format(_pw::__private::TextFormat::#variant)));
     }
     quote!(&[#(#out),*])

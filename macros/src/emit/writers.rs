@@ -30,7 +30,7 @@ fn bytes(text: &str) -> proc_macro2::Literal {
 fn xml_write(writer: &str, value: TokenStream, wire: &str, markup: Markup) -> TokenStream {
     let writer = proc_macro2::Ident::new(writer, proc_macro2::Span::call_site());
     let tags = bytes(&format!("<{wire}></{wire}>"));
-    let markup = markup.variant();
+    let markup = crate::text_format::markup_variant(markup);
     quote!(let at = _pw::__private::#writer(#value, body, at, #tags, _pw::__private::markup::#markup);)
 }
 
