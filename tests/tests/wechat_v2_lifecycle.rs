@@ -234,21 +234,11 @@ fn return_code_fail_is_the_gateway_s_unsigned_reason_and_result_code_fail_a_veri
         ("result_code", "FAIL"),
         ("return_code", "SUCCESS"),
     ];
-    let sign_string = members
+    let members: Vec<(String, String)> = members
         .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&")
-        + "&key="
-        + KEY;
-    use md5::{Digest, Md5};
-    let sign = format!("{:X}", Md5::digest(sign_string.as_bytes()));
-    let body: String = members
-        .iter()
-        .map(|(k, v)| format!("<{k}>{v}</{k}>"))
-        .chain([format!("<sign>{sign}</sign>")])
+        .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    match read_answer::<RefundAnswer>(format!("<xml>{body}</xml>").as_bytes(), &verify_md5()) {
+    match read_answer::<RefundAnswer>(signed_xml(&members).as_bytes(), &verify_md5()) {
         Err(LifecycleError::Refused { code, description }) => {
             assert_eq!(code, "NOTENOUGH");
             assert_eq!(description.as_deref(), Some("余额不足"));
@@ -293,7 +283,13 @@ fn signed_query_answer(refunds: &[Listed<'_>], extra: &[(&str, &str)]) -> String
         }
     }
     members.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let mut sorted = members.clone();
+    signed_xml(&members)
+}
+
+/// `members` as an answer in WeChat Pay v2's XML, in the order given, with the upper-case
+/// MD5 of their sorted `k=v&...&key=KEY` string (computed by the md-5 crate) as `sign`.
+fn signed_xml(members: &[(String, String)]) -> String {
+    let mut sorted = members.to_vec();
     sorted.sort();
     let sign_string = sorted
         .iter()
