@@ -2,7 +2,7 @@
 //! the refund (by the merchant's order number, refused above the paid amount before
 //! signing). weidoufu has no refund query, no close and no refund number.
 
-use crate::registry::{Found, Lifecycle, Step, Stepping};
+use crate::registry::{self, Found, Lifecycle, Step, Stepping};
 use crate::weidoufu::{self, LifecycleError, PayStatus};
 use paywire::{Fen, Secret};
 
@@ -16,14 +16,14 @@ pub const LIFECYCLE: Lifecycle = Lifecycle {
 };
 
 fn secret(step: &Step<'_>) -> Result<Secret, String> {
-    step.credentials
-        .key
-        .clone()
-        .ok_or_else(|| "weidoufu needs --key (the SecretKey)".to_owned())
+    registry::need(
+        &step.credentials.key,
+        "weidoufu needs --key (the SecretKey)",
+    )
 }
 
 /// What a query's answer says of the order.
-pub(crate) fn found(answer: Result<weidoufu::QueryData, LifecycleError>) -> Result<Found, String> {
+fn found(answer: Result<weidoufu::QueryData, LifecycleError>) -> Result<Found, String> {
     match answer {
         Ok(data) => Ok(match data.pay_status() {
             Some(PayStatus::Paid) => Found::Paid,
@@ -45,11 +45,10 @@ fn query(step: &Step<'_>) -> Result<Stepping, String> {
 }
 
 fn refund(step: &Step<'_>, _refund_no: &str, amount: Fen) -> Result<Stepping, String> {
-    let access_key = step
-        .credentials
-        .merchant_id
-        .clone()
-        .ok_or_else(|| "weidoufu needs --mchid (the AccessKey)".to_owned())?;
+    let access_key = registry::need(
+        &step.credentials.merchant_id,
+        "weidoufu needs --mchid (the AccessKey)",
+    )?;
     let refund = weidoufu::Refund {
         access_key,
         refund_fee: amount,

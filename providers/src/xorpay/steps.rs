@@ -2,7 +2,7 @@
 //! (by the gateway's `aoid`, refused above the paid amount before signing). XorPay has
 //! no refund query and no close.
 
-use crate::registry::{Found, Lifecycle, Step, Stepping};
+use crate::registry::{self, Found, Lifecycle, Step, Stepping};
 use crate::xorpay::{self, LifecycleError, QueryStatus};
 use paywire::{Fen, Secret, Yuan};
 
@@ -16,18 +16,14 @@ pub const LIFECYCLE: Lifecycle = Lifecycle {
 };
 
 fn secret(step: &Step<'_>) -> Result<Secret, String> {
-    step.credentials
-        .key
-        .clone()
-        .ok_or_else(|| "xorpay needs --key (the app secret)".to_owned())
+    registry::need(&step.credentials.key, "xorpay needs --key (the app secret)")
 }
 
 fn query(step: &Step<'_>) -> Result<Stepping, String> {
-    let aid = step
-        .credentials
-        .merchant_id
-        .clone()
-        .ok_or_else(|| "xorpay needs --mchid (the aid)".to_owned())?;
+    let aid = registry::need(
+        &step.credentials.merchant_id,
+        "xorpay needs --mchid (the aid)",
+    )?;
     let query = xorpay::QueryOrder {
         aid,
         order_id: step.order_number.to_owned(),
