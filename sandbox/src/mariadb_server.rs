@@ -5,9 +5,8 @@
 //! acknowledged. Run as root, the folder belongs to `nobody` and so does the server.
 
 use crate::server_process::{
-    as_server_user, kill_group, log_tail, own, wait_until_ready, NotReady,
+    as_server_user, kill_group, log_tail, own, spawn_on_a_free_port, wait_until_ready, NotReady,
 };
-use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -86,20 +85,13 @@ impl MariadbServer {
             port: 0,
             url: String::new(),
         };
-        // A port found free can be taken before the server binds it: a fresh one per try.
-        let mut last = String::from("no attempt");
-        for _ in 0..5 {
-            server.port = TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .map_err(|e| MariadbServerError::Start(e.to_string()))?
-                .port();
-            server.url = format!("mysql://root@127.0.0.1:{}/paywire", server.port);
-            match server.spawn() {
-                Ok(()) => return Ok(server),
-                Err(e) => last = e,
-            }
-        }
-        Err(MariadbServerError::Start(last))
+        spawn_on_a_free_port(|port| {
+            server.port = port;
+            server.url = format!("mysql://root@127.0.0.1:{}/paywire", port);
+            server.spawn()
+        })
+        .map_err(MariadbServerError::Start)?;
+        Ok(server)
     }
 
     fn spawn(&mut self) -> Result<(), String> {

@@ -6,9 +6,8 @@
 //! the cluster belongs to `nobody` and the server runs as that user.
 
 use crate::server_process::{
-    as_server_user, kill_group, log_tail, own, wait_until_ready, NotReady,
+    as_server_user, kill_group, log_tail, own, spawn_on_a_free_port, wait_until_ready, NotReady,
 };
-use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -95,20 +94,13 @@ impl PostgresServer {
                 String::from_utf8_lossy(&init.stderr).into_owned(),
             ));
         }
-        // A port found free can be taken before postgres binds it: a fresh one per try.
-        let mut last = String::from("no attempt");
-        for _ in 0..5 {
-            server.port = TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .map_err(|e| PostgresServerError::Start(e.to_string()))?
-                .port();
-            server.url = format!("postgres://paywire@127.0.0.1:{}/postgres", server.port);
-            match server.spawn() {
-                Ok(()) => return Ok(server),
-                Err(e) => last = e,
-            }
-        }
-        Err(PostgresServerError::Start(last))
+        spawn_on_a_free_port(|port| {
+            server.port = port;
+            server.url = format!("postgres://paywire@127.0.0.1:{}/postgres", port);
+            server.spawn()
+        })
+        .map_err(PostgresServerError::Start)?;
+        Ok(server)
     }
 
     /// A command of the installed server, run as `nobody` when this process is root.

@@ -35,6 +35,26 @@ pub(crate) fn own(path: &Path) -> std::io::Result<()> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
 }
 
+/// Starts a server with `spawn(port)` on a free loopback port. A port found free can be
+/// taken before the server binds it, so each of five tries takes a fresh one; the last
+/// failure is the error.
+pub(crate) fn spawn_on_a_free_port(
+    mut spawn: impl FnMut(u16) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut last = String::from("no attempt");
+    for _ in 0..5 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        match spawn(port) {
+            Ok(()) => return Ok(()),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
 /// Polls `ready` every `every`, at most `tries` times, while `process` runs.
 pub(crate) fn wait_until_ready(
     process: &mut Option<Child>,
