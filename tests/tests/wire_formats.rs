@@ -756,6 +756,34 @@ fn xml_refuses_raw_characters_it_does_not_allow_as_it_refuses_their_references()
     assert_eq!(fields.get("attach").unwrap().to_string(), "a\tb\nc\nd\r");
 }
 
+/// U+FFFE and U+FFFF share their first byte (`EF`) with characters XML allows (U+F000,
+/// U+FFFD, the fullwidth forms): those pass, and a forbidden character after them is
+/// still found, whichever comes first.
+#[test]
+fn xml_tells_forbidden_characters_from_allowed_ones_with_the_same_first_byte() {
+    let allowed = "\u{f000}\u{fffd}\u{ff01}中文\u{10000}";
+    let body = format!("<xml><attach>{allowed}</attach></xml>");
+    let fields =
+        paywire::decode::parse_body(Format::Xml, body.as_bytes(), &Limits::default()).unwrap();
+    assert_eq!(fields.get("attach").unwrap().to_string(), allowed);
+    for bad in ["\u{ffff}", "\u{fffe}", "\u{1}"] {
+        for value in [
+            format!("{allowed}{bad}"),
+            format!("\u{fffd}x{bad}y"),
+            format!("{bad}{allowed}"),
+        ] {
+            let body = format!("<xml><attach><![CDATA[{value}]]></attach></xml>");
+            let err = paywire::decode::parse_body(Format::Xml, body.as_bytes(), &Limits::default())
+                .unwrap_err();
+            let DecodeError::Malformed { reason, .. } = &err else {
+                panic!("{value:?}: {err:?}");
+            };
+            let code = format!("U+{:04X}", u32::from(bad.chars().next().unwrap()));
+            assert!(reason.contains(&code), "{value:?}: {reason}");
+        }
+    }
+}
+
 /// A nested object in an XML request is a compile error when its type is not spelled
 /// like a scalar; a type that is (a user's struct named `String`) passes that check, and
 /// writing the body refuses it instead of dropping or flattening it.

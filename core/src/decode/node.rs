@@ -61,6 +61,13 @@ impl NodeObject {
         NodeObject::default()
     }
 
+    /// An empty object with room for `capacity` members.
+    pub fn with_capacity(capacity: usize) -> Self {
+        NodeObject {
+            entries: Vec::with_capacity(capacity),
+        }
+    }
+
     /// Adds a member. An exact repeat of a member already present is kept once; the same
     /// name with another value is given back, for the parser to refuse.
     pub fn insert(&mut self, name: String, value: Node) -> Result<(), (String, Node)> {

@@ -21,7 +21,8 @@ pub fn parse(body: &[u8], limits: &Limits) -> Result<NodeObject, DecodeError> {
     let mut reader = Reader::from_str(text);
     reader.config_mut().check_end_names = true;
 
-    let mut fields = NodeObject::new();
+    // Gateway messages carry a dozen or two members: room for them up front.
+    let mut fields = NodeObject::with_capacity(16);
     let mut root_seen = false;
     let mut root_closed = false;
     // The field being read: its name and text so far.
@@ -162,7 +163,7 @@ fn malformed(reader: &Reader<&[u8]>, what: &str) -> DecodeError {
 /// Appends received text, refusing what XML 1.0 does not allow in a document (NUL and
 /// other controls, U+FFFE, U+FFFF), as their character references are refused.
 fn push_checked(reader: &Reader<&[u8]>, value: &mut String, text: &str) -> Result<(), DecodeError> {
-    if let Some(c) = text.chars().find(|&c| !is_xml_char(c)) {
+    if let Some(c) = first_forbidden(text) {
         return Err(malformed(
             reader,
             &format!("a character XML does not allow (U+{:04X})", u32::from(c)),
@@ -170,6 +171,18 @@ fn push_checked(reader: &Reader<&[u8]>, value: &mut String, text: &str) -> Resul
     }
     value.push_str(text);
     Ok(())
+}
+
+/// The first character of `text` XML 1.0 does not allow. In UTF-8 text those are the C0
+/// controls other than tab, line feed and carriage return (single bytes below 0x20) and
+/// U+FFFE and U+FFFF (`EF BF BE`, `EF BF BF`), so a byte scan finds where to look and
+/// ordinary text is never decoded character by character.
+fn first_forbidden(text: &str) -> Option<char> {
+    let suspect = text
+        .bytes()
+        .position(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF)?;
+    // A control byte or a lead byte: a character boundary either way.
+    text[suspect..].chars().find(|&c| !is_xml_char(c))
 }
 
 /// The characters XML 1.0 allows in a document.

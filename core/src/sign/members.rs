@@ -111,7 +111,13 @@ impl<'a> Members<'a> {
 
     /// `k=v&k=v` in order, with nothing escaped: the string Alipay-style schemes sign.
     pub fn to_sorted_string(&self) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(self.text_len());
+        self.push_sorted_string(&mut out);
+        out
+    }
+
+    /// Appends [`Members::to_sorted_string`]'s text to `out`.
+    pub(crate) fn push_sorted_string(&self, out: &mut String) {
         for (i, (name, value)) in self.iter().enumerate() {
             if i > 0 {
                 out.push('&');
@@ -120,6 +126,11 @@ impl<'a> Members<'a> {
             out.push('=');
             out.push_str(value);
         }
-        out
+    }
+
+    /// The length in bytes of [`Members::to_sorted_string`]'s text.
+    pub(crate) fn text_len(&self) -> usize {
+        let pairs: usize = self.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
+        pairs.saturating_sub(1)
     }
 }

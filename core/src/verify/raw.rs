@@ -4,13 +4,15 @@
 use crate::decode::node::{Node, NodeObject};
 use crate::schema::{EmptyValues, Schema, SignEntry, SignSpec};
 use crate::sign::Members;
+use std::borrow::Cow;
 
-/// The text a received value is signed as: strings as-is, numbers as written, nested
-/// values as compact JSON; `None` for `null` (treated as empty).
-pub fn node_text(node: &Node) -> Option<String> {
+/// The text a received value is signed as: strings as-is (borrowed), numbers as written,
+/// nested values as compact JSON; `None` for `null` (treated as empty).
+pub fn node_text(node: &Node) -> Option<Cow<'_, str>> {
     match node {
         Node::Null => None,
-        other => Some(other.to_string()),
+        Node::Text(text) | Node::Str(text) => Some(Cow::Borrowed(text)),
+        other => Some(Cow::Owned(other.to_string())),
     }
 }
 
@@ -34,7 +36,10 @@ pub(crate) fn received_members(fields: &NodeObject, empty: EmptyValues) -> Membe
 /// [`sorted_string`] under `spec`'s rule for empty values, followed by
 /// `&{key_name}={secret}`.
 pub fn sorted_sign_string(fields: &NodeObject, spec: &SignSpec, secret: &str) -> String {
-    let mut out = sorted_string(fields, spec.empty);
+    let members = received_members(fields, spec.empty);
+    let mut out =
+        String::with_capacity(members.text_len() + spec.key_name.len() + secret.len() + 2);
+    members.push_sorted_string(&mut out);
     if !out.is_empty() {
         out.push('&');
     }
