@@ -63,7 +63,8 @@ pub use redis::RedisLedger;
 pub use refund::{HeldRefund, Refund, RefundClaim, RefundState};
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The order a payment is applied to: the gateway's name and the merchant's own order
@@ -426,10 +427,23 @@ impl Held<'_> {
     pub fn abandon(self) {}
 }
 
-/// 128 random bits as hex: the claim's token, so only its holder can commit or release.
+/// The claim's token, so only its holder can commit or release: 128 random bits drawn
+/// once per process, then a count of the claims this process has made, as hex. Unique
+/// across the merchant's instances (they share a Redis ledger) without asking the
+/// operating system for randomness on every delivery.
 fn fresh_token() -> Result<String, LedgerError> {
-    let mut bytes = [0u8; 16];
-    getrandom::getrandom(&mut bytes)
-        .map_err(|e| LedgerError::Unavailable(format!("no randomness for a claim token: {e}")))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    static PROCESS: OnceLock<u128> = OnceLock::new();
+    static CLAIMS: AtomicU64 = AtomicU64::new(0);
+    let process = match PROCESS.get() {
+        Some(process) => *process,
+        None => {
+            let mut bytes = [0u8; 16];
+            getrandom::getrandom(&mut bytes).map_err(|e| {
+                LedgerError::Unavailable(format!("no randomness for a claim token: {e}"))
+            })?;
+            *PROCESS.get_or_init(|| u128::from_le_bytes(bytes))
+        }
+    };
+    let claim = CLAIMS.fetch_add(1, Ordering::Relaxed);
+    Ok(format!("{process:032x}{claim:016x}"))
 }
