@@ -21,8 +21,8 @@ pub enum Outcome {
     Unavailable,
 }
 
-/// How a verified payment is applied once; what [`crate::Notifications`] runs in a task
-/// of its own for each delivery.
+/// How a verified payment is applied once; what [`crate::Notifications`] runs for each
+/// delivery, to the end even when the gateway stops waiting.
 pub trait Applier: Send + Sync + 'static {
     /// Checks `payment` against the merchant's order and applies it at most once.
     #[doc(hidden)]

@@ -16,8 +16,8 @@
 //!
 //! With the SQL ledger the payment row is written by the merchant's own transaction, so
 //! the write and the mark commit or roll back together. With a separate ledger, the
-//! claim → write → commit sequence runs in a task of its own that the gateway giving up
-//! does not cancel, and only a write that returned `Err` frees the order at once; a
+//! claim → write → commit sequence runs to the end even when the gateway gives up (what
+//! is left of it moves to a task of its own), and only a write that returned `Err` frees the order at once; a
 //! panic leaves the claim to its lease, after which the next delivery applies it again
 //! unless the merchant's write is itself conditional on the order's state.
 //!
@@ -79,6 +79,7 @@
 #![warn(missing_docs)]
 
 mod apply;
+mod finishing;
 
 #[cfg(feature = "sqlx")]
 pub use apply::{InTransaction, SqlShop};
@@ -95,6 +96,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
+use finishing::{Finishing, Panicked};
 use http::{HeaderMap, StatusCode};
 use paywire::ledger::{Expected, Ledger};
 use paywire::Fen;
@@ -237,7 +239,8 @@ impl<A: Applier> Notifications<A> {
         (StatusCode::OK, receiver.ack()).into_response()
     }
 
-    /// One delivery: verify, then apply once in a task of its own, and answer.
+    /// One delivery: verify, then apply once (finished even if the connection closes), and
+    /// answer.
     async fn handle(&self, receiver: &Receiver, headers: &HeaderMap, body: &[u8]) -> Response {
         if body.trim_ascii().is_empty() {
             return fail(StatusCode::BAD_REQUEST, "the notification is empty");
@@ -248,14 +251,15 @@ impl<A: Applier> Notifications<A> {
             Err(e) if e.is_malformed() => return fail(StatusCode::BAD_REQUEST, e),
             Err(e) => return fail(StatusCode::UNAUTHORIZED, e),
         };
-        // The gateway giving up on this connection drops this future, not the task: a
-        // write under way finishes and commits, and the next delivery finds it done.
+        // The gateway giving up on this connection drops this future; `Finishing` then
+        // hands the write under way to a task of its own, which finishes and commits it,
+        // and the next delivery finds it done.
         let applier = self.applier.clone();
         let key = payment.key.clone();
-        let outcome = match tokio::spawn(async move { applier.apply_once(payment).await }).await {
+        let outcome = match Finishing::new(async move { applier.apply_once(payment).await }).await {
             Ok(outcome) => outcome,
-            Err(e) => {
-                tracing::error!(order = %key, error = %e, "applying the payment panicked");
+            Err(Panicked(panic)) => {
+                tracing::error!(order = %key, %panic, "applying the payment panicked");
                 Outcome::NotApplied
             }
         };
