@@ -13,6 +13,8 @@ pub struct Condition {
     pub field: usize,
     /// The other field's wire value that makes this one required.
     pub value: String,
+    /// Where the attribute names the other field.
+    pub span: Span,
 }
 
 /// One member of the canonical sign string.
@@ -219,6 +221,7 @@ fn resolve_required_if(cx: &mut Ctxt, c: &Container) -> Vec<Vec<Condition>> {
                 Some(i) => conditions.push(Condition {
                     field: i,
                     value: value.clone(),
+                    span: declared.field.span(),
                 }),
                 None => {
                     let known: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -271,6 +274,7 @@ fn resolve_signed_if(cx: &mut Ctxt, c: &Container) -> Option<Condition> {
     Some(Condition {
         field: index,
         value: value.clone(),
+        span: declared.field.span(),
     })
 }
 

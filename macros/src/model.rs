@@ -124,6 +124,8 @@ pub struct Field {
     pub chars: Option<RangeRule>,
     pub range: Option<RangeRule>,
     pub one_of: Vec<String>,
+    /// Where `one_of` is written, when it is.
+    pub one_of_span: Option<Span>,
     pub formats: Vec<Spanned<TextFormat>>,
     /// `required_if(other = "value")` as written; `check` resolves `other` to a field.
     pub required_if: Vec<RequiredIfAttr>,
@@ -355,6 +357,7 @@ fn build_field(cx: &mut Ctxt, field: &syn::Field, attrs: FieldAttrs) -> Field {
         chars,
         range,
         one_of,
+        one_of_span: attrs.one_of.as_ref().map(|list| list.span),
         formats,
         required_if: attrs.required_if,
         group,

@@ -82,6 +82,39 @@ pub(crate) fn indexed_assertions(c: &Checked) -> TokenStream {
     quote!(#(#checks)*)
 }
 
+/// `one_of`, `required_if` and `signed_if` compare a member's text; a nested object or
+/// array has none (its JSON would be compared, which no gateway means). Checked at the
+/// rule's key, or where the condition names the member.
+pub(crate) fn text_comparison_assertions(c: &Checked) -> TokenStream {
+    let one_of = c.fields.iter().filter_map(|f| {
+        let span = f.one_of_span?;
+        let message = format!(
+            "`one_of` compares the text of `{}` with the listed values, and it is a nested object or array, which has no text of its own: put `one_of` on string or integer fields (a nested object's own members)",
+            f.wire.value
+        );
+        Some((&f.ty, span, message))
+    });
+    let conditions = c
+        .conditions
+        .iter()
+        .flatten()
+        .map(|k| (k, "required_if"))
+        .chain(c.signed_if.iter().map(|k| (k, "signed_if")));
+    let conditions = conditions.map(|(k, rule)| {
+        let target = &c.fields[k.field];
+        let message = format!(
+            "`{rule}` compares the text of `{}` with \"{}\", and it is a nested object or array, which has no text of its own: name a string or integer field",
+            target.ident, k.value
+        );
+        (&target.ty, k.span, message)
+    });
+    let checks = one_of.chain(conditions).map(|(ty, span, message)| {
+        let ty = type_at(ty, span);
+        quote_spanned!(span=> const _: () = ::core::assert!(_pw::__private::is_flat::<#ty>(), #message);)
+    });
+    quote!(#(#checks)*)
+}
+
 /// A request in a flat format (XML, form) cannot carry a nested object or array: checked
 /// at compile time, at the field's type, rather than when the first body is written.
 pub(crate) fn flat_format_assertions(c: &Checked) -> TokenStream {

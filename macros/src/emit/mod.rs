@@ -55,6 +55,7 @@ pub fn expand(c: &Checked) -> TokenStream {
     };
     let flat_format = assertions::flat_format_assertions(c);
     let indexed = assertions::indexed_assertions(c);
+    let text_comparisons = assertions::text_comparison_assertions(c);
     let custom = c.validate_with.as_ref().map(|path| {
         quote! {
             fn custom_checks(&self, at: &_pw::__private::Path<'_>, errors: &mut _pw::__private::SchemaErrors) {
@@ -188,6 +189,7 @@ pub fn expand(c: &Checked) -> TokenStream {
             #assertions
             #flat_format
             #indexed
+            #text_comparisons
         };
     }
 }
