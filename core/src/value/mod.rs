@@ -419,8 +419,10 @@ pub trait FieldAccess {
         false
     }
     /// Appends `,"name":value` for every member that travels in the body (constants, then
-    /// fields in declaration order), emitted straight-line by the derive; `false` (not
-    /// emitted) has the JSON writer walk the schema instead.
+    /// fields in declaration order), emitted straight-line by the derive. An
+    /// implementation written by hand keeps this default, `false`, and the JSON writer
+    /// walks its schema instead, writing the same text (`tests/tests/json_members.rs`
+    /// compares the two on every shipped request).
     #[doc(hidden)]
     fn __write_json_members(&self, out: &mut Vec<u8>) -> bool {
         let _ = out;
