@@ -5,7 +5,8 @@
 //! acknowledged. Run as root, the folder belongs to `nobody` and so does the server.
 
 use crate::server_process::{
-    as_server_user, kill_group, log_tail, own, spawn_on_a_free_port, wait_until_ready, NotReady,
+    as_server_user, kill_group, log_tail, own, private_dir, spawn_on_a_free_port, wait_until_ready,
+    NotReady,
 };
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -54,20 +55,23 @@ impl MariadbServer {
         if !Self::installed() {
             return Err(MariadbServerError::NotInstalled);
         }
-        let dir = std::env::temp_dir().join(format!(
-            "paywire-mariadb-{}-{}",
-            std::process::id(),
-            crate::state::unix_now_nanos()
-        ));
-        let data = dir.join("data");
-        std::fs::create_dir_all(&data).map_err(|e| MariadbServerError::Init(e.to_string()))?;
-        for path in [&dir, &data] {
+        let dir = private_dir("mariadb").map_err(|e| MariadbServerError::Init(e.to_string()))?;
+        // Owned from here, so a failed install removes the folder too.
+        let mut server = MariadbServer {
+            dir,
+            process: None,
+            port: 0,
+            url: String::new(),
+        };
+        let data = server.dir.join("data");
+        std::fs::create_dir(&data).map_err(|e| MariadbServerError::Init(e.to_string()))?;
+        for path in [&server.dir, &data] {
             own(path).map_err(|e| MariadbServerError::Init(format!("{}: {e}", path.display())))?;
         }
         // Its temporary files in its own folder: installs running at once in one /tmp
         // remove each other's.
         let init = as_server_user(Command::new(INSTALL_DB))
-            .env("TMPDIR", &dir)
+            .env("TMPDIR", &server.dir)
             .args(["--no-defaults", "--auth-root-authentication-method=normal"])
             .args(["--skip-test-db", "--datadir"])
             .arg(&data)
@@ -79,12 +83,6 @@ impl MariadbServer {
                 String::from_utf8_lossy(&init.stderr).into_owned(),
             ));
         }
-        let mut server = MariadbServer {
-            dir,
-            process: None,
-            port: 0,
-            url: String::new(),
-        };
         spawn_on_a_free_port(|port| {
             server.port = port;
             server.url = format!("mysql://root@127.0.0.1:{}/paywire", port);

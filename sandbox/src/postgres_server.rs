@@ -6,7 +6,8 @@
 //! the cluster belongs to `nobody` and the server runs as that user.
 
 use crate::server_process::{
-    as_server_user, kill_group, log_tail, own, spawn_on_a_free_port, wait_until_ready, NotReady,
+    as_server_user, kill_group, log_tail, own, private_dir, spawn_on_a_free_port, wait_until_ready,
+    NotReady,
 };
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -66,13 +67,9 @@ impl PostgresServer {
     /// Makes a cluster in a fresh private folder and starts it on a free loopback port.
     pub fn start() -> Result<PostgresServer, PostgresServerError> {
         let bin = Self::binaries().ok_or(PostgresServerError::NotInstalled)?;
-        let dir = std::env::temp_dir().join(format!(
-            "paywire-postgres-{}-{}",
-            std::process::id(),
-            crate::state::unix_now_nanos()
-        ));
+        let dir = private_dir("postgres").map_err(|e| PostgresServerError::Init(e.to_string()))?;
         let data = dir.join("data");
-        std::fs::create_dir_all(&data).map_err(|e| PostgresServerError::Init(e.to_string()))?;
+        std::fs::create_dir(&data).map_err(|e| PostgresServerError::Init(e.to_string()))?;
         let mut server = PostgresServer {
             bin,
             dir,

@@ -2,7 +2,7 @@
 //! ledger: started with append-only persistence in a private folder, so it can be killed
 //! and started again on the same port with what it had acknowledged.
 
-use crate::server_process::{wait_until_ready, NotReady};
+use crate::server_process::{free_port, private_dir, spawn_on_ports, wait_until_ready, NotReady};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -42,36 +42,32 @@ impl RedisServer {
     /// `appendfsync always` (every acknowledged write is on disk before the answer, so a
     /// killed server keeps it) in a fresh private folder.
     pub fn start() -> Result<RedisServer, RedisServerError> {
+        Self::start_on(std::iter::repeat_with(free_port).take(5))
+    }
+
+    /// [`RedisServer::start`] trying `ports` in turn. A port found free can be taken
+    /// again before redis-server binds it; then this server exits and the next port is
+    /// tried with the same folder (ready only when *this* process answers).
+    fn start_on(
+        ports: impl IntoIterator<Item = Result<u16, String>>,
+    ) -> Result<RedisServer, RedisServerError> {
         if !Self::installed() {
             return Err(RedisServerError::NotInstalled);
         }
-        let dir = std::env::temp_dir().join(format!(
-            "paywire-redis-{}-{}",
-            std::process::id(),
-            crate::state::unix_now_nanos()
-        ));
-        std::fs::create_dir_all(&dir).map_err(|e| RedisServerError::Start(e.to_string()))?;
-        // A port found free can be taken again before redis-server binds it; then this
-        // server exits and a probe would reach the other one. So: a fresh port per
-        // attempt, and ready only when *this* process answers.
-        let mut last = String::from("no attempt");
-        for _ in 0..5 {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .map_err(|e| RedisServerError::Start(e.to_string()))?
-                .port();
-            let mut server = RedisServer {
-                process: None,
-                port,
-                dir: dir.clone(),
-                url: format!("redis://127.0.0.1:{port}/"),
-            };
-            match server.spawn() {
-                Ok(()) => return Ok(server),
-                Err(e) => last = e,
-            }
-        }
-        Err(RedisServerError::Start(last))
+        let dir = private_dir("redis").map_err(|e| RedisServerError::Start(e.to_string()))?;
+        let mut server = RedisServer {
+            process: None,
+            port: 0,
+            dir,
+            url: String::new(),
+        };
+        spawn_on_ports(ports, |port| {
+            server.port = port;
+            server.url = format!("redis://127.0.0.1:{port}/");
+            server.spawn()
+        })
+        .map_err(RedisServerError::Start)?;
+        Ok(server)
     }
 
     fn spawn(&mut self) -> Result<(), String> {
@@ -155,5 +151,30 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         self.kill();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RedisServer;
+
+    /// A first port already taken (the server exits) must not cost the next try its
+    /// folder: the server started on the second port keeps what it acknowledges.
+    #[test]
+    fn a_server_started_after_a_failed_try_has_its_folder() {
+        if !RedisServer::installed() {
+            assert!(std::env::var_os("CI").is_none(), "CI installs redis-server");
+            return;
+        }
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let taken_port = taken.local_addr().unwrap().port();
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let free_port = free.local_addr().unwrap().port();
+        drop(free);
+        let server = RedisServer::start_on([Ok(taken_port), Ok(free_port)])
+            .expect("the second port starts it");
+        assert_eq!(server.port, free_port);
+        assert!(server.dir.is_dir(), "{} is gone", server.dir.display());
+        assert_eq!(server.command("SET k v").unwrap(), "+OK");
     }
 }
