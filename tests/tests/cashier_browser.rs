@@ -19,12 +19,15 @@ struct Driver {
     process: Child,
     url: String,
     client: Client,
+    /// The browser profiles of this driver's sessions (a few MB each), removed with it.
+    profiles: std::path::PathBuf,
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
         let _ = self.process.kill();
         let _ = self.process.wait();
+        let _ = std::fs::remove_dir_all(&self.profiles);
     }
 }
 
@@ -51,6 +54,11 @@ impl Driver {
                 ..ClientOptions::default()
             })
             .unwrap(),
+            profiles: std::env::temp_dir().join(format!(
+                "paywire-chromium-{}-{}",
+                std::process::id(),
+                paywire_sandbox::state::unix_now_nanos()
+            )),
         };
         // Up to a minute: on a loaded two-core machine chromedriver has been seen to take
         // more than ten seconds to listen. A driver that exits fails at once.
@@ -68,11 +76,9 @@ impl Driver {
 
     /// A headless Chromium session: its id.
     async fn session(&self) -> String {
-        let profile = std::env::temp_dir().join(format!(
-            "paywire-chromium-{}-{}",
-            std::process::id(),
-            paywire_sandbox::state::unix_now_nanos()
-        ));
+        let profile = self
+            .profiles
+            .join(paywire_sandbox::state::unix_now_nanos().to_string());
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {"binary": CHROMIUM, "args": [

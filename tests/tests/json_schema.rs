@@ -171,6 +171,7 @@ fn python_jsonschema(cases: &[Value], tag: &str) -> Vec<bool> {
         .arg(&file)
         .output()
         .unwrap();
+    let _ = std::fs::remove_file(&file);
     assert!(
         output.status.success(),
         "{}",
