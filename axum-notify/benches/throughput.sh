@@ -28,7 +28,7 @@ LUA
 port=39017
 for round in $(seq "$rounds"); do
   ceiling=""
-  for ledger in ${LEDGERS:-fixed floor verify memory redis sqlite postgres}; do
+  for ledger in ${LEDGERS:-fixed body floor verify memory redis sqlite postgres}; do
     "$bin" serve "$ledger" "127.0.0.1:$port" 2> "$work/server.log" &
     server=$!
     for _ in $(seq 200); do

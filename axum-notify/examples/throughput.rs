@@ -8,7 +8,7 @@
 //! cargo run --release -p paywire-axum --example throughput -- serve memory 127.0.0.1:3900
 //! ```
 //!
-//! Ledgers: `fixed`, `floor` (a hand-written minimal verifier, no ledger), `verify` (verified and answered, no ledger: the cost of verifying),
+//! Ledgers: `fixed`, `body` (the fixed answer after reading the body), `floor` (a hand-written minimal verifier, no ledger), `verify` (verified and answered, no ledger: the cost of verifying),
 //! `memory`, `redis` (a `redis-server` of its own), `sqlite` (a file in
 //! a temporary folder), `postgres` (a PostgreSQL cluster of its own).
 
@@ -90,6 +90,14 @@ async fn serve(ledger: &str, addr: &str) -> Result<(), Box<dyn std::error::Error
     let mut _postgres = None;
     let routes = match ledger {
         "fixed" => axum::Router::new().route("/swiftpass", post(|| async { "success" })),
+        // The fixed answer after the whole body is read, as every other row reads it.
+        "body" => axum::Router::new().route(
+            "/swiftpass",
+            post(|body: Bytes| async move {
+                std::hint::black_box(body);
+                "success"
+            }),
+        ),
         "floor" => {
             // The floor of verifying: borrowed elements, sorted, MD5 (no strictness, no
             // rules, no typed value, no ledger).
