@@ -17,9 +17,10 @@
 //! With the SQL ledger the payment row is written by the merchant's own transaction, so
 //! the write and the mark commit or roll back together. With a separate ledger, the
 //! claim → write → commit sequence runs to the end even when the gateway gives up (what
-//! is left of it moves to a task of its own), and only a write that returned `Err` frees the order at once; a
-//! panic leaves the claim to its lease, after which the next delivery applies it again
-//! unless the merchant's write is itself conditional on the order's state.
+//! is left of it moves to a task of its own), and only a write that returned `Err` frees
+//! the order at once; a panic leaves the claim to its lease, after which the next
+//! delivery applies it again unless the merchant's write is itself conditional on the
+//! order's state.
 //!
 //! ```no_run
 //! use paywire::ledger::Payment;
