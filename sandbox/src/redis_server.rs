@@ -2,7 +2,7 @@
 //! ledger: started with append-only persistence in a private folder, so it can be killed
 //! and started again on the same port with what it had acknowledged.
 
-use crate::server_process::{free_port, private_dir, spawn_on_ports, wait_until_ready, NotReady};
+use crate::server_process::{free_ports, private_dir, spawn_on_ports, wait_until_ready, NotReady};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -42,7 +42,7 @@ impl RedisServer {
     /// `appendfsync always` (every acknowledged write is on disk before the answer, so a
     /// killed server keeps it) in a fresh private folder.
     pub fn start() -> Result<RedisServer, RedisServerError> {
-        Self::start_on(std::iter::repeat_with(free_port).take(5))
+        Self::start_on(free_ports())
     }
 
     /// [`RedisServer::start`] trying `ports` in turn. A port found free can be taken

@@ -56,8 +56,14 @@ pub(crate) fn private_dir(what: &str) -> std::io::Result<PathBuf> {
     Err(last.unwrap_or_else(|| std::io::Error::other("no folder made")))
 }
 
+/// Five loopback ports, each free at the time of asking: the tries of
+/// [`spawn_on_a_free_port`].
+pub(crate) fn free_ports() -> impl Iterator<Item = Result<u16, String>> {
+    std::iter::repeat_with(free_port).take(5)
+}
+
 /// A loopback port free at the time of asking.
-pub(crate) fn free_port() -> Result<u16, String> {
+fn free_port() -> Result<u16, String> {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -70,7 +76,7 @@ pub(crate) fn free_port() -> Result<u16, String> {
 pub(crate) fn spawn_on_a_free_port(
     spawn: impl FnMut(u16) -> Result<(), String>,
 ) -> Result<(), String> {
-    spawn_on_ports(std::iter::repeat_with(free_port).take(5), spawn)
+    spawn_on_ports(free_ports(), spawn)
 }
 
 /// `spawn(port)` on each of `ports` in turn until one starts; the last failure is the
