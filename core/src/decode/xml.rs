@@ -169,7 +169,13 @@ fn push_checked(reader: &Reader<&[u8]>, value: &mut String, text: &str) -> Resul
             &format!("a character XML does not allow (U+{:04X})", u32::from(c)),
         ));
     }
-    value.push_str(text);
+    if value.is_empty() {
+        // The common case, one text or CDATA section per field: one allocation of the
+        // right size.
+        *value = text.to_owned();
+    } else {
+        value.push_str(text);
+    }
     Ok(())
 }
 
