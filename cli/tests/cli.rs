@@ -65,7 +65,9 @@ fn schema_qr_and_usage_errors() {
         b"",
     );
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(&std::fs::read(&png).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
+    let written = std::fs::read(&png).unwrap();
+    let _ = std::fs::remove_file(&png);
+    assert_eq!(&written[..8], b"\x89PNG\r\n\x1a\n");
     assert_eq!(paywire(&["nonsense"], b"").status.code(), Some(2));
     // Numbers out of range are usage errors, not overflows later.
     for args in [

@@ -15,6 +15,8 @@ use std::process::{Command, Output, Stdio};
 
 mod common;
 
+use common::temp_file;
+
 const SWIFTPASS_KEY: &str = "S3cr3t-swiftpass-7f3a9c1e5b2d4a68";
 const WEIDOUFU_KEY: &str = "S3cr3t-weidoufu-0b9e8d7c6a5f4e3d";
 const XORPAY_KEY: &str = "S3cr3t-xorpay-1a2b3c4d5e6f7a8b9c";
@@ -69,13 +71,6 @@ fn assert_clean(place: &str, text: &str) {
     for secret in planted() {
         assert!(!text.contains(&secret), "{place} printed {secret}:\n{text}");
     }
-}
-
-fn temp_file(name: &str, contents: &str) -> String {
-    let path =
-        std::env::temp_dir().join(format!("paywire-no-secrets-{}-{name}", std::process::id()));
-    std::fs::write(&path, contents).unwrap();
-    path.to_string_lossy().into_owned()
 }
 
 /// Runs `paywire args` with `stdin` and the planted secrets in the environment.

@@ -33,11 +33,29 @@ pub fn json_out(output: &Output) -> Value {
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
 }
 
-/// A file of this test process's own in the temporary folder, holding `contents`.
-pub fn temp_file(name: &str, contents: &str) -> String {
+/// A file of this test process's own in the temporary folder, holding `contents`,
+/// removed when the returned guard is dropped. It reads as its path.
+pub fn temp_file(name: &str, contents: &str) -> TempFile {
     let path = std::env::temp_dir().join(format!("paywire-cli-test-{}-{name}", std::process::id()));
     std::fs::write(&path, contents).unwrap();
-    path.to_string_lossy().into_owned()
+    TempFile(path.to_string_lossy().into_owned())
+}
+
+/// The path of a file [`temp_file`] wrote; the file goes with it.
+pub struct TempFile(String);
+
+impl std::ops::Deref for TempFile {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// Runs `paywire args` with `stdin` and the environment variables `env`.
