@@ -11,43 +11,15 @@
 
 mod interleave;
 mod swiftpass_floor;
+mod swiftpass_sample;
 
 use criterion::{criterion_group, Criterion};
-use md5::{Digest, Md5};
 use paywire::Secret;
 use paywire_providers::swiftpass::{self, VerifyKey};
 use std::hint::black_box;
 use std::time::Duration;
-use swiftpass_floor::{floor, hex_upper};
-
-const KEY: &str = "61307e5f2aebcacecbcca6fe5296df9c";
-
-/// A paid notification as the sandbox sends it, signed with [`KEY`].
-fn notification() -> Vec<u8> {
-    let members = [
-        ("charset", "UTF-8"),
-        ("mch_id", "7551000001"),
-        ("nonce_str", "9a2f1c3b8e7d4a6b"),
-        ("out_trade_no", "T20240301000001"),
-        ("pay_result", "0"),
-        ("result_code", "0"),
-        ("sign_type", "MD5"),
-        ("status", "0"),
-        ("time_end", "20240301120000"),
-        ("total_fee", "100"),
-        ("transaction_id", "42000000000000000000000000000001"),
-        ("version", "2.0"),
-    ];
-    let joined: Vec<String> = members.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let signed = format!("{}&key={KEY}", joined.join("&"));
-    let sign = hex_upper(&Md5::digest(signed.as_bytes()));
-    let mut xml = String::from("<xml>");
-    for (k, v) in members {
-        xml += &format!("<{k}><![CDATA[{v}]]></{k}>");
-    }
-    xml += &format!("<sign><![CDATA[{sign}]]></sign></xml>");
-    xml.into_bytes()
-}
+use swiftpass_floor::floor;
+use swiftpass_sample::{notification, KEY};
 
 fn paywire(body: &[u8], key: &VerifyKey) -> Option<paywire::ledger::Payment> {
     swiftpass::verify_notification(body, key)
