@@ -474,6 +474,7 @@ async fn soak(
         paid_orders(&demo),
         refund_books(&placement.merchant, options.instances.max(1)).await?,
         options.fail_rate,
+        options.concurrency,
     )
     .await;
     reporter.finish();

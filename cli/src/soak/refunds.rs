@@ -20,6 +20,8 @@ use serde::Serialize;
 use sqlx::{MySqlPool, PgPool, Pool, SqlitePool};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
 
 /// What the refund phase did and found.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -38,6 +40,10 @@ pub struct RefundReport {
     /// Attempts the ledger held back (done, busy with another instance, or above what
     /// was paid): never sent.
     pub held_back: usize,
+    /// Attempts given up because the books kept failing (the database or Redis answered
+    /// an error, or no connection was free) for [`BOOKS_PATIENCE`]: nothing recorded,
+    /// nothing sent. Each failed try is rolled back, so it is tried again until then.
+    pub books_failed: usize,
     /// Sent refunds the gateway refused.
     pub refused: usize,
     /// Answers to refund requests lost on purpose (the sandbox processed the request,
@@ -58,12 +64,17 @@ pub struct RefundReport {
     pub applied_twice: usize,
     /// Orders whose refunds at the gateway add up to more than was paid.
     pub above_paid: usize,
+    /// Orders missing a refund at the gateway that would have fitted: the plan's refunds
+    /// add up to one fen more than was paid, so exactly one of them is refused (whichever
+    /// comes last), and every other one must be made. A refund no instance recorded and
+    /// sent leaves its order short.
+    pub short: usize,
 }
 
 impl RefundReport {
-    /// Nothing lost, doubled or above the paid amount.
+    /// Nothing lost, doubled or above the paid amount, and every planned refund made.
     pub fn passed(&self) -> bool {
-        self.lost == 0 && self.applied_twice == 0 && self.above_paid == 0
+        self.lost == 0 && self.applied_twice == 0 && self.above_paid == 0 && self.short == 0
     }
 }
 
@@ -96,6 +107,18 @@ pub enum RefundBooks {
     Mariadb(MySqlPool),
 }
 
+/// What the books said to a refund.
+enum Reservation<'l> {
+    /// Let through, to be sent.
+    Fresh(Reserved<'l>),
+    /// Done, busy with another instance, above what was paid, or a conflict.
+    HeldBack,
+    /// The books failed before recording anything: safe to try again.
+    Failed,
+    /// The transaction recording it failed to commit: it may or may not be recorded.
+    Unknown,
+}
+
 /// A refund the books let through, to be sent.
 enum Reserved<'l> {
     /// Held in a refund ledger.
@@ -115,13 +138,13 @@ impl RefundBooks {
         }
     }
 
-    /// Reserves `refund` (numbered and capped by the books); `None` when they hold it
-    /// back: done, busy with another instance, above what was paid, or a conflict.
-    async fn reserve(&self, order: Order<'_>, refund: &Refund) -> Option<Reserved<'_>> {
+    /// Reserves `refund` (numbered and capped by the books).
+    async fn reserve(&self, order: Order<'_>, refund: &Refund) -> Reservation<'_> {
         match self {
             RefundBooks::Ledger(ledger) => match ledger.claim_refund(refund) {
-                Ok(RefundClaim::Fresh(held)) => Some(Reserved::Held(held)),
-                _ => None,
+                Ok(RefundClaim::Fresh(held)) => Reservation::Fresh(Reserved::Held(held)),
+                Ok(_) => Reservation::HeldBack,
+                Err(_) => Reservation::Failed,
             },
             RefundBooks::Sqlite(pool) => record(pool, sql_refund(order, refund)).await,
             RefundBooks::Postgres(pool) => record(pool, sql_refund(order, refund)).await,
@@ -163,15 +186,22 @@ fn sql_refund<'a>(
     }
 }
 
-/// Records `refund` in its own committed transaction; `Some` when it was fresh.
+/// Records `refund` in its own committed transaction.
 async fn record<DB: Backend>(
     pool: &Pool<DB>,
     refund: paywire_sqlx::Refund<'_>,
-) -> Option<Reserved<'static>> {
-    let mut tx = paywire_sqlx::begin(pool).await.ok()?;
+) -> Reservation<'static> {
+    let Ok(mut tx) = paywire_sqlx::begin(pool).await else {
+        return Reservation::Failed;
+    };
     match paywire_sqlx::refund_once(&mut tx, &refund).await {
-        Ok(Refunded::Fresh { .. }) => tx.commit().await.ok().map(|()| Reserved::Recorded),
-        _ => None,
+        Ok(Refunded::Fresh { .. }) => match tx.commit().await {
+            Ok(()) => Reservation::Fresh(Reserved::Recorded),
+            Err(_) => Reservation::Unknown,
+        },
+        // Dropped, the transaction rolls back.
+        Ok(_) => Reservation::HeldBack,
+        Err(_) => Reservation::Failed,
     }
 }
 
@@ -189,13 +219,16 @@ async fn release<DB: Backend>(pool: &Pool<DB>, refund: paywire_sqlx::Refund<'_>)
 /// Per order: the refund numbers committed, and how many refunds were left unresolved.
 type Committed = Mutex<BTreeMap<(Gateway, String), (Vec<String>, usize)>>;
 
-/// Refunds every order of `paid` from `instances` ledgers at once, the answers of the
-/// first `fail_rate` × orders refund requests lost, then checks the gateway's record.
+/// Refunds every order of `paid` from `instances` ledgers at once, each instance with
+/// at most `concurrency` refunds under way (as a merchant's refund workers), the answers
+/// of the first `fail_rate` × orders refund requests lost, then checks the gateway's
+/// record.
 pub async fn refund_all(
     demo: Arc<Demo>,
     paid: Vec<PaidOrder>,
     instances: Vec<RefundBooks>,
     fail_rate: f64,
+    concurrency: usize,
 ) -> RefundReport {
     let report = Arc::new(Mutex::new(RefundReport {
         books: instances.first().map_or("", RefundBooks::name),
@@ -209,6 +242,10 @@ pub async fn refund_all(
     demo.sandbox
         .lose_next_answers((refundable as f64 * fail_rate).round() as u32);
     let committed: Arc<Committed> = Arc::default();
+    let workers: Vec<Arc<Semaphore>> = instances
+        .iter()
+        .map(|_| Arc::new(Semaphore::new(concurrency.max(1))))
+        .collect();
     let mut tasks = Vec::new();
     for order in &paid {
         let (gateway, number, amount) = (&order.gateway, &order.number, &order.amount);
@@ -216,26 +253,18 @@ pub async fn refund_all(
             continue;
         };
         report.lock().unwrap_or_else(|p| p.into_inner()).orders += 1;
-        let half = Fen::new(amount.get().div_ceil(2));
-        let plan = [
-            ("R1", half),
-            ("R2", Fen::new(amount.get() - half.get())),
-            ("R3", Fen::new(1)),
-        ];
-        for (suffix, refund_amount) in plan {
-            if refund_amount.get() == 0 {
-                continue;
-            }
-            for books in &instances {
+        for (suffix, refund_amount) in plan(*amount) {
+            for (books, workers) in instances.iter().zip(&workers) {
                 let refund = Refund {
                     order: OrderKey::new(gateway.name(), number),
                     refund_no: format!("{number}{suffix}"),
                     amount: refund_amount,
                     paid: *amount,
                 };
-                let (demo, books, report, committed) = (
+                let (demo, books, workers, report, committed) = (
                     demo.clone(),
                     books.clone(),
+                    workers.clone(),
                     report.clone(),
                     committed.clone(),
                 );
@@ -250,18 +279,27 @@ pub async fn refund_all(
                         currency: currency.as_deref(),
                         lifecycle,
                     };
-                    let (outcome, sends) = attempt(&demo, &books, &order, &refund).await;
+                    let (outcome, sends) = {
+                        // One of the instance's refund workers (the semaphore is never
+                        // closed, so this waits for one).
+                        let _worker = workers.acquire().await;
+                        attempt(&demo, &books, &order, &refund).await
+                    };
                     let mut report = report.lock().unwrap_or_else(|p| p.into_inner());
                     report.attempts += 1;
                     report.answers_lost += sends.lost;
                     report.resent += sends.resent;
-                    if !matches!(outcome, Attempt::HeldBack | Attempt::NotSent) {
+                    if !matches!(
+                        outcome,
+                        Attempt::HeldBack | Attempt::NotSent | Attempt::BooksFailed
+                    ) {
                         report.sent += 1;
                     }
                     let mut committed = committed.lock().unwrap_or_else(|p| p.into_inner());
                     let entry = committed.entry((gateway, number.clone())).or_default();
                     match outcome {
                         Attempt::HeldBack => report.held_back += 1,
+                        Attempt::BooksFailed => report.books_failed += 1,
                         Attempt::Refused => report.refused += 1,
                         Attempt::NotSent => {}
                         Attempt::Unresolved => {
@@ -301,6 +339,11 @@ pub async fn refund_all(
         if at_gateway > amount.get() {
             report.above_paid += 1;
         }
+        // The plan's refunds add up to one fen more than was paid, so exactly one of them
+        // cannot fit: every other one must be made.
+        if order.refunds.len() + 1 < plan(*amount).len() && lifecycle_of(*gateway).is_some() {
+            report.short += 1;
+        }
         let (numbers, unresolved) = committed
             .get(&(*gateway, number.clone()))
             .cloned()
@@ -310,6 +353,20 @@ pub async fn refund_all(
         report.lost += numbers.len().saturating_sub(made);
     }
     report
+}
+
+/// The refunds planned for an order of `paid`, by refund number suffix: half, the rest,
+/// and one fen more than was paid (no refund of 0 fen).
+fn plan(paid: Fen) -> Vec<(&'static str, Fen)> {
+    let half = Fen::new(paid.get().div_ceil(2));
+    [
+        ("R1", half),
+        ("R2", Fen::new(paid.get() - half.get())),
+        ("R3", Fen::new(1)),
+    ]
+    .into_iter()
+    .filter(|(_, amount)| amount.get() > 0)
+    .collect()
 }
 
 /// The lifecycle of `gateway`, where it declares one.
@@ -331,6 +388,7 @@ struct Ordered<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Attempt {
     HeldBack,
+    BooksFailed,
     NotSent,
     Refused,
     Unresolved,
@@ -343,6 +401,11 @@ struct Sends {
     lost: usize,
     resent: usize,
 }
+
+/// How long an instance keeps trying books that fail (a database restarting, no free
+/// connection) before it gives a refund up; and its pause between tries.
+pub const BOOKS_PATIENCE: Duration = Duration::from_secs(10);
+const BOOKS_PAUSE: Duration = Duration::from_millis(100);
 
 /// Times a refund is sent again under its number after a lost answer.
 const RESENDS: usize = 3;
@@ -360,8 +423,18 @@ async fn attempt(
 ) -> (Attempt, Sends) {
     let mut sends = Sends::default();
     let key = (order.gateway.name(), order.number);
-    let Some(reserved) = books.reserve(key, refund).await else {
-        return (Attempt::HeldBack, sends);
+    let failing_since = Instant::now();
+    let reserved = loop {
+        match books.reserve(key, refund).await {
+            Reservation::Fresh(reserved) => break reserved,
+            Reservation::HeldBack => return (Attempt::HeldBack, sends),
+            // Maybe recorded: sent by nobody, or by the instance that finds it free.
+            Reservation::Unknown => return (Attempt::Unresolved, sends),
+            Reservation::Failed if failing_since.elapsed() < BOOKS_PATIENCE => {
+                tokio::time::sleep(BOOKS_PAUSE).await;
+            }
+            Reservation::Failed => return (Attempt::BooksFailed, sends),
+        }
     };
     let Some(credentials) = demo.credentials_of(order.gateway) else {
         unanswered(reserved);
