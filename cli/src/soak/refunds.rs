@@ -55,7 +55,8 @@ pub struct RefundReport {
     /// Refunds left without an answer: at once where sending again could refund twice
     /// (XorPay has no refund number), elsewhere after every send again went unanswered
     /// too. Kept reserved in the books (the gateway may have made them), so the check
-    /// below counts each as made at most once.
+    /// below counts each as made at most once. Also the refunds whose recording
+    /// transaction failed to commit (recorded or not, they were not sent).
     pub unresolved: usize,
     /// Committed refunds the gateway does not hold.
     pub lost: usize,
@@ -291,7 +292,10 @@ pub async fn refund_all(
                     report.resent += sends.resent;
                     if !matches!(
                         outcome,
-                        Attempt::HeldBack | Attempt::NotSent | Attempt::BooksFailed
+                        Attempt::HeldBack
+                            | Attempt::NotSent
+                            | Attempt::BooksFailed
+                            | Attempt::RecordUnknown
                     ) {
                         report.sent += 1;
                     }
@@ -302,7 +306,7 @@ pub async fn refund_all(
                         Attempt::BooksFailed => report.books_failed += 1,
                         Attempt::Refused => report.refused += 1,
                         Attempt::NotSent => {}
-                        Attempt::Unresolved => {
+                        Attempt::Unresolved | Attempt::RecordUnknown => {
                             report.unresolved += 1;
                             entry.1 += 1;
                         }
@@ -389,6 +393,8 @@ struct Ordered<'a> {
 enum Attempt {
     HeldBack,
     BooksFailed,
+    /// The transaction recording the refund failed to commit: not sent.
+    RecordUnknown,
     NotSent,
     Refused,
     Unresolved,
@@ -428,8 +434,8 @@ async fn attempt(
         match books.reserve(key, refund).await {
             Reservation::Fresh(reserved) => break reserved,
             Reservation::HeldBack => return (Attempt::HeldBack, sends),
-            // Maybe recorded: sent by nobody, or by the instance that finds it free.
-            Reservation::Unknown => return (Attempt::Unresolved, sends),
+            // Maybe recorded, not sent: if it is not, another instance may record it.
+            Reservation::Unknown => return (Attempt::RecordUnknown, sends),
             Reservation::Failed if failing_since.elapsed() < BOOKS_PATIENCE => {
                 tokio::time::sleep(BOOKS_PAUSE).await;
             }
