@@ -22,7 +22,12 @@ pub struct StoredPayment {
 pub struct StoredRefund {
     pub out_trade_no: String,
     pub amount_fen: i64,
+    /// Whether the gateway's acceptance is recorded.
+    pub accepted: bool,
 }
+
+/// A refund row recorded and not accepted: gateway, order, refund number, amount.
+pub type UnacceptedRow = (String, String, String, i64);
 
 /// A payment row to insert.
 pub struct NewPayment<'a> {
@@ -47,7 +52,7 @@ pub trait Backend: Database + Statements {
 pub(crate) use sealed::Statements;
 
 mod sealed {
-    use super::{NewPayment, StoredPayment, StoredRefund};
+    use super::{NewPayment, StoredPayment, StoredRefund, UnacceptedRow};
     use sqlx::Database;
     use std::future::Future;
 
@@ -91,6 +96,20 @@ mod sealed {
             amount_fen: i64,
         ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 
+        /// Sets the refund's `accepted_at`, unless it is set.
+        fn mark_refund_accepted(
+            conn: &mut Self::Connection,
+            gateway: &str,
+            out_refund_no: &str,
+        ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+        /// Refunds without `accepted_at`, recorded at least `older_than_ms` ago, oldest
+        /// first.
+        fn unaccepted_refunds(
+            conn: &mut Self::Connection,
+            older_than_ms: i64,
+        ) -> impl Future<Output = Result<Vec<UnacceptedRow>, sqlx::Error>> + Send;
+
         /// Deletes the refund and takes it off the payment's refunded sum.
         fn delete_refund(
             conn: &mut Self::Connection,
@@ -126,7 +145,7 @@ fn is_conflict(error: &sqlx::Error) -> bool {
 }
 
 macro_rules! backend {
-    ($db:ty, $schema:literal, $begin:expr, $conflict:literal, $lock:expr, $current:literal, [$p1:literal, $p2:literal, $p3:literal, $p4:literal, $p5:literal]) => {
+    ($db:ty, $schema:literal, $begin:expr, $conflict:literal, $lock:expr, $current:literal, $now:literal, $cutoff:literal, [$p1:literal, $p2:literal, $p3:literal, $p4:literal, $p5:literal]) => {
         impl Backend for $db {
             const SCHEMA: &'static str = include_str!($schema);
             const BEGIN: Option<&'static str> = $begin;
@@ -244,9 +263,9 @@ macro_rules! backend {
                 gateway: &str,
                 out_refund_no: &str,
             ) -> Result<Option<StoredRefund>, sqlx::Error> {
-                let row: Option<(String, i64)> = sqlx::query_as(concat!(
-                    "SELECT out_trade_no, amount_fen FROM paywire_refunds ",
-                    "WHERE gateway = ",
+                let row: Option<(String, i64, bool)> = sqlx::query_as(concat!(
+                    "SELECT out_trade_no, amount_fen, accepted_at IS NOT NULL ",
+                    "FROM paywire_refunds WHERE gateway = ",
                     $p1,
                     " AND out_refund_no = ",
                     $p2
@@ -255,10 +274,49 @@ macro_rules! backend {
                 .bind(out_refund_no)
                 .fetch_optional(&mut *conn)
                 .await?;
-                Ok(row.map(|(out_trade_no, amount_fen)| StoredRefund {
-                    out_trade_no,
-                    amount_fen,
-                }))
+                Ok(
+                    row.map(|(out_trade_no, amount_fen, accepted)| StoredRefund {
+                        out_trade_no,
+                        amount_fen,
+                        accepted,
+                    }),
+                )
+            }
+
+            async fn mark_refund_accepted(
+                conn: &mut Self::Connection,
+                gateway: &str,
+                out_refund_no: &str,
+            ) -> Result<(), sqlx::Error> {
+                sqlx::query(concat!(
+                    "UPDATE paywire_refunds SET accepted_at = ",
+                    $now,
+                    " WHERE gateway = ",
+                    $p1,
+                    " AND out_refund_no = ",
+                    $p2,
+                    " AND accepted_at IS NULL"
+                ))
+                .bind(gateway)
+                .bind(out_refund_no)
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            }
+
+            async fn unaccepted_refunds(
+                conn: &mut Self::Connection,
+                older_than_ms: i64,
+            ) -> Result<Vec<UnacceptedRow>, sqlx::Error> {
+                sqlx::query_as(concat!(
+                    "SELECT gateway, out_trade_no, out_refund_no, amount_fen ",
+                    "FROM paywire_refunds WHERE accepted_at IS NULL AND applied_at <= ",
+                    $cutoff,
+                    " ORDER BY applied_at"
+                ))
+                .bind(older_than_ms)
+                .fetch_all(&mut *conn)
+                .await
             }
 
             async fn insert_refund(
@@ -346,6 +404,8 @@ backend!(
     " ON CONFLICT (gateway, out_trade_no) DO NOTHING",
     Lock::Update,
     "",
+    "now()",
+    "now() - $1::BIGINT * INTERVAL '1 millisecond'",
     ["$1", "$2", "$3", "$4", "$5"]
 );
 
@@ -357,6 +417,8 @@ backend!(
     " ON CONFLICT (gateway, out_trade_no) DO NOTHING",
     Lock::Update,
     "",
+    "CURRENT_TIMESTAMP",
+    "datetime('now', '-' || (?1 / 1000.0) || ' seconds')",
     ["?1", "?2", "?3", "?4", "?5"]
 );
 
@@ -376,5 +438,7 @@ backend!(
     "",
     Lock::Select,
     " LOCK IN SHARE MODE",
+    "CURRENT_TIMESTAMP(6)",
+    "NOW(6) - INTERVAL (? * 1000) MICROSECOND",
     ["?", "?", "?", "?", "?"]
 );

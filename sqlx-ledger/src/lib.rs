@@ -42,6 +42,16 @@
 //! }
 //! ```
 //!
+//! Refunds are keyed on the merchant's refund number: [`refund_once`] records one in a
+//! transaction you commit *before* sending it, under the order's row lock, so refunded so
+//! far + this refund never exceeds what was paid, however many instances refund at once.
+//! Then send it; when the gateway takes it, [`accept_refund`]; when it answers that it did
+//! not, [`release_refund`] frees the room. Without an answer (the process died between
+//! the commit and the send, the answer was lost), the refund stays recorded and
+//! [`unaccepted_refunds`] lists it: a sweep asks the gateway (its refund query, or the
+//! same refund sent again where the gateway keys refunds on the number) and accepts or
+//! releases each.
+//!
 //! Create the tables with [`migrate`] (or run the file in `migrations/` for your database
 //! with your own migration tool).
 
@@ -52,7 +62,10 @@ mod backend;
 mod refund;
 
 pub use backend::Backend;
-pub use refund::{refund_once, release_refund, Refund, Refunded, Released};
+pub use refund::{
+    accept_refund, refund_once, release_refund, unaccepted_refunds, Accepted, Refund, Refunded,
+    Released, Unaccepted,
+};
 
 use backend::NewPayment;
 use paywire::ledger::{Expected, Mismatch, Payment};

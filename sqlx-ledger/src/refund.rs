@@ -3,7 +3,8 @@
 use crate::backend::Backend;
 use crate::{column, Error};
 use paywire::Fen;
-use sqlx::Transaction;
+use sqlx::{Pool, Transaction};
+use std::time::Duration;
 
 /// A refund the merchant is about to request (or has been notified of), keyed on the
 /// merchant's own refund number.
@@ -115,6 +116,9 @@ pub enum Released {
     /// The number is recorded with another order or amount: not this refund, nothing
     /// released.
     Conflict,
+    /// The gateway's acceptance of this refund is recorded ([`accept_refund`]): it was
+    /// made, so its room stays taken. Nothing released.
+    Accepted,
 }
 
 /// Takes back a refund [`refund_once`] recorded, for a refund the gateway refused: its
@@ -139,6 +143,9 @@ pub async fn release_refund<DB: Backend>(
     if before.out_trade_no != refund.out_trade_no || before.amount_fen != requested {
         return Ok(Released::Conflict);
     }
+    if before.accepted {
+        return Ok(Released::Accepted);
+    }
     let payment = DB::find_payment(&mut *tx, refund.gateway, refund.out_trade_no)
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;
@@ -155,4 +162,105 @@ pub async fn release_refund<DB: Backend>(
         paid: fen(payment.amount_fen),
         refunded: fen(payment.refunded_fen - requested),
     })
+}
+
+/// What [`accept_refund`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "a marked refund is accepted when the transaction commits"]
+pub enum Accepted {
+    /// Marked accepted in your transaction: commit.
+    Marked,
+    /// Marked accepted before: nothing to do.
+    Before,
+    /// No refund is recorded under this number: [`refund_once`] was not called for it,
+    /// or [`release_refund`] took it back.
+    NotRecorded,
+    /// The number is recorded with another order or amount: not this refund, nothing
+    /// marked.
+    Conflict,
+}
+
+/// Records that the gateway took `refund` (its answer accepted it, or a refund query
+/// found it), so [`unaccepted_refunds`] no longer lists it and [`release_refund`] no
+/// longer takes it back.
+///
+/// A refund is recorded by [`refund_once`] before it is sent; between the two, or
+/// between sending it and reading the answer, the process can die or the answer be lost.
+/// Marking each refund the gateway took leaves exactly those to look into.
+pub async fn accept_refund<DB: Backend>(
+    tx: &mut Transaction<'_, DB>,
+    refund: &Refund<'_>,
+) -> Result<Accepted, Error> {
+    let requested = column(refund.amount)?;
+    let Some(before) = DB::find_refund(&mut *tx, refund.gateway, refund.out_refund_no).await?
+    else {
+        return Ok(Accepted::NotRecorded);
+    };
+    if before.out_trade_no != refund.out_trade_no || before.amount_fen != requested {
+        return Ok(Accepted::Conflict);
+    }
+    if before.accepted {
+        return Ok(Accepted::Before);
+    }
+    DB::mark_refund_accepted(&mut *tx, refund.gateway, refund.out_refund_no).await?;
+    Ok(Accepted::Marked)
+}
+
+/// A refund recorded by [`refund_once`] whose acceptance by the gateway was never
+/// recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unaccepted {
+    /// The gateway's name.
+    pub gateway: String,
+    /// The merchant's order number.
+    pub out_trade_no: String,
+    /// The merchant's refund number.
+    pub out_refund_no: String,
+    /// The refund's amount.
+    pub amount: Fen,
+}
+
+impl Unaccepted {
+    /// The refund as [`accept_refund`] and [`release_refund`] take it.
+    pub fn refund(&self) -> Refund<'_> {
+        Refund {
+            gateway: &self.gateway,
+            out_trade_no: &self.out_trade_no,
+            out_refund_no: &self.out_refund_no,
+            amount: self.amount,
+        }
+    }
+}
+
+/// The refunds recorded at least `older_than` ago and never accepted ([`accept_refund`]),
+/// oldest first: sent by no one (the process died after recording them), or sent
+/// without an answer. For each, ask the gateway (its refund query), or send it again
+/// under the same number where the gateway keys refunds on it; then accept it, or
+/// release it if the gateway says it does not have it. A refund is never dropped from the
+/// books by age alone: it may have been made.
+///
+/// `older_than` leaves alone the refunds being sent right now; make it longer than a
+/// refund request takes. SQLite keeps the recording time to the second.
+pub async fn unaccepted_refunds<DB: Backend>(
+    pool: &Pool<DB>,
+    older_than: Duration,
+) -> Result<Vec<Unaccepted>, Error> {
+    // A century, so that no database's interval arithmetic overflows.
+    const LONGEST_MS: i64 = 100 * 365 * 24 * 3600 * 1000;
+    let older_than_ms = i64::try_from(older_than.as_millis())
+        .unwrap_or(LONGEST_MS)
+        .min(LONGEST_MS);
+    let mut conn = pool.acquire().await?;
+    let rows = DB::unaccepted_refunds(&mut conn, older_than_ms).await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(gateway, out_trade_no, out_refund_no, amount_fen)| Unaccepted {
+                gateway,
+                out_trade_no,
+                out_refund_no,
+                amount: Fen::new(u64::try_from(amount_fen).unwrap_or(0)),
+            },
+        )
+        .collect())
 }

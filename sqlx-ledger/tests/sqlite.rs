@@ -279,6 +279,13 @@ async fn a_refund_the_gateway_refused_is_released_and_frees_its_room() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+#[tokio::test]
+async fn refunds_are_listed_until_the_gateway_s_acceptance_is_recorded() {
+    let (pool, dir) = shop(&[]).await;
+    support::refunds_are_listed_until_accepted_or_released(&pool).await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// Another pool on the same file: a second instance of the merchant.
 async fn instance(file: &std::path::Path) -> SqlitePool {
     let options = SqliteConnectOptions::new()

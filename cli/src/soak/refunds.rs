@@ -15,7 +15,7 @@ use paywire::Fen;
 use paywire_providers::registry::{Found, Lifecycle, Step, Stepping};
 use paywire_providers::GATEWAYS;
 use paywire_sandbox::Gateway;
-use paywire_sqlx::{Backend, Refunded, Released};
+use paywire_sqlx::{Accepted, Backend, Refunded, Released};
 use serde::Serialize;
 use sqlx::{MySqlPool, PgPool, Pool, SqlitePool};
 use std::collections::BTreeMap;
@@ -41,7 +41,7 @@ pub struct RefundReport {
     /// was paid): never sent.
     pub held_back: usize,
     /// Attempts given up because the books kept failing (the database or Redis answered
-    /// an error, or no connection was free) for [`BOOKS_PATIENCE`]: nothing recorded,
+    /// an error, or no connection was free) for 10 s: nothing recorded,
     /// nothing sent. Each failed try is rolled back, so it is tried again until then.
     pub books_failed: usize,
     /// Sent refunds the gateway refused.
@@ -65,6 +65,11 @@ pub struct RefundReport {
     pub applied_twice: usize,
     /// Orders whose refunds at the gateway add up to more than was paid.
     pub above_paid: usize,
+    /// Refunds the shop's database still lists as recorded and never accepted by the
+    /// gateway (`paywire_sqlx::unaccepted_refunds`) once every instance is done: those a
+    /// merchant's sweep would look into. With SQL books, as many as were left unresolved;
+    /// always 0 with the memory or Redis ledger, which holds such refunds for a lease.
+    pub unaccepted: usize,
     /// Orders missing a refund at the gateway that would have fitted: the plan's refunds
     /// add up to one fen more than was paid, so exactly one of them is refused (whichever
     /// comes last), and every other one must be made. A refund no instance recorded and
@@ -153,6 +158,28 @@ impl RefundBooks {
         }
     }
 
+    /// Records that the gateway took a refund recorded in the shop's database; whether it
+    /// was recorded. A refund ledger's `commit` does this for the memory and Redis books.
+    async fn accept(&self, order: Order<'_>, refund: &Refund) -> bool {
+        match self {
+            RefundBooks::Ledger(_) => true,
+            RefundBooks::Sqlite(pool) => accept(pool, sql_refund(order, refund)).await,
+            RefundBooks::Postgres(pool) => accept(pool, sql_refund(order, refund)).await,
+            RefundBooks::Mariadb(pool) => accept(pool, sql_refund(order, refund)).await,
+        }
+    }
+
+    /// How many refunds the shop's database lists as never accepted; 0 for a ledger.
+    async fn unaccepted(&self) -> usize {
+        let listed = match self {
+            RefundBooks::Ledger(_) => return 0,
+            RefundBooks::Sqlite(pool) => unaccepted(pool).await,
+            RefundBooks::Postgres(pool) => unaccepted(pool).await,
+            RefundBooks::Mariadb(pool) => unaccepted(pool).await,
+        };
+        listed.unwrap_or(0)
+    }
+
     /// Takes back a refund the gateway refused; whether it was.
     async fn release(&self, reserved: Reserved<'_>, order: Order<'_>, refund: &Refund) -> bool {
         match (self, reserved) {
@@ -204,6 +231,25 @@ async fn record<DB: Backend>(
         Ok(_) => Reservation::HeldBack,
         Err(_) => Reservation::Failed,
     }
+}
+
+/// Marks `refund` accepted in a committed transaction; whether it did.
+async fn accept<DB: Backend>(pool: &Pool<DB>, refund: paywire_sqlx::Refund<'_>) -> bool {
+    let Ok(mut tx) = paywire_sqlx::begin(pool).await else {
+        return false;
+    };
+    match paywire_sqlx::accept_refund(&mut tx, &refund).await {
+        Ok(Accepted::Marked) => tx.commit().await.is_ok(),
+        Ok(Accepted::Before) => true,
+        _ => false,
+    }
+}
+
+/// How many refunds `pool`'s database lists as never accepted.
+async fn unaccepted<DB: Backend>(pool: &Pool<DB>) -> Result<usize, paywire_sqlx::Error> {
+    Ok(paywire_sqlx::unaccepted_refunds(pool, Duration::ZERO)
+        .await?
+        .len())
 }
 
 /// Deletes the refund recorded for `refund`; whether it did.
@@ -323,6 +369,10 @@ pub async fn refund_all(
         let _ = task.await;
     }
     let mut report = report.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    // The instances share one database: the first one's list is everyone's.
+    if let Some(books) = instances.first() {
+        report.unaccepted = books.unaccepted().await;
+    }
     let committed = committed.lock().unwrap_or_else(|p| p.into_inner()).clone();
     for PaidOrder {
         gateway,
@@ -410,7 +460,7 @@ struct Sends {
 
 /// How long an instance keeps trying books that fail (a database restarting, no free
 /// connection) before it gives a refund up; and its pause between tries.
-pub const BOOKS_PATIENCE: Duration = Duration::from_secs(10);
+const BOOKS_PATIENCE: Duration = Duration::from_secs(10);
 const BOOKS_PAUSE: Duration = Duration::from_millis(100);
 
 /// Times a refund is sent again under its number after a lost answer.
@@ -474,8 +524,12 @@ async fn attempt(
             // Made, and still reserved until its lease ends.
             Err(_) => Attempt::Unresolved,
         },
-        // Recorded before it was sent: accepted, it is committed already.
-        (Found::Accepted, Reserved::Recorded) => Attempt::Committed,
+        // Recorded before it was sent: accepted, it is committed already; its acceptance
+        // is recorded too (if that write fails, the refund stays listed as unaccepted).
+        (Found::Accepted, Reserved::Recorded) => {
+            books.accept(key, refund).await;
+            Attempt::Committed
+        }
         (_, reserved) => {
             let _ = books.release(reserved, key, refund).await;
             Attempt::Refused

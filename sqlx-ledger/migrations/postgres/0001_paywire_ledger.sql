@@ -11,12 +11,19 @@ CREATE TABLE IF NOT EXISTS paywire_payments (
     PRIMARY KEY (gateway, out_trade_no)
 );
 
+-- A refund is recorded before it is sent; accepted_at is set once the gateway has taken
+-- it, so a refund recorded and never sent (a crash between the two) or never answered is
+-- found by accepted_at IS NULL.
 CREATE TABLE IF NOT EXISTS paywire_refunds (
     gateway       TEXT        NOT NULL,
     out_refund_no TEXT        NOT NULL,
     out_trade_no  TEXT        NOT NULL,
     amount_fen    BIGINT      NOT NULL CHECK (amount_fen > 0),
     applied_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+    accepted_at   TIMESTAMPTZ,
     PRIMARY KEY (gateway, out_refund_no),
     FOREIGN KEY (gateway, out_trade_no) REFERENCES paywire_payments (gateway, out_trade_no)
 );
+
+CREATE INDEX IF NOT EXISTS paywire_refunds_unaccepted ON paywire_refunds (applied_at)
+    WHERE accepted_at IS NULL;

@@ -62,6 +62,120 @@ pub fn mariadb_server() -> Option<MariadbServer> {
     Some(MariadbServer::start().expect("mariadbd starts on loopback"))
 }
 
+/// A refund recorded before it is sent stays listed by `unaccepted_refunds` until the
+/// gateway's acceptance is recorded in a committed transaction, or the refund is released;
+/// an accepted refund is never released. Order `A1` must not be paid yet.
+pub async fn refunds_are_listed_until_accepted_or_released<DB: paywire_sqlx::Backend>(
+    pool: &sqlx::Pool<DB>,
+) {
+    use paywire_sqlx::{
+        accept_refund, apply_once, begin, refund_once, release_refund, unaccepted_refunds,
+        Accepted, Applied, Refund, Refunded, Released,
+    };
+    use std::time::Duration;
+    let refund = |number: &'static str, fen: u64| Refund {
+        gateway: "swiftpass",
+        out_trade_no: "A1",
+        out_refund_no: number,
+        amount: Fen::new(fen),
+    };
+    let listed = |pool: &sqlx::Pool<DB>| {
+        let pool = pool.clone();
+        async move {
+            let mut numbers: Vec<String> = unaccepted_refunds(&pool, Duration::ZERO)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|u| {
+                    assert_eq!(
+                        (u.gateway.as_str(), u.out_trade_no.as_str()),
+                        ("swiftpass", "A1")
+                    );
+                    format!("{}:{}", u.out_refund_no, u.amount.get())
+                })
+                .collect();
+            numbers.sort();
+            numbers
+        }
+    };
+    let mut tx = begin(pool).await.unwrap();
+    let found = apply_once(&mut tx, &payment("A1", 100, "42"), &expected(100)).await;
+    assert_eq!(found.unwrap(), Applied::Fresh);
+    tx.commit().await.unwrap();
+    for (number, fen) in [("R1", 60), ("R2", 40)] {
+        let mut tx = begin(pool).await.unwrap();
+        let found = refund_once(&mut tx, &refund(number, fen)).await.unwrap();
+        assert!(matches!(found, Refunded::Fresh { .. }), "{found:?}");
+        tx.commit().await.unwrap();
+    }
+    assert_eq!(listed(pool).await, ["R1:60", "R2:40"]);
+    // Recorded just now: not yet older than a minute.
+    let recent = unaccepted_refunds(pool, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(recent, []);
+
+    // An acceptance that never commits leaves the refund listed.
+    let mut tx = begin(pool).await.unwrap();
+    assert_eq!(
+        accept_refund(&mut tx, &refund("R1", 60)).await.unwrap(),
+        Accepted::Marked
+    );
+    drop(tx);
+    assert_eq!(listed(pool).await, ["R1:60", "R2:40"]);
+
+    let mut tx = begin(pool).await.unwrap();
+    assert_eq!(
+        accept_refund(&mut tx, &refund("R1", 60)).await.unwrap(),
+        Accepted::Marked
+    );
+    tx.commit().await.unwrap();
+    let mut tx = begin(pool).await.unwrap();
+    assert_eq!(
+        accept_refund(&mut tx, &refund("R1", 60)).await.unwrap(),
+        Accepted::Before
+    );
+    assert_eq!(
+        accept_refund(&mut tx, &refund("R1", 59)).await.unwrap(),
+        Accepted::Conflict
+    );
+    assert_eq!(
+        accept_refund(&mut tx, &refund("R9", 60)).await.unwrap(),
+        Accepted::NotRecorded
+    );
+    // The gateway took R1: it is not released, its room stays taken.
+    assert_eq!(
+        release_refund(&mut tx, &refund("R1", 60)).await.unwrap(),
+        Released::Accepted
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(listed(pool).await, ["R2:40"]);
+
+    // The gateway says it does not have R2: released, its room freed, no longer listed.
+    let mut tx = begin(pool).await.unwrap();
+    let released = release_refund(&mut tx, &refund("R2", 40)).await.unwrap();
+    assert_eq!(
+        released,
+        Released::Released {
+            paid: Fen::new(100),
+            refunded: Fen::new(60)
+        }
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(listed(pool).await, Vec::<String>::new());
+    let mut tx = begin(pool).await.unwrap();
+    let found = refund_once(&mut tx, &refund("R3", 40)).await.unwrap();
+    assert_eq!(
+        found,
+        Refunded::Fresh {
+            paid: Fen::new(100),
+            refunded: Fen::new(100)
+        }
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(listed(pool).await, ["R3:40"]);
+}
+
 /// The ledger's tests on a server several merchant instances share (PostgreSQL,
 /// MariaDB), written once: racing deliveries apply a payment once, a panicking
 /// transaction leaves it to the next delivery, a server killed between the write and the
@@ -267,6 +381,15 @@ macro_rules! shared_server_tests {
             );
             assert_eq!(deliver(&pool, "K2", now).await, paywire_sqlx::Applied::Done);
             assert_eq!(applied(&pool, "K2").await, 1);
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn refunds_are_listed_until_the_gateway_s_acceptance_is_recorded() {
+            let Some(server) = support::$server() else {
+                return;
+            };
+            let pool = shop(&server.url, &[]).await;
+            support::refunds_are_listed_until_accepted_or_released(&pool).await;
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
