@@ -7,8 +7,10 @@
 //! answered [`RefundClaim::Done`], and the same number with another amount
 //! [`RefundClaim::Conflict`]. The reservation is committed once the gateway accepted the
 //! refund, released when it is known to have refused it, and otherwise (a crash, a lost
-//! answer) left to its lease, after which the same refund number may be sent again: the
-//! gateway treats a repeated refund number as the same refund. Done refunds are kept as
+//! answer) left to its lease, after which the same refund number may be sent again where
+//! the gateway treats a repeated refund number as the same refund. Where it does not (a
+//! refund request that carries no refund number), a refund sent again is a second refund:
+//! ask the gateway what it holds before sending it again. Done refunds are kept as
 //! long as the store keeps anything, since they count against the cap for good.
 //!
 //! The window a store apart from the merchant's database leaves: a refund sent whose
