@@ -192,6 +192,11 @@ pub async fn accept_refund<DB: Backend>(
     refund: &Refund<'_>,
 ) -> Result<Accepted, Error> {
     let requested = column(refund.amount)?;
+    // The order's row lock, as `release_refund` takes it: of an acceptance and a release
+    // of one refund, the second sees what the first did.
+    if !DB::lock_payment(&mut *tx, refund.gateway, refund.out_trade_no).await? {
+        return Ok(Accepted::NotRecorded);
+    }
     let Some(before) = DB::find_refund(&mut *tx, refund.gateway, refund.out_refund_no).await?
     else {
         return Ok(Accepted::NotRecorded);

@@ -393,6 +393,58 @@ macro_rules! shared_server_tests {
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn an_acceptance_waiting_on_a_release_of_the_same_refund_finds_it_released() {
+            let Some(server) = support::$server() else {
+                return;
+            };
+            let pool = shop(&server.url, &[]).await;
+            let refund = paywire_sqlx::Refund {
+                gateway: "swiftpass",
+                out_trade_no: "B1",
+                out_refund_no: "B1-R1",
+                amount: paywire::Fen::new(30),
+            };
+            let mut tx = paywire_sqlx::begin(&pool).await.unwrap();
+            let found = paywire_sqlx::apply_once(
+                &mut tx,
+                &support::payment("B1", 100, "42"),
+                &support::expected(100),
+            )
+            .await
+            .unwrap();
+            assert_eq!(found, paywire_sqlx::Applied::Fresh);
+            assert!(matches!(
+                paywire_sqlx::refund_once(&mut tx, &refund).await.unwrap(),
+                paywire_sqlx::Refunded::Fresh { .. }
+            ));
+            tx.commit().await.unwrap();
+            // One instance releases the refund (the gateway refused it) and has not
+            // committed yet when another records its acceptance.
+            let mut releasing = paywire_sqlx::begin(&pool).await.unwrap();
+            let released = paywire_sqlx::release_refund(&mut releasing, &refund)
+                .await
+                .unwrap();
+            assert!(matches!(released, paywire_sqlx::Released::Released { .. }));
+            let accepting = tokio::spawn({
+                let pool = pool.clone();
+                async move {
+                    let mut tx = paywire_sqlx::begin(&pool).await.unwrap();
+                    let found = paywire_sqlx::accept_refund(&mut tx, &refund).await.unwrap();
+                    tx.commit().await.unwrap();
+                    found
+                }
+            });
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            releasing.commit().await.unwrap();
+            // The acceptance waited for the release and found no refund to mark: it never
+            // reports a mark that did not happen.
+            assert_eq!(
+                accepting.await.unwrap(),
+                paywire_sqlx::Accepted::NotRecorded
+            );
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn concurrent_refunds_from_three_instances_never_exceed_what_was_paid() {
             let Some(server) = support::$server() else {
                 return;
