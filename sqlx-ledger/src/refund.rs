@@ -32,7 +32,9 @@ pub enum Refunded {
         /// Refunded so far, this refund included.
         refunded: Fen,
     },
-    /// This refund number was recorded before with the same order and amount.
+    /// This refund number was recorded before with the same order and amount. Recorded
+    /// is not sent: until [`accept_refund`] marks it, [`unaccepted_refunds`] lists it (a
+    /// retry after a crash between the commit and the send finds it here).
     Done,
     /// This refund would take the order above what was paid: refused, nothing recorded.
     AbovePaid {
