@@ -318,9 +318,9 @@ fn main() -> ExitCode {
                         ));
                         let r = &report.refunds;
                         out(&format!(
-                            "refunds ({}): orders {}  attempts {}  sent {}  committed {}  held_back {}  books_failed {}  refused {}  answers_lost {}  resent {}  unresolved {}  unaccepted {}  lost {}  applied_twice {}  above_paid {}  short {}",
+                            "refunds ({}): orders {}  attempts {}  sent {}  committed {}  held_back {}  books_failed {}  refused {}  answers_lost {}  resent {}  unresolved {}  swept {}  unaccepted {}  lost {}  applied_twice {}  above_paid {}  short {}",
                             r.books, r.orders, r.attempts, r.sent, r.committed, r.held_back, r.books_failed, r.refused,
-                            r.answers_lost, r.resent, r.unresolved, r.unaccepted, r.lost, r.applied_twice, r.above_paid, r.short
+                            r.answers_lost, r.resent, r.unresolved, r.swept, r.unaccepted, r.lost, r.applied_twice, r.above_paid, r.short
                         ));
                         let peak = report
                             .peak_notify_connections

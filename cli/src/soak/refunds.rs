@@ -9,6 +9,8 @@
 //! holds: refunds lost (committed but absent), made twice (more refunds at the gateway
 //! than refund numbers committed), and orders refunded above what was paid.
 
+mod sweep;
+
 use crate::demo::Demo;
 use paywire::ledger::{HeldRefund, Ledger, OrderKey, Refund, RefundClaim};
 use paywire::Fen;
@@ -65,10 +67,14 @@ pub struct RefundReport {
     pub applied_twice: usize,
     /// Orders whose refunds at the gateway add up to more than was paid.
     pub above_paid: usize,
-    /// Refunds the shop's database still lists as recorded and never accepted by the
-    /// gateway (`paywire_sqlx::unaccepted_refunds`) once every instance is done: those a
-    /// merchant's sweep would look into. With SQL books, as many as were left unresolved;
-    /// always 0 with the memory or Redis ledger, which holds such refunds for a lease.
+    /// Refunds the shop's database listed as recorded and never accepted by the gateway
+    /// (`paywire_sqlx::unaccepted_refunds`) once every instance was done, which a sweep
+    /// then sent again under their numbers and saw accepted (where the gateway keys
+    /// refunds on the number). Always 0 with the memory or Redis ledger.
+    pub swept: usize,
+    /// Refunds the shop's database still lists as never accepted after the sweep: those
+    /// of gateways without refund numbers, left for a look at the gateway's records.
+    /// Always 0 with the memory or Redis ledger, which holds such refunds for a lease.
     pub unaccepted: usize,
     /// Orders missing a refund at the gateway that would have fitted: the plan's refunds
     /// add up to one fen more than was paid, so exactly one of them is refused (whichever
@@ -371,6 +377,7 @@ pub async fn refund_all(
     let mut report = report.lock().unwrap_or_else(|p| p.into_inner()).clone();
     // The instances share one database: the first one's list is everyone's.
     if let Some(books) = instances.first() {
+        report.swept = sweep::sweep(&demo, books, &paid).await;
         report.unaccepted = books.unaccepted().await;
     }
     let committed = committed.lock().unwrap_or_else(|p| p.into_inner()).clone();
