@@ -14,10 +14,10 @@ mod sweep;
 use crate::demo::Demo;
 use paywire::ledger::{HeldRefund, Ledger, OrderKey, Refund, RefundClaim};
 use paywire::Fen;
-use paywire_providers::registry::{Found, Lifecycle, Step, Stepping};
+use paywire_providers::registry::{Credentials, Found, Lifecycle, Step, Stepping};
 use paywire_providers::GATEWAYS;
 use paywire_sandbox::Gateway;
-use paywire_sqlx::{Accepted, Backend, Refunded, Released};
+use paywire_sqlx::{unaccepted_refunds, Accepted, Backend, Refunded, Released, Unaccepted};
 use serde::Serialize;
 use sqlx::{MySqlPool, PgPool, Pool, SqlitePool};
 use std::collections::BTreeMap;
@@ -175,15 +175,16 @@ impl RefundBooks {
         }
     }
 
-    /// How many refunds the shop's database lists as never accepted; 0 for a ledger.
-    async fn unaccepted(&self) -> usize {
+    /// The refunds the shop's database lists as never accepted (none if it cannot
+    /// answer); none for a refund ledger, which keeps no such list.
+    async fn unaccepted(&self) -> Vec<Unaccepted> {
         let listed = match self {
-            RefundBooks::Ledger(_) => return 0,
-            RefundBooks::Sqlite(pool) => unaccepted(pool).await,
-            RefundBooks::Postgres(pool) => unaccepted(pool).await,
-            RefundBooks::Mariadb(pool) => unaccepted(pool).await,
+            RefundBooks::Ledger(_) => return Vec::new(),
+            RefundBooks::Sqlite(pool) => unaccepted_refunds(pool, Duration::ZERO).await,
+            RefundBooks::Postgres(pool) => unaccepted_refunds(pool, Duration::ZERO).await,
+            RefundBooks::Mariadb(pool) => unaccepted_refunds(pool, Duration::ZERO).await,
         };
-        listed.unwrap_or(0)
+        listed.unwrap_or_default()
     }
 
     /// Takes back a refund the gateway refused; whether it was.
@@ -249,13 +250,6 @@ async fn accept<DB: Backend>(pool: &Pool<DB>, refund: paywire_sqlx::Refund<'_>) 
         Ok(Accepted::Before) => true,
         _ => false,
     }
-}
-
-/// How many refunds `pool`'s database lists as never accepted.
-async fn unaccepted<DB: Backend>(pool: &Pool<DB>) -> Result<usize, paywire_sqlx::Error> {
-    Ok(paywire_sqlx::unaccepted_refunds(pool, Duration::ZERO)
-        .await?
-        .len())
 }
 
 /// Deletes the refund recorded for `refund`; whether it did.
@@ -378,7 +372,7 @@ pub async fn refund_all(
     // The instances share one database: the first one's list is everyone's.
     if let Some(books) = instances.first() {
         report.swept = sweep::sweep(&demo, books, &paid).await;
-        report.unaccepted = books.unaccepted().await;
+        report.unaccepted = books.unaccepted().await.len();
     }
     let committed = committed.lock().unwrap_or_else(|p| p.into_inner()).clone();
     for PaidOrder {
@@ -446,6 +440,31 @@ struct Ordered<'a> {
     lifecycle: &'static Lifecycle,
 }
 
+impl<'a> Ordered<'a> {
+    /// The order as `paid` describes it, refunded through `lifecycle`.
+    fn of(paid: &'a PaidOrder, lifecycle: &'static Lifecycle) -> Self {
+        Ordered {
+            gateway: paid.gateway,
+            number: &paid.number,
+            gateway_order: paid.gateway_order.as_deref(),
+            currency: paid.currency.as_deref(),
+            lifecycle,
+        }
+    }
+
+    /// A step on this order at `base_url`, paid `paid`.
+    fn step<'s>(&'s self, base_url: &'s str, credentials: &'s Credentials, paid: Fen) -> Step<'s> {
+        Step {
+            base_url,
+            order_number: self.number,
+            gateway_order: self.gateway_order,
+            credentials,
+            paid,
+            currency: self.currency,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Attempt {
     HeldBack,
@@ -504,14 +523,7 @@ async fn attempt(
         return (Attempt::NotSent, sends);
     };
     let base_url = demo.sandbox.call_url(order.gateway);
-    let step = Step {
-        base_url: &base_url,
-        order_number: order.number,
-        gateway_order: order.gateway_order,
-        credentials,
-        paid: refund.paid,
-        currency: order.currency,
-    };
+    let step = order.step(&base_url, credentials, refund.paid);
     let found = loop {
         match send(demo, order.lifecycle, &step, refund).await {
             Ok(found) => break found,
