@@ -43,9 +43,6 @@ support::shared_server_tests! {
     server: mariadb_server,
     param: "?",
     shop_table: SHOP_TABLE,
-    refunded: "SELECT p.refunded_fen, CAST((SELECT COALESCE(SUM(amount_fen), 0) FROM paywire_refunds r \
-               WHERE r.gateway = p.gateway AND r.out_trade_no = p.out_trade_no) AS SIGNED) \
-               FROM paywire_payments p WHERE p.out_trade_no = ?",
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -30,7 +30,4 @@ support::shared_server_tests! {
     server: postgres_server,
     param: "$1",
     shop_table: support::SHOP_TABLE,
-    refunded: "SELECT p.refunded_fen, (SELECT coalesce(sum(amount_fen), 0)::BIGINT FROM paywire_refunds r \
-               WHERE r.gateway = p.gateway AND r.out_trade_no = p.out_trade_no) \
-               FROM paywire_payments p WHERE p.out_trade_no = $1",
 }

@@ -176,20 +176,82 @@ pub async fn refunds_are_listed_until_accepted_or_released<DB: paywire_sqlx::Bac
     assert_eq!(listed(pool).await, ["R3:40"]);
 }
 
+/// Ten orders paid 100 each, then for each, three instances refunding 40 under their own
+/// refund numbers, each twice (a retry of the same number), all at once: two refunds fit,
+/// the third never does, and the books hold exactly the two (the order's refunded sum is
+/// 80: a further 21 does not fit, 20 does).
+pub async fn racing_refunds_never_exceed_what_was_paid<DB: paywire_sqlx::Backend>(
+    instances: &[sqlx::Pool<DB>; 3],
+) {
+    use paywire_sqlx::{apply_once, begin, refund_once, Applied, Refund, Refunded};
+    let orders: Vec<String> = (0..10).map(|i| format!("F{i}")).collect();
+    for order in &orders {
+        let mut tx = begin(&instances[0]).await.unwrap();
+        let found = apply_once(&mut tx, &payment(order, 100, "42"), &expected(100)).await;
+        assert_eq!(found.unwrap(), Applied::Fresh);
+        tx.commit().await.unwrap();
+    }
+    let refund = |order: &str, number: &str, fen: u64| {
+        let (order, number) = (order.to_owned(), number.to_owned());
+        move |pool: sqlx::Pool<DB>| async move {
+            let refund = Refund {
+                gateway: "swiftpass",
+                out_trade_no: &order,
+                out_refund_no: &number,
+                amount: Fen::new(fen),
+            };
+            let mut tx = begin(&pool).await.unwrap();
+            let found = refund_once(&mut tx, &refund).await.unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            tx.commit().await.unwrap();
+            found
+        }
+    };
+    for order in &orders {
+        let racing: Vec<_> = (0..6)
+            .map(|i| {
+                let make = refund(order, &format!("{order}-R{}", i % 3), 40);
+                tokio::spawn(make(instances[i % 3].clone()))
+            })
+            .collect();
+        let mut fresh = 0;
+        for handle in racing {
+            match handle.await.unwrap() {
+                Refunded::Fresh { refunded, .. } => {
+                    assert!(refunded <= Fen::new(100), "{order}: {refunded:?}");
+                    fresh += 1;
+                }
+                Refunded::Done | Refunded::AbovePaid { .. } => {}
+                other => panic!("{order}: {other:?}"),
+            }
+        }
+        assert_eq!(fresh, 2, "{order}");
+        let over = refund(order, &format!("{order}-R21"), 21)(instances[1].clone()).await;
+        assert!(
+            matches!(over, Refunded::AbovePaid { refunded, .. } if refunded == Fen::new(80)),
+            "{order}: {over:?}"
+        );
+        let last = refund(order, &format!("{order}-R20"), 20)(instances[2].clone()).await;
+        assert!(
+            matches!(last, Refunded::Fresh { refunded, .. } if refunded == Fen::new(100)),
+            "{order}: {last:?}"
+        );
+    }
+}
+
 /// The ledger's tests on a server several merchant instances share (PostgreSQL,
 /// MariaDB), written once: racing deliveries apply a payment once, a panicking
 /// transaction leaves it to the next delivery, a server killed between the write and the
 /// commit loses nothing and doubles nothing, and racing refunds never exceed what was
 /// paid. The including file names the database, how its server starts, its first
-/// placeholder, its shop table, how its refund sums are read, and defines
+/// placeholder and its shop table, and defines
 /// `instance(url)` and `other_instance(url)` (two kinds of merchant pool).
 macro_rules! shared_server_tests {
     (
         db: $db:ty,
         server: $server:ident,
         param: $p1:literal,
-        shop_table: $table:expr,
-        refunded: $refunded:literal $(,)?
+        shop_table: $table:expr $(,)?
     ) => {
         async fn shop(url: &str, orders: &[&str]) -> sqlx::Pool<$db> {
             let pool = instance(url).await;
@@ -449,68 +511,12 @@ macro_rules! shared_server_tests {
             let Some(server) = support::$server() else {
                 return;
             };
-            let orders: Vec<String> = (0..10).map(|i| format!("F{i}")).collect();
-            let first = shop(&server.url, &[]).await;
             let instances = [
-                first,
+                shop(&server.url, &[]).await,
                 other_instance(&server.url).await,
                 instance(&server.url).await,
             ];
-            for order in &orders {
-                let mut tx = paywire_sqlx::begin(&instances[0]).await.unwrap();
-                let found = paywire_sqlx::apply_once(
-                    &mut tx,
-                    &support::payment(order, 100, "42"),
-                    &support::expected(100),
-                )
-                .await
-                .unwrap();
-                assert_eq!(found, paywire_sqlx::Applied::Fresh);
-                tx.commit().await.unwrap();
-            }
-            for order in &orders {
-                // Three instances, each refunding 40 of 100 under its own refund number,
-                // twice (a retry of the same number): two refunds fit, the third never does.
-                let racing: Vec<_> = (0..6)
-                    .map(|i| {
-                        let pool = instances[i % 3].clone();
-                        let order = order.clone();
-                        tokio::spawn(async move {
-                            let mut tx = paywire_sqlx::begin(&pool).await.unwrap();
-                            let number = format!("{order}-R{}", i % 3);
-                            let refund = paywire_sqlx::Refund {
-                                gateway: "swiftpass",
-                                out_trade_no: &order,
-                                out_refund_no: &number,
-                                amount: paywire::Fen::new(40),
-                            };
-                            let found = paywire_sqlx::refund_once(&mut tx, &refund).await.unwrap();
-                            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-                            tx.commit().await.unwrap();
-                            found
-                        })
-                    })
-                    .collect();
-                let mut fresh = 0;
-                for handle in racing {
-                    match handle.await.unwrap() {
-                        paywire_sqlx::Refunded::Fresh { refunded, .. } => {
-                            assert!(refunded <= paywire::Fen::new(100));
-                            fresh += 1;
-                        }
-                        paywire_sqlx::Refunded::Done | paywire_sqlx::Refunded::AbovePaid { .. } => {
-                        }
-                        other => panic!("{other:?}"),
-                    }
-                }
-                assert_eq!(fresh, 2, "{order}");
-                let (refunded, recorded): (i64, i64) = sqlx::query_as($refunded)
-                    .bind(order)
-                    .fetch_one(&instances[0])
-                    .await
-                    .unwrap();
-                assert_eq!((refunded, recorded), (80, 80), "{order}");
-            }
+            support::racing_refunds_never_exceed_what_was_paid(&instances).await;
         }
     };
 }
