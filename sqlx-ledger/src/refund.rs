@@ -134,20 +134,12 @@ pub async fn release_refund<DB: Backend>(
     tx: &mut Transaction<'_, DB>,
     refund: &Refund<'_>,
 ) -> Result<Released, Error> {
-    let requested = column(refund.amount)?;
-    if !DB::lock_payment(&mut *tx, refund.gateway, refund.out_trade_no).await? {
-        return Ok(Released::NotRecorded);
-    }
-    let Some(before) = DB::find_refund(&mut *tx, refund.gateway, refund.out_refund_no).await?
-    else {
-        return Ok(Released::NotRecorded);
+    let requested = match locked_refund(tx, refund).await? {
+        Recorded::Not => return Ok(Released::NotRecorded),
+        Recorded::Otherwise => return Ok(Released::Conflict),
+        Recorded::Accepted => return Ok(Released::Accepted),
+        Recorded::Unaccepted { amount_fen } => amount_fen,
     };
-    if before.out_trade_no != refund.out_trade_no || before.amount_fen != requested {
-        return Ok(Released::Conflict);
-    }
-    if before.accepted {
-        return Ok(Released::Accepted);
-    }
     let payment = DB::find_payment(&mut *tx, refund.gateway, refund.out_trade_no)
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;
@@ -193,24 +185,52 @@ pub async fn accept_refund<DB: Backend>(
     tx: &mut Transaction<'_, DB>,
     refund: &Refund<'_>,
 ) -> Result<Accepted, Error> {
-    let requested = column(refund.amount)?;
-    // The order's row lock, as `release_refund` takes it: of an acceptance and a release
-    // of one refund, the second sees what the first did.
-    if !DB::lock_payment(&mut *tx, refund.gateway, refund.out_trade_no).await? {
-        return Ok(Accepted::NotRecorded);
-    }
-    let Some(before) = DB::find_refund(&mut *tx, refund.gateway, refund.out_refund_no).await?
-    else {
-        return Ok(Accepted::NotRecorded);
-    };
-    if before.out_trade_no != refund.out_trade_no || before.amount_fen != requested {
-        return Ok(Accepted::Conflict);
-    }
-    if before.accepted {
-        return Ok(Accepted::Before);
+    match locked_refund(tx, refund).await? {
+        Recorded::Not => return Ok(Accepted::NotRecorded),
+        Recorded::Otherwise => return Ok(Accepted::Conflict),
+        Recorded::Accepted => return Ok(Accepted::Before),
+        Recorded::Unaccepted { .. } => {}
     }
     DB::mark_refund_accepted(&mut *tx, refund.gateway, refund.out_refund_no).await?;
     Ok(Accepted::Marked)
+}
+
+/// How `refund` stands in the books, read under its order's payment row lock, so that of
+/// two calls on one refund (an acceptance and a release, two releases) the second sees
+/// what the first did.
+enum Recorded {
+    /// No refund under this number, or no payment of this order.
+    Not,
+    /// The number is recorded with another order or amount.
+    Otherwise,
+    /// Recorded, and the gateway's acceptance too.
+    Accepted,
+    /// Recorded, acceptance not recorded; its amount as stored.
+    Unaccepted { amount_fen: i64 },
+}
+
+async fn locked_refund<DB: Backend>(
+    tx: &mut Transaction<'_, DB>,
+    refund: &Refund<'_>,
+) -> Result<Recorded, Error> {
+    let requested = column(refund.amount)?;
+    if !DB::lock_payment(&mut *tx, refund.gateway, refund.out_trade_no).await? {
+        return Ok(Recorded::Not);
+    }
+    let Some(found) = DB::find_refund(&mut *tx, refund.gateway, refund.out_refund_no).await? else {
+        return Ok(Recorded::Not);
+    };
+    Ok(
+        if found.out_trade_no != refund.out_trade_no || found.amount_fen != requested {
+            Recorded::Otherwise
+        } else if found.accepted {
+            Recorded::Accepted
+        } else {
+            Recorded::Unaccepted {
+                amount_fen: requested,
+            }
+        },
+    )
 }
 
 /// A refund recorded by [`refund_once`] whose acceptance by the gateway was never
