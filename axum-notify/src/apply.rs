@@ -1,8 +1,9 @@
-//! Applying a verified payment once: through a separate ledger ([`WithLedger`]) or in the
-//! merchant's own SQL transaction ([`InTransaction`], feature `sqlx`).
+//! Applying a verified payment, or a refund's success, once: through a separate ledger
+//! ([`WithLedger`]) or in the merchant's own SQL transaction ([`InTransaction`], feature
+//! `sqlx`).
 
 use crate::Order;
-use paywire::ledger::{Claim, Ledger, Payment};
+use paywire::ledger::{Claim, Ledger, OrderKey, Payment, RefundOutcome, RefundResult};
 use std::future::Future;
 use std::sync::Arc;
 
@@ -27,6 +28,10 @@ pub trait Applier: Send + Sync + 'static {
     /// Checks `payment` against the merchant's order and applies it at most once.
     #[doc(hidden)]
     fn apply_once(&self, payment: Payment) -> impl Future<Output = Outcome> + Send;
+
+    /// Records a refund's success at most once; logs a refund that did not succeed.
+    #[doc(hidden)]
+    fn settle_refund(&self, refund: RefundOutcome) -> impl Future<Output = Outcome> + Send;
 }
 
 /// The merchant's side, with a ledger kept apart from its database: its orders and its
@@ -41,6 +46,16 @@ pub trait Shop: Send + Sync + 'static {
     /// delivery calls it again. The error is logged (`tracing`), never sent to the
     /// gateway. A panic leaves the order claimed until the ledger's lease runs out.
     fn apply(&self, payment: &Payment) -> impl Future<Output = Result<(), String>> + Send;
+
+    /// Writes a refund's success, reported by the gateway's refund notification (marks
+    /// the merchant's refund done). Called at most once per refund while it succeeds,
+    /// through the same ledger as payments; an `Err` is answered 500 and the gateway's
+    /// next delivery calls it again. Does nothing unless written: the notification is
+    /// acknowledged either way.
+    fn refunded(&self, refund: &RefundOutcome) -> impl Future<Output = Result<(), String>> + Send {
+        let _ = refund;
+        async { Ok(()) }
+    }
 }
 
 /// A shop shared with the rest of the merchant's program.
@@ -51,6 +66,10 @@ impl<S: Shop> Shop for Arc<S> {
 
     fn apply(&self, payment: &Payment) -> impl Future<Output = Result<(), String>> + Send {
         S::apply(self, payment)
+    }
+
+    fn refunded(&self, refund: &RefundOutcome) -> impl Future<Output = Result<(), String>> + Send {
+        S::refunded(self, refund)
     }
 }
 
@@ -92,24 +111,47 @@ fn checked(payment: &Payment, order: Option<Order>) -> Result<Order, Outcome> {
     Ok(order)
 }
 
-impl<S: Shop> Applier for WithLedger<S> {
-    async fn apply_once(&self, payment: Payment) -> Outcome {
-        if let Err(outcome) = checked(&payment, self.shop.order(&payment).await) {
-            return outcome;
-        }
-        match blocking(&self.ledger, || self.ledger.claim(&payment.key)) {
-            Ok(Claim::Fresh(held)) => match self.shop.apply(&payment).await {
+/// The ledger key under which a refund's success is written once: the refund number
+/// within its order, kept apart from the order's own payment key by a gateway name that
+/// no gateway has (`:` is not allowed in one) and the order number's length in front.
+fn refund_key(refund: &RefundOutcome) -> OrderKey {
+    let order = refund.order.order();
+    OrderKey::new(
+        &format!("{}#refunds", refund.order.gateway()),
+        &format!("{}:{order}{}", order.len(), refund.refund_no),
+    )
+}
+
+/// A refund that did not succeed: nothing is written, the books keep the refund's room
+/// taken (never more refunded than paid), and a person or the merchant's sweep of its
+/// refunds settles it with the gateway.
+fn unsettled(refund: &RefundOutcome) -> Outcome {
+    tracing::warn!(order = %refund.order, refund = %refund.refund_no, result = %refund.result,
+        "the gateway reports a refund that did not succeed; settle it with the gateway");
+    Outcome::Applied
+}
+
+impl<S: Shop> WithLedger<S> {
+    /// Claims `key`, writes, commits: what a payment and a refund's success share. The
+    /// write is called only once the claim is held.
+    async fn once<W: Future<Output = Result<(), String>> + Send>(
+        &self,
+        key: &OrderKey,
+        write: impl FnOnce() -> W + Send,
+    ) -> Outcome {
+        match blocking(&self.ledger, || self.ledger.claim(key)) {
+            Ok(Claim::Fresh(held)) => match write().await {
                 Ok(()) => {
                     // The write stands whether or not the commit lands: acknowledge.
                     if let Err(e) = blocking(&self.ledger, || held.commit()) {
-                        tracing::error!(order = %payment.key, error = %e, "applied, but the ledger did not take the commit");
+                        tracing::error!(order = %key, error = %e, "applied, but the ledger did not take the commit");
                     }
                     Outcome::Applied
                 }
                 Err(e) => {
-                    tracing::warn!(order = %payment.key, error = %e, "the shop's write failed; the gateway will deliver again");
+                    tracing::warn!(order = %key, error = %e, "the shop's write failed; the gateway will deliver again");
                     if let Err(e) = blocking(&self.ledger, || held.release()) {
-                        tracing::warn!(order = %payment.key, error = %e, "the claim could not be released; it ends with its lease");
+                        tracing::warn!(order = %key, error = %e, "the claim could not be released; it ends with its lease");
                     }
                     Outcome::NotApplied
                 }
@@ -117,10 +159,27 @@ impl<S: Shop> Applier for WithLedger<S> {
             Ok(Claim::Done) => Outcome::Applied,
             Ok(Claim::Busy) => Outcome::Busy,
             Err(e) => {
-                tracing::warn!(order = %payment.key, error = %e, "the ledger could not answer");
+                tracing::warn!(order = %key, error = %e, "the ledger could not answer");
                 Outcome::Unavailable
             }
         }
+    }
+}
+
+impl<S: Shop> Applier for WithLedger<S> {
+    async fn apply_once(&self, payment: Payment) -> Outcome {
+        if let Err(outcome) = checked(&payment, self.shop.order(&payment).await) {
+            return outcome;
+        }
+        self.once(&payment.key, || self.shop.apply(&payment)).await
+    }
+
+    async fn settle_refund(&self, refund: RefundOutcome) -> Outcome {
+        if refund.result != RefundResult::Succeeded {
+            return unsettled(&refund);
+        }
+        self.once(&refund_key(&refund), || self.shop.refunded(&refund))
+            .await
     }
 }
 
@@ -129,10 +188,10 @@ pub use sql::{InTransaction, SqlShop};
 
 #[cfg(feature = "sqlx")]
 mod sql {
-    use super::{checked, Applier, Outcome};
+    use super::{checked, unsettled, Applier, Outcome};
     use crate::Order;
-    use paywire::ledger::Payment;
-    use paywire_sqlx::{Applied, Backend};
+    use paywire::ledger::{Payment, RefundOutcome, RefundResult};
+    use paywire_sqlx::{Accepted, Applied, Backend, Refund, Refunded};
     use sqlx::{Pool, Transaction};
     use std::future::Future;
 
@@ -150,6 +209,22 @@ mod sql {
             tx: &mut Transaction<'static, DB>,
             payment: &Payment,
         ) -> impl Future<Output = Result<(), String>> + Send;
+
+        /// Writes a refund's success through `tx` (marks the merchant's refund done),
+        /// reported by the gateway's refund notification. The ledger has already marked
+        /// the refund accepted in `tx` ([`paywire_sqlx::accept_refund`]; a refund the
+        /// books never recorded, made by hand at the gateway, is recorded first with
+        /// [`paywire_sqlx::refund_once`]), and both are committed after this returns
+        /// `Ok`: called once per refund. An `Err` or a panic rolls both back, and the
+        /// gateway's next delivery calls it again. Does nothing unless written.
+        fn refunded(
+            &self,
+            tx: &mut Transaction<'static, DB>,
+            refund: &RefundOutcome,
+        ) -> impl Future<Output = Result<(), String>> + Send {
+            let _ = (tx, refund);
+            async { Ok(()) }
+        }
     }
 
     /// A [`SqlShop`] and its database: begin, record, write, commit.
@@ -197,6 +272,101 @@ mod sql {
             match tx.commit().await {
                 Ok(()) => Outcome::Applied,
                 Err(e) => unavailable(&e),
+            }
+        }
+
+        async fn settle_refund(&self, refund: RefundOutcome) -> Outcome {
+            if refund.result != RefundResult::Succeeded {
+                return unsettled(&refund);
+            }
+            let unavailable = |e: &dyn std::fmt::Display| {
+                tracing::warn!(order = %refund.order, refund = %refund.refund_no, error = %e, "the database could not answer");
+                Outcome::Unavailable
+            };
+            let books = Refund {
+                gateway: refund.order.gateway(),
+                out_trade_no: refund.order.order(),
+                out_refund_no: &refund.refund_no,
+                amount: refund.amount,
+            };
+            let mut tx = match paywire_sqlx::begin(&self.pool).await {
+                Ok(tx) => tx,
+                Err(e) => return unavailable(&e),
+            };
+            let accepted = match paywire_sqlx::accept_refund(&mut tx, &books).await {
+                Ok(Accepted::NotRecorded) => match record(&mut tx, &refund, &books).await {
+                    Ok(()) => paywire_sqlx::accept_refund(&mut tx, &books).await,
+                    Err(outcome) => return outcome,
+                },
+                accepted => accepted,
+            };
+            match accepted {
+                Ok(Accepted::Marked) => {}
+                Ok(Accepted::Before) => return Outcome::Applied,
+                Ok(Accepted::Conflict) => {
+                    tracing::error!(order = %refund.order, refund = %refund.refund_no, amount = %refund.amount,
+                        "the books hold this refund number with another order or amount");
+                    return Outcome::Refused(format!(
+                        "refund {} is recorded with another order or amount",
+                        refund.refund_no
+                    ));
+                }
+                // Recorded a moment ago in this transaction: not found again only if
+                // another transaction took it back in between; deliver again.
+                Ok(Accepted::NotRecorded) => return Outcome::Busy,
+                Err(e) => return unavailable(&e),
+            }
+            if let Err(e) = self.shop.refunded(&mut tx, &refund).await {
+                tracing::warn!(order = %refund.order, refund = %refund.refund_no, error = %e, "the shop's write failed; rolled back, the gateway will deliver again");
+                return Outcome::NotApplied;
+            }
+            match tx.commit().await {
+                Ok(()) => Outcome::Applied,
+                Err(e) => unavailable(&e),
+            }
+        }
+    }
+
+    /// Records in `tx` a successful refund the books do not hold (made by hand at the
+    /// gateway, or by a program without them), so that they count it against what the
+    /// order was paid; `Err` is the outcome when it cannot be recorded.
+    async fn record<DB: Backend>(
+        tx: &mut Transaction<'static, DB>,
+        refund: &RefundOutcome,
+        books: &Refund<'_>,
+    ) -> Result<(), Outcome> {
+        let refused = |why: String| {
+            tracing::error!(order = %refund.order, refund = %refund.refund_no, amount = %refund.amount, %why,
+                "the gateway reports a refund the books cannot record");
+            Err(Outcome::Refused(why))
+        };
+        match paywire_sqlx::refund_once(tx, books).await {
+            Ok(Refunded::Fresh { .. }) => {
+                tracing::warn!(order = %refund.order, refund = %refund.refund_no, amount = %refund.amount,
+                    "recorded a refund the books did not hold: it was made without them");
+                Ok(())
+            }
+            // Recorded by another transaction since the acceptance looked: deliver again.
+            Ok(Refunded::Done) => Err(Outcome::Busy),
+            Ok(Refunded::AbovePaid {
+                paid,
+                refunded,
+                requested,
+            }) => refused(format!(
+                "refund {} of {requested} fen is above what is left: {refunded} of {paid} fen refunded",
+                refund.refund_no
+            )),
+            Ok(Refunded::NotPaid) => refused(format!(
+                "no payment of order {} is recorded",
+                refund.order.order()
+            )),
+            Ok(Refunded::Conflict) => refused(format!(
+                "refund {} is recorded with another order or amount",
+                refund.refund_no
+            )),
+            Err(e) => {
+                tracing::warn!(order = %refund.order, refund = %refund.refund_no, error = %e, "the database could not answer");
+                Err(Outcome::Unavailable)
             }
         }
     }

@@ -65,10 +65,13 @@
 //! | the notification | answer |
 //! |---|---|
 //! | authentic, a payment of a known order, applied now or before | the gateway's acknowledgement: `success` (SwiftPass, weidoufu), `ok` (XorPay), HTTP 200 (WeChat Pay v3) |
-//! | authentic, not a payment (a failure, a refund) | the acknowledgement; nothing applied |
+//! | authentic, a refund that succeeded (WeChat Pay Global's `REFUND.SUCCESS`, at the payments' route) | the shop's `refunded` write, once (with the SQL ledger in the same transaction as the refund's acceptance: [`paywire_sqlx::accept_refund`], after [`paywire_sqlx::refund_once`] for a refund the books never held, made by hand at the gateway); then the acknowledgement |
+//! | authentic, a refund that did not succeed (closed, abnormal) | logged (`tracing`, warn); the acknowledgement; nothing written: the books keep its room taken until the merchant settles it with the gateway |
+//! | authentic, neither (a payment that failed) | the acknowledgement; nothing applied |
 //! | empty, malformed or hostile | 400 |
 //! | not authentic (wrong key, forged, stale) | 401 |
 //! | for an unknown order, or not matching it (amount, currency, gateway order) | 400; nothing applied |
+//! | a refund the books hold with another order or amount, one that does not fit in what is left of the payment, or of an order with no payment recorded (SQL ledger) | 400; nothing written |
 //! | the merchant's write failed or panicked, another instance holds the order, the ledger is down | 500 / 503: the gateway delivers again |
 //!
 //! Failures carry `{"code": "FAIL", "message": ...}` (WeChat Pay v3's shape; the other
@@ -101,7 +104,7 @@ use finishing::{Finishing, Panicked};
 use http::{HeaderMap, StatusCode};
 use paywire::ledger::{Expected, Ledger};
 use paywire::Fen;
-pub use paywire_providers::registry::Receiver;
+pub use paywire_providers::registry::{Notice, Receiver};
 use std::sync::Arc;
 
 /// What the merchant knows of an order before its notification arrives.
@@ -246,21 +249,34 @@ impl<A: Applier> Notifications<A> {
         if body.trim_ascii().is_empty() {
             return fail(StatusCode::BAD_REQUEST, "the notification is empty");
         }
-        let payment = match receiver.verify(headers, body, unix_now()) {
-            Ok(Some(payment)) => payment,
-            Ok(None) => return Self::ack(receiver),
+        let notice = match receiver.verify(headers, body, unix_now()) {
+            Ok(notice) => notice,
             Err(e) if e.is_malformed() => return fail(StatusCode::BAD_REQUEST, e),
             Err(e) => return fail(StatusCode::UNAUTHORIZED, e),
+        };
+        let (what, subject) = match &notice {
+            Notice::Payment(payment) => ("payment", payment.key.to_string()),
+            Notice::Refund(refund) => (
+                "refund",
+                format!("{} refund {}", refund.order, refund.refund_no),
+            ),
+            _ => return Self::ack(receiver),
         };
         // The gateway giving up on this connection drops this future; `Finishing` then
         // hands the write under way to a task of its own, which finishes and commits it,
         // and the next delivery finds it done.
         let applier = self.applier.clone();
-        let key = payment.key.clone();
-        let outcome = match Finishing::new(async move { applier.apply_once(payment).await }).await {
+        let applying = Finishing::new(async move {
+            match notice {
+                Notice::Payment(payment) => applier.apply_once(payment).await,
+                Notice::Refund(refund) => applier.settle_refund(refund).await,
+                _ => Outcome::Applied,
+            }
+        });
+        let outcome = match applying.await {
             Ok(outcome) => outcome,
             Err(Panicked(panic)) => {
-                tracing::error!(order = %key, %panic, "applying the payment panicked");
+                tracing::error!(%subject, %panic, "applying the {what} panicked");
                 Outcome::NotApplied
             }
         };
@@ -269,11 +285,11 @@ impl<A: Applier> Notifications<A> {
             Outcome::Refused(reason) => fail(StatusCode::BAD_REQUEST, reason),
             Outcome::NotApplied => fail(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "the payment was not applied; deliver it again",
+                format!("the {what} was not applied; deliver it again"),
             ),
             Outcome::Busy => fail(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "the payment is being applied; deliver it again",
+                format!("the {what} is being applied; deliver it again"),
             ),
             Outcome::Unavailable => fail(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -60,7 +60,7 @@ pub use payment::{Expected, Mismatch, MustMatch, Payment};
 #[cfg(feature = "redis")]
 #[cfg_attr(paywire_docsrs, doc(cfg(feature = "redis")))]
 pub use redis::RedisLedger;
-pub use refund::{HeldRefund, Refund, RefundClaim, RefundState};
+pub use refund::{HeldRefund, Refund, RefundClaim, RefundOutcome, RefundResult, RefundState};
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};

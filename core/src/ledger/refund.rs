@@ -55,6 +55,55 @@ pub struct Refund {
     pub paid: Fen,
 }
 
+/// How a refund ended, as the gateway's refund notification reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RefundResult {
+    /// The money went back to the payer.
+    Succeeded,
+    /// The gateway closed the refund: no money went back.
+    Closed,
+    /// The refund failed on its way to the payer (a cancelled card, say): the gateway
+    /// holds the money until the merchant settles it by hand.
+    Abnormal,
+}
+
+impl RefundResult {
+    /// One word for logs: `succeeded`, `closed`, `abnormal`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefundResult::Succeeded => "succeeded",
+            RefundResult::Closed => "closed",
+            RefundResult::Abnormal => "abnormal",
+        }
+    }
+}
+
+impl fmt::Display for RefundResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a refund ended, reported by a verified refund notification. Gateways' refund
+/// notification types build it (`notice.outcome()`); decrypted or verified means
+/// authentic, not that the merchant's books hold the refund: check it against them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundOutcome {
+    /// The order refunded (gateway + the merchant's order number).
+    pub order: OrderKey,
+    /// The merchant's refund number (`out_refund_no`).
+    pub refund_no: String,
+    /// The amount of this refund.
+    pub amount: Fen,
+    /// The refund's currency, where the gateway names one.
+    pub currency: Option<String>,
+    /// The gateway's own id of the refund.
+    pub gateway_refund: Option<String>,
+    /// How it ended.
+    pub result: RefundResult,
+}
+
 /// The ledger's answer for one refund.
 #[derive(Debug)]
 #[must_use = "a fresh refund is sent, then committed, or released when the gateway refused it"]

@@ -15,7 +15,7 @@ mod sample;
 
 pub use lifecycle::{BuildRefund, BuildStep, Found, Lifecycle, ReadStep, Step, Stepping};
 pub use options::{unix_now, Credentials, SignOptions, VerifyOptions};
-pub use receive::{Receiver, VerifyNotification};
+pub use receive::{Notice, Receiver, VerifyNotification};
 pub use report::{
     answer_json, built, decode, error_answer, fields_json, keyed_unsigned, need, outcome,
     read_unsigned, required, secret, signed, usage, with_key, KeyOption, KeyedRequest, Outcome,

@@ -18,7 +18,7 @@ use crate::wechat::v3::{self as wechat_v3, MerchantSigner, OpenedNotification, P
 use crate::HttpRequest;
 use http::header::AUTHORIZATION;
 use paywire::http_request::{join, path_segment};
-use paywire::ledger::OrderKey;
+use paywire::ledger::{OrderKey, RefundOutcome, RefundResult};
 use paywire::{Error, Fen, PayObject, PayRequest, PayResponse, Secret, VerifyError};
 
 /// Declares a request with the merchant it is for, in direct (`mchid`) or institution
@@ -318,6 +318,25 @@ impl RefundNotice {
     /// The order the refund belongs to, as the ledger keys it.
     pub fn order_key(&self) -> OrderKey {
         OrderKey::new(GATEWAY, &self.out_trade_no)
+    }
+
+    /// How the refund ended; `None` for a refund still in progress (`PROCESSING`, which
+    /// no notification reports) or a state this version does not know.
+    pub fn outcome(&self) -> Option<RefundOutcome> {
+        let result = match self.refund_status {
+            RefundStatus::Success => RefundResult::Succeeded,
+            RefundStatus::Closed | RefundStatus::RefundClose => RefundResult::Closed,
+            RefundStatus::Abnormal => RefundResult::Abnormal,
+            RefundStatus::Processing | RefundStatus::Other(_) => return None,
+        };
+        Some(RefundOutcome {
+            order: self.order_key(),
+            refund_no: self.out_refund_no.clone(),
+            amount: self.amount.refund,
+            currency: Some(self.amount.currency.clone()),
+            gateway_refund: Some(self.refund_id.clone()),
+            result,
+        })
     }
 
     /// Checks the notification against the merchant's own record of the refund: the

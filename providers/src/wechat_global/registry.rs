@@ -2,10 +2,11 @@
 //! `Authorization`, and the signed answers and encrypted notifications, checked with the
 //! platform certificate or public key.
 
+use super::response::decode_resource;
 use super::steps;
 use crate::registry::{
-    self, unix_now, Answered, Built, Credentials, Endpoint, Gateway, Message, Outcome, Place,
-    Placing, Receiver, SignFailure, SignOptions, VerifyOptions,
+    self, unix_now, Answered, Built, Credentials, Endpoint, Gateway, Message, Notice, Outcome,
+    Place, Placing, Receiver, SignFailure, SignOptions, VerifyOptions,
 };
 use crate::wechat::v3::{self as wechat_v3, MerchantSigner, PlatformKeys};
 use crate::wechat_global;
@@ -92,15 +93,20 @@ pub const DESCRIPTOR: Gateway = Gateway {
 pub(super) const APIV3: &str = "wechat-global/notify needs --apiv3-key";
 
 /// WeChat Pay Global's notifications, verified with the platform keys (against the time
-/// each is received) and decrypted with the APIv3 key. Acknowledged with HTTP 200 and
-/// an empty body.
+/// each is received) and decrypted with the APIv3 key: payments (`TRANSACTION.SUCCESS`)
+/// and how refunds ended (`REFUND.SUCCESS`, `REFUND.CLOSED`, `REFUND.ABNORMAL`), which
+/// WeChat Pay sends to the refund's `notify_url`, often the payments' own. Acknowledged
+/// with HTTP 200 and an empty body.
 pub fn receiver(platform: PlatformKeys, apiv3_key: Secret) -> Receiver {
-    Receiver::new(wechat_global::GATEWAY, "", move |headers, body, now| {
-        Ok(
-            wechat_global::open_notification(&platform, headers, body, now, &apiv3_key)?
-                .1
-                .payment(),
-        )
+    Receiver::of_notices(wechat_global::GATEWAY, "", move |headers, body, now| {
+        let opened = wechat_v3::open_notification(&platform, headers, body, now, &apiv3_key)?;
+        if opened.notification.event_type.starts_with("REFUND.") {
+            let notice: wechat_global::RefundNotice = decode_resource(&opened)?;
+            Ok(notice.outcome().map_or(Notice::Nothing, Notice::Refund))
+        } else {
+            let transaction: wechat_global::Transaction = decode_resource(&opened)?;
+            Ok(transaction.payment().into())
+        }
     })
 }
 

@@ -284,13 +284,20 @@ pub(crate) fn open_resource<T: PayResponse>(
     apiv3_key: &Secret,
 ) -> Result<(OpenedNotification, T), VerifyError> {
     let opened = wechat_v3::open_notification(keys, headers, body, now, apiv3_key)?;
+    let resource = decode_resource(&opened)?;
+    Ok((opened, resource))
+}
+
+/// Decodes an opened notification's resource as `T`, its declared rules checked.
+pub(crate) fn decode_resource<T: PayResponse>(
+    opened: &OpenedNotification,
+) -> Result<T, VerifyError> {
     let fields = paywire::decode::parse_body(
         paywire::schema::Format::Json,
         opened.plaintext.as_bytes(),
         &paywire::decode::Limits::default(),
     )?;
-    let resource = paywire::verify::decode_checked::<T>(fields)?.value;
-    Ok((opened, resource))
+    Ok(paywire::verify::decode_checked::<T>(fields)?.value)
 }
 
 /// Whether an answer asks for the same request again (`SYSTEM_ERROR`: "请用相同参数重新

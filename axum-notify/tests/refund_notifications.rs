@@ -1,0 +1,522 @@
+//! WeChat Pay Global's refund notifications at the merchant's route. The sandbox refunds a
+//! paid order and delivers its `REFUND.SUCCESS` notification to the same route as the
+//! payment's: acknowledged, and the shop's refund write made once. Then, with
+//! notifications signed and encrypted with the sandbox's keys as WeChat Pay's are:
+//! a success delivered again is not written again, a failed write is delivered again, a
+//! refund that did not succeed is acknowledged and not written, and in the shop's SQL
+//! transaction the refund is marked accepted, recorded when the books never held it
+//! (made by hand at the gateway), and refused when the books hold it with another
+//! amount or it does not fit in what was paid.
+
+use paywire::client::Client;
+use paywire::keys::MerchantKey;
+use paywire::ledger::{Expected, Ledger, MustMatch, OrderKey, Payment, RefundOutcome};
+use paywire::{Fen, Secret};
+use paywire_axum::{Notifications, Order, Shop, SqlShop};
+use paywire_providers::wechat::v3::{self as wechat_v3, MerchantSigner, PlatformKeys};
+use paywire_providers::wechat_global::{self as wg, RefundAmount, RefundRequest};
+use paywire_sandbox::state::unix_now;
+use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
+use paywire_sqlx::{Applied, Refund, Refunded};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// A shop that knows every order it is told of and marks it paid, and counts the refund
+/// successes it writes; the first `failing` refund writes fail.
+#[derive(Default)]
+struct Books {
+    orders: Mutex<HashMap<String, (Order, u32)>>,
+    refunds: Mutex<HashMap<String, u32>>,
+    failing: Mutex<u32>,
+}
+
+impl Books {
+    fn refunds(&self, refund_no: &str) -> u32 {
+        self.refunds
+            .lock()
+            .unwrap()
+            .get(refund_no)
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+impl Shop for Books {
+    async fn order(&self, payment: &Payment) -> Option<Order> {
+        let orders = self.orders.lock().unwrap();
+        orders.get(&payment.order).map(|(order, _)| order.clone())
+    }
+
+    async fn apply(&self, payment: &Payment) -> Result<(), String> {
+        let mut orders = self.orders.lock().unwrap();
+        let (_, applied) = orders.get_mut(&payment.order).ok_or("no such order")?;
+        *applied += 1;
+        Ok(())
+    }
+
+    async fn refunded(&self, refund: &RefundOutcome) -> Result<(), String> {
+        let mut failing = self.failing.lock().unwrap();
+        if *failing > 0 {
+            *failing -= 1;
+            return Err("deadlock detected".into());
+        }
+        *self
+            .refunds
+            .lock()
+            .unwrap()
+            .entry(refund.refund_no.clone())
+            .or_default() += 1;
+        Ok(())
+    }
+}
+
+/// The sandbox, a merchant signer for it, and paywire-axum serving `router` on loopback.
+struct World {
+    sandbox: Sandbox,
+    client: Client,
+    signer: MerchantSigner,
+    mchid: String,
+    notify: String,
+}
+
+impl World {
+    async fn start(router: axum::Router) -> World {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let notify = format!("http://{}/wechat-global", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let config = SandboxConfig::default();
+        let sandbox = Sandbox::start(config.clone(), "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let key = MerchantKey::from_pem(paywire_sandbox::keys::MERCHANT_PRIVATE_KEY_PEM).unwrap();
+        World {
+            client: Client::new().unwrap(),
+            signer: MerchantSigner::new(
+                &config.wechat_global.mchid,
+                &config.wechat_global.merchant_serial,
+                key,
+            ),
+            mchid: config.wechat_global.mchid,
+            notify,
+            sandbox,
+        }
+    }
+
+    /// Places the sample order under `number`, with its notifications sent to the route.
+    async fn place(&self, number: &str) -> wg::JsapiOrder {
+        let mut order = wg::sample_direct();
+        order.mchid = Some(self.mchid.clone());
+        order.out_trade_no = number.into();
+        order.notify_url = self.notify.clone();
+        let base = self.sandbox.base_url(Gateway::WECHAT_GLOBAL);
+        let request = wg::request(&base, &order, &self.signer, unix_now(), number).unwrap();
+        let answer = self.client.send(request).await.unwrap();
+        assert_eq!(answer.status(), 200, "{answer:?}");
+        order
+    }
+
+    /// Refunds `amount` of the paid `order` under `refund_no`, its notification sent to
+    /// the route.
+    async fn refund(&self, order: &wg::JsapiOrder, refund_no: &str, amount: Fen) {
+        let refund = RefundRequest {
+            mchid: Some(self.mchid.clone()),
+            sp_mchid: None,
+            sub_mchid: None,
+            transaction_id: None,
+            out_trade_no: Some(order.out_trade_no.clone()),
+            out_refund_no: refund_no.into(),
+            reason: None,
+            notify_url: Some(self.notify.clone()),
+            amount: RefundAmount {
+                refund: amount,
+                total: Fen::new(order.amount.total),
+                currency: order.amount.currency.clone(),
+            },
+        };
+        let base = self.sandbox.base_url(Gateway::WECHAT_GLOBAL);
+        let request =
+            wg::refund_request(&base, &refund, &self.signer, unix_now(), refund_no).unwrap();
+        let answer = self.client.send(request).await.unwrap();
+        assert_eq!(answer.status(), 200, "{answer:?}");
+    }
+
+    /// The HTTP statuses of every delivery the sandbox made for the order `number`
+    /// (payment and refund notifications), once `count` of them were acknowledged or 5 s
+    /// passed.
+    async fn deliveries(&self, number: &str, count: usize) -> Vec<Option<u16>> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let order = self.sandbox.orders_numbered(number, None).remove(0);
+            let statuses: Vec<_> = order.deliveries.iter().map(|d| d.status).collect();
+            let acknowledged = order.deliveries.iter().filter(|d| d.acknowledged).count();
+            if acknowledged >= count || tokio::time::Instant::now() > deadline {
+                return statuses;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+fn receiver() -> paywire_axum::Receiver {
+    let config = SandboxConfig::default().wechat_global;
+    let mut keys = PlatformKeys::new();
+    keys.add_certificate_pem(&config.platform_certificate_pem)
+        .unwrap();
+    paywire_providers::wechat_global::receiver(keys, Secret::new(config.apiv3_key.as_str()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_notification_at_the_payment_route_is_acknowledged() {
+    let books = std::sync::Arc::new(Books::default());
+    let router = Notifications::new(books.clone(), Ledger::in_memory())
+        .receive(receiver())
+        .router();
+    let world = World::start(router).await;
+    let order = world.place("WGRN1").await;
+    let amount = Fen::new(order.amount.total);
+    books.orders.lock().unwrap().insert(
+        "WGRN1".into(),
+        (
+            Order::new(amount).currency(order.amount.currency.clone()),
+            0,
+        ),
+    );
+    world.sandbox.pay("WGRN1").unwrap();
+    assert_eq!(world.deliveries("WGRN1", 1).await, [Some(200)]);
+    assert_eq!(books.orders.lock().unwrap()["WGRN1"].1, 1);
+
+    world.refund(&order, "WGRN1-R1", Fen::new(1)).await;
+    // The payment's delivery, then the refund's: acknowledged at once, not refused and
+    // delivered again for a day.
+    assert_eq!(world.deliveries("WGRN1", 2).await, [Some(200), Some(200)]);
+    assert_eq!(books.refunds("WGRN1-R1"), 1);
+}
+
+/// A refund notification as WeChat Pay Global sends it: the refund encrypted with the
+/// APIv3 key, the body signed with the platform key, with the sandbox's keys.
+fn refund_notification(
+    order: &str,
+    refund_no: &str,
+    fen: u64,
+    status: &str,
+) -> (http::HeaderMap, Vec<u8>) {
+    let config = SandboxConfig::default().wechat_global;
+    let refund = serde_json::json!({
+        "mchid": config.mchid, "out_trade_no": order, "transaction_id": "4200000000202412070001",
+        "out_refund_no": refund_no, "refund_id": format!("5030{refund_no}"),
+        "refund_status": status, "success_time": "2024-12-07T10:00:00+08:00",
+        "amount": {"total": 100, "refund": fen, "currency": "HKD", "payer_refund": fen, "payer_currency": "HKD"},
+    });
+    let resource = wechat_v3::encrypt_resource(
+        &Secret::new(config.apiv3_key.as_str()),
+        "RN0123456789",
+        "refund",
+        "refund",
+        &refund.to_string(),
+    )
+    .unwrap();
+    let body = serde_json::json!({
+        "id": format!("EV-{refund_no}-{status}"), "create_time": "2024-12-07T10:00:00+08:00",
+        "resource_type": "encrypt-resource", "event_type": format!("REFUND.{status}"),
+        "summary": "退款状态", "resource": {
+            "algorithm": resource.algorithm, "ciphertext": resource.ciphertext,
+            "associated_data": resource.associated_data, "original_type": resource.original_type,
+            "nonce": resource.nonce,
+        },
+    })
+    .to_string()
+    .into_bytes();
+    let key = MerchantKey::from_pem(&config.platform_private_key_pem).unwrap();
+    let serial = PlatformKeys::new()
+        .add_certificate_pem(&config.platform_certificate_pem)
+        .unwrap();
+    let mut headers = http::HeaderMap::new();
+    for (name, value) in
+        wechat_v3::sign_message_headers(&key, &serial, unix_now(), "refund-nonce", &body)
+    {
+        headers.insert(name, value.parse().unwrap());
+    }
+    headers.insert("content-type", "application/json".parse().unwrap());
+    (headers, body)
+}
+
+/// Serves `router` on loopback; the WeChat Pay Global route's URL.
+async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/wechat-global", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    url
+}
+
+/// Delivers `notification` to `url`: the answer's status.
+async fn deliver(url: &str, notification: &(http::HeaderMap, Vec<u8>)) -> u16 {
+    let mut request = http::Request::post(url)
+        .body(notification.1.clone())
+        .unwrap();
+    *request.headers_mut() = notification.0.clone();
+    let answer = Client::new().unwrap().send(request).await.unwrap();
+    answer.status().as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_s_success_is_written_once_and_a_failed_write_is_delivered_again() {
+    let books = std::sync::Arc::new(Books::default());
+    *books.failing.lock().unwrap() = 1;
+    let url = serve(
+        Notifications::new(books.clone(), Ledger::in_memory())
+            .receive(receiver())
+            .router(),
+    )
+    .await;
+    let success = refund_notification("WGRN2", "WGRN2-R1", 40, "SUCCESS");
+    // The shop's write fails: 500, nothing written, and the next delivery writes it.
+    assert_eq!(deliver(&url, &success).await, 500);
+    assert_eq!(books.refunds("WGRN2-R1"), 0);
+    assert_eq!(deliver(&url, &success).await, 200);
+    assert_eq!(deliver(&url, &success).await, 200);
+    assert_eq!(books.refunds("WGRN2-R1"), 1, "written once");
+    // Another refund of the same order is another write.
+    assert_eq!(
+        deliver(
+            &url,
+            &refund_notification("WGRN2", "WGRN2-R2", 10, "SUCCESS")
+        )
+        .await,
+        200
+    );
+    assert_eq!(books.refunds("WGRN2-R2"), 1);
+    // A refund that did not succeed: acknowledged (the gateway stops sending it), logged,
+    // not written.
+    for status in ["CLOSED", "ABNORMAL"] {
+        let notice = refund_notification("WGRN2", "WGRN2-R3", 10, status);
+        assert_eq!(deliver(&url, &notice).await, 200, "{status}");
+    }
+    assert_eq!(books.refunds("WGRN2-R3"), 0);
+    // Tampered in transit: refused, not written.
+    let (headers, mut body) = refund_notification("WGRN2", "WGRN2-R4", 10, "SUCCESS");
+    let at = body.len() / 2;
+    body[at] ^= 1;
+    assert!(matches!(deliver(&url, &(headers, body)).await, 400 | 401));
+    assert_eq!(books.refunds("WGRN2-R4"), 0);
+}
+
+/// A shop on SQLite whose refund write counts in its own table, in the ledger's
+/// transaction.
+struct SqlBooks;
+
+impl SqlShop<Sqlite> for SqlBooks {
+    async fn order(&self, _: &Payment) -> Option<Order> {
+        None
+    }
+
+    async fn apply(&self, _: &mut Transaction<'static, Sqlite>, _: &Payment) -> Result<(), String> {
+        Err("no payments in this test".into())
+    }
+
+    async fn refunded(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        refund: &RefundOutcome,
+    ) -> Result<(), String> {
+        sqlx::query(
+            "INSERT INTO shop_refunds (out_refund_no, written) VALUES (?1, 1) \
+             ON CONFLICT (out_refund_no) DO UPDATE SET written = written + 1",
+        )
+        .bind(&refund.refund_no)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+/// A fresh SQLite file with the ledger's tables and the shop's, and order `order` paid
+/// 100 fen.
+async fn sql_shop(order: &str) -> (SqlitePool, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!(
+        "paywire-refund-notice-{}-{order}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(dir.join("shop.db"))
+        .create_if_missing(true);
+    let pool = SqlitePool::connect_with(options).await.unwrap();
+    paywire_sqlx::migrate(&pool).await.unwrap();
+    sqlx::query(
+        "CREATE TABLE shop_refunds (out_refund_no TEXT PRIMARY KEY, written INTEGER NOT NULL)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let payment = Payment {
+        key: OrderKey::new("wechat-global", order),
+        order: order.to_owned(),
+        amount: Fen::new(100),
+        currency: Some("HKD".into()),
+        gateway_order: Some("4200000000202412070001".into()),
+        must_match: MustMatch::default(),
+    };
+    let expected = Expected {
+        amount: Fen::new(100),
+        currency: Some("HKD"),
+        gateway_order: None,
+    };
+    let mut tx = paywire_sqlx::begin(&pool).await.unwrap();
+    let applied = paywire_sqlx::apply_once(&mut tx, &payment, &expected).await;
+    assert_eq!(applied.unwrap(), Applied::Fresh);
+    tx.commit().await.unwrap();
+    (pool, dir)
+}
+
+/// Records `fen` under `refund_no` as the merchant does before sending the refund.
+async fn record(pool: &SqlitePool, order: &str, refund_no: &str, fen: u64) -> Refunded {
+    let mut tx = paywire_sqlx::begin(pool).await.unwrap();
+    let refund = Refund {
+        gateway: "wechat-global",
+        out_trade_no: order,
+        out_refund_no: refund_no,
+        amount: Fen::new(fen),
+    };
+    let found = paywire_sqlx::refund_once(&mut tx, &refund).await.unwrap();
+    tx.commit().await.unwrap();
+    found
+}
+
+async fn written(pool: &SqlitePool, refund_no: &str) -> i64 {
+    sqlx::query_scalar("SELECT written FROM shop_refunds WHERE out_refund_no = ?1")
+        .bind(refund_no)
+        .fetch_optional(pool)
+        .await
+        .unwrap()
+        .unwrap_or(0)
+}
+
+async fn unaccepted(pool: &SqlitePool) -> Vec<String> {
+    let mut numbers: Vec<String> = paywire_sqlx::unaccepted_refunds(pool, Duration::ZERO)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.out_refund_no)
+        .collect();
+    numbers.sort();
+    numbers
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_shop_s_transaction_a_refund_s_success_is_accepted_and_written_once() {
+    let (pool, dir) = sql_shop("WGRN3").await;
+    let url = serve(
+        Notifications::in_transaction(SqlBooks, pool.clone())
+            .receive(receiver())
+            .router(),
+    )
+    .await;
+    assert!(matches!(
+        record(&pool, "WGRN3", "WGRN3-R1", 40).await,
+        Refunded::Fresh { .. }
+    ));
+    assert!(matches!(
+        record(&pool, "WGRN3", "WGRN3-R2", 20).await,
+        Refunded::Fresh { .. }
+    ));
+    assert_eq!(unaccepted(&pool).await, ["WGRN3-R1", "WGRN3-R2"]);
+
+    // The success, delivered twice: accepted and written once.
+    let success = refund_notification("WGRN3", "WGRN3-R1", 40, "SUCCESS");
+    assert_eq!(deliver(&url, &success).await, 200);
+    assert_eq!(deliver(&url, &success).await, 200);
+    assert_eq!(written(&pool, "WGRN3-R1").await, 1);
+    assert_eq!(unaccepted(&pool).await, ["WGRN3-R2"]);
+
+    // A refund that did not succeed: acknowledged; the books keep it, unaccepted, for
+    // the merchant's sweep.
+    let closed = refund_notification("WGRN3", "WGRN3-R2", 20, "CLOSED");
+    assert_eq!(deliver(&url, &closed).await, 200);
+    assert_eq!(written(&pool, "WGRN3-R2").await, 0);
+    assert_eq!(unaccepted(&pool).await, ["WGRN3-R2"]);
+
+    // The books hold WGRN3-R2 for 20: a notification of it for 25 is refused.
+    let other_amount = refund_notification("WGRN3", "WGRN3-R2", 25, "SUCCESS");
+    assert_eq!(deliver(&url, &other_amount).await, 400);
+    assert_eq!(written(&pool, "WGRN3-R2").await, 0);
+
+    // A refund made by hand at the gateway: recorded and accepted, so the books count
+    // it against what was paid (40 + 20 + 30 of 100 now).
+    let by_hand = refund_notification("WGRN3", "WGRN3-H1", 30, "SUCCESS");
+    assert_eq!(deliver(&url, &by_hand).await, 200);
+    assert_eq!(deliver(&url, &by_hand).await, 200);
+    assert_eq!(written(&pool, "WGRN3-H1").await, 1);
+    assert_eq!(unaccepted(&pool).await, ["WGRN3-R2"]);
+    assert!(matches!(
+        record(&pool, "WGRN3", "WGRN3-R3", 11).await,
+        Refunded::AbovePaid { refunded, .. } if refunded == Fen::new(90)
+    ));
+    // One by hand that does not fit in what is left: refused, nothing recorded.
+    let too_much = refund_notification("WGRN3", "WGRN3-H2", 11, "SUCCESS");
+    assert_eq!(deliver(&url, &too_much).await, 400);
+    assert_eq!(written(&pool, "WGRN3-H2").await, 0);
+    // Of an order the books hold no payment of: refused.
+    let unpaid = refund_notification("WGRN3-X", "WGRN3-X1", 1, "SUCCESS");
+    assert_eq!(deliver(&url, &unpaid).await, 400);
+    assert!(matches!(
+        record(&pool, "WGRN3", "WGRN3-R4", 10).await,
+        Refunded::Fresh { refunded, .. } if refunded == Fen::new(100)
+    ));
+    drop(pool);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A SQL shop whose refund write fails the first time: rolled back with the acceptance.
+struct FailingOnce(Mutex<bool>);
+
+impl SqlShop<Sqlite> for FailingOnce {
+    async fn order(&self, _: &Payment) -> Option<Order> {
+        None
+    }
+
+    async fn apply(&self, _: &mut Transaction<'static, Sqlite>, _: &Payment) -> Result<(), String> {
+        Err("no payments in this test".into())
+    }
+
+    async fn refunded(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        refund: &RefundOutcome,
+    ) -> Result<(), String> {
+        SqlBooks.refunded(tx, refund).await?;
+        let mut failed = self.0.lock().unwrap();
+        if !*failed {
+            *failed = true;
+            return Err("the disk is full".into());
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_shop_s_transaction_a_failed_refund_write_rolls_the_acceptance_back() {
+    let (pool, dir) = sql_shop("WGRN4").await;
+    let url = serve(
+        Notifications::in_transaction(FailingOnce(Mutex::new(false)), pool.clone())
+            .receive(receiver())
+            .router(),
+    )
+    .await;
+    assert!(matches!(
+        record(&pool, "WGRN4", "WGRN4-R1", 40).await,
+        Refunded::Fresh { .. }
+    ));
+    let success = refund_notification("WGRN4", "WGRN4-R1", 40, "SUCCESS");
+    assert_eq!(deliver(&url, &success).await, 500);
+    assert_eq!(written(&pool, "WGRN4-R1").await, 0);
+    assert_eq!(unaccepted(&pool).await, ["WGRN4-R1"]);
+    assert_eq!(deliver(&url, &success).await, 200);
+    assert_eq!(written(&pool, "WGRN4-R1").await, 1);
+    assert_eq!(unaccepted(&pool).await, Vec::<String>::new());
+    drop(pool);
+    let _ = std::fs::remove_dir_all(dir);
+}
