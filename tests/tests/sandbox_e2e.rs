@@ -71,6 +71,7 @@ async fn all_five_gateways_pass_end_to_end() {
     for step in [
         "query: paid",
         "then the other",
+        "refund notifications: 2 received, each written once",
         "further refund refused",
         "unpaid order closed",
     ] {

@@ -1,6 +1,7 @@
 //! The demo's steps after the order, for each gateway that declares them: the order
-//! queried (paid), part of it refunded, its refunds queried, the rest refunded, a
-//! further refund refused (by the merchant's ledger, which never sends it, and by the
+//! queried (paid), part of it refunded, its refunds queried, the rest refunded, the
+//! refunds' notifications received (where the gateway sends them), a further refund
+//! refused (by the merchant's ledger, which never sends it, and by the
 //! gateway, which is sent it anyway to show it refuses too), and a second order placed
 //! and closed unpaid.
 
@@ -111,6 +112,7 @@ impl Demo {
             .remembered(gateway, number)
             .ok_or_else(|| format!("order {number} was not placed by the demo"))?;
         let base_url = self.sandbox.call_url(gateway);
+        let notify_url = self.merchant.notify_url(gateway);
         let step = Step {
             base_url: &base_url,
             order_number: number,
@@ -118,6 +120,7 @@ impl Demo {
             credentials,
             paid,
             currency: currency.as_deref(),
+            notify_url: lifecycle.refund_notification.then_some(notify_url.as_str()),
         };
         let mut done = Vec::new();
 
@@ -140,10 +143,19 @@ impl Demo {
                 other => return Err(format!("refund query after the first refund: {other:?}")),
             }
         }
+        let mut made = vec![format!("{number}-R1")];
         if rest.get() > 0 {
             self.refund_once(gateway, &step, lifecycle, "R2", rest)
                 .await?;
             done.push(format!("then the other {}", rest.get()));
+            made.push(format!("{number}-R2"));
+        }
+        if lifecycle.refund_notification {
+            self.refunds_notified(gateway, &made).await?;
+            done.push(format!(
+                "refund notifications: {} received, each written once",
+                made.len()
+            ));
         }
 
         // Nothing is left: the ledger never sends a further refund; sent anyway, the
@@ -199,6 +211,29 @@ impl Demo {
             }
         }
         Ok(done.join("; "))
+    }
+
+    /// Waits for the merchant to have written the success of each refund in `made`,
+    /// which the gateway notifies; an error if one is missing after the notification
+    /// timeout or was written more than once.
+    async fn refunds_notified(&self, gateway: Gateway, made: &[String]) -> Result<(), String> {
+        let deadline = tokio::time::Instant::now() + self.notify_timeout;
+        for refund_no in made {
+            loop {
+                match self.merchant.refund_written(gateway, refund_no) {
+                    0 if tokio::time::Instant::now() < deadline => {
+                        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    }
+                    1 => break,
+                    n => {
+                        return Err(format!(
+                            "refund {refund_no}'s notification written {n} times"
+                        ))
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// One refund through the merchant's ledger: reserved against what was paid, sent,

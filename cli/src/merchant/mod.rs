@@ -282,6 +282,15 @@ impl Merchant {
         format!("http://{}/notify/{}", self.addr, gateway.name())
     }
 
+    /// How many times the success of refund `refund_no` at `gateway`, reported by the
+    /// gateway's refund notification, was written.
+    pub fn refund_written(&self, gateway: Gateway, refund_no: &str) -> u32 {
+        lock(&self.front.books.refunds)
+            .get(&(gateway, refund_no.to_owned()))
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// Records an order the merchant placed, before its notification can arrive.
     pub fn placed(&self, gateway: Gateway, out_trade_no: &str, order: PlacedOrder) {
         lock(&self.front.books.placed).insert((gateway, out_trade_no.to_owned()), order);

@@ -1,10 +1,11 @@
 //! The merchant's side of `paywire-axum`: its orders, and a write that counts how often
 //! each payment was written (deliberately not idempotent, so a ledger that let a payment
-//! through twice shows up as `applied_twice`), failing on purpose inside the write.
+//! through twice shows up as `applied_twice`), failing on purpose inside the write; and,
+//! with a separate ledger, a count of each refund success written.
 
 use super::faults::{Draw, Fault, FaultCounts};
 use super::{lock, Applied, PlacedOrder};
-use paywire::ledger::Payment;
+use paywire::ledger::{Payment, RefundOutcome};
 use paywire_axum::{Order, Shop, SqlShop};
 use paywire_sandbox::Gateway;
 use sqlx::{MySql, Postgres, Sqlite, Transaction};
@@ -22,6 +23,8 @@ pub struct Books {
     pub applied: Mutex<HashMap<(Gateway, String), (Applied, u32)>>,
     /// How many times each fault fired.
     pub faults: Mutex<FaultCounts>,
+    /// How many times each refund's success was written, by gateway and refund number.
+    pub refunds: Mutex<HashMap<(Gateway, String), u32>>,
 }
 
 impl Books {
@@ -99,6 +102,14 @@ impl Shop for InstanceShop {
             .or_insert((written, 0))
             .1 += 1;
         self.after_write(fault).await;
+        Ok(())
+    }
+
+    async fn refunded(&self, refund: &RefundOutcome) -> Result<(), String> {
+        let gateway = Gateway::named(refund.order.gateway()).ok_or("unknown gateway")?;
+        *lock(&self.books.refunds)
+            .entry((gateway, refund.refund_no.clone()))
+            .or_default() += 1;
         Ok(())
     }
 }

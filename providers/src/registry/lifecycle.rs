@@ -21,6 +21,9 @@ pub struct Step<'a> {
     pub paid: Fen,
     /// Its currency, where the gateway has one (WeChat Pay Global's refunds name it).
     pub currency: Option<&'a str>,
+    /// Where a gateway that notifies a refund's end sends the notification (the
+    /// refund's `notify_url`); `None` for none.
+    pub notify_url: Option<&'a str>,
 }
 
 /// What the gateway's answer to a step says.
@@ -72,4 +75,7 @@ pub struct Lifecycle {
     /// twice. Where it is `false` (XorPay) a refund without an answer must not be sent
     /// again: it stays reserved in the merchant's books until someone checks it.
     pub refund_numbered: bool,
+    /// Whether the gateway notifies a refund's end to the refund's `notify_url`
+    /// ([`Step::notify_url`]), as it notifies a payment.
+    pub refund_notification: bool,
 }

@@ -14,6 +14,7 @@ pub const LIFECYCLE: Lifecycle = Lifecycle {
     refunds: Some(refunds),
     close: Some(close),
     refund_numbered: true,
+    refund_notification: false,
 };
 
 /// The demo's merchant signs MD5: its key signs the request and checks the answer.

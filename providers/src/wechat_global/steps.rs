@@ -277,6 +277,7 @@ pub const LIFECYCLE: Lifecycle = Lifecycle {
     refunds: Some(refunds),
     close: Some(close),
     refund_numbered: true,
+    refund_notification: true,
 };
 
 fn step_signer(step: &Step<'_>) -> Result<(MerchantSigner, PlatformKeys, String), String> {
@@ -344,7 +345,7 @@ fn refund(step: &Step<'_>, refund_no: &str, amount: Fen) -> Result<Stepping, Str
         out_trade_no: Some(step.order_number.to_owned()),
         out_refund_no: refund_no.to_owned(),
         reason: None,
-        notify_url: None,
+        notify_url: step.notify_url.map(str::to_owned),
         amount: RefundAmount {
             refund: amount,
             total: step.paid,

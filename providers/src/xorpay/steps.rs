@@ -13,6 +13,7 @@ pub const LIFECYCLE: Lifecycle = Lifecycle {
     refunds: None,
     close: None,
     refund_numbered: false,
+    refund_notification: false,
 };
 
 fn secret(step: &Step<'_>) -> Result<Secret, String> {
