@@ -122,9 +122,10 @@ fn refund_key(refund: &RefundOutcome) -> OrderKey {
     )
 }
 
-/// A refund that did not succeed: nothing is written, the books keep the refund's room
-/// taken (never more refunded than paid), and a person or the merchant's sweep of its
-/// refunds settles it with the gateway.
+/// A refund that did not succeed and that nothing here takes back (abnormal: the money
+/// waits for the merchant at the gateway; closed, with a separate ledger, whose done
+/// refunds count for good): nothing is written, the books keep its room taken (never
+/// more refunded than paid), and a person settles it with the gateway.
 fn unsettled(refund: &RefundOutcome) -> Outcome {
     tracing::warn!(order = %refund.order, refund = %refund.refund_no, result = %refund.result,
         "the gateway reports a refund that did not succeed; settle it with the gateway");
@@ -191,7 +192,7 @@ mod sql {
     use super::{checked, unsettled, Applier, Outcome};
     use crate::Order;
     use paywire::ledger::{Payment, RefundOutcome, RefundResult};
-    use paywire_sqlx::{Accepted, Applied, Backend, Refund, Refunded};
+    use paywire_sqlx::{Accepted, Applied, Backend, Refund, Refunded, Released};
     use sqlx::{Pool, Transaction};
     use std::future::Future;
 
@@ -216,7 +217,9 @@ mod sql {
         /// books never recorded, made by hand at the gateway, is recorded first with
         /// [`paywire_sqlx::refund_once`]), and both are committed after this returns
         /// `Ok`: called once per refund. An `Err` or a panic rolls both back, and the
-        /// gateway's next delivery calls it again. Does nothing unless written.
+        /// gateway's next delivery calls it again. Does nothing unless written. A refund
+        /// the gateway closed is taken back from the books ([`paywire_sqlx::close_refund`])
+        /// without calling it.
         fn refunded(
             &self,
             tx: &mut Transaction<'static, DB>,
@@ -276,19 +279,13 @@ mod sql {
         }
 
         async fn settle_refund(&self, refund: RefundOutcome) -> Outcome {
-            if refund.result != RefundResult::Succeeded {
-                return unsettled(&refund);
+            match refund.result {
+                RefundResult::Succeeded => {}
+                RefundResult::Closed => return self.close(&refund).await,
+                _ => return unsettled(&refund),
             }
-            let unavailable = |e: &dyn std::fmt::Display| {
-                tracing::warn!(order = %refund.order, refund = %refund.refund_no, error = %e, "the database could not answer");
-                Outcome::Unavailable
-            };
-            let books = Refund {
-                gateway: refund.order.gateway(),
-                out_trade_no: refund.order.order(),
-                out_refund_no: &refund.refund_no,
-                amount: refund.amount,
-            };
+            let unavailable = |e: &dyn std::fmt::Display| unavailable(&refund, e);
+            let books = books(&refund);
             let mut tx = match paywire_sqlx::begin(&self.pool).await {
                 Ok(tx) => tx,
                 Err(e) => return unavailable(&e),
@@ -325,6 +322,53 @@ mod sql {
                 Err(e) => unavailable(&e),
             }
         }
+    }
+
+    impl<S: SqlShop<DB>, DB: Backend> InTransaction<S, DB> {
+        /// A refund the gateway closed (no money went back): taken back from the books,
+        /// accepted or not, so its room can be refunded under a new number.
+        async fn close(&self, refund: &RefundOutcome) -> Outcome {
+            let mut tx = match paywire_sqlx::begin(&self.pool).await {
+                Ok(tx) => tx,
+                Err(e) => return unavailable(refund, &e),
+            };
+            match paywire_sqlx::close_refund(&mut tx, &books(refund)).await {
+                Ok(Released::Released { paid, refunded }) => match tx.commit().await {
+                    Ok(()) => {
+                        tracing::warn!(order = %refund.order, refund = %refund.refund_no, amount = %refund.amount,
+                            %refunded, %paid, "the gateway closed a refund: taken back from the books");
+                        Outcome::Applied
+                    }
+                    Err(e) => unavailable(refund, &e),
+                },
+                // Closed before, or never recorded: nothing to take back.
+                Ok(Released::NotRecorded) => Outcome::Applied,
+                Ok(Released::Conflict | Released::Accepted) => {
+                    tracing::error!(order = %refund.order, refund = %refund.refund_no, amount = %refund.amount,
+                        "the books hold this refund number with another order or amount");
+                    Outcome::Refused(format!(
+                        "refund {} is recorded with another order or amount",
+                        refund.refund_no
+                    ))
+                }
+                Err(e) => unavailable(refund, &e),
+            }
+        }
+    }
+
+    /// The refund as the books key it.
+    fn books(refund: &RefundOutcome) -> Refund<'_> {
+        Refund {
+            gateway: refund.order.gateway(),
+            out_trade_no: refund.order.order(),
+            out_refund_no: &refund.refund_no,
+            amount: refund.amount,
+        }
+    }
+
+    fn unavailable(refund: &RefundOutcome, e: &dyn std::fmt::Display) -> Outcome {
+        tracing::warn!(order = %refund.order, refund = %refund.refund_no, error = %e, "the database could not answer");
+        Outcome::Unavailable
     }
 
     /// Records in `tx` a successful refund the books do not hold (made by hand at the
@@ -364,10 +408,7 @@ mod sql {
                 "refund {} is recorded with another order or amount",
                 refund.refund_no
             )),
-            Err(e) => {
-                tracing::warn!(order = %refund.order, refund = %refund.refund_no, error = %e, "the database could not answer");
-                Err(Outcome::Unavailable)
-            }
+            Err(e) => Err(unavailable(refund, &e)),
         }
     }
 }

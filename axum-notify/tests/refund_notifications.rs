@@ -5,8 +5,9 @@
 //! a success delivered again is not written again, a failed write is delivered again, a
 //! refund that did not succeed is acknowledged and not written, and in the shop's SQL
 //! transaction the refund is marked accepted, recorded when the books never held it
-//! (made by hand at the gateway), and refused when the books hold it with another
-//! amount or it does not fit in what was paid.
+//! (made by hand at the gateway), refused when the books hold it with another amount or
+//! it does not fit in what was paid, taken back from the books when the gateway closed
+//! it, and kept when it is abnormal.
 
 use paywire::client::Client;
 use paywire::keys::MerchantKey;
@@ -407,7 +408,7 @@ async fn unaccepted(pool: &SqlitePool) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn in_the_shop_s_transaction_a_refund_s_success_is_accepted_and_written_once() {
+async fn in_the_shop_s_transaction_a_success_is_accepted_once_and_a_closed_refund_taken_back() {
     let (pool, dir) = sql_shop("WGRN3").await;
     let url = serve(
         Notifications::in_transaction(SqlBooks, pool.clone())
@@ -432,40 +433,47 @@ async fn in_the_shop_s_transaction_a_refund_s_success_is_accepted_and_written_on
     assert_eq!(written(&pool, "WGRN3-R1").await, 1);
     assert_eq!(unaccepted(&pool).await, ["WGRN3-R2"]);
 
-    // A refund that did not succeed: acknowledged; the books keep it, unaccepted, for
-    // the merchant's sweep.
-    let closed = refund_notification("WGRN3", "WGRN3-R2", 20, "CLOSED");
-    assert_eq!(deliver(&url, &closed).await, 200);
-    assert_eq!(written(&pool, "WGRN3-R2").await, 0);
-    assert_eq!(unaccepted(&pool).await, ["WGRN3-R2"]);
-
     // The books hold WGRN3-R2 for 20: a notification of it for 25 is refused.
     let other_amount = refund_notification("WGRN3", "WGRN3-R2", 25, "SUCCESS");
     assert_eq!(deliver(&url, &other_amount).await, 400);
     assert_eq!(written(&pool, "WGRN3-R2").await, 0);
 
+    // Closed by the gateway (no money went back): taken back from the books, its room
+    // free again (40 of 100 refunded now); delivered again, nothing more to take back.
+    let closed = refund_notification("WGRN3", "WGRN3-R2", 20, "CLOSED");
+    assert_eq!(deliver(&url, &closed).await, 200);
+    assert_eq!(deliver(&url, &closed).await, 200);
+    assert_eq!(written(&pool, "WGRN3-R2").await, 0);
+    assert_eq!(unaccepted(&pool).await, Vec::<String>::new());
+
     // A refund made by hand at the gateway: recorded and accepted, so the books count
-    // it against what was paid (40 + 20 + 30 of 100 now).
+    // it against what was paid (40 + 30 of 100 now).
     let by_hand = refund_notification("WGRN3", "WGRN3-H1", 30, "SUCCESS");
     assert_eq!(deliver(&url, &by_hand).await, 200);
     assert_eq!(deliver(&url, &by_hand).await, 200);
     assert_eq!(written(&pool, "WGRN3-H1").await, 1);
-    assert_eq!(unaccepted(&pool).await, ["WGRN3-R2"]);
+    assert_eq!(unaccepted(&pool).await, Vec::<String>::new());
     assert!(matches!(
-        record(&pool, "WGRN3", "WGRN3-R3", 11).await,
-        Refunded::AbovePaid { refunded, .. } if refunded == Fen::new(90)
+        record(&pool, "WGRN3", "WGRN3-R3", 31).await,
+        Refunded::AbovePaid { refunded, .. } if refunded == Fen::new(70)
     ));
     // One by hand that does not fit in what is left: refused, nothing recorded.
-    let too_much = refund_notification("WGRN3", "WGRN3-H2", 11, "SUCCESS");
+    let too_much = refund_notification("WGRN3", "WGRN3-H2", 31, "SUCCESS");
     assert_eq!(deliver(&url, &too_much).await, 400);
     assert_eq!(written(&pool, "WGRN3-H2").await, 0);
     // Of an order the books hold no payment of: refused.
     let unpaid = refund_notification("WGRN3-X", "WGRN3-X1", 1, "SUCCESS");
     assert_eq!(deliver(&url, &unpaid).await, 400);
     assert!(matches!(
-        record(&pool, "WGRN3", "WGRN3-R4", 10).await,
+        record(&pool, "WGRN3", "WGRN3-R4", 30).await,
         Refunded::Fresh { refunded, .. } if refunded == Fen::new(100)
     ));
+    // Abnormal (the money's way back failed; the merchant settles it at the gateway):
+    // acknowledged, the books keep it, unaccepted, for the merchant's sweep.
+    let abnormal = refund_notification("WGRN3", "WGRN3-R4", 30, "ABNORMAL");
+    assert_eq!(deliver(&url, &abnormal).await, 200);
+    assert_eq!(written(&pool, "WGRN3-R4").await, 0);
+    assert_eq!(unaccepted(&pool).await, ["WGRN3-R4"]);
     drop(pool);
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -50,7 +50,9 @@
 //! the commit and the send, the answer was lost), the refund stays recorded and
 //! [`unaccepted_refunds`] lists it: a sweep asks the gateway (its refund query, or the
 //! same refund sent again where the gateway keys refunds on the number) and accepts or
-//! releases each.
+//! releases each. A refund the gateway later reports closed (no money went back, a final
+//! state) is taken back with [`close_refund`], accepted or not, so its room can be
+//! refunded under a new number.
 //!
 //! Create the tables with [`migrate`] (or run the file in `migrations/` for your database
 //! with your own migration tool).
@@ -63,8 +65,8 @@ mod refund;
 
 pub use backend::Backend;
 pub use refund::{
-    accept_refund, refund_once, release_refund, unaccepted_refunds, Accepted, Refund, Refunded,
-    Released, Unaccepted,
+    accept_refund, close_refund, refund_once, release_refund, unaccepted_refunds, Accepted, Refund,
+    Refunded, Released, Unaccepted,
 };
 
 use backend::NewPayment;

@@ -134,12 +134,43 @@ pub async fn release_refund<DB: Backend>(
     tx: &mut Transaction<'_, DB>,
     refund: &Refund<'_>,
 ) -> Result<Released, Error> {
-    let requested = match locked_refund(tx, refund).await? {
-        Recorded::Not => return Ok(Released::NotRecorded),
-        Recorded::Otherwise => return Ok(Released::Conflict),
-        Recorded::Accepted => return Ok(Released::Accepted),
-        Recorded::Unaccepted { amount_fen } => amount_fen,
-    };
+    match locked_refund(tx, refund).await? {
+        Recorded::Not => Ok(Released::NotRecorded),
+        Recorded::Otherwise => Ok(Released::Conflict),
+        Recorded::Accepted { .. } => Ok(Released::Accepted),
+        Recorded::Unaccepted { amount_fen } => delete_locked(tx, refund, amount_fen).await,
+    }
+}
+
+/// Takes back a refund the gateway reports closed (WeChat Pay's `CLOSED`: a final state
+/// in which no money went back), accepted or not: its row is deleted and its amount
+/// taken off the order's refunded sum, under the order's payment row lock like
+/// [`release_refund`], so the room is free for another refund under a new number.
+///
+/// Call it only on the gateway's word that the refund is closed (its refund query or
+/// its verified refund notification); a refund merely unanswered, or abnormal (the
+/// money on its way back failed and waits for the merchant), is not closed. Never
+/// answers [`Released::Accepted`].
+pub async fn close_refund<DB: Backend>(
+    tx: &mut Transaction<'_, DB>,
+    refund: &Refund<'_>,
+) -> Result<Released, Error> {
+    match locked_refund(tx, refund).await? {
+        Recorded::Not => Ok(Released::NotRecorded),
+        Recorded::Otherwise => Ok(Released::Conflict),
+        Recorded::Accepted { amount_fen } | Recorded::Unaccepted { amount_fen } => {
+            delete_locked(tx, refund, amount_fen).await
+        }
+    }
+}
+
+/// Deletes `refund`'s row, found under its order's lock, and takes `amount_fen` off the
+/// order's refunded sum.
+async fn delete_locked<DB: Backend>(
+    tx: &mut Transaction<'_, DB>,
+    refund: &Refund<'_>,
+    amount_fen: i64,
+) -> Result<Released, Error> {
     let payment = DB::find_payment(&mut *tx, refund.gateway, refund.out_trade_no)
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;
@@ -148,13 +179,13 @@ pub async fn release_refund<DB: Backend>(
         refund.gateway,
         refund.out_trade_no,
         refund.out_refund_no,
-        requested,
+        amount_fen,
     )
     .await?;
     let fen = |n: i64| Fen::new(u64::try_from(n).unwrap_or(0));
     Ok(Released::Released {
         paid: fen(payment.amount_fen),
-        refunded: fen(payment.refunded_fen - requested),
+        refunded: fen(payment.refunded_fen - amount_fen),
     })
 }
 
@@ -188,7 +219,7 @@ pub async fn accept_refund<DB: Backend>(
     match locked_refund(tx, refund).await? {
         Recorded::Not => return Ok(Accepted::NotRecorded),
         Recorded::Otherwise => return Ok(Accepted::Conflict),
-        Recorded::Accepted => return Ok(Accepted::Before),
+        Recorded::Accepted { .. } => return Ok(Accepted::Before),
         Recorded::Unaccepted { .. } => {}
     }
     DB::mark_refund_accepted(&mut *tx, refund.gateway, refund.out_refund_no).await?;
@@ -203,8 +234,8 @@ enum Recorded {
     Not,
     /// The number is recorded with another order or amount.
     Otherwise,
-    /// Recorded, and the gateway's acceptance too.
-    Accepted,
+    /// Recorded, and the gateway's acceptance too; its amount as stored.
+    Accepted { amount_fen: i64 },
     /// Recorded, acceptance not recorded; its amount as stored.
     Unaccepted { amount_fen: i64 },
 }
@@ -224,7 +255,9 @@ async fn locked_refund<DB: Backend>(
         if found.out_trade_no != refund.out_trade_no || found.amount_fen != requested {
             Recorded::Otherwise
         } else if found.accepted {
-            Recorded::Accepted
+            Recorded::Accepted {
+                amount_fen: requested,
+            }
         } else {
             Recorded::Unaccepted {
                 amount_fen: requested,

@@ -286,6 +286,13 @@ async fn refunds_are_listed_until_the_gateway_s_acceptance_is_recorded() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+#[tokio::test]
+async fn a_refund_the_gateway_closed_is_taken_back() {
+    let (pool, dir) = shop(&[]).await;
+    support::closed_refunds_are_taken_back_accepted_or_not(&pool).await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// Another pool on the same file: a second instance of the merchant.
 async fn instance(file: &std::path::Path) -> SqlitePool {
     let options = SqliteConnectOptions::new()

@@ -176,6 +176,80 @@ pub async fn refunds_are_listed_until_accepted_or_released<DB: paywire_sqlx::Bac
     assert_eq!(listed(pool).await, ["R3:40"]);
 }
 
+/// A refund the gateway reports closed is taken back whether or not its acceptance was
+/// recorded, and its room refunded again under a new number; closing it again finds
+/// nothing, and a refund number recorded with another amount is not closed. Order `C1`
+/// must not be paid yet.
+pub async fn closed_refunds_are_taken_back_accepted_or_not<DB: paywire_sqlx::Backend>(
+    pool: &sqlx::Pool<DB>,
+) {
+    use paywire_sqlx::{
+        accept_refund, apply_once, begin, close_refund, refund_once, release_refund, Accepted,
+        Applied, Refund, Refunded, Released,
+    };
+    let refund = |number: &'static str, fen: u64| Refund {
+        gateway: "swiftpass",
+        out_trade_no: "C1",
+        out_refund_no: number,
+        amount: Fen::new(fen),
+    };
+    let mut tx = begin(pool).await.unwrap();
+    let found = apply_once(&mut tx, &payment("C1", 100, "42"), &expected(100)).await;
+    assert_eq!(found.unwrap(), Applied::Fresh);
+    tx.commit().await.unwrap();
+    for (number, fen) in [("C1-R1", 60), ("C1-R2", 40)] {
+        let mut tx = begin(pool).await.unwrap();
+        let found = refund_once(&mut tx, &refund(number, fen)).await.unwrap();
+        assert!(matches!(found, Refunded::Fresh { .. }), "{found:?}");
+        tx.commit().await.unwrap();
+    }
+    let mut tx = begin(pool).await.unwrap();
+    let accepted = accept_refund(&mut tx, &refund("C1-R1", 60)).await.unwrap();
+    assert_eq!(accepted, Accepted::Marked);
+    tx.commit().await.unwrap();
+
+    let mut tx = begin(pool).await.unwrap();
+    // Accepted: not released on a refusal, but closed on the gateway's word.
+    let refused = release_refund(&mut tx, &refund("C1-R1", 60)).await.unwrap();
+    assert_eq!(refused, Released::Accepted);
+    assert_eq!(
+        close_refund(&mut tx, &refund("C1-R1", 59)).await.unwrap(),
+        Released::Conflict
+    );
+    assert_eq!(
+        close_refund(&mut tx, &refund("C1-R1", 60)).await.unwrap(),
+        Released::Released {
+            paid: Fen::new(100),
+            refunded: Fen::new(40)
+        }
+    );
+    // Unaccepted: closed too.
+    assert_eq!(
+        close_refund(&mut tx, &refund("C1-R2", 40)).await.unwrap(),
+        Released::Released {
+            paid: Fen::new(100),
+            refunded: Fen::new(0)
+        }
+    );
+    tx.commit().await.unwrap();
+
+    let mut tx = begin(pool).await.unwrap();
+    assert_eq!(
+        close_refund(&mut tx, &refund("C1-R1", 60)).await.unwrap(),
+        Released::NotRecorded
+    );
+    // The whole room is free again.
+    let again = refund_once(&mut tx, &refund("C1-R3", 100)).await.unwrap();
+    assert_eq!(
+        again,
+        Refunded::Fresh {
+            paid: Fen::new(100),
+            refunded: Fen::new(100)
+        }
+    );
+    tx.commit().await.unwrap();
+}
+
 /// Ten orders paid 100 each, then for each, three instances refunding 40 under their own
 /// refund numbers, each twice (a retry of the same number), all at once: two refunds fit,
 /// the third never does, and the books hold exactly the two (the order's refunded sum is
@@ -452,6 +526,15 @@ macro_rules! shared_server_tests {
             };
             let pool = shop(&server.url, &[]).await;
             support::refunds_are_listed_until_accepted_or_released(&pool).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_refund_the_gateway_closed_is_taken_back() {
+            let Some(server) = support::$server() else {
+                return;
+            };
+            let pool = shop(&server.url, &[]).await;
+            support::closed_refunds_are_taken_back_accepted_or_not(&pool).await;
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
