@@ -304,8 +304,19 @@ async fn a_refund_s_success_is_written_once_and_a_failed_write_is_delivered_agai
 }
 
 /// A shop on SQLite whose refund write counts in its own table, in the ledger's
-/// transaction.
-struct SqlBooks;
+/// transaction; the first `failing` writes fail after they wrote (rolled back with the
+/// acceptance).
+struct SqlBooks {
+    failing: Mutex<u32>,
+}
+
+impl SqlBooks {
+    fn failing(failing: u32) -> SqlBooks {
+        SqlBooks {
+            failing: Mutex::new(failing),
+        }
+    }
+}
 
 impl SqlShop<Sqlite> for SqlBooks {
     async fn order(&self, _: &Payment) -> Option<Order> {
@@ -329,6 +340,11 @@ impl SqlShop<Sqlite> for SqlBooks {
         .execute(&mut **tx)
         .await
         .map_err(|e| e.to_string())?;
+        let mut failing = self.failing.lock().unwrap();
+        if *failing > 0 {
+            *failing -= 1;
+            return Err("the disk is full".into());
+        }
         Ok(())
     }
 }
@@ -411,7 +427,7 @@ async fn unaccepted(pool: &SqlitePool) -> Vec<String> {
 async fn in_the_shop_s_transaction_a_success_is_accepted_once_and_a_closed_refund_taken_back() {
     let (pool, dir) = sql_shop("WGRN3").await;
     let url = serve(
-        Notifications::in_transaction(SqlBooks, pool.clone())
+        Notifications::in_transaction(SqlBooks::failing(0), pool.clone())
             .receive(receiver())
             .router(),
     )
@@ -478,38 +494,11 @@ async fn in_the_shop_s_transaction_a_success_is_accepted_once_and_a_closed_refun
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// A SQL shop whose refund write fails the first time: rolled back with the acceptance.
-struct FailingOnce(Mutex<bool>);
-
-impl SqlShop<Sqlite> for FailingOnce {
-    async fn order(&self, _: &Payment) -> Option<Order> {
-        None
-    }
-
-    async fn apply(&self, _: &mut Transaction<'static, Sqlite>, _: &Payment) -> Result<(), String> {
-        Err("no payments in this test".into())
-    }
-
-    async fn refunded(
-        &self,
-        tx: &mut Transaction<'static, Sqlite>,
-        refund: &RefundOutcome,
-    ) -> Result<(), String> {
-        SqlBooks.refunded(tx, refund).await?;
-        let mut failed = self.0.lock().unwrap();
-        if !*failed {
-            *failed = true;
-            return Err("the disk is full".into());
-        }
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_the_shop_s_transaction_a_failed_refund_write_rolls_the_acceptance_back() {
     let (pool, dir) = sql_shop("WGRN4").await;
     let url = serve(
-        Notifications::in_transaction(FailingOnce(Mutex::new(false)), pool.clone())
+        Notifications::in_transaction(SqlBooks::failing(1), pool.clone())
             .receive(receiver())
             .router(),
     )
