@@ -29,7 +29,8 @@ pub trait Applier: Send + Sync + 'static {
     #[doc(hidden)]
     fn apply_once(&self, payment: Payment) -> impl Future<Output = Outcome> + Send;
 
-    /// Records a refund's success at most once; logs a refund that did not succeed.
+    /// Records a refund's success at most once; takes a closed refund back from books
+    /// that can (SQL); logs the rest.
     #[doc(hidden)]
     fn settle_refund(&self, refund: RefundOutcome) -> impl Future<Output = Outcome> + Send;
 }
@@ -48,10 +49,11 @@ pub trait Shop: Send + Sync + 'static {
     fn apply(&self, payment: &Payment) -> impl Future<Output = Result<(), String>> + Send;
 
     /// Writes a refund's success, reported by the gateway's refund notification (marks
-    /// the merchant's refund done). Called at most once per refund while it succeeds,
-    /// through the same ledger as payments; an `Err` is answered 500 and the gateway's
-    /// next delivery calls it again. Does nothing unless written: the notification is
-    /// acknowledged either way.
+    /// the merchant's refund done). Called once per refund, through the same ledger and
+    /// with the same windows as [`Shop::apply`]; an `Err` is answered 500 and the
+    /// gateway's next delivery calls it again. Does nothing unless written: the
+    /// notification is acknowledged either way. Refunds that did not succeed are logged,
+    /// not passed here.
     fn refunded(&self, refund: &RefundOutcome) -> impl Future<Output = Result<(), String>> + Send {
         let _ = refund;
         async { Ok(()) }
@@ -300,16 +302,9 @@ mod sql {
             match accepted {
                 Ok(Accepted::Marked) => {}
                 Ok(Accepted::Before) => return Outcome::Applied,
-                Ok(Accepted::Conflict) => {
-                    tracing::error!(order = %refund.order, refund = %refund.refund_no, amount = %refund.amount,
-                        "the books hold this refund number with another order or amount");
-                    return Outcome::Refused(format!(
-                        "refund {} is recorded with another order or amount",
-                        refund.refund_no
-                    ));
-                }
-                // Recorded a moment ago in this transaction: not found again only if
-                // another transaction took it back in between; deliver again.
+                Ok(Accepted::Conflict) => return conflict(&refund),
+                // Recorded a moment ago in this transaction, under the order's lock, so
+                // never found missing; were it, the gateway delivers again.
                 Ok(Accepted::NotRecorded) => return Outcome::Busy,
                 Err(e) => return unavailable(&e),
             }
@@ -343,14 +338,8 @@ mod sql {
                 },
                 // Closed before, or never recorded: nothing to take back.
                 Ok(Released::NotRecorded) => Outcome::Applied,
-                Ok(Released::Conflict | Released::Accepted) => {
-                    tracing::error!(order = %refund.order, refund = %refund.refund_no, amount = %refund.amount,
-                        "the books hold this refund number with another order or amount");
-                    Outcome::Refused(format!(
-                        "refund {} is recorded with another order or amount",
-                        refund.refund_no
-                    ))
-                }
+                // `close_refund` takes back accepted refunds too: never `Accepted`.
+                Ok(Released::Conflict | Released::Accepted) => conflict(refund),
                 Err(e) => unavailable(refund, &e),
             }
         }
@@ -364,6 +353,16 @@ mod sql {
             out_refund_no: &refund.refund_no,
             amount: refund.amount,
         }
+    }
+
+    /// The books hold the refund's number with another order or amount: never applied.
+    fn conflict(refund: &RefundOutcome) -> Outcome {
+        tracing::error!(order = %refund.order, refund = %refund.refund_no, amount = %refund.amount,
+            "the books hold this refund number with another order or amount");
+        Outcome::Refused(format!(
+            "refund {} is recorded with another order or amount",
+            refund.refund_no
+        ))
     }
 
     fn unavailable(refund: &RefundOutcome, e: &dyn std::fmt::Display) -> Outcome {
@@ -390,7 +389,8 @@ mod sql {
                     "recorded a refund the books did not hold: it was made without them");
                 Ok(())
             }
-            // Recorded by another transaction since the acceptance looked: deliver again.
+            // The acceptance looked under the order's lock, which this transaction still
+            // holds, so nobody recorded it since; were it, the gateway delivers again.
             Ok(Refunded::Done) => Err(Outcome::Busy),
             Ok(Refunded::AbovePaid {
                 paid,
@@ -404,10 +404,7 @@ mod sql {
                 "no payment of order {} is recorded",
                 refund.order.order()
             )),
-            Ok(Refunded::Conflict) => refused(format!(
-                "refund {} is recorded with another order or amount",
-                refund.refund_no
-            )),
+            Ok(Refunded::Conflict) => Err(conflict(refund)),
             Err(e) => Err(unavailable(refund, &e)),
         }
     }
