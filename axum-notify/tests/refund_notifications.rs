@@ -210,18 +210,30 @@ fn refund_notification(
         "refund_status": status, "success_time": "2024-12-07T10:00:00+08:00",
         "amount": {"total": 100, "refund": fen, "currency": "HKD", "payer_refund": fen, "payer_currency": "HKD"},
     });
+    notification(&format!("REFUND.{status}"), &refund)
+}
+
+/// A notification of `event_type` whose encrypted resource is `resource`, signed with the
+/// sandbox's platform key.
+fn notification(event_type: &str, resource: &serde_json::Value) -> (http::HeaderMap, Vec<u8>) {
+    let config = SandboxConfig::default().wechat_global;
+    let original_type = if event_type.starts_with("REFUND.") {
+        "refund"
+    } else {
+        "transaction"
+    };
     let resource = wechat_v3::encrypt_resource(
         &Secret::new(config.apiv3_key.as_str()),
         "RN0123456789",
-        "refund",
-        "refund",
-        &refund.to_string(),
+        original_type,
+        original_type,
+        &resource.to_string(),
     )
     .unwrap();
     let body = serde_json::json!({
-        "id": format!("EV-{refund_no}-{status}"), "create_time": "2024-12-07T10:00:00+08:00",
-        "resource_type": "encrypt-resource", "event_type": format!("REFUND.{status}"),
-        "summary": "退款状态", "resource": {
+        "id": format!("EV-{event_type}"), "create_time": "2024-12-07T10:00:00+08:00",
+        "resource_type": "encrypt-resource", "event_type": event_type,
+        "summary": "通知", "resource": {
             "algorithm": resource.algorithm, "ciphertext": resource.ciphertext,
             "associated_data": resource.associated_data, "original_type": resource.original_type,
             "nonce": resource.nonce,
@@ -295,6 +307,42 @@ async fn a_refund_s_success_is_written_once_and_a_failed_write_is_delivered_agai
         assert_eq!(deliver(&url, &notice).await, 200, "{status}");
     }
     assert_eq!(books.refunds("WGRN2-R3"), 0);
+    // An authentic event whose resource is not what its type says: malformed, refused,
+    // nothing applied or written (a refund read as a payment, a payment as a refund).
+    // The shop knows the order, so a payment read from either would be applied.
+    books.orders.lock().unwrap().insert(
+        "WGRN2".into(),
+        (Order::new(Fen::new(100)).currency("HKD"), 0),
+    );
+    let refund = serde_json::json!({
+        "mchid": "1900000100", "out_trade_no": "WGRN2", "transaction_id": "4200000000202412070001",
+        "out_refund_no": "WGRN2-R5", "refund_id": "5030R5", "refund_status": "SUCCESS",
+        "amount": {"total": 100, "refund": 10, "currency": "HKD"},
+    });
+    assert_eq!(
+        deliver(&url, &notification("TRANSACTION.SUCCESS", &refund)).await,
+        400
+    );
+    let transaction = serde_json::json!({
+        "mchid": "1900000100", "out_trade_no": "WGRN2", "transaction_id": "4200000000202412070001",
+        "trade_state": "SUCCESS", "amount": {"total": 100, "currency": "HKD"},
+    });
+    assert_eq!(
+        deliver(&url, &notification("REFUND.SUCCESS", &transaction)).await,
+        400
+    );
+    assert_eq!(books.refunds("WGRN2-R5"), 0);
+    assert_eq!(
+        books.orders.lock().unwrap()["WGRN2"].1,
+        0,
+        "no payment applied"
+    );
+    // The same transaction under its own type is a payment, applied.
+    assert_eq!(
+        deliver(&url, &notification("TRANSACTION.SUCCESS", &transaction)).await,
+        200
+    );
+    assert_eq!(books.orders.lock().unwrap()["WGRN2"].1, 1);
     // Tampered in transit: refused, not written.
     let (headers, mut body) = refund_notification("WGRN2", "WGRN2-R4", 10, "SUCCESS");
     let at = body.len() / 2;
