@@ -7,7 +7,8 @@
 //! transaction the refund is marked accepted, recorded when the books never held it
 //! (made by hand at the gateway), refused when the books hold it with another amount or
 //! it does not fit in what was paid, taken back from the books when the gateway closed
-//! it, and kept when it is abnormal.
+//! it, and kept when it is abnormal. Three instances on one PostgreSQL, each sent every
+//! success twice at once, write each refund once, a refund made by hand included.
 
 use paywire::client::Client;
 use paywire::keys::MerchantKey;
@@ -564,4 +565,145 @@ async fn in_the_shop_s_transaction_a_failed_refund_write_rolls_the_acceptance_ba
     assert_eq!(unaccepted(&pool).await, Vec::<String>::new());
     drop(pool);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A shop on PostgreSQL whose refund write counts in its own table, in the ledger's
+/// transaction: one of several instances sharing the database.
+struct PgBooks;
+
+impl SqlShop<sqlx::Postgres> for PgBooks {
+    async fn order(&self, _: &Payment) -> Option<Order> {
+        None
+    }
+
+    async fn apply(
+        &self,
+        _: &mut Transaction<'static, sqlx::Postgres>,
+        _: &Payment,
+    ) -> Result<(), String> {
+        Err("no payments in this test".into())
+    }
+
+    async fn refunded(
+        &self,
+        tx: &mut Transaction<'static, sqlx::Postgres>,
+        refund: &RefundOutcome,
+    ) -> Result<(), String> {
+        sqlx::query(
+            "INSERT INTO shop_refunds (out_refund_no, written) VALUES ($1, 1) \
+             ON CONFLICT (out_refund_no) DO UPDATE SET written = shop_refunds.written + 1",
+        )
+        .bind(&refund.refund_no)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_deliveries_to_three_instances_write_each_refund_once() {
+    use paywire_sandbox::postgres_server::PostgresServer;
+    if !PostgresServer::installed() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install postgresql (see .ci/run)"
+        );
+        eprintln!("skipped: PostgreSQL is not installed (apt-get install postgresql)");
+        return;
+    }
+    let server = PostgresServer::start().expect("postgres starts on loopback");
+    let instance = || async {
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(&server.url)
+            .await
+            .unwrap()
+    };
+    let pool = instance().await;
+    paywire_sqlx::migrate(&pool).await.unwrap();
+    sqlx::query(
+        "CREATE TABLE shop_refunds (out_refund_no TEXT PRIMARY KEY, written BIGINT NOT NULL)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let mut urls = Vec::new();
+    for _ in 0..3 {
+        let router = Notifications::in_transaction(PgBooks, instance().await)
+            .receive(receiver())
+            .router();
+        urls.push(serve(router).await);
+    }
+    let orders: Vec<String> = (0..8).map(|i| format!("WGPG{i}")).collect();
+    for order in &orders {
+        let payment = Payment {
+            key: OrderKey::new("wechat-global", order),
+            order: order.clone(),
+            amount: Fen::new(100),
+            currency: Some("HKD".into()),
+            gateway_order: Some("4200000000202412070001".into()),
+            must_match: MustMatch::default(),
+        };
+        let expected = Expected {
+            amount: Fen::new(100),
+            currency: Some("HKD"),
+            gateway_order: None,
+        };
+        let mut tx = paywire_sqlx::begin(&pool).await.unwrap();
+        let applied = paywire_sqlx::apply_once(&mut tx, &payment, &expected).await;
+        assert_eq!(applied.unwrap(), Applied::Fresh);
+        // R1 recorded before it was sent; H1 made by hand at the gateway, unknown to the
+        // books.
+        let refund = Refund {
+            gateway: "wechat-global",
+            out_trade_no: order,
+            out_refund_no: &format!("{order}-R1"),
+            amount: Fen::new(40),
+        };
+        let recorded = paywire_sqlx::refund_once(&mut tx, &refund).await.unwrap();
+        assert!(matches!(recorded, Refunded::Fresh { .. }), "{recorded:?}");
+        tx.commit().await.unwrap();
+    }
+    // Every success delivered twice to each instance, all at once.
+    let mut racing = Vec::new();
+    for order in &orders {
+        for (refund_no, fen) in [(format!("{order}-R1"), 40), (format!("{order}-H1"), 30)] {
+            let notice = refund_notification(order, &refund_no, fen, "SUCCESS");
+            for url in urls.iter().chain(urls.iter()) {
+                let (url, notice) = (url.clone(), notice.clone());
+                racing.push(tokio::spawn(async move { deliver(&url, &notice).await }));
+            }
+        }
+    }
+    for delivery in racing {
+        assert_eq!(delivery.await.unwrap(), 200);
+    }
+    let written: Vec<(String, i64)> =
+        sqlx::query_as("SELECT out_refund_no, written FROM shop_refunds ORDER BY out_refund_no")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(written.len(), orders.len() * 2, "{written:?}");
+    assert!(written.iter().all(|(_, n)| *n == 1), "{written:?}");
+    let left = paywire_sqlx::unaccepted_refunds(&pool, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(left, []);
+    // Each order's books count both refunds: 70 of 100, so 31 more does not fit.
+    for order in &orders {
+        let mut tx = paywire_sqlx::begin(&pool).await.unwrap();
+        let refund = Refund {
+            gateway: "wechat-global",
+            out_trade_no: order,
+            out_refund_no: &format!("{order}-R2"),
+            amount: Fen::new(31),
+        };
+        let found = paywire_sqlx::refund_once(&mut tx, &refund).await.unwrap();
+        assert!(
+            matches!(found, Refunded::AbovePaid { refunded, .. } if refunded == Fen::new(70)),
+            "{order}: {found:?}"
+        );
+    }
 }
