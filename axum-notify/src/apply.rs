@@ -126,8 +126,9 @@ fn refund_key(refund: &RefundOutcome) -> OrderKey {
 
 /// A refund that did not succeed and that nothing here takes back (abnormal: the money
 /// waits for the merchant at the gateway; closed, with a separate ledger, whose done
-/// refunds count for good): nothing is written, the books keep its room taken (never
-/// more refunded than paid), and a person settles it with the gateway.
+/// refunds count for good; a state this version does not know): nothing is written, the
+/// books keep its room taken (never more refunded than paid), and a person settles it
+/// with the gateway.
 fn unsettled(refund: &RefundOutcome) -> Outcome {
     tracing::warn!(order = %refund.order, refund = %refund.refund_no, result = %refund.result,
         "the gateway reports a refund that did not succeed; settle it with the gateway");

@@ -66,15 +66,19 @@ pub enum RefundResult {
     /// The refund failed on its way to the payer (a cancelled card, say): the gateway
     /// holds the money until the merchant settles it by hand.
     Abnormal,
+    /// A state this version does not know: neither a success nor a close as far as it can
+    /// tell; the merchant settles it with the gateway.
+    Unknown,
 }
 
 impl RefundResult {
-    /// One word for logs: `succeeded`, `closed`, `abnormal`.
+    /// One word for logs: `succeeded`, `closed`, `abnormal`, `unknown`.
     pub fn as_str(self) -> &'static str {
         match self {
             RefundResult::Succeeded => "succeeded",
             RefundResult::Closed => "closed",
             RefundResult::Abnormal => "abnormal",
+            RefundResult::Unknown => "unknown",
         }
     }
 }

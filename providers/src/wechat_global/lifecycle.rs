@@ -321,13 +321,14 @@ impl RefundNotice {
     }
 
     /// How the refund ended; `None` for a refund still in progress (`PROCESSING`, which
-    /// no notification reports) or a state this version does not know.
+    /// no notification reports).
     pub fn outcome(&self) -> Option<RefundOutcome> {
         let result = match self.refund_status {
             RefundStatus::Success => RefundResult::Succeeded,
             RefundStatus::Closed | RefundStatus::RefundClose => RefundResult::Closed,
             RefundStatus::Abnormal => RefundResult::Abnormal,
-            RefundStatus::Processing | RefundStatus::Other(_) => return None,
+            RefundStatus::Other(_) => RefundResult::Unknown,
+            RefundStatus::Processing => return None,
         };
         Some(RefundOutcome {
             order: self.order_key(),
