@@ -352,7 +352,7 @@ async fn a_refund_s_success_is_written_once_and_a_failed_write_is_delivered_agai
     assert_eq!(books.refunds("WGRN2-R4"), 0);
 }
 
-/// A shop on SQLite whose refund write counts in its own table, in the ledger's
+/// A shop on SQL whose refund write counts in its own table, in the ledger's
 /// transaction; the first `failing` writes fail after they wrote (rolled back with the
 /// acceptance).
 struct SqlBooks {
@@ -367,35 +367,71 @@ impl SqlBooks {
     }
 }
 
-impl SqlShop<Sqlite> for SqlBooks {
-    async fn order(&self, _: &Payment) -> Option<Order> {
-        None
-    }
+/// [`SqlBooks`] on a database whose upsert of a refund's count is `$upsert`.
+macro_rules! sql_books {
+    ($db:ty, $upsert:literal) => {
+        impl SqlShop<$db> for SqlBooks {
+            async fn order(&self, _: &Payment) -> Option<Order> {
+                None
+            }
 
-    async fn apply(&self, _: &mut Transaction<'static, Sqlite>, _: &Payment) -> Result<(), String> {
-        Err("no payments in this test".into())
-    }
+            async fn apply(
+                &self,
+                _: &mut Transaction<'static, $db>,
+                _: &Payment,
+            ) -> Result<(), String> {
+                Err("no payments in this test".into())
+            }
 
-    async fn refunded(
-        &self,
-        tx: &mut Transaction<'static, Sqlite>,
-        refund: &RefundOutcome,
-    ) -> Result<(), String> {
-        sqlx::query(
-            "INSERT INTO shop_refunds (out_refund_no, written) VALUES (?1, 1) \
-             ON CONFLICT (out_refund_no) DO UPDATE SET written = written + 1",
-        )
-        .bind(&refund.refund_no)
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| e.to_string())?;
-        let mut failing = self.failing.lock().unwrap();
-        if *failing > 0 {
-            *failing -= 1;
-            return Err("the disk is full".into());
+            async fn refunded(
+                &self,
+                tx: &mut Transaction<'static, $db>,
+                refund: &RefundOutcome,
+            ) -> Result<(), String> {
+                sqlx::query($upsert)
+                    .bind(&refund.refund_no)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let mut failing = self.failing.lock().unwrap();
+                if *failing > 0 {
+                    *failing -= 1;
+                    return Err("the disk is full".into());
+                }
+                Ok(())
+            }
         }
-        Ok(())
-    }
+    };
+}
+
+sql_books!(
+    Sqlite,
+    "INSERT INTO shop_refunds (out_refund_no, written) VALUES (?1, 1) \
+     ON CONFLICT (out_refund_no) DO UPDATE SET written = written + 1"
+);
+sql_books!(
+    sqlx::Postgres,
+    "INSERT INTO shop_refunds (out_refund_no, written) VALUES ($1, 1) \
+     ON CONFLICT (out_refund_no) DO UPDATE SET written = shop_refunds.written + 1"
+);
+
+/// Applies a payment of 100 HKD cents for `order` in `tx`, as its notification would.
+async fn pay<DB: paywire_sqlx::Backend>(tx: &mut Transaction<'static, DB>, order: &str) {
+    let payment = Payment {
+        key: OrderKey::new("wechat-global", order),
+        order: order.to_owned(),
+        amount: Fen::new(100),
+        currency: Some("HKD".into()),
+        gateway_order: Some("4200000000202412070001".into()),
+        must_match: MustMatch::default(),
+    };
+    let expected = Expected {
+        amount: Fen::new(100),
+        currency: Some("HKD"),
+        gateway_order: None,
+    };
+    let applied = paywire_sqlx::apply_once(tx, &payment, &expected).await;
+    assert_eq!(applied.unwrap(), Applied::Fresh);
 }
 
 /// A fresh SQLite file with the ledger's tables and the shop's, and order `order` paid
@@ -418,22 +454,8 @@ async fn sql_shop(order: &str) -> (SqlitePool, std::path::PathBuf) {
     .execute(&pool)
     .await
     .unwrap();
-    let payment = Payment {
-        key: OrderKey::new("wechat-global", order),
-        order: order.to_owned(),
-        amount: Fen::new(100),
-        currency: Some("HKD".into()),
-        gateway_order: Some("4200000000202412070001".into()),
-        must_match: MustMatch::default(),
-    };
-    let expected = Expected {
-        amount: Fen::new(100),
-        currency: Some("HKD"),
-        gateway_order: None,
-    };
     let mut tx = paywire_sqlx::begin(&pool).await.unwrap();
-    let applied = paywire_sqlx::apply_once(&mut tx, &payment, &expected).await;
-    assert_eq!(applied.unwrap(), Applied::Fresh);
+    pay(&mut tx, order).await;
     tx.commit().await.unwrap();
     (pool, dir)
 }
@@ -567,40 +589,6 @@ async fn in_the_shop_s_transaction_a_failed_refund_write_rolls_the_acceptance_ba
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// A shop on PostgreSQL whose refund write counts in its own table, in the ledger's
-/// transaction: one of several instances sharing the database.
-struct PgBooks;
-
-impl SqlShop<sqlx::Postgres> for PgBooks {
-    async fn order(&self, _: &Payment) -> Option<Order> {
-        None
-    }
-
-    async fn apply(
-        &self,
-        _: &mut Transaction<'static, sqlx::Postgres>,
-        _: &Payment,
-    ) -> Result<(), String> {
-        Err("no payments in this test".into())
-    }
-
-    async fn refunded(
-        &self,
-        tx: &mut Transaction<'static, sqlx::Postgres>,
-        refund: &RefundOutcome,
-    ) -> Result<(), String> {
-        sqlx::query(
-            "INSERT INTO shop_refunds (out_refund_no, written) VALUES ($1, 1) \
-             ON CONFLICT (out_refund_no) DO UPDATE SET written = shop_refunds.written + 1",
-        )
-        .bind(&refund.refund_no)
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| e.to_string())?;
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_deliveries_to_three_instances_write_each_refund_once() {
     use paywire_sandbox::postgres_server::PostgresServer;
@@ -631,29 +619,15 @@ async fn racing_deliveries_to_three_instances_write_each_refund_once() {
     .unwrap();
     let mut urls = Vec::new();
     for _ in 0..3 {
-        let router = Notifications::in_transaction(PgBooks, instance().await)
+        let router = Notifications::in_transaction(SqlBooks::failing(0), instance().await)
             .receive(receiver())
             .router();
         urls.push(serve(router).await);
     }
     let orders: Vec<String> = (0..8).map(|i| format!("WGPG{i}")).collect();
     for order in &orders {
-        let payment = Payment {
-            key: OrderKey::new("wechat-global", order),
-            order: order.clone(),
-            amount: Fen::new(100),
-            currency: Some("HKD".into()),
-            gateway_order: Some("4200000000202412070001".into()),
-            must_match: MustMatch::default(),
-        };
-        let expected = Expected {
-            amount: Fen::new(100),
-            currency: Some("HKD"),
-            gateway_order: None,
-        };
         let mut tx = paywire_sqlx::begin(&pool).await.unwrap();
-        let applied = paywire_sqlx::apply_once(&mut tx, &payment, &expected).await;
-        assert_eq!(applied.unwrap(), Applied::Fresh);
+        pay(&mut tx, order).await;
         // R1 recorded before it was sent; H1 made by hand at the gateway, unknown to the
         // books.
         let refund = Refund {
