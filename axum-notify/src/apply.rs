@@ -410,3 +410,54 @@ mod sql {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::refund_key;
+    use paywire::ledger::{OrderKey, RefundOutcome, RefundResult};
+    use paywire::Fen;
+    use std::collections::HashMap;
+
+    fn outcome(order: &str, refund_no: &str) -> RefundOutcome {
+        RefundOutcome {
+            order: OrderKey::new("wechat-global", order),
+            refund_no: refund_no.to_owned(),
+            amount: Fen::new(1),
+            currency: None,
+            gateway_refund: None,
+            result: RefundResult::Succeeded,
+        }
+    }
+
+    #[test]
+    fn refund_keys_are_one_per_order_and_refund_and_never_an_order_s_key() {
+        // Pieces that would run together without the length in front ("1" + "2:3" and
+        // "12" + ":3"), and the key text of the payments themselves.
+        let pieces = [
+            "",
+            "1",
+            "12",
+            "2",
+            "2:3",
+            ":3",
+            ":",
+            "1:",
+            "#refunds",
+            "a#refunds:1",
+        ];
+        let mut seen: HashMap<String, (&str, &str)> = HashMap::new();
+        for order in pieces {
+            for refund_no in pieces {
+                let key = refund_key(&outcome(order, refund_no)).as_str().to_owned();
+                if let Some(before) = seen.insert(key.clone(), (order, refund_no)) {
+                    panic!("{key:?} for both {before:?} and {:?}", (order, refund_no));
+                }
+                for payment_order in pieces {
+                    let payment = OrderKey::new("wechat-global", payment_order);
+                    assert_ne!(payment.as_str(), key, "a refund key is an order's key");
+                }
+            }
+        }
+        assert_eq!(seen.len(), pieces.len() * pieces.len());
+    }
+}
