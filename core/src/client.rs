@@ -24,6 +24,12 @@ pub struct ClientOptions {
     /// closing at that moment (a pay call sent so fails with no way to tell whether it
     /// arrived). The default, 50 s, is under nginx's default 75 s and the sandbox's 60 s.
     pub idle_timeout: Duration,
+    /// Whether a connection is kept, once its call is answered, for the next call to the
+    /// same host (the default). `false` closes each connection after its call, so the
+    /// connections open never outnumber the calls under way: a kept connection is open
+    /// too, and one that finished opening after its call took another kept one is kept
+    /// beside it.
+    pub keep_alive: bool,
     /// The merchant's certificate and key, presented when the server asks for one
     /// (mutual TLS: WeChat Pay v2's refund API, `/secapi/pay/refund`, requires it).
     pub identity: Option<ClientIdentity>,
@@ -95,6 +101,7 @@ impl Default for ClientOptions {
             max_answer_bytes: Limits::default().max_bytes,
             proxy_from_env: true,
             idle_timeout: Duration::from_secs(50),
+            keep_alive: true,
             identity: None,
             extra_roots_pem: Vec::new(),
         }
@@ -155,6 +162,9 @@ impl Client {
                 TransportError::Identity(format!("an extra root does not load: {e}"))
             })?;
             builder = builder.add_root_certificate(root);
+        }
+        if !options.keep_alive {
+            builder = builder.pool_max_idle_per_host(0);
         }
         let http = builder
             .connect_timeout(options.connect_timeout)

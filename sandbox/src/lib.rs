@@ -28,6 +28,7 @@ pub mod loopback;
 pub mod mariadb_server;
 pub mod notify;
 pub mod origin;
+pub mod post_once;
 pub mod postgres_server;
 pub mod redis_server;
 mod retry;

@@ -2,6 +2,7 @@
 //! until the merchant acknowledges the way the gateway expects, from a bounded pool.
 
 use crate::config::RetryConfig;
+use crate::post_once;
 use crate::state::{Delivery, Orders};
 use paywire::client::{Client, ClientOptions};
 use std::cmp::Reverse;
@@ -65,9 +66,9 @@ impl Ord for Due {
     }
 }
 
-/// The notification sender: a fixed pool of `retry.workers` tasks sharing one HTTP client,
-/// so at most that many deliveries, and connections, are in flight however many orders
-/// are paid at once. Attempts waiting for their back-off sit in one timer queue, not each
+/// The notification sender: a fixed pool of `retry.workers` tasks, each making one attempt
+/// at a time over a connection of its own ([`post_once`]), so at most that many
+/// deliveries, and connections, are open however many orders are paid at once. Attempts waiting for their back-off sit in one timer queue, not each
 /// in a task or a connection of its own. Dropping it stops every delivery not yet made.
 pub struct Deliveries {
     schedule: mpsc::UnboundedSender<(Instant, Job)>,
@@ -84,6 +85,9 @@ impl Deliveries {
             timeout: Duration::from_millis(retry.timeout_ms),
             // A proxy from the environment would carry deliveries off the machine.
             proxy_from_env: false,
+            // A connection per delivery, closed after it: kept connections would add to
+            // the pool's, beyond its bound, whenever merchants close some of theirs.
+            keep_alive: false,
             ..ClientOptions::default()
         };
         let client = Client::with_options(options).map_err(|e| e.to_string());
@@ -164,7 +168,10 @@ impl Worker {
                 return;
             };
             let delivery = match &self.client {
-                Ok(client) => attempt_once(client, &job.outgoing, job.attempt).await,
+                Ok(client) => {
+                    let timeout = Duration::from_millis(self.retry.timeout_ms);
+                    attempt_once(client, &job.outgoing, job.attempt, timeout).await
+                }
                 Err(e) => {
                     Delivery::unanswered(job.attempt, format!("cannot build the HTTP client: {e}"))
                 }
@@ -193,26 +200,52 @@ impl Worker {
     }
 }
 
-async fn attempt_once(client: &Client, outgoing: &Outgoing, attempt: u32) -> Delivery {
+/// One delivery attempt: over a connection of its own for `http://` (closed the moment the
+/// attempt ends or times out, so the pool's workers never hold more connections than
+/// there are workers), through the pooled client for `https://`.
+async fn attempt_once(
+    client: &Client,
+    outgoing: &Outgoing,
+    attempt: u32,
+    timeout: Duration,
+) -> Delivery {
     // Orders were refused unless their notify_url is on loopback; checked again here, at
     // the one place that connects, so no path can deliver anywhere else.
     let url = match crate::loopback::target(&outgoing.url) {
         Ok(url) => url,
         Err(rule) => return Delivery::unanswered(attempt, format!("not delivered: {rule}")),
     };
-    let mut request =
-        http::Request::post(&url).header(http::header::CONTENT_TYPE, outgoing.content_type);
-    for (name, value) in &outgoing.headers {
-        request = request.header(*name, value);
-    }
-    let request = match request.body(outgoing.body.clone()) {
-        Ok(r) => r,
-        Err(e) => return Delivery::unanswered(attempt, format!("bad notify_url: {e}")),
+    let answered = if post_once::takes(&url) {
+        let mut headers = vec![(
+            http::header::CONTENT_TYPE.as_str(),
+            outgoing.content_type.to_owned(),
+        )];
+        headers.extend(outgoing.headers.iter().map(|(n, v)| (*n, v.clone())));
+        let post = post_once::post(&url, &headers, outgoing.body.clone());
+        match tokio::time::timeout(timeout, post).await {
+            Ok(Ok((status, body))) => Ok((status, body.to_vec())),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err(format!("timed out after {} ms", timeout.as_millis())),
+        }
+    } else {
+        let mut request =
+            http::Request::post(&url).header(http::header::CONTENT_TYPE, outgoing.content_type);
+        for (name, value) in &outgoing.headers {
+            request = request.header(*name, value);
+        }
+        let request = match request.body(outgoing.body.clone()) {
+            Ok(r) => r,
+            Err(e) => return Delivery::unanswered(attempt, format!("bad notify_url: {e}")),
+        };
+        client
+            .send(request)
+            .await
+            .map(|answer| (answer.status(), answer.into_body()))
+            .map_err(|e| e.to_string())
     };
-    match client.send(request).await {
-        Ok(response) => {
-            let status = response.status();
-            let answer = String::from_utf8_lossy(response.body()).into_owned();
+    match answered {
+        Ok((status, body)) => {
+            let answer = String::from_utf8_lossy(&body).into_owned();
             let acknowledged = status.is_success()
                 && match outgoing.ack {
                     Ack::Text(expected) => answer.trim() == expected,
