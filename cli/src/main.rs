@@ -322,6 +322,13 @@ fn main() -> ExitCode {
                             r.books, r.orders, r.attempts, r.sent, r.committed, r.held_back, r.books_failed, r.refused,
                             r.answers_lost, r.resent, r.unresolved, r.swept, r.unaccepted, r.lost, r.applied_twice, r.above_paid, r.short
                         ));
+                        out(&format!(
+                            "refund notifications: notified {}  written once {}  missing {}  twice {}",
+                            r.notified,
+                            r.notified - r.notices_missing - r.notices_twice,
+                            r.notices_missing,
+                            r.notices_twice
+                        ));
                         let peak = report
                             .peak_notify_connections
                             .map_or("not measurable here".to_owned(), |p| p.to_string());

@@ -1,7 +1,7 @@
 //! The merchant's side of `paywire-axum`: its orders, and a write that counts how often
 //! each payment was written (deliberately not idempotent, so a ledger that let a payment
 //! through twice shows up as `applied_twice`), failing on purpose inside the write; and,
-//! with a separate ledger, a count of each refund success written.
+//! with a separate ledger, a count of each refund success written, failing alike.
 
 use super::faults::{Draw, Fault, FaultCounts};
 use super::{lock, Applied, PlacedOrder};
@@ -106,10 +106,12 @@ impl Shop for InstanceShop {
     }
 
     async fn refunded(&self, refund: &RefundOutcome) -> Result<(), String> {
+        let fault = self.before_write()?;
         let gateway = Gateway::named(refund.order.gateway()).ok_or("unknown gateway")?;
         *lock(&self.books.refunds)
             .entry((gateway, refund.refund_no.clone()))
             .or_default() += 1;
+        self.after_write(fault).await;
         Ok(())
     }
 }

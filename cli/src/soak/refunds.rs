@@ -7,8 +7,11 @@
 //! gateway refuses it.
 //! The report counts what the ledgers let through and what the gateway (the sandbox) then
 //! holds: refunds lost (committed but absent), made twice (more refunds at the gateway
-//! than refund numbers committed), and orders refunded above what was paid.
+//! than refund numbers committed), and orders refunded above what was paid; and, with a
+//! refund ledger apart from the database, whether each refund notification's success
+//! was written once.
 
+mod notices;
 mod sweep;
 
 use crate::demo::Demo;
@@ -81,12 +84,29 @@ pub struct RefundReport {
     /// comes last), and every other one must be made. A refund no instance recorded and
     /// sent leaves its order short.
     pub short: usize,
+    /// Refunds made at gateways that notify a refund's end (WeChat Pay Global), which
+    /// were sent with the merchant's notify URL: in the runs whose books are a refund
+    /// ledger apart from the shop's database (memory, Redis). The SQL runs send none and
+    /// leave it 0: there the gateway's answer and the sweep record each acceptance, and
+    /// the counts above account for them.
+    pub notified: usize,
+    /// Of those, refunds whose success the merchant never wrote once the deliveries
+    /// settled.
+    pub notices_missing: usize,
+    /// Of those, refunds whose success the merchant wrote more than once.
+    pub notices_twice: usize,
 }
 
 impl RefundReport {
-    /// Nothing lost, doubled or above the paid amount, and every planned refund made.
+    /// Nothing lost, doubled or above the paid amount, every planned refund made, and
+    /// every refund notification written once.
     pub fn passed(&self) -> bool {
-        self.lost == 0 && self.applied_twice == 0 && self.above_paid == 0 && self.short == 0
+        self.lost == 0
+            && self.applied_twice == 0
+            && self.above_paid == 0
+            && self.short == 0
+            && self.notices_missing == 0
+            && self.notices_twice == 0
     }
 }
 
@@ -148,6 +168,12 @@ impl RefundBooks {
             RefundBooks::Postgres(_) => "postgres",
             RefundBooks::Mariadb(_) => "mariadb",
         }
+    }
+
+    /// Whether refunds recorded here are sent with the merchant's notify URL, where the
+    /// gateway notifies a refund's end: with a refund ledger apart from the database.
+    fn take_notices(&self) -> bool {
+        matches!(self, RefundBooks::Ledger(_))
     }
 
     /// Reserves `refund` (numbered and capped by the books).
@@ -373,6 +399,9 @@ pub async fn refund_all(
     if let Some(books) = instances.first() {
         report.swept = sweep::sweep(&demo, books, &paid).await;
         report.unaccepted = books.unaccepted().await.len();
+        if books.take_notices() {
+            notices::count(&demo, &paid, &mut report).await;
+        }
     }
     let committed = committed.lock().unwrap_or_else(|p| p.into_inner()).clone();
     for PaidOrder {
@@ -452,8 +481,15 @@ impl<'a> Ordered<'a> {
         }
     }
 
-    /// A step on this order at `base_url`, paid `paid`.
-    fn step<'s>(&'s self, base_url: &'s str, credentials: &'s Credentials, paid: Fen) -> Step<'s> {
+    /// A step on this order at `base_url`, paid `paid`, its refund's notification sent
+    /// to `notify_url`, if any.
+    fn step<'s>(
+        &'s self,
+        base_url: &'s str,
+        credentials: &'s Credentials,
+        paid: Fen,
+        notify_url: Option<&'s str>,
+    ) -> Step<'s> {
         Step {
             base_url,
             order_number: self.number,
@@ -461,9 +497,7 @@ impl<'a> Ordered<'a> {
             credentials,
             paid,
             currency: self.currency,
-            // The soak accounts for every refund through the gateway's answers and its
-            // sweep; refund notifications are the demo's.
-            notify_url: None,
+            notify_url,
         }
     }
 }
@@ -526,7 +560,9 @@ async fn attempt(
         return (Attempt::NotSent, sends);
     };
     let base_url = demo.sandbox.call_url(order.gateway);
-    let step = order.step(&base_url, credentials, refund.paid);
+    let notify_url = (books.take_notices() && order.lifecycle.refund_notification)
+        .then(|| demo.merchant.notify_url(order.gateway));
+    let step = order.step(&base_url, credentials, refund.paid, notify_url.as_deref());
     let found = loop {
         match send(demo, order.lifecycle, &step, refund).await {
             Ok(found) => break found,
