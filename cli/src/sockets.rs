@@ -8,21 +8,40 @@ use std::time::Duration;
 
 /// Client-side sockets connected or connecting to `port` on this host's network
 /// namespace; `None` where the socket tables cannot be read (not Linux).
+///
+/// The kernel writes a socket table a page at a time, walking its hash table again for
+/// each page, so a read is no snapshot: while sockets open and close, one read can list
+/// a socket twice, or a closed socket and the one opened after it. Each read counts a
+/// local end once, and the count is the smaller of two reads in a row: a socket open
+/// through both is counted, a listing's passing artefact is not.
 pub fn connections_to(port: u16) -> Option<usize> {
-    let mut count = 0;
+    let first = read_connections_to(port)?;
+    let second = read_connections_to(port)?;
+    Some(first.min(second))
+}
+
+/// One read of the tables: the distinct local ends of client sockets to `port`.
+fn read_connections_to(port: u16) -> Option<usize> {
+    let mut local_ends = std::collections::HashSet::new();
     let mut read_any = false;
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
         let Ok(text) = std::fs::read_to_string(table) else {
             continue;
         };
         read_any = true;
-        count += text
-            .lines()
-            .skip(1)
-            .filter(|l| is_client_of(l, port))
-            .count();
+        local_ends.extend(client_ends(&text, port).map(str::to_owned));
     }
-    read_any.then_some(count)
+    read_any.then_some(local_ends.len())
+}
+
+/// The local ends (`address:port`) of a socket table's client sockets to `port`, as
+/// listed (a socket listed twice comes twice).
+fn client_ends(table: &str, port: u16) -> impl Iterator<Item = &str> {
+    table
+        .lines()
+        .skip(1)
+        .filter(move |l| is_client_of(l, port))
+        .filter_map(|l| l.split_whitespace().nth(1))
 }
 
 /// Whether one socket-table line is a socket whose remote end is `port` on a loopback
@@ -139,6 +158,19 @@ mod tests {
         assert!(!is_client_of(elsewhere, 8080));
         let mapped = "   5: 0000000000000000FFFF00000100007F:9C44 0000000000000000FFFF00000100007F:1F90 01 0:0 0:0 0 0 0 5 1";
         assert!(is_client_of(mapped, 8080));
+    }
+
+    #[test]
+    fn a_socket_listed_twice_in_one_read_is_one_local_end() {
+        let header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
+        let a =
+            "   0: 0100007F:9C40 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  0 0 1 1";
+        let b =
+            "   1: 0100007F:9C41 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  0 0 2 1";
+        let table = [header, a, b, a].join("\n");
+        let ends: std::collections::HashSet<&str> = client_ends(&table, 8080).collect();
+        assert_eq!(client_ends(&table, 8080).count(), 3);
+        assert_eq!(ends.len(), 2);
     }
 
     #[test]
