@@ -62,18 +62,20 @@ fn paid_order(id: &str, port: u16) -> Order {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn paying_many_orders_at_once_opens_at_most_the_pool_size_of_connections() {
-    let port = slow_merchant(Duration::from_millis(300)).await;
+/// Delivers `count` notifications at once to the merchant on `port` through a pool set
+/// by `retry`, until `settled` holds for every order (`within` at most): the most
+/// connections open to the merchant meanwhile, counted in the kernel's socket tables.
+async fn peak_while_delivering(
+    port: u16,
+    retry: paywire_sandbox::config::RetryConfig,
+    count: usize,
+    settled: impl Fn(&Order) -> bool,
+    within: Duration,
+) -> usize {
     let orders = Arc::new(Orders::default());
-    let retry = paywire_sandbox::config::RetryConfig {
-        workers: 4,
-        ..Default::default()
-    };
     let deliveries = notify::Deliveries::start(orders.clone(), retry);
-    let paid = 64;
     let peak = PeakConnections::start(port);
-    for n in 0..paid {
+    for n in 0..count {
         let id = format!("D{n:03}");
         let _ = orders.place(paid_order(&id, port));
         let outgoing = Outgoing {
@@ -85,13 +87,24 @@ async fn paying_many_orders_at_once_opens_at_most_the_pool_size_of_connections()
         };
         deliveries.send(id, outgoing);
     }
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while orders.all().iter().any(|o| !o.acknowledged) {
+    let deadline = tokio::time::Instant::now() + within;
+    while !orders.all().iter().all(&settled) {
         assert!(tokio::time::Instant::now() < deadline, "not all delivered");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let peak = peak.finish().expect("the socket tables are readable");
-    println!("{paid} paid at once: at most {peak} connections open to the merchant");
+    peak.finish().expect("the socket tables are readable")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paying_many_orders_at_once_opens_at_most_the_pool_size_of_connections() {
+    let port = slow_merchant(Duration::from_millis(300)).await;
+    let retry = paywire_sandbox::config::RetryConfig {
+        workers: 4,
+        ..Default::default()
+    };
+    let acknowledged = |o: &Order| o.acknowledged;
+    let peak = peak_while_delivering(port, retry, 64, acknowledged, Duration::from_secs(30)).await;
+    println!("64 paid at once: at most {peak} connections open to the merchant");
     assert!(peak <= retry.workers, "{peak} connections open at once");
     assert!(peak > 0, "the sampler saw the deliveries");
 }
@@ -101,7 +114,6 @@ async fn a_merchant_slower_than_the_delivery_timeout_holds_at_most_the_pool_size
     // Every attempt times out long before the merchant answers: a timed-out attempt's
     // connection must close, not stay open beside the next attempt's.
     let port = slow_merchant(Duration::from_secs(30)).await;
-    let orders = Arc::new(Orders::default());
     let retry = paywire_sandbox::config::RetryConfig {
         workers: 4,
         timeout_ms: 100,
@@ -109,30 +121,8 @@ async fn a_merchant_slower_than_the_delivery_timeout_holds_at_most_the_pool_size
         max_delay_ms: 10,
         max_attempts: 3,
     };
-    let deliveries = notify::Deliveries::start(orders.clone(), retry);
-    let peak = PeakConnections::start(port);
-    for n in 0..16 {
-        let id = format!("S{n:03}");
-        let _ = orders.place(paid_order(&id, port));
-        let outgoing = Outgoing {
-            url: format!("http://127.0.0.1:{port}/notify"),
-            content_type: "text/xml",
-            headers: Vec::new(),
-            body: b"<xml></xml>".to_vec(),
-            ack: Ack::Text("success"),
-        };
-        deliveries.send(id, outgoing);
-    }
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while orders
-        .all()
-        .iter()
-        .any(|o| (o.deliveries.len() as u32) < retry.max_attempts)
-    {
-        assert!(tokio::time::Instant::now() < deadline, "not all attempted");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let peak = peak.finish().expect("the socket tables are readable");
+    let attempted = |o: &Order| o.deliveries.len() as u32 >= retry.max_attempts;
+    let peak = peak_while_delivering(port, retry, 16, attempted, Duration::from_secs(20)).await;
     println!("16 deliveries to a merchant that never answers in time: at most {peak} connections");
     assert!(peak <= retry.workers, "{peak} connections open at once");
 }
@@ -193,31 +183,12 @@ async fn a_burst_to_a_merchant_recycling_connections_holds_at_most_the_pool_size
     // A connection the HTTP client kept for the next call, or finished opening after the
     // call took another one, is open all the same: idle connections count.
     let port = recycling_merchant().await;
-    let orders = Arc::new(Orders::default());
     let retry = paywire_sandbox::config::RetryConfig {
         workers: 4,
         ..Default::default()
     };
-    let deliveries = notify::Deliveries::start(orders.clone(), retry);
-    let peak = PeakConnections::start(port);
-    for n in 0..400 {
-        let id = format!("K{n:03}");
-        let _ = orders.place(paid_order(&id, port));
-        let outgoing = Outgoing {
-            url: format!("http://127.0.0.1:{port}/notify"),
-            content_type: "text/xml",
-            headers: Vec::new(),
-            body: b"<xml></xml>".to_vec(),
-            ack: Ack::Text("success"),
-        };
-        deliveries.send(id, outgoing);
-    }
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while orders.all().iter().any(|o| !o.acknowledged) {
-        assert!(tokio::time::Instant::now() < deadline, "not all delivered");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let peak = peak.finish().expect("the socket tables are readable");
+    let acknowledged = |o: &Order| o.acknowledged;
+    let peak = peak_while_delivering(port, retry, 400, acknowledged, Duration::from_secs(30)).await;
     println!("400 at once to a merchant recycling connections: at most {peak} connections");
     assert!(peak <= retry.workers, "{peak} connections open at once");
 }
