@@ -494,19 +494,27 @@ async fn unaccepted(pool: &SqlitePool) -> Vec<String> {
     numbers
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn in_the_shop_s_transaction_a_success_is_accepted_once_and_a_closed_refund_taken_back() {
-    let (pool, dir) = sql_shop("WGRN3").await;
+/// [`sql_shop`] for `order`, served by paywire-axum in the shop's transactions with
+/// [`SqlBooks`] whose first `failing` writes fail, and refund `<order>-R1` of 40 recorded
+/// as the merchant records it before sending: the pool, its folder, the route's URL.
+async fn sql_route(order: &str, failing: u32) -> (SqlitePool, std::path::PathBuf, String) {
+    let (pool, dir) = sql_shop(order).await;
     let url = serve(
-        Notifications::in_transaction(SqlBooks::failing(0), pool.clone())
+        Notifications::in_transaction(SqlBooks::failing(failing), pool.clone())
             .receive(receiver())
             .router(),
     )
     .await;
     assert!(matches!(
-        record(&pool, "WGRN3", "WGRN3-R1", 40).await,
+        record(&pool, order, &format!("{order}-R1"), 40).await,
         Refunded::Fresh { .. }
     ));
+    (pool, dir, url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_shop_s_transaction_a_success_is_accepted_once_and_a_closed_refund_taken_back() {
+    let (pool, dir, url) = sql_route("WGRN3", 0).await;
     assert!(matches!(
         record(&pool, "WGRN3", "WGRN3-R2", 20).await,
         Refunded::Fresh { .. }
@@ -567,17 +575,7 @@ async fn in_the_shop_s_transaction_a_success_is_accepted_once_and_a_closed_refun
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_the_shop_s_transaction_a_failed_refund_write_rolls_the_acceptance_back() {
-    let (pool, dir) = sql_shop("WGRN4").await;
-    let url = serve(
-        Notifications::in_transaction(SqlBooks::failing(1), pool.clone())
-            .receive(receiver())
-            .router(),
-    )
-    .await;
-    assert!(matches!(
-        record(&pool, "WGRN4", "WGRN4-R1", 40).await,
-        Refunded::Fresh { .. }
-    ));
+    let (pool, dir, url) = sql_route("WGRN4", 1).await;
     let success = refund_notification("WGRN4", "WGRN4-R1", 40, "SUCCESS");
     assert_eq!(deliver(&url, &success).await, 500);
     assert_eq!(written(&pool, "WGRN4-R1").await, 0);
