@@ -216,13 +216,14 @@ mod sql {
 
         /// Writes a refund's success through `tx` (marks the merchant's refund done),
         /// reported by the gateway's refund notification. The ledger has already marked
-        /// the refund accepted in `tx` ([`paywire_sqlx::accept_refund`]; a refund the
-        /// books never recorded, made by hand at the gateway, is recorded first with
+        /// the refund succeeded in `tx` ([`paywire_sqlx::complete_refund`], whether or
+        /// not its acceptance was recorded from the gateway's answer; a refund the books
+        /// never recorded, made by hand at the gateway, is recorded first with
         /// [`paywire_sqlx::refund_once`]), and both are committed after this returns
         /// `Ok`: called once per refund. An `Err` or a panic rolls both back, and the
         /// gateway's next delivery calls it again. Does nothing unless written. A refund
         /// the gateway closed is taken back from the books ([`paywire_sqlx::close_refund`])
-        /// without calling it.
+        /// without calling it, unless its success was written before (then it is kept).
         fn refunded(
             &self,
             tx: &mut Transaction<'static, DB>,
@@ -293,9 +294,9 @@ mod sql {
                 Ok(tx) => tx,
                 Err(e) => return unavailable(&e),
             };
-            let accepted = match paywire_sqlx::accept_refund(&mut tx, &books).await {
+            let accepted = match paywire_sqlx::complete_refund(&mut tx, &books).await {
                 Ok(Accepted::NotRecorded) => match record(&mut tx, &refund, &books).await {
-                    Ok(()) => paywire_sqlx::accept_refund(&mut tx, &books).await,
+                    Ok(()) => paywire_sqlx::complete_refund(&mut tx, &books).await,
                     Err(outcome) => return outcome,
                 },
                 accepted => accepted,
@@ -339,6 +340,13 @@ mod sql {
                 },
                 // Closed before, or never recorded: nothing to take back.
                 Ok(Released::NotRecorded) => Outcome::Applied,
+                // Its success is final at the gateway and the merchant wrote it: the
+                // money went back, so the books keep it. Nothing to ask the gateway again.
+                Ok(Released::Succeeded) => {
+                    tracing::error!(order = %refund.order, refund = %refund.refund_no, amount = %refund.amount,
+                        "the gateway reports closed a refund it reported succeeded: the books keep it; settle it with the gateway");
+                    Outcome::Applied
+                }
                 // `close_refund` takes back accepted refunds too: never `Accepted`.
                 Ok(Released::Conflict | Released::Accepted) => conflict(refund),
                 Err(e) => unavailable(refund, &e),

@@ -4,7 +4,8 @@
 //! notifications signed and encrypted with the sandbox's keys as WeChat Pay's are:
 //! a success delivered again is not written again, a failed write is delivered again, a
 //! refund that did not succeed is acknowledged and not written, and in the shop's SQL
-//! transaction the refund is marked accepted, recorded when the books never held it
+//! transaction the refund is marked succeeded and written once (also when its acceptance
+//! was recorded from the gateway's answer before), recorded when the books never held it
 //! (made by hand at the gateway), refused when the books hold it with another amount or
 //! it does not fit in what was paid, taken back from the books when the gateway closed
 //! it, and kept when it is abnormal. Three instances on one PostgreSQL, each sent every
@@ -583,6 +584,44 @@ async fn in_the_shop_s_transaction_a_failed_refund_write_rolls_the_acceptance_ba
     assert_eq!(deliver(&url, &success).await, 200);
     assert_eq!(written(&pool, "WGRN4-R1").await, 1);
     assert_eq!(unaccepted(&pool).await, Vec::<String>::new());
+    drop(pool);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Marks `refund_no` accepted as the merchant does once the gateway's answer to the refund
+/// request took it.
+async fn accept(pool: &SqlitePool, order: &str, refund_no: &str, fen: u64) {
+    let mut tx = paywire_sqlx::begin(pool).await.unwrap();
+    let refund = Refund {
+        gateway: "wechat-global",
+        out_trade_no: order,
+        out_refund_no: refund_no,
+        amount: Fen::new(fen),
+    };
+    let marked = paywire_sqlx::accept_refund(&mut tx, &refund).await.unwrap();
+    assert_eq!(marked, paywire_sqlx::Accepted::Marked);
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_shop_s_transaction_a_success_after_the_answer_took_the_refund_is_written_once() {
+    let (pool, dir, url) = sql_route("WGRN5", 0).await;
+    // WeChat Pay answers a refund request with the refund taken, PROCESSING; the merchant
+    // marks it accepted, as the books ask. Its success arrives later, by notification.
+    accept(&pool, "WGRN5", "WGRN5-R1", 40).await;
+    assert_eq!(unaccepted(&pool).await, Vec::<String>::new());
+    let success = refund_notification("WGRN5", "WGRN5-R1", 40, "SUCCESS");
+    assert_eq!(deliver(&url, &success).await, 200);
+    assert_eq!(deliver(&url, &success).await, 200);
+    assert_eq!(written(&pool, "WGRN5-R1").await, 1);
+    // A close reported after the success contradicts it: the money went back, so the
+    // books keep its room taken (60 of 100 left, not 100).
+    let closed = refund_notification("WGRN5", "WGRN5-R1", 40, "CLOSED");
+    assert_eq!(deliver(&url, &closed).await, 200);
+    assert!(matches!(
+        record(&pool, "WGRN5", "WGRN5-R2", 61).await,
+        Refunded::AbovePaid { refunded, .. } if refunded == Fen::new(40)
+    ));
     drop(pool);
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -24,6 +24,8 @@ pub struct StoredRefund {
     pub amount_fen: i64,
     /// Whether the gateway's acceptance is recorded.
     pub accepted: bool,
+    /// Whether the gateway's word that the refund succeeded is recorded.
+    pub succeeded: bool,
 }
 
 /// A refund row recorded and not accepted: gateway, order, refund number, amount.
@@ -98,6 +100,14 @@ mod sealed {
 
         /// Sets the refund's `accepted_at`, unless it is set.
         fn mark_refund_accepted(
+            conn: &mut Self::Connection,
+            gateway: &str,
+            out_refund_no: &str,
+        ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+        /// Sets the refund's `succeeded_at`, and its `accepted_at` where it is not set,
+        /// unless `succeeded_at` is set.
+        fn mark_refund_succeeded(
             conn: &mut Self::Connection,
             gateway: &str,
             out_refund_no: &str,
@@ -263,8 +273,9 @@ macro_rules! backend {
                 gateway: &str,
                 out_refund_no: &str,
             ) -> Result<Option<StoredRefund>, sqlx::Error> {
-                let row: Option<(String, i64, bool)> = sqlx::query_as(concat!(
-                    "SELECT out_trade_no, amount_fen, accepted_at IS NOT NULL ",
+                let row: Option<(String, i64, bool, bool)> = sqlx::query_as(concat!(
+                    "SELECT out_trade_no, amount_fen, accepted_at IS NOT NULL, ",
+                    "succeeded_at IS NOT NULL ",
                     "FROM paywire_refunds WHERE gateway = ",
                     $p1,
                     " AND out_refund_no = ",
@@ -274,13 +285,14 @@ macro_rules! backend {
                 .bind(out_refund_no)
                 .fetch_optional(&mut *conn)
                 .await?;
-                Ok(
-                    row.map(|(out_trade_no, amount_fen, accepted)| StoredRefund {
+                Ok(row.map(
+                    |(out_trade_no, amount_fen, accepted, succeeded)| StoredRefund {
                         out_trade_no,
                         amount_fen,
                         accepted,
-                    }),
-                )
+                        succeeded,
+                    },
+                ))
             }
 
             async fn mark_refund_accepted(
@@ -296,6 +308,29 @@ macro_rules! backend {
                     " AND out_refund_no = ",
                     $p2,
                     " AND accepted_at IS NULL"
+                ))
+                .bind(gateway)
+                .bind(out_refund_no)
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            }
+
+            async fn mark_refund_succeeded(
+                conn: &mut Self::Connection,
+                gateway: &str,
+                out_refund_no: &str,
+            ) -> Result<(), sqlx::Error> {
+                sqlx::query(concat!(
+                    "UPDATE paywire_refunds SET succeeded_at = ",
+                    $now,
+                    ", accepted_at = COALESCE(accepted_at, ",
+                    $now,
+                    ") WHERE gateway = ",
+                    $p1,
+                    " AND out_refund_no = ",
+                    $p2,
+                    " AND succeeded_at IS NULL"
                 ))
                 .bind(gateway)
                 .bind(out_refund_no)

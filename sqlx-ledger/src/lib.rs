@@ -50,8 +50,11 @@
 //! the commit and the send, the answer was lost), the refund stays recorded and
 //! [`unaccepted_refunds`] lists it: a sweep asks the gateway (its refund query, or the
 //! same refund sent again where the gateway keys refunds on the number) and accepts or
-//! releases each. A refund the gateway later reports closed (no money went back, a final
-//! state) is taken back with [`close_refund`], accepted or not, so its room can be
+//! releases each. When the gateway reports that a refund succeeded (the money is back
+//! with the payer; WeChat Pay's refund notification, after an answer that only took it),
+//! [`complete_refund`] marks that once, in the transaction that writes the merchant's
+//! own "refund done". A refund the gateway reports closed instead (no money went back, a
+//! final state) is taken back with [`close_refund`], accepted or not, so its room can be
 //! refunded under a new number.
 //!
 //! Create the tables with [`migrate`] (or run the file in `migrations/` for your database
@@ -65,8 +68,8 @@ mod refund;
 
 pub use backend::Backend;
 pub use refund::{
-    accept_refund, close_refund, refund_once, release_refund, unaccepted_refunds, Accepted, Refund,
-    Refunded, Released, Unaccepted,
+    accept_refund, close_refund, complete_refund, refund_once, release_refund, unaccepted_refunds,
+    Accepted, Refund, Refunded, Released, Unaccepted,
 };
 
 use backend::NewPayment;

@@ -121,6 +121,10 @@ pub enum Released {
     /// The gateway's acceptance of this refund is recorded ([`accept_refund`]): it was
     /// made, so its room stays taken. Nothing released.
     Accepted,
+    /// The gateway's word that this refund succeeded is recorded ([`complete_refund`]):
+    /// the money went back, so its room stays taken whatever a later message says.
+    /// Nothing released.
+    Succeeded,
 }
 
 /// Takes back a refund [`refund_once`] recorded, for a refund the gateway refused: its
@@ -137,7 +141,7 @@ pub async fn release_refund<DB: Backend>(
     match locked_refund(tx, refund).await? {
         Recorded::Not => Ok(Released::NotRecorded),
         Recorded::Otherwise => Ok(Released::Conflict),
-        Recorded::Accepted { .. } => Ok(Released::Accepted),
+        Recorded::Accepted { .. } | Recorded::Succeeded => Ok(Released::Accepted),
         Recorded::Unaccepted { amount_fen } => delete_locked(tx, refund, amount_fen).await,
     }
 }
@@ -149,8 +153,10 @@ pub async fn release_refund<DB: Backend>(
 ///
 /// Call it only on the gateway's word that the refund is closed (its refund query or
 /// its verified refund notification); a refund merely unanswered, or abnormal (the
-/// money on its way back failed and waits for the merchant), is not closed. Never
-/// answers [`Released::Accepted`].
+/// money on its way back failed and waits for the merchant), is not closed. A refund
+/// whose success is recorded ([`complete_refund`]) is kept ([`Released::Succeeded`]):
+/// success is final at the gateway, so a close reported after it contradicts it, and
+/// taking it back could refund its room twice. Never answers [`Released::Accepted`].
 pub async fn close_refund<DB: Backend>(
     tx: &mut Transaction<'_, DB>,
     refund: &Refund<'_>,
@@ -158,6 +164,7 @@ pub async fn close_refund<DB: Backend>(
     match locked_refund(tx, refund).await? {
         Recorded::Not => Ok(Released::NotRecorded),
         Recorded::Otherwise => Ok(Released::Conflict),
+        Recorded::Succeeded => Ok(Released::Succeeded),
         Recorded::Accepted { amount_fen } | Recorded::Unaccepted { amount_fen } => {
             delete_locked(tx, refund, amount_fen).await
         }
@@ -189,13 +196,14 @@ async fn delete_locked<DB: Backend>(
     })
 }
 
-/// What [`accept_refund`] found.
+/// What [`accept_refund`] and [`complete_refund`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[must_use = "a marked refund is accepted when the transaction commits"]
+#[must_use = "a marked refund is marked when the transaction commits"]
 pub enum Accepted {
-    /// Marked accepted in your transaction: commit.
+    /// Marked in your transaction: commit.
     Marked,
-    /// Marked accepted before: nothing to do.
+    /// Marked before (for [`accept_refund`], accepted or succeeded; for
+    /// [`complete_refund`], succeeded): nothing to do.
     Before,
     /// No refund is recorded under this number: [`refund_once`] was not called for it,
     /// or [`release_refund`] took it back.
@@ -219,10 +227,31 @@ pub async fn accept_refund<DB: Backend>(
     match locked_refund(tx, refund).await? {
         Recorded::Not => return Ok(Accepted::NotRecorded),
         Recorded::Otherwise => return Ok(Accepted::Conflict),
-        Recorded::Accepted { .. } => return Ok(Accepted::Before),
+        Recorded::Accepted { .. } | Recorded::Succeeded => return Ok(Accepted::Before),
         Recorded::Unaccepted { .. } => {}
     }
     DB::mark_refund_accepted(&mut *tx, refund.gateway, refund.out_refund_no).await?;
+    Ok(Accepted::Marked)
+}
+
+/// Records the gateway's word that `refund` succeeded (its verified refund notification
+/// or refund query: the money is back with the payer), and its acceptance where that was
+/// not recorded. Apart from [`accept_refund`]: a gateway takes a refund first (WeChat Pay
+/// answers `PROCESSING`) and reports its success later, so a refund accepted on the
+/// answer is marked here once more, and the merchant's own "refund done" write belongs
+/// in the transaction that marks it here, once. Under the order's payment row lock like
+/// [`accept_refund`]; [`close_refund`] no longer takes such a refund back.
+pub async fn complete_refund<DB: Backend>(
+    tx: &mut Transaction<'_, DB>,
+    refund: &Refund<'_>,
+) -> Result<Accepted, Error> {
+    match locked_refund(tx, refund).await? {
+        Recorded::Not => return Ok(Accepted::NotRecorded),
+        Recorded::Otherwise => return Ok(Accepted::Conflict),
+        Recorded::Succeeded => return Ok(Accepted::Before),
+        Recorded::Accepted { .. } | Recorded::Unaccepted { .. } => {}
+    }
+    DB::mark_refund_succeeded(&mut *tx, refund.gateway, refund.out_refund_no).await?;
     Ok(Accepted::Marked)
 }
 
@@ -236,6 +265,8 @@ enum Recorded {
     Otherwise,
     /// Recorded, and the gateway's acceptance too; its amount as stored.
     Accepted { amount_fen: i64 },
+    /// Recorded, and the gateway's word that it succeeded (accepted too).
+    Succeeded,
     /// Recorded, acceptance not recorded; its amount as stored.
     Unaccepted { amount_fen: i64 },
 }
@@ -254,6 +285,8 @@ async fn locked_refund<DB: Backend>(
     Ok(
         if found.out_trade_no != refund.out_trade_no || found.amount_fen != requested {
             Recorded::Otherwise
+        } else if found.succeeded {
+            Recorded::Succeeded
         } else if found.accepted {
             Recorded::Accepted {
                 amount_fen: requested,

@@ -287,6 +287,13 @@ async fn refunds_are_listed_until_the_gateway_s_acceptance_is_recorded() {
 }
 
 #[tokio::test]
+async fn a_refund_s_success_is_marked_once_and_kept() {
+    let (pool, dir) = shop(&[]).await;
+    support::successes_are_marked_once_and_kept(&pool).await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
 async fn a_refund_the_gateway_closed_is_taken_back() {
     let (pool, dir) = shop(&[]).await;
     support::closed_refunds_are_taken_back_accepted_or_not(&pool).await;

@@ -15,7 +15,9 @@ CREATE TABLE IF NOT EXISTS paywire_payments (
 
 -- A refund is recorded before it is sent; accepted_at is set once the gateway has taken
 -- it, so a refund recorded and never sent (a crash between the two) or never answered is
--- found by accepted_at IS NULL.
+-- found by accepted_at IS NULL. succeeded_at is set once the gateway reports the money
+-- back with the payer (its refund notification), which sets accepted_at too: a refund
+-- taken and still processing has only accepted_at.
 CREATE TABLE IF NOT EXISTS paywire_refunds (
     gateway       VARCHAR(64)  CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL,
     out_refund_no VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL,
@@ -23,6 +25,7 @@ CREATE TABLE IF NOT EXISTS paywire_refunds (
     amount_fen    BIGINT       NOT NULL CHECK (amount_fen > 0),
     applied_at    TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
     accepted_at   TIMESTAMP(6) NULL,
+    succeeded_at  TIMESTAMP(6) NULL,
     PRIMARY KEY (gateway, out_refund_no),
     FOREIGN KEY (gateway, out_trade_no) REFERENCES paywire_payments (gateway, out_trade_no)
 ) ENGINE = InnoDB;

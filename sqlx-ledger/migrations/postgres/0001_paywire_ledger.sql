@@ -13,7 +13,9 @@ CREATE TABLE IF NOT EXISTS paywire_payments (
 
 -- A refund is recorded before it is sent; accepted_at is set once the gateway has taken
 -- it, so a refund recorded and never sent (a crash between the two) or never answered is
--- found by accepted_at IS NULL.
+-- found by accepted_at IS NULL. succeeded_at is set once the gateway reports the money
+-- back with the payer (its refund notification), which sets accepted_at too: a refund
+-- taken and still processing has only accepted_at.
 CREATE TABLE IF NOT EXISTS paywire_refunds (
     gateway       TEXT        NOT NULL,
     out_refund_no TEXT        NOT NULL,
@@ -21,6 +23,7 @@ CREATE TABLE IF NOT EXISTS paywire_refunds (
     amount_fen    BIGINT      NOT NULL CHECK (amount_fen > 0),
     applied_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
     accepted_at   TIMESTAMPTZ,
+    succeeded_at  TIMESTAMPTZ,
     PRIMARY KEY (gateway, out_refund_no),
     FOREIGN KEY (gateway, out_trade_no) REFERENCES paywire_payments (gateway, out_trade_no)
 );

@@ -250,6 +250,105 @@ pub async fn closed_refunds_are_taken_back_accepted_or_not<DB: paywire_sqlx::Bac
     tx.commit().await.unwrap();
 }
 
+/// A refund's success is marked once, whether or not its acceptance was recorded from the
+/// gateway's answer before; a success that never commits leaves it unmarked; marked, it is
+/// accepted, and neither released on a refusal nor taken back on a close reported after
+/// it. Order `S1` must not be paid yet.
+pub async fn successes_are_marked_once_and_kept<DB: paywire_sqlx::Backend>(pool: &sqlx::Pool<DB>) {
+    use paywire_sqlx::{
+        accept_refund, apply_once, begin, close_refund, complete_refund, refund_once,
+        release_refund, unaccepted_refunds, Accepted, Applied, Refund, Refunded, Released,
+    };
+    let refund = |number: &'static str, fen: u64| Refund {
+        gateway: "swiftpass",
+        out_trade_no: "S1",
+        out_refund_no: number,
+        amount: Fen::new(fen),
+    };
+    let mut tx = begin(pool).await.unwrap();
+    let found = apply_once(&mut tx, &payment("S1", 100, "42"), &expected(100)).await;
+    assert_eq!(found.unwrap(), Applied::Fresh);
+    for (number, fen) in [("S1-R1", 60), ("S1-R2", 40)] {
+        let found = refund_once(&mut tx, &refund(number, fen)).await.unwrap();
+        assert!(matches!(found, Refunded::Fresh { .. }), "{found:?}");
+    }
+    // R1 taken on the gateway's answer (still processing there); R2 not.
+    let accepted = accept_refund(&mut tx, &refund("S1-R1", 60)).await.unwrap();
+    assert_eq!(accepted, Accepted::Marked);
+    tx.commit().await.unwrap();
+
+    // A success whose transaction never commits marks nothing.
+    let mut tx = begin(pool).await.unwrap();
+    let marked = complete_refund(&mut tx, &refund("S1-R1", 60))
+        .await
+        .unwrap();
+    assert_eq!(marked, Accepted::Marked);
+    drop(tx);
+
+    let mut tx = begin(pool).await.unwrap();
+    for (number, fen) in [("S1-R1", 60), ("S1-R2", 40)] {
+        let marked = complete_refund(&mut tx, &refund(number, fen))
+            .await
+            .unwrap();
+        assert_eq!(marked, Accepted::Marked, "{number}");
+    }
+    assert_eq!(
+        complete_refund(&mut tx, &refund("S1-R1", 60))
+            .await
+            .unwrap(),
+        Accepted::Before
+    );
+    assert_eq!(
+        complete_refund(&mut tx, &refund("S1-R1", 59))
+            .await
+            .unwrap(),
+        Accepted::Conflict
+    );
+    assert_eq!(
+        complete_refund(&mut tx, &refund("S1-R9", 1)).await.unwrap(),
+        Accepted::NotRecorded
+    );
+    tx.commit().await.unwrap();
+
+    // Succeeded is accepted: not listed, and accepting it again finds it marked.
+    assert_eq!(
+        unaccepted_refunds(pool, std::time::Duration::ZERO)
+            .await
+            .unwrap(),
+        []
+    );
+    let mut tx = begin(pool).await.unwrap();
+    assert_eq!(
+        accept_refund(&mut tx, &refund("S1-R2", 40)).await.unwrap(),
+        Accepted::Before
+    );
+    assert_eq!(
+        complete_refund(&mut tx, &refund("S1-R2", 40))
+            .await
+            .unwrap(),
+        Accepted::Before
+    );
+    // Kept whatever comes after: the money went back.
+    assert_eq!(
+        release_refund(&mut tx, &refund("S1-R1", 60)).await.unwrap(),
+        Released::Accepted
+    );
+    assert_eq!(
+        close_refund(&mut tx, &refund("S1-R2", 40)).await.unwrap(),
+        Released::Succeeded
+    );
+    let more = refund_once(&mut tx, &refund("S1-R3", 1)).await.unwrap();
+    assert_eq!(
+        more,
+        Refunded::AbovePaid {
+            paid: Fen::new(100),
+            refunded: Fen::new(100),
+            requested: Fen::new(1)
+        }
+    );
+    tx.commit().await.unwrap();
+}
+
 /// Ten orders paid 100 each, then for each, three instances refunding 40 under their own
 /// refund numbers, each twice (a retry of the same number), all at once: two refunds fit,
 /// the third never does, and the books hold exactly the two (the order's refunded sum is
@@ -526,6 +625,15 @@ macro_rules! shared_server_tests {
             };
             let pool = shop(&server.url, &[]).await;
             support::refunds_are_listed_until_accepted_or_released(&pool).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_refund_s_success_is_marked_once_and_kept() {
+            let Some(server) = support::$server() else {
+                return;
+            };
+            let pool = shop(&server.url, &[]).await;
+            support::successes_are_marked_once_and_kept(&pool).await;
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
