@@ -3,7 +3,8 @@
 //! shop's own transaction (a SQLite file; PostgreSQL shared by three instances, killed and
 //! restarted mid-run) nothing is lost and nothing applied twice, and the refunds that
 //! follow, recorded in the same database by every instance at once, are never lost, made
-//! twice or above what was paid; with a ledger apart from
+//! twice or above what was paid, and each refund WeChat Pay Global notifies is written
+//! once in the shop's transaction; with a ledger apart from
 //! the shop's database the payments written before a death are applied again, and the
 //! soak says so.
 
@@ -53,12 +54,20 @@ fn assert_nothing_lost_or_doubled(
     // Every order's planned refunds (half, then the rest) reached the gateway, however
     // many instances tried them at once.
     assert_eq!(refunds.short, 0, "{refunds:?}");
-    // The database listed exactly the refunds whose outcome no answer told; the sweep
-    // sent those of gateways with refund numbers again and saw them accepted, and the
-    // rest stay listed.
+    // The database listed the refunds whose outcome no answer told, but for those the
+    // gateway's refund notification had already marked; the sweep sent those of gateways
+    // with refund numbers again and saw them accepted, and the rest stay listed.
     assert_eq!(
-        refunds.swept + refunds.unaccepted,
+        refunds.swept + refunds.unaccepted + refunds.notice_accepted,
         refunds.unresolved,
+        "{refunds:?}"
+    );
+    // Every refund WeChat Pay Global made was notified, and its success written once in
+    // the shop's transaction, through the faults inside the write.
+    assert!(refunds.notified > 0, "{refunds:?}");
+    assert_eq!(
+        (refunds.notices_missing, refunds.notices_twice),
+        (0, 0),
         "{refunds:?}"
     );
     assert_eq!((report.lost, report.applied_twice), (0, 0), "{report:#?}");

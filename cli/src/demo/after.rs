@@ -220,7 +220,12 @@ impl Demo {
         let deadline = tokio::time::Instant::now() + self.notify_timeout;
         for refund_no in made {
             loop {
-                match self.merchant.refund_written(gateway, refund_no) {
+                let written = self.merchant.refunds_written().await?;
+                match written
+                    .get(&(gateway, refund_no.clone()))
+                    .copied()
+                    .unwrap_or(0)
+                {
                     0 if tokio::time::Instant::now() < deadline => {
                         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
                     }

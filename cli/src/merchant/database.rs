@@ -62,6 +62,17 @@ impl Database {
         };
         rows.map_err(|e| e.to_string())
     }
+
+    /// The committed writes of every refund success: gateway, refund number, writes.
+    pub async fn refunds_written(&self) -> Result<Vec<(String, String, i64)>, String> {
+        const ALL: &str = "SELECT gateway, out_refund_no, writes FROM soak_refunded";
+        let rows = match self {
+            Database::Sqlite(pool) => sqlx::query_as(ALL).fetch_all(pool).await,
+            Database::Postgres(pool) => sqlx::query_as(ALL).fetch_all(pool).await,
+            Database::Mariadb(pool) => sqlx::query_as(ALL).fetch_all(pool).await,
+        };
+        rows.map_err(|e| e.to_string())
+    }
 }
 
 /// A pool on the shop's SQLite file; `setup` creates the ledger's and the shop's tables.

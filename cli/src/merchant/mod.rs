@@ -282,13 +282,21 @@ impl Merchant {
         format!("http://{}/notify/{}", self.addr, gateway.name())
     }
 
-    /// How many times the success of refund `refund_no` at `gateway`, reported by the
-    /// gateway's refund notification, was written.
-    pub fn refund_written(&self, gateway: Gateway, refund_no: &str) -> u32 {
-        lock(&self.front.books.refunds)
-            .get(&(gateway, refund_no.to_owned()))
-            .copied()
-            .unwrap_or(0)
+    /// How many times the success of each refund, reported by the gateway's refund
+    /// notification, was written, by gateway and refund number: as the shop's SQL
+    /// database committed them, or as a separate-ledger merchant counted them in memory.
+    pub async fn refunds_written(&self) -> Result<HashMap<(Gateway, String), u32>, String> {
+        let Some(database) = &self.front.database else {
+            return Ok(lock(&self.front.books.refunds).clone());
+        };
+        let rows = database.refunds_written().await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(gateway, refund_no, writes)| {
+                let writes = u32::try_from(writes).unwrap_or(u32::MAX);
+                Some(((Gateway::named(&gateway)?, refund_no), writes))
+            })
+            .collect())
     }
 
     /// Records an order the merchant placed, before its notification can arrive.

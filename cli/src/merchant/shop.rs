@@ -1,7 +1,8 @@
 //! The merchant's side of `paywire-axum`: its orders, and a write that counts how often
 //! each payment was written (deliberately not idempotent, so a ledger that let a payment
-//! through twice shows up as `applied_twice`), failing on purpose inside the write; and,
-//! with a separate ledger, a count of each refund success written, failing alike.
+//! through twice shows up as `applied_twice`), failing on purpose inside the write; and a
+//! count of each refund success written, failing alike (in memory with a separate
+//! ledger, in the shop's table `soak_refunded` with the SQL ledger).
 
 use super::faults::{Draw, Fault, FaultCounts};
 use super::{lock, Applied, PlacedOrder};
@@ -116,20 +117,27 @@ impl Shop for InstanceShop {
     }
 }
 
-/// The merchant's table in its SQL database: one row per payment written, `writes`
-/// counting the writes.
+/// The merchant's tables in its SQL database: one row per payment written and one per
+/// refund success written, `writes` counting the writes.
 pub const SOAK_TABLE: &str = "CREATE TABLE IF NOT EXISTS soak_applied (\
      gateway TEXT NOT NULL, out_trade_no TEXT NOT NULL, amount_fen BIGINT NOT NULL, \
-     writes BIGINT NOT NULL, PRIMARY KEY (gateway, out_trade_no))";
+     writes BIGINT NOT NULL, PRIMARY KEY (gateway, out_trade_no)); \
+     CREATE TABLE IF NOT EXISTS soak_refunded (\
+     gateway TEXT NOT NULL, out_refund_no TEXT NOT NULL, \
+     writes BIGINT NOT NULL, PRIMARY KEY (gateway, out_refund_no))";
 
 /// [`SOAK_TABLE`] in MariaDB, whose keys are sized text compared byte for byte.
 pub const SOAK_TABLE_MARIADB: &str = "CREATE TABLE IF NOT EXISTS soak_applied (\
      gateway VARCHAR(64) COLLATE utf8mb4_nopad_bin NOT NULL, \
      out_trade_no VARCHAR(128) COLLATE utf8mb4_nopad_bin NOT NULL, amount_fen BIGINT NOT NULL, \
-     writes BIGINT NOT NULL, PRIMARY KEY (gateway, out_trade_no)) ENGINE = InnoDB";
+     writes BIGINT NOT NULL, PRIMARY KEY (gateway, out_trade_no)) ENGINE = InnoDB; \
+     CREATE TABLE IF NOT EXISTS soak_refunded (\
+     gateway VARCHAR(64) COLLATE utf8mb4_nopad_bin NOT NULL, \
+     out_refund_no VARCHAR(128) COLLATE utf8mb4_nopad_bin NOT NULL, \
+     writes BIGINT NOT NULL, PRIMARY KEY (gateway, out_refund_no)) ENGINE = InnoDB";
 
 macro_rules! sql_shop {
-    ($db:ty, $write:literal) => {
+    ($db:ty, $write:literal, $refund_write:literal) => {
         impl SqlShop<$db> for InstanceShop {
             async fn order(&self, payment: &Payment) -> Option<Order> {
                 self.books.order(payment)
@@ -152,6 +160,22 @@ macro_rules! sql_shop {
                 self.after_write(fault).await;
                 Ok(())
             }
+
+            async fn refunded(
+                &self,
+                tx: &mut Transaction<'static, $db>,
+                refund: &RefundOutcome,
+            ) -> Result<(), String> {
+                let fault = self.before_write()?;
+                sqlx::query($refund_write)
+                    .bind(refund.order.gateway())
+                    .bind(&refund.refund_no)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                self.after_write(fault).await;
+                Ok(())
+            }
         }
     };
 }
@@ -159,14 +183,19 @@ macro_rules! sql_shop {
 sql_shop!(
     Sqlite,
     "INSERT INTO soak_applied VALUES (?1, ?2, ?3, 1) \
-     ON CONFLICT (gateway, out_trade_no) DO UPDATE SET writes = soak_applied.writes + 1"
+     ON CONFLICT (gateway, out_trade_no) DO UPDATE SET writes = soak_applied.writes + 1",
+    "INSERT INTO soak_refunded VALUES (?1, ?2, 1) \
+     ON CONFLICT (gateway, out_refund_no) DO UPDATE SET writes = soak_refunded.writes + 1"
 );
 sql_shop!(
     Postgres,
     "INSERT INTO soak_applied VALUES ($1, $2, $3, 1) \
-     ON CONFLICT (gateway, out_trade_no) DO UPDATE SET writes = soak_applied.writes + 1"
+     ON CONFLICT (gateway, out_trade_no) DO UPDATE SET writes = soak_applied.writes + 1",
+    "INSERT INTO soak_refunded VALUES ($1, $2, 1) \
+     ON CONFLICT (gateway, out_refund_no) DO UPDATE SET writes = soak_refunded.writes + 1"
 );
 sql_shop!(
     MySql,
-    "INSERT INTO soak_applied VALUES (?, ?, ?, 1) ON DUPLICATE KEY UPDATE writes = writes + 1"
+    "INSERT INTO soak_applied VALUES (?, ?, ?, 1) ON DUPLICATE KEY UPDATE writes = writes + 1",
+    "INSERT INTO soak_refunded VALUES (?, ?, 1) ON DUPLICATE KEY UPDATE writes = writes + 1"
 );

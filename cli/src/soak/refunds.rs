@@ -7,9 +7,8 @@
 //! gateway refuses it.
 //! The report counts what the ledgers let through and what the gateway (the sandbox) then
 //! holds: refunds lost (committed but absent), made twice (more refunds at the gateway
-//! than refund numbers committed), and orders refunded above what was paid; and, with a
-//! refund ledger apart from the database, whether each refund notification's success
-//! was written once.
+//! than refund numbers committed), and orders refunded above what was paid; and whether
+//! each refund notification's success was written once.
 
 mod notices;
 mod sweep;
@@ -84,11 +83,14 @@ pub struct RefundReport {
     /// comes last), and every other one must be made. A refund no instance recorded and
     /// sent leaves its order short.
     pub short: usize,
+    /// Refunds left unresolved that no sweep listed because the gateway's refund
+    /// notification had already recorded them (SQL books: `complete_refund` marks them
+    /// accepted too), and whose success the merchant wrote. With the SQL books,
+    /// `swept + unaccepted + notice_accepted` is `unresolved`: each refund whose outcome
+    /// no answer told is accounted for once. Always 0 with the memory or Redis ledger.
+    pub notice_accepted: usize,
     /// Refunds made at gateways that notify a refund's end (WeChat Pay Global), which
-    /// were sent with the merchant's notify URL: in the runs whose books are a refund
-    /// ledger apart from the shop's database (memory, Redis). The SQL runs send none and
-    /// leave it 0: there the gateway's answer and the sweep record each acceptance, and
-    /// the counts above account for them.
+    /// were sent with the merchant's notify URL.
     pub notified: usize,
     /// Of those, refunds whose success the merchant never wrote once the deliveries
     /// settled.
@@ -168,12 +170,6 @@ impl RefundBooks {
             RefundBooks::Postgres(_) => "postgres",
             RefundBooks::Mariadb(_) => "mariadb",
         }
-    }
-
-    /// Whether refunds recorded here are sent with the merchant's notify URL, where the
-    /// gateway notifies a refund's end: with a refund ledger apart from the database.
-    fn take_notices(&self) -> bool {
-        matches!(self, RefundBooks::Ledger(_))
     }
 
     /// Reserves `refund` (numbered and capped by the books).
@@ -289,8 +285,8 @@ async fn release<DB: Backend>(pool: &Pool<DB>, refund: paywire_sqlx::Refund<'_>)
     }
 }
 
-/// Per order: the refund numbers committed, and how many refunds were left unresolved.
-type Committed = Mutex<BTreeMap<(Gateway, String), (Vec<String>, usize)>>;
+/// Per order: the refund numbers committed, and those left unresolved.
+type Committed = Mutex<BTreeMap<(Gateway, String), (Vec<String>, Vec<String>)>>;
 
 /// Refunds every order of `paid` from `instances` ledgers at once, each instance with
 /// at most `concurrency` refunds under way (as a merchant's refund workers), the answers
@@ -380,7 +376,7 @@ pub async fn refund_all(
                         Attempt::NotSent => {}
                         Attempt::Unresolved | Attempt::RecordUnknown => {
                             report.unresolved += 1;
-                            entry.1 += 1;
+                            entry.1.push(refund.refund_no.clone());
                         }
                         Attempt::Committed => {
                             report.committed += 1;
@@ -395,15 +391,30 @@ pub async fn refund_all(
         let _ = task.await;
     }
     let mut report = report.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let committed = committed.lock().unwrap_or_else(|p| p.into_inner()).clone();
     // The instances share one database: the first one's list is everyone's.
     if let Some(books) = instances.first() {
-        report.swept = sweep::sweep(&demo, books, &paid).await;
+        let swept = sweep::sweep(&demo, books, &paid).await;
+        report.swept = swept.accepted;
         report.unaccepted = books.unaccepted().await.len();
-        if books.take_notices() {
-            notices::count(&demo, &paid, &mut report).await;
+        let written = notices::count(&demo, &paid, &mut report).await;
+        if !matches!(books, RefundBooks::Ledger(_)) {
+            report.notice_accepted = committed
+                .iter()
+                .flat_map(|((gateway, _), (_, unresolved))| {
+                    unresolved.iter().map(move |number| (*gateway, number))
+                })
+                .filter(|&(gateway, number)| {
+                    !swept
+                        .listed
+                        .contains(&(gateway.name().to_owned(), number.clone()))
+                        && written
+                            .get(&(gateway, number.clone()))
+                            .is_some_and(|n| *n > 0)
+                })
+                .count();
         }
     }
-    let committed = committed.lock().unwrap_or_else(|p| p.into_inner()).clone();
     for PaidOrder {
         gateway,
         number,
@@ -433,7 +444,7 @@ pub async fn refund_all(
             .cloned()
             .unwrap_or_default();
         let made = order.refunds.len();
-        report.applied_twice += made.saturating_sub(numbers.len() + unresolved);
+        report.applied_twice += made.saturating_sub(numbers.len() + unresolved.len());
         report.lost += numbers.len().saturating_sub(made);
     }
     report
@@ -479,6 +490,14 @@ impl<'a> Ordered<'a> {
             currency: paid.currency.as_deref(),
             lifecycle,
         }
+    }
+
+    /// The merchant's notify URL for this order's refunds, where its gateway notifies a
+    /// refund's end.
+    fn notify_url(&self, demo: &Demo) -> Option<String> {
+        self.lifecycle
+            .refund_notification
+            .then(|| demo.merchant.notify_url(self.gateway))
     }
 
     /// A step on this order at `base_url`, paid `paid`, its refund's notification sent
@@ -560,8 +579,7 @@ async fn attempt(
         return (Attempt::NotSent, sends);
     };
     let base_url = demo.sandbox.call_url(order.gateway);
-    let notify_url = (books.take_notices() && order.lifecycle.refund_notification)
-        .then(|| demo.merchant.notify_url(order.gateway));
+    let notify_url = order.notify_url(demo);
     let step = order.step(&base_url, credentials, refund.paid, notify_url.as_deref());
     let found = loop {
         match send(demo, order.lifecycle, &step, refund).await {

@@ -1,11 +1,12 @@
-//! The refund notifications of a soak whose books are a refund ledger apart from the
-//! shop's database: every refund the gateway made at a gateway that notifies a refund's
-//! end must have its success written by the merchant once (`Shop::refunded`, claimed in
-//! the same ledger as payments), whatever faults its deliveries met.
+//! The refund notifications of a soak: every refund the gateway made at a gateway that
+//! notifies a refund's end must have its success written by the merchant once
+//! (`Shop::refunded`, claimed in the same ledger as payments; `SqlShop::refunded`, in
+//! the transaction that marks it succeeded), whatever faults its deliveries met.
 
 use super::{lifecycle_of, PaidOrder, RefundReport};
 use crate::demo::Demo;
 use paywire_sandbox::Gateway;
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// How long the last refund notifications may take to be written: their deliveries'
@@ -13,8 +14,13 @@ use std::time::Duration;
 const SETTLE: Duration = Duration::from_secs(120);
 
 /// Waits until every refund made at a notifying gateway of `paid` is written (or
-/// [`SETTLE`] passed), then counts them into `report`.
-pub(super) async fn count(demo: &Demo, paid: &[PaidOrder], report: &mut RefundReport) {
+/// [`SETTLE`] passed), then counts them into `report`; the writes of every refund, by
+/// gateway and refund number, as last read.
+pub(super) async fn count(
+    demo: &Demo,
+    paid: &[PaidOrder],
+    report: &mut RefundReport,
+) -> HashMap<(Gateway, String), u32> {
     let made: Vec<(Gateway, String)> = paid
         .iter()
         .filter(|o| lifecycle_of(o.gateway).is_some_and(|l| l.refund_notification))
@@ -31,19 +37,25 @@ pub(super) async fn count(demo: &Demo, paid: &[PaidOrder], report: &mut RefundRe
                 .map(move |r| (order.gateway, r.out_refund_no))
         })
         .collect();
-    let written = |(gateway, refund_no): &(Gateway, String)| {
-        demo.merchant.refund_written(*gateway, refund_no)
-    };
     let deadline = tokio::time::Instant::now() + SETTLE;
-    while made.iter().any(|r| written(r) == 0) && tokio::time::Instant::now() < deadline {
+    let written = loop {
+        // The shop's database may be restarting: read again until the deadline.
+        let read = demo.merchant.refunds_written().await;
+        let settled = read
+            .as_ref()
+            .is_ok_and(|written| made.iter().all(|r| written.get(r).is_some_and(|n| *n > 0)));
+        if settled || tokio::time::Instant::now() >= deadline {
+            break read.unwrap_or_default();
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    };
     report.notified = made.len();
     for refund in &made {
-        match written(refund) {
+        match written.get(refund).copied().unwrap_or(0) {
             0 => report.notices_missing += 1,
             1 => {}
             _ => report.notices_twice += 1,
         }
     }
+    written
 }

@@ -10,17 +10,30 @@ use crate::demo::Demo;
 use paywire::ledger::{OrderKey, Refund};
 use paywire_providers::registry::Found;
 use paywire_sqlx::Unaccepted;
+use std::collections::HashSet;
 
-/// Sweeps the unaccepted refunds of `books`' database once; how many it saw accepted.
-/// A refund ledger (memory, Redis) keeps no such list: 0.
-pub(super) async fn sweep(demo: &Demo, books: &RefundBooks, paid: &[PaidOrder]) -> usize {
-    let mut accepted = 0;
+/// What a sweep listed and what it saw accepted.
+#[derive(Default)]
+pub(super) struct Swept {
+    /// The refunds it listed: gateway name and refund number.
+    pub listed: HashSet<(String, String)>,
+    /// How many of them it sent again and saw accepted.
+    pub accepted: usize,
+}
+
+/// Sweeps the unaccepted refunds of `books`' database once. A refund ledger (memory,
+/// Redis) keeps no such list: nothing listed.
+pub(super) async fn sweep(demo: &Demo, books: &RefundBooks, paid: &[PaidOrder]) -> Swept {
+    let mut swept = Swept::default();
     for refund in books.unaccepted().await {
         if resend(demo, books, paid, &refund).await {
-            accepted += 1;
+            swept.accepted += 1;
         }
+        swept
+            .listed
+            .insert((refund.gateway.clone(), refund.out_refund_no.clone()));
     }
-    accepted
+    swept
 }
 
 /// Sends `listed` again under its number, if its gateway keys refunds on it, and records
@@ -46,8 +59,8 @@ async fn resend(demo: &Demo, books: &RefundBooks, paid: &[PaidOrder], listed: &U
         paid: paid.amount,
     };
     let base_url = demo.sandbox.call_url(paid.gateway);
-    // The sweep's books are the shop's database, whose refunds go without notifications.
-    let step = order.step(&base_url, credentials, paid.amount, None);
+    let notify_url = order.notify_url(demo);
+    let step = order.step(&base_url, credentials, paid.amount, notify_url.as_deref());
     matches!(
         send(demo, lifecycle, &step, &refund).await,
         Ok(Found::Accepted)
