@@ -3,7 +3,9 @@
 //! `sqlx`).
 
 use crate::Order;
-use paywire::ledger::{Claim, Ledger, OrderKey, Payment, RefundOutcome, RefundResult};
+use paywire::ledger::{
+    Claim, Ledger, LedgerError, OrderKey, Payment, RefundOutcome, RefundResult, RefundTakeBack,
+};
 use std::future::Future;
 use std::sync::Arc;
 
@@ -29,8 +31,8 @@ pub trait Applier: Send + Sync + 'static {
     #[doc(hidden)]
     fn apply_once(&self, payment: Payment) -> impl Future<Output = Outcome> + Send;
 
-    /// Records a refund's success at most once; takes a closed refund back from books
-    /// that can (SQL); logs the rest.
+    /// Records a refund's success at most once; takes a closed refund back from the
+    /// books; logs the rest.
     #[doc(hidden)]
     fn settle_refund(&self, refund: RefundOutcome) -> impl Future<Output = Outcome> + Send;
 }
@@ -125,10 +127,9 @@ fn refund_key(refund: &RefundOutcome) -> OrderKey {
 }
 
 /// A refund that did not succeed and that nothing here takes back (abnormal: the money
-/// waits for the merchant at the gateway; closed, with a separate ledger, whose done
-/// refunds count for good; a state this version does not know): nothing is written, the
-/// books keep its room taken (never more refunded than paid), and a person settles it
-/// with the gateway.
+/// waits for the merchant at the gateway; a state this version does not know): nothing
+/// is written, the books keep its room taken (never more refunded than paid), and a
+/// person settles it with the gateway.
 fn unsettled(refund: &RefundOutcome) -> Outcome {
     tracing::warn!(order = %refund.order, refund = %refund.refund_no, result = %refund.result,
         "the gateway reports a refund that did not succeed; settle it with the gateway");
@@ -170,6 +171,64 @@ impl<S: Shop> WithLedger<S> {
     }
 }
 
+impl<S: Shop> WithLedger<S> {
+    /// A refund the gateway closed: taken back from the ledger's refunds (where the
+    /// merchant reserved it with `Ledger::claim_refund`), under a claim on the refund's
+    /// own key, so that a success written under that key is never taken back and a
+    /// success and a close of one refund never run at once.
+    async fn close(&self, refund: &RefundOutcome) -> Outcome {
+        let held = match blocking(&self.ledger, || self.ledger.claim(&refund_key(refund))) {
+            Ok(Claim::Fresh(held)) => held,
+            Ok(Claim::Done) => {
+                tracing::error!(order = %refund.order, refund = %refund.refund_no, amount = %refund.amount,
+                    "the gateway reports closed a refund it reported succeeded: the books keep it; settle it with the gateway");
+                return Outcome::Applied;
+            }
+            Ok(Claim::Busy) => return Outcome::Busy,
+            Err(e) => {
+                tracing::warn!(order = %refund.order, refund = %refund.refund_no, error = %e, "the ledger could not answer");
+                return Outcome::Unavailable;
+            }
+        };
+        let taken = blocking(&self.ledger, || {
+            self.ledger
+                .take_back_refund(&refund.order, &refund.refund_no, refund.amount)
+        });
+        let outcome = match taken {
+            Ok(RefundTakeBack::TakenBack) => {
+                tracing::warn!(order = %refund.order, refund = %refund.refund_no, amount = %refund.amount,
+                    "the gateway closed a refund: taken back from the books");
+                Outcome::Applied
+            }
+            // Closed before, never reserved here, or its reservation ran out.
+            Ok(RefundTakeBack::Absent) => Outcome::Applied,
+            // Its sender still holds it: the gateway's next delivery takes it back once
+            // the sender committed.
+            Ok(RefundTakeBack::Reserved) => Outcome::Busy,
+            Ok(RefundTakeBack::Conflict) => {
+                tracing::error!(order = %refund.order, refund = %refund.refund_no, amount = %refund.amount,
+                    "the books hold this refund number with another amount");
+                Outcome::Refused(format!(
+                    "refund {} is recorded with another amount",
+                    refund.refund_no
+                ))
+            }
+            // A store that keeps no refunds: nothing of it to take back.
+            Err(LedgerError::Misconfigured(_)) => unsettled(refund),
+            Err(e) => {
+                tracing::warn!(order = %refund.order, refund = %refund.refund_no, error = %e, "the ledger could not answer");
+                Outcome::Unavailable
+            }
+        };
+        // No success was written under the refund's key: free it whatever came of this.
+        if let Err(e) = blocking(&self.ledger, || held.release()) {
+            tracing::warn!(order = %refund.order, refund = %refund.refund_no, error = %e,
+                "the claim could not be released; it ends with its lease");
+        }
+        outcome
+    }
+}
+
 impl<S: Shop> Applier for WithLedger<S> {
     async fn apply_once(&self, payment: Payment) -> Outcome {
         if let Err(outcome) = checked(&payment, self.shop.order(&payment).await) {
@@ -179,11 +238,14 @@ impl<S: Shop> Applier for WithLedger<S> {
     }
 
     async fn settle_refund(&self, refund: RefundOutcome) -> Outcome {
-        if refund.result != RefundResult::Succeeded {
-            return unsettled(&refund);
+        match refund.result {
+            RefundResult::Succeeded => {
+                self.once(&refund_key(&refund), || self.shop.refunded(&refund))
+                    .await
+            }
+            RefundResult::Closed => self.close(&refund).await,
+            _ => unsettled(&refund),
         }
-        self.once(&refund_key(&refund), || self.shop.refunded(&refund))
-            .await
     }
 }
 

@@ -66,8 +66,8 @@
 //! |---|---|
 //! | authentic, a payment of a known order, applied now or before | the gateway's acknowledgement: `success` (SwiftPass, weidoufu), `ok` (XorPay), HTTP 200 (WeChat Pay v3) |
 //! | authentic, a refund that succeeded (WeChat Pay Global's `REFUND.SUCCESS`, at the payments' route) | the shop's `refunded` write, once, whether or not the refund's acceptance was recorded from the gateway's answer (with the SQL ledger in the same transaction that marks its success: [`paywire_sqlx::complete_refund`], after [`paywire_sqlx::refund_once`] for a refund the books never held, made by hand at the gateway); then the acknowledgement |
-//! | authentic, a refund the gateway closed (no money went back) | with the SQL ledger taken back from the books ([`paywire_sqlx::close_refund`]), its room free for another refund, unless its success was written before (kept; logged as an error); logged (`tracing`, warn); the acknowledgement |
-//! | authentic, a refund that is abnormal (its way back to the payer failed), closed with a separate ledger, or in a state this version does not know | logged (`tracing`, warn); the acknowledgement; nothing written: the books keep its room taken until the merchant settles it with the gateway |
+//! | authentic, a refund the gateway closed (no money went back) | taken back from the books, its room free for another refund: with the SQL ledger [`paywire_sqlx::close_refund`], with a separate ledger `Ledger::take_back_refund` (503 while the refund's sender still holds its reservation: the gateway delivers again once it is committed); never one whose success was written before (kept; logged as an error); logged (`tracing`, warn); the acknowledgement |
+//! | authentic, a refund that is abnormal (its way back to the payer failed), or in a state this version does not know | logged (`tracing`, warn); the acknowledgement; nothing written: the books keep its room taken until the merchant settles it with the gateway |
 //! | authentic, neither (a payment that failed) | the acknowledgement; nothing applied |
 //! | empty, malformed or hostile | 400 |
 //! | not authentic (wrong key, forged, stale) | 401 |

@@ -353,6 +353,58 @@ async fn a_refund_s_success_is_written_once_and_a_failed_write_is_delivered_agai
     assert_eq!(books.refunds("WGRN2-R4"), 0);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_separate_ledger_a_closed_refund_frees_its_room_once_committed() {
+    use paywire::ledger::{Refund as LedgerRefund, RefundClaim};
+    let books = std::sync::Arc::new(Books::default());
+    let ledger = Ledger::in_memory();
+    let url = serve(
+        Notifications::new(books.clone(), ledger.clone())
+            .receive(receiver())
+            .router(),
+    )
+    .await;
+    let refund = |number: &str, fen: u64| LedgerRefund {
+        order: OrderKey::new("wechat-global", "WGRN6"),
+        refund_no: number.to_owned(),
+        amount: Fen::new(fen),
+        paid: Fen::new(100),
+    };
+    // The merchant reserves R1 and sends it; the gateway closes it before the sender
+    // committed: the delivery waits (503) rather than free what the sender holds.
+    let RefundClaim::Fresh(held) = ledger.claim_refund(&refund("WGRN6-R1", 60)).unwrap() else {
+        panic!("R1 fits")
+    };
+    let closed = refund_notification("WGRN6", "WGRN6-R1", 60, "CLOSED");
+    assert_eq!(deliver(&url, &closed).await, 503);
+    held.commit().unwrap();
+    // Another amount under its number: not this refund.
+    let other = refund_notification("WGRN6", "WGRN6-R1", 59, "CLOSED");
+    assert_eq!(deliver(&url, &other).await, 400);
+    // Committed, then closed: taken back, and delivered again, nothing more to take.
+    assert_eq!(deliver(&url, &closed).await, 200);
+    assert_eq!(deliver(&url, &closed).await, 200);
+    let RefundClaim::Fresh(held) = ledger.claim_refund(&refund("WGRN6-R2", 100)).unwrap() else {
+        panic!("the whole room is free again")
+    };
+    held.commit().unwrap();
+    // R2 succeeded and its success was written: a close reported after it is a
+    // contradiction, and the books keep it (nothing more fits).
+    let success = refund_notification("WGRN6", "WGRN6-R2", 100, "SUCCESS");
+    assert_eq!(deliver(&url, &success).await, 200);
+    assert_eq!(books.refunds("WGRN6-R2"), 1);
+    let closed = refund_notification("WGRN6", "WGRN6-R2", 100, "CLOSED");
+    assert_eq!(deliver(&url, &closed).await, 200);
+    assert!(matches!(
+        ledger.claim_refund(&refund("WGRN6-R3", 1)).unwrap(),
+        RefundClaim::AbovePaid { reserved, .. } if reserved == Fen::new(100)
+    ));
+    // A close of a refund the ledger never held (made by hand, or in another store):
+    // acknowledged, nothing to take back.
+    let unknown = refund_notification("WGRN6", "WGRN6-H1", 5, "CLOSED");
+    assert_eq!(deliver(&url, &unknown).await, 200);
+}
+
 /// A shop on SQL whose refund write counts in its own table, in the ledger's
 /// transaction; the first `failing` writes fail after they wrote (rolled back with the
 /// acceptance).

@@ -1,6 +1,6 @@
 //! The behaviour every [`LedgerStore`] must have, as a check a store's own tests call.
 
-use super::{ClaimState, LedgerError, LedgerStore, RefundState};
+use super::{ClaimState, LedgerError, LedgerStore, RefundState, RefundTakeBack};
 use std::time::Duration;
 
 /// Checks `store` against the ledger's contract, under keys starting with `prefix` (use a
@@ -85,7 +85,9 @@ pub fn check(store: &dyn LedgerStore, prefix: &str) {
 /// `prefix`: a reservation is repeatable by its token and busy for another; the order's
 /// cap counts refunds done and reserved; a number known with another amount conflicts;
 /// only the holder releases; a commit is repeatable, never undone by a release, and
-/// recorded even after its lease. Panics, naming the rule, on the first violation.
+/// recorded even after its lease; a refund done is taken back once (a closed refund),
+/// freeing its amount, while a live reservation is not. Panics, naming the rule, on the
+/// first violation.
 /// Sleeps about 60 ms for the lease check.
 ///
 /// ```
@@ -174,5 +176,45 @@ pub fn check_refunds(store: &dyn LedgerStore, prefix: &str) {
         store.reserve_refund(late, "L2", 1, 10, "t2", lease),
         Ok(RefundState::AbovePaid { reserved: 10 }),
         "a late commit counts against the cap"
+    );
+
+    let closed = format!("{prefix}refunds-closed");
+    let closed = closed.as_str();
+    assert_eq!(
+        store.reserve_refund(closed, "C1", 60, 100, "t1", lease),
+        Ok(RefundState::Fresh)
+    );
+    assert_eq!(
+        store.take_back_refund(closed, "C1", 60),
+        Ok(RefundTakeBack::Reserved),
+        "a live reservation is left to its sender"
+    );
+    store
+        .commit_refund(closed, "C1", 60, "t1")
+        .expect("the holder commits");
+    assert_eq!(
+        store.take_back_refund(closed, "C1", 59),
+        Ok(RefundTakeBack::Conflict),
+        "another amount is not this refund"
+    );
+    assert_eq!(
+        store.take_back_refund(closed, "C1", 60),
+        Ok(RefundTakeBack::TakenBack),
+        "a refund done is taken back"
+    );
+    assert_eq!(
+        store.take_back_refund(closed, "C1", 60),
+        Ok(RefundTakeBack::Absent),
+        "taken back once"
+    );
+    assert_eq!(
+        store.take_back_refund(closed, "C9", 1),
+        Ok(RefundTakeBack::Absent),
+        "a refund never held is absent"
+    );
+    assert_eq!(
+        store.reserve_refund(closed, "C2", 100, 100, "t2", lease),
+        Ok(RefundState::Fresh),
+        "a refund taken back frees its amount"
     );
 }

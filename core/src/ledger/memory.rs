@@ -1,6 +1,6 @@
 //! [`MemoryLedger`]: the ledger's keys in this process's memory.
 
-use super::{ClaimState, LedgerError, LedgerStore, RefundState};
+use super::{ClaimState, LedgerError, LedgerStore, RefundState, RefundTakeBack};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -232,6 +232,34 @@ impl LedgerStore for MemoryLedger {
             }
         }
         Ok(())
+    }
+
+    fn take_back_refund(
+        &self,
+        order: &str,
+        refund: &str,
+        amount: u64,
+    ) -> Result<RefundTakeBack, LedgerError> {
+        let now = Instant::now();
+        let mut keys = self.lock();
+        let Some(refunds) = keys.refunds.get_mut(order) else {
+            return Ok(RefundTakeBack::Absent);
+        };
+        let Some(found) = refunds.get(refund) else {
+            return Ok(RefundTakeBack::Absent);
+        };
+        Ok(match found.expires {
+            Some(expires) if expires <= now => {
+                refunds.remove(refund);
+                RefundTakeBack::Absent
+            }
+            _ if found.amount != amount => RefundTakeBack::Conflict,
+            Some(_) => RefundTakeBack::Reserved,
+            None => {
+                refunds.remove(refund);
+                RefundTakeBack::TakenBack
+            }
+        })
     }
 }
 

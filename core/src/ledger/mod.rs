@@ -60,7 +60,9 @@ pub use payment::{Expected, Mismatch, MustMatch, Payment};
 #[cfg(feature = "redis")]
 #[cfg_attr(paywire_docsrs, doc(cfg(feature = "redis")))]
 pub use redis::RedisLedger;
-pub use refund::{HeldRefund, Refund, RefundClaim, RefundOutcome, RefundResult, RefundState};
+pub use refund::{
+    HeldRefund, Refund, RefundClaim, RefundOutcome, RefundResult, RefundState, RefundTakeBack,
+};
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -223,6 +225,23 @@ pub trait LedgerStore: Send + Sync {
     /// Frees the reservation if, and only if, `token` holds it.
     fn release_refund(&self, order: &str, refund: &str, token: &str) -> Result<(), LedgerError> {
         let _ = (order, refund, token);
+        Err(LedgerError::Misconfigured(
+            "this ledger store keeps no refunds".into(),
+        ))
+    }
+
+    /// Deletes refund `refund` of `amount` fen if it is done, so it no longer counts
+    /// against `order`'s cap: [`RefundTakeBack::TakenBack`]. A live reservation is
+    /// [`RefundTakeBack::Reserved`] and stays; another amount is
+    /// [`RefundTakeBack::Conflict`]; no refund, or an expired reservation,
+    /// [`RefundTakeBack::Absent`].
+    fn take_back_refund(
+        &self,
+        order: &str,
+        refund: &str,
+        amount: u64,
+    ) -> Result<RefundTakeBack, LedgerError> {
+        let _ = (order, refund, amount);
         Err(LedgerError::Misconfigured(
             "this ledger store keeps no refunds".into(),
         ))

@@ -1,7 +1,7 @@
 //! [`RedisLedger`]: one ledger for every instance behind a load balancer, so a
 //! notification retried to another instance is still applied once.
 
-use super::{ClaimState, LedgerError, LedgerStore, RefundState};
+use super::{ClaimState, LedgerError, LedgerStore, RefundState, RefundTakeBack};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -103,6 +103,26 @@ end
 return 'ok'
 ";
 
+/// Deletes refund `ARGV[1]` if it is done with `ARGV[2]` fen (`taken`); a live
+/// reservation answers `reserved`, another amount `conflict`, no refund or an expired
+/// reservation (dropped) `absent`.
+const TAKE_BACK_REFUND: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v then return 'absent' end
+local state, token, fen, expiry = string.match(v, '^(%a+)|([^|]+)|(%d+)|?(%d*)$')
+local live = state == 'done' or (expiry ~= nil and expiry ~= '' and tonumber(expiry) > now)
+if not live then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  return 'absent'
+end
+if tonumber(fen) ~= tonumber(ARGV[2]) then return 'conflict' end
+if state ~= 'done' then return 'reserved' end
+redis.call('HDEL', KEYS[1], ARGV[1])
+return 'taken'
+";
+
 /// A [`LedgerStore`] over Redis. Every operation is one Lua script, atomic on the server;
 /// claims carry a random token, so only their holder commits or releases them, and a
 /// claim expires by Redis's own `PX` when its holder dies. Run Redis with append-only
@@ -122,6 +142,7 @@ pub struct RedisLedger {
     reserve_refund: redis::Script,
     commit_refund: redis::Script,
     release_refund: redis::Script,
+    take_back_refund: redis::Script,
 }
 
 impl std::fmt::Debug for RedisLedger {
@@ -150,6 +171,7 @@ impl RedisLedger {
             reserve_refund: redis::Script::new(RESERVE_REFUND),
             commit_refund: redis::Script::new(COMMIT_REFUND),
             release_refund: redis::Script::new(RELEASE_REFUND),
+            take_back_refund: redis::Script::new(TAKE_BACK_REFUND),
         })
     }
 
@@ -310,6 +332,28 @@ impl LedgerStore for RedisLedger {
     fn release_refund(&self, order: &str, refund: &str, token: &str) -> Result<(), LedgerError> {
         self.run(&self.release_refund, &refunds_key(order), &[refund, token])
             .map(drop)
+    }
+
+    fn take_back_refund(
+        &self,
+        order: &str,
+        refund: &str,
+        amount: u64,
+    ) -> Result<RefundTakeBack, LedgerError> {
+        let answer = self.run(
+            &self.take_back_refund,
+            &refunds_key(order),
+            &[refund, &amount.to_string()],
+        )?;
+        match answer.as_str() {
+            "taken" => Ok(RefundTakeBack::TakenBack),
+            "absent" => Ok(RefundTakeBack::Absent),
+            "reserved" => Ok(RefundTakeBack::Reserved),
+            "conflict" => Ok(RefundTakeBack::Conflict),
+            other => Err(LedgerError::Unavailable(format!(
+                "redis refund take-back answered {other:?}"
+            ))),
+        }
     }
 }
 

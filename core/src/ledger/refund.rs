@@ -11,7 +11,8 @@
 //! the gateway treats a repeated refund number as the same refund. Where it does not (a
 //! refund request that carries no refund number), a refund sent again is a second refund:
 //! ask the gateway what it holds before sending it again. Done refunds are kept as
-//! long as the store keeps anything, since they count against the cap for good.
+//! long as the store keeps anything, since they count against the cap for good, unless
+//! the gateway reports one closed (no money went back): [`Ledger::take_back_refund`].
 //!
 //! The window a store apart from the merchant's database leaves: a refund sent whose
 //! reservation expired before its commit no longer counts, so another refund number could
@@ -38,6 +39,21 @@ pub enum RefundState {
         reserved: u64,
     },
     /// This refund number is known with another amount.
+    Conflict,
+}
+
+/// What a store found when asked to take back a refund the gateway closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundTakeBack {
+    /// It was done; now taken back: its amount no longer counts against the order's cap.
+    TakenBack,
+    /// The store does not hold it: never reserved here (made by hand at the gateway, or
+    /// recorded in another store), taken back before, or its reservation ran out.
+    Absent,
+    /// Reserved and still live: its sender has neither committed nor released it yet.
+    /// Nothing taken back; ask again later.
+    Reserved,
+    /// The refund number is known with another amount: not this refund.
     Conflict,
 }
 
@@ -188,6 +204,27 @@ impl Ledger {
             },
             RefundState::Conflict => RefundClaim::Conflict,
         })
+    }
+}
+
+impl Ledger {
+    /// Takes back refund `refund_no` of `amount` of `order`, done before, on the
+    /// gateway's word that it closed it (WeChat Pay's `CLOSED`: a final state in which no
+    /// money went back), so its room can be refunded under a new number. A live
+    /// reservation is left to its sender ([`RefundTakeBack::Reserved`]): it commits or
+    /// releases it, and the close is taken back on the gateway's next delivery.
+    ///
+    /// Call it only on the gateway's verified word; a refund merely unanswered, or
+    /// abnormal (the money's way back failed and waits for the merchant), is not closed.
+    /// A store that keeps no refunds answers [`LedgerError::Misconfigured`].
+    pub fn take_back_refund(
+        &self,
+        order: &OrderKey,
+        refund_no: &str,
+        amount: Fen,
+    ) -> Result<RefundTakeBack, LedgerError> {
+        self.store
+            .take_back_refund(order.as_str(), refund_no, amount.get())
     }
 }
 
