@@ -4,7 +4,8 @@
 
 use crate::Order;
 use paywire::ledger::{
-    Claim, Ledger, LedgerError, OrderKey, Payment, RefundOutcome, RefundResult, RefundTakeBack,
+    Claim, Ledger, LedgerError, OrderKey, Payment, RefundOutcome, RefundResult, RefundState,
+    RefundTakeBack,
 };
 use std::future::Future;
 use std::sync::Arc;
@@ -172,6 +173,46 @@ impl<S: Shop> WithLedger<S> {
 }
 
 impl<S: Shop> WithLedger<S> {
+    /// A refund that succeeded: counted against its order's cap in the ledger's refunds
+    /// (a refund made without them, by hand at the gateway, counts too), then written
+    /// once under a claim on the refund's own key.
+    async fn succeeded(&self, refund: &RefundOutcome) -> Outcome {
+        let counted = blocking(&self.ledger, || {
+            self.ledger
+                .count_refund(&refund.order, &refund.refund_no, refund.amount)
+        });
+        match counted {
+            Ok(RefundState::Fresh) => {
+                tracing::warn!(order = %refund.order, refund = %refund.refund_no, amount = %refund.amount,
+                    "counted a refund the ledger did not hold: it was made without it");
+            }
+            // Counted before, or its sender's commit counts it.
+            Ok(RefundState::Done | RefundState::Busy) => {}
+            Ok(RefundState::Conflict) => {
+                tracing::error!(order = %refund.order, refund = %refund.refund_no, amount = %refund.amount,
+                    "the books hold this refund number with another amount");
+                return Outcome::Refused(format!(
+                    "refund {} is recorded with another amount",
+                    refund.refund_no
+                ));
+            }
+            // Never answered by the stores' `count_refund`; a store of the merchant's own
+            // that does left the refund uncounted, and the write still happens.
+            Ok(RefundState::AbovePaid { .. }) => {
+                tracing::warn!(order = %refund.order, refund = %refund.refund_no, amount = %refund.amount,
+                    "the ledger's store did not count a refund the gateway made");
+            }
+            // A store that keeps no refunds: nothing to count; the write still happens.
+            Err(LedgerError::Misconfigured(_)) => {}
+            Err(e) => {
+                tracing::warn!(order = %refund.order, refund = %refund.refund_no, error = %e, "the ledger could not answer");
+                return Outcome::Unavailable;
+            }
+        }
+        self.once(&refund_key(refund), || self.shop.refunded(refund))
+            .await
+    }
+
     /// A refund the gateway closed: taken back from the ledger's refunds (where the
     /// merchant reserved it with `Ledger::claim_refund`), under a claim on the refund's
     /// own key, so that a success written under that key is never taken back and a
@@ -239,10 +280,7 @@ impl<S: Shop> Applier for WithLedger<S> {
 
     async fn settle_refund(&self, refund: RefundOutcome) -> Outcome {
         match refund.result {
-            RefundResult::Succeeded => {
-                self.once(&refund_key(&refund), || self.shop.refunded(&refund))
-                    .await
-            }
+            RefundResult::Succeeded => self.succeeded(&refund).await,
             RefundResult::Closed => self.close(&refund).await,
             _ => unsettled(&refund),
         }

@@ -8,7 +8,9 @@
 //! was recorded from the gateway's answer before), recorded when the books never held it
 //! (made by hand at the gateway), refused when the books hold it with another amount or
 //! it does not fit in what was paid, taken back from the books when the gateway closed
-//! it, and kept when it is abnormal. Three instances on one PostgreSQL, each sent every
+//! it, and kept when it is abnormal. With a separate ledger, a closed refund is taken
+//! back from its refunds once committed, and a success the ledger never held is counted
+//! against the order's cap. Three instances on one PostgreSQL, each sent every
 //! success twice at once, write each refund once, a refund made by hand included.
 
 use paywire::client::Client;
@@ -403,6 +405,57 @@ async fn with_a_separate_ledger_a_closed_refund_frees_its_room_once_committed() 
     // acknowledged, nothing to take back.
     let unknown = refund_notification("WGRN6", "WGRN6-H1", 5, "CLOSED");
     assert_eq!(deliver(&url, &unknown).await, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_separate_ledger_a_success_the_ledger_never_held_counts_against_the_cap() {
+    use paywire::ledger::{Refund as LedgerRefund, RefundClaim};
+    let books = std::sync::Arc::new(Books::default());
+    let ledger = Ledger::in_memory();
+    let url = serve(
+        Notifications::new(books.clone(), ledger.clone())
+            .receive(receiver())
+            .router(),
+    )
+    .await;
+    let refund = |number: &str, fen: u64| LedgerRefund {
+        order: OrderKey::new("wechat-global", "WGRN7"),
+        refund_no: number.to_owned(),
+        amount: Fen::new(fen),
+        paid: Fen::new(100),
+    };
+    // Made by hand at the gateway: written, and counted (30 of 100), delivered again
+    // counted once.
+    let by_hand = refund_notification("WGRN7", "WGRN7-H1", 30, "SUCCESS");
+    assert_eq!(deliver(&url, &by_hand).await, 200);
+    assert_eq!(deliver(&url, &by_hand).await, 200);
+    assert_eq!(books.refunds("WGRN7-H1"), 1);
+    assert!(matches!(
+        ledger.claim_refund(&refund("WGRN7-R1", 71)).unwrap(),
+        RefundClaim::AbovePaid { reserved, .. } if reserved == Fen::new(30)
+    ));
+    // Its success notified before its sender committed: written; the sender's reservation
+    // stands and its commit counts it once.
+    let RefundClaim::Fresh(held) = ledger.claim_refund(&refund("WGRN7-R2", 20)).unwrap() else {
+        panic!("R2 fits")
+    };
+    let early = refund_notification("WGRN7", "WGRN7-R2", 20, "SUCCESS");
+    assert_eq!(deliver(&url, &early).await, 200);
+    assert_eq!(books.refunds("WGRN7-R2"), 1);
+    held.commit().unwrap();
+    // The ledger holds R3 for 10: a success of it for 25 is not this refund.
+    let RefundClaim::Fresh(held) = ledger.claim_refund(&refund("WGRN7-R3", 10)).unwrap() else {
+        panic!("R3 fits")
+    };
+    held.commit().unwrap();
+    let other = refund_notification("WGRN7", "WGRN7-R3", 25, "SUCCESS");
+    assert_eq!(deliver(&url, &other).await, 400);
+    assert_eq!(books.refunds("WGRN7-R3"), 0);
+    // 30 + 20 + 10 of 100 counted: 41 more does not fit, 40 does.
+    assert!(matches!(
+        ledger.claim_refund(&refund("WGRN7-R4", 41)).unwrap(),
+        RefundClaim::AbovePaid { reserved, .. } if reserved == Fen::new(60)
+    ));
 }
 
 /// A shop on SQL whose refund write counts in its own table, in the ledger's

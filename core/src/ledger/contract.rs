@@ -85,8 +85,10 @@ pub fn check(store: &dyn LedgerStore, prefix: &str) {
 /// `prefix`: a reservation is repeatable by its token and busy for another; the order's
 /// cap counts refunds done and reserved; a number known with another amount conflicts;
 /// only the holder releases; a commit is repeatable, never undone by a release, and
-/// recorded even after its lease; a refund done is taken back once (a closed refund),
-/// freeing its amount, while a live reservation is not. Panics, naming the rule, on the
+/// recorded even after its lease; a refund the gateway reports made is counted once,
+/// beyond the cap if need be, and leaves a live reservation to its sender; a refund done
+/// is taken back once (a closed refund), freeing its amount, while a live reservation is
+/// not. Panics, naming the rule, on the
 /// first violation.
 /// Sleeps about 60 ms for the lease check.
 ///
@@ -216,5 +218,45 @@ pub fn check_refunds(store: &dyn LedgerStore, prefix: &str) {
         store.reserve_refund(closed, "C2", 100, 100, "t2", lease),
         Ok(RefundState::Fresh),
         "a refund taken back frees its amount"
+    );
+
+    let counted = format!("{prefix}refunds-counted");
+    let counted = counted.as_str();
+    assert_eq!(
+        store.reserve_refund(counted, "K1", 60, 100, "t1", lease),
+        Ok(RefundState::Fresh)
+    );
+    assert_eq!(
+        store.count_refund(counted, "K1", 60),
+        Ok(RefundState::Busy),
+        "a live reservation is its sender's to commit"
+    );
+    assert_eq!(
+        store.count_refund(counted, "K1", 61),
+        Ok(RefundState::Conflict),
+        "another amount is not this refund"
+    );
+    assert_eq!(
+        store.count_refund(counted, "K2", 50),
+        Ok(RefundState::Fresh),
+        "a refund made without the ledger is counted, beyond the cap if need be"
+    );
+    assert_eq!(
+        store.count_refund(counted, "K2", 50),
+        Ok(RefundState::Done),
+        "counted once"
+    );
+    store
+        .commit_refund(counted, "K1", 60, "t1")
+        .expect("the holder commits");
+    assert_eq!(
+        store.count_refund(counted, "K1", 60),
+        Ok(RefundState::Done),
+        "a committed refund is counted already"
+    );
+    assert_eq!(
+        store.reserve_refund(counted, "K3", 1, 110, "t3", lease),
+        Ok(RefundState::AbovePaid { reserved: 110 }),
+        "counted refunds count against the cap"
     );
 }

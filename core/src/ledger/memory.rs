@@ -234,6 +234,35 @@ impl LedgerStore for MemoryLedger {
         Ok(())
     }
 
+    fn count_refund(
+        &self,
+        order: &str,
+        refund: &str,
+        amount: u64,
+    ) -> Result<RefundState, LedgerError> {
+        let now = Instant::now();
+        let mut keys = self.lock();
+        let refunds = keys.refunds.entry(order.to_owned()).or_default();
+        let state = match refunds.get(refund) {
+            Some(r) if r.expires.is_some_and(|e| e <= now) => RefundState::Fresh,
+            Some(r) if r.amount != amount => RefundState::Conflict,
+            Some(r) if r.expires.is_none() => RefundState::Done,
+            Some(_) => RefundState::Busy,
+            None => RefundState::Fresh,
+        };
+        if state == RefundState::Fresh {
+            refunds.insert(
+                refund.to_owned(),
+                RefundEntry {
+                    token: String::new(),
+                    amount,
+                    expires: None,
+                },
+            );
+        }
+        Ok(state)
+    }
+
     fn take_back_refund(
         &self,
         order: &str,

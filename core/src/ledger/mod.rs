@@ -230,6 +230,23 @@ pub trait LedgerStore: Send + Sync {
         ))
     }
 
+    /// Records refund `refund` of `amount` fen done against `order`, whatever the cap says
+    /// (the gateway reports it made), unless the store holds it: [`RefundState::Fresh`]
+    /// when recorded now (no refund under this number, or an expired reservation),
+    /// [`RefundState::Done`] when done before, [`RefundState::Busy`] for a live
+    /// reservation (its sender commits it), [`RefundState::Conflict`] for another amount.
+    fn count_refund(
+        &self,
+        order: &str,
+        refund: &str,
+        amount: u64,
+    ) -> Result<RefundState, LedgerError> {
+        let _ = (order, refund, amount);
+        Err(LedgerError::Misconfigured(
+            "this ledger store keeps no refunds".into(),
+        ))
+    }
+
     /// Deletes refund `refund` of `amount` fen if it is done, so it no longer counts
     /// against `order`'s cap: [`RefundTakeBack::TakenBack`]. A live reservation is
     /// [`RefundTakeBack::Reserved`] and stays; another amount is

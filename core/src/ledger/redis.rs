@@ -103,6 +103,26 @@ end
 return 'ok'
 ";
 
+/// Records refund `ARGV[1]` done with `ARGV[2]` fen unless it is held: `fresh` when
+/// recorded now (absent, or an expired reservation), `done`, `busy` for a live
+/// reservation, `conflict` for another amount.
+const COUNT_REFUND: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if v then
+  local state, token, fen, expiry = string.match(v, '^(%a+)|([^|]+)|(%d+)|?(%d*)$')
+  local live = state == 'done' or (expiry ~= nil and expiry ~= '' and tonumber(expiry) > now)
+  if live then
+    if tonumber(fen) ~= tonumber(ARGV[2]) then return 'conflict' end
+    if state == 'done' then return 'done' end
+    return 'busy'
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], 'done|notified|' .. ARGV[2])
+return 'fresh'
+";
+
 /// Deletes refund `ARGV[1]` if it is done with `ARGV[2]` fen (`taken`); a live
 /// reservation answers `reserved`, another amount `conflict`, no refund or an expired
 /// reservation (dropped) `absent`.
@@ -142,6 +162,7 @@ pub struct RedisLedger {
     reserve_refund: redis::Script,
     commit_refund: redis::Script,
     release_refund: redis::Script,
+    count_refund: redis::Script,
     take_back_refund: redis::Script,
 }
 
@@ -171,6 +192,7 @@ impl RedisLedger {
             reserve_refund: redis::Script::new(RESERVE_REFUND),
             commit_refund: redis::Script::new(COMMIT_REFUND),
             release_refund: redis::Script::new(RELEASE_REFUND),
+            count_refund: redis::Script::new(COUNT_REFUND),
             take_back_refund: redis::Script::new(TAKE_BACK_REFUND),
         })
     }
@@ -332,6 +354,28 @@ impl LedgerStore for RedisLedger {
     fn release_refund(&self, order: &str, refund: &str, token: &str) -> Result<(), LedgerError> {
         self.run(&self.release_refund, &refunds_key(order), &[refund, token])
             .map(drop)
+    }
+
+    fn count_refund(
+        &self,
+        order: &str,
+        refund: &str,
+        amount: u64,
+    ) -> Result<RefundState, LedgerError> {
+        let answer = self.run(
+            &self.count_refund,
+            &refunds_key(order),
+            &[refund, &amount.to_string()],
+        )?;
+        match answer.as_str() {
+            "fresh" => Ok(RefundState::Fresh),
+            "done" => Ok(RefundState::Done),
+            "busy" => Ok(RefundState::Busy),
+            "conflict" => Ok(RefundState::Conflict),
+            other => Err(LedgerError::Unavailable(format!(
+                "redis refund count answered {other:?}"
+            ))),
+        }
     }
 
     fn take_back_refund(

@@ -208,6 +208,30 @@ impl Ledger {
 }
 
 impl Ledger {
+    /// Counts refund `refund_no` of `amount` of `order` against the order's cap on the
+    /// gateway's word that it succeeded (its verified refund notification), so that a
+    /// refund made without this ledger (by hand in the gateway's console, by another
+    /// program) still counts: [`RefundState::Fresh`] when recorded now, whatever the cap
+    /// says (the money went back); [`RefundState::Done`] when the ledger had it;
+    /// [`RefundState::Busy`] while its sender holds the reservation (its commit counts
+    /// it); [`RefundState::Conflict`] when the number is known with another amount, which
+    /// is not this refund. Never [`RefundState::AbovePaid`]. A store that keeps no refunds
+    /// answers [`LedgerError::Misconfigured`].
+    pub fn count_refund(
+        &self,
+        order: &OrderKey,
+        refund_no: &str,
+        amount: Fen,
+    ) -> Result<RefundState, LedgerError> {
+        if amount.get() == 0 || amount.get() > MAX_FEN {
+            return Err(LedgerError::Misconfigured(format!(
+                "a refund is 1 to {MAX_FEN} fen (got {amount})"
+            )));
+        }
+        self.store
+            .count_refund(order.as_str(), refund_no, amount.get())
+    }
+
     /// Takes back refund `refund_no` of `amount` of `order`, done before, on the
     /// gateway's word that it closed it (WeChat Pay's `CLOSED`: a final state in which no
     /// money went back), so its room can be refunded under a new number. A live
