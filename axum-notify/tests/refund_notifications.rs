@@ -15,7 +15,7 @@
 
 use paywire::client::Client;
 use paywire::keys::MerchantKey;
-use paywire::ledger::{Expected, Ledger, MustMatch, OrderKey, Payment, RefundOutcome};
+use paywire::ledger::{Expected, Ledger, MustMatch, OrderKey, Payment, RefundClaim, RefundOutcome};
 use paywire::{Fen, Secret};
 use paywire_axum::{Notifications, Order, Shop, SqlShop};
 use paywire_providers::wechat::v3::{self as wechat_v3, MerchantSigner, PlatformKeys};
@@ -355,23 +355,32 @@ async fn a_refund_s_success_is_written_once_and_a_failed_write_is_delivered_agai
     assert_eq!(books.refunds("WGRN2-R4"), 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_a_separate_ledger_a_closed_refund_frees_its_room_once_committed() {
-    use paywire::ledger::{Refund as LedgerRefund, RefundClaim};
+/// paywire-axum with [`Books`] and a ledger in memory, served on loopback: the books, the
+/// ledger (where the merchant reserves its refunds too), the route's URL.
+async fn separate_ledger_route() -> (std::sync::Arc<Books>, Ledger, String) {
     let books = std::sync::Arc::new(Books::default());
     let ledger = Ledger::in_memory();
-    let url = serve(
-        Notifications::new(books.clone(), ledger.clone())
-            .receive(receiver())
-            .router(),
-    )
-    .await;
-    let refund = |number: &str, fen: u64| LedgerRefund {
-        order: OrderKey::new("wechat-global", "WGRN6"),
+    let router = Notifications::new(books.clone(), ledger.clone())
+        .receive(receiver())
+        .router();
+    (books, ledger, serve(router).await)
+}
+
+/// Refund `number` of `fen` of WeChat Pay Global order `order`, paid 100, as the merchant
+/// reserves it in the ledger.
+fn ledger_refund(order: &str, number: &str, fen: u64) -> paywire::ledger::Refund {
+    paywire::ledger::Refund {
+        order: OrderKey::new("wechat-global", order),
         refund_no: number.to_owned(),
         amount: Fen::new(fen),
         paid: Fen::new(100),
-    };
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_separate_ledger_a_closed_refund_frees_its_room_once_committed() {
+    let (books, ledger, url) = separate_ledger_route().await;
+    let refund = |number: &str, fen: u64| ledger_refund("WGRN6", number, fen);
     // The merchant reserves R1 and sends it; the gateway closes it before the sender
     // committed: the delivery waits (503) rather than free what the sender holds.
     let RefundClaim::Fresh(held) = ledger.claim_refund(&refund("WGRN6-R1", 60)).unwrap() else {
@@ -409,21 +418,8 @@ async fn with_a_separate_ledger_a_closed_refund_frees_its_room_once_committed() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_a_separate_ledger_a_success_the_ledger_never_held_counts_against_the_cap() {
-    use paywire::ledger::{Refund as LedgerRefund, RefundClaim};
-    let books = std::sync::Arc::new(Books::default());
-    let ledger = Ledger::in_memory();
-    let url = serve(
-        Notifications::new(books.clone(), ledger.clone())
-            .receive(receiver())
-            .router(),
-    )
-    .await;
-    let refund = |number: &str, fen: u64| LedgerRefund {
-        order: OrderKey::new("wechat-global", "WGRN7"),
-        refund_no: number.to_owned(),
-        amount: Fen::new(fen),
-        paid: Fen::new(100),
-    };
+    let (books, ledger, url) = separate_ledger_route().await;
+    let refund = |number: &str, fen: u64| ledger_refund("WGRN7", number, fen);
     // Made by hand at the gateway: written, and counted (30 of 100), delivered again
     // counted once.
     let by_hand = refund_notification("WGRN7", "WGRN7-H1", 30, "SUCCESS");

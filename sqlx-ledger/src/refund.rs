@@ -224,14 +224,7 @@ pub async fn accept_refund<DB: Backend>(
     tx: &mut Transaction<'_, DB>,
     refund: &Refund<'_>,
 ) -> Result<Accepted, Error> {
-    match locked_refund(tx, refund).await? {
-        Recorded::Not => return Ok(Accepted::NotRecorded),
-        Recorded::Otherwise => return Ok(Accepted::Conflict),
-        Recorded::Accepted { .. } | Recorded::Succeeded => return Ok(Accepted::Before),
-        Recorded::Unaccepted { .. } => {}
-    }
-    DB::mark_refund_accepted(&mut *tx, refund.gateway, refund.out_refund_no).await?;
-    Ok(Accepted::Marked)
+    mark(tx, refund, Mark::Accepted).await
 }
 
 /// Records the gateway's word that `refund` succeeded (its verified refund notification
@@ -245,13 +238,38 @@ pub async fn complete_refund<DB: Backend>(
     tx: &mut Transaction<'_, DB>,
     refund: &Refund<'_>,
 ) -> Result<Accepted, Error> {
-    match locked_refund(tx, refund).await? {
-        Recorded::Not => return Ok(Accepted::NotRecorded),
-        Recorded::Otherwise => return Ok(Accepted::Conflict),
-        Recorded::Succeeded => return Ok(Accepted::Before),
-        Recorded::Accepted { .. } | Recorded::Unaccepted { .. } => {}
+    mark(tx, refund, Mark::Succeeded).await
+}
+
+/// What [`mark`] records of a refund.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    /// The gateway took it.
+    Accepted,
+    /// The gateway reports the money back with the payer (accepted too).
+    Succeeded,
+}
+
+/// Marks `refund` as `mark` says under its order's lock, unless it is marked so (or
+/// further) before.
+async fn mark<DB: Backend>(
+    tx: &mut Transaction<'_, DB>,
+    refund: &Refund<'_>,
+    mark: Mark,
+) -> Result<Accepted, Error> {
+    match (locked_refund(tx, refund).await?, mark) {
+        (Recorded::Not, _) => return Ok(Accepted::NotRecorded),
+        (Recorded::Otherwise, _) => return Ok(Accepted::Conflict),
+        (Recorded::Succeeded, _) | (Recorded::Accepted { .. }, Mark::Accepted) => {
+            return Ok(Accepted::Before)
+        }
+        (Recorded::Accepted { .. } | Recorded::Unaccepted { .. }, _) => {}
     }
-    DB::mark_refund_succeeded(&mut *tx, refund.gateway, refund.out_refund_no).await?;
+    let (gateway, number) = (refund.gateway, refund.out_refund_no);
+    match mark {
+        Mark::Accepted => DB::mark_refund_accepted(&mut *tx, gateway, number).await?,
+        Mark::Succeeded => DB::mark_refund_succeeded(&mut *tx, gateway, number).await?,
+    }
     Ok(Accepted::Marked)
 }
 

@@ -311,18 +311,7 @@ impl LedgerStore for RedisLedger {
                 &millis(lease),
             ],
         )?;
-        match answer.as_str() {
-            "fresh" => Ok(RefundState::Fresh),
-            "done" => Ok(RefundState::Done),
-            "busy" => Ok(RefundState::Busy),
-            "conflict" => Ok(RefundState::Conflict),
-            other => match other.strip_prefix("above|").map(str::parse::<u64>) {
-                Some(Ok(reserved)) => Ok(RefundState::AbovePaid { reserved }),
-                _ => Err(LedgerError::Unavailable(format!(
-                    "redis refund reservation answered {other:?}"
-                ))),
-            },
-        }
+        refund_state(&answer, "reservation")
     }
 
     fn commit_refund(
@@ -367,15 +356,7 @@ impl LedgerStore for RedisLedger {
             &refunds_key(order),
             &[refund, &amount.to_string()],
         )?;
-        match answer.as_str() {
-            "fresh" => Ok(RefundState::Fresh),
-            "done" => Ok(RefundState::Done),
-            "busy" => Ok(RefundState::Busy),
-            "conflict" => Ok(RefundState::Conflict),
-            other => Err(LedgerError::Unavailable(format!(
-                "redis refund count answered {other:?}"
-            ))),
-        }
+        refund_state(&answer, "count")
     }
 
     fn take_back_refund(
@@ -398,6 +379,23 @@ impl LedgerStore for RedisLedger {
                 "redis refund take-back answered {other:?}"
             ))),
         }
+    }
+}
+
+/// A refund script's answer (`fresh`, `done`, `busy`, `conflict`, `above|RESERVED`) read;
+/// anything else is [`LedgerError::Unavailable`], naming the `call`.
+fn refund_state(answer: &str, call: &str) -> Result<RefundState, LedgerError> {
+    match answer {
+        "fresh" => Ok(RefundState::Fresh),
+        "done" => Ok(RefundState::Done),
+        "busy" => Ok(RefundState::Busy),
+        "conflict" => Ok(RefundState::Conflict),
+        other => match other.strip_prefix("above|").map(str::parse::<u64>) {
+            Some(Ok(reserved)) => Ok(RefundState::AbovePaid { reserved }),
+            _ => Err(LedgerError::Unavailable(format!(
+                "redis refund {call} answered {other:?}"
+            ))),
+        },
     }
 }
 
