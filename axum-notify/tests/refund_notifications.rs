@@ -347,6 +347,10 @@ async fn a_refund_s_success_is_written_once_and_a_failed_write_is_delivered_agai
         200
     );
     assert_eq!(books.orders.lock().unwrap()["WGRN2"].1, 1);
+    // A refund of nothing is no refund: malformed, refused, not written.
+    let nothing = refund_notification("WGRN2", "WGRN2-R6", 0, "SUCCESS");
+    assert_eq!(deliver(&url, &nothing).await, 400);
+    assert_eq!(books.refunds("WGRN2-R6"), 0);
     // Tampered in transit: refused, not written.
     let (headers, mut body) = refund_notification("WGRN2", "WGRN2-R4", 10, "SUCCESS");
     let at = body.len() / 2;
@@ -661,6 +665,10 @@ async fn in_the_shop_s_transaction_a_success_is_accepted_once_and_a_closed_refun
     // Of an order the books hold no payment of: refused.
     let unpaid = refund_notification("WGRN3-X", "WGRN3-X1", 1, "SUCCESS");
     assert_eq!(deliver(&url, &unpaid).await, 400);
+    // A refund of nothing: refused as malformed, never retried against the books.
+    let nothing = refund_notification("WGRN3", "WGRN3-H3", 0, "SUCCESS");
+    assert_eq!(deliver(&url, &nothing).await, 400);
+    assert_eq!(written(&pool, "WGRN3-H3").await, 0);
     assert!(matches!(
         record(&pool, "WGRN3", "WGRN3-R4", 30).await,
         Refunded::Fresh { refunded, .. } if refunded == Fen::new(100)

@@ -159,7 +159,8 @@ merchant_request! {
 #[derive(Debug, Clone, PartialEq, Eq, PayResponse)]
 #[pay(format = "json", sign = "none")]
 pub struct RefundAmountAnswer {
-    /// 退款金额
+    /// 退款金额: a refund of nothing is no refund
+    #[pay(range = 1..)]
     pub refund: Fen,
     /// 原订单金额
     pub total: Option<Fen>,
