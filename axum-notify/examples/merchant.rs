@@ -1,9 +1,10 @@
 //! A merchant's notification server for all four notifying gateways. Run `paywire
 //! sandbox`, then `cargo run -p paywire-axum --example merchant`, and give orders
-//! `http://127.0.0.1:3000/notify/GATEWAY` as their notify_url.
+//! `http://127.0.0.1:3000/notify/GATEWAY` as their notify_url (and WeChat Pay Global's
+//! refunds the same URL: their successes are written once too).
 
-use paywire::ledger::{Ledger, Payment};
-use paywire::Secret;
+use paywire::ledger::{Ledger, Payment, RefundOutcome};
+use paywire::{Fen, Secret};
 use paywire_axum::{Notifications, Order, Shop};
 use paywire_providers::swiftpass::VerifyKey;
 use paywire_providers::wechat::v3::PlatformKeys;
@@ -11,16 +12,22 @@ use paywire_providers::{swiftpass, wechat_global, weidoufu, xorpay};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// Orders by number: what the shop recorded when it placed each one (the amount, the
-/// currency where the gateway has one, XorPay's `aoid` from its answer) and whether it
-/// is paid. A real shop reads and writes its database.
+/// The shop's books. A real shop reads and writes its database (or, with
+/// `Notifications::in_transaction`, writes in the ledger's SQL transaction).
 #[derive(Default)]
-pub struct Orders(pub Mutex<HashMap<String, (Order, bool)>>);
+pub struct Orders {
+    /// Orders by number: what the shop recorded when it placed each one (the amount, the
+    /// currency where the gateway has one, XorPay's `aoid` from its answer) and whether
+    /// it is paid.
+    pub placed: Mutex<HashMap<String, (Order, bool)>>,
+    /// Refunds the gateway reported done, by the merchant's refund number: their amount.
+    pub refunded: Mutex<HashMap<String, Fen>>,
+}
 
 impl Orders {
     /// Records an order when it is placed.
     pub fn place(&self, number: &str, order: Order) {
-        if let Ok(mut orders) = self.0.lock() {
+        if let Ok(mut orders) = self.placed.lock() {
             orders.insert(number.to_owned(), (order, false));
         }
     }
@@ -28,14 +35,22 @@ impl Orders {
 
 impl Shop for Orders {
     async fn order(&self, payment: &Payment) -> Option<Order> {
-        let orders = self.0.lock().ok()?;
+        let orders = self.placed.lock().ok()?;
         orders.get(&payment.order).map(|(order, _)| order.clone())
     }
 
     async fn apply(&self, payment: &Payment) -> Result<(), String> {
-        let mut orders = self.0.lock().map_err(|e| e.to_string())?;
+        let mut orders = self.placed.lock().map_err(|e| e.to_string())?;
         let order = orders.get_mut(&payment.order).ok_or("no such order")?;
         order.1 = true;
+        Ok(())
+    }
+
+    /// A refund's success (WeChat Pay Global's `REFUND.SUCCESS`), once per refund; the
+    /// ledger has counted it against the order's cap already.
+    async fn refunded(&self, refund: &RefundOutcome) -> Result<(), String> {
+        let mut refunded = self.refunded.lock().map_err(|e| e.to_string())?;
+        refunded.insert(refund.refund_no.clone(), refund.amount);
         Ok(())
     }
 }

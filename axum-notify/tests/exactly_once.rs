@@ -256,20 +256,20 @@ async fn a_resplit_xorpay_notification_is_never_applied_by_the_example_merchant(
     let forged = xorpay_notification(aoid_11, ("ORDER-11", "0.01"), ("ORDER-1", "10.01"));
     assert_eq!(gateway.deliver(&url, &forged).await, Some(400));
     assert!(
-        !orders.0.lock().unwrap()["ORDER-1"].1,
+        !orders.placed.lock().unwrap()["ORDER-1"].1,
         "the forgery applied nothing"
     );
     // A shop that kept no aoid is refused too: the aoid is what ties XorPay's payment.
     orders.place("ORDER-1", Order::new(Fen::new(1001)));
     assert_eq!(gateway.deliver(&url, &forged).await, Some(400));
     assert!(
-        !orders.0.lock().unwrap()["ORDER-1"].1,
+        !orders.placed.lock().unwrap()["ORDER-1"].1,
         "the forgery applied nothing"
     );
     // The genuine notification is applied.
     let genuine = xorpay_notification(aoid_11, ("ORDER-11", "0.01"), ("ORDER-11", "0.01"));
     assert_eq!(gateway.deliver(&url, &genuine).await, Some(200));
-    assert!(orders.0.lock().unwrap()["ORDER-11"].1);
+    assert!(orders.placed.lock().unwrap()["ORDER-11"].1);
 }
 
 /// A shop whose orders and ledger live in one SQLite file; its write counts, then panics

@@ -1,14 +1,15 @@
 //! The example merchant server's routes, with the sandbox delivering to them: a
 //! notification of each of the four notifying gateways is verified and applied exactly
 //! once, the first write of every order failing (answered 500 and applied on the
-//! sandbox's retry), and an order the shop does not know is never applied.
+//! sandbox's retry), an order the shop does not know is never applied, and a refund of the
+//! WeChat Pay Global order, notified to the same route, is written by the shop.
 
 #[path = "../examples/merchant.rs"]
 mod merchant;
 
 use paywire::client::Client;
 use paywire::keys::MerchantKey;
-use paywire::ledger::Payment;
+use paywire::ledger::{Payment, RefundOutcome};
 use paywire::{Fen, Secret};
 use paywire_axum::{Order, Shop};
 use paywire_providers::wechat::v3::MerchantSigner;
@@ -42,6 +43,10 @@ impl Shop for Flaky {
             return Err("deadlock detected".into());
         }
         self.orders.apply(payment).await
+    }
+
+    async fn refunded(&self, refund: &RefundOutcome) -> Result<(), String> {
+        self.orders.refunded(refund).await
     }
 }
 
@@ -172,7 +177,7 @@ async fn every_gateway_s_notification_is_applied_once_after_a_failed_write() {
     loop {
         let paid = shop
             .orders
-            .0
+            .placed
             .lock()
             .unwrap()
             .values()
@@ -183,7 +188,7 @@ async fn every_gateway_s_notification_is_applied_once_after_a_failed_write() {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let orders = shop.orders.0.lock().unwrap().clone();
+    let orders = shop.orders.placed.lock().unwrap().clone();
     let writes = shop.writes.lock().unwrap().clone();
     for number in numbers {
         assert!(orders[number.as_str()].1, "{number} applied: {orders:?}");
@@ -229,5 +234,47 @@ async fn every_gateway_s_notification_is_applied_once_after_a_failed_write() {
     assert!(
         stranger.deliveries.iter().all(|d| d.status == Some(400)),
         "{stranger:?}"
+    );
+
+    // A refund of the WeChat Pay Global order, its notification sent to the same route.
+    let refund = paywire_providers::wechat_global::RefundRequest {
+        mchid: Some(config.wechat_global.mchid.clone()),
+        sp_mchid: None,
+        sub_mchid: None,
+        transaction_id: None,
+        out_trade_no: Some(wechat.out_trade_no.clone()),
+        out_refund_no: "EXAMPLE-R1".into(),
+        reason: None,
+        notify_url: Some(format!("{notify}/wechat-global")),
+        amount: paywire_providers::wechat_global::RefundAmount {
+            refund: Fen::new(1),
+            total: Fen::new(wechat.amount.total),
+            currency: wechat.amount.currency.clone(),
+        },
+    };
+    let request = paywire_providers::wechat_global::refund_request(
+        &sandbox.base_url(Gateway::WECHAT_GLOBAL),
+        &refund,
+        &signer,
+        paywire_sandbox::state::unix_now(),
+        "R1",
+    )
+    .unwrap();
+    assert_eq!(client.send(request).await.unwrap().status(), 200);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !shop
+        .orders
+        .refunded
+        .lock()
+        .unwrap()
+        .contains_key("EXAMPLE-R1")
+        && tokio::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        shop.orders.refunded.lock().unwrap().get("EXAMPLE-R1"),
+        Some(&Fen::new(1)),
+        "the refund's success written by the example shop"
     );
 }
