@@ -334,6 +334,29 @@ mod sql {
         }
     }
 
+    /// A shop shared with the rest of the merchant's program.
+    impl<S: SqlShop<DB>, DB: Backend> SqlShop<DB> for std::sync::Arc<S> {
+        fn order(&self, payment: &Payment) -> impl Future<Output = Option<Order>> + Send {
+            S::order(self, payment)
+        }
+
+        fn apply(
+            &self,
+            tx: &mut Transaction<'static, DB>,
+            payment: &Payment,
+        ) -> impl Future<Output = Result<(), String>> + Send {
+            S::apply(self, tx, payment)
+        }
+
+        fn refunded(
+            &self,
+            tx: &mut Transaction<'static, DB>,
+            refund: &RefundOutcome,
+        ) -> impl Future<Output = Result<(), String>> + Send {
+            S::refunded(self, tx, refund)
+        }
+    }
+
     /// A [`SqlShop`] and its database: begin, record, write, commit.
     pub struct InTransaction<S, DB: Backend> {
         shop: S,

@@ -88,10 +88,14 @@ struct World {
 
 impl World {
     async fn start(router: axum::Router) -> World {
+        World::start_with(router, SandboxConfig::default()).await
+    }
+
+    /// [`World::start`] with the sandbox configured as `config`.
+    async fn start_with(router: axum::Router, config: SandboxConfig) -> World {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let notify = format!("http://{}/wechat-global", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, router).await });
-        let config = SandboxConfig::default();
         let sandbox = Sandbox::start(config.clone(), "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
@@ -460,15 +464,17 @@ async fn with_a_separate_ledger_a_success_the_ledger_never_held_counts_against_t
 
 /// A shop on SQL whose refund write counts in its own table, in the ledger's
 /// transaction; the first `failing` writes fail after they wrote (rolled back with the
-/// acceptance).
+/// acceptance). Its payments are the ledger's rows alone, of the orders it was told of.
 struct SqlBooks {
     failing: Mutex<u32>,
+    orders: Mutex<HashMap<String, Order>>,
 }
 
 impl SqlBooks {
     fn failing(failing: u32) -> SqlBooks {
         SqlBooks {
             failing: Mutex::new(failing),
+            orders: Mutex::default(),
         }
     }
 }
@@ -477,8 +483,8 @@ impl SqlBooks {
 macro_rules! sql_books {
     ($db:ty, $upsert:literal) => {
         impl SqlShop<$db> for SqlBooks {
-            async fn order(&self, _: &Payment) -> Option<Order> {
-                None
+            async fn order(&self, payment: &Payment) -> Option<Order> {
+                self.orders.lock().unwrap().get(&payment.order).cloned()
             }
 
             async fn apply(
@@ -486,7 +492,7 @@ macro_rules! sql_books {
                 _: &mut Transaction<'static, $db>,
                 _: &Payment,
             ) -> Result<(), String> {
-                Err("no payments in this test".into())
+                Ok(())
             }
 
             async fn refunded(
@@ -543,6 +549,15 @@ async fn pay<DB: paywire_sqlx::Backend>(tx: &mut Transaction<'static, DB>, order
 /// A fresh SQLite file with the ledger's tables and the shop's, and order `order` paid
 /// 100 fen.
 async fn sql_shop(order: &str) -> (SqlitePool, std::path::PathBuf) {
+    let (pool, dir) = sql_tables(order).await;
+    let mut tx = paywire_sqlx::begin(&pool).await.unwrap();
+    pay(&mut tx, order).await;
+    tx.commit().await.unwrap();
+    (pool, dir)
+}
+
+/// A fresh SQLite file, named for `order`, with the ledger's tables and the shop's.
+async fn sql_tables(order: &str) -> (SqlitePool, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!(
         "paywire-refund-notice-{}-{order}",
         std::process::id()
@@ -560,9 +575,6 @@ async fn sql_shop(order: &str) -> (SqlitePool, std::path::PathBuf) {
     .execute(&pool)
     .await
     .unwrap();
-    let mut tx = paywire_sqlx::begin(&pool).await.unwrap();
-    pay(&mut tx, order).await;
-    tx.commit().await.unwrap();
     (pool, dir)
 }
 
@@ -730,6 +742,76 @@ async fn in_the_shop_s_transaction_a_success_after_the_answer_took_the_refund_is
     assert!(matches!(
         record(&pool, "WGRN5", "WGRN5-R2", 61).await,
         Refunded::AbovePaid { refunded, .. } if refunded == Fen::new(40)
+    ));
+    drop(pool);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Ends refund `refund_no` held at the sandbox: `end` is `succeed` or `close`.
+async fn end_refund(world: &World, refund_no: &str, end: &str) {
+    let url = format!(
+        "{}/_sandbox/wechat-global/refunds/{refund_no}/{end}",
+        world.sandbox.url()
+    );
+    let request = http::Request::post(url).body(Vec::new()).unwrap();
+    let answer = world.client.send(request).await.unwrap();
+    assert_eq!(answer.status(), 200, "{answer:?}");
+}
+
+/// Records `refund_no` of `fen` in the shop's books, sends it to the sandbox and marks it
+/// accepted on the answer, as a merchant does; the books' answer to recording it.
+async fn refund_through_the_books(
+    world: &World,
+    pool: &SqlitePool,
+    order: &wg::JsapiOrder,
+    refund_no: &str,
+    fen: u64,
+) {
+    let recorded = record(pool, &order.out_trade_no, refund_no, fen).await;
+    assert!(matches!(recorded, Refunded::Fresh { .. }), "{recorded:?}");
+    world.refund(order, refund_no, Fen::new(fen)).await;
+    accept(pool, &order.out_trade_no, refund_no, fen).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refunds_the_sandbox_holds_then_closes_or_completes_reach_the_shop_s_books() {
+    let (pool, dir) = sql_tables("WGRN8").await;
+    let shop = std::sync::Arc::new(SqlBooks::failing(0));
+    let router = Notifications::in_transaction(shop.clone(), pool.clone())
+        .receive(receiver())
+        .router();
+    let mut config = SandboxConfig::default();
+    config.wechat_global.hold_refunds = true;
+    let world = World::start_with(router, config).await;
+    let order = world.place("WGRN8").await;
+    let paid = order.amount.total;
+    shop.orders.lock().unwrap().insert(
+        "WGRN8".into(),
+        Order::new(Fen::new(paid)).currency(order.amount.currency.clone()),
+    );
+    world.sandbox.pay("WGRN8").unwrap();
+    assert_eq!(world.deliveries("WGRN8", 1).await, [Some(200)]);
+
+    // Most of it refunded and taken (PROCESSING); then the gateway closes it: the
+    // closing notification takes it back from the books, and the whole amount can be
+    // refunded again, at the gateway and in the books.
+    refund_through_the_books(&world, &pool, &order, "WGRN8-R1", paid - 1).await;
+    end_refund(&world, "WGRN8-R1", "close").await;
+    assert_eq!(world.deliveries("WGRN8", 2).await, [Some(200), Some(200)]);
+    assert_eq!(written(&pool, "WGRN8-R1").await, 0);
+    refund_through_the_books(&world, &pool, &order, "WGRN8-R2", paid).await;
+    // Then the gateway completes it: its success is written once, although its
+    // acceptance was recorded from the answer.
+    end_refund(&world, "WGRN8-R2", "succeed").await;
+    assert_eq!(
+        world.deliveries("WGRN8", 3).await,
+        [Some(200), Some(200), Some(200)]
+    );
+    assert_eq!(written(&pool, "WGRN8-R2").await, 1);
+    // Nothing is left to refund, in the books or at the gateway's.
+    assert!(matches!(
+        record(&pool, "WGRN8", "WGRN8-R3", 1).await,
+        Refunded::AbovePaid { .. }
     ));
     drop(pool);
     let _ = std::fs::remove_dir_all(dir);

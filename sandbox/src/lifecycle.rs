@@ -3,8 +3,8 @@
 //! merchant's refund numbers, never above what was paid and at most [`MAX_REFUNDS`]
 //! times, and a refund sent again under its number is the same refund.
 
-pub use crate::state::Refund;
-use crate::state::{unix_now, Order, Orders};
+use crate::state::{unix_now, Gateway, Order, Orders};
+pub use crate::state::{Refund, RefundStatus};
 
 /// The most refunds one order takes (WeChat Pay's limit of partial refunds, which the
 /// WeChat-family gateways share).
@@ -65,9 +65,15 @@ pub enum Refunding {
     TooMany,
 }
 
-/// What the order's refunds add up to, in fen.
+/// What the order's refunds add up to, in fen: those done and those in progress, not
+/// those closed.
 pub fn refunded(order: &Order) -> u64 {
-    order.refunds.iter().map(|r| r.amount_fen).sum()
+    order
+        .refunds
+        .iter()
+        .filter(|r| r.status != RefundStatus::Closed)
+        .map(|r| r.amount_fen)
+        .sum()
 }
 
 /// Refunds `amount_fen` of the order `id` under the merchant's `out_refund_no`; `None`
@@ -90,6 +96,47 @@ pub fn refund_at_most(
     amount_fen: u64,
     max_refunds: usize,
 ) -> Option<Refunding> {
+    let made = Made {
+        max_refunds,
+        held_for: None,
+    };
+    make_refund(orders, id, out_refund_no, amount_fen, made)
+}
+
+/// [`refund`], the new refund held in progress until [`settle_refund`] ends it, its end
+/// then notified to `notify_url` (if any).
+pub fn refund_held(
+    orders: &Orders,
+    id: &str,
+    out_refund_no: &str,
+    amount_fen: u64,
+    notify_url: Option<String>,
+) -> Option<Refunding> {
+    let made = Made {
+        max_refunds: MAX_REFUNDS,
+        held_for: Some(notify_url),
+    };
+    make_refund(orders, id, out_refund_no, amount_fen, made)
+}
+
+/// How a gateway makes a new refund.
+struct Made {
+    max_refunds: usize,
+    /// Held in progress, its end notified to this URL; `None`: done at once.
+    held_for: Option<Option<String>>,
+}
+
+fn make_refund(
+    orders: &Orders,
+    id: &str,
+    out_refund_no: &str,
+    amount_fen: u64,
+    made: Made,
+) -> Option<Refunding> {
+    let Made {
+        max_refunds,
+        held_for,
+    } = made;
     let refund_id = orders.fresh_id("RF");
     orders.with_order(id, |order| {
         if let Some(known) = order
@@ -116,15 +163,57 @@ pub fn refund_at_most(
         if order.refunds.len() >= max_refunds {
             return Refunding::TooMany;
         }
+        let (status, notify_url) = match held_for {
+            Some(url) => (RefundStatus::Processing, url),
+            None => (RefundStatus::Success, None),
+        };
         let refund = Refund {
             out_refund_no: out_refund_no.to_owned(),
             refund_id,
             amount_fen,
             at: unix_now(),
+            status,
+            notify_url,
         };
         order.refunds.push(refund.clone());
         Refunding::New(refund)
     })
+}
+
+/// What settling a held refund found.
+#[derive(Debug, Clone)]
+pub enum Settling {
+    /// Settled now: the order and the refund as they stand.
+    Settled(Box<Order>, Refund),
+    /// It was settled before (or never held): nothing changed.
+    NotProcessing(Refund),
+}
+
+/// Ends the refund `out_refund_no` of a `gateway` order held in progress, as `status`
+/// (done or closed; a closed refund's room is free again); `None` if no order of
+/// `gateway` holds it.
+pub fn settle_refund(
+    orders: &Orders,
+    gateway: Gateway,
+    out_refund_no: &str,
+    status: RefundStatus,
+) -> Option<Settling> {
+    let order = orders.all().into_iter().find(|o| {
+        o.gateway == gateway && o.refunds.iter().any(|r| r.out_refund_no == out_refund_no)
+    })?;
+    orders.with_order(&order.id, |order| {
+        let refund = order
+            .refunds
+            .iter_mut()
+            .find(|r| r.out_refund_no == out_refund_no)?;
+        if refund.status != RefundStatus::Processing {
+            return Some(Settling::NotProcessing(refund.clone()));
+        }
+        refund.status = status;
+        refund.at = unix_now();
+        let refund = refund.clone();
+        Some(Settling::Settled(Box::new(order.clone()), refund))
+    })?
 }
 
 /// The order's state in the WeChat family's words: `NOTPAY`, `SUCCESS`, `REFUND` (some

@@ -68,13 +68,33 @@ pub struct Refund {
     pub amount_fen: u64,
     /// When it was made (Unix seconds).
     pub at: i64,
+    /// Where it stands: done at once, unless the gateway holds its refunds until told
+    /// (WeChat Pay Global's `hold_refunds`).
+    pub status: RefundStatus,
+    /// Where its end is notified, for a refund held until it is settled.
+    pub notify_url: Option<String>,
 }
 
 impl Refund {
     /// Bytes it holds, for the sandbox's memory bound.
     pub fn size(&self) -> usize {
-        self.out_refund_no.len() + self.refund_id.len() + std::mem::size_of::<Refund>()
+        self.out_refund_no.len()
+            + self.refund_id.len()
+            + self.notify_url.as_ref().map_or(0, String::len)
+            + std::mem::size_of::<Refund>()
     }
+}
+
+/// Where a refund stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundStatus {
+    /// Taken, its money not yet back with the payer: it counts against what was paid.
+    Processing,
+    /// The money is back with the payer.
+    Success,
+    /// Closed without any money going back: it no longer counts against what was paid.
+    Closed,
 }
 
 /// A placed order.

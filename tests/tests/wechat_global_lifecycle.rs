@@ -29,7 +29,12 @@ struct Shop {
 
 impl Shop {
     async fn start() -> Shop {
-        let sandbox = Sandbox::start(SandboxConfig::default(), "127.0.0.1:0".parse().unwrap())
+        Shop::start_with(SandboxConfig::default()).await
+    }
+
+    /// [`Shop::start`] with the sandbox configured as `config`.
+    async fn start_with(config: SandboxConfig) -> Shop {
+        let sandbox = Sandbox::start(config, "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
         let config = sandbox.config().wechat_global.clone();
@@ -110,6 +115,30 @@ impl Shop {
         let request =
             wg::refund_request(&self.base(), &refund, &self.signer, unix_now(), refund_no).unwrap();
         wg::read_refund_answer(&self.keys, &self.send(request).await, unix_now())
+    }
+
+    /// The refund `refund_no` as the refund query answers it, verified.
+    async fn refund_query(&self, refund_no: &str) -> wg::RefundAnswer {
+        let query = QueryRefund {
+            out_refund_no: refund_no.into(),
+            mchid: Some(self.mchid.clone()),
+            sp_mchid: None,
+            sub_mchid: None,
+        };
+        let request =
+            wg::refund_query_request(&self.base(), &query, &self.signer, unix_now(), "rq").unwrap();
+        wg::read_refund_answer(&self.keys, &self.send(request).await, unix_now()).unwrap()
+    }
+
+    /// Ends refund `refund_no` held at the sandbox (`succeed`, `close`): the status of the
+    /// sandbox's answer.
+    async fn end_refund(&self, refund_no: &str, end: &str) -> u16 {
+        let url = format!(
+            "{}/_sandbox/wechat-global/refunds/{refund_no}/{end}",
+            self.sandbox.url()
+        );
+        let request = http::Request::post(url).body(Vec::new()).unwrap();
+        self.send(request).await.status().as_u16()
     }
 
     async fn close(&self, number: &str) -> Result<(), WechatGlobalError> {
@@ -557,4 +586,41 @@ async fn an_order_s_refunds_are_listed_and_add_up() {
         wg::read_refunds_answer(&shop.keys, &shop.send(request).await, unix_now()),
         "ORDER_NOT_EXIST",
     );
+}
+
+#[tokio::test]
+async fn a_held_refund_is_processing_and_counted_until_the_gateway_closes_or_completes_it() {
+    let mut config = SandboxConfig::default();
+    config.wechat_global.hold_refunds = true;
+    let shop = Shop::start_with(config).await;
+    let (total, currency) = shop.place("WGHOLD1").await;
+    shop.sandbox.pay("WGHOLD1").unwrap();
+    let refund = |number: &'static str, fen: u64| {
+        shop.refund("WGHOLD1", number, total, Fen::new(fen), &currency, None)
+    };
+    let taken = refund("WGH-R1", total.get() - 1).await.unwrap();
+    assert_eq!(taken.status, Some(RefundStatus::Processing));
+    let queried = shop.refund_query("WGH-R1").await;
+    assert_eq!(queried.status, Some(RefundStatus::Processing));
+    assert_eq!(queried.success_time, None);
+    // In progress, it takes its room: the rest and one more do not fit.
+    assert_refused(refund("WGH-R2", 2).await, "NOT_ENOUGH");
+
+    // Closed: no money went back, its room is free again; ended once only.
+    assert_eq!(shop.end_refund("WGH-R1", "close").await, 200);
+    assert_eq!(shop.end_refund("WGH-R1", "succeed").await, 409);
+    assert_eq!(
+        shop.refund_query("WGH-R1").await.status,
+        Some(RefundStatus::Closed)
+    );
+    let whole = refund("WGH-R2", total.get()).await.unwrap();
+    assert_eq!(whole.status, Some(RefundStatus::Processing));
+    assert_eq!(shop.end_refund("WGH-R2", "succeed").await, 200);
+    let done = shop.refund_query("WGH-R2").await;
+    assert_eq!(done.status, Some(RefundStatus::Success));
+    assert!(done.success_time.is_some());
+    assert_refused(refund("WGH-R3", 1).await, "NOT_ENOUGH");
+    // Nothing held under another number or end.
+    assert_eq!(shop.end_refund("WGH-NONE", "close").await, 404);
+    assert_eq!(shop.end_refund("WGH-R2", "reopen").await, 404);
 }

@@ -60,6 +60,10 @@ pub const SIMULATOR: super::Simulator = super::Simulator {
                 "/wechat-global/v3/global/refunds/out-refund-no/{out_refund_no}",
                 axum::routing::get(refund_query),
             )
+            .route(
+                "/_sandbox/wechat-global/refunds/{out_refund_no}/{end}",
+                axum::routing::post(settle_refund),
+            )
     },
     notification,
     credentials: |config| {
@@ -597,22 +601,37 @@ pub async fn close(
     }
 }
 
-/// The refund as a refund answer or query answers it.
+/// The refund's status in WeChat Pay's words.
+fn status_word(status: lifecycle::RefundStatus) -> &'static str {
+    match status {
+        lifecycle::RefundStatus::Processing => "PROCESSING",
+        lifecycle::RefundStatus::Success => "SUCCESS",
+        lifecycle::RefundStatus::Closed => "CLOSED",
+    }
+}
+
+/// The refund as a refund answer or query answers it, in `status` (a refund request's
+/// answer always says PROCESSING).
 fn refund_answer(order: &Order, refund: &lifecycle::Refund, status: &str) -> Value {
     let currency = order.extra.get("currency").cloned().unwrap_or_default();
-    json!({
+    let mut answer = json!({
         "id": refund.refund_id, "out_refund_no": refund.out_refund_no,
         "transaction_id": order.transaction_id, "out_trade_no": order.out_trade_no,
         "status": status, "create_time": clock::rfc3339(refund.at),
-        "success_time": clock::rfc3339(refund.at),
         "amount": {"refund": refund.amount_fen, "total": order.amount_fen, "currency": currency,
                    "payer_refund": refund.amount_fen, "payer_currency": currency},
-    })
+    });
+    if status == "SUCCESS" {
+        answer["success_time"] = clock::rfc3339(refund.at).into();
+    }
+    answer
 }
 
-/// `POST /wechat-global/v3/global/refunds`: the refund is made at once; its answer says
-/// PROCESSING, as the gateway's does, and the refund notification (when the request
-/// names a `notify_url`) and the refund query say SUCCESS.
+/// `POST /wechat-global/v3/global/refunds`: its answer says PROCESSING, as the gateway's
+/// does. The refund is made at once, and its notification (when the request names a
+/// `notify_url`) and the refund query say SUCCESS; with `hold_refunds` it stays
+/// PROCESSING until `POST /_sandbox/wechat-global/refunds/{out_refund_no}/succeed` or
+/// `/close` ends it, which sends its notification then.
 pub async fn refund(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
@@ -655,17 +674,23 @@ pub async fn refund(
             "body",
         );
     }
-    let made = match lifecycle::refund(
-        &app.orders,
-        &order.id,
-        &request.out_refund_no,
-        request.amount.refund.get(),
-    ) {
+    let (number, fen) = (&request.out_refund_no, request.amount.refund.get());
+    let refunding = if app.config.wechat_global.hold_refunds {
+        lifecycle::refund_held(
+            &app.orders,
+            &order.id,
+            number,
+            fen,
+            request.notify_url.clone(),
+        )
+    } else {
+        lifecycle::refund(&app.orders, &order.id, number, fen)
+    };
+    let made = match refunding {
         Some(lifecycle::Refunding::New(r)) => {
-            if let Some(url) = request.notify_url.clone() {
-                if let Some(outgoing) = refund_notification(&app, &order, &r, url) {
-                    app.deliveries.send(order.id.clone(), outgoing);
-                }
+            let url = request.notify_url.clone();
+            if let (lifecycle::RefundStatus::Success, Some(url)) = (r.status, url) {
+                notify_refund_end(&app, &order, &r, url);
             }
             r
         }
@@ -741,7 +766,7 @@ pub async fn refund_query(
         Some((order, refund)) => signed(
             &app,
             StatusCode::OK,
-            &refund_answer(&order, &refund, "SUCCESS"),
+            &refund_answer(&order, &refund, status_word(refund.status)),
         ),
         None => error(
             &app,
@@ -766,7 +791,7 @@ pub async fn refund_list(State(app): State<Arc<App>>, headers: HeaderMap, uri: U
             let data: Vec<Value> = order
                 .refunds
                 .iter()
-                .map(|refund| refund_answer(&order, refund, "SUCCESS"))
+                .map(|refund| refund_answer(&order, refund, status_word(refund.status)))
                 .collect();
             signed(
                 &app,
@@ -783,34 +808,70 @@ fn first_line(report: &impl std::fmt::Display) -> String {
     super::first_line(report)
 }
 
-/// The encrypted, signed refund notification (REFUND.SUCCESS) of a refund made.
-fn refund_notification(
-    app: &App,
-    order: &Order,
-    refund: &lifecycle::Refund,
-    url: String,
-) -> Option<Outgoing> {
+/// Sends the encrypted, signed notification of a refund's end (REFUND.SUCCESS or
+/// REFUND.CLOSED, as the refund stands) to `url`.
+fn notify_refund_end(app: &App, order: &Order, refund: &lifecycle::Refund, url: String) {
     let config = &app.config.wechat_global;
     let currency = order.extra.get("currency").cloned().unwrap_or_default();
-    let notice = json!({
+    let status = status_word(refund.status);
+    let mut notice = json!({
         "mchid": config.mchid, "out_trade_no": order.out_trade_no,
         "transaction_id": order.transaction_id, "out_refund_no": refund.out_refund_no,
-        "refund_id": refund.refund_id, "refund_status": "SUCCESS",
-        "success_time": clock::rfc3339(refund.at),
+        "refund_id": refund.refund_id, "refund_status": status,
         "amount": {"total": order.amount_fen, "refund": refund.amount_fen, "currency": currency,
                    "payer_refund": refund.amount_fen, "payer_currency": currency},
     });
-    event(
+    let (event_type, summary) = match refund.status {
+        lifecycle::RefundStatus::Closed => ("REFUND.CLOSED", "退款关闭"),
+        _ => {
+            notice["success_time"] = clock::rfc3339(refund.at).into();
+            ("REFUND.SUCCESS", "退款成功")
+        }
+    };
+    let event_id = format!("EV-{}-{status}", refund.refund_id);
+    let outgoing = event(
         app,
         Event {
-            id: format!("EV-{}", refund.refund_id),
-            event_type: "REFUND.SUCCESS",
-            summary: "退款成功",
+            id: event_id,
+            event_type,
+            summary,
             original_type: "refund",
         },
         &notice,
         url,
-    )
+    );
+    if let Some(outgoing) = outgoing {
+        app.deliveries.send(order.id.clone(), outgoing);
+    }
+}
+
+/// `POST /_sandbox/wechat-global/refunds/{out_refund_no}/succeed` (or `/close`): ends a
+/// refund held in progress (`hold_refunds`), the money back with the payer or, closed,
+/// its room free again, and sends its notification to the refund's `notify_url`. 404 for
+/// an unknown refund or end; 409 with the refund for one not in progress.
+async fn settle_refund(
+    State(app): State<Arc<App>>,
+    axum::extract::Path((out_refund_no, end)): axum::extract::Path<(String, String)>,
+) -> Response {
+    let status = match end.as_str() {
+        "succeed" => lifecycle::RefundStatus::Success,
+        "close" => lifecycle::RefundStatus::Closed,
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    let settled =
+        lifecycle::settle_refund(&app.orders, Gateway::WECHAT_GLOBAL, &out_refund_no, status);
+    match settled {
+        Some(lifecycle::Settling::Settled(order, refund)) => {
+            if let Some(url) = refund.notify_url.clone() {
+                notify_refund_end(&app, &order, &refund, url);
+            }
+            axum::Json(refund).into_response()
+        }
+        Some(lifecycle::Settling::NotProcessing(refund)) => {
+            (StatusCode::CONFLICT, axum::Json(refund)).into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// What a notification announces, besides its encrypted resource.
@@ -891,6 +952,10 @@ pub struct WechatGlobalConfig {
     pub next_platform_private_key_pem: String,
     /// PEM of its certificate.
     pub next_platform_certificate_pem: String,
+    /// Holds every refund in progress (PROCESSING, counted against what was paid) until
+    /// `POST /_sandbox/wechat-global/refunds/{out_refund_no}/succeed` or `/close` ends it,
+    /// as the gateway takes its time; `false` (the default): made at once.
+    pub hold_refunds: bool,
 }
 
 impl Default for WechatGlobalConfig {
@@ -906,12 +971,13 @@ impl Default for WechatGlobalConfig {
                 .into(),
             next_platform_certificate_pem: include_str!("../../keys/platform_next_certificate.pem")
                 .into(),
+            hold_refunds: false,
         }
     }
 }
 
 redacted_debug!(WechatGlobalConfig {
-    shown: [mchid, merchant_serial],
+    shown: [mchid, merchant_serial, hold_refunds],
     hidden: [
         merchant_public_key_pem,
         platform_private_key_pem,
