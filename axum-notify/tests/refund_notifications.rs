@@ -780,8 +780,10 @@ async fn refunds_the_sandbox_holds_then_closes_or_completes_reach_the_shop_s_boo
     let router = Notifications::in_transaction(shop.clone(), pool.clone())
         .receive(receiver())
         .router();
-    let mut config = SandboxConfig::default();
-    config.wechat_global.hold_refunds = true;
+    let config = SandboxConfig {
+        hold_refunds: true,
+        ..SandboxConfig::default()
+    };
     let world = World::start_with(router, config).await;
     let order = world.place("WGRN8").await;
     let paid = order.amount.total;

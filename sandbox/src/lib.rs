@@ -31,6 +31,7 @@ pub mod origin;
 pub mod post_once;
 pub mod postgres_server;
 pub mod redis_server;
+pub mod refund_end;
 mod retry;
 pub mod server;
 mod server_process;
@@ -317,7 +318,11 @@ fn router(app: Arc<App>, port: u16) -> Router {
         .route("/_sandbox/orders/{id}/pay", post(pay))
         .route("/_sandbox/orders/{id}/fail", post(fail))
         .route("/_sandbox/orders/{id}/cashier", get(cashier::order_page))
-        .route("/_sandbox/wechat-global/rotate", post(rotate));
+        .route("/_sandbox/wechat-global/rotate", post(rotate))
+        .route(
+            "/_sandbox/{gateway}/refunds/{out_refund_no}/{end}",
+            post(refund_end::route),
+        );
     for simulator in gateways::SIMULATORS {
         router = (simulator.routes)(router);
     }
@@ -436,6 +441,18 @@ impl Sandbox {
     /// names, as a declined card would: it can no longer be paid.
     pub fn fail(&self, key: &str) -> Result<Order, PayError> {
         fail_order(&self.app, key)
+    }
+
+    /// Ends refund `out_refund_no` of a `gateway` order, held in progress
+    /// ([`SandboxConfig::hold_refunds`]), as `end` (success or closed), and notifies it
+    /// as the gateway does.
+    pub fn end_refund(
+        &self,
+        gateway: Gateway,
+        out_refund_no: &str,
+        end: lifecycle::RefundStatus,
+    ) -> Result<state::Refund, refund_end::EndRefundError> {
+        refund_end::end_refund(&self.app, gateway, out_refund_no, end)
     }
 
     /// The orders with the merchant's number `out_trade_no` (at `gateway`, or at any).

@@ -590,8 +590,10 @@ async fn an_order_s_refunds_are_listed_and_add_up() {
 
 #[tokio::test]
 async fn a_held_refund_is_processing_and_counted_until_the_gateway_closes_or_completes_it() {
-    let mut config = SandboxConfig::default();
-    config.wechat_global.hold_refunds = true;
+    let config = SandboxConfig {
+        hold_refunds: true,
+        ..SandboxConfig::default()
+    };
     let shop = Shop::start_with(config).await;
     let (total, currency) = shop.place("WGHOLD1").await;
     shop.sandbox.pay("WGHOLD1").unwrap();

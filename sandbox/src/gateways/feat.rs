@@ -28,6 +28,7 @@ pub const SIMULATOR: super::Simulator = super::Simulator {
             .route("/feat/api/pay/order/pay/", axum::routing::post(pay))
     },
     notification: |_, _| None,
+    refund_end: None,
     credentials: |config| Credentials {
         token: Some(Secret::new(config.feat.access_token.as_str())),
         wechat_key: Some(Secret::new(config.feat.wechat_key.as_str())),

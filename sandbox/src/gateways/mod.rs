@@ -69,6 +69,12 @@ pub struct SandboxConfig {
     pub server: crate::config::ServerConfig,
     /// Bounds of the orders kept in memory.
     pub storage: crate::state::StorageConfig,
+    /// Gateways that notify a refund's end (WeChat Pay Global) hold each refund in
+    /// progress (`PROCESSING`, counted against what was paid) until
+    /// `POST /_sandbox/{gateway}/refunds/{out_refund_no}/succeed` or `/close`
+    /// ([`crate::Sandbox::end_refund`]) ends it, as a gateway takes its time; `false` (the
+    /// default): made at once.
+    pub hold_refunds: bool,
 }
 
 impl SandboxConfig {
@@ -105,6 +111,10 @@ pub struct Simulator {
     pub routes: fn(axum::Router<std::sync::Arc<App>>) -> axum::Router<std::sync::Arc<App>>,
     /// The notification of a paid order; `None` for a gateway that sends none.
     pub notification: fn(&App, &Order) -> Option<Outgoing>,
+    /// Whether it holds refunds in progress under [`SandboxConfig::hold_refunds`], and
+    /// how it notifies a refund's end (to the URL the refund named): `None` for a
+    /// gateway that makes refunds at once and notifies none.
+    pub refund_end: Option<fn(&App, &Order, &crate::state::Refund, String)>,
     /// The credentials a merchant uses with it under `config`.
     pub credentials: fn(&SandboxConfig) -> paywire_providers::registry::Credentials,
     /// Its banner line after the URL: the credentials, a secret set in the configuration

@@ -31,6 +31,7 @@ pub const SIMULATOR: super::Simulator = super::Simulator {
     call_path: "/pay/gateway",
     routes: |router| router.route("/swiftpass/pay/gateway", axum::routing::post(gateway)),
     notification,
+    refund_end: None,
     credentials: |config| Credentials {
         merchant_id: Some(config.swiftpass.mch_id.clone()),
         key: Some(Secret::new(config.swiftpass.key.as_str())),

@@ -60,12 +60,9 @@ pub const SIMULATOR: super::Simulator = super::Simulator {
                 "/wechat-global/v3/global/refunds/out-refund-no/{out_refund_no}",
                 axum::routing::get(refund_query),
             )
-            .route(
-                "/_sandbox/wechat-global/refunds/{out_refund_no}/{end}",
-                axum::routing::post(settle_refund),
-            )
     },
     notification,
+    refund_end: Some(notify_refund_end),
     credentials: |config| {
         let c = &config.wechat_global;
         Credentials {
@@ -630,8 +627,8 @@ fn refund_answer(order: &Order, refund: &lifecycle::Refund, status: &str) -> Val
 /// `POST /wechat-global/v3/global/refunds`: its answer says PROCESSING, as the gateway's
 /// does. The refund is made at once, and its notification (when the request names a
 /// `notify_url`) and the refund query say SUCCESS; with `hold_refunds` it stays
-/// PROCESSING until `POST /_sandbox/wechat-global/refunds/{out_refund_no}/succeed` or
-/// `/close` ends it, which sends its notification then.
+/// PROCESSING until the sandbox is told to end it (`Sandbox::end_refund`), which sends
+/// its notification then.
 pub async fn refund(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
@@ -675,7 +672,7 @@ pub async fn refund(
         );
     }
     let (number, fen) = (&request.out_refund_no, request.amount.refund.get());
-    let refunding = if app.config.wechat_global.hold_refunds {
+    let refunding = if app.config.hold_refunds {
         lifecycle::refund_held(
             &app.orders,
             &order.id,
@@ -845,35 +842,6 @@ fn notify_refund_end(app: &App, order: &Order, refund: &lifecycle::Refund, url: 
     }
 }
 
-/// `POST /_sandbox/wechat-global/refunds/{out_refund_no}/succeed` (or `/close`): ends a
-/// refund held in progress (`hold_refunds`), the money back with the payer or, closed,
-/// its room free again, and sends its notification to the refund's `notify_url`. 404 for
-/// an unknown refund or end; 409 with the refund for one not in progress.
-async fn settle_refund(
-    State(app): State<Arc<App>>,
-    axum::extract::Path((out_refund_no, end)): axum::extract::Path<(String, String)>,
-) -> Response {
-    let status = match end.as_str() {
-        "succeed" => lifecycle::RefundStatus::Success,
-        "close" => lifecycle::RefundStatus::Closed,
-        _ => return StatusCode::NOT_FOUND.into_response(),
-    };
-    let settled =
-        lifecycle::settle_refund(&app.orders, Gateway::WECHAT_GLOBAL, &out_refund_no, status);
-    match settled {
-        Some(lifecycle::Settling::Settled(order, refund)) => {
-            if let Some(url) = refund.notify_url.clone() {
-                notify_refund_end(&app, &order, &refund, url);
-            }
-            axum::Json(refund).into_response()
-        }
-        Some(lifecycle::Settling::NotProcessing(refund)) => {
-            (StatusCode::CONFLICT, axum::Json(refund)).into_response()
-        }
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
-}
-
 /// What a notification announces, besides its encrypted resource.
 struct Event {
     id: String,
@@ -952,10 +920,6 @@ pub struct WechatGlobalConfig {
     pub next_platform_private_key_pem: String,
     /// PEM of its certificate.
     pub next_platform_certificate_pem: String,
-    /// Holds every refund in progress (PROCESSING, counted against what was paid) until
-    /// `POST /_sandbox/wechat-global/refunds/{out_refund_no}/succeed` or `/close` ends it,
-    /// as the gateway takes its time; `false` (the default): made at once.
-    pub hold_refunds: bool,
 }
 
 impl Default for WechatGlobalConfig {
@@ -971,13 +935,12 @@ impl Default for WechatGlobalConfig {
                 .into(),
             next_platform_certificate_pem: include_str!("../../keys/platform_next_certificate.pem")
                 .into(),
-            hold_refunds: false,
         }
     }
 }
 
 redacted_debug!(WechatGlobalConfig {
-    shown: [mchid, merchant_serial, hold_refunds],
+    shown: [mchid, merchant_serial],
     hidden: [
         merchant_public_key_pem,
         platform_private_key_pem,

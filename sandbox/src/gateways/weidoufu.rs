@@ -34,6 +34,7 @@ pub const SIMULATOR: super::Simulator = super::Simulator {
             .route("/weidoufu/pay/refund", axum::routing::post(refund))
     },
     notification,
+    refund_end: None,
     credentials: |config| Credentials {
         merchant_id: Some(config.weidoufu.access_key.clone()),
         key: Some(Secret::new(config.weidoufu.secret_key.as_str())),

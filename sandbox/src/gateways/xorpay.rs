@@ -30,6 +30,7 @@ pub const SIMULATOR: super::Simulator = super::Simulator {
             .route("/xorpay/api/refund/{aoid}", axum::routing::post(refund))
     },
     notification,
+    refund_end: None,
     credentials: |config| Credentials {
         merchant_id: Some(config.xorpay.aid.clone()),
         key: Some(Secret::new(config.xorpay.app_secret.as_str())),
