@@ -124,6 +124,15 @@ impl Demo {
             retry,
             ..SandboxConfig::default()
         };
+        Demo::start_configured(config, merchant).await
+    }
+
+    /// Starts a sandbox configured as `config` and a merchant with `merchant` options.
+    pub async fn start_configured(
+        config: SandboxConfig,
+        merchant: MerchantOptions,
+    ) -> Result<Demo, String> {
+        let retry = config.retry;
         let keys = MerchantKeys::for_sandbox(&config)?;
         let credentials = GATEWAYS
             .ordering()

@@ -318,16 +318,19 @@ fn main() -> ExitCode {
                         ));
                         let r = &report.refunds;
                         out(&format!(
-                            "refunds ({}): orders {}  attempts {}  sent {}  committed {}  held_back {}  books_failed {}  refused {}  answers_lost {}  resent {}  unresolved {}  swept {}  unaccepted {}  notice_accepted {}  lost {}  applied_twice {}  above_paid {}  short {}",
+                            "refunds ({}): orders {}  attempts {}  sent {}  committed {}  held_back {}  books_failed {}  refused {}  answers_lost {}  resent {}  unresolved {}  swept {}  unaccepted {}  lost {}  applied_twice {}  above_paid {}  short {}",
                             r.books, r.orders, r.attempts, r.sent, r.committed, r.held_back, r.books_failed, r.refused,
-                            r.answers_lost, r.resent, r.unresolved, r.swept, r.unaccepted, r.notice_accepted, r.lost, r.applied_twice, r.above_paid, r.short
+                            r.answers_lost, r.resent, r.unresolved, r.swept, r.unaccepted, r.lost, r.applied_twice, r.above_paid, r.short
                         ));
                         out(&format!(
-                            "refund notifications: notified {}  written once {}  missing {}  twice {}",
+                            "refund notifications: notified {}  written once {}  missing {}  twice {}  closed {}  closed_written {}  books_disagree {}",
                             r.notified,
                             r.notified - r.notices_missing - r.notices_twice,
                             r.notices_missing,
-                            r.notices_twice
+                            r.notices_twice,
+                            r.closed,
+                            r.closed_written,
+                            r.books_disagree
                         ));
                         let peak = report
                             .peak_notify_connections

@@ -419,7 +419,14 @@ async fn soak(
         ledger: placement.merchant.clone(),
         ..MerchantOptions::default()
     };
-    let demo = Arc::new(Demo::start_with(retry, merchant).await?);
+    // Refunds stay in progress at the gateways that notify a refund's end until the soak
+    // ends them, some closed, as a gateway takes its time and sometimes closes one.
+    let config = paywire_sandbox::SandboxConfig {
+        retry,
+        hold_refunds: true,
+        ..paywire_sandbox::SandboxConfig::default()
+    };
+    let demo = Arc::new(Demo::start_configured(config, merchant).await?);
     let connections = PeakConnections::start(demo.merchant.addr().port());
     let placed = Arc::new(AtomicU32::new(0));
     let outage = match (&placement.server, options.outage) {

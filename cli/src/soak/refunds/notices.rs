@@ -6,19 +6,20 @@
 use super::{lifecycle_of, PaidOrder, RefundReport};
 use crate::demo::Demo;
 use paywire_sandbox::Gateway;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 /// How long the last refund notifications may take to be written: their deliveries'
 /// retries, and a claim left by a failed write running out its lease.
 const SETTLE: Duration = Duration::from_secs(120);
 
-/// Waits until every refund made at a notifying gateway of `paid` is written (or
-/// [`SETTLE`] passed), then counts them into `report`; the writes of every refund, by
-/// gateway and refund number, as last read.
+/// Waits until every refund done at a notifying gateway of `paid` is written (or
+/// [`SETTLE`] passed), then counts them into `report`, and the `closed` ones written; the
+/// writes of every refund, by gateway and refund number, as last read.
 pub(super) async fn count(
     demo: &Demo,
     paid: &[PaidOrder],
+    closed: &HashSet<(Gateway, String)>,
     report: &mut RefundReport,
 ) -> HashMap<(Gateway, String), u32> {
     let made: Vec<(Gateway, String)> = paid
@@ -36,6 +37,7 @@ pub(super) async fn count(
                 .into_iter()
                 .map(move |r| (order.gateway, r.out_refund_no))
         })
+        .filter(|refund| !closed.contains(refund))
         .collect();
     let deadline = tokio::time::Instant::now() + SETTLE;
     let written = loop {
@@ -50,6 +52,11 @@ pub(super) async fn count(
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     report.notified = made.len();
+    report.closed = closed.len();
+    report.closed_written = closed
+        .iter()
+        .filter(|refund| written.get(*refund).is_some_and(|n| *n > 0))
+        .count();
     for refund in &made {
         match written.get(refund).copied().unwrap_or(0) {
             0 => report.notices_missing += 1,

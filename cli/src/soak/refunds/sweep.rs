@@ -10,30 +10,17 @@ use crate::demo::Demo;
 use paywire::ledger::{OrderKey, Refund};
 use paywire_providers::registry::Found;
 use paywire_sqlx::Unaccepted;
-use std::collections::HashSet;
 
-/// What a sweep listed and what it saw accepted.
-#[derive(Default)]
-pub(super) struct Swept {
-    /// The refunds it listed: gateway name and refund number.
-    pub listed: HashSet<(String, String)>,
-    /// How many of them it sent again and saw accepted.
-    pub accepted: usize,
-}
-
-/// Sweeps the unaccepted refunds of `books`' database once. A refund ledger (memory,
-/// Redis) keeps no such list: nothing listed.
-pub(super) async fn sweep(demo: &Demo, books: &RefundBooks, paid: &[PaidOrder]) -> Swept {
-    let mut swept = Swept::default();
+/// Sweeps the unaccepted refunds of `books`' database once; how many it saw accepted.
+/// A refund ledger (memory, Redis) keeps no such list: 0.
+pub(super) async fn sweep(demo: &Demo, books: &RefundBooks, paid: &[PaidOrder]) -> usize {
+    let mut accepted = 0;
     for refund in books.unaccepted().await {
         if resend(demo, books, paid, &refund).await {
-            swept.accepted += 1;
+            accepted += 1;
         }
-        swept
-            .listed
-            .insert((refund.gateway.clone(), refund.out_refund_no.clone()));
     }
-    swept
+    accepted
 }
 
 /// Sends `listed` again under its number, if its gateway keys refunds on it, and records
