@@ -137,6 +137,22 @@ fn unsettled(refund: &RefundOutcome) -> Outcome {
     Outcome::Applied
 }
 
+/// The books hold the refund's number with another order or amount: never applied.
+fn conflict(refund: &RefundOutcome) -> Outcome {
+    tracing::error!(order = %refund.order, refund = %refund.refund_no, amount = %refund.amount,
+        "the books hold this refund number with another order or amount");
+    Outcome::Refused(format!(
+        "refund {} is recorded with another order or amount",
+        refund.refund_no
+    ))
+}
+
+/// The books (the ledger, the database) could not answer about `refund`: 503.
+fn unavailable(refund: &RefundOutcome, e: &dyn std::fmt::Display) -> Outcome {
+    tracing::warn!(order = %refund.order, refund = %refund.refund_no, error = %e, "the books could not answer");
+    Outcome::Unavailable
+}
+
 impl<S: Shop> WithLedger<S> {
     /// Claims `key`, writes, commits: what a payment and a refund's success share. The
     /// write is called only once the claim is held.
@@ -188,14 +204,7 @@ impl<S: Shop> WithLedger<S> {
             }
             // Counted before, or its sender's commit counts it.
             Ok(RefundState::Done | RefundState::Busy) => {}
-            Ok(RefundState::Conflict) => {
-                tracing::error!(order = %refund.order, refund = %refund.refund_no, amount = %refund.amount,
-                    "the books hold this refund number with another amount");
-                return Outcome::Refused(format!(
-                    "refund {} is recorded with another amount",
-                    refund.refund_no
-                ));
-            }
+            Ok(RefundState::Conflict) => return conflict(refund),
             // Never answered by the stores' `count_refund`; a store of the merchant's own
             // that does left the refund uncounted, and the write still happens.
             Ok(RefundState::AbovePaid { .. }) => {
@@ -204,10 +213,7 @@ impl<S: Shop> WithLedger<S> {
             }
             // A store that keeps no refunds: nothing to count; the write still happens.
             Err(LedgerError::Misconfigured(_)) => {}
-            Err(e) => {
-                tracing::warn!(order = %refund.order, refund = %refund.refund_no, error = %e, "the ledger could not answer");
-                return Outcome::Unavailable;
-            }
+            Err(e) => return unavailable(refund, &e),
         }
         self.once(&refund_key(refund), || self.shop.refunded(refund))
             .await
@@ -226,10 +232,7 @@ impl<S: Shop> WithLedger<S> {
                 return Outcome::Applied;
             }
             Ok(Claim::Busy) => return Outcome::Busy,
-            Err(e) => {
-                tracing::warn!(order = %refund.order, refund = %refund.refund_no, error = %e, "the ledger could not answer");
-                return Outcome::Unavailable;
-            }
+            Err(e) => return unavailable(refund, &e),
         };
         let taken = blocking(&self.ledger, || {
             self.ledger
@@ -246,20 +249,10 @@ impl<S: Shop> WithLedger<S> {
             // Its sender still holds it: the gateway's next delivery takes it back once
             // the sender committed.
             Ok(RefundTakeBack::Reserved) => Outcome::Busy,
-            Ok(RefundTakeBack::Conflict) => {
-                tracing::error!(order = %refund.order, refund = %refund.refund_no, amount = %refund.amount,
-                    "the books hold this refund number with another amount");
-                Outcome::Refused(format!(
-                    "refund {} is recorded with another amount",
-                    refund.refund_no
-                ))
-            }
+            Ok(RefundTakeBack::Conflict) => conflict(refund),
             // A store that keeps no refunds: nothing of it to take back.
             Err(LedgerError::Misconfigured(_)) => unsettled(refund),
-            Err(e) => {
-                tracing::warn!(order = %refund.order, refund = %refund.refund_no, error = %e, "the ledger could not answer");
-                Outcome::Unavailable
-            }
+            Err(e) => unavailable(refund, &e),
         };
         // No success was written under the refund's key: free it whatever came of this.
         if let Err(e) = blocking(&self.ledger, || held.release()) {
@@ -292,7 +285,7 @@ pub use sql::{InTransaction, SqlShop};
 
 #[cfg(feature = "sqlx")]
 mod sql {
-    use super::{checked, unsettled, Applier, Outcome};
+    use super::{checked, conflict, unavailable, unsettled, Applier, Outcome};
     use crate::Order;
     use paywire::ledger::{Payment, RefundOutcome, RefundResult};
     use paywire_sqlx::{Accepted, Applied, Backend, Refund, Refunded, Released};
@@ -485,21 +478,6 @@ mod sql {
             out_refund_no: &refund.refund_no,
             amount: refund.amount,
         }
-    }
-
-    /// The books hold the refund's number with another order or amount: never applied.
-    fn conflict(refund: &RefundOutcome) -> Outcome {
-        tracing::error!(order = %refund.order, refund = %refund.refund_no, amount = %refund.amount,
-            "the books hold this refund number with another order or amount");
-        Outcome::Refused(format!(
-            "refund {} is recorded with another order or amount",
-            refund.refund_no
-        ))
-    }
-
-    fn unavailable(refund: &RefundOutcome, e: &dyn std::fmt::Display) -> Outcome {
-        tracing::warn!(order = %refund.order, refund = %refund.refund_no, error = %e, "the database could not answer");
-        Outcome::Unavailable
     }
 
     /// Records in `tx` a successful refund the books do not hold (made by hand at the
