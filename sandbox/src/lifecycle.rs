@@ -219,7 +219,12 @@ pub fn settle_refund(
 /// The order's state in the WeChat family's words: `NOTPAY`, `SUCCESS`, `REFUND` (some
 /// of it refunded), `CLOSED` or `PAYERROR`.
 pub fn trade_state(order: &Order) -> &'static str {
-    match (order.closed, order.paid, order.refunds.is_empty()) {
+    // Refunds closed without any money going back leave the order as paid.
+    let refunded = order
+        .refunds
+        .iter()
+        .any(|r| r.status != RefundStatus::Closed);
+    match (order.closed, order.paid, !refunded) {
         _ if order.failed => "PAYERROR",
         (true, _, _) => "CLOSED",
         (_, true, false) => "REFUND",

@@ -615,8 +615,10 @@ async fn a_held_refund_is_processing_and_counted_until_the_gateway_closes_or_com
         shop.refund_query("WGH-R1").await.status,
         Some(RefundStatus::Closed)
     );
+    assert_eq!(shop.query("WGHOLD1").await.trade_state, "SUCCESS");
     let whole = refund("WGH-R2", total.get()).await.unwrap();
     assert_eq!(whole.status, Some(RefundStatus::Processing));
+    assert_eq!(shop.query("WGHOLD1").await.trade_state, "REFUND");
     assert_eq!(shop.end_refund("WGH-R2", "succeed").await, 200);
     let done = shop.refund_query("WGH-R2").await;
     assert_eq!(done.status, Some(RefundStatus::Success));
