@@ -87,7 +87,7 @@ pub(super) async fn agree(
 
 /// The gateway's record of every order of `paid` at a gateway that notifies a refund's
 /// end.
-fn held_orders(demo: &Demo, paid: &[PaidOrder]) -> Vec<paywire_sandbox::Order> {
+pub(super) fn held_orders(demo: &Demo, paid: &[PaidOrder]) -> Vec<paywire_sandbox::Order> {
     paid.iter()
         .filter(|o| lifecycle_of(o.gateway).is_some_and(|l| l.refund_notification))
         .filter_map(|o| {

@@ -3,7 +3,7 @@
 //! (`Shop::refunded`, claimed in the same ledger as payments; `SqlShop::refunded`, in
 //! the transaction that marks it succeeded), whatever faults its deliveries met.
 
-use super::{lifecycle_of, PaidOrder, RefundReport};
+use super::{PaidOrder, RefundReport};
 use crate::demo::Demo;
 use paywire_sandbox::Gateway;
 use std::collections::{HashMap, HashSet};
@@ -22,15 +22,8 @@ pub(super) async fn count(
     closed: &HashSet<(Gateway, String)>,
     report: &mut RefundReport,
 ) -> HashMap<(Gateway, String), u32> {
-    let made: Vec<(Gateway, String)> = paid
-        .iter()
-        .filter(|o| lifecycle_of(o.gateway).is_some_and(|l| l.refund_notification))
-        .filter_map(|o| {
-            demo.sandbox
-                .orders_numbered(&o.number, Some(o.gateway))
-                .into_iter()
-                .next()
-        })
+    let made: Vec<(Gateway, String)> = super::ends::held_orders(demo, paid)
+        .into_iter()
         .flat_map(|order| {
             order
                 .refunds
