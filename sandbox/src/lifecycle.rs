@@ -210,7 +210,6 @@ pub fn settle_refund(
             return Some(Settling::NotProcessing(refund.clone()));
         }
         refund.status = status;
-        refund.at = unix_now();
         let refund = refund.clone();
         Some(Settling::Settled(Box::new(order.clone()), refund))
     })?
