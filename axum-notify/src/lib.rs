@@ -72,7 +72,7 @@
 //! | empty, malformed or hostile | 400 |
 //! | not authentic (wrong key, forged, stale) | 401 |
 //! | for an unknown order, or not matching it (amount, currency, gateway order) | 400; nothing applied |
-//! | a refund the books hold with another order or amount, one that does not fit in what is left of the payment, or of an order with no payment recorded (SQL ledger) | 400; nothing written |
+//! | a refund the books hold with another order or amount, one that does not fit in what is left of the payment, one in another currency than its payment, or of an order with no payment recorded (SQL ledger) | 400; nothing written |
 //! | the merchant's write failed or panicked, another instance holds the order, the ledger is down | 500 / 503: the gateway delivers again |
 //!
 //! Failures carry `{"code": "FAIL", "message": ...}` (WeChat Pay v3's shape; the other

@@ -211,12 +211,23 @@ fn refund_notification(
     fen: u64,
     status: &str,
 ) -> (http::HeaderMap, Vec<u8>) {
+    refund_notification_in(order, refund_no, fen, status, "HKD")
+}
+
+/// [`refund_notification`] of a refund in `currency`.
+fn refund_notification_in(
+    order: &str,
+    refund_no: &str,
+    fen: u64,
+    status: &str,
+    currency: &str,
+) -> (http::HeaderMap, Vec<u8>) {
     let config = SandboxConfig::default().wechat_global;
     let refund = serde_json::json!({
         "mchid": config.mchid, "out_trade_no": order, "transaction_id": "4200000000202412070001",
         "out_refund_no": refund_no, "refund_id": format!("5030{refund_no}"),
         "refund_status": status, "success_time": "2024-12-07T10:00:00+08:00",
-        "amount": {"total": 100, "refund": fen, "currency": "HKD", "payer_refund": fen, "payer_currency": "HKD"},
+        "amount": {"total": 100, "refund": fen, "currency": currency, "payer_refund": fen, "payer_currency": currency},
     });
     notification(&format!("REFUND.{status}"), &refund)
 }
@@ -650,6 +661,14 @@ async fn in_the_shop_s_transaction_a_success_is_accepted_once_and_a_closed_refun
     let other_amount = refund_notification("WGRN3", "WGRN3-R2", 25, "SUCCESS");
     assert_eq!(deliver(&url, &other_amount).await, 400);
     assert_eq!(written(&pool, "WGRN3-R2").await, 0);
+    // The order was paid in HKD: a refund of it in USD is not this refund, whether it
+    // succeeded or closed.
+    for status in ["SUCCESS", "CLOSED"] {
+        let other_currency = refund_notification_in("WGRN3", "WGRN3-R2", 20, status, "USD");
+        assert_eq!(deliver(&url, &other_currency).await, 400, "{status}");
+    }
+    assert_eq!(written(&pool, "WGRN3-R2").await, 0);
+    assert_eq!(unaccepted(&pool).await, ["WGRN3-R2"]);
 
     // Closed by the gateway (no money went back): taken back from the books, its room
     // free again (40 of 100 refunded now); delivered again, nothing more to take back.

@@ -188,6 +188,39 @@ pub async fn apply_once<DB: Backend>(
     }
 }
 
+/// A payment the ledger applied, as [`paid`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paid {
+    /// The amount paid.
+    pub amount: Fen,
+    /// Its currency, where the gateway names one.
+    pub currency: Option<String>,
+    /// The gateway's id of the order, where it gave one.
+    pub gateway_order: Option<String>,
+    /// What its refunds recorded so far add up to ([`refund_once`], less those released
+    /// or closed).
+    pub refunded: Fen,
+}
+
+/// The payment applied to the merchant's order `out_trade_no` at `gateway`, read in `tx`;
+/// `None` if none was. Check a refund's currency against it, say, before recording the
+/// refund.
+pub async fn paid<DB: Backend>(
+    tx: &mut Transaction<'_, DB>,
+    gateway: &str,
+    out_trade_no: &str,
+) -> Result<Option<Paid>, Error> {
+    let fen = |n: i64| Fen::new(u64::try_from(n).unwrap_or(0));
+    Ok(DB::find_payment(&mut *tx, gateway, out_trade_no)
+        .await?
+        .map(|stored| Paid {
+            amount: fen(stored.amount_fen),
+            currency: stored.currency,
+            gateway_order: stored.gateway_order,
+            refunded: fen(stored.refunded_fen),
+        }))
+}
+
 /// An amount as the `BIGINT` column holds it.
 fn column(amount: Fen) -> Result<i64, Error> {
     i64::try_from(amount.get()).map_err(|_| Error::Amount(amount.get()))

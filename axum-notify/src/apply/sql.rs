@@ -126,6 +126,9 @@ impl<S: SqlShop<DB>, DB: Backend> Applier for InTransaction<S, DB> {
             Ok(tx) => tx,
             Err(e) => return unavailable(&e),
         };
+        if let Err(outcome) = same_currency(&mut tx, &refund).await {
+            return outcome;
+        }
         let accepted = match paywire_sqlx::complete_refund(&mut tx, &books).await {
             Ok(Accepted::NotRecorded) => match record(&mut tx, &refund, &books).await {
                 Ok(()) => paywire_sqlx::complete_refund(&mut tx, &books).await,
@@ -161,6 +164,9 @@ impl<S: SqlShop<DB>, DB: Backend> InTransaction<S, DB> {
             Ok(tx) => tx,
             Err(e) => return unavailable(refund, &e),
         };
+        if let Err(outcome) = same_currency(&mut tx, refund).await {
+            return outcome;
+        }
         match paywire_sqlx::close_refund(&mut tx, &books(refund)).await {
             Ok(Released::Released { paid, refunded }) => match tx.commit().await {
                 Ok(()) => {
@@ -183,6 +189,33 @@ impl<S: SqlShop<DB>, DB: Backend> InTransaction<S, DB> {
             Ok(Released::Conflict | Released::Accepted) => conflict(refund),
             Err(e) => unavailable(refund, &e),
         }
+    }
+}
+
+/// Checks that `refund` is in the currency its order was paid in (where both name one):
+/// the books compare amounts in one currency. `Err` is the outcome otherwise.
+async fn same_currency<DB: Backend>(
+    tx: &mut Transaction<'static, DB>,
+    refund: &RefundOutcome,
+) -> Result<(), Outcome> {
+    let Some(currency) = &refund.currency else {
+        return Ok(());
+    };
+    let (gateway, order) = (refund.order.gateway(), refund.order.order());
+    match paywire_sqlx::paid(tx, gateway, order).await {
+        Ok(Some(paywire_sqlx::Paid {
+            currency: Some(paid),
+            ..
+        })) if &paid != currency => {
+            tracing::error!(order = %refund.order, refund = %refund.refund_no, %currency, paid_in = %paid,
+                "the gateway reports a refund in another currency than its payment");
+            Err(Outcome::Refused(format!(
+                "refund {} is in {currency}; its order was paid in {paid}",
+                refund.refund_no
+            )))
+        }
+        Ok(_) => Ok(()),
+        Err(e) => Err(unavailable(refund, &e)),
     }
 }
 

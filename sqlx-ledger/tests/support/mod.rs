@@ -346,6 +346,23 @@ pub async fn successes_are_marked_once_and_kept<DB: paywire_sqlx::Backend>(pool:
             requested: Fen::new(1)
         }
     );
+    // What the books hold of the payment, and of an order never paid.
+    let held = paywire_sqlx::paid(&mut tx, "swiftpass", "S1")
+        .await
+        .unwrap();
+    assert_eq!(
+        held,
+        Some(paywire_sqlx::Paid {
+            amount: Fen::new(100),
+            currency: None,
+            gateway_order: Some("42".into()),
+            refunded: Fen::new(100),
+        })
+    );
+    let none = paywire_sqlx::paid(&mut tx, "swiftpass", "S2")
+        .await
+        .unwrap();
+    assert_eq!(none, None);
     tx.commit().await.unwrap();
 }
 
