@@ -4,7 +4,7 @@
 //! and verify the notification where the gateway sends one. Exit status 0 only if every
 //! gateway passes.
 
-use crate::merchant::{Merchant, MerchantKeys, MerchantOptions, PlacedOrder};
+use crate::merchant::{Merchant, MerchantKeys, MerchantLedger, MerchantOptions, PlacedOrder};
 use crate::qr;
 use paywire::client::Client;
 use paywire_providers::registry::{Answered, Credentials, Place};
@@ -108,14 +108,20 @@ pub struct Demo {
 }
 
 impl Demo {
-    /// Starts a sandbox (fast retries) and a merchant that fails its first `fail_first`
-    /// notification deliveries.
+    /// Starts a sandbox (fast retries; the refunds of gateways that notify a refund's end
+    /// held in progress until the demo ends them) and a merchant that fails its first
+    /// `fail_first` notification deliveries.
     pub async fn start(fail_first: u32) -> Result<Demo, String> {
         let merchant = MerchantOptions {
             fail_first,
             ..MerchantOptions::default()
         };
-        Demo::start_with(DEMO_RETRY, merchant).await
+        let config = SandboxConfig {
+            retry: DEMO_RETRY,
+            hold_refunds: true,
+            ..SandboxConfig::default()
+        };
+        Demo::start_configured(config, merchant).await
     }
 
     /// Starts a sandbox with `retry` and a merchant with `merchant` options.
@@ -133,6 +139,12 @@ impl Demo {
         merchant: MerchantOptions,
     ) -> Result<Demo, String> {
         let retry = config.retry;
+        // The merchant's refunds are reserved in the ledger its notifications go through,
+        // so a refund the gateway closes is taken back where it was reserved.
+        let refunds = match &merchant.ledger {
+            MerchantLedger::Separate(ledgers) => ledgers(0)?,
+            _ => paywire::ledger::Ledger::in_memory(),
+        };
         let keys = MerchantKeys::for_sandbox(&config)?;
         let credentials = GATEWAYS
             .ordering()
@@ -158,7 +170,7 @@ impl Demo {
             notify_timeout: NOTIFY_TIMEOUT.max(delivery_span(&retry) + Duration::from_secs(5)),
             trace: None,
             placed: std::sync::Mutex::new(Vec::new()),
-            refunds: paywire::ledger::Ledger::in_memory(),
+            refunds,
         })
     }
 

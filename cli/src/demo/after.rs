@@ -10,6 +10,8 @@ use paywire::ledger::{OrderKey, Refund, RefundClaim};
 use paywire::Fen;
 use paywire_providers::registry::{Found, Step, Stepping};
 use paywire_providers::GATEWAYS;
+use paywire_sandbox::lifecycle::RefundStatus;
+use std::time::Duration;
 
 /// How many placed orders the demo remembers for the steps after them.
 const REMEMBERED: usize = 64;
@@ -129,11 +131,17 @@ impl Demo {
             other => return Err(format!("query of the paid order: {other:?}")),
         }
 
-        // Part, then the rest; a 1-fen order is refunded whole in the first part.
+        // Part, then the rest; a 1-fen order is refunded whole in the first part. Where
+        // the sandbox holds refunds in progress, the demo ends them: the first done, the
+        // rest closed by the gateway (taken back from the books), then made again, done.
+        let held = self.sandbox.config().hold_refunds && lifecycle.refund_notification;
         let part = Fen::new(paid.get().div_ceil(2));
         let rest = Fen::new(paid.get() - part.get());
         self.refund_once(gateway, &step, lifecycle, "R1", part)
             .await?;
+        if held {
+            self.end_refund(gateway, &format!("{number}-R1"), RefundStatus::Success)?;
+        }
         done.push(format!("refunded {} of {}", part.get(), paid.get()));
         if let Some(refunds) = lifecycle.refunds {
             match self.step(refunds(&step)).await? {
@@ -144,7 +152,21 @@ impl Demo {
             }
         }
         let mut made = vec![format!("{number}-R1")];
-        if rest.get() > 0 {
+        if rest.get() > 0 && held {
+            self.refund_once(gateway, &step, lifecycle, "R2", rest)
+                .await?;
+            self.end_refund(gateway, &format!("{number}-R2"), RefundStatus::Closed)?;
+            // The closing notification frees the room in the books: until then the same
+            // amount does not fit.
+            self.refund_when_free(gateway, &step, lifecycle, "R2B", rest)
+                .await?;
+            self.end_refund(gateway, &format!("{number}-R2B"), RefundStatus::Success)?;
+            done.push(format!(
+                "then the other {}, closed by the gateway and taken back from the books, then made again",
+                rest.get()
+            ));
+            made.push(format!("{number}-R2B"));
+        } else if rest.get() > 0 {
             self.refund_once(gateway, &step, lifecycle, "R2", rest)
                 .await?;
             done.push(format!("then the other {}", rest.get()));
@@ -251,21 +273,57 @@ impl Demo {
         suffix: &str,
         amount: Fen,
     ) -> Result<(), String> {
+        self.refund_within(gateway, step, lifecycle, suffix, amount, Duration::ZERO)
+            .await
+    }
+
+    /// [`Demo::refund_once`], waiting up to the notification timeout for room in the
+    /// ledger (a closed refund's notification takes its amount back).
+    async fn refund_when_free(
+        &self,
+        gateway: Gateway,
+        step: &Step<'_>,
+        lifecycle: &paywire_providers::registry::Lifecycle,
+        suffix: &str,
+        amount: Fen,
+    ) -> Result<(), String> {
+        let wait = self.notify_timeout;
+        self.refund_within(gateway, step, lifecycle, suffix, amount, wait)
+            .await
+    }
+
+    /// One refund through the ledger, which is asked again while it is above what was
+    /// paid, for up to `wait`.
+    async fn refund_within(
+        &self,
+        gateway: Gateway,
+        step: &Step<'_>,
+        lifecycle: &paywire_providers::registry::Lifecycle,
+        suffix: &str,
+        amount: Fen,
+        wait: Duration,
+    ) -> Result<(), String> {
         let refund = Refund {
             order: OrderKey::new(gateway.name(), step.order_number),
             refund_no: format!("{}-{suffix}", step.order_number),
             amount,
             paid: step.paid,
         };
-        let RefundClaim::Fresh(held) = self
-            .refunds
-            .claim_refund(&refund)
-            .map_err(|e| e.to_string())?
-        else {
-            return Err(format!(
-                "refund {}: the ledger did not reserve it",
-                refund.refund_no
-            ));
+        let deadline = tokio::time::Instant::now() + wait;
+        let held = loop {
+            match self.refunds.claim_refund(&refund) {
+                Ok(RefundClaim::Fresh(held)) => break held,
+                Ok(RefundClaim::AbovePaid { .. }) if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                Ok(other) => {
+                    return Err(format!(
+                        "refund {}: the ledger did not reserve it ({other:?})",
+                        refund.refund_no
+                    ))
+                }
+                Err(e) => return Err(e.to_string()),
+            }
         };
         match self
             .step((lifecycle.refund)(step, &refund.refund_no, amount))
@@ -282,5 +340,18 @@ impl Demo {
                 Err(format!("refund {}: {e}", refund.refund_no))
             }
         }
+    }
+
+    /// Ends refund `refund_no` the sandbox holds in progress, as the gateway would.
+    fn end_refund(
+        &self,
+        gateway: Gateway,
+        refund_no: &str,
+        end: RefundStatus,
+    ) -> Result<(), String> {
+        self.sandbox
+            .end_refund(gateway, refund_no, end)
+            .map(drop)
+            .map_err(|e| e.to_string())
     }
 }
