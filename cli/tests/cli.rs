@@ -179,11 +179,11 @@ fn demo_verbose_shows_each_exchange_with_keys_starred() {
     // Five orders, then the steps after the order: weidoufu's query, two refunds and the
     // refused further one (4); SwiftPass's query, refund (its sample is 1 fen, refunded
     // whole), refund query, refused further refund, a second order, its close and query
-    // (7); WeChat Pay Global's query, two refunds, its refunds listed, the refused one, a
-    // second order, its close and query (8); XorPay's query, refund and refused further
-    // refund (3).
-    assert_eq!(count("request"), 5 + 4 + 7 + 8 + 3, "{stdout}");
-    assert_eq!(count("answer"), 5 + 4 + 7 + 8 + 3, "{stdout}");
+    // (7); WeChat Pay Global's query, three refunds (the second closed by the gateway,
+    // then made again), its refunds listed, the refused one, a second order, its close
+    // and query (9); XorPay's query, refund and refused further refund (3).
+    assert_eq!(count("request"), 5 + 4 + 7 + 9 + 3, "{stdout}");
+    assert_eq!(count("answer"), 5 + 4 + 7 + 9 + 3, "{stdout}");
     assert_eq!(count("notification"), 4, "featapi sends none: {stdout}");
     assert_eq!(
         count("sign string"),
