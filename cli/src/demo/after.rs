@@ -137,7 +137,7 @@ impl Demo {
         let held = self.sandbox.config().hold_refunds && lifecycle.refund_notification;
         let part = Fen::new(paid.get().div_ceil(2));
         let rest = Fen::new(paid.get() - part.get());
-        self.refund_once(gateway, &step, lifecycle, "R1", part)
+        self.refund_once(gateway, &step, lifecycle, "R1", part, Duration::ZERO)
             .await?;
         if held {
             self.end_refund(gateway, &format!("{number}-R1"), RefundStatus::Success)?;
@@ -153,12 +153,12 @@ impl Demo {
         }
         let mut made = vec![format!("{number}-R1")];
         if rest.get() > 0 && held {
-            self.refund_once(gateway, &step, lifecycle, "R2", rest)
+            self.refund_once(gateway, &step, lifecycle, "R2", rest, Duration::ZERO)
                 .await?;
             self.end_refund(gateway, &format!("{number}-R2"), RefundStatus::Closed)?;
             // The closing notification frees the room in the books: until then the same
             // amount does not fit.
-            self.refund_when_free(gateway, &step, lifecycle, "R2B", rest)
+            self.refund_once(gateway, &step, lifecycle, "R2B", rest, self.notify_timeout)
                 .await?;
             self.end_refund(gateway, &format!("{number}-R2B"), RefundStatus::Success)?;
             done.push(format!(
@@ -167,7 +167,7 @@ impl Demo {
             ));
             made.push(format!("{number}-R2B"));
         } else if rest.get() > 0 {
-            self.refund_once(gateway, &step, lifecycle, "R2", rest)
+            self.refund_once(gateway, &step, lifecycle, "R2", rest, Duration::ZERO)
                 .await?;
             done.push(format!("then the other {}", rest.get()));
             made.push(format!("{number}-R2"));
@@ -263,38 +263,10 @@ impl Demo {
         Ok(())
     }
 
-    /// One refund through the merchant's ledger: reserved against what was paid, sent,
-    /// committed once accepted, released when refused.
+    /// One refund through the ledger: reserved against what was paid (asked again while
+    /// it does not fit, for up to `wait`: a closed refund's notification takes its amount
+    /// back), sent, committed once accepted, released when refused.
     async fn refund_once(
-        &self,
-        gateway: Gateway,
-        step: &Step<'_>,
-        lifecycle: &paywire_providers::registry::Lifecycle,
-        suffix: &str,
-        amount: Fen,
-    ) -> Result<(), String> {
-        self.refund_within(gateway, step, lifecycle, suffix, amount, Duration::ZERO)
-            .await
-    }
-
-    /// [`Demo::refund_once`], waiting up to the notification timeout for room in the
-    /// ledger (a closed refund's notification takes its amount back).
-    async fn refund_when_free(
-        &self,
-        gateway: Gateway,
-        step: &Step<'_>,
-        lifecycle: &paywire_providers::registry::Lifecycle,
-        suffix: &str,
-        amount: Fen,
-    ) -> Result<(), String> {
-        let wait = self.notify_timeout;
-        self.refund_within(gateway, step, lifecycle, suffix, amount, wait)
-            .await
-    }
-
-    /// One refund through the ledger, which is asked again while it is above what was
-    /// paid, for up to `wait`.
-    async fn refund_within(
         &self,
         gateway: Gateway,
         step: &Step<'_>,
