@@ -48,7 +48,27 @@ impl Shop for Orders {
 
     /// A refund's success (WeChat Pay Global's `REFUND.SUCCESS`), once per refund; the
     /// ledger has counted it against the order's cap already.
+    ///
+    /// An authentic refund notification is still checked against the books: a refund of
+    /// an order the shop never placed, or in another currency than the order was placed
+    /// in, is refused and never written (`Err`: logged, and the gateway delivers again
+    /// until someone settles it).
     async fn refunded(&self, refund: &RefundOutcome) -> Result<(), String> {
+        {
+            let orders = self.placed.lock().map_err(|e| e.to_string())?;
+            let (order, _) = orders
+                .get(refund.order.order())
+                .ok_or_else(|| format!("a refund of {}, an order never placed", refund.order))?;
+            if let Some(placed_in) = &order.currency {
+                if refund.currency.as_ref() != Some(placed_in) {
+                    return Err(format!(
+                        "a refund of {} in {}, an order placed in {placed_in}",
+                        refund.order,
+                        refund.currency.as_deref().unwrap_or("no currency"),
+                    ));
+                }
+            }
+        }
         let mut refunded = self.refunded.lock().map_err(|e| e.to_string())?;
         refunded.insert(refund.refund_no.clone(), refund.amount);
         Ok(())

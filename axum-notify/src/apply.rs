@@ -57,6 +57,11 @@ pub trait Shop: Send + Sync + 'static {
     /// gateway's next delivery calls it again. Does nothing unless written: the
     /// notification is acknowledged either way. Refunds that did not succeed are logged,
     /// not passed here.
+    ///
+    /// The ledger kept apart from the database knows neither the order nor its currency:
+    /// check `refund.order` is one of yours and `refund.currency` the one it was placed
+    /// in, and answer `Err` otherwise (the example merchant does; in the shop's SQL
+    /// transaction paywire checks both).
     fn refunded(&self, refund: &RefundOutcome) -> impl Future<Output = Result<(), String>> + Send {
         let _ = refund;
         async { Ok(()) }

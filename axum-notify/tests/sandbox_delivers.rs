@@ -278,3 +278,39 @@ async fn every_gateway_s_notification_is_applied_once_after_a_failed_write() {
         "the refund's success written by the example shop"
     );
 }
+
+/// A refund the example shop writes is one of its own orders', in that order's currency:
+/// an authentic refund notification for an order it never placed, or in another currency
+/// than the order was placed in, is refused (the error is logged, the gateway delivers
+/// again) and never written.
+#[tokio::test]
+async fn the_example_shop_writes_a_refund_only_for_its_own_order_in_its_currency() {
+    let shop = merchant::Orders::default();
+    shop.place("HK-1", Order::new(Fen::new(100)).currency("HKD"));
+    let refund = |order: &str, no: &str, currency: &str| RefundOutcome {
+        order: paywire::ledger::OrderKey::new(paywire_providers::wechat_global::GATEWAY, order),
+        refund_no: no.into(),
+        amount: Fen::new(40),
+        currency: Some(currency.into()),
+        gateway_refund: Some("50300000000000000000000000000000".into()),
+        result: paywire::ledger::RefundResult::Succeeded,
+    };
+
+    let usd = shop.refunded(&refund("HK-1", "R-USD", "USD")).await;
+    assert!(usd.unwrap_err().contains("USD"), "names the currency");
+    let stranger = shop.refunded(&refund("NOT-OURS", "R-X", "HKD")).await;
+    assert!(
+        stranger.unwrap_err().contains("NOT-OURS"),
+        "names the order"
+    );
+    shop.refunded(&refund("HK-1", "R-HKD", "HKD"))
+        .await
+        .unwrap();
+
+    let written = shop.refunded.lock().unwrap().clone();
+    assert_eq!(
+        written,
+        HashMap::from([("R-HKD".to_owned(), Fen::new(40))]),
+        "only the refund of the shop's order in its currency is written"
+    );
+}
