@@ -249,7 +249,7 @@ impl<S: Shop> WithLedger<S> {
                     "the gateway closed a refund: taken back from the books");
                 Outcome::Applied
             }
-            // Closed before, never reserved here, or its reservation ran out.
+            // Closed before, never reserved here, or released by its sender.
             Ok(RefundTakeBack::Absent) => Outcome::Applied,
             // Its sender still holds it: the gateway's next delivery takes it back once
             // the sender committed.

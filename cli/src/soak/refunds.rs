@@ -101,9 +101,9 @@ pub struct RefundReport {
     /// Closed refunds whose success the merchant wrote anyway.
     pub closed_written: usize,
     /// Orders at gateways that notify a refund's end on which the books and the gateway
-    /// disagree once the notifications settled: the shop's SQL database must hold
-    /// exactly the refunds the gateway did not close, a refund ledger apart from it never
-    /// more (a closed refund not taken back shows here).
+    /// disagree once the notifications settled: the shop's SQL database and a refund
+    /// ledger apart from it must both hold exactly the refunds the gateway did not close
+    /// (a closed refund not taken back shows here).
     pub books_disagree: usize,
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 /// the token's holder commits or releases it; a commit is repeatable and never undone by
 /// a release; a lapsed lease frees the key, and a commit after it with nobody else in
 /// between still closes the order. Panics, naming the rule, on the first violation.
-/// Sleeps about 60 ms for the lease check.
+/// Sleeps about 120 ms for the lease checks.
 ///
 /// ```
 /// paywire::ledger::contract::check(&paywire::ledger::MemoryLedger::new(), "test:");
@@ -85,12 +85,14 @@ pub fn check(store: &dyn LedgerStore, prefix: &str) {
 /// `prefix`: a reservation is repeatable by its token and busy for another; the order's
 /// cap counts refunds done and reserved; a number known with another amount conflicts;
 /// only the holder releases; a commit is repeatable, never undone by a release, and
-/// recorded even after its lease; a refund the gateway reports made is counted once,
+/// recorded even after its lease; a reservation whose lease ran out still counts against
+/// the cap (it may have been sent) until its number is taken over and released, reported
+/// done or taken back; a refund the gateway reports made is counted once,
 /// beyond the cap if need be, and leaves a live reservation to its sender; a refund done
 /// is taken back once (a closed refund), freeing its amount, while a live reservation is
 /// not. Panics, naming the rule, on the
 /// first violation.
-/// Sleeps about 60 ms for the lease check.
+/// Sleeps about 120 ms for the lease checks.
 ///
 /// ```
 /// paywire::ledger::contract::check_refunds(&paywire::ledger::MemoryLedger::new(), "test:");
@@ -178,6 +180,75 @@ pub fn check_refunds(store: &dyn LedgerStore, prefix: &str) {
         store.reserve_refund(late, "L2", 1, 10, "t2", lease),
         Ok(RefundState::AbovePaid { reserved: 10 }),
         "a late commit counts against the cap"
+    );
+
+    let doubt = format!("{prefix}refunds-in-doubt");
+    let doubt = doubt.as_str();
+    assert_eq!(
+        store.reserve_refund(doubt, "D1", 60, 100, "t1", blip),
+        Ok(RefundState::Fresh)
+    );
+    std::thread::sleep(blip * 3);
+    assert_eq!(
+        store.reserve_refund(doubt, "D2", 41, 100, "t2", lease),
+        Ok(RefundState::AbovePaid { reserved: 60 }),
+        "a reservation whose lease ran out may have been sent: it still counts against the cap"
+    );
+    assert_eq!(
+        store.reserve_refund(doubt, "D1", 61, 100, "t2", lease),
+        Ok(RefundState::Conflict),
+        "after its lease, the number still conflicts with another amount"
+    );
+    assert_eq!(
+        store.reserve_refund(doubt, "D1", 60, 100, "t2", lease),
+        Ok(RefundState::Fresh),
+        "after its lease, the same refund is taken over by another sender"
+    );
+    assert_eq!(
+        store.commit_refund(doubt, "D1", 60, "t1"),
+        Err(LedgerError::LeaseLost {
+            key: format!("{doubt} refund D1")
+        }),
+        "the first sender's commit after the takeover is a lost lease"
+    );
+    store
+        .release_refund(doubt, "D1", "t2")
+        .expect("the sender that took it over releases it");
+    assert_eq!(
+        store.reserve_refund(doubt, "D2", 41, 100, "t3", lease),
+        Ok(RefundState::Fresh),
+        "released, its amount is free"
+    );
+    for (refund, amount) in [("D3", 20), ("D4", 30)] {
+        assert_eq!(
+            store.reserve_refund(doubt, refund, amount, 100, "t4", blip),
+            Ok(RefundState::Fresh)
+        );
+    }
+    std::thread::sleep(blip * 3);
+    assert_eq!(
+        store.count_refund(doubt, "D3", 21),
+        Ok(RefundState::Conflict),
+        "a success of another amount than the refund in doubt is not this refund"
+    );
+    assert_eq!(
+        store.count_refund(doubt, "D3", 20),
+        Ok(RefundState::Done),
+        "a success of the refund in doubt marks it done: it was counted already"
+    );
+    assert_eq!(
+        store.take_back_refund(doubt, "D4", 30),
+        Ok(RefundTakeBack::TakenBack),
+        "a refund in doubt the gateway closed is taken back"
+    );
+    assert_eq!(
+        store.reserve_refund(doubt, "D5", 39, 100, "t5", lease),
+        Ok(RefundState::Fresh),
+        "the room of the refund taken back is free, the success's is not"
+    );
+    assert_eq!(
+        store.reserve_refund(doubt, "D6", 1, 100, "t5", lease),
+        Ok(RefundState::AbovePaid { reserved: 100 })
     );
 
     let closed = format!("{prefix}refunds-closed");

@@ -12,7 +12,9 @@ struct Entry {
     expires: Instant,
 }
 
-/// One refund of an order: reserved until `expires`, or done (`expires: None`, kept).
+/// One refund of an order: reserved by `token` until `expires`, then in doubt (it may
+/// have been sent: still counted, its number open to another sender), or done
+/// (`expires: None`). Kept until released or taken back.
 #[derive(Debug)]
 struct RefundEntry {
     token: String,
@@ -155,17 +157,17 @@ impl LedgerStore for MemoryLedger {
         let now = Instant::now();
         let mut keys = self.lock();
         let refunds = keys.refunds.entry(order.to_owned()).or_default();
-        refunds.retain(|_, r| r.expires.is_none_or(|e| e > now));
         if let Some(mine) = refunds.get_mut(refund) {
-            return Ok(if mine.amount != amount {
-                RefundState::Conflict
-            } else if mine.expires.is_none() {
-                RefundState::Done
-            } else if mine.token == token {
-                mine.expires = Some(now + lease);
-                RefundState::Fresh
-            } else {
-                RefundState::Busy
+            return Ok(match mine.expires {
+                _ if mine.amount != amount => RefundState::Conflict,
+                None => RefundState::Done,
+                // Its own token, or another's whose lease ran out: it is counted already.
+                Some(expires) if mine.token == token || expires <= now => {
+                    mine.token = token.to_owned();
+                    mine.expires = Some(now + lease);
+                    RefundState::Fresh
+                }
+                Some(_) => RefundState::Busy,
             });
         }
         let reserved: u64 = refunds.values().map(|r| r.amount).sum();
@@ -243,24 +245,29 @@ impl LedgerStore for MemoryLedger {
         let now = Instant::now();
         let mut keys = self.lock();
         let refunds = keys.refunds.entry(order.to_owned()).or_default();
-        let state = match refunds.get(refund) {
-            Some(r) if r.expires.is_some_and(|e| e <= now) => RefundState::Fresh,
+        Ok(match refunds.get_mut(refund) {
             Some(r) if r.amount != amount => RefundState::Conflict,
-            Some(r) if r.expires.is_none() => RefundState::Done,
-            Some(_) => RefundState::Busy,
-            None => RefundState::Fresh,
-        };
-        if state == RefundState::Fresh {
-            refunds.insert(
-                refund.to_owned(),
-                RefundEntry {
-                    token: String::new(),
-                    amount,
-                    expires: None,
-                },
-            );
-        }
-        Ok(state)
+            Some(r) => match r.expires {
+                None => RefundState::Done,
+                // In doubt, and counted already: the gateway's word makes it done.
+                Some(expires) if expires <= now => {
+                    r.expires = None;
+                    RefundState::Done
+                }
+                Some(_) => RefundState::Busy,
+            },
+            None => {
+                refunds.insert(
+                    refund.to_owned(),
+                    RefundEntry {
+                        token: String::new(),
+                        amount,
+                        expires: None,
+                    },
+                );
+                RefundState::Fresh
+            }
+        })
     }
 
     fn take_back_refund(
@@ -278,13 +285,10 @@ impl LedgerStore for MemoryLedger {
             return Ok(RefundTakeBack::Absent);
         };
         Ok(match found.expires {
-            Some(expires) if expires <= now => {
-                refunds.remove(refund);
-                RefundTakeBack::Absent
-            }
             _ if found.amount != amount => RefundTakeBack::Conflict,
-            Some(_) => RefundTakeBack::Reserved,
-            None => {
+            Some(expires) if expires > now => RefundTakeBack::Reserved,
+            // Done, or in doubt after its lease: counted, and no longer.
+            _ => {
                 refunds.remove(refund);
                 RefundTakeBack::TakenBack
             }

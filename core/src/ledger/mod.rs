@@ -186,10 +186,11 @@ pub trait LedgerStore: Send + Sync {
     }
 
     /// Reserves refund `refund` of `amount` fen against `order`, paid `paid` fen, for
-    /// `token` for `lease`: atomically, the order's refunds done plus those reserved and
-    /// still live plus this one must stay within `paid`. A refund number done or live
-    /// with another amount is [`RefundState::Conflict`]; done with this amount,
-    /// [`RefundState::Done`]; reserved by this token, [`RefundState::Fresh`] again.
+    /// `token` for `lease`: atomically, the order's refunds done plus those reserved
+    /// (live, or in doubt: their lease ran out) plus this one must stay within `paid`. A
+    /// refund number known with another amount is [`RefundState::Conflict`]; done with
+    /// this amount, [`RefundState::Done`]; reserved by this token, or in doubt, reserved
+    /// for `token` and [`RefundState::Fresh`].
     /// A store that keeps no refunds answers [`LedgerError::Misconfigured`].
     fn reserve_refund(
         &self,
@@ -207,8 +208,9 @@ pub trait LedgerStore: Send + Sync {
     }
 
     /// Marks the refund done for good, if `token` holds or committed it or nobody holds
-    /// it (the lease ran out, the refund was sent: it is recorded, whatever the cap
-    /// says now). Another token's reservation or commit is [`LedgerError::LeaseLost`].
+    /// it live (the lease ran out, the refund was sent: it is recorded, whatever the cap
+    /// says now). Another token's live reservation or commit is
+    /// [`LedgerError::LeaseLost`].
     fn commit_refund(
         &self,
         order: &str,
@@ -232,8 +234,8 @@ pub trait LedgerStore: Send + Sync {
 
     /// Records refund `refund` of `amount` fen done against `order`, whatever the cap says
     /// (the gateway reports it made), unless the store holds it: [`RefundState::Fresh`]
-    /// when recorded now (no refund under this number, or an expired reservation),
-    /// [`RefundState::Done`] when done before, [`RefundState::Busy`] for a live
+    /// when recorded now (no refund under this number), [`RefundState::Done`] when done
+    /// before or in doubt (now done), [`RefundState::Busy`] for a live
     /// reservation (its sender commits it), [`RefundState::Conflict`] for another amount.
     fn count_refund(
         &self,
@@ -247,11 +249,10 @@ pub trait LedgerStore: Send + Sync {
         ))
     }
 
-    /// Deletes refund `refund` of `amount` fen if it is done, so it no longer counts
-    /// against `order`'s cap: [`RefundTakeBack::TakenBack`]. A live reservation is
+    /// Deletes refund `refund` of `amount` fen if it is done or in doubt, so it no longer
+    /// counts against `order`'s cap: [`RefundTakeBack::TakenBack`]. A live reservation is
     /// [`RefundTakeBack::Reserved`] and stays; another amount is
-    /// [`RefundTakeBack::Conflict`]; no refund, or an expired reservation,
-    /// [`RefundTakeBack::Absent`].
+    /// [`RefundTakeBack::Conflict`]; no refund, [`RefundTakeBack::Absent`].
     fn take_back_refund(
         &self,
         order: &str,

@@ -44,7 +44,8 @@ return 'ok'
 /// Reserves refund `ARGV[1]` of `ARGV[2]` fen against the order whose refunds are the
 /// hash `KEYS[1]`, paid `ARGV[3]` fen, for token `ARGV[4]` for `ARGV[5]` ms. Each field
 /// is a refund number; its value `claim|TOKEN|FEN|EXPIRY_MS` (server time) or
-/// `done|TOKEN|FEN`. Expired reservations are dropped as they are met.
+/// `done|TOKEN|FEN`. A reservation past its expiry may have been sent: it still counts
+/// against the cap, and its number may be taken over by another token.
 const RESERVE_REFUND: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -55,11 +56,9 @@ local mine = nil
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
   local state, token, fen, expiry = string.match(all[i + 1], '^(%a+)|([^|]+)|(%d+)|?(%d*)$')
-  local live = state == 'done' or (expiry ~= nil and expiry ~= '' and tonumber(expiry) > now)
-  if not live then
-    redis.call('HDEL', KEYS[1], all[i])
-  elseif all[i] == ARGV[1] then
-    mine = {state, token, tonumber(fen)}
+  if all[i] == ARGV[1] then
+    local live = state == 'done' or (expiry ~= nil and expiry ~= '' and tonumber(expiry) > now)
+    mine = {state, token, tonumber(fen), live}
   else
     reserved = reserved + tonumber(fen)
   end
@@ -68,7 +67,7 @@ local claim = 'claim|' .. ARGV[4] .. '|' .. ARGV[2] .. '|' .. (now + tonumber(AR
 if mine then
   if mine[3] ~= amount then return 'conflict' end
   if mine[1] == 'done' then return 'done' end
-  if mine[2] == ARGV[4] then
+  if mine[2] == ARGV[4] or not mine[4] then
     redis.call('HSET', KEYS[1], ARGV[1], claim)
     return 'fresh'
   end
@@ -104,41 +103,38 @@ return 'ok'
 ";
 
 /// Records refund `ARGV[1]` done with `ARGV[2]` fen unless it is held: `fresh` when
-/// recorded now (absent, or an expired reservation), `done`, `busy` for a live
-/// reservation, `conflict` for another amount.
+/// recorded now (absent), `done` when it was done or in doubt (a reservation past its
+/// expiry: counted already, done now), `busy` for a live reservation, `conflict` for
+/// another amount.
 const COUNT_REFUND: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local v = redis.call('HGET', KEYS[1], ARGV[1])
-if v then
-  local state, token, fen, expiry = string.match(v, '^(%a+)|([^|]+)|(%d+)|?(%d*)$')
-  local live = state == 'done' or (expiry ~= nil and expiry ~= '' and tonumber(expiry) > now)
-  if live then
-    if tonumber(fen) ~= tonumber(ARGV[2]) then return 'conflict' end
-    if state == 'done' then return 'done' end
-    return 'busy'
-  end
+if not v then
+  redis.call('HSET', KEYS[1], ARGV[1], 'done|notified|' .. ARGV[2])
+  return 'fresh'
 end
-redis.call('HSET', KEYS[1], ARGV[1], 'done|notified|' .. ARGV[2])
-return 'fresh'
+local state, token, fen, expiry = string.match(v, '^(%a+)|([^|]+)|(%d+)|?(%d*)$')
+if tonumber(fen) ~= tonumber(ARGV[2]) then return 'conflict' end
+if state == 'done' then return 'done' end
+if expiry ~= nil and expiry ~= '' and tonumber(expiry) > now then return 'busy' end
+redis.call('HSET', KEYS[1], ARGV[1], 'done|' .. token .. '|' .. ARGV[2])
+return 'done'
 ";
 
-/// Deletes refund `ARGV[1]` if it is done with `ARGV[2]` fen (`taken`); a live
-/// reservation answers `reserved`, another amount `conflict`, no refund or an expired
-/// reservation (dropped) `absent`.
+/// Deletes refund `ARGV[1]` if it is done, or in doubt (a reservation past its expiry),
+/// with `ARGV[2]` fen (`taken`); a live reservation answers `reserved`, another amount
+/// `conflict`, no refund `absent`.
 const TAKE_BACK_REFUND: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local v = redis.call('HGET', KEYS[1], ARGV[1])
 if not v then return 'absent' end
 local state, token, fen, expiry = string.match(v, '^(%a+)|([^|]+)|(%d+)|?(%d*)$')
-local live = state == 'done' or (expiry ~= nil and expiry ~= '' and tonumber(expiry) > now)
-if not live then
-  redis.call('HDEL', KEYS[1], ARGV[1])
-  return 'absent'
-end
 if tonumber(fen) ~= tonumber(ARGV[2]) then return 'conflict' end
-if state ~= 'done' then return 'reserved' end
+if state ~= 'done' and expiry ~= nil and expiry ~= '' and tonumber(expiry) > now then
+  return 'reserved'
+end
 redis.call('HDEL', KEYS[1], ARGV[1])
 return 'taken'
 ";

@@ -10,14 +10,17 @@
 //! answer) left to its lease, after which the same refund number may be sent again where
 //! the gateway treats a repeated refund number as the same refund. Where it does not (a
 //! refund request that carries no refund number), a refund sent again is a second refund:
-//! ask the gateway what it holds before sending it again. Done refunds are kept as
-//! long as the store keeps anything, since they count against the cap for good, unless
-//! the gateway reports one closed (no money went back): [`Ledger::take_back_refund`].
+//! ask the gateway what it holds before sending it again.
 //!
-//! The window a store apart from the merchant's database leaves: a refund sent whose
-//! reservation expired before its commit no longer counts, so another refund number could
-//! be reserved beyond the cap (the gateway's own cap still refuses it). `paywire-sqlx`'s
-//! `refund_once` records the refund in the merchant's transaction and has no such window.
+//! A reservation whose lease ran out is in doubt, not free: it may have been sent, so it
+//! still counts against the order's cap, and another refund number never takes its room.
+//! It is settled by its own number: claimed again (by any instance) and committed or
+//! released once the gateway says whether it holds it, or reported succeeded or closed
+//! by the gateway's notification ([`Ledger::count_refund`], [`Ledger::take_back_refund`]).
+//! Done refunds are kept as long as the store keeps anything, since they count against
+//! the cap for good, unless the gateway reports one closed (no money went back).
+//! `paywire-sqlx`'s `refund_once` records the refund in the merchant's transaction before
+//! it is sent and keeps it counted the same way until it is accepted or released.
 
 use super::{fresh_token, Ledger, LedgerError, OrderKey};
 use crate::money::Fen;
@@ -30,7 +33,8 @@ pub enum RefundState {
     Fresh,
     /// This refund number was committed before, for the same amount.
     Done,
-    /// Another token holds a live reservation of this refund number.
+    /// Another token holds a live reservation of this refund number (one whose lease ran
+    /// out is taken over: [`RefundState::Fresh`]).
     Busy,
     /// The refunds done and reserved for the order (`reserved`, in fen) plus this one
     /// would exceed what it was paid: nothing was reserved.
@@ -45,10 +49,11 @@ pub enum RefundState {
 /// What a store found when asked to take back a refund the gateway closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefundTakeBack {
-    /// It was done; now taken back: its amount no longer counts against the order's cap.
+    /// It was done, or in doubt (reserved, its lease run out); now taken back: its amount
+    /// no longer counts against the order's cap.
     TakenBack,
     /// The store does not hold it: never reserved here (made by hand at the gateway, or
-    /// recorded in another store), taken back before, or its reservation ran out.
+    /// recorded in another store), released, or taken back before.
     Absent,
     /// Reserved and still live: its sender has neither committed nor released it yet.
     /// Nothing taken back; ask again later.
@@ -145,8 +150,9 @@ pub enum RefundClaim<'l> {
     Conflict,
 }
 
-/// A live reservation of one refund. Dropped, it stays reserved until its lease ends: the
-/// refund may have been sent.
+/// A live reservation of one refund. Dropped, it stays reserved until its lease ends, then
+/// in doubt: the refund may have been sent, so it counts against the cap until its number
+/// is claimed again and settled.
 #[must_use = "a reserved refund is committed once sent, released when refused; dropped, it holds its amount for its lease"]
 pub struct HeldRefund<'l> {
     ledger: &'l Ledger,
@@ -212,7 +218,8 @@ impl Ledger {
     /// gateway's word that it succeeded (its verified refund notification), so that a
     /// refund made without this ledger (by hand in the gateway's console, by another
     /// program) still counts: [`RefundState::Fresh`] when recorded now, whatever the cap
-    /// says (the money went back); [`RefundState::Done`] when the ledger had it;
+    /// says (the money went back); [`RefundState::Done`] when the ledger had it done, or
+    /// in doubt (reserved, its lease run out: counted already, done now);
     /// [`RefundState::Busy`] while its sender holds the reservation (its commit counts
     /// it); [`RefundState::Conflict`] when the number is known with another amount, which
     /// is not this refund. Never [`RefundState::AbovePaid`]. A store that keeps no refunds
@@ -232,7 +239,8 @@ impl Ledger {
             .count_refund(order.as_str(), refund_no, amount.get())
     }
 
-    /// Takes back refund `refund_no` of `amount` of `order`, done before, on the
+    /// Takes back refund `refund_no` of `amount` of `order`, done before or in doubt
+    /// (reserved, its lease run out), on the
     /// gateway's word that it closed it (WeChat Pay's `CLOSED`: a final state in which no
     /// money went back), so its room can be refunded under a new number. A live
     /// reservation is left to its sender ([`RefundTakeBack::Reserved`]): it commits or
@@ -274,6 +282,6 @@ impl HeldRefund<'_> {
             .release_refund(self.order.as_str(), &self.refund_no, &self.token)
     }
 
-    /// Leaves the reservation to its lease: what dropping it does.
+    /// Leaves the reservation to its lease, then in doubt: what dropping it does.
     pub fn abandon(self) {}
 }

@@ -2,10 +2,9 @@
 //! the gateways that notify a refund's end): every third closed (no money went back; its
 //! room is free again at the gateway and, once the merchant took its notification, in the
 //! merchant's books), the others done. Then the books must agree with the gateway: the
-//! shop's SQL database holds exactly the refunds the gateway did not close; a refund
-//! ledger apart from it never more (it may hold less: a reservation whose lease ran out
-//! before the gateway's success reached it no longer counts, the window such a ledger
-//! leaves).
+//! shop's SQL database and a refund ledger apart from it both hold exactly the refunds
+//! the gateway did not close (a reservation whose lease ran out still counts until the
+//! gateway's success or close settles it).
 
 use super::{lifecycle_of, PaidOrder, RefundBooks, RefundReport};
 use crate::demo::Demo;
@@ -54,7 +53,6 @@ pub(super) async fn agree(
     paid: &[PaidOrder],
     report: &mut RefundReport,
 ) {
-    let exact = !matches!(books, RefundBooks::Ledger(_));
     let deadline = tokio::time::Instant::now() + SETTLE;
     loop {
         let mut disagree = 0;
@@ -68,12 +66,7 @@ pub(super) async fn agree(
             let in_books = books
                 .refunded((order.gateway.name(), &order.out_trade_no))
                 .await;
-            let agrees = match in_books {
-                Some(fen) if exact => fen == at_gateway,
-                Some(fen) => fen <= at_gateway,
-                None => false,
-            };
-            if !agrees {
+            if in_books != Some(at_gateway) {
                 disagree += 1;
             }
         }
