@@ -2,9 +2,10 @@
 //! each refund number applied once, and refunded so far plus this refund never above what
 //! was paid, with instances racing (each its own ledger and connection), reservations
 //! released after a refusal, abandoned ones held for their lease and counted after it
-//! (they may have been sent), and a commit after the lease still recorded.
+//! (they may have been sent) and listed in doubt, and a commit after the lease still
+//! recorded.
 
-use paywire::ledger::{Ledger, OrderKey, RedisLedger, Refund, RefundClaim};
+use paywire::ledger::{InDoubt, Ledger, OrderKey, RedisLedger, Refund, RefundClaim};
 use paywire::Fen;
 use paywire_tests::redis_server;
 use std::sync::{Arc, Barrier, Mutex};
@@ -153,11 +154,20 @@ fn answers(a: Ledger, b: Ledger) {
         b.claim_refund(&refund("O1", "R4", 1, 1000)).unwrap(),
         RefundClaim::AbovePaid { .. }
     ));
+    // Listed in doubt, by every instance, to be settled under its own number.
+    let o1 = OrderKey::new("swiftpass", "O1");
+    let in_doubt = vec![InDoubt {
+        refund_no: "R3".into(),
+        amount: Fen::new(500),
+    }];
+    assert_eq!(a.refunds_in_doubt(&o1).unwrap(), in_doubt);
+    assert_eq!(b.refunds_in_doubt(&o1).unwrap(), in_doubt);
     // The same number again after the lease (the gateway treats it as the same refund).
     let RefundClaim::Fresh(again) = b.claim_refund(&refund("O1", "R3", 500, 1000)).unwrap() else {
         panic!("free after the lease")
     };
     again.commit().unwrap();
+    assert_eq!(a.refunds_in_doubt(&o1).unwrap(), vec![], "settled");
     assert!(matches!(
         a.claim_refund(&refund("O1", "R5", 1, 1000)).unwrap(),
         RefundClaim::AbovePaid { .. }

@@ -46,6 +46,16 @@ async fn soak_with_every_fault_and_a_redis_restart_loses_nothing_and_doubles_not
         report.faults.apply_failed > 0 && report.faults.crashed > 0,
         "{report:#?}"
     );
+    // Refunds whose every answer was lost stay in doubt in the ledger, counted against
+    // their order's cap: the sweep sends those of gateways with refund numbers again and
+    // commits them, and lists the rest.
+    let refunds = &report.refunds;
+    assert_eq!(
+        refunds.swept + refunds.unaccepted,
+        refunds.unresolved,
+        "{refunds:?}"
+    );
+    assert_eq!(refunds.books_disagree, 0, "{refunds:?}");
 }
 
 /// A lease the outage outlasts would let a commit the outage interrupts give up, and a

@@ -72,14 +72,15 @@ pub struct RefundReport {
     pub applied_twice: usize,
     /// Orders whose refunds at the gateway add up to more than was paid.
     pub above_paid: usize,
-    /// Refunds the shop's database listed as recorded and never accepted by the gateway
-    /// (`paywire_sqlx::unaccepted_refunds`) once every instance was done, which a sweep
-    /// then sent again under their numbers and saw accepted (where the gateway keys
-    /// refunds on the number). Always 0 with the memory or Redis ledger.
+    /// Refunds the books held as never accepted by the gateway once every instance was
+    /// done (the shop's database: recorded and never accepted,
+    /// `paywire_sqlx::unaccepted_refunds`; a refund ledger: in doubt, reserved and their
+    /// lease run out, `Ledger::refunds_in_doubt`), which a sweep then sent again under
+    /// their numbers and saw accepted (where the gateway keys refunds on the number).
     pub swept: usize,
-    /// Refunds the shop's database still lists as never accepted after the sweep: those
-    /// of gateways without refund numbers, left for a look at the gateway's records.
-    /// Always 0 with the memory or Redis ledger, which holds such refunds for a lease.
+    /// Refunds the books still hold as never accepted after the sweep: those of
+    /// gateways without refund numbers, left for a look at the gateway's records. They
+    /// count against their order's cap meanwhile.
     pub unaccepted: usize,
     /// Orders missing a refund at the gateway that would have fitted: the plan's refunds
     /// add up to one fen more than was paid, so exactly one of them is refused (whichever
@@ -247,7 +248,7 @@ pub async fn refund_all(
     // The instances share one database: the first one's list is everyone's.
     if let Some(books) = instances.first() {
         report.swept = sweep::sweep(&demo, books, &paid).await;
-        report.unaccepted = books.unaccepted().await.len();
+        report.unaccepted = books.unaccepted(&sweep::orders(&paid)).await.len();
         let closed = ends::end_all(&demo, &paid);
         notices::count(&demo, &paid, &closed, &mut report).await;
         ends::agree(&demo, books, &paid, &mut report).await;

@@ -86,7 +86,7 @@ pub fn check(store: &dyn LedgerStore, prefix: &str) {
 /// cap counts refunds done and reserved; a number known with another amount conflicts;
 /// only the holder releases; a commit is repeatable, never undone by a release, and
 /// recorded even after its lease; a reservation whose lease ran out still counts against
-/// the cap (it may have been sent) until its number is taken over and released, reported
+/// the cap (it may have been sent), listed in doubt, until its number is taken over and released, reported
 /// done or taken back; a refund the gateway reports made is counted once,
 /// beyond the cap if need be, and leaves a live reservation to its sender; a refund done
 /// is taken back once (a closed refund), freeing its amount, while a live reservation is
@@ -195,6 +195,11 @@ pub fn check_refunds(store: &dyn LedgerStore, prefix: &str) {
         "a reservation whose lease ran out may have been sent: it still counts against the cap"
     );
     assert_eq!(
+        store.refunds_in_doubt(doubt),
+        Ok(vec![("D1".to_owned(), 60)]),
+        "a reservation whose lease ran out is listed in doubt"
+    );
+    assert_eq!(
         store.reserve_refund(doubt, "D1", 61, 100, "t2", lease),
         Ok(RefundState::Conflict),
         "after its lease, the number still conflicts with another amount"
@@ -203,6 +208,11 @@ pub fn check_refunds(store: &dyn LedgerStore, prefix: &str) {
         store.reserve_refund(doubt, "D1", 60, 100, "t2", lease),
         Ok(RefundState::Fresh),
         "after its lease, the same refund is taken over by another sender"
+    );
+    assert_eq!(
+        store.refunds_in_doubt(doubt),
+        Ok(vec![]),
+        "a live reservation is not in doubt"
     );
     assert_eq!(
         store.commit_refund(doubt, "D1", 60, "t1"),
@@ -227,6 +237,11 @@ pub fn check_refunds(store: &dyn LedgerStore, prefix: &str) {
     }
     std::thread::sleep(blip * 3);
     assert_eq!(
+        store.refunds_in_doubt(doubt),
+        Ok(vec![("D3".to_owned(), 20), ("D4".to_owned(), 30)]),
+        "refunds in doubt are listed by number, live and done ones not"
+    );
+    assert_eq!(
         store.count_refund(doubt, "D3", 21),
         Ok(RefundState::Conflict),
         "a success of another amount than the refund in doubt is not this refund"
@@ -249,6 +264,11 @@ pub fn check_refunds(store: &dyn LedgerStore, prefix: &str) {
     assert_eq!(
         store.reserve_refund(doubt, "D6", 1, 100, "t5", lease),
         Ok(RefundState::AbovePaid { reserved: 100 })
+    );
+    assert_eq!(
+        store.refunds_in_doubt(doubt),
+        Ok(vec![]),
+        "settled, done or taken back, none is in doubt"
     );
 
     let closed = format!("{prefix}refunds-closed");

@@ -270,6 +270,21 @@ impl LedgerStore for MemoryLedger {
         })
     }
 
+    fn refunds_in_doubt(&self, order: &str) -> Result<Vec<(String, u64)>, LedgerError> {
+        let now = Instant::now();
+        let keys = self.lock();
+        let mut listed: Vec<(String, u64)> = keys
+            .refunds
+            .get(order)
+            .into_iter()
+            .flatten()
+            .filter(|(_, r)| r.expires.is_some_and(|e| e <= now))
+            .map(|(no, r)| (no.clone(), r.amount))
+            .collect();
+        listed.sort();
+        Ok(listed)
+    }
+
     fn take_back_refund(
         &self,
         order: &str,

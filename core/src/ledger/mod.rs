@@ -61,7 +61,8 @@ pub use payment::{Expected, Mismatch, MustMatch, Payment};
 #[cfg_attr(paywire_docsrs, doc(cfg(feature = "redis")))]
 pub use redis::RedisLedger;
 pub use refund::{
-    HeldRefund, Refund, RefundClaim, RefundOutcome, RefundResult, RefundState, RefundTakeBack,
+    HeldRefund, InDoubt, Refund, RefundClaim, RefundOutcome, RefundResult, RefundState,
+    RefundTakeBack,
 };
 
 use std::fmt;
@@ -260,6 +261,15 @@ pub trait LedgerStore: Send + Sync {
         amount: u64,
     ) -> Result<RefundTakeBack, LedgerError> {
         let _ = (order, refund, amount);
+        Err(LedgerError::Misconfigured(
+            "this ledger store keeps no refunds".into(),
+        ))
+    }
+
+    /// The refunds of `order` reserved and neither committed nor released whose lease ran
+    /// out (in doubt), as refund number and fen, by refund number.
+    fn refunds_in_doubt(&self, order: &str) -> Result<Vec<(String, u64)>, LedgerError> {
+        let _ = order;
         Err(LedgerError::Misconfigured(
             "this ledger store keeps no refunds".into(),
         ))

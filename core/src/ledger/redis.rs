@@ -139,6 +139,23 @@ redis.call('HDEL', KEYS[1], ARGV[1])
 return 'taken'
 ";
 
+/// The refunds of the hash `KEYS[1]` reserved and past their expiry, as a flat list of
+/// refund number and fen.
+const REFUNDS_IN_DOUBT: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local listed = {}
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local state, token, fen, expiry = string.match(all[i + 1], '^(%a+)|([^|]+)|(%d+)|?(%d*)$')
+  if state == 'claim' and expiry ~= nil and expiry ~= '' and tonumber(expiry) <= now then
+    table.insert(listed, all[i])
+    table.insert(listed, fen)
+  end
+end
+return listed
+";
+
 /// A [`LedgerStore`] over Redis. Every operation is one Lua script, atomic on the server;
 /// claims carry a random token, so only their holder commits or releases them, and a
 /// claim expires by Redis's own `PX` when its holder dies. Run Redis with append-only
@@ -160,6 +177,7 @@ pub struct RedisLedger {
     release_refund: redis::Script,
     count_refund: redis::Script,
     take_back_refund: redis::Script,
+    refunds_in_doubt: redis::Script,
 }
 
 impl std::fmt::Debug for RedisLedger {
@@ -190,6 +208,7 @@ impl RedisLedger {
             release_refund: redis::Script::new(RELEASE_REFUND),
             count_refund: redis::Script::new(COUNT_REFUND),
             take_back_refund: redis::Script::new(TAKE_BACK_REFUND),
+            refunds_in_doubt: redis::Script::new(REFUNDS_IN_DOUBT),
         })
     }
 
@@ -218,6 +237,16 @@ impl RedisLedger {
     /// is safe to repeat with the same token, so a dropped connection is retried once on a
     /// fresh one.
     fn run(&self, script: &redis::Script, key: &str, args: &[&str]) -> Result<String, LedgerError> {
+        self.call(script, key, args)
+    }
+
+    /// Runs `script` as [`RedisLedger::run`] does, its answer read as `T`.
+    fn call<T: redis::FromRedisValue>(
+        &self,
+        script: &redis::Script,
+        key: &str,
+        args: &[&str],
+    ) -> Result<T, LedgerError> {
         let key = format!("{}{key}", self.prefix);
         let mut last = String::new();
         for attempt in 0..2 {
@@ -233,7 +262,7 @@ impl RedisLedger {
             for arg in args {
                 invocation.arg(*arg);
             }
-            match invocation.invoke::<String>(&mut connection) {
+            match invocation.invoke::<T>(&mut connection) {
                 Ok(answer) => {
                     self.idle
                         .lock()
@@ -375,6 +404,37 @@ impl LedgerStore for RedisLedger {
                 "redis refund take-back answered {other:?}"
             ))),
         }
+    }
+
+    fn refunds_in_doubt(&self, order: &str) -> Result<Vec<(String, u64)>, LedgerError> {
+        self.list_in_doubt(order)
+    }
+}
+
+impl RedisLedger {
+    /// [`LedgerStore::refunds_in_doubt`]: the script's flat list read in pairs.
+    fn list_in_doubt(&self, order: &str) -> Result<Vec<(String, u64)>, LedgerError> {
+        let flat: Vec<String> = self.call(&self.refunds_in_doubt, &refunds_key(order), &[])?;
+        let mut listed = Vec::with_capacity(flat.len() / 2);
+        for pair in flat.chunks(2) {
+            match pair {
+                [no, fen] => match fen.parse::<u64>() {
+                    Ok(fen) => listed.push((no.clone(), fen)),
+                    Err(_) => {
+                        return Err(LedgerError::Unavailable(format!(
+                            "redis refunds in doubt listed {fen:?} as an amount"
+                        )))
+                    }
+                },
+                _ => {
+                    return Err(LedgerError::Unavailable(
+                        "redis refunds in doubt answered an odd list".into(),
+                    ))
+                }
+            }
+        }
+        listed.sort();
+        Ok(listed)
     }
 }
 

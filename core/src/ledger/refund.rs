@@ -62,6 +62,17 @@ pub enum RefundTakeBack {
     Conflict,
 }
 
+/// A refund reserved and neither committed nor released whose lease ran out: it may have
+/// been sent, so it counts against its order's cap until it is settled under its number
+/// (see [`Ledger::refunds_in_doubt`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InDoubt {
+    /// The merchant's refund number (`out_refund_no`).
+    pub refund_no: String,
+    /// The amount it was reserved for.
+    pub amount: Fen,
+}
+
 /// A refund: its order, the merchant's refund number, its amount, and what the order was
 /// paid (from the merchant's own record of the payment).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -257,6 +268,27 @@ impl Ledger {
     ) -> Result<RefundTakeBack, LedgerError> {
         self.store
             .take_back_refund(order.as_str(), refund_no, amount.get())
+    }
+}
+
+impl Ledger {
+    /// The refunds of `order` in doubt: reserved, neither committed nor released, their
+    /// lease run out (the sender died, or never learnt the gateway's answer). Each still
+    /// counts against the order's cap. Settle one under its own number: ask the gateway
+    /// (its refund query) whether it holds it, then claim it again with the same amount
+    /// ([`Ledger::claim_refund`] answers `Fresh`) and commit it if the gateway holds it or
+    /// release it if not; where the gateway keys refunds on the refund number, sending it
+    /// again under that number does the same. A store that keeps no refunds answers
+    /// [`LedgerError::Misconfigured`].
+    pub fn refunds_in_doubt(&self, order: &OrderKey) -> Result<Vec<InDoubt>, LedgerError> {
+        let listed = self.store.refunds_in_doubt(order.as_str())?;
+        Ok(listed
+            .into_iter()
+            .map(|(refund_no, amount)| InDoubt {
+                refund_no,
+                amount: Fen::new(amount),
+            })
+            .collect())
     }
 }
 

@@ -124,11 +124,12 @@ impl RefundBooks {
         }
     }
 
-    /// The refunds the shop's database lists as never accepted (none if it cannot
-    /// answer); none for a refund ledger, which keeps no such list.
-    pub(super) async fn unaccepted(&self) -> Vec<Unaccepted> {
+    /// The refunds the books hold and never saw accepted (none if they cannot answer):
+    /// those the shop's database lists (`unaccepted_refunds`), or a refund ledger's
+    /// refunds in doubt (reserved, their lease run out) among `orders`.
+    pub(super) async fn unaccepted(&self, orders: &[Order<'_>]) -> Vec<Unaccepted> {
         let listed = match self {
-            RefundBooks::Ledger(_) => return Vec::new(),
+            RefundBooks::Ledger(ledger) => return in_doubt(ledger, orders),
             RefundBooks::Sqlite(pool) => unaccepted_refunds(pool, Duration::ZERO).await,
             RefundBooks::Postgres(pool) => unaccepted_refunds(pool, Duration::ZERO).await,
             RefundBooks::Mariadb(pool) => unaccepted_refunds(pool, Duration::ZERO).await,
@@ -157,6 +158,24 @@ impl RefundBooks {
             (RefundBooks::Ledger(_), Reserved::Recorded) => false,
         }
     }
+}
+
+/// The refunds of `orders` in doubt in `ledger`, listed as the shop's database lists its
+/// unaccepted ones.
+fn in_doubt(ledger: &Ledger, orders: &[Order<'_>]) -> Vec<Unaccepted> {
+    let mut listed = Vec::new();
+    for &(gateway, out_trade_no) in orders {
+        let order = OrderKey::new(gateway, out_trade_no);
+        for refund in ledger.refunds_in_doubt(&order).unwrap_or_default() {
+            listed.push(Unaccepted {
+                gateway: gateway.to_owned(),
+                out_trade_no: out_trade_no.to_owned(),
+                out_refund_no: refund.refund_no,
+                amount: refund.amount,
+            });
+        }
+    }
+    listed
 }
 
 /// An order as the SQL ledger keys it: the gateway's name and the merchant's number.
