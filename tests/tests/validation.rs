@@ -669,3 +669,54 @@ fn the_rules_are_checked_on_received_members_beside_one_that_did_not_decode() {
     );
     assert_eq!(found.len(), expected.len(), "{found:?}");
 }
+
+/// Gateways' XML and forms carry every value as text, and some JSON quotes its integers:
+/// an amount or integer written so is checked against its rules beside a member that did
+/// not decode, as it is once every member decodes.
+#[test]
+fn the_rules_are_checked_on_amounts_written_as_text_beside_one_that_did_not_decode() {
+    let limits = paywire::decode::Limits::default();
+    let schema = <swiftpass::WapPay as paywire::PayObject>::OBJECT_SCHEMA;
+    let xml = b"<xml><service>pay.weixin.wap</service><mch_id>7551000001</mch_id>\
+        <out_trade_no>A1</out_trade_no><body>x</body><total_fee>0</total_fee>\
+        <mch_create_ip>127.0.0.1</mch_create_ip><notify_url>https://a.example/n</notify_url>\
+        <nonce_str>n</nonce_str><sub_appid>wx1</sub_appid></xml>";
+    let quoted = br#"{"service":"pay.weixin.wap","mch_id":"7551000001","out_trade_no":"A1",
+        "body":"x","total_fee":"0","mch_create_ip":"127.0.0.1",
+        "notify_url":"https://a.example/n","nonce_str":"n","sub_appid":"wx1"}"#;
+    for object in [
+        paywire::decode::xml::parse(xml, &limits).unwrap(),
+        paywire::decode::json::parse_object(quoted, &limits).unwrap(),
+    ] {
+        // `sub_openid` is missing: the typed value cannot be built.
+        assert!(paywire::verify::decode_fields::<swiftpass::WapPay>(object.clone()).is_err());
+        let mut found = report(paywire::decode::check_received(schema, &object).into_result());
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            found,
+            vec![
+                ("#/sub_openid".to_owned(), "required", Actual::Missing),
+                ("#/total_fee".to_owned(), "range", Actual::Fen(0)),
+            ],
+            "{object:?}"
+        );
+    }
+
+    // XorPay's form: a price in yuan and an integer, both text.
+    let schema = <xorpay::JsapiPay as paywire::PayObject>::OBJECT_SCHEMA;
+    let form = b"aid=1&pay_type=jsapi&price=0.00&order_id=A1\
+        &notify_url=https%3A%2F%2Fa.example%2Fn&openid=o&expire=0";
+    let object = paywire::decode::form::parse(form, &limits).unwrap();
+    let mut found = report(paywire::decode::check_received(schema, &object).into_result());
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    let paths: Vec<(&str, &str)> = found.iter().map(|(p, r, _)| (p.as_str(), *r)).collect();
+    assert_eq!(
+        paths,
+        [
+            ("#/expire", "range"),
+            ("#/name", "required"),
+            ("#/price", "range")
+        ],
+        "{found:?}"
+    );
+}

@@ -5,6 +5,7 @@
 
 use super::node::{Node, NodeObject};
 use crate::error::SchemaErrors;
+use crate::money::Yuan;
 use crate::path::Path;
 use crate::schema::{Kind, Schema};
 use crate::validate::validate_into;
@@ -31,6 +32,13 @@ pub fn check_received(schema: &'static Schema, members: &NodeObject) -> SchemaEr
     errors
 }
 
+/// `text` if it is an integer as the typed decoder reads one: an optional `-`, then
+/// decimal digits.
+fn integer_text(text: &str) -> Option<&str> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(text)
+}
+
 /// Received members seen through a schema, as a typed value would show them.
 struct Received<'a> {
     schema: &'static Schema,
@@ -45,6 +53,8 @@ enum Value<'a> {
     Str(&'a str),
     Int(i64),
     UInt(u64),
+    /// An amount in yuan, in fen.
+    Yuan(u64),
     Object(Box<Received<'a>>),
 }
 
@@ -59,7 +69,20 @@ impl<'a> Received<'a> {
                     (_, None | Some(Node::Null)) => Some(Value::Absent),
                     (Kind::Str, Some(node)) => node.as_str().map(Value::Str),
                     (Kind::Int { .. }, Some(Node::Number(n))) => n.as_i64().map(Value::Int),
+                    // XML and forms carry integers as text, as the typed decoder reads them.
+                    (Kind::Int { .. }, Some(Node::Text(t))) => {
+                        integer_text(t).and_then(|t| t.parse().ok()).map(Value::Int)
+                    }
                     (Kind::Fen, Some(Node::Number(n))) => n.as_u64().map(Value::UInt),
+                    // Text, and in JSON a quoted amount, of decimal digits only.
+                    (Kind::Fen, Some(Node::Text(t) | Node::Str(t)))
+                        if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) =>
+                    {
+                        t.parse().ok().map(Value::UInt)
+                    }
+                    (Kind::Yuan, Some(Node::Text(t) | Node::Str(t))) => {
+                        t.parse::<Yuan>().ok().map(|y| Value::Yuan(y.fen().get()))
+                    }
                     (Kind::Object(inner), Some(Node::Object(object))) => {
                         Some(Value::Object(Box::new(Received::new(inner, object, &path))))
                     }
@@ -96,6 +119,7 @@ impl FieldAccess for Received<'_> {
             Some(Some(Value::Str(s))) => Wire::Str(s),
             Some(Some(Value::Int(i))) => Wire::Int(*i),
             Some(Some(Value::UInt(u))) => Wire::UInt(*u),
+            Some(Some(Value::Yuan(fen))) => Wire::Yuan(*fen),
             Some(Some(Value::Object(inner))) => Wire::Object(&**inner),
             // Left out (reported by decoding), or absent.
             Some(Some(Value::Absent) | None) | None => Wire::Absent,
