@@ -85,6 +85,7 @@
 
 mod apply;
 mod finishing;
+mod recovery;
 
 #[cfg(feature = "sqlx")]
 pub use apply::{InTransaction, SqlShop};
@@ -94,6 +95,7 @@ pub use apply::{Shop, WithLedger};
 pub use axum;
 /// The `http` types the handlers take.
 pub use http;
+pub use recovery::{Recovered, Recovery};
 
 use apply::{Applier, Outcome};
 use axum::body::Bytes;
@@ -101,7 +103,6 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use finishing::{Finishing, Panicked};
 use http::{HeaderMap, StatusCode};
 use paywire::ledger::{Expected, Ledger};
 use paywire::Fen;
@@ -220,6 +221,14 @@ impl<A: Applier> Notifications<A> {
         self
     }
 
+    /// Applies payments the merchant found itself (an order whose notifications never
+    /// arrived, found paid by the gateway's signed query answer) through the same
+    /// once-only step as these endpoints; keep it before [`Notifications::router`]
+    /// consumes them.
+    pub fn recovery(&self) -> Recovery<A> {
+        Recovery::new(self.applier.clone())
+    }
+
     /// One route per received gateway; nest it where the notify URLs point.
     pub fn router(self) -> Router {
         let receivers = self.receivers.clone();
@@ -267,20 +276,14 @@ impl<A: Applier> Notifications<A> {
         // hands the write under way to a task of its own, which finishes and commits it,
         // and the next delivery finds it done.
         let applier = self.applier.clone();
-        let applying = Finishing::new(async move {
+        let applying = async move {
             match notice {
                 Notice::Payment(payment) => applier.apply_once(payment).await,
                 Notice::Refund(refund) => applier.settle_refund(refund).await,
                 _ => Outcome::Applied,
             }
-        });
-        let outcome = match applying.await {
-            Ok(outcome) => outcome,
-            Err(Panicked(panic)) => {
-                tracing::error!(%subject, %panic, "applying the {what} panicked");
-                Outcome::NotApplied
-            }
         };
+        let outcome = recovery::to_the_end(applying, what, &subject).await;
         match outcome {
             Outcome::Applied => Self::ack(receiver),
             Outcome::Refused(reason) => fail(StatusCode::BAD_REQUEST, reason),

@@ -155,10 +155,9 @@ async fn pay_query_refund_in_parts_and_query_the_refunds() {
     let m = Merchant::start().await;
     let ledger = Ledger::in_memory();
     m.place("LIFE-1", 1000).await;
-    assert_eq!(
-        m.query("LIFE-1").await.trade_state,
-        Some(TradeState::NotPay)
-    );
+    let unpaid = m.query("LIFE-1").await;
+    assert_eq!(unpaid.trade_state, Some(TradeState::NotPay));
+    assert_eq!(unpaid.payment(), None, "nothing paid");
 
     // Nothing to refund before the payment.
     let early: Result<TradeRefundAnswer, _> = m.call(&m.refund("LIFE-1", "R-0", 1000, 100)).await;
@@ -169,6 +168,19 @@ async fn pay_query_refund_in_parts_and_query_the_refunds() {
     assert_eq!(paid.trade_state, Some(TradeState::Success));
     assert_eq!(paid.total_fee, Some(Fen::new(1000)));
     assert!(paid.time_end.is_some());
+    // The signed answer carries the payment, to apply once where its notifications
+    // never arrived.
+    let payment = paid.payment().expect("a paid order's payment");
+    assert_eq!(
+        (payment.key, payment.order.as_str(), payment.amount),
+        (
+            paywire::ledger::OrderKey::new(swiftpass::GATEWAY, "LIFE-1"),
+            "LIFE-1",
+            Fen::new(1000)
+        )
+    );
+    assert_eq!(payment.gateway_order, paid.transaction_id);
+    assert!(payment.gateway_order.is_some());
 
     // A paid order is refunded, not closed.
     let close = TradeClose {
@@ -189,9 +201,12 @@ async fn pay_query_refund_in_parts_and_query_the_refunds() {
     let after_one = m.refunds("LIFE-1").await;
     assert_eq!(after_one.refund_count, Some(1));
     assert_eq!(after_one.refunded(), Some(300));
+    let refunded = m.query("LIFE-1").await;
+    assert_eq!(refunded.trade_state, Some(TradeState::Refund));
     assert_eq!(
-        m.query("LIFE-1").await.trade_state,
-        Some(TradeState::Refund)
+        refunded.payment().map(|p| p.amount),
+        Some(Fen::new(1000)),
+        "refunded in part, the order was paid in full"
     );
 
     // The same refund again: the ledger says done, and the gateway, sent it anyway

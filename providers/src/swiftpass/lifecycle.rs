@@ -10,8 +10,9 @@
 //! has no refund notification: a refund is confirmed by the refund query.
 
 use super::answer::answer;
-use crate::swiftpass::{check_signature, SwiftpassError, VerifyKey};
+use crate::swiftpass::{check_signature, SwiftpassError, VerifyKey, GATEWAY};
 use paywire::decode::{self, Limits};
+use paywire::ledger::{MustMatch, OrderKey, Payment};
 use paywire::schema::Format;
 use paywire::verify;
 use paywire::{Fen, FieldAccess, PayObject, PayRequest, PayResponse, Verified, VerifyError};
@@ -252,6 +253,33 @@ answer! {
         pub time_end: Option<String>,
         /// 商户附加信息
         pub attach: Option<String>,
+    }
+}
+
+impl TradeQueryAnswer {
+    /// The payment this verified answer reports, keyed on the merchant's `out_trade_no`
+    /// as a notification's is: `None` unless the order was paid (`trade_state`
+    /// `SUCCESS`, or `REFUND`: paid, then refunded in part or whole). Apply it once
+    /// through the same ledger as the notifications, where none arrived (the merchant
+    /// was down through every retry): the ledger keeps it from being applied twice
+    /// whichever comes first.
+    pub fn payment(&self) -> Option<Payment> {
+        let paid = matches!(
+            self.trade_state,
+            Some(TradeState::Success | TradeState::Refund)
+        );
+        if self.status != "0" || self.result_code != "0" || !paid {
+            return None;
+        }
+        let order = self.out_trade_no.clone()?;
+        Some(Payment {
+            key: OrderKey::new(GATEWAY, &order),
+            order,
+            amount: self.total_fee?,
+            currency: None,
+            gateway_order: self.transaction_id.clone(),
+            must_match: MustMatch::default(),
+        })
     }
 }
 
