@@ -1,5 +1,6 @@
 //! A paid order whose every notification failed (the merchant's database was down through
-//! all of the gateway's retries) is found by the gateway's signed query answer and applied
+//! all of the gateway's retries), with a separate ledger or in the shop's SQLite
+//! transaction, is found by the gateway's signed query answer and applied
 //! once through `Notifications::recovery`, the same step the notifications take: never
 //! twice, however often the merchant recovers it or a notification got through first, and
 //! never for an order the shop does not know or that does not match.
@@ -8,10 +9,11 @@ use paywire::client::Client;
 use paywire::ledger::{Ledger, Payment};
 use paywire::sign::SignTypeKey;
 use paywire::{Fen, Secret};
-use paywire_axum::{Notifications, Order, Recovered, Shop};
+use paywire_axum::{Notifications, Order, Recovered, Shop, SqlShop};
 use paywire_providers::swiftpass::{self, TradeQuery, TradeQueryAnswer, VerifyKey};
 use paywire_sandbox::config::RetryConfig;
 use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
+use sqlx::{Sqlite, SqlitePool};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -112,11 +114,109 @@ impl Merchant {
     }
 }
 
+/// The same shop in a SQLite file: the ledger's rows and the shop's writes in one
+/// transaction.
+struct SqlBooks {
+    books: Arc<Books>,
+}
+
+impl SqlShop<Sqlite> for SqlBooks {
+    async fn order(&self, payment: &Payment) -> Option<Order> {
+        self.books.order(payment).await
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut sqlx::Transaction<'static, Sqlite>,
+        payment: &Payment,
+    ) -> Result<(), String> {
+        if self.books.down.load(Ordering::SeqCst) {
+            return Err("connection refused".into());
+        }
+        sqlx::query("INSERT INTO shop_writes (out_trade_no) VALUES (?1)")
+            .bind(&payment.order)
+            .execute(&mut **tx)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+}
+
+type Boxed<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
+/// Applies a payment through the notifications' once-only step.
+type Recover = Box<dyn Fn(Payment) -> Boxed<Recovered> + Send + Sync>;
+/// Counts an order's writes as the shop committed them.
+type Writes = Box<dyn Fn(&str) -> Boxed<u32> + Send + Sync>;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_paid_order_whose_notifications_all_failed_is_recovered_once_from_the_signed_query() {
+async fn with_a_separate_ledger_a_paid_order_whose_notifications_all_failed_is_recovered_once() {
     let books = Arc::new(Books::default());
     let notifications = Notifications::new(books.clone(), Ledger::in_memory());
     let recovery = notifications.recovery();
+    let recover: Recover = Box::new(move |p| {
+        let recovery = recovery.clone();
+        Box::pin(async move { recovery.apply(p).await })
+    });
+    let counted = books.clone();
+    let writes: Writes = Box::new(move |order| {
+        let n = counted.writes(order);
+        Box::pin(async move { n })
+    });
+    let key = Secret::new(SandboxConfig::default().swiftpass.key.as_str());
+    let routes = notifications
+        .receive(swiftpass::receiver(VerifyKey::Md5(key)))
+        .router();
+    recovered_once(books, routes, recover, writes).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_shop_s_transaction_a_paid_order_whose_notifications_all_failed_is_recovered_once() {
+    let dir = std::env::temp_dir().join(format!("paywire-axum-recovery-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("shop.db");
+    let _ = std::fs::remove_file(&file);
+    let pool = SqlitePool::connect(&format!("sqlite://{}?mode=rwc", file.display()))
+        .await
+        .unwrap();
+    paywire_sqlx::migrate(&pool).await.unwrap();
+    sqlx::query("CREATE TABLE shop_writes (out_trade_no TEXT NOT NULL)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let books = Arc::new(Books::default());
+    let shop = SqlBooks {
+        books: books.clone(),
+    };
+    let notifications = Notifications::in_transaction(shop, pool.clone());
+    let recovery = notifications.recovery();
+    let recover: Recover = Box::new(move |p| {
+        let recovery = recovery.clone();
+        Box::pin(async move { recovery.apply(p).await })
+    });
+    let writes: Writes = Box::new(move |order| {
+        let (pool, order) = (pool.clone(), order.to_owned());
+        Box::pin(async move {
+            let n: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM shop_writes WHERE out_trade_no = ?1")
+                    .bind(order)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            u32::try_from(n).unwrap()
+        })
+    });
+    let key = Secret::new(SandboxConfig::default().swiftpass.key.as_str());
+    let routes = notifications
+        .receive(swiftpass::receiver(VerifyKey::Md5(key)))
+        .router();
+    recovered_once(books, routes, recover, writes).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The scenario, whichever way the merchant keeps the "applied" mark: `routes` take the
+/// notifications, `recover` applies through the same step, `writes` counts an order's
+/// writes as the shop committed them.
+async fn recovered_once(books: Arc<Books>, routes: axum::Router, recover: Recover, writes: Writes) {
     let config = SandboxConfig {
         retry: RetryConfig {
             first_delay_ms: 10,
@@ -127,9 +227,6 @@ async fn a_paid_order_whose_notifications_all_failed_is_recovered_once_from_the_
         ..SandboxConfig::default()
     };
     let key = Secret::new(config.swiftpass.key.as_str());
-    let routes = notifications
-        .receive(swiftpass::receiver(VerifyKey::Md5(key.clone())))
-        .router();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let notify_url = format!("http://{}/swiftpass", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, routes).await });
@@ -157,24 +254,24 @@ async fn a_paid_order_whose_notifications_all_failed_is_recovered_once_from_the_
     m.place_and_pay("LOST-1", 1000).await;
     let statuses = m.deliveries_end("LOST-1", 3).await;
     assert_eq!(statuses, [Some(500); 3], "every delivery failed");
-    assert_eq!(books.writes("LOST-1"), 0);
+    assert_eq!(writes("LOST-1").await, 0);
 
     // Back up, the merchant asks the gateway and applies what it signed: once, however
     // often it asks.
     books.down.store(false, Ordering::SeqCst);
     let payment = m.queried("LOST-1").await.expect("paid at the gateway");
-    assert_eq!(recovery.apply(payment.clone()).await, Recovered::Applied);
-    assert_eq!(recovery.apply(payment).await, Recovered::Applied);
-    assert_eq!(books.writes("LOST-1"), 1, "recovered once");
+    assert_eq!(recover(payment.clone()).await, Recovered::Applied);
+    assert_eq!(recover(payment).await, Recovered::Applied);
+    assert_eq!(writes("LOST-1").await, 1, "recovered once");
 
     // Notified and applied first: recovering it again writes nothing.
     m.place_and_pay("FINE-1", 500).await;
     let statuses = m.deliveries_end("FINE-1", 3).await;
     assert_eq!(statuses.last(), Some(&Some(200)), "{statuses:?}");
     let payment = m.queried("FINE-1").await.unwrap();
-    assert_eq!(recovery.apply(payment).await, Recovered::Applied);
+    assert_eq!(recover(payment).await, Recovered::Applied);
     assert_eq!(
-        books.writes("FINE-1"),
+        writes("FINE-1").await,
         1,
         "applied by its notification only"
     );
@@ -199,13 +296,11 @@ async fn a_paid_order_whose_notifications_all_failed_is_recovered_once_from_the_
     m.deliveries_end("OTHER-1", 3).await;
     books.down.store(false, Ordering::SeqCst);
     let stranger = m.queried("NOT-OURS-1").await.unwrap();
-    assert!(
-        matches!(recovery.apply(stranger).await, Recovered::Refused(r) if r.contains("NOT-OURS-1"))
-    );
+    assert!(matches!(recover(stranger).await, Recovered::Refused(r) if r.contains("NOT-OURS-1")));
     let other = m.queried("OTHER-1").await.unwrap();
     assert!(
-        matches!(recovery.apply(other).await, Recovered::Refused(r) if r.contains("301")),
+        matches!(recover(other).await, Recovered::Refused(r) if r.contains("301")),
         "the amount paid is named"
     );
-    assert_eq!(books.writes("NOT-OURS-1") + books.writes("OTHER-1"), 0);
+    assert_eq!(writes("NOT-OURS-1").await + writes("OTHER-1").await, 0);
 }
