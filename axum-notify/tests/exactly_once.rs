@@ -3,6 +3,8 @@
 //! happened, an empty body, a failed write whose error text must stay home, and a
 //! re-split XorPay notification against the example merchant.
 
+mod support;
+
 #[path = "../examples/merchant.rs"]
 mod merchant;
 
@@ -12,7 +14,7 @@ use paywire::sign::md5_hex;
 use paywire::{Fen, Secret};
 use paywire_axum::{Notifications, Order, Shop, SqlShop};
 use paywire_providers::swiftpass::{self, VerifyKey};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Sqlite, Transaction};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -307,22 +309,12 @@ impl SqlShop<Sqlite> for SqlWrites {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_the_shop_s_transaction_a_panic_or_a_slow_write_applies_the_payment_once() {
-    let dir = std::env::temp_dir().join(format!("paywire-axum-sqlite-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("shop.db");
-    let _ = std::fs::remove_file(&file);
-    let pool = SqlitePool::connect(&format!("sqlite://{}?mode=rwc", file.display()))
-        .await
-        .unwrap();
-    paywire_sqlx::migrate(&pool).await.unwrap();
-    sqlx::query("CREATE TABLE shop_orders (out_trade_no TEXT PRIMARY KEY, applied INTEGER NOT NULL DEFAULT 0)")
-        .execute(&pool)
-        .await
-        .unwrap();
-    sqlx::query("INSERT INTO shop_orders (out_trade_no) VALUES ('SQL-1')")
-        .execute(&pool)
-        .await
-        .unwrap();
+    let (pool, dir) = support::sqlite_shop(
+        "exactly-once",
+        "CREATE TABLE shop_orders (out_trade_no TEXT PRIMARY KEY, applied INTEGER NOT NULL DEFAULT 0); \
+         INSERT INTO shop_orders (out_trade_no) VALUES ('SQL-1')",
+    )
+    .await;
     let shop = SqlWrites {
         panics_left: AtomicU32::new(1),
     };

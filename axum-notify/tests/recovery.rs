@@ -5,6 +5,8 @@
 //! twice, however often the merchant recovers it or a notification got through first, and
 //! never for an order the shop does not know or that does not match.
 
+mod support;
+
 use paywire::client::Client;
 use paywire::ledger::{Ledger, Payment};
 use paywire::sign::SignTypeKey;
@@ -13,7 +15,7 @@ use paywire_axum::{Notifications, Order, Recovered, Shop, SqlShop};
 use paywire_providers::swiftpass::{self, TradeQuery, TradeQueryAnswer, VerifyKey};
 use paywire_sandbox::config::RetryConfig;
 use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
-use sqlx::{Sqlite, SqlitePool};
+use sqlx::Sqlite;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -171,18 +173,11 @@ async fn with_a_separate_ledger_a_paid_order_whose_notifications_all_failed_is_r
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_the_shop_s_transaction_a_paid_order_whose_notifications_all_failed_is_recovered_once() {
-    let dir = std::env::temp_dir().join(format!("paywire-axum-recovery-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("shop.db");
-    let _ = std::fs::remove_file(&file);
-    let pool = SqlitePool::connect(&format!("sqlite://{}?mode=rwc", file.display()))
-        .await
-        .unwrap();
-    paywire_sqlx::migrate(&pool).await.unwrap();
-    sqlx::query("CREATE TABLE shop_writes (out_trade_no TEXT NOT NULL)")
-        .execute(&pool)
-        .await
-        .unwrap();
+    let (pool, dir) = support::sqlite_shop(
+        "recovery",
+        "CREATE TABLE shop_writes (out_trade_no TEXT NOT NULL)",
+    )
+    .await;
     let books = Arc::new(Books::default());
     let shop = SqlBooks {
         books: books.clone(),

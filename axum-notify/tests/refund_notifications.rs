@@ -13,6 +13,8 @@
 //! against the order's cap. Three instances on one PostgreSQL, each sent every
 //! success twice at once, write each refund once, a refund made by hand included.
 
+mod support;
+
 use paywire::client::Client;
 use paywire::keys::MerchantKey;
 use paywire::ledger::{Expected, Ledger, MustMatch, OrderKey, Payment, RefundClaim, RefundOutcome};
@@ -569,24 +571,11 @@ async fn sql_shop(order: &str) -> (SqlitePool, std::path::PathBuf) {
 
 /// A fresh SQLite file, named for `order`, with the ledger's tables and the shop's.
 async fn sql_tables(order: &str) -> (SqlitePool, std::path::PathBuf) {
-    let dir = std::env::temp_dir().join(format!(
-        "paywire-refund-notice-{}-{order}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(dir.join("shop.db"))
-        .create_if_missing(true);
-    let pool = SqlitePool::connect_with(options).await.unwrap();
-    paywire_sqlx::migrate(&pool).await.unwrap();
-    sqlx::query(
+    support::sqlite_shop(
+        &format!("refund-notice-{order}"),
         "CREATE TABLE shop_refunds (out_refund_no TEXT PRIMARY KEY, written INTEGER NOT NULL)",
     )
-    .execute(&pool)
     .await
-    .unwrap();
-    (pool, dir)
 }
 
 /// Records `fen` under `refund_no` as the merchant does before sending the refund.

@@ -10,9 +10,9 @@
 //! has no refund notification: a refund is confirmed by the refund query.
 
 use super::answer::answer;
-use crate::swiftpass::{check_signature, SwiftpassError, VerifyKey, GATEWAY};
+use crate::swiftpass::{check_signature, SwiftpassError, VerifyKey};
 use paywire::decode::{self, Limits};
-use paywire::ledger::{MustMatch, OrderKey, Payment};
+use paywire::ledger::Payment;
 use paywire::schema::Format;
 use paywire::verify;
 use paywire::{Fen, FieldAccess, PayObject, PayRequest, PayResponse, Verified, VerifyError};
@@ -271,15 +271,11 @@ impl TradeQueryAnswer {
         if self.status != "0" || self.result_code != "0" || !paid {
             return None;
         }
-        let order = self.out_trade_no.clone()?;
-        Some(Payment {
-            key: OrderKey::new(GATEWAY, &order),
-            order,
-            amount: self.total_fee?,
-            currency: None,
-            gateway_order: self.transaction_id.clone(),
-            must_match: MustMatch::default(),
-        })
+        super::response::paid(
+            self.out_trade_no.as_deref(),
+            self.total_fee,
+            self.transaction_id.as_deref(),
+        )
     }
 }
 

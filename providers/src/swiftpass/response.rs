@@ -235,16 +235,31 @@ impl PayNotification {
         if !self.is_paid() {
             return None;
         }
-        let order = self.out_trade_no.clone()?;
-        Some(Payment {
-            key: OrderKey::new(GATEWAY, &order),
-            order,
-            amount: self.total_fee?,
-            currency: None,
-            gateway_order: self.transaction_id.clone(),
-            must_match: MustMatch::default(),
-        })
+        paid(
+            self.out_trade_no.as_deref(),
+            self.total_fee,
+            self.transaction_id.as_deref(),
+        )
     }
+}
+
+/// A SwiftPass payment of order `out_trade_no`, `total_fee` fen, the gateway's
+/// `transaction_id`: what a paid notification or a paid query answer reports; `None`
+/// without the order number or the amount.
+pub(crate) fn paid(
+    out_trade_no: Option<&str>,
+    total_fee: Option<Fen>,
+    transaction_id: Option<&str>,
+) -> Option<Payment> {
+    let order = out_trade_no?;
+    Some(Payment {
+        key: OrderKey::new(GATEWAY, order),
+        order: order.to_owned(),
+        amount: total_fee?,
+        currency: None,
+        gateway_order: transaction_id.map(str::to_owned),
+        must_match: MustMatch::default(),
+    })
 }
 
 /// Verifies a payment notification: the signature over every received field, under the
