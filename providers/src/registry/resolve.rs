@@ -45,7 +45,7 @@ impl Resolution {
     /// What to do next, for people.
     pub fn advice(&self) -> String {
         match self {
-            Resolution::Paid => "the gateway says the order is paid: apply it once, through the ledger, after the checks its notification gets (amount, order, the gateway's order id)".into(),
+            Resolution::Paid => "the gateway says the order is paid: if no notification of it was applied, apply the payment of its signed query answer once, through the same step as the notifications (paywire-axum's Notifications::recovery: the same checks, the same ledger); where the query answer is unsigned, wait for the signed notification".into(),
             Resolution::NotPaid => "the order is placed and not paid: send it again under the same order number for its payment link".into(),
             Resolution::Closed => "the order is closed".into(),
             Resolution::Refunded => "the refund is done: record it once; do not send it again".into(),
