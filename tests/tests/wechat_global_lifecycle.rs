@@ -246,6 +246,32 @@ async fn query_refund_with_its_notification_refund_query_and_close() {
     let paid = shop.query("WGLIFE1").await;
     assert!(paid.is_paid(), "{paid:?}");
     assert_eq!(paid.amount.as_ref().unwrap().total, total);
+    // The signed answer carries the payment, checked as a notification's is (currency
+    // included), to apply once where no notification got through.
+    let payment = paid.payment().expect("a paid order's payment");
+    assert_eq!(
+        (
+            payment.key.to_string(),
+            payment.amount,
+            payment.currency.as_deref()
+        ),
+        (
+            paywire::ledger::OrderKey::new(wg::GATEWAY, "WGLIFE1").to_string(),
+            total,
+            Some(currency.as_str())
+        )
+    );
+    assert_eq!(
+        payment.gateway_order.as_deref(),
+        Some(paid.transaction_id.as_str())
+    );
+    let placed = |currency| paywire::ledger::Expected {
+        amount: total,
+        currency: Some(currency),
+        gateway_order: None,
+    };
+    payment.check(&placed(&currency)).unwrap();
+    assert!(payment.check(&placed("USD")).is_err(), "another currency");
 
     // A paid order is refunded, not closed.
     assert_refused(shop.close("WGLIFE1").await, "ORDERPAID");
@@ -298,6 +324,13 @@ async fn query_refund_with_its_notification_refund_query_and_close() {
     let queried =
         wg::read_refund_answer(&shop.keys, &shop.send(request).await, unix_now()).unwrap();
     assert_eq!(queried.status, Some(RefundStatus::Success));
+    let refunded = shop.query("WGLIFE1").await;
+    assert_eq!(refunded.trade_state, "REFUND");
+    assert_eq!(
+        refunded.payment().map(|p| p.amount),
+        Some(total),
+        "refunded in part, the order was paid in full"
+    );
     assert_eq!(queried.amount.refund, part);
     assert_eq!(shop.query("WGLIFE1").await.trade_state, "REFUND");
 

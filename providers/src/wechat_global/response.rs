@@ -239,9 +239,11 @@ impl Transaction {
 
     /// The payment, keyed on the merchant's `out_trade_no`, with the order's `total` and
     /// `currency` (not the payer's, which may differ by exchange or discount); `None`
-    /// unless paid.
+    /// unless paid: `SUCCESS`, or, in a query's answer, `REFUND` (paid, then refunded in
+    /// part or whole), so that a payment whose notifications never got through can be
+    /// applied from the query once (`paywire_axum::Notifications::recovery`).
     pub fn payment(&self) -> Option<Payment> {
-        if !self.is_paid() {
+        if !self.is_paid() && self.trade_state != "REFUND" {
             return None;
         }
         let amount = self.amount.as_ref()?;
