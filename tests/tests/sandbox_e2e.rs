@@ -67,6 +67,22 @@ async fn all_five_gateways_pass_end_to_end() {
         assert!(swiftpass.contains(step), "{swiftpass}");
     }
     assert!(after(Gateway::XORPAY).contains("further refund refused"));
+    // Where the query's answer is signed, its payment goes through the notifications'
+    // own step, as a merchant recovers a payment whose notifications never got through:
+    // written once. XorPay's query is unsigned: no payment to recover from it.
+    for gateway in [Gateway::SWIFTPASS, Gateway::WECHAT_GLOBAL] {
+        let steps = after(gateway);
+        assert!(
+            steps.contains("query: paid (its signed payment recovered: written once)"),
+            "{steps}"
+        );
+    }
+    let xorpay = after(Gateway::XORPAY);
+    assert!(
+        xorpay.contains("query: paid") && !xorpay.contains("recovered"),
+        "{xorpay}"
+    );
+    assert_eq!(demo.merchant.applied_twice(), 0);
     let global = after(Gateway::WECHAT_GLOBAL);
     for step in [
         "query: paid",

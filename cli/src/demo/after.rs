@@ -8,6 +8,7 @@
 use super::{Demo, Gateway};
 use paywire::ledger::{OrderKey, Refund, RefundClaim};
 use paywire::Fen;
+use paywire_axum::Recovered;
 use paywire_providers::registry::{Found, Step, Stepping};
 use paywire_providers::GATEWAYS;
 use paywire_sandbox::lifecycle::RefundStatus;
@@ -127,7 +128,20 @@ impl Demo {
         let mut done = Vec::new();
 
         match self.step((lifecycle.query)(&step)).await? {
-            Found::Paid => done.push("query: paid".to_owned()),
+            Found::Paid(None) => done.push("query: paid".to_owned()),
+            // A signed answer's payment, applied through the notifications' step as a
+            // merchant recovers one whose notifications never got through: its
+            // notification applied it already, so nothing is written twice.
+            Found::Paid(Some(payment)) => {
+                match self.merchant.recover(payment).await {
+                    Recovered::Applied => {}
+                    other => return Err(format!("recovering the queried payment: {other:?}")),
+                }
+                if self.merchant.applied_twice() > 0 {
+                    return Err("the queried payment was applied twice".into());
+                }
+                done.push("query: paid (its signed payment recovered: written once)".to_owned());
+            }
             other => return Err(format!("query of the paid order: {other:?}")),
         }
 

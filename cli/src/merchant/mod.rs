@@ -20,9 +20,9 @@ use front::{notify, Front};
 use axum::routing::post;
 use axum::Router;
 use faults::Draw;
-use paywire::ledger::Ledger;
+use paywire::ledger::{Ledger, Payment};
 use paywire::Fen;
-use paywire_axum::{Notifications, Receiver};
+use paywire_axum::{Notifications, Receiver, Recovered};
 use paywire_providers::registry::{Credentials, MakeReceiver};
 use paywire_providers::GATEWAYS;
 use paywire_sandbox::{Gateway, SandboxConfig};
@@ -76,9 +76,22 @@ macro_rules! routes {
         for receiver in $keys.receivers().map_err(std::io::Error::other)? {
             notifications = notifications.receive(receiver);
         }
-        notifications.router()
+        let recovery = notifications.recovery();
+        let recover: Recover = Box::new(move |payment| {
+            let recovery = recovery.clone();
+            Box::pin(async move { recovery.apply(payment).await })
+        });
+        (notifications.router(), recover)
     }};
 }
+
+/// Applies a payment the merchant found itself through one instance's once-only step
+/// (`paywire_axum::Recovery`).
+type Recover = Box<
+    dyn Fn(Payment) -> std::pin::Pin<Box<dyn std::future::Future<Output = Recovered> + Send>>
+        + Send
+        + Sync,
+>;
 
 /// Where the instances apply payments.
 #[derive(Clone)]
@@ -178,6 +191,8 @@ fn quiet_fault_panics() {
 pub struct Merchant {
     addr: SocketAddr,
     front: Arc<Front>,
+    /// Each instance's recovery, in instance order.
+    recoveries: Vec<Recover>,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -211,6 +226,7 @@ impl Merchant {
             quiet_fault_panics();
         }
         let mut instances = Vec::new();
+        let mut recoveries = Vec::new();
         for i in 0..options.instances.max(1) {
             let seed = options.seed.wrapping_add(i as u64 * 0x9e37_79b9);
             // The front draws the faults around a delivery, each shop those in its write.
@@ -220,7 +236,7 @@ impl Merchant {
                 })
             };
             let shop = InstanceShop::new(books.clone(), draw(seed ^ 0x5eed, true), options.hang);
-            let router = match &options.ledger {
+            let (router, recover) = match &options.ledger {
                 MerchantLedger::Separate(ledgers) => {
                     let ledger = ledgers(i).map_err(std::io::Error::other)?;
                     routes!(keys, Notifications::new(shop, ledger))
@@ -239,6 +255,7 @@ impl Merchant {
                 }
             };
             instances.push((router, draw(seed, false)));
+            recoveries.push(recover);
         }
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
@@ -268,8 +285,18 @@ impl Merchant {
         Ok(Merchant {
             addr,
             front,
+            recoveries,
             _shutdown: tx,
         })
+    }
+
+    /// Applies `payment`, found by the gateway's signed query answer, through the first
+    /// instance's once-only step, as its notification would be: never twice.
+    pub async fn recover(&self, payment: Payment) -> Recovered {
+        match self.recoveries.first() {
+            Some(recover) => recover(payment).await,
+            None => Recovered::Unavailable,
+        }
     }
 
     /// The address it listens on.

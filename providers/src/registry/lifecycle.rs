@@ -5,6 +5,7 @@
 
 use super::options::Credentials;
 use super::Answer;
+use paywire::ledger::Payment;
 use paywire::Fen;
 
 /// The order a step is about.
@@ -29,8 +30,11 @@ pub struct Step<'a> {
 /// What the gateway's answer to a step says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Found {
-    /// The order is paid (some of it may be refunded).
-    Paid,
+    /// The order is paid (some of it may be refunded); with its payment where the
+    /// gateway signed the answer: apply that once, through
+    /// the notifications' own step (`paywire_axum::Notifications::recovery`), if no
+    /// notification of it was applied. `None` where the answer is unsigned.
+    Paid(Option<Payment>),
     /// The order is not paid.
     NotPaid,
     /// The order is closed.

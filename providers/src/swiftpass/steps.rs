@@ -79,7 +79,7 @@ fn query(step: &Step<'_>) -> Result<Stepping, String> {
         step,
         &query,
         |answer: swiftpass::TradeQueryAnswer| match answer.trade_state {
-            Some(TradeState::Success | TradeState::Refund) => Found::Paid,
+            Some(TradeState::Success | TradeState::Refund) => Found::Paid(answer.payment()),
             Some(TradeState::Closed | TradeState::Revok) => Found::Closed,
             _ => Found::NotPaid,
         },

@@ -325,10 +325,25 @@ fn query(step: &Step<'_>) -> Result<Stepping, String> {
         sp_mchid: None,
         sub_mchid: None,
     };
-    stepping(step, &query, "query", |t| match t["trade_state"].as_str() {
-        Some("SUCCESS" | "REFUND") => Found::Paid,
-        Some("CLOSED") => Found::Closed,
-        _ => Found::NotPaid,
+    // The request as every step's; its answer read as the transaction itself, so a paid
+    // one carries its payment.
+    let Stepping { request, .. } = stepping(step, &query, "query", |_| Found::NotPaid)?;
+    let (_, keys, _) = step_signer(step)?;
+    Ok(Stepping {
+        request,
+        read: Box::new(
+            move |answer| match wg::read_query_answer(&keys, answer, unix_now()) {
+                Ok(transaction) => Ok(match transaction.trade_state.as_str() {
+                    "SUCCESS" | "REFUND" => Found::Paid(transaction.payment()),
+                    "CLOSED" => Found::Closed,
+                    _ => Found::NotPaid,
+                }),
+                Err(refused @ WechatGlobalError::Refused { verified: true, .. }) => {
+                    Ok(Found::Refused(refused.to_string()))
+                }
+                Err(e) => Err(e.to_string()),
+            },
+        ),
     })
 }
 

@@ -27,7 +27,8 @@ fn secret(step: &Step<'_>) -> Result<Secret, String> {
 fn found(answer: Result<weidoufu::QueryData, LifecycleError>) -> Result<Found, String> {
     match answer {
         Ok(data) => Ok(match data.pay_status() {
-            Some(PayStatus::Paid) => Found::Paid,
+            // Unsigned, and naming no amount: its payment comes from the notification.
+            Some(PayStatus::Paid) => Found::Paid(None),
             Some(PayStatus::Pending | PayStatus::Failed) => Found::NotPaid,
             None => Found::Refused(format!("status {}", data.status.as_str())),
         }),

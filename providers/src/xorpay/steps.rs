@@ -36,7 +36,8 @@ fn query(step: &Step<'_>) -> Result<Stepping, String> {
         read: Box::new(|answer| {
             let answer = xorpay::read_query_answer(answer.body()).map_err(|e| e.to_string())?;
             Ok(match answer.status {
-                _ if answer.is_paid() => Found::Paid,
+                // Unsigned, and naming no amount: its payment comes from the notification.
+                _ if answer.is_paid() => Found::Paid(None),
                 QueryStatus::New => Found::NotPaid,
                 QueryStatus::Expire => Found::Closed,
                 other => Found::Refused(format!("status {}", other.as_str())),
