@@ -316,6 +316,14 @@ fn main() -> ExitCode {
                             f.before, f.after, f.slow, f.drop, f.apply_failed, f.crashed, f.slow_apply,
                             f.crashed_after_write, f.panicked_after_write, report.ledger, report.ledger_restarted
                         ));
+                        let v = &report.recovery;
+                        out(&format!(
+                            "recovery from the signed query answers: queried {}  recovered {}  unsigned {}  failed {}",
+                            v.queried, v.recovered, v.unsigned, v.failed
+                        ));
+                        for reason in &v.reasons {
+                            out(&format!("  recovery failed: {reason}"));
+                        }
                         let r = &report.refunds;
                         out(&format!(
                             "refunds ({}): orders {}  attempts {}  sent {}  committed {}  held_back {}  books_failed {}  refused {}  answers_lost {}  resent {}  unresolved {}  swept {}  unaccepted {}  lost {}  applied_twice {}  above_paid {}  short {}",

@@ -8,6 +8,7 @@
 //! kill and restart its own Redis or PostgreSQL mid-run. The report counts what was lost,
 //! applied twice or mismatched; all three must be 0.
 
+mod recover;
 mod refunds;
 
 use crate::demo::{Demo, Row};
@@ -20,6 +21,7 @@ use paywire_sandbox::mariadb_server::MariadbServer;
 use paywire_sandbox::postgres_server::PostgresServer;
 use paywire_sandbox::redis_server::RedisServer;
 use paywire_sandbox::Gateway;
+pub use recover::RecoveryReport;
 pub use refunds::RefundReport;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -180,6 +182,10 @@ pub struct SoakReport {
     pub failures: Vec<String>,
     /// The refunds made after the payments settled.
     pub refunds: RefundReport,
+    /// Every paid order queried after the payments settled, and the payments of the
+    /// signed answers applied again through the once-only step (none may be written
+    /// twice: `applied_twice` is counted after it).
+    pub recovery: RecoveryReport,
 }
 
 impl SoakReport {
@@ -190,6 +196,7 @@ impl SoakReport {
             && self.amount_mismatch == 0
             && self.failures.is_empty()
             && self.refunds.passed()
+            && self.recovery.failed == 0
             && self
                 .peak_notify_connections
                 .is_none_or(|peak| peak <= self.delivery_workers)
@@ -474,6 +481,8 @@ async fn soak(
     };
     reporter.phase("settling the last deliveries");
     settle(&demo, retry).await;
+    reporter.phase("recovering every paid order from its signed query answer");
+    let recovery = recover::recover_all(&demo, &paid_orders(&demo)).await;
     demo.merchant.refresh().await?;
     reporter.phase("refunding every paid order from every instance at once");
     let refunds = refunds::refund_all(
@@ -488,6 +497,7 @@ async fn soak(
     let peak_notify_connections = connections.finish();
     let mut report = report(options, &demo, &rows, ledger_restarted, started);
     report.refunds = refunds;
+    report.recovery = recovery;
     report.delivery_workers = retry.workers;
     report.peak_notify_connections = peak_notify_connections;
     Ok(report)
@@ -668,5 +678,6 @@ fn report(
         elapsed_ms: started.elapsed().as_millis() as u64,
         failures,
         refunds: RefundReport::default(),
+        recovery: RecoveryReport::default(),
     }
 }

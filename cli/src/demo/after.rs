@@ -87,7 +87,7 @@ impl Demo {
     }
 
     /// Sends a step and reads what its answer says.
-    async fn step(&self, stepping: Result<Stepping, String>) -> Result<Found, String> {
+    pub(crate) async fn step(&self, stepping: Result<Stepping, String>) -> Result<Found, String> {
         let Stepping { request, read } = stepping?;
         read(&self.exchange_raw(request).await?)
     }
