@@ -7,6 +7,7 @@
 //! answer that way and 0.65 - 0.68x in place. So the write runs where the delivery
 //! arrived, and is handed to a spawned task only when the handler is dropped.
 
+use crate::apply::Outcome;
 use std::any::Any;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -77,6 +78,22 @@ fn panic_text(payload: &(dyn Any + Send)) -> String {
         text.clone()
     } else {
         "a panic without a message".to_owned()
+    }
+}
+
+/// Runs `applying` to the end even if the caller is dropped; a panic inside it is logged
+/// and comes back as [`Outcome::NotApplied`].
+pub(crate) async fn to_the_end(
+    applying: impl Future<Output = Outcome> + Send + 'static,
+    what: &str,
+    subject: &str,
+) -> Outcome {
+    match Finishing::new(applying).await {
+        Ok(outcome) => outcome,
+        Err(Panicked(panic)) => {
+            tracing::error!(%subject, %panic, "applying the {what} panicked");
+            Outcome::NotApplied
+        }
     }
 }
 

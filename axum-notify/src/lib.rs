@@ -283,7 +283,7 @@ impl<A: Applier> Notifications<A> {
                 _ => Outcome::Applied,
             }
         };
-        let outcome = recovery::to_the_end(applying, what, &subject).await;
+        let outcome = finishing::to_the_end(applying, what, &subject).await;
         match outcome {
             Outcome::Applied => Self::ack(receiver),
             Outcome::Refused(reason) => fail(StatusCode::BAD_REQUEST, reason),

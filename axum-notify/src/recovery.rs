@@ -4,9 +4,8 @@
 //! makes), which would otherwise stay paid at the gateway and unpaid in the books.
 
 use crate::apply::{Applier, Outcome};
-use crate::finishing::{Finishing, Panicked};
+use crate::finishing::to_the_end;
 use paywire::ledger::Payment;
-use std::future::Future;
 use std::sync::Arc;
 
 /// What applying a payment found by the merchant's own query came to.
@@ -69,22 +68,6 @@ impl<A: Applier> Recovery<A> {
             Outcome::NotApplied => Recovered::NotApplied,
             Outcome::Busy => Recovered::Busy,
             Outcome::Unavailable => Recovered::Unavailable,
-        }
-    }
-}
-
-/// Runs `applying` to the end even if the caller is dropped; a panic inside it is logged
-/// and comes back as [`Outcome::NotApplied`].
-pub(crate) async fn to_the_end(
-    applying: impl Future<Output = Outcome> + Send + 'static,
-    what: &str,
-    subject: &str,
-) -> Outcome {
-    match Finishing::new(applying).await {
-        Ok(outcome) => outcome,
-        Err(Panicked(panic)) => {
-            tracing::error!(%subject, %panic, "applying the {what} panicked");
-            Outcome::NotApplied
         }
     }
 }

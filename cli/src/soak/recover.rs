@@ -6,11 +6,10 @@
 //! applied and write nothing again (the report's `applied_twice` counts the writes after
 //! it).
 
-use super::refunds::PaidOrder;
+use super::refunds::{lifecycle_of, Ordered, PaidOrder};
 use crate::demo::Demo;
 use paywire_axum::Recovered;
-use paywire_providers::registry::{Found, Step};
-use paywire_providers::GATEWAYS;
+use paywire_providers::registry::Found;
 use serde::Serialize;
 
 /// What the recovery phase did.
@@ -35,25 +34,15 @@ pub struct RecoveryReport {
 pub async fn recover_all(demo: &Demo, paid: &[PaidOrder]) -> RecoveryReport {
     let mut report = RecoveryReport::default();
     for order in paid {
-        let Some(lifecycle) = GATEWAYS
-            .gateway(order.gateway.name())
-            .and_then(|g| g.lifecycle.as_ref())
-        else {
+        let Some(lifecycle) = lifecycle_of(order.gateway) else {
             continue;
         };
         let Some(credentials) = demo.credentials_of(order.gateway) else {
             continue;
         };
         let base_url = demo.sandbox.call_url(order.gateway);
-        let step = Step {
-            base_url: &base_url,
-            order_number: &order.number,
-            gateway_order: order.gateway_order.as_deref(),
-            credentials,
-            paid: order.amount,
-            currency: order.currency.as_deref(),
-            notify_url: None,
-        };
+        let ordered = Ordered::of(order, lifecycle);
+        let step = ordered.step(&base_url, credentials, order.amount, None);
         report.queried += 1;
         let failure = match demo.step((lifecycle.query)(&step)).await {
             Ok(Found::Paid(Some(payment))) => match demo.merchant.recover(payment).await {

@@ -308,14 +308,14 @@ fn plan(paid: Fen) -> Vec<(&'static str, Fen)> {
 }
 
 /// The lifecycle of `gateway`, where it declares one.
-fn lifecycle_of(gateway: Gateway) -> Option<&'static Lifecycle> {
+pub(super) fn lifecycle_of(gateway: Gateway) -> Option<&'static Lifecycle> {
     GATEWAYS
         .gateway(gateway.name())
         .and_then(|g| g.lifecycle.as_ref())
 }
 
 /// A paid order being refunded, and its gateway's steps.
-struct Ordered<'a> {
+pub(super) struct Ordered<'a> {
     gateway: Gateway,
     number: &'a str,
     gateway_order: Option<&'a str>,
@@ -325,7 +325,7 @@ struct Ordered<'a> {
 
 impl<'a> Ordered<'a> {
     /// The order as `paid` describes it, refunded through `lifecycle`.
-    fn of(paid: &'a PaidOrder, lifecycle: &'static Lifecycle) -> Self {
+    pub(super) fn of(paid: &'a PaidOrder, lifecycle: &'static Lifecycle) -> Self {
         Ordered {
             gateway: paid.gateway,
             number: &paid.number,
@@ -345,7 +345,7 @@ impl<'a> Ordered<'a> {
 
     /// A step on this order at `base_url`, paid `paid`, its refund's notification sent
     /// to `notify_url`, if any.
-    fn step<'s>(
+    pub(super) fn step<'s>(
         &'s self,
         base_url: &'s str,
         credentials: &'s Credentials,

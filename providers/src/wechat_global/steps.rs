@@ -307,14 +307,21 @@ fn stepping<R: V3Step>(
         .map_err(|e| e.to_string())?;
     Ok(Stepping {
         request,
-        read: Box::new(move |answer| match R::read(&keys, answer, unix_now()) {
-            Ok(value) => Ok(found(value)),
-            Err(refused @ WechatGlobalError::Refused { verified: true, .. }) => {
-                Ok(Found::Refused(refused.to_string()))
-            }
-            Err(e) => Err(e.to_string()),
+        read: Box::new(move |answer| {
+            R::read(&keys, answer, unix_now()).map_or_else(refusal, |value| Ok(found(value)))
         }),
     })
+}
+
+/// An answer that did not read: the gateway's verified refusal is what the step found;
+/// anything else (not verified, malformed) is an error.
+fn refusal(e: WechatGlobalError) -> Result<Found, String> {
+    match e {
+        refused @ WechatGlobalError::Refused { verified: true, .. } => {
+            Ok(Found::Refused(refused.to_string()))
+        }
+        e => Err(e.to_string()),
+    }
 }
 
 fn query(step: &Step<'_>) -> Result<Stepping, String> {
@@ -331,19 +338,17 @@ fn query(step: &Step<'_>) -> Result<Stepping, String> {
     let (_, keys, _) = step_signer(step)?;
     Ok(Stepping {
         request,
-        read: Box::new(
-            move |answer| match wg::read_query_answer(&keys, answer, unix_now()) {
-                Ok(transaction) => Ok(match transaction.trade_state.as_str() {
-                    "SUCCESS" | "REFUND" => Found::Paid(transaction.payment()),
-                    "CLOSED" => Found::Closed,
-                    _ => Found::NotPaid,
-                }),
-                Err(refused @ WechatGlobalError::Refused { verified: true, .. }) => {
-                    Ok(Found::Refused(refused.to_string()))
-                }
-                Err(e) => Err(e.to_string()),
-            },
-        ),
+        read: Box::new(move |answer| {
+            let transaction = match wg::read_query_answer(&keys, answer, unix_now()) {
+                Ok(transaction) => transaction,
+                Err(e) => return refusal(e),
+            };
+            Ok(match transaction.trade_state.as_str() {
+                "SUCCESS" | "REFUND" => Found::Paid(transaction.payment()),
+                "CLOSED" => Found::Closed,
+                _ => Found::NotPaid,
+            })
+        }),
     })
 }
 
