@@ -69,7 +69,7 @@ pub struct App {
     /// Answers still to lose ([`FaultConfig::lost_answers`]).
     pub lost_answers_left: std::sync::atomic::AtomicU32,
     /// The WeChat Pay platform key in use (rotated by `POST /_sandbox/wechat-global/rotate`).
-    pub platform: std::sync::RwLock<gateways::Platform>,
+    pub platform: Arc<std::sync::RwLock<gateways::Platform>>,
 }
 
 /// Why the sandbox did not start.
@@ -357,7 +357,7 @@ impl Sandbox {
         let system_errors = config.faults.system_errors();
         let lost_answers = config.faults.lost_answers;
         let orders = Arc::new(Orders::new(config.storage));
-        let platform = std::sync::RwLock::new(gateways::Platform::new(&keys));
+        let platform = Arc::new(std::sync::RwLock::new(gateways::Platform::new(&keys)));
         let app = Arc::new(App {
             platform,
             deliveries: notify::Deliveries::start(orders.clone(), config.retry),

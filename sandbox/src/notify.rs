@@ -20,6 +20,39 @@ pub enum Ack {
     Http2xx,
 }
 
+/// Signs a notification's body for one delivery attempt: the headers to send with it.
+pub type SignAttempt = Arc<dyn Fn(&[u8]) -> Vec<(&'static str, String)> + Send + Sync>;
+
+/// A notification's extra headers.
+#[derive(Clone)]
+pub enum Headers {
+    /// The same on every attempt: none for the gateways that sign inside the body.
+    Fixed(Vec<(&'static str, String)>),
+    /// Made again for every attempt: WeChat Pay v3 signs each delivery with the time it
+    /// is made and a nonce of its own, and merchants refuse a timestamp more than five
+    /// minutes off, so a retry sent with the first attempt's headers would be stale.
+    PerAttempt(SignAttempt),
+}
+
+impl Headers {
+    /// The headers for an attempt made now at sending `body`.
+    pub fn for_attempt(&self, body: &[u8]) -> Vec<(&'static str, String)> {
+        match self {
+            Headers::Fixed(headers) => headers.clone(),
+            Headers::PerAttempt(sign) => sign(body),
+        }
+    }
+}
+
+impl std::fmt::Debug for Headers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Headers::Fixed(headers) => f.debug_tuple("Fixed").field(headers).finish(),
+            Headers::PerAttempt(_) => f.write_str("PerAttempt"),
+        }
+    }
+}
+
 /// A notification ready to send.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
@@ -27,8 +60,8 @@ pub struct Outgoing {
     pub url: String,
     /// `Content-Type`.
     pub content_type: &'static str,
-    /// Extra headers (v3 `Wechatpay-*`).
-    pub headers: Vec<(&'static str, String)>,
+    /// Extra headers (v3 `Wechatpay-*`, signed for each attempt).
+    pub headers: Headers,
     /// The body.
     pub body: Vec<u8>,
     /// The expected acknowledgement.
@@ -220,7 +253,7 @@ async fn attempt_once(
             http::header::CONTENT_TYPE.as_str(),
             outgoing.content_type.to_owned(),
         )];
-        headers.extend(outgoing.headers.iter().map(|(n, v)| (*n, v.clone())));
+        headers.extend(outgoing.headers.for_attempt(&outgoing.body));
         let post = post_once::post(&url, &headers, outgoing.body.clone());
         match tokio::time::timeout(timeout, post).await {
             Ok(Ok((status, body))) => Ok((status, body.to_vec())),
@@ -230,8 +263,8 @@ async fn attempt_once(
     } else {
         let mut request =
             http::Request::post(&url).header(http::header::CONTENT_TYPE, outgoing.content_type);
-        for (name, value) in &outgoing.headers {
-            request = request.header(*name, value);
+        for (name, value) in outgoing.headers.for_attempt(&outgoing.body) {
+            request = request.header(name, value);
         }
         let request = match request.body(outgoing.body.clone()) {
             Ok(r) => r,

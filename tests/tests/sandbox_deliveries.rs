@@ -81,7 +81,7 @@ async fn peak_while_delivering(
         let outgoing = Outgoing {
             url: format!("http://127.0.0.1:{port}/notify"),
             content_type: "text/xml",
-            headers: Vec::new(),
+            headers: notify::Headers::Fixed(Vec::new()),
             body: b"<xml></xml>".to_vec(),
             ack: Ack::Text("success"),
         };

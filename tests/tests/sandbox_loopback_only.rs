@@ -184,7 +184,7 @@ async fn inside_a_fresh_network_namespace() {
         let outgoing = Outgoing {
             url,
             content_type: "text/plain",
-            headers: Vec::new(),
+            headers: notify::Headers::Fixed(Vec::new()),
             body: b"x".to_vec(),
             ack: Ack::Text("success"),
         };

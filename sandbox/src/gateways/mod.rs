@@ -9,7 +9,7 @@ pub mod weidoufu;
 pub mod xorpay;
 
 use crate::notify::Outgoing;
-use crate::state::{Gateway, Order};
+use crate::state::{Gateway, Order, Orders};
 use crate::App;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
@@ -196,7 +196,12 @@ pub fn xml(object: &NodeObject) -> String {
 
 /// A 32-character hex nonce, distinct per call.
 pub fn nonce(app: &App) -> String {
-    paywire::sign::md5_hex(app.orders.fresh_id("nonce").as_bytes(), HexCase::Lower)
+    nonce_of(&app.orders)
+}
+
+/// A fresh nonce from `orders`' counter, as [`nonce`] makes one.
+pub fn nonce_of(orders: &Orders) -> String {
+    paywire::sign::md5_hex(orders.fresh_id("nonce").as_bytes(), HexCase::Lower)
 }
 
 /// The first line of a validation report, for gateways that answer with one message.

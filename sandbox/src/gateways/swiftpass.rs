@@ -2,7 +2,7 @@
 //! with the plain text `success`.
 
 use super::{first_line, nonce, object, xml};
-use crate::notify::{Ack, Outgoing};
+use crate::notify::{Ack, Headers, Outgoing};
 use crate::state::{unix_now, Gateway, Order, Placed};
 use crate::{clock, lifecycle, App};
 use axum::body::Bytes;
@@ -467,7 +467,7 @@ pub fn notification(app: &App, order: &Order) -> Option<Outgoing> {
     Some(Outgoing {
         url: order.notify_url.clone()?,
         content_type: "text/xml; charset=utf-8",
-        headers: Vec::new(),
+        headers: Headers::Fixed(Vec::new()),
         body: xml(&fields).into_bytes(),
         ack: Ack::Text(paywire_providers::swiftpass::NOTIFY_ACK),
     })

@@ -4,8 +4,8 @@
 
 use super::nonce;
 use crate::config::ConfigError;
-use crate::notify::{Ack, Outgoing};
-use crate::state::{unix_now, Gateway, Order, Placed};
+use crate::notify::{Ack, Headers, Outgoing};
+use crate::state::{unix_now, Gateway, Order, Orders, Placed};
 use crate::{clock, lifecycle, App};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -23,7 +23,7 @@ use paywire_providers::wechat_global::{
 };
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 /// WeChat Pay Global in the sandbox: its JSAPI and certificates endpoints and its
 /// encrypted notification.
@@ -128,12 +128,23 @@ impl Platform {
 
 /// `Wechatpay-*` headers over `body`, signed with the current platform key.
 fn sign_headers(app: &App, timestamp: i64, body: &[u8]) -> Vec<(&'static str, String)> {
-    let platform = app.platform.read().unwrap_or_else(|p| p.into_inner());
+    sign_with(&app.platform, &app.orders, timestamp, body)
+}
+
+/// `Wechatpay-*` headers over `body` with the key `platform` holds now, a nonce from
+/// `orders`.
+fn sign_with(
+    platform: &RwLock<Platform>,
+    orders: &Orders,
+    timestamp: i64,
+    body: &[u8],
+) -> Vec<(&'static str, String)> {
+    let platform = platform.read().unwrap_or_else(|p| p.into_inner());
     wechat_v3::sign_message_headers(
         &platform.key,
         &platform.serial,
         timestamp,
-        &nonce(app),
+        &super::nonce_of(orders),
         body,
     )
 }
@@ -871,7 +882,11 @@ fn event(app: &App, event: Event, resource: &Value, url: String) -> Option<Outgo
                      "nonce": encrypted.nonce},
     })
     .to_string();
-    let headers = sign_headers(app, now, body.as_bytes());
+    // Each delivery attempt is signed when it is made, with the platform key in use then.
+    let (platform, orders) = (app.platform.clone(), app.orders.clone());
+    let headers = Headers::PerAttempt(Arc::new(move |body: &[u8]| {
+        sign_with(&platform, &orders, unix_now(), body)
+    }));
     Some(Outgoing {
         url,
         content_type: "application/json; charset=utf-8",

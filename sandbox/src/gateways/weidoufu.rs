@@ -4,7 +4,7 @@
 //! the order, no refund number, at most ten per order).
 
 use super::{first_line, json, nonce};
-use crate::notify::{Ack, Outgoing};
+use crate::notify::{Ack, Headers, Outgoing};
 use crate::state::{unix_now, Gateway, Order, Placed};
 use crate::{clock, lifecycle, App};
 use axum::body::Bytes;
@@ -277,7 +277,7 @@ pub fn notification(app: &App, order: &Order) -> Option<Outgoing> {
     Some(Outgoing {
         url: order.notify_url.clone()?,
         content_type: "application/json; charset=utf-8",
-        headers: Vec::new(),
+        headers: Headers::Fixed(Vec::new()),
         body: body.into_bytes(),
         ack: Ack::Text(NOTIFY_ACK),
     })

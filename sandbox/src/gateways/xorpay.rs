@@ -2,7 +2,7 @@
 //! form, acknowledged with `ok`.
 
 use super::{json, nonce, object};
-use crate::notify::{Ack, Outgoing};
+use crate::notify::{Ack, Headers, Outgoing};
 use crate::state::{unix_now, Gateway, Order, Placed};
 use crate::{clock, lifecycle, App};
 use axum::body::Bytes;
@@ -245,7 +245,7 @@ pub fn notification(app: &App, order: &Order) -> Option<Outgoing> {
     Some(Outgoing {
         url: order.notify_url.clone()?,
         content_type: "application/x-www-form-urlencoded",
-        headers: Vec::new(),
+        headers: Headers::Fixed(Vec::new()),
         body: form.finish().into_bytes(),
         ack: Ack::Text(NOTIFY_ACK),
     })

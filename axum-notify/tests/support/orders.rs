@@ -1,0 +1,108 @@
+//! Orders placed at the sandbox the way a merchant places them, one per notifying
+//! gateway, with what the merchant records of each before its notification arrives.
+
+use paywire::client::Client;
+use paywire::keys::MerchantKey;
+use paywire::{Fen, Secret};
+use paywire_axum::Order;
+use paywire_providers::wechat::v3::MerchantSigner;
+use paywire_providers::{swiftpass, wechat_global, weidoufu, xorpay};
+use paywire_sandbox::{Gateway, Sandbox};
+
+/// The gateways that notify a payment.
+pub const NOTIFYING: [Gateway; 4] = [
+    Gateway::SWIFTPASS,
+    Gateway::WEIDOUFU,
+    Gateway::XORPAY,
+    Gateway::WECHAT_GLOBAL,
+];
+
+/// An order placed at the sandbox.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    /// Its gateway.
+    pub gateway: Gateway,
+    /// The merchant's order number.
+    pub number: String,
+    /// What the merchant records when it places it (XorPay's with the aoid its answer
+    /// named, WeChat Pay Global's with its currency).
+    pub order: Order,
+}
+
+/// The merchant's WeChat Pay v3 signer with the sandbox's throwaway key.
+pub fn signer(sandbox: &Sandbox) -> MerchantSigner {
+    let config = &sandbox.config().wechat_global;
+    let key = MerchantKey::from_pem(paywire_sandbox::keys::MERCHANT_PRIVATE_KEY_PEM).unwrap();
+    MerchantSigner::new(&config.mchid, &config.merchant_serial, key)
+}
+
+/// Places a `gateway` order numbered `number` whose notification goes to `notify_url`.
+pub async fn place(
+    sandbox: &Sandbox,
+    client: &Client,
+    gateway: Gateway,
+    number: &str,
+    notify_url: &str,
+) -> Placed {
+    let config = sandbox.config();
+    let base = sandbox.base_url(gateway);
+    let (request, order) = match gateway {
+        Gateway::SWIFTPASS => {
+            let mut o = swiftpass::sample();
+            o.mch_id = config.swiftpass.mch_id.clone();
+            o.out_trade_no = number.into();
+            o.notify_url = notify_url.into();
+            let key = Secret::new(config.swiftpass.key.as_str());
+            let url = swiftpass::gateway_url(&base);
+            let order = Order::new(o.total_fee);
+            (swiftpass::request(&url, &o, &key).unwrap(), order)
+        }
+        Gateway::WEIDOUFU => {
+            let mut o = weidoufu::sample();
+            o.access_key = config.weidoufu.access_key.clone();
+            o.out_order_no = number.into();
+            o.notify_url = notify_url.into();
+            let secret = Secret::new(config.weidoufu.secret_key.as_str());
+            let order = Order::new(o.total_fee);
+            (weidoufu::request(&base, &o, &secret).unwrap(), order)
+        }
+        Gateway::XORPAY => {
+            let mut o = xorpay::sample();
+            o.aid = config.xorpay.aid.clone();
+            o.order_id = number.into();
+            o.notify_url = notify_url.into();
+            let secret = Secret::new(config.xorpay.app_secret.as_str());
+            let order = Order::new(o.price.fen());
+            (xorpay::request(&base, &o, &secret).unwrap(), order)
+        }
+        Gateway::WECHAT_GLOBAL => {
+            let mut o = wechat_global::sample_direct();
+            o.mchid = Some(config.wechat_global.mchid.clone());
+            o.out_trade_no = number.into();
+            o.notify_url = notify_url.into();
+            let now = paywire_sandbox::state::unix_now();
+            let request = wechat_global::request(&base, &o, &signer(sandbox), now, number).unwrap();
+            let order = Order::new(Fen::new(o.amount.total)).currency(o.amount.currency.clone());
+            (request, order)
+        }
+        other => panic!("{} sends no notification", other.name()),
+    };
+    let answer = client.send(request).await.unwrap();
+    assert_eq!(
+        answer.status(),
+        200,
+        "{}",
+        String::from_utf8_lossy(answer.body())
+    );
+    // XorPay's answer names the aoid its notification will carry: the order keeps it.
+    let order = if gateway == Gateway::XORPAY {
+        order.gateway_order(xorpay::read_answer(answer.body()).unwrap().aoid)
+    } else {
+        order
+    };
+    Placed {
+        gateway,
+        number: number.into(),
+        order,
+    }
+}
