@@ -10,14 +10,20 @@ use axum::body::Bytes;
 use axum::extract::State;
 use http::{HeaderMap, StatusCode};
 use paywire::client::Client;
-use paywire::Secret;
+use paywire::ledger::{Ledger, Payment, RefundOutcome};
+use paywire::{Fen, Secret};
+use paywire_axum::{Notifications, Order, Shop, SqlShop};
 use paywire_providers::wechat::v3::PlatformKeys;
 use paywire_providers::wechat_global;
 use paywire_sandbox::config::RetryConfig;
 use paywire_sandbox::state::unix_now;
 use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
+use sqlx::Sqlite;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+mod support;
 
 /// What a recording merchant received: when (Unix seconds), the headers and the body.
 type Received = Arc<Mutex<Vec<(i64, HeaderMap, Bytes)>>>;
@@ -121,4 +127,394 @@ async fn each_attempt_of_a_v3_notification_is_signed_when_it_is_made() {
         header(&second.1, "Wechatpay-Nonce"),
         "each attempt has a nonce of its own"
     );
+}
+
+/// What the merchant placed, and how often it wrote each payment (by order number) and
+/// each refund's success (by refund number).
+#[derive(Default)]
+struct Known {
+    orders: Mutex<HashMap<String, Order>>,
+    writes: Mutex<HashMap<String, u32>>,
+}
+
+impl Known {
+    fn write(&self, what: &str) {
+        *self.writes.lock().unwrap().entry(what.into()).or_default() += 1;
+    }
+}
+
+impl Shop for Known {
+    async fn order(&self, payment: &Payment) -> Option<Order> {
+        self.orders.lock().unwrap().get(&payment.order).cloned()
+    }
+
+    async fn apply(&self, payment: &Payment) -> Result<(), String> {
+        self.write(&payment.order);
+        Ok(())
+    }
+
+    async fn refunded(&self, refund: &RefundOutcome) -> Result<(), String> {
+        self.write(&refund.refund_no);
+        Ok(())
+    }
+}
+
+/// The same merchant writing in its SQLite file, in the ledger's transaction.
+struct SqlKnown(Arc<Known>);
+
+impl SqlShop<Sqlite> for SqlKnown {
+    async fn order(&self, payment: &Payment) -> Option<Order> {
+        self.0.order(payment).await
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut sqlx::Transaction<'static, Sqlite>,
+        payment: &Payment,
+    ) -> Result<(), String> {
+        insert_write(tx, &payment.order).await
+    }
+
+    async fn refunded(
+        &self,
+        tx: &mut sqlx::Transaction<'static, Sqlite>,
+        refund: &RefundOutcome,
+    ) -> Result<(), String> {
+        insert_write(tx, &refund.refund_no).await
+    }
+}
+
+async fn insert_write(
+    tx: &mut sqlx::Transaction<'static, Sqlite>,
+    what: &str,
+) -> Result<(), String> {
+    sqlx::query("INSERT INTO shop_writes (what) VALUES (?1)")
+        .bind(what)
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+type Boxed<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
+/// How often the merchant's books hold a write of `what` (an order or refund number).
+type Writes = Box<dyn Fn(&str) -> Boxed<u32> + Send + Sync>;
+
+/// How many copies of each notification the sandbox sends again at once.
+const COPIES: u32 = 8;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_separate_ledger_notifications_sent_again_at_once_are_written_once() {
+    let known = Arc::new(Known::default());
+    let counted = known.clone();
+    let writes: Writes = Box::new(move |what| {
+        let n = counted
+            .writes
+            .lock()
+            .unwrap()
+            .get(what)
+            .copied()
+            .unwrap_or(0);
+        Box::pin(async move { n })
+    });
+    let shop = known.clone();
+    let routes = move |sandbox: &Sandbox| {
+        orders::receivers(sandbox)
+            .into_iter()
+            .fold(Notifications::new(shop, Ledger::in_memory()), |n, r| {
+                n.receive(r)
+            })
+            .router()
+    };
+    notified_again_and_written_once(known, routes, writes).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_shop_s_transaction_notifications_sent_again_at_once_are_written_once() {
+    let (pool, dir) = support::sqlite_shop(
+        "redelivers",
+        "CREATE TABLE shop_writes (what TEXT NOT NULL)",
+    )
+    .await;
+    let known = Arc::new(Known::default());
+    let counting = pool.clone();
+    let writes: Writes = Box::new(move |what| {
+        let (pool, what) = (counting.clone(), what.to_owned());
+        Box::pin(async move {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM shop_writes WHERE what = ?1")
+                .bind(what)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            u32::try_from(n).unwrap()
+        })
+    });
+    let shop = SqlKnown(known.clone());
+    let routes = move |sandbox: &Sandbox| {
+        orders::receivers(sandbox)
+            .into_iter()
+            .fold(Notifications::in_transaction(shop, pool), |n, r| {
+                n.receive(r)
+            })
+            .router()
+    };
+    notified_again_and_written_once(known, routes, writes).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One order per notifying gateway paid and applied, and a refund of the WeChat Pay
+/// Global order written; then every notification sent again, [`COPIES`] at once: every
+/// copy verified and acknowledged, nothing written again.
+async fn notified_again_and_written_once(
+    known: Arc<Known>,
+    routes: impl FnOnce(&Sandbox) -> axum::Router,
+    writes: Writes,
+) {
+    let config = SandboxConfig {
+        retry: RetryConfig {
+            first_delay_ms: 20,
+            max_delay_ms: 100,
+            ..RetryConfig::default()
+        },
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let notify = format!("http://{}/notify", listener.local_addr().unwrap());
+    let app = axum::Router::new().nest("/notify", routes(&sandbox));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let client = Client::new().unwrap();
+
+    let mut placed = Vec::new();
+    for (n, gateway) in orders::NOTIFYING.into_iter().enumerate() {
+        let url = format!("{notify}/{}", gateway.name());
+        let order = orders::place(&sandbox, &client, gateway, &format!("AGAIN{n:013}"), &url).await;
+        known
+            .orders
+            .lock()
+            .unwrap()
+            .insert(order.number.clone(), order.order.clone());
+        sandbox.pay(&order.number).unwrap();
+        placed.push(order);
+    }
+    let global = placed.last().unwrap();
+    let refund_url = format!("{notify}/{}", Gateway::WECHAT_GLOBAL.name());
+    orders::refund_wechat_global(
+        &sandbox,
+        &client,
+        global,
+        "AGAIN-R1",
+        Fen::new(1),
+        &refund_url,
+    )
+    .await;
+    let mut written: Vec<&str> = placed.iter().map(|p| p.number.as_str()).collect();
+    written.push("AGAIN-R1");
+    for what in &written {
+        assert_eq!(written_eventually(&writes, what).await, 1, "{what} written");
+    }
+    // Every delivery so far acknowledged (WeChat Pay Global's order: its payment and its
+    // refund), before the copies.
+    let acknowledged = |gateway: Gateway| {
+        if gateway == Gateway::WECHAT_GLOBAL {
+            2
+        } else {
+            1
+        }
+    };
+    for p in &placed {
+        assert_eq!(
+            acknowledged_eventually(&sandbox, p, acknowledged(p.gateway)).await,
+            acknowledged(p.gateway)
+        );
+    }
+
+    for p in &placed {
+        sandbox.notify_again(&p.number, COPIES).unwrap();
+    }
+    sandbox
+        .notify_refund_again(Gateway::WECHAT_GLOBAL, "AGAIN-R1", COPIES)
+        .unwrap();
+    for p in &placed {
+        let copies = COPIES as usize * acknowledged(p.gateway);
+        let expected = acknowledged(p.gateway) + copies;
+        assert_eq!(
+            acknowledged_eventually(&sandbox, p, expected).await,
+            expected,
+            "{}: every copy verified and acknowledged",
+            p.number
+        );
+    }
+    for what in &written {
+        assert_eq!(
+            writes(what).await,
+            1,
+            "{what} written once, whatever the copies"
+        );
+    }
+}
+
+/// `what`'s writes once there is one, or after 20 s.
+async fn written_eventually(writes: &Writes, what: &str) -> u32 {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let n = writes(what).await;
+        if n > 0 || tokio::time::Instant::now() >= deadline {
+            return n;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The acknowledged deliveries of `placed`'s order once there are `expected`, or after
+/// 30 s.
+async fn acknowledged_eventually(
+    sandbox: &Sandbox,
+    placed: &orders::Placed,
+    expected: usize,
+) -> usize {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let order = sandbox
+            .orders_numbered(&placed.number, Some(placed.gateway))
+            .remove(0);
+        let n = order.deliveries.iter().filter(|d| d.acknowledged).count();
+        if n >= expected || tokio::time::Instant::now() >= deadline {
+            return n;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// `POST` to the sandbox's `path`: the status and the JSON answer.
+async fn post(client: &Client, sandbox: &Sandbox, path: &str) -> (u16, serde_json::Value) {
+    let request = http::Request::post(format!("{}{path}", sandbox.url()))
+        .body(Vec::new())
+        .unwrap();
+    let answer = client.send(request).await.unwrap();
+    let json = serde_json::from_slice(answer.body()).unwrap_or_default();
+    (answer.status().as_u16(), json)
+}
+
+/// Over HTTP: a paid order's notification and an ended refund's are sent again as often
+/// as asked, each copy verifying as the gateway's; an unknown order or refund is 404, an
+/// unpaid order and a refund still in progress 409, a count out of 1..=100 400.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_are_sent_again_over_http_or_say_why_not() {
+    let (notify, received) = recording_merchant(0).await;
+    let config = SandboxConfig {
+        hold_refunds: true,
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let client = Client::new().unwrap();
+    let swift = orders::place(&sandbox, &client, Gateway::SWIFTPASS, "HTTP-1", &notify).await;
+
+    let (status, answer) = post(&client, &sandbox, "/_sandbox/orders/HTTP-1/notify").await;
+    assert_eq!(
+        (status, &answer["error"]),
+        (
+            409,
+            &"order HTTP-1 is not paid: there is no payment to notify".into()
+        )
+    );
+    assert_eq!(
+        post(&client, &sandbox, "/_sandbox/orders/NOPE/notify")
+            .await
+            .0,
+        404
+    );
+
+    sandbox.pay("HTTP-1").unwrap();
+    assert_eq!(
+        received_at_least(&received, 1, Duration::from_secs(10)).await,
+        1
+    );
+    for bad in [0, 101] {
+        let (status, answer) = post(
+            &client,
+            &sandbox,
+            &format!("/_sandbox/orders/HTTP-1/notify?copies={bad}"),
+        )
+        .await;
+        assert_eq!(status, 400, "{answer}");
+        assert!(
+            answer["error"].as_str().unwrap().contains("from 1 to 100"),
+            "{answer}"
+        );
+    }
+    let (status, answer) = post(&client, &sandbox, "/_sandbox/orders/HTTP-1/notify?copies=3").await;
+    assert_eq!((status, &answer["out_trade_no"]), (200, &"HTTP-1".into()));
+    assert_eq!(
+        received_at_least(&received, 4, Duration::from_secs(10)).await,
+        4
+    );
+    let key = paywire_providers::swiftpass::VerifyKey::Md5(Secret::new(
+        sandbox.config().swiftpass.key.as_str(),
+    ));
+    let swiftpass = paywire_providers::swiftpass::receiver(key);
+    for (arrived, headers, body) in received.lock().unwrap().iter() {
+        let notice = swiftpass.verify(headers, body, *arrived).unwrap();
+        let payment = match notice {
+            paywire_axum::Notice::Payment(payment) => payment,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            (payment.order.as_str(), payment.amount),
+            ("HTTP-1", swift.order.amount)
+        );
+    }
+
+    // A WeChat Pay Global refund, held in progress: nothing to send again until it ends.
+    received.lock().unwrap().clear();
+    let global = orders::place(&sandbox, &client, Gateway::WECHAT_GLOBAL, "HTTP-2", &notify).await;
+    sandbox.pay("HTTP-2").unwrap();
+    assert_eq!(
+        received_at_least(&received, 1, Duration::from_secs(10)).await,
+        1
+    );
+    orders::refund_wechat_global(&sandbox, &client, &global, "HTTP-R2", Fen::new(1), &notify).await;
+    let path = "/_sandbox/wechat-global/refunds/HTTP-R2/notify?copies=2";
+    let (status, answer) = post(&client, &sandbox, path).await;
+    assert_eq!(status, 409, "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("in progress"),
+        "{answer}"
+    );
+    let unknown = "/_sandbox/wechat-global/refunds/NOPE/notify";
+    assert_eq!(post(&client, &sandbox, unknown).await.0, 404);
+    let succeed = "/_sandbox/wechat-global/refunds/HTTP-R2/succeed";
+    assert_eq!(post(&client, &sandbox, succeed).await.0, 200);
+    assert_eq!(
+        received_at_least(&received, 2, Duration::from_secs(10)).await,
+        2
+    );
+    let (status, answer) = post(&client, &sandbox, path).await;
+    assert_eq!((status, &answer["out_refund_no"]), (200, &"HTTP-R2".into()));
+    assert_eq!(
+        received_at_least(&received, 4, Duration::from_secs(10)).await,
+        4
+    );
+    let wg = &sandbox.config().wechat_global;
+    let mut platform = PlatformKeys::new();
+    platform
+        .add_certificate_pem(&wg.platform_certificate_pem)
+        .unwrap();
+    let receiver = wechat_global::receiver(platform, Secret::new(wg.apiv3_key.as_str()));
+    let received = received.lock().unwrap().clone();
+    for (arrived, headers, body) in &received[1..] {
+        match receiver.verify(headers, body, *arrived).unwrap() {
+            paywire_axum::Notice::Refund(refund) => {
+                assert_eq!(
+                    (refund.refund_no.as_str(), refund.amount),
+                    ("HTTP-R2", Fen::new(1))
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -14,6 +14,7 @@
 //! | `/wechat-global/v3/global/transactions/jsapi` | WeChat Pay Global |
 //! | `/xorpay/api/pay/{aid}` | XorPay |
 //! | `/`, `/_sandbox/orders` (`?out_trade_no=` finds the merchant's), `/_sandbox/orders/{id or out_trade_no}/pay` | cashier page and payer actions |
+//! | `/_sandbox/orders/{id or out_trade_no}/notify?copies=N`, `/_sandbox/{gateway}/refunds/{out_refund_no}/notify?copies=N` | a notification sent again, several copies at once |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -30,6 +31,7 @@ pub mod notify;
 pub mod origin;
 pub mod post_once;
 pub mod postgres_server;
+pub mod redeliver;
 pub mod redis_server;
 pub mod refund_end;
 mod retry;
@@ -317,6 +319,7 @@ fn router(app: Arc<App>, port: u16) -> Router {
         .route("/_sandbox/orders/{id}", get(one))
         .route("/_sandbox/orders/{id}/pay", post(pay))
         .route("/_sandbox/orders/{id}/fail", post(fail))
+        .route("/_sandbox/orders/{id}/notify", post(redeliver::order_route))
         .route("/_sandbox/orders/{id}/cashier", get(cashier::order_page))
         .route("/_sandbox/wechat-global/rotate", post(rotate))
         .route(
@@ -453,6 +456,30 @@ impl Sandbox {
         end: lifecycle::RefundStatus,
     ) -> Result<state::Refund, refund_end::EndRefundError> {
         refund_end::end_refund(&self.app, gateway, out_refund_no, end)
+    }
+
+    /// Sends the payment notification of the paid order `key` names (a sandbox id or a
+    /// merchant number) again, `copies` at once (1 to [`redeliver::MAX_COPIES`]), as
+    /// `POST /_sandbox/orders/{key}/notify?copies=N` does: each is delivered and retried
+    /// until acknowledged, like the first.
+    pub fn notify_again(
+        &self,
+        key: &str,
+        copies: u32,
+    ) -> Result<Order, redeliver::NotifyAgainError> {
+        redeliver::notify_order(&self.app, key, copies)
+    }
+
+    /// Sends the notification of the end of `gateway`'s refund `out_refund_no` (its
+    /// success, or its close) again, `copies` at once, as
+    /// `POST /_sandbox/{gateway}/refunds/{out_refund_no}/notify?copies=N` does.
+    pub fn notify_refund_again(
+        &self,
+        gateway: Gateway,
+        out_refund_no: &str,
+        copies: u32,
+    ) -> Result<state::Refund, redeliver::NotifyAgainError> {
+        redeliver::notify_refund(&self.app, gateway, out_refund_no, copies)
     }
 
     /// The orders with the merchant's number `out_trade_no` (at `gateway`, or at any).

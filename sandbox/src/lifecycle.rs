@@ -98,7 +98,25 @@ pub fn refund_at_most(
 ) -> Option<Refunding> {
     let made = Made {
         max_refunds,
-        held_for: None,
+        held: false,
+        notify_url: None,
+    };
+    make_refund(orders, id, out_refund_no, amount_fen, made)
+}
+
+/// [`refund`], made at once, its success then notified to `notify_url` (if any), which
+/// the refund keeps so that its notification can be sent again.
+pub fn refund_notified(
+    orders: &Orders,
+    id: &str,
+    out_refund_no: &str,
+    amount_fen: u64,
+    notify_url: Option<String>,
+) -> Option<Refunding> {
+    let made = Made {
+        max_refunds: MAX_REFUNDS,
+        held: false,
+        notify_url,
     };
     make_refund(orders, id, out_refund_no, amount_fen, made)
 }
@@ -114,7 +132,8 @@ pub fn refund_held(
 ) -> Option<Refunding> {
     let made = Made {
         max_refunds: MAX_REFUNDS,
-        held_for: Some(notify_url),
+        held: true,
+        notify_url,
     };
     make_refund(orders, id, out_refund_no, amount_fen, made)
 }
@@ -122,8 +141,10 @@ pub fn refund_held(
 /// How a gateway makes a new refund.
 struct Made {
     max_refunds: usize,
-    /// Held in progress, its end notified to this URL; `None`: done at once.
-    held_for: Option<Option<String>>,
+    /// Held in progress until settled, or done at once.
+    held: bool,
+    /// Where its end is notified.
+    notify_url: Option<String>,
 }
 
 fn make_refund(
@@ -135,7 +156,8 @@ fn make_refund(
 ) -> Option<Refunding> {
     let Made {
         max_refunds,
-        held_for,
+        held,
+        notify_url,
     } = made;
     let refund_id = orders.fresh_id("RF");
     orders.with_order(id, |order| {
@@ -163,9 +185,10 @@ fn make_refund(
         if order.refunds.len() >= max_refunds {
             return Refunding::TooMany;
         }
-        let (status, notify_url) = match held_for {
-            Some(url) => (RefundStatus::Processing, url),
-            None => (RefundStatus::Success, None),
+        let status = if held {
+            RefundStatus::Processing
+        } else {
+            RefundStatus::Success
         };
         let refund = Refund {
             out_refund_no: out_refund_no.to_owned(),

@@ -3,9 +3,10 @@
 //! again), then notified as the gateway notifies a refund's end.
 
 use crate::lifecycle::{self, RefundStatus, Settling};
+use crate::redeliver::{self, Copies};
 use crate::state::{Gateway, Refund};
 use crate::App;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use std::sync::Arc;
@@ -60,18 +61,21 @@ pub fn end_refund(
 
 /// `POST /_sandbox/{gateway}/refunds/{out_refund_no}/succeed` (or `/close`): the refund
 /// as it stands now; 404 for an unknown gateway, refund or end, 409 for a refund not in
-/// progress.
+/// progress. `/notify?copies=N` sends an ended refund's notification again
+/// ([`redeliver::notify_refund`]).
 pub async fn route(
     State(app): State<Arc<App>>,
     Path((gateway, out_refund_no, end)): Path<(String, String, String)>,
+    Query(copies): Query<Copies>,
 ) -> Response {
+    let Some(gateway) = Gateway::named(&gateway) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     let end = match end.as_str() {
         "succeed" => RefundStatus::Success,
         "close" => RefundStatus::Closed,
+        "notify" => return redeliver::refund_route(&app, gateway, &out_refund_no, &copies),
         _ => return StatusCode::NOT_FOUND.into_response(),
-    };
-    let Some(gateway) = Gateway::named(&gateway) else {
-        return StatusCode::NOT_FOUND.into_response();
     };
     match end_refund(&app, gateway, &out_refund_no, end) {
         Ok(refund) => axum::Json(refund).into_response(),

@@ -106,3 +106,58 @@ pub async fn place(
         order,
     }
 }
+
+/// The four gateways' receivers with the sandbox's credentials.
+pub fn receivers(sandbox: &Sandbox) -> Vec<paywire_axum::Receiver> {
+    let c = sandbox.config();
+    let mut platform = paywire_providers::wechat::v3::PlatformKeys::new();
+    platform
+        .add_certificate_pem(&c.wechat_global.platform_certificate_pem)
+        .unwrap();
+    vec![
+        swiftpass::receiver(swiftpass::VerifyKey::Md5(Secret::new(
+            c.swiftpass.key.as_str(),
+        ))),
+        weidoufu::receiver(Secret::new(c.weidoufu.secret_key.as_str())),
+        xorpay::receiver(Secret::new(c.xorpay.app_secret.as_str())),
+        wechat_global::receiver(platform, Secret::new(c.wechat_global.apiv3_key.as_str())),
+    ]
+}
+
+/// Refunds `amount` of the WeChat Pay Global order `placed` under `refund_no`, its end
+/// notified to `notify_url`; the sandbox makes it at once and notifies its success.
+pub async fn refund_wechat_global(
+    sandbox: &Sandbox,
+    client: &Client,
+    placed: &Placed,
+    refund_no: &str,
+    amount: Fen,
+    notify_url: &str,
+) {
+    let config = &sandbox.config().wechat_global;
+    let refund = wechat_global::RefundRequest {
+        mchid: Some(config.mchid.clone()),
+        sp_mchid: None,
+        sub_mchid: None,
+        transaction_id: None,
+        out_trade_no: Some(placed.number.clone()),
+        out_refund_no: refund_no.into(),
+        reason: None,
+        notify_url: Some(notify_url.into()),
+        amount: wechat_global::RefundAmount {
+            refund: amount,
+            total: placed.order.amount,
+            currency: placed.order.currency.clone().unwrap_or_default(),
+        },
+    };
+    let now = paywire_sandbox::state::unix_now();
+    let base = sandbox.base_url(Gateway::WECHAT_GLOBAL);
+    let request = wechat_global::refund_request(&base, &refund, &signer(sandbox), now, refund_no);
+    let answer = client.send(request.unwrap()).await.unwrap();
+    assert_eq!(
+        answer.status(),
+        200,
+        "{}",
+        String::from_utf8_lossy(answer.body())
+    );
+}

@@ -453,7 +453,10 @@ pub fn notification(app: &App, order: &Order) -> Option<Outgoing> {
         ("transaction_id", order.transaction_id.clone()),
         ("total_fee", order.amount_fen.to_string()),
         ("pay_result", "0".into()),
-        ("time_end", clock::compact(unix_now())),
+        (
+            "time_end",
+            clock::compact(order.paid_at.unwrap_or_else(unix_now)),
+        ),
         (
             "attach",
             order.extra.get("attach").cloned().unwrap_or_default(),

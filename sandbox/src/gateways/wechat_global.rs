@@ -692,7 +692,13 @@ pub async fn refund(
             request.notify_url.clone(),
         )
     } else {
-        lifecycle::refund(&app.orders, &order.id, number, fen)
+        lifecycle::refund_notified(
+            &app.orders,
+            &order.id,
+            number,
+            fen,
+            request.notify_url.clone(),
+        )
     };
     let made = match refunding {
         Some(lifecycle::Refunding::New(r)) => {
@@ -900,6 +906,9 @@ fn event(app: &App, event: Event, resource: &Value, url: String) -> Option<Outgo
 pub fn notification(app: &App, order: &Order) -> Option<Outgoing> {
     // The transaction as the query answers it, with what the notification adds.
     let mut transaction = transaction(app, order);
+    // The payment as it was made, however the order stands now (refunded since, when the
+    // notification is sent again).
+    transaction["trade_state"] = "SUCCESS".into();
     transaction["trade_state_desc"] = "支付成功".into();
     transaction["bank_type"] = "OTHERS".into();
     event(

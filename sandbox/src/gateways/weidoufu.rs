@@ -263,7 +263,10 @@ pub fn notification(app: &App, order: &Order) -> Option<Outgoing> {
         ("trade_type", text("JSAPI")),
         ("pay_type", number(pay_type)),
         ("bank_type", text("OTHERS")),
-        ("pay_time", text(&clock::spaced(unix_now()))),
+        (
+            "pay_time",
+            text(&clock::spaced(order.paid_at.unwrap_or_else(unix_now))),
+        ),
         ("status", number(1)),
         ("nonce_str", text(&nonce(app))),
     ];

@@ -228,7 +228,10 @@ pub fn notification(app: &App, order: &Order) -> Option<Outgoing> {
             "pay_price",
             paywire::Fen::new(order.amount_fen).to_yuan_string(),
         ),
-        ("pay_time", clock::spaced(unix_now())),
+        (
+            "pay_time",
+            clock::spaced(order.paid_at.unwrap_or_else(unix_now)),
+        ),
         ("more", order.extra.get("more").cloned().unwrap_or_default()),
         ("detail", "{\"bank_type\":\"OTHERS\"}".to_owned()),
     ];
