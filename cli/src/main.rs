@@ -316,6 +316,14 @@ fn main() -> ExitCode {
                             f.before, f.after, f.slow, f.drop, f.apply_failed, f.crashed, f.slow_apply,
                             f.crashed_after_write, f.panicked_after_write, report.ledger, report.ledger_restarted
                         ));
+                        let d = &report.redelivery;
+                        out(&format!(
+                            "notifications sent again: orders {}  copies {}  acknowledged {}  unacknowledged {}",
+                            d.orders, d.copies, d.acknowledged, d.unacknowledged
+                        ));
+                        for reason in &d.refused {
+                            out(&format!("  not sent again: {reason}"));
+                        }
                         let v = &report.recovery;
                         out(&format!(
                             "recovery from the signed query answers: queried {}  recovered {}  unsigned {}  failed {}",

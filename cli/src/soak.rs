@@ -9,6 +9,7 @@
 //! applied twice or mismatched; all three must be 0.
 
 mod recover;
+mod redeliver;
 mod refunds;
 
 use crate::demo::{Demo, Row};
@@ -22,6 +23,7 @@ use paywire_sandbox::postgres_server::PostgresServer;
 use paywire_sandbox::redis_server::RedisServer;
 use paywire_sandbox::Gateway;
 pub use recover::RecoveryReport;
+pub use redeliver::RedeliveryReport;
 pub use refunds::RefundReport;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -186,6 +188,10 @@ pub struct SoakReport {
     /// signed answers applied again through the once-only step (none may be written
     /// twice: `applied_twice` is counted after it).
     pub recovery: RecoveryReport,
+    /// Every paid order's notification sent again after the payments settled, several
+    /// copies at once: each must be acknowledged and none written again (`applied_twice`
+    /// is counted after it).
+    pub redelivery: RedeliveryReport,
 }
 
 impl SoakReport {
@@ -197,6 +203,8 @@ impl SoakReport {
             && self.failures.is_empty()
             && self.refunds.passed()
             && self.recovery.failed == 0
+            && self.redelivery.unacknowledged == 0
+            && self.redelivery.refused.is_empty()
             && self
                 .peak_notify_connections
                 .is_none_or(|peak| peak <= self.delivery_workers)
@@ -481,6 +489,8 @@ async fn soak(
     };
     reporter.phase("settling the last deliveries");
     settle(&demo, retry).await;
+    reporter.phase("sending every paid order's notification again, copies at once");
+    let redelivery = redeliver::redeliver_all(&demo, retry).await;
     reporter.phase("recovering every paid order from its signed query answer");
     let recovery = recover::recover_all(&demo, &paid_orders(&demo)).await;
     demo.merchant.refresh().await?;
@@ -498,6 +508,7 @@ async fn soak(
     let mut report = report(options, &demo, &rows, ledger_restarted, started);
     report.refunds = refunds;
     report.recovery = recovery;
+    report.redelivery = redelivery;
     report.delivery_workers = retry.workers;
     report.peak_notify_connections = peak_notify_connections;
     Ok(report)
@@ -679,5 +690,6 @@ fn report(
         failures,
         refunds: RefundReport::default(),
         recovery: RecoveryReport::default(),
+        redelivery: RedeliveryReport::default(),
     }
 }
