@@ -77,6 +77,31 @@ async fn all_five_gateways_pass_end_to_end() {
             "{steps}"
         );
     }
+    // Every notifying gateway's notification sent again, three copies at once, each
+    // acknowledged (the sandbox's record) and none written again.
+    for gateway in [
+        Gateway::WEIDOUFU,
+        Gateway::SWIFTPASS,
+        Gateway::WECHAT_GLOBAL,
+        Gateway::XORPAY,
+    ] {
+        let steps = after(gateway);
+        assert!(
+            steps.contains("notified again (3 copies at once): not written again"),
+            "{steps}"
+        );
+        let order = demo
+            .sandbox
+            .orders()
+            .into_iter()
+            .find(|o| o.gateway == gateway && o.paid && o.notify_url.is_some())
+            .unwrap();
+        let acknowledged = order.deliveries.iter().filter(|d| d.acknowledged).count();
+        assert!(
+            acknowledged >= 4,
+            "the first delivery and 3 copies: {order:?}"
+        );
+    }
     let xorpay = after(Gateway::XORPAY);
     assert!(
         xorpay.contains("query: paid") && !xorpay.contains("recovered"),

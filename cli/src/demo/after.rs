@@ -1,4 +1,5 @@
-//! The demo's steps after the order, for each gateway that declares them: the order
+//! The demo's steps after the order, for each gateway that declares them: the paid
+//! order's notification sent again (copies at once, none written again), the order
 //! queried (paid), part of it refunded, its refunds queried, the rest refunded, the
 //! refunds' notifications received (where the gateway sends them), a further refund
 //! refused (by the merchant's ledger, which never sends it, and by the
@@ -13,6 +14,9 @@ use paywire_providers::registry::{Found, Step, Stepping};
 use paywire_providers::GATEWAYS;
 use paywire_sandbox::lifecycle::RefundStatus;
 use std::time::Duration;
+
+/// How many copies of a paid order's notification the sandbox sends again at once.
+const COPIES_AGAIN: u32 = 3;
 
 /// How many placed orders the demo remembers for the steps after them.
 const REMEMBERED: usize = 64;
@@ -92,6 +96,46 @@ impl Demo {
         read(&self.exchange_raw(request).await?)
     }
 
+    /// Has the sandbox send the notification of the paid order `number` again,
+    /// [`COPIES_AGAIN`] at once, and waits until the merchant acknowledged every copy:
+    /// the copies, or `None` where the gateway sends no notification.
+    async fn notified_again(&self, gateway: Gateway, number: &str) -> Result<Option<u32>, String> {
+        let Some(order) = self.sandbox.orders_numbered(number, Some(gateway)).pop() else {
+            return Err(format!("the sandbox holds no order {number}"));
+        };
+        if order.notify_url.is_none() {
+            return Ok(None);
+        }
+        let acknowledged =
+            |o: &paywire_sandbox::Order| o.deliveries.iter().filter(|d| d.acknowledged).count();
+        let before = acknowledged(&order);
+        let twice_before = self.merchant.applied_twice();
+        self.sandbox
+            .notify_again(&order.id, COPIES_AGAIN)
+            .map_err(|e| e.to_string())?;
+        let deadline = tokio::time::Instant::now() + self.notify_timeout;
+        loop {
+            let now = self.sandbox.orders_numbered(number, Some(gateway)).pop();
+            let copies = now
+                .as_ref()
+                .map_or(0, |o| acknowledged(o).saturating_sub(before));
+            if copies >= COPIES_AGAIN as usize {
+                break;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(format!(
+                    "{copies} of the {COPIES_AGAIN} copies sent again acknowledged after {} s",
+                    self.notify_timeout.as_secs()
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        if self.merchant.applied_twice() > twice_before {
+            return Err("a notification sent again was applied twice".into());
+        }
+        Ok(Some(COPIES_AGAIN))
+    }
+
     /// The steps after the paid order `number`; `None` where the gateway declares none.
     pub async fn after_the_order(
         &self,
@@ -126,6 +170,14 @@ impl Demo {
             notify_url: lifecycle.refund_notification.then_some(notify_url.as_str()),
         };
         let mut done = Vec::new();
+
+        // As gateways do, the sandbox sends the acknowledged notification again, several
+        // copies at once: each is acknowledged, none written again.
+        if let Some(copies) = self.notified_again(gateway, number).await? {
+            done.push(format!(
+                "notified again ({copies} copies at once): not written again"
+            ));
+        }
 
         match self.step((lifecycle.query)(&step)).await? {
             Found::Paid(None) => done.push("query: paid".to_owned()),
