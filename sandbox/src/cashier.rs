@@ -1,5 +1,5 @@
-//! The cashier page at `/`: every order with a Pay button, and a QR code for NATIVE
-//! `code_url`s.
+//! The cashier page at `/`: every order with a Pay button (a paid one with a Notify
+//! again button), and a QR code for NATIVE `code_url`s.
 
 use crate::state::Order;
 use crate::App;
@@ -41,7 +41,13 @@ fn row(order: &Order) -> String {
             }
         )
     };
-    let pay = if order.paid {
+    let pay = if order.paid && order.notify_url.is_some() {
+        // Gateways deliver a notification again: a merchant tries its books against that.
+        format!(
+            "<form method=\"post\" action=\"/_sandbox/orders/{id}/notify?redirect=1\"><button id=\"notify-{id}\" type=\"submit\">Notify again</button></form>",
+            id = escape(&order.id)
+        )
+    } else if order.paid {
         String::new()
     } else {
         format!(

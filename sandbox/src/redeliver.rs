@@ -122,10 +122,12 @@ pub fn notify_refund(
     Ok(refund)
 }
 
-/// `?copies=N`: how many copies to send at once (1 unless given).
+/// `?copies=N`: how many copies to send at once (1 unless given); `&redirect=1` answers
+/// with a redirect to the cashier page (its Notify again button).
 #[derive(serde::Deserialize)]
 pub struct Copies {
     copies: Option<u32>,
+    redirect: Option<String>,
 }
 
 impl Copies {
@@ -151,7 +153,11 @@ pub async fn order_route(
     Path(key): Path<String>,
     Query(copies): Query<Copies>,
 ) -> Response {
-    answer(notify_order(&app, &key, copies.count()))
+    let sent = notify_order(&app, &key, copies.count());
+    if sent.is_ok() && copies.redirect.is_some() {
+        return axum::response::Redirect::to("/").into_response();
+    }
+    answer(sent)
 }
 
 /// `POST /_sandbox/{gateway}/refunds/{out_refund_no}/notify?copies=N`: the refund as it

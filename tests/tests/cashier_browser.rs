@@ -222,6 +222,53 @@ async fn cashier_page_pay_button_delivers_a_verified_notification() {
         source.contains(&format!("id=\"order-{sandbox_id}\" data-status=\"paid\"")),
         "{source}"
     );
+
+    // The paid order's Notify again button: the gateway's notification delivered once
+    // more, acknowledged, and not applied again.
+    let acknowledged = || {
+        demo.sandbox
+            .orders()
+            .into_iter()
+            .find(|o| o.id == sandbox_id)
+            .map_or(0, |o| {
+                o.deliveries.iter().filter(|d| d.acknowledged).count()
+            })
+    };
+    let before = acknowledged();
+    let found = driver
+        .call(
+            "POST",
+            &s("/element"),
+            Some(json!({"using": "css selector", "value": format!("#notify-{sandbox_id}")})),
+        )
+        .await
+        .unwrap();
+    let element = found["value"]
+        .as_object()
+        .and_then(|o| o.values().next())
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("no Notify again button for {sandbox_id}: {found}"))
+        .to_owned();
+    driver
+        .call(
+            "POST",
+            &s(&format!("/element/{element}/click")),
+            Some(json!({})),
+        )
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if acknowledged() > before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        acknowledged(),
+        before + 1,
+        "one more delivery, acknowledged"
+    );
+    assert_eq!(demo.merchant.applied_twice(), 0, "and not applied again");
     let _ = driver.call("DELETE", &s(""), None).await;
 }
 
