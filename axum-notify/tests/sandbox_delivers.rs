@@ -6,16 +6,14 @@
 
 #[path = "../examples/merchant.rs"]
 mod merchant;
+#[path = "support/orders.rs"]
+mod orders;
 
 use paywire::client::Client;
-use paywire::keys::MerchantKey;
 use paywire::ledger::{Payment, RefundOutcome};
-use paywire::{Fen, Secret};
+use paywire::Fen;
 use paywire_axum::{Order, Shop};
-use paywire_providers::wechat::v3::MerchantSigner;
-use paywire_providers::{swiftpass, xorpay};
-use paywire_sandbox::config::RetryConfig;
-use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
+use paywire_sandbox::{Gateway, Sandbox};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -58,104 +56,21 @@ async fn every_gateway_s_notification_is_applied_once_after_a_failed_write() {
     let routes = merchant::notify_routes(shop.clone());
     tokio::spawn(async move { axum::serve(listener, routes).await });
 
-    let config = SandboxConfig {
-        retry: RetryConfig {
-            first_delay_ms: 20,
-            max_delay_ms: 100,
-            ..RetryConfig::default()
-        },
-        ..SandboxConfig::default()
-    };
-    let sandbox = Sandbox::start(config.clone(), "127.0.0.1:0".parse().unwrap())
+    let sandbox = Sandbox::start(orders::quick_retries(), "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
     let client = Client::new().unwrap();
-    let known = |number: &str, order: Order| shop.orders.place(number, order);
-
-    let mut swift = paywire_providers::swiftpass::sample();
-    swift.mch_id = config.swiftpass.mch_id.clone();
-    swift.notify_url = format!("{notify}/swiftpass");
-    known(&swift.out_trade_no, Order::new(swift.total_fee));
-    let gateway = swiftpass::gateway_url(&sandbox.base_url(Gateway::SWIFTPASS));
-    let key = Secret::new(config.swiftpass.key.as_str());
-    let mut requests = vec![paywire_providers::swiftpass::request(&gateway, &swift, &key).unwrap()];
-
-    let mut weidoufu = paywire_providers::weidoufu::sample();
-    weidoufu.access_key = config.weidoufu.access_key.clone();
-    weidoufu.notify_url = format!("{notify}/weidoufu");
-    known(&weidoufu.out_order_no, Order::new(weidoufu.total_fee));
-    let secret = Secret::new(config.weidoufu.secret_key.as_str());
-    requests.push(
-        paywire_providers::weidoufu::request(
-            &sandbox.base_url(Gateway::WEIDOUFU),
-            &weidoufu,
-            &secret,
-        )
-        .unwrap(),
-    );
-
-    let mut xorpay = paywire_providers::xorpay::sample();
-    xorpay.aid = config.xorpay.aid.clone();
-    xorpay.notify_url = format!("{notify}/xorpay");
-    let secret = Secret::new(config.xorpay.app_secret.as_str());
-    let placed = client
-        .send(
-            paywire_providers::xorpay::request(
-                &sandbox.base_url(Gateway::XORPAY),
-                &xorpay,
-                &secret,
-            )
-            .unwrap(),
-        )
-        .await
-        .unwrap();
-    // XorPay's answer names the aoid its notification will carry: the order keeps it.
-    let aoid = xorpay::read_answer(placed.body()).unwrap().aoid;
-    known(
-        &xorpay.order_id,
-        Order::new(xorpay.price.fen()).gateway_order(aoid),
-    );
-
-    let mut wechat = paywire_providers::wechat_global::sample_direct();
-    wechat.mchid = Some(config.wechat_global.mchid.clone());
-    wechat.notify_url = format!("{notify}/wechat-global");
-    known(
-        &wechat.out_trade_no,
-        Order::new(Fen::new(wechat.amount.total)).currency(wechat.amount.currency.clone()),
-    );
-    let key = MerchantKey::from_pem(paywire_sandbox::keys::MERCHANT_PRIVATE_KEY_PEM).unwrap();
-    let signer = MerchantSigner::new(
-        &config.wechat_global.mchid,
-        &config.wechat_global.merchant_serial,
-        key,
-    );
-    let now = paywire_sandbox::state::unix_now();
-    requests.push(
-        paywire_providers::wechat_global::request(
-            &sandbox.base_url(Gateway::WECHAT_GLOBAL),
-            &wechat,
-            &signer,
-            now,
-            "N1",
-        )
-        .unwrap(),
-    );
-
-    // One more SwiftPass order the shop never placed: delivered, refused, never applied.
-    let mut stranger = swift.clone();
-    stranger.out_trade_no = "NOT-OURS-1".into();
-    let key = Secret::new(config.swiftpass.key.as_str());
-    requests.push(paywire_providers::swiftpass::request(&gateway, &stranger, &key).unwrap());
-
-    for request in requests {
-        let answer = client.send(request).await.unwrap();
-        assert_eq!(
-            answer.status(),
-            200,
-            "{}",
-            String::from_utf8_lossy(answer.body())
-        );
+    let mut placed = Vec::new();
+    for (n, gateway) in orders::NOTIFYING.into_iter().enumerate() {
+        let url = format!("{notify}/{}", gateway.name());
+        let order =
+            orders::place(&sandbox, &client, gateway, &format!("EXAMPLE{n:011}"), &url).await;
+        shop.orders.place(&order.number, order.order.clone());
+        placed.push(order);
     }
+    // One more SwiftPass order the shop never placed: delivered, refused, never applied.
+    let url = format!("{notify}/swiftpass");
+    orders::place(&sandbox, &client, Gateway::SWIFTPASS, "NOT-OURS-1", &url).await;
     for order in sandbox.orders() {
         let pay = http::Request::post(format!(
             "{}/_sandbox/orders/{}/pay",
@@ -167,12 +82,7 @@ async fn every_gateway_s_notification_is_applied_once_after_a_failed_write() {
         assert_eq!(client.send(pay).await.unwrap().status(), 200);
     }
 
-    let numbers = [
-        &swift.out_trade_no,
-        &weidoufu.out_order_no,
-        &xorpay.order_id,
-        &wechat.out_trade_no,
-    ];
+    let numbers: Vec<&String> = placed.iter().map(|p| &p.number).collect();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         let paid = shop
@@ -237,30 +147,9 @@ async fn every_gateway_s_notification_is_applied_once_after_a_failed_write() {
     );
 
     // A refund of the WeChat Pay Global order, its notification sent to the same route.
-    let refund = paywire_providers::wechat_global::RefundRequest {
-        mchid: Some(config.wechat_global.mchid.clone()),
-        sp_mchid: None,
-        sub_mchid: None,
-        transaction_id: None,
-        out_trade_no: Some(wechat.out_trade_no.clone()),
-        out_refund_no: "EXAMPLE-R1".into(),
-        reason: None,
-        notify_url: Some(format!("{notify}/wechat-global")),
-        amount: paywire_providers::wechat_global::RefundAmount {
-            refund: Fen::new(1),
-            total: Fen::new(wechat.amount.total),
-            currency: wechat.amount.currency.clone(),
-        },
-    };
-    let request = paywire_providers::wechat_global::refund_request(
-        &sandbox.base_url(Gateway::WECHAT_GLOBAL),
-        &refund,
-        &signer,
-        paywire_sandbox::state::unix_now(),
-        "R1",
-    )
-    .unwrap();
-    assert_eq!(client.send(request).await.unwrap().status(), 200);
+    let global = placed.last().unwrap();
+    let url = format!("{notify}/wechat-global");
+    orders::refund_wechat_global(&sandbox, &client, global, "EXAMPLE-R1", Fen::new(1), &url).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while !shop
         .orders

@@ -13,8 +13,6 @@ use paywire::client::Client;
 use paywire::ledger::{Ledger, Payment, RefundOutcome};
 use paywire::{Fen, Secret};
 use paywire_axum::{Notifications, Order, Shop, SqlShop};
-use paywire_providers::wechat::v3::PlatformKeys;
-use paywire_providers::wechat_global;
 use paywire_sandbox::config::RetryConfig;
 use paywire_sandbox::state::unix_now;
 use paywire_sandbox::{Gateway, Sandbox, SandboxConfig};
@@ -103,12 +101,7 @@ async fn each_attempt_of_a_v3_notification_is_signed_when_it_is_made() {
         2
     );
 
-    let wg = &sandbox.config().wechat_global;
-    let mut platform = PlatformKeys::new();
-    platform
-        .add_certificate_pem(&wg.platform_certificate_pem)
-        .unwrap();
-    let receiver = wechat_global::receiver(platform, Secret::new(wg.apiv3_key.as_str()));
+    let receiver = orders::wechat_global_receiver(&sandbox);
     let received = received.lock().unwrap().clone();
     for (arrived, headers, body) in &received {
         receiver
@@ -270,15 +263,7 @@ async fn notified_again_and_written_once(
     routes: impl FnOnce(&Sandbox) -> axum::Router,
     writes: Writes,
 ) {
-    let config = SandboxConfig {
-        retry: RetryConfig {
-            first_delay_ms: 20,
-            max_delay_ms: 100,
-            ..RetryConfig::default()
-        },
-        ..SandboxConfig::default()
-    };
-    let sandbox = Sandbox::start(config, "127.0.0.1:0".parse().unwrap())
+    let sandbox = Sandbox::start(orders::quick_retries(), "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -499,12 +484,7 @@ async fn notifications_are_sent_again_over_http_or_say_why_not() {
         received_at_least(&received, 4, Duration::from_secs(10)).await,
         4
     );
-    let wg = &sandbox.config().wechat_global;
-    let mut platform = PlatformKeys::new();
-    platform
-        .add_certificate_pem(&wg.platform_certificate_pem)
-        .unwrap();
-    let receiver = wechat_global::receiver(platform, Secret::new(wg.apiv3_key.as_str()));
+    let receiver = orders::wechat_global_receiver(&sandbox);
     let received = received.lock().unwrap().clone();
     for (arrived, headers, body) in &received[1..] {
         match receiver.verify(headers, body, *arrived).unwrap() {

@@ -104,35 +104,20 @@ pub fn refund_at_most(
     make_refund(orders, id, out_refund_no, amount_fen, made)
 }
 
-/// [`refund`], made at once, its success then notified to `notify_url` (if any), which
-/// the refund keeps so that its notification can be sent again.
+/// [`refund`] at a gateway that notifies a refund's end to `notify_url` (if any), which
+/// the refund keeps so that its notification can be sent again: `held` in progress until
+/// [`settle_refund`] ends it, or else done at once.
 pub fn refund_notified(
     orders: &Orders,
     id: &str,
     out_refund_no: &str,
     amount_fen: u64,
     notify_url: Option<String>,
+    held: bool,
 ) -> Option<Refunding> {
     let made = Made {
         max_refunds: MAX_REFUNDS,
-        held: false,
-        notify_url,
-    };
-    make_refund(orders, id, out_refund_no, amount_fen, made)
-}
-
-/// [`refund`], the new refund held in progress until [`settle_refund`] ends it, its end
-/// then notified to `notify_url` (if any).
-pub fn refund_held(
-    orders: &Orders,
-    id: &str,
-    out_refund_no: &str,
-    amount_fen: u64,
-    notify_url: Option<String>,
-) -> Option<Refunding> {
-    let made = Made {
-        max_refunds: MAX_REFUNDS,
-        held: true,
+        held,
         notify_url,
     };
     make_refund(orders, id, out_refund_no, amount_fen, made)

@@ -108,6 +108,23 @@ impl Driver {
         let reply = send(&self.client, request).await.ok()?;
         serde_json::from_slice(&reply.body).ok()
     }
+
+    /// Clicks the element `selector` finds on session `session`'s page.
+    async fn click(&self, session: &str, selector: &str) {
+        let find = json!({"using": "css selector", "value": selector});
+        let found = self
+            .call("POST", &format!("/session/{session}/element"), Some(find))
+            .await
+            .unwrap();
+        let element = found["value"]
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("nothing matches {selector}: {found}"))
+            .to_owned();
+        let click = format!("/session/{session}/element/{element}/click");
+        self.call("POST", &click, Some(json!({}))).await.unwrap();
+    }
 }
 
 /// Whether Chromium and ChromeDriver are here; under CI their absence fails the test.
@@ -173,29 +190,7 @@ async fn cashier_page_pay_button_delivers_a_verified_notification() {
         )
         .await
         .unwrap();
-    let found = driver
-        .call(
-            "POST",
-            &s("/element"),
-            Some(json!({"using": "css selector", "value": format!("#pay-{sandbox_id}")})),
-        )
-        .await
-        .unwrap();
-    let element = found["value"]
-        .as_object()
-        .and_then(|o| o.values().next())
-        .and_then(Value::as_str);
-    let element = element
-        .unwrap_or_else(|| panic!("no Pay button for {sandbox_id}: {found}"))
-        .to_owned();
-    driver
-        .call(
-            "POST",
-            &s(&format!("/element/{element}/click")),
-            Some(json!({})),
-        )
-        .await
-        .unwrap();
+    driver.click(&id, &format!("#pay-{sandbox_id}")).await;
 
     let applied = demo
         .merchant
@@ -235,28 +230,7 @@ async fn cashier_page_pay_button_delivers_a_verified_notification() {
             })
     };
     let before = acknowledged();
-    let found = driver
-        .call(
-            "POST",
-            &s("/element"),
-            Some(json!({"using": "css selector", "value": format!("#notify-{sandbox_id}")})),
-        )
-        .await
-        .unwrap();
-    let element = found["value"]
-        .as_object()
-        .and_then(|o| o.values().next())
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("no Notify again button for {sandbox_id}: {found}"))
-        .to_owned();
-    driver
-        .call(
-            "POST",
-            &s(&format!("/element/{element}/click")),
-            Some(json!({})),
-        )
-        .await
-        .unwrap();
+    driver.click(&id, &format!("#notify-{sandbox_id}")).await;
     for _ in 0..100 {
         if acknowledged() > before {
             break;

@@ -1,6 +1,9 @@
 //! Orders placed at the sandbox the way a merchant places them, one per notifying
 //! gateway, with what the merchant records of each before its notification arrives.
 
+// Each test file that includes this uses part of it.
+#![allow(dead_code)]
+
 use paywire::client::Client;
 use paywire::keys::MerchantKey;
 use paywire::{Fen, Secret};
@@ -107,20 +110,26 @@ pub async fn place(
     }
 }
 
+/// WeChat Pay Global's receiver with the sandbox's platform certificate and APIv3 key.
+pub fn wechat_global_receiver(sandbox: &Sandbox) -> paywire_axum::Receiver {
+    let config = &sandbox.config().wechat_global;
+    let mut platform = paywire_providers::wechat::v3::PlatformKeys::new();
+    platform
+        .add_certificate_pem(&config.platform_certificate_pem)
+        .unwrap();
+    wechat_global::receiver(platform, Secret::new(config.apiv3_key.as_str()))
+}
+
 /// The four gateways' receivers with the sandbox's credentials.
 pub fn receivers(sandbox: &Sandbox) -> Vec<paywire_axum::Receiver> {
     let c = sandbox.config();
-    let mut platform = paywire_providers::wechat::v3::PlatformKeys::new();
-    platform
-        .add_certificate_pem(&c.wechat_global.platform_certificate_pem)
-        .unwrap();
     vec![
         swiftpass::receiver(swiftpass::VerifyKey::Md5(Secret::new(
             c.swiftpass.key.as_str(),
         ))),
         weidoufu::receiver(Secret::new(c.weidoufu.secret_key.as_str())),
         xorpay::receiver(Secret::new(c.xorpay.app_secret.as_str())),
-        wechat_global::receiver(platform, Secret::new(c.wechat_global.apiv3_key.as_str())),
+        wechat_global_receiver(sandbox),
     ]
 }
 
@@ -160,4 +169,17 @@ pub async fn refund_wechat_global(
         "{}",
         String::from_utf8_lossy(answer.body())
     );
+}
+
+/// The sandbox's configuration with deliveries retried quickly (20 ms, doubling to
+/// 100 ms), so that a test's failed deliveries are tried again at once.
+pub fn quick_retries() -> paywire_sandbox::SandboxConfig {
+    paywire_sandbox::SandboxConfig {
+        retry: paywire_sandbox::config::RetryConfig {
+            first_delay_ms: 20,
+            max_delay_ms: 100,
+            ..paywire_sandbox::config::RetryConfig::default()
+        },
+        ..paywire_sandbox::SandboxConfig::default()
+    }
 }

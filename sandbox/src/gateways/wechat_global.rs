@@ -683,23 +683,14 @@ pub async fn refund(
         );
     }
     let (number, fen) = (&request.out_refund_no, request.amount.refund.get());
-    let refunding = if app.config.hold_refunds {
-        lifecycle::refund_held(
-            &app.orders,
-            &order.id,
-            number,
-            fen,
-            request.notify_url.clone(),
-        )
-    } else {
-        lifecycle::refund_notified(
-            &app.orders,
-            &order.id,
-            number,
-            fen,
-            request.notify_url.clone(),
-        )
-    };
+    let refunding = lifecycle::refund_notified(
+        &app.orders,
+        &order.id,
+        number,
+        fen,
+        request.notify_url.clone(),
+        app.config.hold_refunds,
+    );
     let made = match refunding {
         Some(lifecycle::Refunding::New(r)) => {
             let url = request.notify_url.clone();
