@@ -339,14 +339,16 @@ fn main() -> ExitCode {
                             r.answers_lost, r.resent, r.unresolved, r.swept, r.unaccepted, r.lost, r.applied_twice, r.above_paid, r.short
                         ));
                         out(&format!(
-                            "refund notifications: notified {}  written once {}  missing {}  twice {}  closed {}  closed_written {}  books_disagree {}",
+                            "refund notifications: notified {}  written once {}  missing {}  twice {}  closed {}  closed_written {}  books_disagree {}  sent again {}  unacknowledged {}",
                             r.notified,
                             r.notified - r.notices_missing - r.notices_twice,
                             r.notices_missing,
                             r.notices_twice,
                             r.closed,
                             r.closed_written,
-                            r.books_disagree
+                            r.books_disagree,
+                            r.notices_sent_again,
+                            r.notices_again_unacknowledged
                         ));
                         let peak = report
                             .peak_notify_connections

@@ -106,6 +106,11 @@ pub struct RefundReport {
     /// ledger apart from it must both hold exactly the refunds the gateway did not close
     /// (a closed refund not taken back shows here).
     pub books_disagree: usize,
+    /// Copies of the ends of those refunds (done or closed) the gateway sent again, three
+    /// at once, after the books agreed: the counts above are taken again after them.
+    pub notices_sent_again: usize,
+    /// Of those copies, the ones the merchant never acknowledged.
+    pub notices_again_unacknowledged: usize,
 }
 
 impl RefundReport {
@@ -121,6 +126,7 @@ impl RefundReport {
             && self.notices_twice == 0
             && self.closed_written == 0
             && self.books_disagree == 0
+            && self.notices_again_unacknowledged == 0
     }
 }
 
@@ -250,6 +256,11 @@ pub async fn refund_all(
         report.swept = sweep::sweep(&demo, books, &paid).await;
         report.unaccepted = books.unaccepted(&sweep::orders(&paid)).await.len();
         let closed = ends::end_all(&demo, &paid);
+        notices::count(&demo, &paid, &closed, &mut report).await;
+        ends::agree(&demo, books, &paid, &mut report).await;
+        // The gateway sends every refund's end again, copies at once: none may be written
+        // or taken back twice.
+        notices::send_again(&demo, &paid, &mut report).await;
         notices::count(&demo, &paid, &closed, &mut report).await;
         ends::agree(&demo, books, &paid, &mut report).await;
     }

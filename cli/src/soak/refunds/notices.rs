@@ -1,7 +1,8 @@
 //! The refund notifications of a soak: every refund the gateway made at a gateway that
 //! notifies a refund's end must have its success written by the merchant once
 //! (`Shop::refunded`, claimed in the same ledger as payments; `SqlShop::refunded`, in
-//! the transaction that marks it succeeded), whatever faults its deliveries met.
+//! the transaction that marks it succeeded), whatever faults its deliveries met; and
+//! once more after the gateway sent every refund's end again, copies at once.
 
 use super::{PaidOrder, RefundReport};
 use crate::demo::Demo;
@@ -45,6 +46,8 @@ pub(super) async fn count(
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     report.notified = made.len();
+    report.notices_missing = 0;
+    report.notices_twice = 0;
     report.closed = closed.len();
     report.closed_written = closed
         .iter()
@@ -58,4 +61,44 @@ pub(super) async fn count(
         }
     }
     written
+}
+
+/// How many copies of each refund's end the gateway sends again at once.
+const COPIES: u32 = 3;
+
+/// Has the gateway send the notification of every refund it ended on `paid`'s orders
+/// (done or closed) again, [`COPIES`] at once, and waits until every copy is acknowledged
+/// (or [`SETTLE`] passed): the copies sent and those never acknowledged go into `report`.
+pub(super) async fn send_again(demo: &Demo, paid: &[PaidOrder], report: &mut RefundReport) {
+    let acknowledged = |orders: &[paywire_sandbox::Order]| -> usize {
+        orders
+            .iter()
+            .flat_map(|o| &o.deliveries)
+            .filter(|d| d.acknowledged)
+            .count()
+    };
+    let orders = super::ends::held_orders(demo, paid);
+    let before = acknowledged(&orders);
+    let mut sent = 0;
+    for order in &orders {
+        for refund in &order.refunds {
+            let again =
+                demo.sandbox
+                    .notify_refund_again(order.gateway, &refund.out_refund_no, COPIES);
+            if again.is_ok() {
+                sent += COPIES as usize;
+            }
+        }
+    }
+    let deadline = tokio::time::Instant::now() + SETTLE;
+    let mut acknowledged_again = 0;
+    while tokio::time::Instant::now() < deadline {
+        acknowledged_again = acknowledged(&super::ends::held_orders(demo, paid)) - before;
+        if acknowledged_again >= sent {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    report.notices_sent_again = sent;
+    report.notices_again_unacknowledged = sent.saturating_sub(acknowledged_again);
 }
