@@ -2,6 +2,7 @@
 //! (`/proc/net/tcp` and `/proc/net/tcp6`, Linux), so the number of connections a component
 //! opens is measured from outside it rather than reported by it.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,17 +13,22 @@ use std::time::Duration;
 /// The kernel writes a socket table a page at a time, walking its hash table again for
 /// each page, so a read is no snapshot: while sockets open and close, one read can list
 /// a socket twice, or a closed socket and the one opened after it. Each read counts a
-/// local end once, and the count is the smaller of two reads in a row: a socket open
-/// through both is counted, a listing's passing artefact is not.
+/// local end once, and a socket counts when two reads in a row both list it: a socket
+/// open through both is counted, a listing's passing artefact is not.
 pub fn connections_to(port: u16) -> Option<usize> {
     let first = read_connections_to(port)?;
     let second = read_connections_to(port)?;
-    Some(first.min(second))
+    Some(listed_by_both(&first, &second))
+}
+
+/// How many local ends both reads list.
+fn listed_by_both(first: &HashSet<String>, second: &HashSet<String>) -> usize {
+    first.intersection(second).count()
 }
 
 /// One read of the tables: the distinct local ends of client sockets to `port`.
-fn read_connections_to(port: u16) -> Option<usize> {
-    let mut local_ends = std::collections::HashSet::new();
+fn read_connections_to(port: u16) -> Option<HashSet<String>> {
+    let mut local_ends = HashSet::new();
     let mut read_any = false;
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
         let Ok(text) = std::fs::read_to_string(table) else {
@@ -31,7 +37,7 @@ fn read_connections_to(port: u16) -> Option<usize> {
         read_any = true;
         local_ends.extend(client_ends(&text, port).map(str::to_owned));
     }
-    read_any.then_some(local_ends.len())
+    read_any.then_some(local_ends)
 }
 
 /// The local ends (`address:port`) of a socket table's client sockets to `port`, as
@@ -171,6 +177,43 @@ mod tests {
         let ends: std::collections::HashSet<&str> = client_ends(&table, 8080).collect();
         assert_eq!(client_ends(&table, 8080).count(), 3);
         assert_eq!(ends.len(), 2);
+    }
+
+    /// Under churn each read can list one socket more than were ever open at once: the
+    /// first a socket closing and the one opened after it, the second another such pair.
+    /// Only the sockets both reads list count.
+    #[test]
+    fn a_socket_counts_when_both_reads_list_it() {
+        let line = |slot: u16, local_port: u16| {
+            format!(
+                "   {slot}: 0100007F:{local_port:04X} 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  0 0 {slot} 1"
+            )
+        };
+        let header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
+        // Two sockets open through both reads; 40001 closes during the first read and
+        // 40002 replaces it, 40003 closes during the second and 40004 replaces it.
+        let first = [
+            header,
+            &line(0, 40000),
+            &line(1, 40001),
+            &line(2, 40002),
+            &line(3, 40010),
+        ]
+        .join("\n");
+        let second = [
+            header,
+            &line(0, 40000),
+            &line(1, 40003),
+            &line(2, 40004),
+            &line(3, 40010),
+        ]
+        .join("\n");
+        let ends = |table: &str| -> HashSet<String> {
+            client_ends(table, 8080).map(str::to_owned).collect()
+        };
+        let (first, second) = (ends(&first), ends(&second));
+        assert_eq!((first.len(), second.len()), (4, 4));
+        assert_eq!(listed_by_both(&first, &second), 2);
     }
 
     #[test]
