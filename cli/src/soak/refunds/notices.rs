@@ -93,7 +93,8 @@ pub(super) async fn send_again(demo: &Demo, paid: &[PaidOrder], report: &mut Ref
     let deadline = tokio::time::Instant::now() + SETTLE;
     let mut acknowledged_again = 0;
     while tokio::time::Instant::now() < deadline {
-        acknowledged_again = acknowledged(&super::ends::held_orders(demo, paid)) - before;
+        acknowledged_again =
+            acknowledged(&super::ends::held_orders(demo, paid)).saturating_sub(before);
         if acknowledged_again >= sent {
             break;
         }
