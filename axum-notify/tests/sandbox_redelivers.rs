@@ -334,6 +334,12 @@ async fn notified_again_and_written_once(
             p.number
         );
     }
+    // Every copy acknowledged: none waits any more.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while sandbox.deliveries_waiting() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(sandbox.deliveries_waiting(), 0);
     for what in &written {
         assert_eq!(
             writes(what).await,
@@ -499,4 +505,51 @@ async fn notifications_are_sent_again_over_http_or_say_why_not() {
             other => panic!("{other:?}"),
         }
     }
+}
+
+/// Copies waiting for delivery are bounded, as the sandbox's orders are: a merchant that
+/// never answers, its notification asked for again and again, never makes the sandbox
+/// hold more than `redeliver::MAX_WAITING` deliveries; further requests are refused
+/// (HTTP 429) until some are done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copies_waiting_for_delivery_are_bounded() {
+    // A loopback port nothing listens on: every attempt is refused and tried again later.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let notify = format!("http://{}/notify", silent.local_addr().unwrap());
+    drop(silent);
+    let sandbox = Sandbox::start(SandboxConfig::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let client = Client::new().unwrap();
+    orders::place(&sandbox, &client, Gateway::SWIFTPASS, "BOUND-1", &notify).await;
+    sandbox.pay("BOUND-1").unwrap();
+
+    let mut accepted = 0u32;
+    let mut refused = None;
+    for _ in 0..150 {
+        match sandbox.notify_again("BOUND-1", 100) {
+            Ok(_) => accepted += 1,
+            Err(e) => {
+                refused = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    let refused = refused.expect("refused once the bound is reached");
+    assert!(refused.contains("waiting"), "{refused}");
+    // The first delivery still waits (its attempts are refused), beside the copies.
+    let waiting = sandbox.deliveries_waiting();
+    let most = paywire_sandbox::redeliver::MAX_WAITING;
+    assert_eq!(waiting, 1 + accepted as usize * 100);
+    assert!(
+        waiting <= most && waiting + 100 > most,
+        "{waiting} waiting, refused at the bound"
+    );
+    let (status, answer) = post(
+        &client,
+        &sandbox,
+        "/_sandbox/orders/BOUND-1/notify?copies=100",
+    )
+    .await;
+    assert_eq!(status, 429, "{answer}");
 }

@@ -72,6 +72,9 @@ pub struct App {
     pub lost_answers_left: std::sync::atomic::AtomicU32,
     /// The WeChat Pay platform key in use (rotated by `POST /_sandbox/wechat-global/rotate`).
     pub platform: Arc<std::sync::RwLock<gateways::Platform>>,
+    /// Held while copies are counted against [`redeliver::MAX_WAITING`] and queued, so
+    /// that requests for copies at the same moment cannot pass it together.
+    copies: std::sync::Mutex<()>,
 }
 
 /// Why the sandbox did not start.
@@ -370,6 +373,7 @@ impl Sandbox {
             base_url: format!("http://{addr}"),
             system_errors_left: std::sync::atomic::AtomicU32::new(system_errors),
             lost_answers_left: std::sync::atomic::AtomicU32::new(lost_answers),
+            copies: std::sync::Mutex::new(()),
         });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let limits = app.config.server;
@@ -480,6 +484,12 @@ impl Sandbox {
         copies: u32,
     ) -> Result<state::Refund, redeliver::NotifyAgainError> {
         redeliver::notify_refund(&self.app, gateway, out_refund_no, copies)
+    }
+
+    /// Notifications waiting for delivery: queued, being attempted, or waiting for their
+    /// next attempt (neither acknowledged nor given up yet).
+    pub fn deliveries_waiting(&self) -> usize {
+        self.app.deliveries.pending()
     }
 
     /// The orders with the merchant's number `out_trade_no` (at `gateway`, or at any).

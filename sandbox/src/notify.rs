@@ -7,6 +7,7 @@ use crate::state::{Delivery, Orders};
 use paywire::client::{Client, ClientOptions};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -105,6 +106,8 @@ impl Ord for Due {
 /// in a task or a connection of its own. Dropping it stops every delivery not yet made.
 pub struct Deliveries {
     schedule: mpsc::UnboundedSender<(Instant, Job)>,
+    /// Notifications queued and not yet acknowledged or given up.
+    pending: Arc<AtomicUsize>,
 }
 
 impl Deliveries {
@@ -124,28 +127,47 @@ impl Deliveries {
             ..ClientOptions::default()
         };
         let client = Client::with_options(options).map_err(|e| e.to_string());
+        let pending = Arc::new(AtomicUsize::new(0));
         for _ in 0..workers {
             let worker = Worker {
                 orders: orders.clone(),
                 retry,
                 client: client.clone(),
                 retries: schedule.downgrade(),
+                pending: pending.clone(),
             };
             tokio::spawn(worker.run(jobs.clone()));
         }
         tokio::spawn(dispatch(scheduled, work));
-        Deliveries { schedule }
+        Deliveries { schedule, pending }
     }
 
     /// Queues the first attempt of `outgoing`, the notification of order `id`.
     pub fn send(&self, id: String, outgoing: Outgoing) {
-        let job = Job {
-            id,
-            outgoing: Arc::new(outgoing),
-            attempt: 1,
-        };
-        // The dispatcher ends only once this sender is gone.
-        let _ = self.schedule.send((Instant::now(), job));
+        self.send_copies(id, outgoing, 1);
+    }
+
+    /// Queues the first attempts of `copies` copies of `outgoing` at once, each delivered
+    /// and retried on its own.
+    pub fn send_copies(&self, id: String, outgoing: Outgoing, copies: u32) {
+        let outgoing = Arc::new(outgoing);
+        for _ in 0..copies {
+            let job = Job {
+                id: id.clone(),
+                outgoing: outgoing.clone(),
+                attempt: 1,
+            };
+            // The dispatcher ends only once this sender is gone.
+            if self.schedule.send((Instant::now(), job)).is_ok() {
+                self.pending.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// Notifications queued and not yet acknowledged or given up (waiting for an attempt,
+    /// being attempted, or waiting for the next one).
+    pub fn pending(&self) -> usize {
+        self.pending.load(Ordering::SeqCst)
     }
 }
 
@@ -192,9 +214,16 @@ struct Worker {
     retry: RetryConfig,
     client: Result<Client, String>,
     retries: mpsc::WeakUnboundedSender<(Instant, Job)>,
+    pending: Arc<AtomicUsize>,
 }
 
 impl Worker {
+    /// The notification of order `id` is acknowledged or given up: no longer pending.
+    fn finish(&self, id: &str) {
+        self.orders.settle(id);
+        self.pending.fetch_sub(1, Ordering::SeqCst);
+    }
+
     async fn run(self, jobs: Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>) {
         loop {
             let Some(job) = jobs.lock().await.recv().await else {
@@ -212,7 +241,7 @@ impl Worker {
             let done = delivery.acknowledged;
             self.orders.record(&job.id, delivery);
             if done || job.attempt >= self.retry.max_attempts {
-                self.orders.settle(&job.id);
+                self.finish(&job.id);
                 continue;
             }
             let Some(retries) = self.retries.upgrade() else {
@@ -221,7 +250,7 @@ impl Worker {
             // The configuration bounds the delay to a day; a clock that cannot add even
             // that gives up rather than panics.
             let Some(at) = Instant::now().checked_add(self.retry.delay_after(job.attempt)) else {
-                self.orders.settle(&job.id);
+                self.finish(&job.id);
                 continue;
             };
             let next = Job {

@@ -15,6 +15,12 @@ use std::sync::Arc;
 /// The most copies one request sends.
 pub const MAX_COPIES: u32 = 100;
 
+/// The most notifications waiting for delivery (queued, being attempted or waiting for
+/// the next attempt) that a request for copies may leave: copies never take the
+/// deliveries waiting past this, however often they are asked for while a merchant does
+/// not answer.
+pub const MAX_WAITING: usize = 10_000;
+
 /// Why a notification was not sent again.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NotifyAgainError {
@@ -41,6 +47,13 @@ pub enum NotifyAgainError {
     /// Copies out of range.
     #[error("copies: from 1 to {MAX_COPIES}, not {0}")]
     Copies(u32),
+    /// So many notifications are waiting for delivery that these copies would pass
+    /// [`MAX_WAITING`].
+    #[error("{waiting} notifications are waiting for delivery (at most {MAX_WAITING}): ask again once the merchant has answered some")]
+    TooManyWaiting {
+        /// Notifications waiting now.
+        waiting: usize,
+    },
 }
 
 impl NotifyAgainError {
@@ -50,23 +63,30 @@ impl NotifyAgainError {
             NotifyAgainError::Order(PayError::Unknown(_))
             | NotifyAgainError::UnknownRefund { .. } => StatusCode::NOT_FOUND,
             NotifyAgainError::Copies(_) => StatusCode::BAD_REQUEST,
+            NotifyAgainError::TooManyWaiting { .. } => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::CONFLICT,
         }
     }
 }
 
-fn check_copies(copies: u32) -> Result<(), NotifyAgainError> {
-    if (1..=MAX_COPIES).contains(&copies) {
-        Ok(())
-    } else {
-        Err(NotifyAgainError::Copies(copies))
+/// Whether `copies` more may be queued at `app`; the caller holds `app.copies` until
+/// they are.
+fn check_copies(app: &App, copies: u32) -> Result<(), NotifyAgainError> {
+    if !(1..=MAX_COPIES).contains(&copies) {
+        return Err(NotifyAgainError::Copies(copies));
     }
+    let waiting = app.deliveries.pending();
+    if waiting + copies as usize > MAX_WAITING {
+        return Err(NotifyAgainError::TooManyWaiting { waiting });
+    }
+    Ok(())
 }
 
 /// Sends the payment notification of the paid order `key` names (a sandbox id or a
 /// merchant number) `copies` times at once, as its gateway first sent it.
 pub fn notify_order(app: &App, key: &str, copies: u32) -> Result<Order, NotifyAgainError> {
-    check_copies(copies)?;
+    let _counting = app.copies.lock().unwrap_or_else(|p| p.into_inner());
+    check_copies(app, copies)?;
     let order = order_named(app, key)?;
     if !order.paid {
         return Err(NotifyAgainError::NotPaid(key.to_owned()));
@@ -74,9 +94,8 @@ pub fn notify_order(app: &App, key: &str, copies: u32) -> Result<Order, NotifyAg
     let outgoing = gateways::simulator(order.gateway)
         .and_then(|s| (s.notification)(app, &order))
         .ok_or_else(|| NotifyAgainError::NoNotification(format!("order {key}")))?;
-    for _ in 0..copies {
-        app.deliveries.send(order.id.clone(), outgoing.clone());
-    }
+    app.deliveries
+        .send_copies(order.id.clone(), outgoing, copies);
     Ok(order)
 }
 
@@ -88,7 +107,8 @@ pub fn notify_refund(
     out_refund_no: &str,
     copies: u32,
 ) -> Result<Refund, NotifyAgainError> {
-    check_copies(copies)?;
+    let _counting = app.copies.lock().unwrap_or_else(|p| p.into_inner());
+    check_copies(app, copies)?;
     let unknown = || NotifyAgainError::UnknownRefund {
         gateway: gateway.name(),
         refund: out_refund_no.to_owned(),
