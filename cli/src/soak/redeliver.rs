@@ -18,7 +18,7 @@ pub const COPIES: u32 = 3;
 pub struct RedeliveryReport {
     /// Paid orders whose notification was sent again.
     pub orders: usize,
-    /// Copies sent, [`COPIES`] an order, at once.
+    /// Copies sent, three an order, at once.
     pub copies: usize,
     /// Copies the merchant acknowledged (each after at most the retries of a first
     /// delivery).
