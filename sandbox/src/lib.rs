@@ -514,7 +514,8 @@ impl Sandbox {
         }
     }
 
-    /// One line per gateway: `NAME  URL  credentials`, as printed at start. The built-in
+    /// One line per gateway: `NAME  URL  credentials`, as printed at start, then the
+    /// cashier page's URL and the payer's actions without it. The built-in
     /// throwaway credentials are shown, so a developer can copy them; a secret set in the
     /// configuration is shown as `***`, since it may be a real one.
     pub fn banner(&self) -> Vec<String> {
@@ -527,7 +528,10 @@ impl Sandbox {
                 format!("{name:<14} {url}  {}", (s.banner)(&self.app, &defaults))
             })
             .collect();
-        lines.push(format!("cashier        {}/", self.app.base_url));
+        lines.push(format!(
+            "cashier        {}/  (or POST /_sandbox/orders/{{id or out_trade_no}}/pay, /fail, /notify?copies=N)",
+            self.app.base_url
+        ));
         lines
     }
 
