@@ -175,4 +175,36 @@ fn large_orders_are_refused_past_the_bound_and_none_accepted_is_lost() {
         "every accepted order kept"
     );
     assert!(accepted > 0);
+
+    // Lookups by a number the book keeps no index for (a refund number), eight at once,
+    // with the book full: each must look through the orders, not copy them all.
+    let gateway = swiftpass::gateway_url(&format!("{}/swiftpass", sandbox.url));
+    let key = paywire::sign::SignTypeKey::Md5(Secret::new(config.swiftpass.key.as_str()));
+    let mch_id = config.swiftpass.mch_id.clone();
+    let lookups = runtime.block_on(in_parallel(32, 8, move |n| {
+        let query = swiftpass::RefundQuery {
+            version: None,
+            charset: None,
+            sign_type: None,
+            mch_id: mch_id.clone(),
+            refund_id: None,
+            out_refund_no: Some(format!("NOREFUND{n}")),
+            transaction_id: None,
+            out_trade_no: None,
+            nonce_str: format!("n{n}"),
+        };
+        let request = swiftpass::lifecycle_request(&gateway, &query, &key).unwrap();
+        let client = client.clone();
+        async move { client.send(request).await.unwrap().body().clone() }
+    }));
+    assert!(
+        lookups.iter().all(|b| !b.is_empty()),
+        "every lookup answered"
+    );
+    let (_, peak) = memory_kb(&sandbox);
+    println!(
+        "32 refund lookups, 8 at once, over a full book: peak {} MB",
+        peak / 1024
+    );
+    assert!(peak < LIMIT_KB, "peak {peak} kB after the lookups");
 }

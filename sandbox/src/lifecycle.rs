@@ -206,7 +206,7 @@ pub fn settle_refund(
     out_refund_no: &str,
     status: RefundStatus,
 ) -> Option<Settling> {
-    let order = orders.all().into_iter().find(|o| {
+    let order = orders.find(|o| {
         o.gateway == gateway && o.refunds.iter().any(|r| r.out_refund_no == out_refund_no)
     })?;
     orders.with_order(&order.id, |order| {

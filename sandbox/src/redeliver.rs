@@ -115,8 +115,6 @@ pub fn notify_refund(
     };
     let order = app
         .orders
-        .all()
-        .into_iter()
         .find(|o| {
             o.gateway == gateway && o.refunds.iter().any(|r| r.out_refund_no == out_refund_no)
         })

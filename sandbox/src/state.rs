@@ -435,6 +435,19 @@ impl Orders {
         self.len() == 0
     }
 
+    /// The oldest order that `matches`, copied alone: the others are looked at where they
+    /// are kept, so a lookup by a member no index holds (a transaction id, a refund
+    /// number) costs no copy of the whole book.
+    pub fn find(&self, matches: impl Fn(&Order) -> bool) -> Option<Order> {
+        let book = self.lock();
+        book.placed
+            .values()
+            .filter_map(|id| book.by_id.get(id))
+            .map(|entry| &entry.order)
+            .find(|order| matches(order))
+            .cloned()
+    }
+
     /// Every order, oldest first: a copy of them all, for tests and tools in the same
     /// process (the HTTP listing is paged).
     pub fn all(&self) -> Vec<Order> {

@@ -257,16 +257,17 @@ impl Answering {
 
 /// The SwiftPass order with the merchant's number or the gateway's transaction id.
 fn find(app: &App, out_trade_no: Option<&str>, transaction_id: Option<&str>) -> Option<Order> {
-    let mut orders = match out_trade_no {
+    let named = |o: &Order| {
+        o.gateway == Gateway::SWIFTPASS && transaction_id.is_none_or(|id| o.transaction_id == id)
+    };
+    match out_trade_no {
         Some(number) => app
             .orders
-            .by_merchant_number(number, Some(Gateway::SWIFTPASS)),
-        None => app.orders.all(),
-    };
-    orders.retain(|o| {
-        o.gateway == Gateway::SWIFTPASS && transaction_id.is_none_or(|id| o.transaction_id == id)
-    });
-    orders.into_iter().next()
+            .by_merchant_number(number, Some(Gateway::SWIFTPASS))
+            .into_iter()
+            .find(|o| named(o)),
+        None => app.orders.find(named),
+    }
 }
 
 /// The members naming an order in every answer about it.
@@ -388,8 +389,6 @@ fn refund_query(app: &App, body: &[u8]) -> Response {
     };
     let order = if request.refund_id.is_some() || request.out_refund_no.is_some() {
         app.orders
-            .all()
-            .into_iter()
             .find(|o| o.gateway == Gateway::SWIFTPASS && by_refund(o))
     } else {
         find(

@@ -560,7 +560,7 @@ pub async fn query_by_id(
         return *refused;
     }
     // WeChat Pay gives an order its id when it is paid.
-    let found = app.orders.all().into_iter().find(|o| {
+    let found = app.orders.find(|o| {
         o.gateway == Gateway::WECHAT_GLOBAL && o.paid && o.transaction_id == transaction_id
     });
     match found {
@@ -665,8 +665,6 @@ pub async fn refund(
         (Some(number), _) => global_order(&app, number),
         (None, Some(id)) => app
             .orders
-            .all()
-            .into_iter()
             .find(|o| o.gateway == Gateway::WECHAT_GLOBAL && &o.transaction_id == id),
         (None, None) => None,
     };
@@ -758,15 +756,20 @@ pub async fn refund_query(
     {
         return *refused;
     }
-    let found = app.orders.all().into_iter().find_map(|o| {
-        let refund = o
-            .refunds
-            .iter()
-            .find(|r| r.out_refund_no == out_refund_no)
-            .cloned();
-        (o.gateway == Gateway::WECHAT_GLOBAL).then_some(())?;
-        refund.map(|r| (o, r))
-    });
+    let found = app
+        .orders
+        .find(|o| {
+            o.gateway == Gateway::WECHAT_GLOBAL
+                && o.refunds.iter().any(|r| r.out_refund_no == out_refund_no)
+        })
+        .and_then(|o| {
+            let refund = o
+                .refunds
+                .iter()
+                .find(|r| r.out_refund_no == out_refund_no)
+                .cloned()?;
+            Some((o, refund))
+        });
     match found {
         Some((order, refund)) => signed(
             &app,

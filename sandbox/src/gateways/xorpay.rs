@@ -204,8 +204,6 @@ pub async fn refund(
     }
     let Some(order) = app
         .orders
-        .all()
-        .into_iter()
         .find(|o| o.gateway == Gateway::XORPAY && o.transaction_id == aoid)
     else {
         return status("order_error");
