@@ -207,4 +207,33 @@ fn large_orders_are_refused_past_the_bound_and_none_accepted_is_lost() {
         peak / 1024
     );
     assert!(peak < LIMIT_KB, "peak {peak} kB after the lookups");
+
+    // The listing's largest pages, eight at once, over the same full book: each answer is
+    // built where the orders are kept (the listing leaves out what the notifications
+    // carry, such as `more`), not from a copy of them.
+    let host = sandbox.url.trim_start_matches("http://").to_owned();
+    let pages = runtime.block_on(in_parallel(8, 8, move |_| {
+        let host = host.clone();
+        async move { get_raw(&host, "/_sandbox/orders?limit=1000").await }
+    }));
+    let (_, peak) = memory_kb(&sandbox);
+    let sizes: Vec<usize> = pages.iter().map(Vec::len).collect();
+    println!(
+        "8 listings of up to 1 000 orders at once over a full book: answers of {:?} KB, peak {} MB",
+        sizes.iter().map(|b| b / 1024).collect::<Vec<_>>(),
+        peak / 1024
+    );
+    assert!(peak < LIMIT_KB, "peak {peak} kB after the listings");
+}
+
+/// `GET path` from the server at `host` over a connection of its own, read to its end:
+/// the whole answer, however large (a client's answer limit would cut it off).
+async fn get_raw(host: &str, path: &str) -> Vec<u8> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    answer
 }

@@ -89,10 +89,14 @@ fn page_links(at: usize, total: usize) -> String {
 /// `GET /?page=N`: the newest orders first, [`PER_PAGE`] at a time.
 pub async fn page(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Html<String> {
     let at = q.page.unwrap_or(0);
-    let shown = app.orders.newest(at.saturating_mul(PER_PAGE), PER_PAGE);
-    let rows: String = shown.orders.iter().map(row).collect();
-    let links = page_links(at, shown.total);
-    let total = shown.total;
+    // Rendered where the orders are kept: no order is copied for the page.
+    let (rows, total) = app
+        .orders
+        .with_newest(at.saturating_mul(PER_PAGE), PER_PAGE, |shown| {
+            let rows: String = shown.orders.iter().map(|o| row(o)).collect();
+            (rows, shown.total)
+        });
+    let links = page_links(at, total);
     Html(format!(
         "<!doctype html><html lang=\"zh\"><head><meta charset=\"utf-8\"><title>paywire sandbox cashier</title>\
          <style>body{{font-family:sans-serif}}td,th{{border:1px solid #ccc;padding:4px 8px}}table{{border-collapse:collapse}}</style>\

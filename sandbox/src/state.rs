@@ -192,6 +192,18 @@ impl Book {
             .collect()
     }
 
+    /// The orders `ids` name, where they are kept, as the page at `offset`.
+    fn view<'a>(&'a self, offset: usize, ids: impl Iterator<Item = &'a String>) -> PageView<'a> {
+        PageView {
+            total: self.placed.len(),
+            offset,
+            orders: ids
+                .filter_map(|id| self.by_id.get(id))
+                .map(|e| &e.order)
+                .collect(),
+        }
+    }
+
     /// Forgets the order settled longest ago; `false` if none is settled.
     fn evict_one(&mut self) -> bool {
         while let Some(id) = self.settled.pop_front() {
@@ -267,6 +279,28 @@ pub struct Page {
     pub offset: usize,
     /// The orders shown.
     pub orders: Vec<Order>,
+}
+
+/// A page of orders seen where they are kept; serialized as [`Page`] is.
+#[derive(Debug, Serialize)]
+pub struct PageView<'a> {
+    /// Orders kept in all.
+    pub total: usize,
+    /// The position of the first order shown among them.
+    pub offset: usize,
+    /// The orders shown.
+    pub orders: Vec<&'a Order>,
+}
+
+impl PageView<'_> {
+    /// A copy of the page.
+    pub fn copied(self) -> Page {
+        Page {
+            total: self.total,
+            offset: self.offset,
+            orders: self.orders.into_iter().cloned().collect(),
+        }
+    }
 }
 
 impl Orders {
@@ -405,24 +439,37 @@ impl Orders {
 
     /// Up to `limit` orders from position `offset`, oldest first.
     pub fn page(&self, offset: usize, limit: usize) -> Page {
-        let book = self.lock();
-        let ids = book.placed.values().skip(offset).take(limit);
-        Page {
-            total: book.placed.len(),
-            offset,
-            orders: book.copies(ids),
-        }
+        self.with_page(offset, limit, |page| page.copied())
     }
 
     /// Up to `limit` orders after skipping the `offset` newest, newest first.
     pub fn newest(&self, offset: usize, limit: usize) -> Page {
+        self.with_newest(offset, limit, |page| page.copied())
+    }
+
+    /// What `show` makes of [`Orders::page`]'s orders, seen where they are kept (the book
+    /// locked meanwhile): an answer built from them copies no order, however large.
+    pub fn with_page<R>(
+        &self,
+        offset: usize,
+        limit: usize,
+        show: impl FnOnce(PageView<'_>) -> R,
+    ) -> R {
+        let book = self.lock();
+        let ids = book.placed.values().skip(offset).take(limit);
+        show(book.view(offset, ids))
+    }
+
+    /// What `show` makes of [`Orders::newest`]'s orders, seen where they are kept.
+    pub fn with_newest<R>(
+        &self,
+        offset: usize,
+        limit: usize,
+        show: impl FnOnce(PageView<'_>) -> R,
+    ) -> R {
         let book = self.lock();
         let ids = book.placed.values().rev().skip(offset).take(limit);
-        Page {
-            total: book.placed.len(),
-            offset,
-            orders: book.copies(ids),
-        }
+        show(book.view(offset, ids))
     }
 
     /// How many orders are kept.
