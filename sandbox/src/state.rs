@@ -57,6 +57,11 @@ impl Delivery {
     }
 }
 
+/// The most delivery attempts an order keeps: notifications sent again and again to a
+/// merchant that never acknowledges add attempts without end, so the oldest beyond these
+/// are counted ([`Order::deliveries_not_kept`]) and no longer kept.
+pub const MAX_DELIVERIES_KEPT: usize = 1000;
+
 /// One refund of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Refund {
@@ -125,8 +130,11 @@ pub struct Order {
     pub failed: bool,
     /// The refunds made, in the order they were made.
     pub refunds: Vec<Refund>,
-    /// Every notification delivery attempt.
+    /// The newest notification delivery attempts, at most [`MAX_DELIVERIES_KEPT`],
+    /// oldest first.
     pub deliveries: Vec<Delivery>,
+    /// Attempts made before the oldest kept in `deliveries`, counted, not kept.
+    pub deliveries_not_kept: u64,
     /// Whether a delivery was acknowledged.
     pub acknowledged: bool,
     /// Gateway-specific fields the notification needs (attach, pay_type, ...).
@@ -397,8 +405,14 @@ impl Orders {
         let added = delivery.answer.len() + std::mem::size_of::<Delivery>();
         entry.order.acknowledged |= delivery.acknowledged;
         entry.order.deliveries.push(delivery);
-        entry.bytes += added;
-        book.bytes += added;
+        let mut freed = 0;
+        if entry.order.deliveries.len() > MAX_DELIVERIES_KEPT {
+            let oldest = entry.order.deliveries.remove(0);
+            freed = oldest.answer.len() + std::mem::size_of::<Delivery>();
+            entry.order.deliveries_not_kept += 1;
+        }
+        entry.bytes = entry.bytes + added - freed;
+        book.bytes = book.bytes + added - freed;
     }
 
     /// Marks a paid order settled: nothing more will happen to it, so it may be forgotten
@@ -543,6 +557,7 @@ mod tests {
             failed: false,
             refunds: Vec::new(),
             deliveries: Vec::new(),
+            deliveries_not_kept: 0,
             acknowledged: false,
             extra: BTreeMap::new(),
             fingerprint: format!("F{n}"),
@@ -650,6 +665,33 @@ mod tests {
         assert_eq!(
             fingerprint(&"abc"),
             "6cc43f858fbb763301637b5af970e2a46b46f461f27e5a0f41e009c59b827b25"
+        );
+    }
+
+    /// Every attempt is recorded, but an order keeps the newest
+    /// [`MAX_DELIVERIES_KEPT`] of them and counts the rest: copies sent again and again
+    /// to a merchant that never acknowledges cannot grow one order without bound.
+    #[test]
+    fn an_order_keeps_its_newest_deliveries_and_counts_the_rest() {
+        let orders = Orders::default();
+        let _ = orders.place(order(1));
+        let extra = 5;
+        for attempt in 1..=(MAX_DELIVERIES_KEPT + extra) {
+            let attempt = u32::try_from(attempt).unwrap();
+            orders.record("ID1", Delivery::unanswered(attempt, "refused".into()));
+        }
+        let kept = orders.get("ID1").unwrap();
+        assert_eq!(kept.deliveries.len(), MAX_DELIVERIES_KEPT);
+        assert_eq!(kept.deliveries_not_kept, extra as u64);
+        assert_eq!(
+            kept.deliveries[0].attempt,
+            1 + extra as u32,
+            "the oldest go first"
+        );
+        assert_eq!(
+            orders.lock().bytes,
+            size_of(&kept),
+            "the kept records are what is counted"
         );
     }
 }

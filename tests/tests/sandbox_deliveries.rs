@@ -56,6 +56,7 @@ fn paid_order(id: &str, port: u16) -> Order {
         failed: false,
         refunds: Vec::new(),
         deliveries: Vec::new(),
+        deliveries_not_kept: 0,
         acknowledged: false,
         extra: Default::default(),
         fingerprint: id.into(),

@@ -176,6 +176,7 @@ async fn inside_a_fresh_network_namespace() {
             failed: false,
             refunds: Vec::new(),
             deliveries: Vec::new(),
+            deliveries_not_kept: 0,
             acknowledged: false,
             extra: Default::default(),
             fingerprint: id.into(),

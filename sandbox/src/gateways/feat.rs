@@ -159,6 +159,7 @@ pub async fn pay(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -
         failed: false,
         refunds: Vec::new(),
         deliveries: Vec::new(),
+        deliveries_not_kept: 0,
         acknowledged: false,
         extra: BTreeMap::new(),
         fingerprint: id.clone(),

@@ -146,6 +146,7 @@ fn wap_pay(app: &App, body: &[u8]) -> Response {
         failed: false,
         refunds: Vec::new(),
         deliveries: Vec::new(),
+        deliveries_not_kept: 0,
         acknowledged: false,
         extra: BTreeMap::from([(
             "attach".to_owned(),

@@ -418,6 +418,7 @@ pub async fn jsapi(
         failed: false,
         refunds: Vec::new(),
         deliveries: Vec::new(),
+        deliveries_not_kept: 0,
         acknowledged: false,
         extra,
         fingerprint: crate::state::fingerprint(&order),

@@ -110,6 +110,7 @@ pub async fn miniapp(State(app): State<Arc<App>>, body: Bytes) -> Response {
         failed: false,
         refunds: Vec::new(),
         deliveries: Vec::new(),
+        deliveries_not_kept: 0,
         acknowledged: false,
         extra,
         fingerprint: crate::state::fingerprint(&request),

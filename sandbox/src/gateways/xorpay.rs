@@ -107,6 +107,7 @@ pub async fn pay(State(app): State<Arc<App>>, Path(aid): Path<String>, body: Byt
         failed: false,
         refunds: Vec::new(),
         deliveries: Vec::new(),
+        deliveries_not_kept: 0,
         acknowledged: false,
         extra: BTreeMap::from([("more".to_owned(), request.more.clone().unwrap_or_default())]),
         fingerprint: crate::state::fingerprint(&request),
