@@ -1,7 +1,7 @@
 //! The cashier page at `/`: every order with a Pay button (a paid one with a Notify
 //! again button), and a QR code for NATIVE `code_url`s.
 
-use crate::state::Order;
+use crate::state::{Listed, Order};
 use crate::App;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
@@ -90,12 +90,15 @@ fn page_links(at: usize, total: usize) -> String {
 pub async fn page(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Html<String> {
     let at = q.page.unwrap_or(0);
     // Rendered where the orders are kept: no order is copied for the page.
-    let (rows, total) = app
-        .orders
-        .with_newest(at.saturating_mul(PER_PAGE), PER_PAGE, |shown| {
+    let (rows, total) = app.orders.with_page(
+        Listed::NewestFirst,
+        at.saturating_mul(PER_PAGE),
+        PER_PAGE,
+        |shown| {
             let rows: String = shown.orders.iter().map(|o| row(o)).collect();
             (rows, shown.total)
-        });
+        },
+    );
     let links = page_links(at, total);
     Html(format!(
         "<!doctype html><html lang=\"zh\"><head><meta charset=\"utf-8\"><title>paywire sandbox cashier</title>\

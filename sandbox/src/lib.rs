@@ -262,9 +262,12 @@ async fn list(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Respon
     }
     let limit = q.limit.unwrap_or(100).min(MAX_PAGE);
     // Serialized where the orders are kept: a page of large orders is never copied.
-    app.orders.with_page(q.offset.unwrap_or(0), limit, |page| {
-        axum::Json(page).into_response()
-    })
+    app.orders.with_page(
+        state::Listed::OldestFirst,
+        q.offset.unwrap_or(0),
+        limit,
+        |page| axum::Json(page).into_response(),
+    )
 }
 
 async fn one(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {

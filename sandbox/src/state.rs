@@ -289,6 +289,15 @@ pub struct Page {
     pub orders: Vec<Order>,
 }
 
+/// The order a page lists orders in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listed {
+    /// Oldest first (the listing).
+    OldestFirst,
+    /// Newest first (the cashier page).
+    NewestFirst,
+}
+
 /// A page of orders seen where they are kept; serialized as [`Page`] is.
 #[derive(Debug, Serialize)]
 pub struct PageView<'a> {
@@ -453,37 +462,30 @@ impl Orders {
 
     /// Up to `limit` orders from position `offset`, oldest first.
     pub fn page(&self, offset: usize, limit: usize) -> Page {
-        self.with_page(offset, limit, |page| page.copied())
+        self.with_page(Listed::OldestFirst, offset, limit, |page| page.copied())
     }
 
     /// Up to `limit` orders after skipping the `offset` newest, newest first.
     pub fn newest(&self, offset: usize, limit: usize) -> Page {
-        self.with_newest(offset, limit, |page| page.copied())
+        self.with_page(Listed::NewestFirst, offset, limit, |page| page.copied())
     }
 
-    /// What `show` makes of [`Orders::page`]'s orders, seen where they are kept (the book
-    /// locked meanwhile): an answer built from them copies no order, however large.
+    /// What `show` makes of a page of orders (as [`Orders::page`] or [`Orders::newest`]
+    /// lists them) seen where they are kept, the book locked meanwhile: an answer built
+    /// from them copies no order, however large.
     pub fn with_page<R>(
         &self,
+        listed: Listed,
         offset: usize,
         limit: usize,
         show: impl FnOnce(PageView<'_>) -> R,
     ) -> R {
         let book = self.lock();
-        let ids = book.placed.values().skip(offset).take(limit);
-        show(book.view(offset, ids))
-    }
-
-    /// What `show` makes of [`Orders::newest`]'s orders, seen where they are kept.
-    pub fn with_newest<R>(
-        &self,
-        offset: usize,
-        limit: usize,
-        show: impl FnOnce(PageView<'_>) -> R,
-    ) -> R {
-        let book = self.lock();
-        let ids = book.placed.values().rev().skip(offset).take(limit);
-        show(book.view(offset, ids))
+        let ids: Box<dyn Iterator<Item = &String>> = match listed {
+            Listed::OldestFirst => Box::new(book.placed.values()),
+            Listed::NewestFirst => Box::new(book.placed.values().rev()),
+        };
+        show(book.view(offset, ids.skip(offset).take(limit)))
     }
 
     /// How many orders are kept.
