@@ -109,22 +109,13 @@ pub fn notify_refund(
 ) -> Result<Refund, NotifyAgainError> {
     let _counting = app.copies.lock().unwrap_or_else(|p| p.into_inner());
     check_copies(app, copies)?;
-    let unknown = || NotifyAgainError::UnknownRefund {
-        gateway: gateway.name(),
-        refund: out_refund_no.to_owned(),
-    };
-    let order = app
+    let (order, refund) = app
         .orders
-        .find(|o| {
-            o.gateway == gateway && o.refunds.iter().any(|r| r.out_refund_no == out_refund_no)
-        })
-        .ok_or_else(unknown)?;
-    let refund = order
-        .refunds
-        .iter()
-        .find(|r| r.out_refund_no == out_refund_no)
-        .cloned()
-        .ok_or_else(unknown)?;
+        .refund_numbered(gateway, out_refund_no)
+        .ok_or_else(|| NotifyAgainError::UnknownRefund {
+            gateway: gateway.name(),
+            refund: out_refund_no.to_owned(),
+        })?;
     if refund.status == RefundStatus::Processing {
         return Err(NotifyAgainError::RefundInProgress(out_refund_no.to_owned()));
     }

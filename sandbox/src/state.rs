@@ -511,6 +511,23 @@ impl Orders {
             .cloned()
     }
 
+    /// The `gateway` order holding refund `out_refund_no`, and that refund (copies).
+    pub fn refund_numbered(
+        &self,
+        gateway: Gateway,
+        out_refund_no: &str,
+    ) -> Option<(Order, Refund)> {
+        let order = self.find(|o| {
+            o.gateway == gateway && o.refunds.iter().any(|r| r.out_refund_no == out_refund_no)
+        })?;
+        let refund = order
+            .refunds
+            .iter()
+            .find(|r| r.out_refund_no == out_refund_no)
+            .cloned()?;
+        Some((order, refund))
+    }
+
     /// Every order, oldest first: a copy of them all, for tests and tools in the same
     /// process (the HTTP listing is paged).
     pub fn all(&self) -> Vec<Order> {

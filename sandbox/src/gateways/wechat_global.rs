@@ -759,18 +759,7 @@ pub async fn refund_query(
     }
     let found = app
         .orders
-        .find(|o| {
-            o.gateway == Gateway::WECHAT_GLOBAL
-                && o.refunds.iter().any(|r| r.out_refund_no == out_refund_no)
-        })
-        .and_then(|o| {
-            let refund = o
-                .refunds
-                .iter()
-                .find(|r| r.out_refund_no == out_refund_no)
-                .cloned()?;
-            Some((o, refund))
-        });
+        .refund_numbered(Gateway::WECHAT_GLOBAL, &out_refund_no);
     match found {
         Some((order, refund)) => signed(
             &app,
