@@ -383,6 +383,16 @@ struct Signing<'a> {
     nonce: &'a str,
 }
 
+impl<'a> Signing<'a> {
+    fn new(signer: &'a MerchantSigner, timestamp: i64, nonce: &'a str) -> Signing<'a> {
+        Signing {
+            signer,
+            timestamp,
+            nonce,
+        }
+    }
+}
+
 /// A signed v3 request: `Authorization` over the path and query the gateway sees; a
 /// body is JSON.
 fn signed_request(
@@ -459,11 +469,7 @@ pub fn query_request(
         "/v3/global/transactions/out-trade-no/{}",
         path_segment(&query.out_trade_no)
     );
-    let signing = Signing {
-        signer,
-        timestamp,
-        nonce,
-    };
+    let signing = Signing::new(signer, timestamp, nonce);
     get_with_query(base_url, &path, &query.to_unsigned_body()?, signing)
 }
 
@@ -480,11 +486,7 @@ pub fn query_by_id_request(
         "/v3/global/transactions/id/{}",
         path_segment(&query.transaction_id)
     );
-    let signing = Signing {
-        signer,
-        timestamp,
-        nonce,
-    };
+    let signing = Signing::new(signer, timestamp, nonce);
     get_with_query(base_url, &path, &query.to_unsigned_body()?, signing)
 }
 
@@ -500,11 +502,7 @@ pub fn close_request(
         "/v3/global/transactions/out-trade-no/{}/close",
         path_segment(&close.out_trade_no)
     );
-    let signing = Signing {
-        signer,
-        timestamp,
-        nonce,
-    };
+    let signing = Signing::new(signer, timestamp, nonce);
     post_json(base_url, &path, &close.to_unsigned_body()?, signing)
 }
 
@@ -519,11 +517,7 @@ pub fn refund_request(
     timestamp: i64,
     nonce: &str,
 ) -> Result<HttpRequest, Error> {
-    let signing = Signing {
-        signer,
-        timestamp,
-        nonce,
-    };
+    let signing = Signing::new(signer, timestamp, nonce);
     post_json(base_url, REFUND_PATH, &refund.to_unsigned_body()?, signing)
 }
 
@@ -539,11 +533,7 @@ pub fn refund_query_request(
         "{REFUND_PATH}/out-refund-no/{}",
         path_segment(&query.out_refund_no)
     );
-    let signing = Signing {
-        signer,
-        timestamp,
-        nonce,
-    };
+    let signing = Signing::new(signer, timestamp, nonce);
     get_with_query(base_url, &path, &query.to_unsigned_body()?, signing)
 }
 
@@ -616,11 +606,7 @@ pub fn refunds_request(
     timestamp: i64,
     nonce: &str,
 ) -> Result<HttpRequest, Error> {
-    let signing = Signing {
-        signer,
-        timestamp,
-        nonce,
-    };
+    let signing = Signing::new(signer, timestamp, nonce);
     get_with_query(
         base_url,
         "/v3/global/refunds",
