@@ -271,7 +271,7 @@ impl Demo {
             .sandbox
             .wait_acknowledged(sandbox_id, self.notify_timeout)
             .await;
-        let attempts = order.as_ref().map_or(0, |o| o.deliveries.len());
+        let attempts = order.as_ref().map_or(0, paywire_sandbox::Order::attempts);
         Ok(format!("verified, applied once ({attempts} deliveries)"))
     }
 

@@ -680,7 +680,7 @@ fn report(
         ledger: options.ledger.name(),
         faults: merchant.faults(),
         gateways,
-        deliveries: orders.iter().map(|o| o.deliveries.len()).sum(),
+        deliveries: orders.iter().map(|o| o.attempts() as usize).sum(),
         delivery_workers: 0,
         peak_notify_connections: None,
         ledger_restarted,

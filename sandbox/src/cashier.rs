@@ -33,7 +33,7 @@ fn row(order: &Order) -> String {
     } else {
         format!(
             "{} attempt(s){}",
-            order.deliveries.len(),
+            order.attempts(),
             if order.acknowledged {
                 ", acknowledged"
             } else {

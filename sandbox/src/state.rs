@@ -232,6 +232,13 @@ impl Book {
     }
 }
 
+impl Order {
+    /// Every delivery attempt made for it: those kept and those only counted.
+    pub fn attempts(&self) -> u64 {
+        self.deliveries.len() as u64 + self.deliveries_not_kept
+    }
+}
+
 /// What the bounds count of an order: its text, roughly as much as it holds in memory.
 fn size_of(order: &Order) -> usize {
     let text = order.id.len()
@@ -702,6 +709,7 @@ mod tests {
         let kept = orders.get("ID1").unwrap();
         assert_eq!(kept.deliveries.len(), MAX_DELIVERIES_KEPT);
         assert_eq!(kept.deliveries_not_kept, extra as u64);
+        assert_eq!(kept.attempts(), (MAX_DELIVERIES_KEPT + extra) as u64);
         assert_eq!(
             kept.deliveries[0].attempt,
             1 + extra as u32,
