@@ -486,6 +486,8 @@ async fn notifications_are_sent_again_over_http_or_say_why_not() {
         received_at_least(&received, 2, Duration::from_secs(10)).await,
         2
     );
+    // A second later, so that a copy built anew would say so in its create_time.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
     let (status, answer) = post(&client, &sandbox, path).await;
     assert_eq!((status, &answer["out_refund_no"]), (200, &"HTTP-R2".into()));
     assert_eq!(
@@ -494,6 +496,17 @@ async fn notifications_are_sent_again_over_http_or_say_why_not() {
     );
     let receiver = orders::wechat_global_receiver(&sandbox);
     let received = received.lock().unwrap().clone();
+    // The refund's end and its copies: one event, created once.
+    let event = |body: &Bytes| {
+        let json: serde_json::Value = serde_json::from_slice(body).unwrap();
+        (json["id"].clone(), json["create_time"].clone())
+    };
+    assert!(
+        received[1..]
+            .iter()
+            .all(|(_, _, body)| event(body) == event(&received[1].2)),
+        "every copy carries the event's id and create_time"
+    );
     for (arrived, headers, body) in &received[1..] {
         match receiver.verify(headers, body, *arrived).unwrap() {
             paywire_axum::Notice::Refund(refund) => {

@@ -831,6 +831,7 @@ fn notify_refund_end(app: &App, order: &Order, refund: &lifecycle::Refund, url: 
         app,
         Event {
             id: event_id,
+            created: refund.at,
             event_type,
             summary,
             original_type: "refund",
@@ -846,6 +847,8 @@ fn notify_refund_end(app: &App, order: &Order, refund: &lifecycle::Refund, url: 
 /// What a notification announces, besides its encrypted resource.
 struct Event {
     id: String,
+    /// When what it announces happened (Unix seconds): the same in every copy.
+    created: i64,
     event_type: &'static str,
     summary: &'static str,
     original_type: &'static str,
@@ -854,7 +857,6 @@ struct Event {
 /// A v3 notification: `resource` encrypted with the APIv3 key (associated data and
 /// original type both `event.original_type`), the envelope signed in its headers.
 fn event(app: &App, event: Event, resource: &Value, url: String) -> Option<Outgoing> {
-    let now = unix_now();
     let resource_nonce: String = nonce(app).chars().take(12).collect();
     let encrypted = wechat_v3::encrypt_resource(
         &Secret::new(app.config.wechat_global.apiv3_key.as_str()),
@@ -865,7 +867,7 @@ fn event(app: &App, event: Event, resource: &Value, url: String) -> Option<Outgo
     )
     .ok()?;
     let body = json!({
-        "id": event.id, "create_time": clock::rfc3339(now),
+        "id": event.id, "create_time": clock::rfc3339(event.created),
         "resource_type": "encrypt-resource", "event_type": event.event_type, "summary": event.summary,
         "resource": {"algorithm": encrypted.algorithm, "ciphertext": encrypted.ciphertext,
                      "associated_data": encrypted.associated_data, "original_type": encrypted.original_type,
@@ -899,6 +901,7 @@ pub fn notification(app: &App, order: &Order) -> Option<Outgoing> {
         app,
         Event {
             id: format!("EV-{}", order.transaction_id),
+            created: order.paid_at.unwrap_or_else(unix_now),
             event_type: "TRANSACTION.SUCCESS",
             summary: "支付成功",
             original_type: "transaction",
