@@ -1,7 +1,9 @@
 //! Notifications delivered again: each attempt of a WeChat Pay v3 notification is signed
-//! when it is made (a retry hours later is not stale), and a paid order's notification
-//! sent again on request, several copies at once, as gateways do, is verified every time
-//! and written once.
+//! when it is made (a retry hours later is not stale), a paid order's notification sent
+//! again on request, several copies at once, as gateways do, is verified every time and
+//! written once, and the copies waiting are bounded. A refund notified while the
+//! merchant's books are down, perhaps before its payment is applied, is written once
+//! when they are back (in the shop's transaction after its payment).
 
 #[path = "support/orders.rs"]
 mod orders;
@@ -126,15 +128,25 @@ async fn each_attempt_of_a_v3_notification_is_signed_when_it_is_made() {
 
 /// What the merchant placed, and how often it wrote each payment (by order number) and
 /// each refund's success (by refund number).
+/// While `down`, every write fails, as with the merchant's database unreachable.
 #[derive(Default)]
 struct Known {
     orders: Mutex<HashMap<String, Order>>,
     writes: Mutex<HashMap<String, u32>>,
+    down: std::sync::atomic::AtomicBool,
 }
 
 impl Known {
-    fn write(&self, what: &str) {
+    fn write(&self, what: &str) -> Result<(), String> {
+        if self.is_down() {
+            return Err("connection refused".into());
+        }
         *self.writes.lock().unwrap().entry(what.into()).or_default() += 1;
+        Ok(())
+    }
+
+    fn is_down(&self) -> bool {
+        self.down.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 
@@ -144,13 +156,11 @@ impl Shop for Known {
     }
 
     async fn apply(&self, payment: &Payment) -> Result<(), String> {
-        self.write(&payment.order);
-        Ok(())
+        self.write(&payment.order)
     }
 
     async fn refunded(&self, refund: &RefundOutcome) -> Result<(), String> {
-        self.write(&refund.refund_no);
-        Ok(())
+        self.write(&refund.refund_no)
     }
 }
 
@@ -167,6 +177,9 @@ impl SqlShop<Sqlite> for SqlKnown {
         tx: &mut sqlx::Transaction<'static, Sqlite>,
         payment: &Payment,
     ) -> Result<(), String> {
+        if self.0.is_down() {
+            return Err("connection refused".into());
+        }
         insert_write(tx, &payment.order).await
     }
 
@@ -175,6 +188,9 @@ impl SqlShop<Sqlite> for SqlKnown {
         tx: &mut sqlx::Transaction<'static, Sqlite>,
         refund: &RefundOutcome,
     ) -> Result<(), String> {
+        if self.0.is_down() {
+            return Err("connection refused".into());
+        }
         insert_write(tx, &refund.refund_no).await
     }
 }
@@ -198,8 +214,12 @@ type Writes = Box<dyn Fn(&str) -> Boxed<u32> + Send + Sync>;
 /// How many copies of each notification the sandbox sends again at once.
 const COPIES: u32 = 8;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_a_separate_ledger_notifications_sent_again_at_once_are_written_once() {
+/// The merchant's routes for the four gateways, once the sandbox (and so its keys) is
+/// known.
+type Routes = Box<dyn FnOnce(&Sandbox) -> axum::Router + Send>;
+
+/// A merchant that keeps the "applied" mark in a separate memory ledger.
+fn separate_ledger_merchant() -> (Arc<Known>, Routes, Writes) {
     let known = Arc::new(Known::default());
     let counted = known.clone();
     let writes: Writes = Box::new(move |what| {
@@ -213,24 +233,29 @@ async fn with_a_separate_ledger_notifications_sent_again_at_once_are_written_onc
         Box::pin(async move { n })
     });
     let shop = known.clone();
-    let routes = move |sandbox: &Sandbox| {
+    let routes: Routes = Box::new(move |sandbox: &Sandbox| {
         orders::receivers(sandbox)
             .into_iter()
             .fold(Notifications::new(shop, Ledger::in_memory()), |n, r| {
                 n.receive(r)
             })
             .router()
-    };
-    notified_again_and_written_once(known, routes, writes).await;
+    });
+    (known, routes, writes)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn in_the_shop_s_transaction_notifications_sent_again_at_once_are_written_once() {
-    let (pool, dir) = support::sqlite_shop(
-        "redelivers",
-        "CREATE TABLE shop_writes (what TEXT NOT NULL)",
-    )
-    .await;
+/// A merchant that writes in its SQLite file, in the ledger's transaction; the file's
+/// pool and folder (to remove at the end).
+async fn sql_merchant(
+    name: &str,
+) -> (
+    Arc<Known>,
+    Routes,
+    Writes,
+    (sqlx::SqlitePool, std::path::PathBuf),
+) {
+    let (pool, dir) =
+        support::sqlite_shop(name, "CREATE TABLE shop_writes (what TEXT NOT NULL)").await;
     let known = Arc::new(Known::default());
     let counting = pool.clone();
     let writes: Writes = Box::new(move |what| {
@@ -245,26 +270,119 @@ async fn in_the_shop_s_transaction_notifications_sent_again_at_once_are_written_
         })
     });
     let shop = SqlKnown(known.clone());
-    let routes = move |sandbox: &Sandbox| {
+    let file = (pool.clone(), dir);
+    let routes: Routes = Box::new(move |sandbox: &Sandbox| {
         orders::receivers(sandbox)
             .into_iter()
             .fold(Notifications::in_transaction(shop, pool), |n, r| {
                 n.receive(r)
             })
             .router()
-    };
+    });
+    (known, routes, writes, file)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_separate_ledger_notifications_sent_again_at_once_are_written_once() {
+    let (known, routes, writes) = separate_ledger_merchant();
+    notified_again_and_written_once(known, routes, writes).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_shop_s_transaction_notifications_sent_again_at_once_are_written_once() {
+    let (known, routes, writes, (_, dir)) = sql_merchant("redelivers").await;
     notified_again_and_written_once(known, routes, writes).await;
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_separate_ledger_a_refund_notified_while_the_books_are_down_is_written_once() {
+    let (known, routes, writes) = separate_ledger_merchant();
+    refund_notified_while_the_books_are_down(known, routes, writes).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_shop_s_transaction_a_refund_notified_before_its_payment_is_written_after_it() {
+    let (known, routes, writes, (pool, dir)) = sql_merchant("out-of-order").await;
+    refund_notified_while_the_books_are_down(known, routes, writes).await;
+    let written: Vec<String> = sqlx::query_scalar("SELECT what FROM shop_writes ORDER BY rowid")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        written,
+        ["DOWN-1", "DOWN-R1"],
+        "the payment, then its refund"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The merchant's books are down while an order is paid and then refunded (at the
+/// gateway's console, say): both notifications fail and the gateway keeps delivering
+/// them, the refund's possibly before the payment's is ever applied. Once the books are
+/// back, each is written once (in the shop's transaction the refund only after its
+/// payment: until then it has no payment to count against), every delivery then
+/// acknowledged.
+async fn refund_notified_while_the_books_are_down(
+    known: Arc<Known>,
+    routes: Routes,
+    writes: Writes,
+) {
+    let mut config = orders::quick_retries();
+    config.retry.max_attempts = 200;
+    let sandbox = Sandbox::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let notify = format!(
+        "http://{}/notify/{}",
+        listener.local_addr().unwrap(),
+        Gateway::WECHAT_GLOBAL.name()
+    );
+    let app = axum::Router::new().nest("/notify", routes(&sandbox));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let client = Client::new().unwrap();
+
+    known.down.store(true, std::sync::atomic::Ordering::SeqCst);
+    let placed = orders::place(&sandbox, &client, Gateway::WECHAT_GLOBAL, "DOWN-1", &notify).await;
+    known
+        .orders
+        .lock()
+        .unwrap()
+        .insert(placed.number.clone(), placed.order.clone());
+    sandbox.pay(&placed.number).unwrap();
+    orders::refund_wechat_global(&sandbox, &client, &placed, "DOWN-R1", Fen::new(1), &notify).await;
+    // Both notifications refused a few times each while the books are down.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let order = sandbox.orders_numbered("DOWN-1", None).remove(0);
+        let refused = order.deliveries.iter().filter(|d| !d.acknowledged).count();
+        if refused >= 6 || tokio::time::Instant::now() >= deadline {
+            assert!(refused >= 6, "{order:?}");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(writes("DOWN-1").await + writes("DOWN-R1").await, 0);
+
+    known.down.store(false, std::sync::atomic::Ordering::SeqCst);
+    for what in ["DOWN-1", "DOWN-R1"] {
+        assert_eq!(written_eventually(&writes, what).await, 1, "{what} written");
+    }
+    assert_eq!(
+        acknowledged_eventually(&sandbox, &placed, 2).await,
+        2,
+        "both notifications acknowledged at last"
+    );
+    for what in ["DOWN-1", "DOWN-R1"] {
+        assert_eq!(writes(what).await, 1, "{what} written once");
+    }
 }
 
 /// One order per notifying gateway paid and applied, and a refund of the WeChat Pay
 /// Global order written; then every notification sent again, [`COPIES`] at once: every
 /// copy verified and acknowledged, nothing written again.
-async fn notified_again_and_written_once(
-    known: Arc<Known>,
-    routes: impl FnOnce(&Sandbox) -> axum::Router,
-    writes: Writes,
-) {
+async fn notified_again_and_written_once(known: Arc<Known>, routes: Routes, writes: Writes) {
     let sandbox = Sandbox::start(orders::quick_retries(), "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
