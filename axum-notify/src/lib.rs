@@ -79,6 +79,12 @@
 //! gateways read only the status). The message is paywire's own: the merchant's error
 //! text goes to `tracing`, never to the gateway. v3 timestamps are checked against the
 //! system clock.
+//!
+//! Gateways deliver a notification again, even one acknowledged, and sometimes several
+//! copies at once: a copy of a payment or a refund already written is answered with the
+//! acknowledgement and written no second time. To try your own shop against that, run it
+//! behind `paywire-sandbox` and have it send copies (`Sandbox::notify_again`,
+//! `Sandbox::notify_refund_again`, or `POST /_sandbox/orders/{id}/notify?copies=N`).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
