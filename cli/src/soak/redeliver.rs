@@ -6,6 +6,7 @@
 
 use crate::demo::Demo;
 use paywire_sandbox::config::RetryConfig;
+use paywire_sandbox::redeliver::NotifyAgainError;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -39,7 +40,11 @@ pub async fn redeliver_all(demo: &Demo, retry: RetryConfig) -> RedeliveryReport 
         if !order.paid || order.notify_url.is_none() {
             continue;
         }
-        match demo.sandbox.notify_again(&order.id, COPIES) {
+        let asked = when_room(
+            || demo.sandbox.notify_again(&order.id, COPIES),
+            retries_span(retry),
+        );
+        match asked.await {
             Ok(_) => {
                 report.orders += 1;
                 report.copies += COPIES as usize;
@@ -72,6 +77,26 @@ pub async fn redeliver_all(demo: &Demo, retry: RetryConfig) -> RedeliveryReport 
     report
 }
 
+/// What `ask` answers, asked again while the sandbox refuses because too many deliveries
+/// are waiting (it takes more once the merchant has acknowledged some), for at most
+/// `patience`: many orders' copies are more than it queues at once.
+pub(super) async fn when_room<T>(
+    mut ask: impl FnMut() -> Result<T, NotifyAgainError>,
+    patience: Duration,
+) -> Result<T, NotifyAgainError> {
+    let deadline = tokio::time::Instant::now() + patience;
+    loop {
+        match ask() {
+            Err(NotifyAgainError::TooManyWaiting { .. })
+                if tokio::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            answered => return answered,
+        }
+    }
+}
+
 /// The order's acknowledged deliveries.
 fn acknowledged(order: &paywire_sandbox::Order) -> usize {
     order.deliveries.iter().filter(|d| d.acknowledged).count()
@@ -83,4 +108,51 @@ fn retries_span(retry: RetryConfig) -> Duration {
     let delays: Duration = (1..retry.max_attempts).map(|a| retry.delay_after(a)).sum();
     let attempts = Duration::from_millis(retry.timeout_ms) * retry.max_attempts;
     delays + attempts + Duration::from_secs(30)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn copies_refused_for_want_of_room_are_asked_for_again_until_there_is_some() {
+        let mut refusals = 2;
+        let asked = when_room(
+            || {
+                if refusals == 0 {
+                    return Ok("sent");
+                }
+                refusals -= 1;
+                Err(NotifyAgainError::TooManyWaiting { waiting: 10_000 })
+            },
+            Duration::from_secs(5),
+        )
+        .await;
+        assert_eq!(asked, Ok("sent"));
+        assert_eq!(refusals, 0);
+    }
+
+    #[tokio::test]
+    async fn past_its_patience_or_for_another_reason_the_refusal_stands() {
+        let full =
+            || -> Result<(), _> { Err(NotifyAgainError::TooManyWaiting { waiting: 10_000 }) };
+        let asked = when_room(full, Duration::ZERO).await;
+        assert_eq!(
+            asked,
+            Err(NotifyAgainError::TooManyWaiting { waiting: 10_000 })
+        );
+        let mut asks = 0;
+        let unpaid = when_room(
+            || -> Result<(), _> {
+                asks += 1;
+                Err(NotifyAgainError::NotPaid("X".into()))
+            },
+            Duration::from_secs(5),
+        )
+        .await;
+        assert_eq!(
+            (unpaid, asks),
+            (Err(NotifyAgainError::NotPaid("X".into())), 1)
+        );
+    }
 }

@@ -82,10 +82,14 @@ pub(super) async fn send_again(demo: &Demo, paid: &[PaidOrder], report: &mut Ref
     let mut sent = 0;
     for order in &orders {
         for refund in &order.refunds {
-            let again =
-                demo.sandbox
-                    .notify_refund_again(order.gateway, &refund.out_refund_no, COPIES);
-            if again.is_ok() {
+            let again = crate::soak::redeliver::when_room(
+                || {
+                    demo.sandbox
+                        .notify_refund_again(order.gateway, &refund.out_refund_no, COPIES)
+                },
+                SETTLE,
+            );
+            if again.await.is_ok() {
                 sent += COPIES as usize;
             }
         }
